@@ -1,0 +1,47 @@
+"""Start qabot: a chat in this terminal over the corpus (Telegram comes next).
+
+    python bot.py            # or: make run
+
+Settings come from the environment (see README, "Configuration"); the corpus folder is
+QABOT_CORPUS, by default ./corpus.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from qabot.config import Settings
+from qabot.errors import QABotError
+
+
+def main() -> int:
+    """Resolve settings, then run the Telegram bot or the terminal chat."""
+    try:
+        settings = Settings.from_env()
+    except QABotError as exc:
+        print(f"qabot: {exc}", file=sys.stderr)
+        return 1
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _terminal(settings)
+    except QABotError as exc:
+        print(f"qabot: {exc}", file=sys.stderr)
+        return 1
+
+
+def _terminal(settings: Settings) -> int:
+    from qabot.chat import run_chat
+    from qabot.core import QABot
+
+    # Quieter than the bot's log while a person types.
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    bot = QABot.open(settings.corpus, settings.index, settings=settings)
+    return run_chat(bot)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

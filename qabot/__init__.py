@@ -1,0 +1,42 @@
+"""qabot: question answering over news articles, with cited answers.
+
+>>> from qabot import QABot
+>>> bot = QABot.open("corpus")
+>>> print(bot.ask("what did Stoltenberg say about Minsk"))
+"""
+
+from qabot.config import Settings
+from qabot.core import QABot
+from qabot.errors import (
+    ArticleError,
+    ConfigError,
+    CorpusError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexStoreError,
+    IndexVersionError,
+    QABotError,
+)
+from qabot.values import Answer, Article, Hit, IndexStats, Passage, Problem, ReindexReport
+
+__all__ = [
+    "Answer",
+    "Article",
+    "ArticleError",
+    "ConfigError",
+    "CorpusError",
+    "Hit",
+    "IndexCorruptError",
+    "IndexLockedError",
+    "IndexStats",
+    "IndexStoreError",
+    "IndexVersionError",
+    "Passage",
+    "Problem",
+    "QABot",
+    "QABotError",
+    "ReindexReport",
+    "Settings",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""``python -m qabot``: the qabot command line."""
+
+import sys
+
+from qabot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,138 @@
+"""Text analysis, the one owner of nltk: tokens, stopwords, stems and sentences.
+
+Everything here works with no nltk data installed and never downloads any: word tokens
+come from nltk's ``RegexpTokenizer``, stems from nltk's Snowball (or Porter) stemmer, and
+sentences from nltk's Punkt splitter seeded with the news abbreviations shipped in
+``qabot/data``, as is the English stopword list. Installed nltk data is deliberately not
+used, so results are the same on every machine. Passages and questions go through the
+same :class:`Analyzer`; its :meth:`Analyzer.fingerprint` is stored with the index.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+
+import nltk
+from nltk.stem.porter import PorterStemmer
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from qabot.config import AnalyzerSettings
+
+__all__ = ["Analyzer", "Token"]
+
+#: Bump when tokenization or normalization changes: stored indexes are then rebuilt.
+ANALYZER_VERSION = 1
+
+# Acronyms with dots (U.S., p.m.), numbers with separators (1,500 and 3.5 and 10:30) kept
+# whole so "Minsk 3" is not "Minsk 2", then plain words. Apostrophes and hyphens split words.
+_TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|\w+"
+_STEM_CACHE_SIZE = 1_000_000
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a text: where it is, and the index term it gives (``None``: a stopword)."""
+
+    start: int
+    end: int
+    term: str | None
+
+
+def _load_word_list(name: str) -> frozenset[str]:
+    text = resources.files("qabot").joinpath("data", name).read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+class Analyzer:
+    """Turns text into index terms and sentences. Build once, share freely (thread-safe)."""
+
+    def __init__(self, settings: AnalyzerSettings | None = None) -> None:
+        self.settings = settings or AnalyzerSettings()
+        self._tokenizer = RegexpTokenizer(_TOKEN_PATTERN)
+        self._stopwords = (
+            _load_word_list("stopwords_en.txt") if self.settings.stopwords else (frozenset())
+        )
+        params = PunktParameters()
+        params.abbrev_types = set(_load_word_list("abbreviations_en.txt"))
+        self._sentences = PunktSentenceTokenizer(params)
+        self._stem: Callable[[str], str] = functools.lru_cache(maxsize=_STEM_CACHE_SIZE)(
+            _make_stemmer(self.settings.stemmer)
+        )
+
+    def fingerprint(self) -> dict[str, object]:
+        """Everything that decides which terms a text gives; stored with the index."""
+        lists = hashlib.sha256()
+        for name in ("stopwords_en.txt", "abbreviations_en.txt"):
+            lists.update(resources.files("qabot").joinpath("data", name).read_bytes())
+        return {
+            **self.settings.to_dict(),
+            "version": ANALYZER_VERSION,
+            "nltk": nltk.__version__,
+            "word_lists": lists.hexdigest()[:16],
+        }
+
+    def normalize(self, word: str) -> str:
+        """Unicode-normalized, case-folded form of one word."""
+        word = unicodedata.normalize("NFKC", word).casefold()
+        if word[0].isdigit():
+            # 1,500 and 1500 are the same number; keep decimal points and times.
+            return word.replace(",", "")
+        return word.rstrip(".")
+
+    def term(self, word: str) -> str | None:
+        """The index term of one word, or ``None`` for a stopword."""
+        norm = self.normalize(word)
+        if norm in self._stopwords:
+            return None
+        if norm[0].isdigit() or not norm.isalpha():
+            return norm
+        return self._stem(norm)
+
+    def tokens(self, text: str) -> list[Token]:
+        """Every word of ``text`` with its position and term."""
+        return [
+            Token(start, end, self.term(text[start:end]))
+            for start, end in self._tokenizer.span_tokenize(text)
+        ]
+
+    def terms(self, text: str) -> list[str]:
+        """The index terms of ``text``, in order, repeats kept, stopwords dropped."""
+        term = self.term
+        out = []
+        for word in self._tokenizer.tokenize(text):
+            t = term(word)
+            if t is not None:
+                out.append(t)
+        return out
+
+    def sentence_spans(self, text: str) -> list[tuple[int, int]]:
+        """Start and end offsets of each sentence of ``text``."""
+        return list(self._sentences.span_tokenize(text))
+
+    def sentences(self, text: str) -> list[str]:
+        """The sentences of ``text``."""
+        return [text[s:e] for s, e in self.sentence_spans(text)]
+
+
+def _make_stemmer(name: str) -> Callable[[str], str]:
+    if name == "snowball":
+        return SnowballStemmer("english").stem  # type: ignore[no-any-return]
+    if name == "porter":
+        return PorterStemmer().stem  # type: ignore[no-any-return]
+    if name == "none":
+        return lambda word: word
+    raise ValueError(f"unknown stemmer {name!r}")
+
+
+def _is_word(text: str) -> bool:
+    return bool(re.search(r"\w", text))

@@ -1,0 +1,303 @@
+"""Article files in the corpus → :class:`ArticleText` values; bad files reported and skipped.
+
+Formats, by file ending (subfolders are walked; hidden files and folders are not):
+
+* ``.txt``: first line the title, a blank line, then paragraphs separated by blank lines.
+* ``.md`` / ``.markdown``: optional ``---`` front matter (title, date, url, source, id),
+  then Markdown; the title is the front matter's, else the first ``#`` heading, else the
+  first line.
+* ``.json``: one object or a list of objects; ``.jsonl``: one object a line. Each object has
+  ``title`` and ``text``, optionally ``id``, ``date``, ``url``, ``source``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qabot.errors import ArticleError, CorpusError
+from qabot.values import Article, Problem
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "ArticleText",
+    "SourceFile",
+    "parse_file",
+    "read_source",
+    "scan_corpus",
+]
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".json", ".jsonl"})
+#: Larger files are skipped: a news article is a few kilobytes; this leaves room for archives.
+MAX_FILE_BYTES = 20_000_000
+MAX_TITLE_CHARS = 300
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+_MD_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)")
+_BLANK_LINES = re.compile(r"\n[ \t]*\n+")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A candidate article file found in the corpus, with what identifies its version."""
+
+    path: Path
+    #: Path relative to the corpus, with ``/`` separators: the default article id.
+    relpath: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """An article with its body paragraphs (title excluded)."""
+
+    article: Article
+    paragraphs: tuple[str, ...]
+
+
+def scan_corpus(corpus: Path, skip: Path | None = None) -> tuple[list[SourceFile], list[Problem]]:
+    """Every supported file below ``corpus`` (sorted by path), and the files that were refused.
+
+    Symbolic links to folders are not followed (no loops); ``skip`` (the index folder)
+    and hidden entries are left out.
+    """
+    if not corpus.exists():
+        raise CorpusError(f"corpus folder {corpus} does not exist; create it and add articles")
+    if not corpus.is_dir():
+        raise CorpusError(f"corpus {corpus} is not a folder")
+    skip_resolved = skip.resolve() if skip is not None else None
+    files: list[SourceFile] = []
+    problems: list[Problem] = []
+    for path in _walk(corpus, skip_resolved, problems):
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        try:
+            st = path.stat()
+        except OSError as exc:
+            problems.append(Problem(path, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            problems.append(Problem(path, "not a regular file"))
+            continue
+        relpath = path.relative_to(corpus).as_posix()
+        files.append(SourceFile(path, relpath, st.st_size, st.st_mtime_ns))
+    files.sort(key=lambda f: f.relpath)
+    return files, problems
+
+
+def _walk(folder: Path, skip: Path | None, problems: list[Problem]) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(Problem(folder, f"cannot list folder: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if skip is not None and path.resolve() == skip:
+                continue
+            yield from _walk(path, skip, problems)
+        elif entry.is_symlink() and path.is_dir():
+            problems.append(Problem(path, "link to a folder; not followed"))
+        else:
+            yield path
+
+
+def read_source(source: SourceFile) -> bytes:
+    """The bytes of a source file, refusing ones too large to be an article."""
+    if source.size > MAX_FILE_BYTES:
+        raise ArticleError(
+            source.path, f"file is {source.size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed"
+        )
+    try:
+        with open(source.path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ArticleError(source.path, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ArticleError(source.path, f"file is larger than the {MAX_FILE_BYTES:,} bytes allowed")
+    return data
+
+
+def digest(data: bytes) -> str:
+    """Content hash used to tell whether an article changed."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_file(path: Path, relpath: str, data: bytes) -> tuple[list[ArticleText], list[Problem]]:
+    """Parse one file's bytes into articles; raises :class:`ArticleError` if nothing is usable.
+
+    A JSON list or JSONL file may yield some articles and some problems (bad entries).
+    """
+    text = _decode(path, data)
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".jsonl"):
+        return _parse_json(path, relpath, text, lines=suffix == ".jsonl")
+    if suffix in (".md", ".markdown"):
+        return [_parse_markdown(path, relpath, text)], []
+    return [_parse_plain(path, relpath, text)], []
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if not data.strip():
+        raise ArticleError(path, "file is empty")
+    if b"\x00" in data[:8192]:
+        raise ArticleError(path, "binary file (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            path, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _paragraphs(body: str) -> tuple[str, ...]:
+    blocks = _BLANK_LINES.split(body.strip())
+    return tuple(p for p in (" ".join(b.split()) for b in blocks) if p)
+
+
+def _make(
+    path: Path,
+    article_id: str,
+    title: str,
+    paragraphs: tuple[str, ...],
+    meta: dict[str, Any] | None = None,
+) -> ArticleText:
+    title = " ".join(title.split())[:MAX_TITLE_CHARS]
+    if not paragraphs:
+        raise ArticleError(path, "no article text after the title")
+    meta = meta or {}
+    return ArticleText(
+        Article(
+            id=article_id,
+            title=title or Path(article_id).stem,
+            path=path,
+            date=_opt_str(meta.get("date")),
+            url=_opt_str(meta.get("url")),
+            source=_opt_str(meta.get("source")),
+        ),
+        paragraphs,
+    )
+
+
+def _opt_str(value: object) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _parse_plain(path: Path, relpath: str, text: str) -> ArticleText:
+    text = text.strip()
+    title, _, body = text.partition("\n")
+    return _make(path, relpath, title, _paragraphs(body))
+
+
+def _parse_markdown(path: Path, relpath: str, text: str) -> ArticleText:
+    meta: dict[str, Any] = {}
+    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+    if match:
+        for line in match.group(1).splitlines():
+            key, sep, value = line.partition(":")
+            if sep:
+                meta[key.strip().lower()] = value.strip().strip("\"'")
+        text = text[match.end() :]
+    lines = [_strip_markdown(line) for line in text.strip().splitlines()]
+    title = meta.get("title")
+    if not title:
+        raw_lines = text.strip().splitlines()
+        heading = next((i for i, raw in enumerate(raw_lines) if raw.startswith("# ")), None)
+        first = heading if heading is not None else 0
+        title = lines[first] if lines else ""
+        lines = lines[:first] + lines[first + 1 :]
+    article_id = str(meta["id"]) if meta.get("id") else relpath
+    return _make(path, article_id, str(title), _paragraphs("\n".join(lines)), meta)
+
+
+def _strip_markdown(line: str) -> str:
+    line = _MD_PREFIX.sub("", line)
+    line = _MD_LINK.sub(r"\1", line)
+    return _MD_EMPHASIS.sub(r"\2", line)
+
+
+def _parse_json(
+    path: Path, relpath: str, text: str, *, lines: bool
+) -> tuple[list[ArticleText], list[Problem]]:
+    entries: list[tuple[str, Any]] = []
+    problems: list[Problem] = []
+    if lines:
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    entries.append((f"line {number}", json.loads(line)))
+                except (ValueError, RecursionError) as exc:
+                    problems.append(Problem(path, f"line {number}: malformed JSON ({exc})"))
+    else:
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise ArticleError(path, f"malformed JSON ({str(exc)[:200]})") from None
+        if isinstance(data, dict):
+            entries.append(("object", data))
+        elif isinstance(data, list):
+            entries.extend((f"item {i}", item) for i, item in enumerate(data, 1))
+        else:
+            raise ArticleError(
+                path, f"JSON must be an article object or a list of them, not {type(data).__name__}"
+            )
+    several = len(entries) > 1 or lines
+    articles: list[ArticleText] = []
+    for n, (where, obj) in enumerate(entries, 1):
+        try:
+            articles.append(_article_from_object(path, relpath, obj, n if several else None))
+        except ArticleError as exc:
+            problems.append(Problem(path, f"{where}: {exc.reason}"))
+    if not articles:
+        if len(problems) == 1 and not several:
+            raise ArticleError(path, problems[0].reason.removeprefix("object: "))
+        raise ArticleError(
+            path, "no usable article in the file" + (f" ({problems[0].reason})" if problems else "")
+        )
+    return articles, problems
+
+
+def _article_from_object(path: Path, relpath: str, obj: Any, n: int | None) -> ArticleText:
+    if not isinstance(obj, dict):
+        raise ArticleError(
+            path, f"expected an object with title and text, got {type(obj).__name__}"
+        )
+    title, body = obj.get("title"), obj.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise ArticleError(path, 'missing "text" (a non-empty string)')
+    if title is not None and not isinstance(title, str):
+        raise ArticleError(path, '"title" must be a string')
+    if obj.get("id") is not None:
+        article_id = str(obj["id"])
+    else:
+        article_id = relpath if n is None else f"{relpath}#{n}"
+    body = body.replace("\r\n", "\n")
+    paragraphs = _paragraphs(body)
+    if len(paragraphs) == 1 and "\n" in body.strip():
+        paragraphs = tuple(" ".join(line.split()) for line in body.splitlines() if line.strip())
+    return _make(path, article_id, title or "", paragraphs, obj)

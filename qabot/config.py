@@ -1,0 +1,229 @@
+"""Settings: every tunable of qabot with its named default, and the one reader of the environment.
+
+Settings are frozen value objects. Entry points (the CLI, ``bot.py``) resolve them once,
+from flags and :meth:`Settings.from_env`, and pass them down; nothing else reads
+``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from qabot.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_CORPUS",
+    "DEFAULT_INDEX_DIRNAME",
+    "AnalyzerSettings",
+    "AnswerSettings",
+    "BM25Settings",
+    "PassageSettings",
+    "Settings",
+    "TelegramSettings",
+]
+
+DEFAULT_CORPUS = Path("corpus")
+#: The index lives in this hidden folder inside the corpus unless told otherwise.
+DEFAULT_INDEX_DIRNAME = ".qabot-index"
+
+Stemmer = Literal["snowball", "porter", "none"]
+Variant = Literal["okapi", "bm25l", "bm25plus"]
+
+
+@dataclass(frozen=True)
+class AnalyzerSettings:
+    """How text becomes index terms. Stored with the index: a change forces a rebuild."""
+
+    stemmer: Stemmer = "snowball"
+    stopwords: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PassageSettings:
+    """How articles are cut into passages. Stored with the index: a change forces a rebuild."""
+
+    min_words: int = 40
+    max_words: int = 120
+    overlap_sentences: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_words <= self.max_words:
+            raise ConfigError(
+                f"passage sizes need 1 <= min_words <= max_words, got {self.min_words}, "
+                f"{self.max_words}"
+            )
+        if self.overlap_sentences < 0:
+            raise ConfigError("overlap_sentences cannot be negative")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class BM25Settings:
+    """Which rank-bm25 variant scores passages, and its parameters.
+
+    The default is BM25+ because Okapi's IDF is zero or negative for a term found in
+    half or more of the passages, so a small corpus could answer nothing (rank_bm25
+    issues #39, #43). BM25+ and BM25L keep every IDF positive. Applied at query time:
+    changing it needs no rebuild.
+    """
+
+    variant: Variant = "bm25plus"
+    k1: float = 1.2
+    b: float = 0.75
+    #: Okapi only: negative IDFs are floored at epsilon * average IDF.
+    epsilon: float = 0.25
+    #: BM25L / BM25+ only; ``None`` takes rank-bm25's default for the variant (0.5 / 1.0).
+    delta: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.variant not in ("okapi", "bm25l", "bm25plus"):
+            raise ConfigError(f"unknown BM25 variant {self.variant!r}: okapi, bm25l or bm25plus")
+        if self.k1 < 0 or not 0 <= self.b <= 1:
+            raise ConfigError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={self.k1}, b={self.b}")
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How answers are picked from the ranked passages."""
+
+    #: How many top passages are searched for the answering sentence.
+    candidate_passages: int = 3
+    #: At most this many sentences make up ``Answer.text``.
+    max_sentences: int = 2
+    #: Below this share of the question's term weight matched, qabot says it does not know.
+    min_coverage: float = 0.35
+    #: Questions are cut to this many characters before analysis.
+    max_question_chars: int = 1000
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """How the Telegram adapter connects and whom it trusts."""
+
+    token: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    base_file_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+    #: Per-user rate limit: at most ``rate_limit`` questions per ``rate_window`` seconds.
+    rate_limit: int = 10
+    rate_window: float = 60.0
+    #: Follow-up context of a chat expires after this many seconds.
+    context_ttl: float = 600.0
+    #: Largest article file /add accepts, in bytes.
+    max_upload_bytes: int = 2_000_000
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def file_url(self) -> str | None:
+        """The file-download base URL that matches ``base_url`` (``…/bot`` → ``…/file/bot``)."""
+        if self.base_file_url:
+            return self.base_file_url
+        if self.base_url and self.base_url.rstrip("/").endswith("/bot"):
+            return self.base_url.rstrip("/")[: -len("/bot")] + "/file/bot"
+        return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything qabot can be told, with defaults that suit a newsroom corpus."""
+
+    corpus: Path = DEFAULT_CORPUS
+    #: ``None``: ``<corpus>/.qabot-index``.
+    index: Path | None = None
+    analyzer: AnalyzerSettings = AnalyzerSettings()
+    passages: PassageSettings = PassageSettings()
+    bm25: BM25Settings = BM25Settings()
+    answers: AnswerSettings = AnswerSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    log_level: str = "INFO"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.index if self.index is not None else self.corpus / DEFAULT_INDEX_DIRNAME
+
+    def with_paths(
+        self, corpus: Path | str | None = None, index: Path | str | None = None
+    ) -> Settings:
+        """A copy with the corpus and/or index folder replaced (``None`` keeps the current one)."""
+        return replace(
+            self,
+            corpus=Path(corpus) if corpus is not None else self.corpus,
+            index=Path(index) if index is not None else self.index,
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from environment variables; unset ones keep their defaults.
+
+        ``QABOT_CORPUS``, ``QABOT_INDEX``, ``QABOT_BM25`` (okapi / bm25l / bm25plus),
+        ``QABOT_LOG_LEVEL``, ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_BASE_URL``,
+        ``TELEGRAM_BASE_FILE_URL``, ``QABOT_ADMIN_IDS`` (comma-separated user ids),
+        ``QABOT_RATE_LIMIT`` (questions a minute per user), ``QABOT_WEBHOOK_URL``,
+        ``QABOT_WEBHOOK_LISTEN``, ``QABOT_WEBHOOK_PORT``, ``QABOT_WEBHOOK_SECRET``.
+        """
+        env = os.environ if environ is None else environ
+        base = cls()
+
+        def get(name: str) -> str | None:
+            return (env.get(name) or "").strip() or None
+
+        corpus = get("QABOT_CORPUS")
+        index = get("QABOT_INDEX")
+        variant = get("QABOT_BM25")
+        telegram = TelegramSettings(
+            token=get("TELEGRAM_BOT_TOKEN"),
+            base_url=get("TELEGRAM_BASE_URL"),
+            base_file_url=get("TELEGRAM_BASE_FILE_URL"),
+            admin_ids=_parse_ids(get("QABOT_ADMIN_IDS")),
+            rate_limit=_parse_int("QABOT_RATE_LIMIT", get("QABOT_RATE_LIMIT"), 10),
+            webhook_url=get("QABOT_WEBHOOK_URL"),
+            webhook_listen=get("QABOT_WEBHOOK_LISTEN") or "0.0.0.0",
+            webhook_port=_parse_int("QABOT_WEBHOOK_PORT", get("QABOT_WEBHOOK_PORT"), 8443),
+            webhook_secret=get("QABOT_WEBHOOK_SECRET"),
+        )
+        return replace(
+            base,
+            corpus=Path(corpus) if corpus else base.corpus,
+            index=Path(index) if index else None,
+            bm25=replace(base.bm25, variant=variant) if variant else base.bm25,  # type: ignore[arg-type]
+            telegram=telegram,
+            log_level=(get("QABOT_LOG_LEVEL") or base.log_level).upper(),
+        )
+
+
+def _parse_ids(raw: str | None) -> frozenset[int]:
+    if not raw:
+        return frozenset()
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(
+                f"QABOT_ADMIN_IDS must be comma-separated numeric Telegram user ids, got {part!r}"
+            ) from None
+    return frozenset(ids)
+
+
+def _parse_int(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None

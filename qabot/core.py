@@ -1,0 +1,266 @@
+"""QABot: open a corpus, ask questions, keep the index in step with the files.
+
+The one front door of the library::
+
+    >>> bot = QABot.open("corpus")
+    >>> answer = bot.ask("what did Stoltenberg say about Minsk")
+    >>> bot.reindex()
+
+A QABot is safe to share between threads: questions are answered from one immutable
+snapshot of the index while a reindex builds the next one, which then replaces it whole.
+A snapshot committed by another process (``qabot index``) is picked up on the next question.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from qabot.analysis import Analyzer
+from qabot.answers import QuestionTerms, choose_answer, highlight_spans, weigh_question
+from qabot.config import Settings
+from qabot.errors import CorpusError, IndexStoreError
+from qabot.indexer import Progress, update_snapshot
+from qabot.store import Snapshot, current_marker, read_snapshot, write_lock, write_snapshot
+from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
+
+__all__ = ["QABot"]
+
+log = logging.getLogger(__name__)
+
+
+class QABot:
+    """Question answering over a folder of articles. Create with :meth:`open`."""
+
+    def __init__(self, settings: Settings, analyzer: Analyzer, snapshot: Snapshot) -> None:
+        self.settings = settings
+        self.analyzer = analyzer
+        self._snapshot = snapshot
+        self._marker = current_marker(settings.index_dir)
+        self._reindex_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self.last_report: ReindexReport | None = None
+
+    # -- opening ----------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        corpus: str | Path = "corpus",
+        index: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        update: bool = True,
+        progress: Progress | None = None,
+    ) -> QABot:
+        """Open the index of ``corpus`` (default ``<corpus>/.qabot-index``).
+
+        With ``update`` (the default) the index is first brought in step with the files:
+        built when missing, rebuilt when unusable, updated when articles changed. Nothing
+        is written when nothing changed.
+        """
+        settings = (settings or Settings()).with_paths(corpus, index)
+        if not settings.corpus.is_dir():
+            raise CorpusError(
+                f"corpus folder {settings.corpus} does not exist or is not a folder; "
+                "create it and put articles in it"
+            )
+        analyzer = Analyzer(settings.analyzer)
+        snapshot = _load_usable(settings, analyzer)
+        empty = Snapshot.empty(analyzer.fingerprint(), settings.passages.to_dict())
+        bot = cls(settings, analyzer, snapshot or empty)
+        if snapshot is None:
+            bot.reindex(rebuild=True, progress=progress)
+        elif update:
+            bot.reindex(progress=progress)
+        return bot
+
+    # -- questions --------------------------------------------------------------------
+    def ask(self, question: str, k: int = 5) -> Answer:
+        """Answer ``question`` with its sentence(s) and the ``k`` best passages, cited."""
+        question = " ".join(str(question).split())[: self.settings.answers.max_question_chars]
+        if not question:
+            return Answer(question, "", (), reason="Ask a question in words.")
+        terms = tuple(self.analyzer.terms(question))
+        if not terms:
+            return Answer(
+                question, "", (), reason="Your question has only common words; name a topic."
+            )
+        snapshot = self._current()
+        if snapshot.n_passages == 0:
+            return Answer(
+                question, "", (), terms, reason="The corpus is empty: add articles and reindex."
+            )
+        weights = self._weigh(terms, snapshot)
+        wanted = max(k, self.settings.answers.candidate_passages)
+        hits = self._hits(snapshot, terms, wanted)
+        if not hits:
+            words = dict.fromkeys(
+                question[t.start : t.end] for t in self.analyzer.tokens(question) if t.term
+            )
+            return Answer(
+                question, "", (), terms, reason=f"No article mentions: {', '.join(words)}."
+            )
+        choice = choose_answer(question, weights, hits, self.analyzer, self.settings.answers)
+        matched = self._matched_words(hits[: max(1, k)], set(terms))
+        return Answer(
+            question=question,
+            text=choice.text,
+            passages=tuple(hits[:k]),
+            terms=terms,
+            matched_words=matched,
+            confidence=choice.confidence,
+            source=choice.source if choice.source is not None and choice.source < k else None,
+            reason=choice.reason,
+        )
+
+    def search(self, question: str, k: int = 10) -> list[Hit]:
+        """The ``k`` best passages for ``question``, without picking an answer."""
+        terms = self.analyzer.terms(question[: self.settings.answers.max_question_chars])
+        return self._hits(self._current(), terms, k) if terms else []
+
+    def _hits(self, snapshot: Snapshot, terms: Sequence[str], k: int) -> list[Hit]:
+        wanted = set(terms)
+        hits = []
+        for rank, scored in enumerate(snapshot.index.search(terms, k, self.settings.bm25), 1):
+            passage = snapshot.passage(scored.passage)
+            hits.append(
+                Hit(
+                    article=snapshot.article_of(scored.passage),
+                    position=passage.position,
+                    paragraphs=passage.paragraphs,
+                    text=passage.text,
+                    score=scored.score,
+                    rank=rank,
+                    highlights=highlight_spans(passage.text, wanted, self.analyzer),
+                )
+            )
+        return hits
+
+    def _weigh(self, terms: Sequence[str], snapshot: Snapshot) -> QuestionTerms:
+        df = {t: snapshot.index.document_frequency(t) for t in terms}
+        return weigh_question(terms, self.analyzer, snapshot.n_passages, df)
+
+    @staticmethod
+    def _matched_words(hits: Sequence[Hit], terms: set[str]) -> tuple[str, ...]:
+        words: dict[str, None] = {}
+        for hit in hits:
+            for start, end in hit.highlights:
+                words.setdefault(hit.text[start:end].casefold(), None)
+        return tuple(words)
+
+    # -- the corpus -------------------------------------------------------------------
+    def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> ReindexReport:
+        """Bring the index in step with the corpus; returns what changed.
+
+        Only new or changed articles are analysed; ``rebuild`` re-analyses everything.
+        Questions keep being answered from the previous snapshot meanwhile.
+        """
+        settings = self.settings
+        with self._reindex_lock, write_lock(settings.index_dir):
+            base = None if rebuild else self._latest_committed()
+            snapshot, report = update_snapshot(
+                settings.corpus, settings.index_dir, self.analyzer, settings.passages, base,
+                progress,
+            )  # fmt: skip
+            if report.modified or base is None:
+                snapshot.generation = write_snapshot(settings.index_dir, snapshot)
+                committed = read_snapshot(settings.index_dir, settings.corpus)
+                if committed is not None:
+                    snapshot = committed
+                self._snapshot = snapshot
+                self._marker = current_marker(settings.index_dir)
+                log.info("index updated: %s", report)
+            else:
+                # Nothing to commit; keep the loaded snapshot but remember this scan's problems.
+                self._snapshot = replace(base, problems=snapshot.problems)
+        self.last_report = report
+        return report
+
+    def _latest_committed(self) -> Snapshot | None:
+        """The snapshot on disk now (another process may have committed a newer one)."""
+        if current_marker(self.settings.index_dir) == self._marker and self._snapshot.generation:
+            return self._snapshot
+        return _load_usable(self.settings, self.analyzer)
+
+    def refresh(self) -> bool:
+        """Load a snapshot committed by another process; ``True`` if one was loaded."""
+        marker = current_marker(self.settings.index_dir)
+        if marker == self._marker or marker is None:
+            return False
+        with self._refresh_lock:
+            if marker == self._marker:
+                return False
+            snapshot = _load_usable(self.settings, self.analyzer)
+            self._marker = marker
+            if snapshot is None:
+                return False
+            self._snapshot = snapshot
+            log.info("picked up index generation %d", snapshot.generation)
+            return True
+
+    def _current(self) -> Snapshot:
+        if not self._reindex_lock.locked():
+            self.refresh()
+        return self._snapshot
+
+    def articles(self) -> list[Article]:
+        """The indexed articles, ordered by id."""
+        return [rec.article for rec in self._current().articles]
+
+    def passage(self, article_id: str, position: int) -> Passage | None:
+        """One passage of an article by position, or ``None`` if there is no such passage."""
+        snapshot = self._current()
+        number = snapshot.article_index(article_id)
+        if number is None:
+            return None
+        record = snapshot.articles[number]
+        if not 0 <= position < record.count:
+            return None
+        return snapshot.passage(record.first + position)
+
+    def words_per_passage(self) -> float:
+        """Average number of words in a passage (what a reader gets per hit)."""
+        snap = self._current()
+        if not snap.n_passages:
+            return 0.0
+        words = sum(len(snap.passage_text(p).split()) for p in range(snap.n_passages))
+        return words / snap.n_passages
+
+    def stats(self) -> IndexStats:
+        """Figures about the index: articles, passages, terms, size, last update."""
+        snap = self._current()
+        return IndexStats(
+            articles=len(snap.articles),
+            passages=snap.n_passages,
+            terms=snap.index.n_terms,
+            size_bytes=snap.size_bytes,
+            updated=snap.created,
+            corpus=self.settings.corpus,
+            index=self.settings.index_dir,
+            problems=snap.problems,
+        )
+
+    def __repr__(self) -> str:
+        snap = self._snapshot
+        corpus = str(self.settings.corpus)
+        return f"QABot({corpus!r}, {len(snap.articles)} articles, {snap.n_passages} passages)"
+
+
+def _load_usable(settings: Settings, analyzer: Analyzer) -> Snapshot | None:
+    """The committed snapshot if it can answer with these settings, else ``None``."""
+    try:
+        snapshot = read_snapshot(settings.index_dir, settings.corpus)
+    except IndexStoreError as exc:
+        log.warning("index cannot be used (%s); it will be rebuilt from the corpus", exc)
+        return None
+    if snapshot is None:
+        return None
+    if snapshot.analyzer != analyzer.fingerprint() or snapshot.passage_settings != (
+        settings.passages.to_dict()
+    ):
+        log.warning("index was built with other analysis settings; it will be rebuilt")
+        return None
+    return snapshot

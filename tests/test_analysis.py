@@ -1,0 +1,98 @@
+"""The analyzer: tokens, normalization, stopwords, stems, sentences; no nltk data needed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from qabot.analysis import Analyzer
+from qabot.config import AnalyzerSettings
+
+STOLTENBERG_QUOTE = (
+    '"Some months later, (Russians-ed.) went into eastern Donbas, agreed a ceasefire — the '
+    "Minsk 1 — violated that, moved ... even further west, agreed Minsk 2, waited for seven "
+    'years, and then launched a full-scale attack, and took even more. We cannot have Minsk 3," '
+    "Stoltenberg concluded."
+)
+
+
+def test_numbers_are_kept_whole_and_distinct() -> None:
+    a = Analyzer()
+    assert a.terms("Minsk 3") == ["minsk", "3"]
+    assert a.terms("Minsk 3") != a.terms("Minsk 2")
+    assert a.terms("1,500 troops and 3.5 percent at 10:30") == [
+        "1500", "troop", "3.5", "percent", "10:30",
+    ]  # fmt: skip
+
+
+def test_case_folding_and_unicode_normalization() -> None:
+    a = Analyzer()
+    assert a.terms("NATO") == a.terms("nato")
+    # NFKC: the ligature and full-width letters fold to plain ones.
+    assert a.terms("ﬁnance") == a.terms("finance")
+    assert a.terms("ＮＡＴＯ") == a.terms("NATO")
+    assert a.terms("CAFÉ") == a.terms("café")
+
+
+def test_stopwords_dropped_and_stems_shared() -> None:
+    a = Analyzer()
+    assert a.terms("What did they say about the negotiations?") == ["say", "negoti"]
+    assert a.terms("negotiating") == a.terms("negotiation")
+    assert Analyzer(AnalyzerSettings(stopwords=False)).terms("the talks") == ["the", "talk"]
+    assert Analyzer(AnalyzerSettings(stemmer="porter")).terms("negotiations") == ["negoti"]
+    assert Analyzer(AnalyzerSettings(stemmer="none")).terms("negotiations") == ["negotiations"]
+
+
+def test_acronyms_keep_their_dots() -> None:
+    a = Analyzer()
+    assert a.terms("the U.S. army") == ["u.s", "armi"]
+
+
+def test_token_spans_point_into_the_text() -> None:
+    text = "Putin's proposal, NATO-led"
+    tokens = Analyzer().tokens(text)
+    assert [text[t.start : t.end] for t in tokens] == ["Putin", "s", "proposal", "NATO", "led"]
+    assert [t.term for t in tokens] == ["putin", None, "propos", "nato", "led"]
+
+
+def test_sentences_split_only_after_more() -> None:
+    sentences = Analyzer().sentences(STOLTENBERG_QUOTE)
+    assert len(sentences) == 2
+    assert sentences[0].endswith("took even more.")
+    assert sentences[1] == 'We cannot have Minsk 3," Stoltenberg concluded.'
+
+
+def test_news_abbreviations_do_not_end_sentences() -> None:
+    text = (
+        "Gen. Smith met Mr. Jones in the U.S. capital at 3 p.m. on Friday. They talked for an hour."
+    )
+    assert Analyzer().sentences(text) == [
+        "Gen. Smith met Mr. Jones in the U.S. capital at 3 p.m. on Friday.",
+        "They talked for an hour.",
+    ]
+
+
+def test_fingerprint_names_the_settings() -> None:
+    fp = Analyzer().fingerprint()
+    assert fp["stemmer"] == "snowball" and fp["stopwords"] is True
+    assert fp != Analyzer(AnalyzerSettings(stemmer="porter")).fingerprint()
+
+
+def test_works_without_any_nltk_data_and_never_downloads(tmp_path: object) -> None:
+    # A fresh interpreter where nltk finds no data at all and downloading raises.
+    code = (
+        "import nltk, sys\n"
+        "nltk.data.path[:] = []\n"
+        "def refuse(*a, **k): raise SystemExit('nltk.download was called')\n"
+        "nltk.download = refuse\n"
+        "import nltk.downloader; nltk.downloader.download = refuse\n"
+        "from qabot.analysis import Analyzer\n"
+        "a = Analyzer()\n"
+        "print(a.terms('Stoltenberg said: We cannot have Minsk 3.'))\n"
+        "print(len(a.sentences('One sentence. Another one.')))\n"
+    )
+    env = {"NLTK_DATA": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.splitlines() == ["['stoltenberg', 'said', 'cannot', 'minsk', '3']", "2"]

@@ -1,0 +1,136 @@
+"""Article files: every format parsed; broken files reported with path and reason, and skipped."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_ARTICLE, write_article
+
+from qabot.articles import parse_file, read_source, scan_corpus
+from qabot.errors import ArticleError, CorpusError
+
+
+def parse(path: Path, corpus: Path):  # type: ignore[no-untyped-def]
+    return parse_file(path, path.relative_to(corpus).as_posix(), path.read_bytes())
+
+
+def test_plain_text_article(corpus: Path) -> None:
+    (article,), problems = parse(corpus / DEMO_ARTICLE.name, corpus)
+    assert problems == []
+    assert article.article.title == "Stoltenberg on peace talks with Russia: We cannot have Minsk 3"
+    assert article.article.id == DEMO_ARTICLE.name
+    assert article.article.path == corpus / DEMO_ARTICLE.name
+    assert len(article.paragraphs) == 9
+    assert article.paragraphs[7] == "Negotiations between Russia and Ukraine"
+
+
+def test_hard_wrapped_paragraphs_are_joined(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Title\n\nline one\nline two\n\n\n\nsecond\r\n", encoding="utf-8")
+    (article,), _ = parse(path, tmp_path)
+    assert article.paragraphs == ("line one line two", "second")
+
+
+def test_markdown_front_matter_and_headings(tmp_path: Path) -> None:
+    path = tmp_path / "note.md"
+    path.write_text(
+        "---\ntitle: Summit ends\ndate: 2024-07-11\nurl: https://example.org/summit\n"
+        "source: Wire\n---\n\n## Outcome\n\nLeaders **agreed** a [package](https://x.y).\n",
+        encoding="utf-8",
+    )
+    (article,), _ = parse(path, tmp_path)
+    a = article.article
+    assert (a.title, a.date, a.url, a.source) == (
+        "Summit ends", "2024-07-11", "https://example.org/summit", "Wire",
+    )  # fmt: skip
+    assert article.paragraphs == ("Outcome", "Leaders agreed a package.")
+
+
+def test_markdown_title_from_first_heading(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    path.write_text("# Big news\n\nSomething happened today.\n", encoding="utf-8")
+    (article,), _ = parse(path, tmp_path)
+    assert article.article.title == "Big news"
+    assert article.paragraphs == ("Something happened today.",)
+
+
+def test_json_object_list_and_jsonl(tmp_path: Path) -> None:
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"id": "a1", "title": "T", "text": "Body one.\n\nBody two.",
+                               "date": "2024-01-02", "url": "https://e.org/a1"}))  # fmt: skip
+    (article,), _ = parse(one, tmp_path)
+    assert article.article.id == "a1" and article.article.url == "https://e.org/a1"
+    assert article.paragraphs == ("Body one.", "Body two.")
+
+    many = tmp_path / "many.json"
+    many.write_text(json.dumps([{"title": "A", "text": "x y"}, {"title": "B", "text": "z"}]))
+    articles, _ = parse(many, tmp_path)
+    assert [a.article.id for a in articles] == ["many.json#1", "many.json#2"]
+
+    lines = tmp_path / "feed.jsonl"
+    lines.write_text('{"id": 7, "title": "A", "text": "x"}\nnot json\n{"title": "B"}\n')
+    articles, problems = parse(lines, tmp_path)
+    assert [a.article.id for a in articles] == ["7"]
+    assert [p.reason.split(":")[0] for p in problems] == ["line 2", "line 3"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\n ", "empty"),
+        ("binary.txt", b"\x00\x01\x02PNG", "binary"),
+        ("latin1.txt", "Caf\u00e9 news\n\ntext".encode("latin-1"), "UTF-8"),
+        ("title-only.txt", b"Just a title\n", "no article text"),
+        ("broken.json", b'{"title": "x", "text": ', "malformed JSON"),
+        ("number.json", b"42", "not int"),
+        ("notext.json", b'{"title": "x"}', '"text"'),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "JSON"),
+    ],
+)
+def test_broken_files_raise_with_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ArticleError) as info:
+        parse(path, tmp_path)
+    assert info.value.path == path
+    assert reason in info.value.reason
+
+
+def test_scan_walks_subfolders_skips_hidden_index_and_other_files(tmp_path: Path) -> None:
+    write_article(tmp_path, "b/deep/x.txt", "X", "x")
+    write_article(tmp_path, "a.txt", "A", "a")
+    write_article(tmp_path, ".hidden/h.txt", "H", "h")
+    write_article(tmp_path, "idx/i.txt", "I", "i")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    files, problems = scan_corpus(tmp_path, skip=tmp_path / "idx")
+    assert [f.relpath for f in files] == ["a.txt", "b/deep/x.txt"]
+    assert problems == []
+
+
+def test_scan_reports_folder_links_instead_of_looping(tmp_path: Path) -> None:
+    write_article(tmp_path, "a.txt", "A", "a")
+    os.symlink(tmp_path, tmp_path / "loop")
+    files, problems = scan_corpus(tmp_path)
+    assert [f.relpath for f in files] == ["a.txt"]
+    assert [p.path.name for p in problems] == ["loop"]
+
+
+def test_scan_of_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="does not exist"):
+        scan_corpus(tmp_path / "nope")
+
+
+def test_oversized_file_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("qabot.articles.MAX_FILE_BYTES", 100)
+    write_article(tmp_path, "big.txt", "Big", "word " * 100)
+    (source,), _ = scan_corpus(tmp_path)
+    with pytest.raises(ArticleError, match="more than the 100 allowed"):
+        read_source(source)

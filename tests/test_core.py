@@ -1,0 +1,283 @@
+"""QABot end to end on real files: the contract, tiny corpora, no-answer, incremental reindex."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_article
+
+from qabot import Answer, CorpusError, QABot, Settings
+from qabot.config import PassageSettings
+
+MINSK_QUOTE = 'We cannot have Minsk 3," Stoltenberg concluded.'
+
+
+def test_stoltenberg_minsk_contract(corpus: Path, open_bot: Callable[..., QABot]) -> None:
+    bot = open_bot(corpus)
+    answer = bot.ask("what did Stoltenberg say about Minsk")
+    assert MINSK_QUOTE in answer.passages[0].text
+    assert MINSK_QUOTE in answer.text
+    assert answer.text.startswith('"Some months later')
+    hit = answer.passages[0]
+    assert hit.article.title == "Stoltenberg on peace talks with Russia: We cannot have Minsk 3"
+    assert hit.article.id == "stoltenberg-peace-talks-minsk-3.txt"
+    assert hit.article.path == corpus / "stoltenberg-peace-talks-minsk-3.txt"
+    assert hit.score > 0 and hit.rank == 1 and hit.position == 4 and hit.paragraphs == (6, 6)
+    assert {hit.text[s:e].lower() for s, e in hit.highlights} == {"minsk", "stoltenberg"}
+    assert answer.source == 0 and answer.confidence == 1.0
+    text = str(answer)
+    assert (
+        text.startswith(answer.text) and "[1] Stoltenberg on peace talks" in text and "¶7" in text
+    )
+    assert len(repr(answer)) < 120
+
+
+def test_ask_respects_k(news_corpus: Path, open_bot: Callable[..., QABot]) -> None:
+    bot = open_bot(news_corpus)
+    assert len(bot.ask("NATO Ukraine", k=2).passages) == 2
+    assert len(bot.ask("NATO Ukraine", k=1).passages) == 1
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_tiny_corpora_answer(tmp_path: Path, open_bot: Callable[..., QABot], n: int) -> None:
+    folder = tmp_path / "c"
+    texts = [
+        "The summit in Vilnius agreed a new package for Ukraine.",
+        "Ukraine asked the summit for more air defence.",
+        "The summit closed with a statement on Ukraine.",
+    ]
+    for i in range(n):
+        write_article(folder, f"{i}.txt", f"Article {i}", texts[i])
+    bot = open_bot(folder)
+    answer = bot.ask("What did the summit agree for Ukraine?")
+    assert answer.found, answer.reason
+    assert len(answer.passages) == n
+    assert answer.passages[0].text == texts[0]
+    assert all(h.score > 0 for h in answer.passages)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("", "Ask a question"),
+        ("   ", "Ask a question"),
+        ("what is it that they were?", "only common words"),
+        ("?!…", "only common words"),
+        ("zxqv blorf", "No article mentions: zxqv, blorf"),
+    ],
+)
+def test_no_answer_instead_of_a_random_passage(
+    corpus: Path, open_bot: Callable[..., QABot], question: str, reason: str
+) -> None:
+    answer = open_bot(corpus).ask(question)
+    assert not answer.found and answer.text == "" and answer.passages == ()
+    assert reason in answer.reason
+    assert str(answer).startswith("I don't know.")
+
+
+def test_weak_match_is_not_passed_off_as_an_answer(
+    news_corpus: Path, open_bot: Callable[..., QABot]
+) -> None:
+    answer = open_bot(news_corpus).ask(
+        "What did Stoltenberg say about the price of bananas in Peru?"
+    )
+    assert not answer.found
+    assert "only part of your question" in answer.reason
+    assert answer.confidence < 0.35
+
+
+def test_empty_corpus_answers_nothing(tmp_path: Path, open_bot: Callable[..., QABot]) -> None:
+    (tmp_path / "empty").mkdir()
+    answer = open_bot(tmp_path / "empty").ask("anything about NATO?")
+    assert not answer.found and "corpus is empty" in answer.reason
+
+
+def test_missing_corpus_is_an_error_and_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="does not exist"):
+        QABot.open(tmp_path / "missing")
+    assert not (tmp_path / "missing").exists()
+
+
+def test_default_index_lives_hidden_in_the_corpus(corpus: Path) -> None:
+    bot = QABot.open(corpus)
+    assert bot.settings.index_dir == corpus / ".qabot-index"
+    assert (corpus / ".qabot-index" / "CURRENT").exists()
+    assert QABot.open(corpus).last_report is not None and QABot.open(corpus).articles()
+
+
+def test_broken_files_are_reported_and_everything_else_indexed(
+    corpus: Path, open_bot: Callable[..., QABot]
+) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "bad.json").write_text("{oops")
+    (corpus / "bin.txt").write_bytes(b"\x00\xff\x00")
+    bot = open_bot(corpus)
+    report = bot.last_report
+    assert report is not None
+    assert report.added == ("stoltenberg-peace-talks-minsk-3.txt",)
+    reasons = {p.path.name: p.reason for p in report.problems}
+    assert set(reasons) == {"empty.txt", "bad.json", "bin.txt"}
+    assert "malformed JSON" in reasons["bad.json"]
+    assert bot.ask("Minsk").found
+    assert {p.path.name for p in bot.stats().problems} == set(reasons)
+
+
+def fingerprint(bot: QABot) -> tuple[object, ...]:
+    snap = bot._snapshot
+    arrays = tuple(
+        getattr(snap.index, n).tolist()
+        for n in ("doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf")
+    )
+    passages = tuple(snap.passage(i) for i in range(snap.n_passages))
+    articles = tuple((r.article.id, r.article.title, r.first, r.count) for r in snap.articles)
+    return (tuple(snap.index.vocab), arrays, passages, articles)
+
+
+def test_reindex_after_add_change_delete_equals_full_rebuild(
+    news_corpus: Path, tmp_path: Path
+) -> None:
+    bot = QABot.open(news_corpus, tmp_path / "index")
+    write_article(
+        news_corpus, "new/aid.txt", "Aid pledged", "Donors pledged 5 billion for Ukraine."
+    )
+    write_article(
+        news_corpus, "markets/oil.txt", "Oil prices fall",
+        "Oil prices fell 2% on Friday as demand worries returned.",
+    )  # fmt: skip
+    (news_corpus / "sport" / "final.txt").unlink()
+    report = bot.reindex()
+    assert report.added == ("new/aid.txt",)
+    assert report.changed == ("markets/oil.txt",)
+    assert report.removed == ("sport/final.txt",)
+    assert set(report.unchanged) == {"stoltenberg-peace-talks-minsk-3.txt", "tech/chips.txt"}
+    assert not report.rebuilt
+
+    fresh = QABot.open(news_corpus, tmp_path / "fresh-index")
+    assert fresh.last_report is not None and fresh.last_report.rebuilt
+    assert fingerprint(bot) == fingerprint(fresh)
+    for q in ("oil prices", "Ukraine donors", "Minsk", "final replay"):
+        assert bot.ask(q) == fresh.ask(q)
+    assert not bot.ask("cup final replay").found
+    assert bot.reindex().modified is False
+
+
+def test_unchanged_articles_are_not_reanalysed(
+    news_corpus: Path, open_bot: Callable[..., QABot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = open_bot(news_corpus)
+    analysed: list[str] = []
+    import qabot.indexer
+
+    real = qabot.indexer.split_article
+
+    def spy(text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        analysed.append(text.article.id)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(qabot.indexer, "split_article", spy)
+    write_article(news_corpus, "z.txt", "Zed", "A brand new article about zebras.")
+    # Touching a file without changing it costs a hash, not an analysis.
+    os.utime(news_corpus / "tech" / "chips.txt", ns=(1, 1))
+    report = bot.reindex()
+    assert analysed == ["z.txt"]
+    assert report.added == ("z.txt",) and "tech/chips.txt" in report.unchanged
+
+
+def test_jsonl_article_change_reanalyses_only_that_article(
+    tmp_path: Path, open_bot: Callable[..., QABot]
+) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    feed = folder / "feed.jsonl"
+    rows = [
+        {"id": f"a{i}", "title": f"T{i}", "text": f"Story number {i} about topic{i}."}
+        for i in range(3)
+    ]
+    feed.write_text("\n".join(json.dumps(r) for r in rows))
+    bot = open_bot(folder)
+    rows[1]["text"] = "Story one was rewritten about volcanoes."
+    feed.write_text("\n".join(json.dumps(r) for r in rows))
+    report = bot.reindex()
+    assert (report.changed, report.unchanged) == (("a1",), ("a0", "a2"))
+    assert bot.ask("volcanoes").passages[0].article.id == "a1"
+
+
+def test_corrupt_index_is_rebuilt_on_open(
+    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = tmp_path / "index"
+    QABot.open(corpus, index)
+    snap = index / json.loads((index / "CURRENT").read_text())["snapshot"]
+    data = bytearray((snap / "post_doc.npy").read_bytes())
+    data[-1] ^= 0x55
+    (snap / "post_doc.npy").write_bytes(bytes(data))
+    bot = QABot.open(corpus, index)
+    assert bot.last_report is not None and bot.last_report.rebuilt
+    assert "rebuilt" in caplog.text and "checksum" in caplog.text
+    assert MINSK_QUOTE in bot.ask("what did Stoltenberg say about Minsk").text
+
+
+def test_other_analysis_settings_force_a_rebuild(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    QABot.open(corpus, index)
+    other = Settings(passages=PassageSettings(min_words=10, max_words=60))
+    bot = QABot.open(corpus, index, settings=other)
+    assert bot.last_report is not None and bot.last_report.rebuilt
+    assert all(len(h.text.split()) <= 60 for h in bot.ask("NATO", k=20).passages)
+
+
+def test_a_commit_by_another_process_is_picked_up(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    serving = QABot.open(corpus, index)
+    assert not serving.ask("volcano eruption").found
+    write_article(
+        corpus, "v.txt", "Volcano erupts", "A volcano eruption forced evacuations in Iceland."
+    )
+    subprocess.run(
+        [sys.executable, "-m", "qabot", "index", str(corpus), "--index", str(index)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    answer = serving.ask("volcano eruption")
+    assert answer.found and answer.passages[0].article.id == "v.txt"
+
+
+def test_passage_lookup_and_stats(news_corpus: Path, open_bot: Callable[..., QABot]) -> None:
+    bot = open_bot(news_corpus)
+    hit = bot.ask("Minsk").passages[0]
+    passage = bot.passage(hit.article.id, hit.position)
+    assert passage is not None and passage.text == hit.text
+    assert bot.passage(hit.article.id, 999) is None and bot.passage("nope", 0) is None
+    stats = bot.stats()
+    assert (stats.articles, stats.passages) == (4, 9)
+    assert stats.terms > 50 and stats.size_bytes > 0 and stats.updated is not None
+    assert "4 articles, 9 passages" in str(stats)
+    assert 20 < bot.words_per_passage() < 120
+
+
+def test_answers_without_telegram_installed(corpus: Path) -> None:
+    code = (
+        "import sys; sys.modules['telegram'] = None\n"
+        "from qabot import QABot\n"
+        f"bot = QABot.open({str(corpus)!r})\n"
+        "print(bot.ask('what did Stoltenberg say about Minsk').found)\n"
+        "print(any(m.split('.')[0] == 'telegram' for m in sys.modules if sys.modules[m]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_answer_value_is_frozen(corpus: Path, open_bot: Callable[..., QABot]) -> None:
+    answer = open_bot(corpus).ask("Minsk")
+    assert isinstance(answer, Answer)
+    with pytest.raises(AttributeError):
+        answer.text = "x"  # type: ignore[misc]
+    assert isinstance(answer.passages[0].score, float) and not isinstance(
+        answer.passages[0].score, np.floating
+    )

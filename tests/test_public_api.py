@@ -1,0 +1,33 @@
+"""The public API is small and pinned: changing it is a deliberate act."""
+
+from __future__ import annotations
+
+import qabot
+
+
+def test_exported_names() -> None:
+    assert sorted(qabot.__all__) == [
+        "Answer", "Article", "ArticleError", "ConfigError", "CorpusError", "Hit",
+        "IndexCorruptError", "IndexLockedError", "IndexStats", "IndexStoreError",
+        "IndexVersionError", "Passage", "Problem", "QABot", "QABotError", "ReindexReport",
+        "Settings",
+    ]  # fmt: skip
+    for name in qabot.__all__:
+        assert getattr(qabot, name) is not None
+
+
+def test_every_error_is_a_qaboterror() -> None:
+    for name in qabot.__all__:
+        obj = getattr(qabot, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, qabot.QABotError)
+
+
+def test_importing_does_no_work(tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, qabot; print('nltk' in sys.modules, 'telegram' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # nltk is imported (the analyzer module) but nothing is loaded or read; telegram never.
+    assert out.stdout.split()[1] == "False"
