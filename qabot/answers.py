@@ -47,21 +47,37 @@ class QuestionTerms:
     optional: frozenset[str]
 
     def coverage(self, present: set[str]) -> float:
-        """Share of the question's required weight found among ``present`` terms."""
-        required = sum(w for t, w in self.weights.items() if t not in self.optional)
-        if required <= 0:
-            required = sum(self.weights.values())
-        got = sum(w for t, w in self.weights.items() if t in present)
-        return min(1.0, got / required) if required > 0 else 0.0
+        """Share of the question's required weight found among ``present`` terms.
+
+        Optional terms neither count as missing nor make up for a missing required one;
+        a question of optional terms only is judged on all of them.
+        """
+        required = {t: w for t, w in self.weights.items() if t not in self.optional}
+        if not required:
+            required = dict(self.weights)
+        total = sum(required.values())
+        got = sum(w for t, w in required.items() if t in present)
+        return got / total if total > 0 else 0.0
 
 
 def weigh_question(
-    terms: Sequence[str], analyzer: Analyzer, n_passages: int, df: Mapping[str, int]
+    terms: Sequence[str],
+    analyzer: Analyzer,
+    n_passages: int,
+    df: Mapping[str, int],
+    context: Sequence[str] = (),
 ) -> QuestionTerms:
-    """Weights of the question's distinct terms from their document frequencies."""
-    optional = frozenset(t for t in (analyzer.term(w) for w in _question_words()) if t)
-    weights = {t: math.log((n_passages + 1) / (df.get(t, 0) + 0.5)) for t in dict.fromkeys(terms)}
-    return QuestionTerms(weights, optional & set(weights))
+    """Weights of the question's distinct terms from their document frequencies.
+
+    Terms of ``context`` (an earlier question) are weighed too, but never required.
+    """
+    frame = frozenset(t for t in (analyzer.term(w) for w in _question_words()) if t)
+    weights = {
+        t: math.log((n_passages + 1) / (df.get(t, 0) + 0.5))
+        for t in dict.fromkeys((*terms, *context))
+    }
+    optional = (frame & set(weights)) | (set(context) - set(terms))
+    return QuestionTerms(weights, frozenset(optional))
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,11 @@ def choose_answer(
     top_terms = set(analyzer.terms(hits[0].text))
     confidence = question_terms.coverage(top_terms)
     if confidence < settings.min_coverage:
-        missing = [t for t in question_terms.weights if t not in top_terms]
+        missing = [
+            t
+            for t in question_terms.weights
+            if t not in top_terms and t not in question_terms.optional
+        ]
         return Choice(
             "",
             None,

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ __all__ = [
     "SourceFile",
     "parse_file",
     "read_source",
+    "safe_filename",
+    "save_article",
     "scan_corpus",
 ]
 
@@ -301,3 +304,47 @@ def _article_from_object(path: Path, relpath: str, obj: Any, n: int | None) -> A
     if len(paragraphs) == 1 and "\n" in body.strip():
         paragraphs = tuple(" ".join(line.split()) for line in body.splitlines() if line.strip())
     return _make(path, article_id, title or "", paragraphs, obj)
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name for an uploaded article: no folders, no odd characters.
+
+    Raises :class:`ArticleError` when the ending is not an article format.
+    """
+    base = re.split(r"[\\/]", name)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or f".{suffix.lower()}" not in SUPPORTED_SUFFIXES:
+        raise ArticleError(
+            Path(base or "upload"),
+            f"not an article file; send {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+        )
+    stem = re.sub(r"[^\w.-]+", "-", unicodedata.normalize("NFKC", stem), flags=re.ASCII)
+    stem = stem.strip(".-_")[:80] or "article"
+    return f"{stem}.{suffix.lower()}"
+
+
+def save_article(corpus: Path, name: str, data: bytes) -> Path:
+    """Write a checked article file into ``corpus`` atomically under a new, safe name."""
+    filename = safe_filename(name)
+    if len(data) > MAX_FILE_BYTES:
+        raise ArticleError(
+            Path(filename), f"file is larger than the {MAX_FILE_BYTES:,} bytes allowed"
+        )
+    parse_file(Path(filename), filename, data)  # raises ArticleError if unusable
+    corpus = corpus.resolve()
+    stem, suffix = filename.rsplit(".", 1)
+    target = corpus / filename
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = corpus / f"{stem}-{counter}.{suffix}"
+    if target.parent != corpus:  # safe_filename makes this impossible; keep the promise explicit
+        raise ArticleError(target, "refusing to write outside the corpus")
+    tmp = corpus / f".{target.name}.tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.link(tmp, target)  # fails instead of overwriting a file created meanwhile
+    tmp.unlink()
+    return target

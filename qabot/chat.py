@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from qabot.conversation import Conversations
 from qabot.core import QABot
 from qabot.values import Answer, Hit
 
@@ -63,6 +64,7 @@ def run_chat(bot: QABot, stdin: TextIO | None = None, stdout: TextIO | None = No
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     color = stdout.isatty()
+    conversation = Conversations()
     stats = bot.stats()
     print(
         f"qabot: {stats.articles} articles, {stats.passages} passages. /help for help.", file=stdout
@@ -95,4 +97,7 @@ def run_chat(bot: QABot, stdin: TextIO | None = None, stdout: TextIO | None = No
         elif command.startswith("/"):
             print(f"Unknown command {command}. {HELP}", file=stdout)
         else:
-            print(format_answer(bot.ask(text), color=color), file=stdout, flush=True)
+            context = conversation.context_for("terminal", text)
+            answer = bot.ask(text, context=context)
+            conversation.remember("terminal", text, follow_up=context is not None)
+            print(format_answer(answer, color=color), file=stdout, flush=True)

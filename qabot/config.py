@@ -101,6 +101,8 @@ class AnswerSettings:
     max_sentences: int = 2
     #: Below this share of the question's term weight matched, qabot says it does not know.
     min_coverage: float = 0.35
+    #: Below this share, an answer is given but marked as unsure.
+    sure_coverage: float = 0.6
     #: Questions are cut to this many characters before analysis.
     max_question_chars: int = 1000
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from qabot.analysis import Analyzer
 from qabot.answers import QuestionTerms, choose_answer, highlight_spans, weigh_question
+from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, IndexStoreError
 from qabot.indexer import Progress, update_snapshot
@@ -78,8 +79,12 @@ class QABot:
         return bot
 
     # -- questions --------------------------------------------------------------------
-    def ask(self, question: str, k: int = 5) -> Answer:
-        """Answer ``question`` with its sentence(s) and the ``k`` best passages, cited."""
+    def ask(self, question: str, k: int = 5, *, context: str | None = None) -> Answer:
+        """Answer ``question`` with its sentence(s) and the ``k`` best passages, cited.
+
+        ``context`` is an earlier question that a follow-up ("and Minsk 2?") is read with:
+        its words help rank passages, but only the question's own words must be found.
+        """
         question = " ".join(str(question).split())[: self.settings.answers.max_question_chars]
         if not question:
             return Answer(question, "", (), reason="Ask a question in words.")
@@ -93,9 +98,13 @@ class QABot:
             return Answer(
                 question, "", (), terms, reason="The corpus is empty: add articles and reindex."
             )
-        weights = self._weigh(terms, snapshot)
+        context_terms = tuple(self.analyzer.terms(context or ""))
+        weights = self._weigh(terms, context_terms, snapshot)
         wanted = max(k, self.settings.answers.candidate_passages)
-        hits = self._hits(snapshot, terms, wanted)
+        # A follow-up's own words count twice, so they lead over the context's.
+        hits = self._hits(
+            snapshot, terms + terms + context_terms if context_terms else terms, wanted
+        )
         if not hits:
             words = dict.fromkeys(
                 question[t.start : t.end] for t in self.analyzer.tokens(question) if t.term
@@ -103,7 +112,8 @@ class QABot:
             return Answer(
                 question, "", (), terms, reason=f"No article mentions: {', '.join(words)}."
             )
-        choice = choose_answer(question, weights, hits, self.analyzer, self.settings.answers)
+        full_question = f"{context} {question}" if context else question
+        choice = choose_answer(full_question, weights, hits, self.analyzer, self.settings.answers)
         matched = self._matched_words(hits[: max(1, k)], set(terms))
         return Answer(
             question=question,
@@ -114,6 +124,7 @@ class QABot:
             confidence=choice.confidence,
             source=choice.source if choice.source is not None and choice.source < k else None,
             reason=choice.reason,
+            unsure=bool(choice.text) and choice.confidence < self.settings.answers.sure_coverage,
         )
 
     def search(self, question: str, k: int = 10) -> list[Hit]:
@@ -139,9 +150,11 @@ class QABot:
             )
         return hits
 
-    def _weigh(self, terms: Sequence[str], snapshot: Snapshot) -> QuestionTerms:
-        df = {t: snapshot.index.document_frequency(t) for t in terms}
-        return weigh_question(terms, self.analyzer, snapshot.n_passages, df)
+    def _weigh(
+        self, terms: Sequence[str], context: Sequence[str], snapshot: Snapshot
+    ) -> QuestionTerms:
+        df = {t: snapshot.index.document_frequency(t) for t in (*terms, *context)}
+        return weigh_question(terms, self.analyzer, snapshot.n_passages, df, context)
 
     @staticmethod
     def _matched_words(hits: Sequence[Hit], terms: set[str]) -> tuple[str, ...]:
@@ -205,6 +218,16 @@ class QABot:
         if not self._reindex_lock.locked():
             self.refresh()
         return self._snapshot
+
+    def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]:
+        """Save an article file into the corpus and index it; returns its path and the report.
+
+        ``name`` is reduced to a safe file name inside the corpus (never outside it) and
+        never overwrites a file. The content is checked first: an unusable file raises
+        :class:`~qabot.errors.ArticleError` and nothing is written.
+        """
+        path = save_article(self.settings.corpus, name, data)
+        return path, self.reindex()
 
     def articles(self) -> list[Article]:
         """The indexed articles, ordered by id."""

@@ -104,6 +104,8 @@ class Answer:
     #: 0-based index into ``passages`` of the passage ``text`` was taken from.
     source: int | None = None
     reason: str = ""
+    #: An answer was given, but the passage covers the question only in part.
+    unsure: bool = False
 
     @property
     def found(self) -> bool:
@@ -111,6 +113,8 @@ class Answer:
 
     def __str__(self) -> str:
         lines = [self.text if self.text else f"I don't know. {self.reason}".strip()]
+        if self.unsure:
+            lines.append("(I'm not sure about this one: check the sources.)")
         if self.passages:
             lines.append("")
             label = "Sources:" if self.text else "Closest passages:"

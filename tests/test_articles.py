@@ -134,3 +134,34 @@ def test_oversized_file_refused_before_reading(
     (source,), _ = scan_corpus(tmp_path)
     with pytest.raises(ArticleError, match="more than the 100 allowed"):
         read_source(source)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("/abs/path/x.md", "x.md"),
+        ("..\\win\\y.JSON", "y.json"),
+        ("a b<>|?.txt", "a-b.txt"),
+        (".txt", "article.txt"),
+    ],
+)
+def test_safe_filename(name: str, expected: str) -> None:
+    from qabot.articles import safe_filename
+
+    assert safe_filename(name) == expected
+
+
+def test_save_article_never_overwrites_or_escapes(tmp_path: Path) -> None:
+    from qabot.articles import save_article
+
+    data = b"Title\n\nSome body text."
+    first = save_article(tmp_path, "../x.txt", data)
+    second = save_article(tmp_path, "x.txt", data)
+    assert (first.name, second.name) == ("x.txt", "x-2.txt")
+    assert {p.name for p in tmp_path.iterdir()} == {"x.txt", "x-2.txt"}
+    with pytest.raises(ArticleError, match="not an article file"):
+        save_article(tmp_path, "x.sh", data)
+    with pytest.raises(ArticleError, match="malformed JSON"):
+        save_article(tmp_path, "x.json", b"{")
+    assert {p.name for p in tmp_path.iterdir()} == {"x.txt", "x-2.txt"}

@@ -281,3 +281,13 @@ def test_answer_value_is_frozen(corpus: Path, open_bot: Callable[..., QABot]) ->
     assert isinstance(answer.passages[0].score, float) and not isinstance(
         answer.passages[0].score, np.floating
     )
+
+
+def test_add_article_saves_and_indexes(corpus: Path, open_bot: Callable[..., QABot]) -> None:
+    bot = open_bot(corpus)
+    path, report = bot.add_article(
+        "../../sneaky.md", b"# Glacier melts\n\nThe Aletsch glacier lost 3% of its ice."
+    )
+    assert path == (corpus / "sneaky.md").resolve()
+    assert report.added == ("sneaky.md",)
+    assert "Aletsch" in bot.ask("How much ice did the Aletsch glacier lose?").text
