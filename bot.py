@@ -1,4 +1,4 @@
-"""Start qabot: a chat in this terminal over the corpus (Telegram comes next).
+"""Start qabot: in Telegram when TELEGRAM_BOT_TOKEN is set, else as a chat in this terminal.
 
     python bot.py            # or: make run
 
@@ -27,6 +27,10 @@ def main() -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
+        if settings.telegram.token:
+            from qabot.telegram_bot import run_bot
+
+            return run_bot(settings)
         return _terminal(settings)
     except QABotError as exc:
         print(f"qabot: {exc}", file=sys.stderr)
@@ -37,6 +41,11 @@ def _terminal(settings: Settings) -> int:
     from qabot.chat import run_chat
     from qabot.core import QABot
 
+    print(
+        "No TELEGRAM_BOT_TOKEN set: chatting here instead. To serve Telegram, create a bot "
+        "with @BotFather and run: TELEGRAM_BOT_TOKEN=<token> python bot.py",
+        file=sys.stderr,
+    )
     # Quieter than the bot's log while a person types.
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     bot = QABot.open(settings.corpus, settings.index, settings=settings)

@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("serve", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    corpus_flags(p)
+    p.set_defaults(func=_cmd_serve)
     return parser
 
 
@@ -231,3 +235,9 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         for label, value in result.rows():
             print(f"{label:<{width}}  {value}")
     return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot.telegram_bot import run_bot
+
+    return run_bot(_settings(args, settings))

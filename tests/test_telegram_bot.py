@@ -1,0 +1,507 @@
+"""The Telegram adapter through python-telegram-bot's real HTTP stack and a stand-in server.
+
+Most tests feed updates to ``Application.process_update``; a few poll for real, and one
+runs ``python bot.py`` as a subprocess. Nothing here mocks python-telegram-bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botapi_server import DEFAULT_GROUP_ID, DEFAULT_USER_ID, BotApiServer, Call
+from conftest import write_article
+from telegram import Update
+
+from qabot import QABot
+from qabot.config import TelegramSettings
+from qabot.telegram_bot import AnswerCache, RateLimiter, build_application, protect_token_in_logs
+
+ADMIN = 4242
+STRANGER = 777
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiServer]:
+    with BotApiServer() as server:
+        yield server
+
+
+def settings_for(api: BotApiServer, **changes: Any) -> TelegramSettings:
+    base = TelegramSettings(
+        token=api.token,
+        base_url=api.base_url,
+        base_file_url=api.base_file_url,
+        admin_ids=frozenset({ADMIN}),
+        rate_limit=100,
+    )
+    return replace(base, **changes)
+
+
+class Harness:
+    """An initialized Application over a corpus, fed updates directly."""
+
+    def __init__(self, api: BotApiServer, app: Any, qabot: QABot) -> None:
+        self.api, self.app, self.qabot = api, app, qabot
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        # Queued too (never polled here), so the server knows its query ids like Telegram.
+        update = self.api.push_update(update)
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+
+    async def say(self, text: str, **kwargs: Any) -> None:
+        await self.feed(self.api.make_message_update(text, **kwargs))
+
+    def replies(self, chat_id: int | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.api.calls("sendMessage")
+            if c.ok and (chat_id is None or c.params["chat_id"] == chat_id)
+        ]
+
+    def last_text(self, chat_id: int | None = None) -> str:
+        call = self.replies(chat_id)[-1]
+        return str(call.result["text"])
+
+
+@asynccontextmanager
+async def harness(
+    api: BotApiServer, corpus: Path, tmp_path: Path, **changes: Any
+) -> AsyncIterator[Harness]:
+    qabot = QABot.open(corpus, tmp_path / "index")
+    app = build_application(qabot, settings_for(api, **changes))
+    await app.initialize()
+    try:
+        yield Harness(api, app, qabot)
+    finally:
+        await app.shutdown()
+
+
+def run(
+    api: BotApiServer,
+    corpus: Path,
+    tmp_path: Path,
+    body: Callable[[Harness], Awaitable[None]],
+    **changes: Any,
+) -> None:
+    async def main() -> None:
+        async with harness(api, corpus, tmp_path, **changes) as h:
+            await body(h)
+
+    asyncio.run(main())
+
+
+def test_private_question_gets_a_cited_answer(
+    api: BotApiServer, news_corpus: Path, tmp_path: Path
+) -> None:
+    async def body(h: Harness) -> None:
+        await h.say("What did Stoltenberg say about Minsk?")
+        (call,) = h.replies()
+        assert call.params["parse_mode"] == "HTML"
+        text = call.params["text"]
+        assert text.startswith("💬 &quot;Some months later")
+        assert "We cannot have <b>Minsk</b> 3" in text and "<b>Stoltenberg</b>" in text
+        assert "<i>Stoltenberg on peace talks with Russia: We cannot have Minsk 3</i>, ¶7" in text
+        shown = call.result["text"]
+        assert 'We cannot have Minsk 3," Stoltenberg concluded.' in shown
+        buttons = [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+        assert buttons[0]["text"] == "[1] full passage"
+        assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+
+    run(api, news_corpus, tmp_path, body)
+
+
+def test_buttons_full_passage_more_and_stale(
+    api: BotApiServer, news_corpus: Path, tmp_path: Path
+) -> None:
+    async def body(h: Harness) -> None:
+        await h.say("NATO Ukraine negotiations")
+        first = h.replies()[-1]
+        rows = first.params["reply_markup"]["inline_keyboard"]
+        passage_button = rows[0][0]["callback_data"]
+        more_button = rows[1][0]
+        assert more_button["text"] == "More ▸"
+
+        await h.feed(
+            h.api.make_callback_query_update(passage_button, message=first.result["message_id"])
+        )
+        assert h.api.calls("answerCallbackQuery")[-1].ok
+        full = h.last_text()
+        assert full.startswith("Stoltenberg on peace talks with Russia")
+        assert "passage" in full.splitlines()[1]
+
+        await h.feed(
+            h.api.make_callback_query_update(
+                more_button["callback_data"], message=first.result["message_id"]
+            )
+        )
+        more = h.replies()[-1]
+        assert more.result["text"].startswith("More passages for NATO Ukraine negotiations")
+        assert "[4]" in more.result["text"]
+
+        await h.feed(
+            h.api.make_callback_query_update("p:zzzz:0", message=first.result["message_id"])
+        )
+        stale = h.api.calls("answerCallbackQuery")[-1]
+        assert stale.ok and "older answer" in stale.params["text"] and stale.params["show_alert"]
+
+    run(api, news_corpus, tmp_path, body)
+
+
+def test_inline_mode_offers_top_passages(
+    api: BotApiServer, news_corpus: Path, tmp_path: Path
+) -> None:
+    async def body(h: Harness) -> None:
+        await h.feed(h.api.make_inline_query_update("oil prices OPEC"))
+        call = h.api.calls("answerInlineQuery")[-1]
+        assert call.ok
+        results = call.params["results"]
+        assert results and results[0]["title"] == "Oil prices climb"
+        content = results[0]["input_message_content"]
+        assert content["parse_mode"] == "HTML" and "<b>OPEC</b>" in content["message_text"]
+        await h.feed(h.api.make_inline_query_update(""))
+        assert h.api.calls("answerInlineQuery")[-1].params["results"] == []
+
+    run(api, news_corpus, tmp_path, body)
+
+
+def test_group_rules(api: BotApiServer, news_corpus: Path, tmp_path: Path) -> None:
+    async def body(h: Harness) -> None:
+        group = {"chat_type": "supergroup"}
+        await h.say("oil prices are up again, lol", **group)
+        assert h.replies() == []
+        await h.say("@qabot_test_bot what did OPEC agree?", **group)
+        reply = h.replies(DEFAULT_GROUP_ID)[-1]
+        assert "OPEC" in reply.result["text"] and reply.result["reply_to_message"]
+        await h.say(
+            "and what about the cup final?", reply_to_message=reply.result["message_id"], **group
+        )
+        assert len(h.replies()) == 2 and "2-2" in h.last_text()
+        await h.say("/ask where did the chip plant open?", **group)
+        assert len(h.replies()) == 3 and "Dresden" in h.last_text()
+        await h.say(
+            "someone reply to a human", reply_to_message=reply.result["reply_to_message"], **group
+        )
+        assert len(h.replies()) == 3
+
+    run(api, news_corpus, tmp_path, body)
+
+
+def test_follow_up_uses_the_chat_s_own_context(api: BotApiServer, tmp_path: Path) -> None:
+    corpus = tmp_path / "councils"
+    write_article(
+        corpus,
+        "a.txt",
+        "Paris",
+        "The Paris council approved the budget for 2025 after a long debate.",
+    )
+    write_article(
+        corpus,
+        "b.txt",
+        "Berlin",
+        "The Berlin council rejected the budget for 2025 after a long debate.",
+    )
+
+    async def body(h: Harness) -> None:
+        await h.say("What did the Paris council decide?", chat_id=1)
+        await h.say("What did the Berlin council decide?", chat_id=2)
+        await h.say("and the budget?", chat_id=1)
+        await h.say("and the budget?", chat_id=2)
+        assert "Paris council approved" in h.last_text(1)
+        assert "Berlin council rejected" in h.last_text(2)
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_admin_add_document_and_reindex(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
+    article = (
+        b"Volcano erupts in Iceland\n\n"
+        b"A volcano near Grindavik erupted on Monday, forcing evacuations.\n"
+    )
+
+    async def body(h: Harness) -> None:
+        await h.feed(
+            h.api.make_document_message_update(
+                "../../evil name.txt", article, caption="/add", user_id=ADMIN
+            )
+        )
+        assert "Saved as <code>evil-name.txt</code>" in h.replies()[-1].params["text"]
+        assert (corpus / "evil-name.txt").read_bytes() == article
+        await h.say("which volcano erupted?", user_id=ADMIN)
+        assert "Grindavik" in h.last_text()
+
+        (corpus / "evil-name.txt").unlink()
+        await h.say("/reindex", user_id=ADMIN)
+        assert h.last_text().startswith("Index updated: 0 added, 0 changed, 1 removed, 1 unchanged")
+        await h.say("which volcano erupted?", user_id=ADMIN)
+        assert "Grindavik" not in h.last_text()
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_admin_add_by_reply_and_bad_files(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
+    async def body(h: Harness) -> None:
+        note = h.api.make_message_update(
+            "Harbour reopens\n\nThe harbour of Odesa reopened for grain ships on Friday.",
+            user_id=ADMIN,
+        )
+        await h.feed(note)
+        await h.say("/add", user_id=ADMIN, reply_to_message=note["message"])
+        assert "Saved as <code>harbour-reopens.txt</code>" in h.replies()[-1].params["text"]
+        await h.say("when did the harbour of Odesa reopen?", user_id=ADMIN)
+        assert "Friday" in h.last_text()
+
+        await h.feed(
+            h.api.make_document_message_update("bad.json", b"{nope", caption="/add", user_id=ADMIN)
+        )
+        assert "could not add bad.json: malformed JSON" in h.last_text()
+        await h.feed(
+            h.api.make_document_message_update("virus.exe", b"MZ", caption="/add", user_id=ADMIN)
+        )
+        assert "not an article file" in h.last_text()
+        assert not (corpus / "bad.json").exists() and not (corpus / "virus.exe").exists()
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_oversized_upload_refused_before_download(
+    api: BotApiServer, corpus: Path, tmp_path: Path
+) -> None:
+    async def body(h: Harness) -> None:
+        big = b"Title\n\n" + b"word " * 400
+        await h.feed(
+            h.api.make_document_message_update("big.txt", big, caption="/add", user_id=ADMIN)
+        )
+        assert "I accept articles up to 1,000 bytes" in h.last_text()
+        assert h.api.calls("getFile") == []
+
+    run(api, corpus, tmp_path, body, max_upload_bytes=1000)
+
+
+def test_non_admins_are_refused(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
+    async def body(h: Harness) -> None:
+        await h.say("/reindex", user_id=STRANGER)
+        assert h.last_text() == "Sorry, only the bot's admins can do that."
+        await h.feed(
+            h.api.make_document_message_update(
+                "x.txt", b"T\n\nbody", caption="/add", user_id=STRANGER
+            )
+        )
+        assert h.last_text() == "Sorry, only the bot's admins can do that."
+        assert not (corpus / "x.txt").exists() and h.api.calls("getFile") == []
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_rate_limit_is_polite_and_per_user(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
+    async def body(h: Harness) -> None:
+        for _ in range(6):
+            await h.say("Minsk?", user_id=1, chat_id=1)
+        texts = [c.result["text"] for c in h.replies(1)]
+        assert len(texts) == 4
+        assert texts[3].startswith("You are asking faster than I can read")
+        await h.say("Minsk?", user_id=2, chat_id=2)
+        assert "Minsk" in h.last_text(2)
+
+    run(api, corpus, tmp_path, body, rate_limit=3)
+
+
+def test_html_in_articles_and_questions_is_shown_literally(
+    api: BotApiServer, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "html"
+    write_article(
+        corpus, "x.txt", "<b>Tags</b> & Co",
+        'The parser saw <script>alert("x")</script> & <i>italics</i> in the markup filter.',
+    )  # fmt: skip
+
+    async def body(h: Harness) -> None:
+        await h.say("what did the markup filter see? <b>really</b> & <script>")
+        shown = h.last_text()
+        assert '<script>alert("x")</script> & <i>italics</i>' in shown
+        assert "<b>Tags</b> & Co" in shown
+        await h.say("<b>nothing matches</b> & zxqv")
+        assert "No article mentions" in h.last_text() and "<b>nothing" not in h.last_text()
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_long_answers_fit_telegram_limits(api: BotApiServer, tmp_path: Path) -> None:
+    corpus = tmp_path / "long"
+    sentence = " ".join(f"word{i} and" for i in range(900)) + " elephants marched."
+    write_article(
+        corpus, "x.txt", "A very long sentence", sentence, sentence.replace("elephants", "giraffes")
+    )
+
+    async def body(h: Harness) -> None:
+        await h.say("elephants and giraffes")
+        call = h.replies()[-1]  # the server rejects anything over 4096 after parsing
+        assert call.ok and len(call.result["text"]) <= 4096
+        await h.feed(
+            h.api.make_callback_query_update(
+                call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+                message=call.result["message_id"],
+            )
+        )
+        assert h.replies()[-1].ok
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_odd_messages_get_polite_answers(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
+    async def body(h: Harness) -> None:
+        await h.say("?!?")
+        assert "only common words" in h.last_text()
+        await h.say("x" * 5000)
+        assert "too long for a question" in h.last_text()
+        await h.say("/ask")
+        assert h.last_text() == "Usage: /ask your question"
+        await h.say("/start")
+        assert h.last_text().startswith("Hello! I answer questions about 1 news articles")
+        await h.say("/help")
+        assert "What about Stoltenberg on peace talks with Russia" in h.last_text()
+        await h.say("/sources")
+        assert "Indexed articles (1)" in h.last_text()
+        await h.say("/stats")
+        assert "1 articles, 6 passages" in h.last_text()
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_error_in_handler_apologises_and_bot_goes_on(
+    api: BotApiServer,
+    corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def body(h: Harness) -> None:
+        real = h.qabot.ask
+        calls = itertools.count()
+
+        def flaky(*args: Any, **kwargs: Any) -> Any:
+            if next(calls) == 0:
+                raise RuntimeError("disk on fire")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(h.qabot, "ask", flaky)
+        await h.say("Minsk?")
+        assert h.last_text() == "Sorry, something went wrong on my side. Please try again."
+        await h.say("Minsk?")
+        assert "Minsk" in h.last_text()
+
+    run(api, corpus, tmp_path, body)
+    assert "disk on fire" in caplog.text
+
+
+def test_flood_control_and_network_errors_are_retried(
+    api: BotApiServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+    async def body(h: Harness) -> None:
+        h.api.fail_next("sendMessage", 429, retry_after=1)
+        h.api.fail_next("sendMessage", 502)
+        await h.say("Minsk?")
+        statuses = [c.status for c in h.api.calls("sendMessage")]
+        assert statuses == [429, 502, 200]
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_polling_end_to_end_without_token_in_logs(
+    api: BotApiServer,
+    corpus: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    httpx_logger = logging.getLogger("httpx")
+    monkeypatch.setattr(httpx_logger, "level", httpx_logger.level)  # restored afterwards
+    protect_token_in_logs(api.token)
+    # Even with httpx's request log switched back on, the token is redacted.
+    httpx_logger.setLevel(logging.INFO)
+
+    async def main() -> None:
+        qabot = QABot.open(corpus, tmp_path / "index")
+        app = build_application(qabot, settings_for(api))
+        await app.initialize()
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            api.push_update(api.make_message_update("What did Stoltenberg say about Minsk?"))
+            call = await api.wait_for_async("sendMessage")
+            assert "Minsk" in call.result["text"]
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+
+    asyncio.run(main())
+    assert api.token not in caplog.text
+    assert "/bot<token>/getUpdates" in caplog.text
+
+
+@pytest.mark.slow
+def test_bot_py_serves_telegram_and_stops_on_sigint(api: BotApiServer, corpus: Path) -> None:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "QABOT_CORPUS": str(corpus),
+        "QABOT_LOG_LEVEL": "DEBUG",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bot.py")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        api.wait_for("setMyCommands", timeout=20)
+        api.push_update(api.make_message_update("What did Stoltenberg say about Minsk?"))
+        call = api.wait_for("sendMessage", timeout=20)
+        assert 'We cannot have Minsk 3," Stoltenberg concluded.' in call.result["text"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err[-2000:]
+    assert api.token not in out + err
+    assert "getUpdates" in err  # the request log is there, with the token redacted
+    names = [c["command"] for c in api.calls("setMyCommands")[-1].params["commands"]]
+    assert names[:3] == ["start", "help", "ask"] and "reindex" in names
+
+
+def test_answer_cache_and_rate_limiter_units() -> None:
+    cache = AnswerCache(size=2)
+    from qabot.values import Answer
+
+    tokens = [cache.put(Answer(str(i), "", ())) for i in range(3)]
+    assert cache.get(tokens[0]) is None and cache.get(tokens[2]) is not None
+    assert all(len(t) <= 8 for t in tokens)
+    now = [0.0]
+    limiter = RateLimiter(2, 10.0, clock=lambda: now[0])
+    assert [limiter.allow(1) for _ in range(4)] == [
+        (True, False),
+        (True, False),
+        (False, True),
+        (False, False),
+    ]
+    assert limiter.allow(2) == (True, False)
+    now[0] = 11.0
+    assert limiter.allow(1) == (True, False)
+
+
+def test_group_id_constant_is_a_group() -> None:
+    assert DEFAULT_GROUP_ID < 0 < DEFAULT_USER_ID
