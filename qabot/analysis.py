@@ -10,9 +10,7 @@ same :class:`Analyzer`; its :meth:`Analyzer.fingerprint` is stored with the inde
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +32,7 @@ ANALYZER_VERSION = 1
 # Acronyms with dots (U.S., p.m.), numbers with separators (1,500 and 3.5 and 10:30) kept
 # whole so "Minsk 3" is not "Minsk 2", then plain words. Apostrophes and hyphens split words.
 _TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|\w+"
-_STEM_CACHE_SIZE = 1_000_000
+_TERM_CACHE_SIZE = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -65,9 +63,11 @@ class Analyzer:
         params = PunktParameters()
         params.abbrev_types = set(_load_word_list("abbreviations_en.txt"))
         self._sentences = PunktSentenceTokenizer(params)
-        self._stem: Callable[[str], str] = functools.lru_cache(maxsize=_STEM_CACHE_SIZE)(
-            _make_stemmer(self.settings.stemmer)
-        )
+        self._stem: Callable[[str], str] = _make_stemmer(self.settings.stemmer)
+        # Word → term, for every distinct spelling seen: normalizing and stemming cost far
+        # more than indexing, and news text repeats its words. Dict reads and writes are
+        # atomic, so threads can share it.
+        self._term_cache: dict[str, str | None] = {}
 
     def fingerprint(self) -> dict[str, object]:
         """Everything that decides which terms a text gives; stored with the index."""
@@ -91,6 +91,16 @@ class Analyzer:
 
     def term(self, word: str) -> str | None:
         """The index term of one word, or ``None`` for a stopword."""
+        try:
+            return self._term_cache[word]
+        except KeyError:
+            pass
+        if len(self._term_cache) >= _TERM_CACHE_SIZE:
+            self._term_cache.clear()
+        term = self._term_cache[word] = self._uncached_term(word)
+        return term
+
+    def _uncached_term(self, word: str) -> str | None:
         norm = self.normalize(word)
         if norm in self._stopwords:
             return None
@@ -107,10 +117,10 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """The index terms of ``text``, in order, repeats kept, stopwords dropped."""
-        term = self.term
+        cache, term = self._term_cache, self.term
         out = []
         for word in self._tokenizer.tokenize(text):
-            t = term(word)
+            t = cache[word] if word in cache else term(word)
             if t is not None:
                 out.append(t)
         return out
@@ -132,7 +142,3 @@ def _make_stemmer(name: str) -> Callable[[str], str]:
     if name == "none":
         return lambda word: word
     raise ValueError(f"unknown stemmer {name!r}")
-
-
-def _is_word(text: str) -> bool:
-    return bool(re.search(r"\w", text))

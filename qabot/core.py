@@ -24,8 +24,16 @@ from qabot.answers import QuestionTerms, choose_answer, highlight_spans, weigh_q
 from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, IndexStoreError
-from qabot.indexer import Progress, update_snapshot
-from qabot.store import Snapshot, current_marker, read_snapshot, write_lock, write_snapshot
+from qabot.indexer import Progress, plan_update
+from qabot.snapshot import Snapshot
+from qabot.store import (
+    current_marker,
+    new_segment_name,
+    read_snapshot,
+    write_lock,
+    write_segment,
+    write_snapshot,
+)
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
 
 __all__ = ["QABot"]
@@ -135,11 +143,11 @@ class QABot:
     def _hits(self, snapshot: Snapshot, terms: Sequence[str], k: int) -> list[Hit]:
         wanted = set(terms)
         hits = []
-        for rank, scored in enumerate(snapshot.index.search(terms, k, self.settings.bm25), 1):
-            passage = snapshot.passage(scored.passage)
+        for rank, scored in enumerate(snapshot.search(terms, k, self.settings.bm25), 1):
+            passage = snapshot.passage(scored)
             hits.append(
                 Hit(
-                    article=snapshot.article_of(scored.passage),
+                    article=snapshot.article_of(scored),
                     position=passage.position,
                     paragraphs=passage.paragraphs,
                     text=passage.text,
@@ -153,7 +161,7 @@ class QABot:
     def _weigh(
         self, terms: Sequence[str], context: Sequence[str], snapshot: Snapshot
     ) -> QuestionTerms:
-        df = {t: snapshot.index.document_frequency(t) for t in (*terms, *context)}
+        df = {t: snapshot.document_frequency(t) for t in (*terms, *context)}
         return weigh_question(terms, self.analyzer, snapshot.n_passages, df, context)
 
     @staticmethod
@@ -172,23 +180,42 @@ class QABot:
         Questions keep being answered from the previous snapshot meanwhile.
         """
         settings = self.settings
-        with self._reindex_lock, write_lock(settings.index_dir):
+        index_dir = settings.index_dir
+        with self._reindex_lock, write_lock(index_dir):
             base = None if rebuild else self._latest_committed()
-            snapshot, report = update_snapshot(
-                settings.corpus, settings.index_dir, self.analyzer, settings.passages, base,
+            reserved: set[str] = set()
+
+            def new_name() -> str:
+                # Names come from the folder; skip the ones handed out but not written yet.
+                name = new_segment_name(index_dir, reserved)
+                reserved.add(name)
+                return name
+
+            plan = plan_update(
+                settings.corpus, index_dir, self.analyzer, settings.passages, base, new_name,
                 progress,
             )  # fmt: skip
-            if report.modified or base is None:
-                snapshot.generation = write_snapshot(settings.index_dir, snapshot)
-                committed = read_snapshot(settings.index_dir, settings.corpus)
-                if committed is not None:
-                    snapshot = committed
-                self._snapshot = snapshot
-                self._marker = current_marker(settings.index_dir)
+            report = plan.report
+            if report.modified or base is None or plan.new:
+                for segment in plan.new:
+                    segment.size_bytes = write_segment(index_dir, segment)
+                write_snapshot(
+                    index_dir,
+                    {s.name: d for s, d in zip(plan.segments, plan.deleted, strict=True)},
+                    self.analyzer.fingerprint(),
+                    settings.passages.to_dict(),
+                    plan.problems,
+                )
+                loaded = {s.name: s for s in (base.segments if base else ())}
+                committed = read_snapshot(index_dir, settings.corpus, loaded)
+                if committed is None:  # pragma: no cover - just written
+                    raise IndexStoreError(f"the index in {index_dir} vanished while updating")
+                self._snapshot = committed
+                self._marker = current_marker(index_dir)
                 log.info("index updated: %s", report)
             else:
                 # Nothing to commit; keep the loaded snapshot but remember this scan's problems.
-                self._snapshot = replace(base, problems=snapshot.problems)
+                self._snapshot = replace(base, problems=plan.problems, _cache={})
         self.last_report = report
         return report
 
@@ -231,26 +258,25 @@ class QABot:
 
     def articles(self) -> list[Article]:
         """The indexed articles, ordered by id."""
-        return [rec.article for rec in self._current().articles]
+        return [rec.article for _, rec in self._current().articles]
 
     def passage(self, article_id: str, position: int) -> Passage | None:
         """One passage of an article by position, or ``None`` if there is no such passage."""
         snapshot = self._current()
-        number = snapshot.article_index(article_id)
-        if number is None:
+        found = snapshot.find_article(article_id)
+        if found is None:
             return None
-        record = snapshot.articles[number]
+        segment, record = found
         if not 0 <= position < record.count:
             return None
-        return snapshot.passage(record.first + position)
+        return snapshot.segments[segment].passage(record.first + position)
 
     def words_per_passage(self) -> float:
         """Average number of words in a passage (what a reader gets per hit)."""
         snap = self._current()
         if not snap.n_passages:
             return 0.0
-        words = sum(len(snap.passage_text(p).split()) for p in range(snap.n_passages))
-        return words / snap.n_passages
+        return sum(len(text.split()) for text in snap.passage_texts()) / snap.n_passages
 
     def stats(self) -> IndexStats:
         """Figures about the index: articles, passages, terms, size, last update."""
@@ -258,7 +284,7 @@ class QABot:
         return IndexStats(
             articles=len(snap.articles),
             passages=snap.n_passages,
-            terms=snap.index.n_terms,
+            terms=snap.n_terms,
             size_bytes=snap.size_bytes,
             updated=snap.created,
             corpus=self.settings.corpus,

@@ -1,8 +1,10 @@
-"""Corpus → snapshot: scan the files, re-analyse only what changed, assemble the new index.
+"""Corpus → index update: scan the files, re-analyse only what changed, plan the segments.
 
-An article is re-analysed only when its content hash changed; every other article keeps
-its stored passages and term counts. Articles are ordered by id and the vocabulary is
-sorted, so an incremental update gives exactly the index a full rebuild would.
+An article is re-analysed only when its content hash changed. New and changed articles
+form a new segment; the passages of changed and removed articles are marked deleted where
+they are. When segments pile up or fill with deleted passages, they are merged by copying
+their live passages' stored counts, never by re-analysing. Analysis of many articles runs
+in worker processes, one per core.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +24,27 @@ import numpy as np
 
 from qabot.analysis import Analyzer
 from qabot.articles import ArticleText, SourceFile, digest, parse_file, read_source, scan_corpus
-from qabot.config import PassageSettings
+from qabot.config import AnalyzerSettings, PassageSettings
 from qabot.errors import ArticleError
 from qabot.index import Block, InvertedIndex, Kept
 from qabot.passages import split_article
-from qabot.store import ArticleRecord, Snapshot, SourceRecord
+from qabot.snapshot import ArticleRecord, Segment, Snapshot, SourceRecord
 from qabot.values import Passage, Problem, ReindexReport
 
-__all__ = ["Progress", "update_snapshot"]
+__all__ = ["Plan", "Progress", "plan_update"]
 
 log = logging.getLogger(__name__)
 
-#: Called as ``progress(files_done, files_total)`` while files are read and analysed.
+#: Called as ``progress(articles_done, articles_total)`` while articles are analysed.
 Progress = Callable[[int, int], None]
+
+#: More segments than this are merged into one (all but the largest, when it is clean).
+MAX_SEGMENTS = 8
+#: A segment with more than this share of deleted passages is rewritten.
+MAX_DELETED_SHARE = 0.25
+#: Fewer articles than this are analysed in this process; more go to worker processes.
+PARALLEL_MIN_ARTICLES = 2000
+_CHUNK_ARTICLES = 200
 
 
 @dataclass(frozen=True)
@@ -41,119 +54,104 @@ class _Fresh:
     text: ArticleText
     relpath: str
     digest: str
-    passages: list[Passage]
-    terms: list[list[str]]
+    passages: list[Passage] = field(default_factory=list)
+    terms: list[list[str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class _Reused:
-    """An article whose stored passages are kept."""
+class _Kept:
+    """An article whose stored passages are kept where they are."""
 
+    segment: int
     record: ArticleRecord
-    snapshot: Snapshot
 
 
-def update_snapshot(
+@dataclass
+class Plan:
+    """The segments of the next snapshot, which of them are new, and what changed."""
+
+    segments: list[Segment]
+    deleted: list[frozenset[str]]
+    new: list[Segment]
+    report: ReindexReport
+    problems: tuple[Problem, ...]
+
+
+def plan_update(
     corpus: Path,
     index_dir: Path,
     analyzer: Analyzer,
     passage_settings: PassageSettings,
     old: Snapshot | None,
+    new_name: Callable[[], str],
     progress: Progress | None = None,
-) -> tuple[Snapshot, ReindexReport]:
-    """The snapshot for the corpus as it is now, and what changed since ``old``.
-
-    ``old=None`` builds from scratch.
-    """
+) -> Plan:
+    """What the index must become for the corpus as it is now (``old=None``: from scratch)."""
     files, problems = scan_corpus(corpus, skip=index_dir)
-    old_records = {rec.article.id: rec for rec in old.articles} if old else {}
-    entries: dict[str, _Fresh | _Reused] = {}
-    sources: dict[str, SourceRecord] = {}
-    for done, source in enumerate(files, 1):
-        record = old.sources.get(source.relpath) if old else None
-        if record and (record.size, record.mtime_ns) == (source.size, source.mtime_ns):
-            reused = [old_records.get(aid) for aid in record.article_ids]
-            if all(r is not None for r in reused):
-                _add_reused(entries, sources, record, reused, old, problems)  # type: ignore[arg-type]
-                _tick(progress, done, len(files))
+    old_sources = old.sources if old else {}
+    entries: dict[str, _Fresh | _Kept] = {}
+    new_sources: list[SourceRecord] = []
+    for source in files:
+        record = old_sources.get(source.relpath)
+        if old and record and (record.size, record.mtime_ns) == (source.size, source.mtime_ns):
+            kept = [old.find_article(aid) for aid in record.article_ids]
+            if all(k is not None for k in kept):
+                for seg, rec in kept:  # type: ignore[misc]
+                    _claim(entries, _Kept(seg, rec), rec.article.id, rec.article.path, problems)
                 continue
         try:
-            _read(source, analyzer, passage_settings, old, old_records, entries, sources, problems)
+            new_sources.append(_read(source, old, entries, problems))
         except ArticleError as exc:
             log.info("skipped %s: %s", exc.path, exc.reason)
             problems.append(Problem(exc.path, exc.reason))
-        _tick(progress, done, len(files))
 
-    snapshot = _assemble(
-        [entries[aid] for aid in sorted(entries)], sources, problems, analyzer,
-        passage_settings,
-    )  # fmt: skip
-    report = _report(old_records, entries, problems, rebuilt=old is None)
-    return snapshot, report
-
-
-def _tick(progress: Progress | None, done: int, total: int) -> None:
-    if progress is not None:
-        progress(done, total)
+    fresh = [e for e in entries.values() if isinstance(e, _Fresh)]
+    _analyze(fresh, analyzer, passage_settings, progress)
+    report = _report(old, entries, problems)
+    if old is None:
+        segment = _build_segment(new_name(), [entries[a] for a in sorted(entries)], new_sources, [])
+        return Plan([segment], [frozenset()], [segment], report, tuple(problems))
+    return _plan_segments(old, entries, new_sources, new_name, report, tuple(problems))
 
 
-def _add_reused(
-    entries: dict[str, _Fresh | _Reused],
-    sources: dict[str, SourceRecord],
-    record: SourceRecord,
-    reused: list[ArticleRecord],
-    old: Snapshot,
+def _claim(
+    entries: dict[str, _Fresh | _Kept],
+    entry: _Fresh | _Kept,
+    article_id: str,
+    path: Path,
     problems: list[Problem],
-) -> None:
-    kept = []
-    for rec in reused:
-        if rec.article.id in entries:
-            problems.append(_duplicate(rec.article.path, rec.article.id))
-            continue
-        entries[rec.article.id] = _Reused(rec, old)
-        kept.append(rec.article.id)
-    sources[record.relpath] = SourceRecord(
-        record.relpath, record.size, record.mtime_ns, record.sha256, tuple(kept)
-    )
-
-
-def _duplicate(path: Path, article_id: str) -> Problem:
-    return Problem(path, f"article id {article_id!r} is already used by another article; skipped")
+) -> bool:
+    if article_id in entries:
+        problems.append(
+            Problem(path, f"article id {article_id!r} is already used by another article; skipped")
+        )
+        return False
+    entries[article_id] = entry
+    return True
 
 
 def _read(
     source: SourceFile,
-    analyzer: Analyzer,
-    settings: PassageSettings,
     old: Snapshot | None,
-    old_records: dict[str, ArticleRecord],
-    entries: dict[str, _Fresh | _Reused],
-    sources: dict[str, SourceRecord],
+    entries: dict[str, _Fresh | _Kept],
     problems: list[Problem],
-) -> None:
+) -> SourceRecord:
     data = read_source(source)
     texts, file_problems = parse_file(source.path, source.relpath, data)
     problems.extend(file_problems)
     kept = []
     for text in texts:
         article_id = text.article.id
-        if article_id in entries:
-            problems.append(_duplicate(source.path, article_id))
-            continue
         article_digest = _article_digest(text, source.relpath)
-        record = old_records.get(article_id)
-        if old is not None and record is not None and record.digest == article_digest:
-            entries[article_id] = _Reused(record, old)
+        found = old.find_article(article_id) if old else None
+        entry: _Fresh | _Kept
+        if found is not None and found[1].digest == article_digest:
+            entry = _Kept(*found)
         else:
-            passages = split_article(text, analyzer, settings)
-            entries[article_id] = _Fresh(
-                text, source.relpath, article_digest, passages,
-                [analyzer.terms(p.text) for p in passages],
-            )  # fmt: skip
-        kept.append(article_id)
-    sources[source.relpath] = SourceRecord(
-        source.relpath, source.size, source.mtime_ns, digest(data), tuple(kept)
-    )
+            entry = _Fresh(text, source.relpath, article_digest)
+        if _claim(entries, entry, article_id, source.path, problems):
+            kept.append(article_id)
+    return SourceRecord(source.relpath, source.size, source.mtime_ns, digest(data), tuple(kept))
 
 
 def _article_digest(text: ArticleText, relpath: str) -> str:
@@ -162,13 +160,124 @@ def _article_digest(text: ArticleText, relpath: str) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-def _assemble(
-    entries: list[_Fresh | _Reused],
-    sources: dict[str, SourceRecord],
-    problems: list[Problem],
-    analyzer: Analyzer,
-    settings: PassageSettings,
-) -> Snapshot:
+# -- analysis -----------------------------------------------------------------------------
+_worker: tuple[Analyzer, PassageSettings] | None = None
+
+
+def _init_worker(analyzer_settings: AnalyzerSettings, passage_settings: PassageSettings) -> None:
+    global _worker
+    _worker = (Analyzer(analyzer_settings), passage_settings)
+
+
+def _analyze_chunk(texts: Sequence[ArticleText]) -> list[tuple[list[Passage], list[list[str]]]]:
+    if _worker is None:  # pragma: no cover - set by the pool initializer
+        raise RuntimeError("analysis worker not initialised")
+    return [_analyze_one(text, *_worker) for text in texts]
+
+
+def _analyze_one(
+    text: ArticleText, analyzer: Analyzer, settings: PassageSettings
+) -> tuple[list[Passage], list[list[str]]]:
+    passages = split_article(text, analyzer, settings)
+    return passages, [analyzer.terms(p.text) for p in passages]
+
+
+def _analyze(
+    fresh: list[_Fresh], analyzer: Analyzer, settings: PassageSettings, progress: Progress | None
+) -> None:
+    """Split and analyse every fresh article, in worker processes when there are many."""
+    total = len(fresh)
+    workers = min(os.cpu_count() or 1, 8)
+    if total < PARALLEL_MIN_ARTICLES or workers < 2:
+        for done, entry in enumerate(fresh, 1):
+            passages, terms = _analyze_one(entry.text, analyzer, settings)
+            entry.passages.extend(passages)
+            entry.terms.extend(terms)
+            if progress and (done % 100 == 0 or done == total):
+                progress(done, total)
+        return
+    chunks = [fresh[i : i + _CHUNK_ARTICLES] for i in range(0, total, _CHUNK_ARTICLES)]
+    # A fresh interpreter per worker ("spawn"): forking a process that runs threads (a bot)
+    # can deadlock.
+    context = multiprocessing.get_context("spawn")
+    done = 0
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker,
+        initargs=(analyzer.settings, settings),
+    ) as pool:  # fmt: skip
+        results = pool.map(_analyze_chunk, [[e.text for e in chunk] for chunk in chunks])
+        for chunk, analysed in zip(chunks, results, strict=True):
+            for entry, (passages, terms) in zip(chunk, analysed, strict=True):
+                entry.passages.extend(passages)
+                entry.terms.extend(terms)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+
+
+# -- segments -----------------------------------------------------------------------------
+def _plan_segments(
+    old: Snapshot,
+    entries: dict[str, _Fresh | _Kept],
+    new_sources: list[SourceRecord],
+    new_name: Callable[[], str],
+    report: ReindexReport,
+    problems: tuple[Problem, ...],
+) -> Plan:
+    gone = set(report.changed) | set(report.removed)
+    deleted = [
+        d | frozenset(r.article.id for r in seg.articles if r.article.id in gone)
+        for seg, d in zip(old.segments, old.deleted, strict=True)
+    ]
+    fresh_ids = sorted(a for a, e in entries.items() if isinstance(e, _Fresh))
+    dead = [_deleted_passages(seg, d) for seg, d in zip(old.segments, deleted, strict=True)]
+    live = [seg.n_passages - n for seg, n in zip(old.segments, dead, strict=True)]
+    keep = [n for n in range(len(old.segments)) if live[n] > 0]
+    dirty = {n for n in keep if dead[n] > MAX_DELETED_SHARE * old.segments[n].n_passages}
+    merge: list[int] = []
+    if len(keep) + 1 > MAX_SEGMENTS or dirty:
+        largest = max(keep, key=lambda n: live[n]) if keep else None
+        merge = [n for n in keep if n != largest or n in dirty]
+    stay = [n for n in keep if n not in merge]
+    moved = [
+        (a, e) for a, e in entries.items()
+        if isinstance(e, _Kept) and e.segment in merge
+    ]  # fmt: skip
+    items: list[tuple[str, _Fresh | _Kept]] = [(a, entries[a]) for a in fresh_ids]
+    items = sorted(items + list(moved), key=lambda item: item[0])
+    segments = [old.segments[n] for n in stay]
+    deletions = [deleted[n] for n in stay]
+    new: list[Segment] = []
+    if items or new_sources:
+        carried = [
+            rec for n in merge for rec in old.segments[n].sources
+            if old.sources.get(rec.relpath) == rec
+        ]  # fmt: skip
+        sources = _latest_sources(carried + new_sources)
+        segment = _build_segment(new_name(), [e for _, e in items], sources, old.segments)
+        segments.append(segment)
+        deletions.append(frozenset())
+        new.append(segment)
+    return Plan(segments, deletions, new, report, problems)
+
+
+def _deleted_passages(segment: Segment, deleted: frozenset[str]) -> int:
+    return sum(r.count for r in segment.articles if r.article.id in deleted)
+
+
+def _latest_sources(records: list[SourceRecord]) -> list[SourceRecord]:
+    latest: dict[str, SourceRecord] = {}
+    for record in records:
+        latest[record.relpath] = record
+    return [latest[p] for p in sorted(latest)]
+
+
+def _build_segment(
+    name: str,
+    items: Sequence[_Fresh | _Kept],
+    sources: Sequence[SourceRecord],
+    old_segments: Sequence[Segment],
+) -> Segment:
     blocks: list[Block] = []
     records: list[ArticleRecord] = []
     article_of: list[Any] = []
@@ -176,44 +285,45 @@ def _assemble(
     text_parts: list[bytes] = []
     text_lens: list[Any] = []
     first = 0
-    for number, entry in enumerate(entries):
-        if isinstance(entry, _Reused):
-            rec, old = entry.record, entry.snapshot
+    for number, item in enumerate(items):
+        if isinstance(item, _Kept):
+            seg, rec = old_segments[item.segment], item.record
             lo, hi = rec.first, rec.first + rec.count
-            _extend_kept(blocks, old.index, lo, hi)
-            paras.append(np.asarray(old.passage_para[lo:hi], np.int32))
-            t_lo, t_hi = int(old.text_ptr[lo]), int(old.text_ptr[hi])
-            text_parts.append(bytes(old.texts[t_lo:t_hi]))
-            text_lens.append(np.diff(old.text_ptr[lo : hi + 1]))
+            _extend_kept(blocks, seg.index, lo, hi)
+            paras.append(np.asarray(seg.passage_para[lo:hi], np.int32))
+            t_lo, t_hi = int(seg.text_ptr[lo]), int(seg.text_ptr[hi])
+            text_parts.append(bytes(seg.texts[t_lo:t_hi]))
+            text_lens.append(np.diff(seg.text_ptr[lo : hi + 1]))
             count = rec.count
             records.append(ArticleRecord(rec.article, rec.relpath, rec.digest, first, count))
         else:
-            blocks.append(entry.terms)
-            encoded = [p.text.encode("utf-8") for p in entry.passages]
-            paras.append(np.array([p.paragraphs for p in entry.passages], np.int32).reshape(-1, 2))
+            last = blocks[-1] if blocks else None
+            if isinstance(last, list):
+                last.extend(item.terms)
+            else:
+                blocks.append(list(item.terms))
+            encoded = [p.text.encode("utf-8") for p in item.passages]
+            paras.append(np.array([p.paragraphs for p in item.passages], np.int32).reshape(-1, 2))
             text_parts.extend(encoded)
             text_lens.append(np.array([len(e) for e in encoded], np.int64))
-            count = len(entry.passages)
+            count = len(item.passages)
             records.append(
-                ArticleRecord(entry.text.article, entry.relpath, entry.digest, first, count)
+                ArticleRecord(item.text.article, item.relpath, item.digest, first, count)
             )
         article_of.append(np.full(count, number, np.int32))
         first += count
-    index = InvertedIndex.assemble(blocks)
     text_ptr = np.zeros(first + 1, np.int64)
     if text_lens:
         np.cumsum(np.concatenate(text_lens), out=text_ptr[1:])
-    return Snapshot(
-        index=index,
+    return Segment(
+        name=name,
+        index=InvertedIndex.assemble(blocks),
         articles=tuple(records),
-        sources=dict(sorted(sources.items())),
+        sources=tuple(sources),
         passage_article=np.concatenate(article_of) if article_of else np.empty(0, np.int32),
         passage_para=np.concatenate(paras) if paras else np.empty((0, 2), np.int32),
         text_ptr=text_ptr,
         texts=b"".join(text_parts),
-        analyzer=analyzer.fingerprint(),
-        passage_settings=settings.to_dict(),
-        problems=tuple(problems),
     )
 
 
@@ -227,26 +337,23 @@ def _extend_kept(blocks: list[Block], index: InvertedIndex, start: int, stop: in
 
 
 def _report(
-    old_records: dict[str, ArticleRecord],
-    entries: dict[str, _Fresh | _Reused],
-    problems: list[Problem],
-    *,
-    rebuilt: bool,
+    old: Snapshot | None, entries: dict[str, _Fresh | _Kept], problems: list[Problem]
 ) -> ReindexReport:
+    old_ids = {rec.article.id for _, rec in old.articles} if old else set()
     added, changed, unchanged = [], [], []
     for article_id, entry in sorted(entries.items()):
-        if isinstance(entry, _Reused):
+        if isinstance(entry, _Kept):
             unchanged.append(article_id)
-        elif article_id in old_records:
+        elif article_id in old_ids:
             changed.append(article_id)
         else:
             added.append(article_id)
-    removed = sorted(set(old_records) - set(entries))
+    removed = sorted(old_ids - set(entries))
     return ReindexReport(
         added=tuple(added),
         changed=tuple(changed),
         removed=tuple(removed),
         unchanged=tuple(unchanged),
         problems=tuple(problems),
-        rebuilt=rebuilt,
+        rebuilt=old is None,
     )

@@ -1,22 +1,25 @@
-"""The index folder on disk: snapshot format, checksums, atomic commits and the write lock.
+"""The index folder on disk: segments, snapshot manifests, checksums, commits, the lock.
 
-Layout (no pickle anywhere; plain ``.npy`` arrays and JSON)::
+Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
 
     <index>/
-      CURRENT              JSON naming the committed snapshot; replaced atomically
-      .lock                held by the one process writing
-      .gitignore           "*": the index never lands in a git repository
-      snap-000007/         one committed snapshot, never modified once written
-        manifest.json      format version, generation, analyzer/passage settings,
-                           counts, and size + CRC32 of every other file
-        vocab.json  articles.json  sources.json
+      CURRENT               JSON naming the committed snapshot manifest; replaced atomically
+      snap-000007.json      format version, generation, analyzer and passage settings,
+                            the segments in force and the article ids deleted from each
+      seg-000003/           one segment, never modified once written:
+        segment.json        size and xxh3-64 checksum of each file below
+        vocab.json articles.json sources.json texts.bin
         doc_len.npy fwd_ptr.npy fwd_term.npy fwd_tf.npy post_ptr.npy post_doc.npy post_tf.npy
-        passage_article.npy passage_para.npy text_ptr.npy texts.bin
+        passage_article.npy passage_para.npy text_ptr.npy
+      .lock                 held by the one process writing
+      .gitignore            "*": the index never lands in a git repository
 
-A commit writes a new snapshot folder under a temporary name, syncs it, renames it, then
-replaces ``CURRENT``: a crash at any point leaves the previous snapshot in force. A reader
-checks every file against the manifest before use, so a torn or altered index is
-detected (:class:`~qabot.errors.IndexCorruptError`) and never answers.
+A commit writes new segments under temporary names, syncs and renames them, writes the
+new manifest the same way, and only then replaces ``CURRENT``: a crash at any point
+leaves the previous snapshot in force, and unreferenced leftovers are removed by the next
+writer. A reader checks every file of every segment against its checksum before use, so a
+torn or altered index is detected (:class:`~qabot.errors.IndexCorruptError`) and never
+answers.
 """
 
 from __future__ import annotations
@@ -24,132 +27,45 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import logging
 import os
 import shutil
 import time
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import xxhash
 
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError
 from qabot.index import InvertedIndex
-from qabot.values import Article, Passage, Problem
+from qabot.snapshot import ArticleRecord, Segment, Snapshot, SourceRecord
+from qabot.values import Article, Problem
 
 __all__ = [
     "FORMAT_VERSION",
-    "ArticleRecord",
-    "Snapshot",
-    "SourceRecord",
     "current_marker",
+    "new_segment_name",
     "read_snapshot",
     "write_lock",
+    "write_segment",
     "write_snapshot",
 ]
 
-log = logging.getLogger(__name__)
-
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr",
 )  # fmt: skip
 _JSON = ("vocab", "articles", "sources")
-_CHUNK = 1 << 20
+_CHUNK = 4 << 20
 
 
-@dataclass(frozen=True)
-class SourceRecord:
-    """A corpus file as last indexed: what identifies its version, and its articles."""
-
-    relpath: str
-    size: int
-    mtime_ns: int
-    sha256: str
-    article_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    """An indexed article: metadata, content hash and its range of passages."""
-
-    article: Article
-    relpath: str
-    digest: str
-    first: int
-    count: int
-
-
-@dataclass
-class Snapshot:
-    """One committed state of the index: the BM25 index plus what its passages are."""
-
-    index: InvertedIndex
-    articles: tuple[ArticleRecord, ...]
-    sources: dict[str, SourceRecord]
-    passage_article: npt.NDArray[np.int32]
-    passage_para: npt.NDArray[np.int32]
-    text_ptr: npt.NDArray[np.int64]
-    texts: bytes | memoryview | np.memmap[Any, np.dtype[np.uint8]]
-    analyzer: dict[str, Any]
-    passage_settings: dict[str, Any]
-    problems: tuple[Problem, ...] = ()
-    created: datetime | None = None
-    generation: int = 0
-    size_bytes: int = 0
-    _by_id: dict[str, int] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def empty(cls, analyzer: dict[str, Any], passage_settings: dict[str, Any]) -> Snapshot:
-        """A snapshot of no articles (generation 0: nothing committed)."""
-        return cls(
-            index=InvertedIndex.build([]),
-            articles=(),
-            sources={},
-            passage_article=np.empty(0, np.int32),
-            passage_para=np.empty((0, 2), np.int32),
-            text_ptr=np.zeros(1, np.int64),
-            texts=b"",
-            analyzer=analyzer,
-            passage_settings=passage_settings,
-        )
-
-    @property
-    def n_passages(self) -> int:
-        return self.index.n_passages
-
-    def article_index(self, article_id: str) -> int | None:
-        if not self._by_id and self.articles:
-            self._by_id = {rec.article.id: i for i, rec in enumerate(self.articles)}
-        return self._by_id.get(article_id)
-
-    def passage_text(self, passage: int) -> str:
-        lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
-        return bytes(self.texts[lo:hi]).decode("utf-8")
-
-    def passage(self, passage: int) -> Passage:
-        record = self.articles[int(self.passage_article[passage])]
-        first, last = (int(x) for x in self.passage_para[passage])
-        return Passage(
-            article_id=record.article.id,
-            position=passage - record.first,
-            paragraphs=(first, last),
-            text=self.passage_text(passage),
-        )
-
-    def article_of(self, passage: int) -> Article:
-        return self.articles[int(self.passage_article[passage])].article
-
-
-# -- writing ------------------------------------------------------------------------------
+# -- the lock -----------------------------------------------------------------------------
 @contextlib.contextmanager
 def write_lock(index_dir: Path, timeout: float = 30.0) -> Iterator[None]:
     """Hold the index's write lock; wait up to ``timeout`` seconds, then refuse."""
@@ -174,72 +90,91 @@ def write_lock(index_dir: Path, timeout: float = 30.0) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def write_snapshot(index_dir: Path, snap: Snapshot) -> int:
-    """Commit ``snap`` as the index's new current state; returns its generation.
+# -- writing ------------------------------------------------------------------------------
+def new_segment_name(index_dir: Path, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A segment name not used in ``index_dir`` nor in ``taken`` (hold the write lock)."""
+    numbers = [0]
+    for name in [*(e.name for e in index_dir.glob("seg-*")), *taken]:
+        digits = name[4:10]
+        if digits.isdigit():
+            numbers.append(int(digits))
+    return f"seg-{max(numbers) + 1:06d}"
 
-    Call with :func:`write_lock` held.
-    """
+
+def write_segment(index_dir: Path, segment: Segment) -> int:
+    """Write ``segment`` durably under its name; returns its size in bytes."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    _ensure_gitignore(index_dir)
-    generation = _current_generation(index_dir) + 1
-    name = f"snap-{generation:06d}"
-    tmp = index_dir / f"{name}.tmp"
+    tmp = index_dir / f"{segment.name}.tmp"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
-    files: dict[str, dict[str, int]] = {}
-    idx = snap.index
+    idx = segment.index
     arrays: dict[str, npt.NDArray[Any]] = {
         "doc_len": idx.doc_len, "fwd_ptr": idx.fwd_ptr, "fwd_term": idx.fwd_term,
         "fwd_tf": idx.fwd_tf, "post_ptr": idx.post_ptr, "post_doc": idx.post_doc,
-        "post_tf": idx.post_tf, "passage_article": snap.passage_article,
-        "passage_para": snap.passage_para, "text_ptr": snap.text_ptr,
+        "post_tf": idx.post_tf, "passage_article": segment.passage_article,
+        "passage_para": segment.passage_para, "text_ptr": segment.text_ptr,
     }  # fmt: skip
+    files: dict[str, dict[str, Any]] = {}
     for key, array in arrays.items():
         files[f"{key}.npy"] = _write(tmp / f"{key}.npy", lambda fh, a=array: np.save(fh, a))
-    files["texts.bin"] = _write(tmp / "texts.bin", lambda fh: fh.write(bytes(snap.texts)))
+    files["texts.bin"] = _write(tmp / "texts.bin", lambda fh: fh.write(bytes(segment.texts)))
     documents: dict[str, Any] = {
         "vocab": list(idx.vocab),
-        "articles": [_article_to_json(rec) for rec in snap.articles],
-        "sources": [_source_to_json(rec) for rec in snap.sources.values()],
+        "articles": [_article_to_json(rec) for rec in segment.articles],
+        "sources": [_source_to_json(rec) for rec in segment.sources],
     }
     for key, doc in documents.items():
         payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
         files[f"{key}.json"] = _write(tmp / f"{key}.json", lambda fh, p=payload: fh.write(p))
+    meta = {"format": FORMAT, "version": FORMAT_VERSION, "files": files}
+    _write(tmp / "segment.json", lambda fh: fh.write(json.dumps(meta, indent=1).encode()))
+    _fsync_dir(tmp)
+    os.replace(tmp, index_dir / segment.name)
+    _fsync_dir(index_dir)
+    return sum(int(f["bytes"]) for f in files.values())
+
+
+def write_snapshot(
+    index_dir: Path,
+    segments: Mapping[str, frozenset[str]],
+    analyzer: dict[str, Any],
+    passage_settings: dict[str, Any],
+    problems: tuple[Problem, ...],
+) -> int:
+    """Commit a snapshot of ``segments`` (name → deleted article ids); returns its generation.
+
+    The segments must be written already. Call with :func:`write_lock` held.
+    """
+    generation = _latest_generation(index_dir) + 1
+    name = f"snap-{generation:06d}.json"
     manifest = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "generation": generation,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "analyzer": snap.analyzer,
-        "passages": snap.passage_settings,
-        "counts": {
-            "articles": len(snap.articles),
-            "passages": idx.n_passages,
-            "terms": idx.n_terms,
-        },
-        "problems": [{"path": str(p.path), "reason": p.reason} for p in snap.problems],
-        "files": files,
+        "analyzer": analyzer,
+        "passages": passage_settings,
+        "segments": [{"name": n, "deleted": sorted(d)} for n, d in segments.items()],
+        "problems": [{"path": str(p.path), "reason": p.reason} for p in problems],
     }
     payload = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
-    _write(tmp / "manifest.json", lambda fh: fh.write(payload))
-    _fsync_dir(tmp)
-    os.replace(tmp, index_dir / name)
-    _fsync_dir(index_dir)
+    _write(index_dir / f"{name}.tmp", lambda fh: fh.write(payload))
+    os.replace(index_dir / f"{name}.tmp", index_dir / name)
     current = json.dumps({"snapshot": name, "generation": generation}).encode()
     _write(index_dir / "CURRENT.tmp", lambda fh: fh.write(current))
     os.replace(index_dir / "CURRENT.tmp", index_dir / "CURRENT")
     _fsync_dir(index_dir)
-    _remove_old(index_dir, keep={name, f"snap-{generation - 1:06d}"})
+    _collect_garbage(index_dir, generation)
     return generation
 
 
-def _write(path: Path, fill: Any) -> dict[str, int]:
+def _write(path: Path, fill: Any) -> dict[str, Any]:
     with open(path, "wb") as fh:
         fill(fh)
         fh.flush()
         os.fsync(fh.fileno())
-    return {"bytes": path.stat().st_size, "crc32": _crc32(path)}
+    return {"bytes": path.stat().st_size, "xxh3": _checksum(path)}
 
 
 def _fsync_dir(path: Path) -> None:
@@ -250,11 +185,29 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_old(index_dir: Path, keep: set[str]) -> None:
-    # The previous snapshot stays one generation, for readers that are loading it now.
+def _collect_garbage(index_dir: Path, generation: int) -> None:
+    """Remove what neither this snapshot nor the previous one uses (readers may be on it)."""
+    keep_snaps = {f"snap-{generation:06d}.json", f"snap-{generation - 1:06d}.json"}
+    keep_segments: set[str] = set()
+    for snap in keep_snaps:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            manifest = json.loads((index_dir / snap).read_bytes())
+            keep_segments.update(str(s["name"]) for s in manifest["segments"])
     for entry in index_dir.iterdir():
-        if entry.name.startswith("snap-") and entry.name not in keep:
-            shutil.rmtree(entry, ignore_errors=True)
+        name = entry.name
+        if (
+            name.endswith(".tmp")
+            or (name.startswith("snap-") and name not in keep_snaps)
+            or (name.startswith("seg-") and name not in keep_segments)
+        ):
+            _remove(entry)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _ensure_gitignore(index_dir: Path) -> None:
@@ -273,53 +226,79 @@ def current_marker(index_dir: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def _current_generation(index_dir: Path) -> int:
+def _latest_generation(index_dir: Path) -> int:
     generations = [0]
-    for entry in index_dir.glob("snap-*"):
+    for entry in index_dir.glob("snap-*.json"):
         digits = entry.name[5:11]
         if digits.isdigit():
             generations.append(int(digits))
     return max(generations)
 
 
-def read_snapshot(index_dir: Path, corpus: Path) -> Snapshot | None:
-    """The committed snapshot, checked file by file; ``None`` when there is no index yet.
+def read_snapshot(
+    index_dir: Path, corpus: Path, loaded: Mapping[str, Segment] | None = None
+) -> Snapshot | None:
+    """The committed snapshot, every segment checked; ``None`` when there is no index yet.
 
-    Raises :class:`IndexCorruptError` or :class:`IndexVersionError` when it cannot be used.
+    Segments in ``loaded`` (already checked, by name) are reused. Raises
+    :class:`IndexCorruptError` or :class:`IndexVersionError` when it cannot be used.
     """
     try:
         pointer = json.loads((index_dir / "CURRENT").read_bytes())
-        folder = index_dir / str(pointer["snapshot"])
+        path = index_dir / str(pointer["snapshot"])
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"unreadable CURRENT file in {index_dir}: {exc}") from None
     try:
-        manifest = json.loads((folder / "manifest.json").read_bytes())
+        manifest = json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"unreadable manifest in {folder}: {exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexCorruptError(f"{folder} is not a qabot index")
-    if manifest.get("version") != FORMAT_VERSION:
-        raise IndexVersionError(
-            f"index format {manifest.get('version')} in {folder}; this qabot reads {FORMAT_VERSION}"
-        )
+        raise IndexCorruptError(f"unreadable snapshot manifest {path}: {exc}") from None
+    _check_format(manifest, path)
     try:
-        return _load(folder, manifest, corpus)
+        segments, deleted = [], []
+        for entry in manifest["segments"]:
+            name = str(entry["name"])
+            segment = (loaded or {}).get(name) or _load_segment(index_dir / name, name, corpus)
+            segments.append(segment)
+            deleted.append(frozenset(str(d) for d in entry["deleted"]))
+        return Snapshot(
+            segments=tuple(segments),
+            deleted=tuple(deleted),
+            analyzer=manifest["analyzer"],
+            passage_settings=manifest["passages"],
+            problems=tuple(Problem(Path(p["path"]), p["reason"]) for p in manifest["problems"]),
+            created=datetime.fromisoformat(manifest["created"]),
+            generation=int(manifest["generation"]),
+        )
     except IndexCorruptError:
         raise
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise IndexCorruptError(f"index in {folder} cannot be loaded: {exc}") from None
+        raise IndexCorruptError(f"index in {index_dir} cannot be loaded: {exc}") from None
 
 
-def _load(folder: Path, manifest: dict[str, Any], corpus: Path) -> Snapshot:
-    expected = manifest["files"]
+def _check_format(manifest: Any, path: Path) -> None:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorruptError(f"{path} is not a qabot index")
+    if manifest.get("version") != FORMAT_VERSION:
+        raise IndexVersionError(
+            f"index format {manifest.get('version')} in {path}; this qabot reads {FORMAT_VERSION}"
+        )
+
+
+def _load_segment(folder: Path, name: str, corpus: Path) -> Segment:
+    try:
+        meta = json.loads((folder / "segment.json").read_bytes())
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"unreadable segment {folder}: {exc}") from None
+    _check_format(meta, folder / "segment.json")
+    expected = meta["files"]
     wanted = {f"{k}.npy" for k in _ARRAYS} | {f"{k}.json" for k in _JSON} | {"texts.bin"}
     if set(expected) != wanted:
-        raise IndexCorruptError(f"index in {folder} lists unexpected files")
+        raise IndexCorruptError(f"segment {folder} lists unexpected files")
     size = 0
-    for name, facts in expected.items():
-        path = folder / name
+    for file_name, facts in expected.items():
+        path = folder / file_name
         try:
             actual = path.stat().st_size
         except OSError:
@@ -328,21 +307,23 @@ def _load(folder: Path, manifest: dict[str, Any], corpus: Path) -> Snapshot:
             raise IndexCorruptError(
                 f"index file {path} has {actual} bytes, expected {facts['bytes']} (truncated?)"
             )
-        if _crc32(path) != facts["crc32"]:
+        if _checksum(path) != facts["xxh3"]:
             raise IndexCorruptError(f"index file {path} fails its checksum")
         size += actual
     arrays = {
         key: np.load(folder / f"{key}.npy", mmap_mode="r", allow_pickle=False) for key in _ARRAYS
     }
     docs = {key: json.loads((folder / f"{key}.json").read_bytes()) for key in _JSON}
-    text_size = expected["texts.bin"]["bytes"]
-    texts: Any = np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r") if text_size else b""
+    texts: Any = (
+        np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r")
+        if expected["texts.bin"]["bytes"]
+        else b""
+    )
     index = InvertedIndex(
         docs["vocab"], arrays["doc_len"], arrays["fwd_ptr"], arrays["fwd_term"],
         arrays["fwd_tf"], arrays["post_ptr"], arrays["post_doc"], arrays["post_tf"],
     )  # fmt: skip
     articles = tuple(_article_from_json(obj, corpus) for obj in docs["articles"])
-    sources = {rec.relpath: rec for rec in (_source_from_json(o) for o in docs["sources"])}
     n = index.n_passages
     if (
         arrays["passage_article"].shape != (n,)
@@ -352,30 +333,28 @@ def _load(folder: Path, manifest: dict[str, Any], corpus: Path) -> Snapshot:
         or index.post_ptr.shape != (len(index.vocab) + 1,)
         or sum(rec.count for rec in articles) != n
     ):
-        raise IndexCorruptError(f"index in {folder} has inconsistent array shapes")
-    return Snapshot(
+        raise IndexCorruptError(f"segment {folder} has inconsistent array shapes")
+    return Segment(
+        name=name,
         index=index,
         articles=articles,
-        sources=sources,
+        sources=tuple(_source_from_json(o) for o in docs["sources"]),
         passage_article=arrays["passage_article"],
         passage_para=arrays["passage_para"],
         text_ptr=arrays["text_ptr"],
         texts=texts,
-        analyzer=manifest["analyzer"],
-        passage_settings=manifest["passages"],
-        problems=tuple(Problem(Path(p["path"]), p["reason"]) for p in manifest["problems"]),
-        created=datetime.fromisoformat(manifest["created"]),
-        generation=int(manifest["generation"]),
         size_bytes=size,
     )
 
 
-def _crc32(path: Path) -> int:
-    crc = 0
+def _checksum(path: Path) -> str:
+    # xxh3 runs at several GB/s, so every file is checked on every open; reads are
+    # buffered (not mapped) so checking does not count against the process's memory.
+    digest = xxhash.xxh3_64()
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
-            crc = zlib.crc32(chunk, crc)
-    return crc
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _article_to_json(rec: ArticleRecord) -> dict[str, Any]:

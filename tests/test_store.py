@@ -8,50 +8,58 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_article
 
 from qabot import QABot
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError
 from qabot.store import read_snapshot, write_lock
 
 
-def committed_folder(index: Path) -> Path:
-    return index / json.loads((index / "CURRENT").read_text())["snapshot"]
+def manifest(index: Path) -> dict[str, object]:
+    return json.loads((index / json.loads((index / "CURRENT").read_text())["snapshot"]).read_text())  # type: ignore[no-any-return]
+
+
+def segment_folders(index: Path) -> list[Path]:
+    return [index / s["name"] for s in manifest(index)["segments"]]  # type: ignore[attr-defined]
+
+
+ARRAYS = ("doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf")
 
 
 def test_save_then_load_changes_nothing(news_corpus: Path, tmp_path: Path) -> None:
     bot = QABot.open(news_corpus, tmp_path / "index")
     before = bot._snapshot
     loaded = read_snapshot(tmp_path / "index", news_corpus)
-    assert loaded is not None
-    assert loaded.index.vocab == before.index.vocab
-    for name in ("doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf"):
-        assert np.array_equal(getattr(loaded.index, name), getattr(before.index, name))
-    assert loaded.articles == before.articles
-    assert loaded.sources == before.sources
-    assert [loaded.passage(i) for i in range(loaded.n_passages)] == [
-        before.passage(i) for i in range(before.n_passages)
-    ]
+    assert loaded is not None and len(loaded.segments) == len(before.segments) == 1
+    for old, new in zip(before.segments, loaded.segments, strict=True):
+        assert new.index.vocab == old.index.vocab
+        for name in ARRAYS:
+            assert np.array_equal(getattr(new.index, name), getattr(old.index, name))
+        assert new.articles == old.articles and new.sources == old.sources
+        assert [new.passage(i) for i in range(new.n_passages)] == [
+            old.passage(i) for i in range(old.n_passages)
+        ]
     again = QABot.open(news_corpus, tmp_path / "index")
     question = "what did Stoltenberg say about Minsk"
     assert again.ask(question) == bot.ask(question)
 
 
-def test_no_pickle_in_the_index(corpus: Path, tmp_path: Path) -> None:
+def test_no_pickle_and_never_in_git(corpus: Path, tmp_path: Path) -> None:
     QABot.open(corpus, tmp_path / "index")
-    folder = committed_folder(tmp_path / "index")
-    for path in folder.glob("*.npy"):
-        np.load(path, allow_pickle=False)  # raises if an object array slipped in
+    for folder in segment_folders(tmp_path / "index"):
+        for path in folder.glob("*.npy"):
+            np.load(path, allow_pickle=False)  # raises if an object array slipped in
     assert (tmp_path / "index" / ".gitignore").read_text().strip().endswith("*")
 
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncate", "flip", "delete", "garbage_current", "garbage_manifest"],
+    ["truncate", "flip", "delete", "garbage_current", "garbage_manifest", "garbage_segment"],
 )
 def test_damaged_index_is_detected(corpus: Path, tmp_path: Path, damage: str) -> None:
     index = tmp_path / "index"
     QABot.open(corpus, index)
-    folder = committed_folder(index)
+    (folder,) = segment_folders(index)
     target = folder / "post_tf.npy"
     if damage == "truncate":
         target.write_bytes(target.read_bytes()[:-7])
@@ -63,8 +71,10 @@ def test_damaged_index_is_detected(corpus: Path, tmp_path: Path, damage: str) ->
         (folder / "texts.bin").unlink()
     elif damage == "garbage_current":
         (index / "CURRENT").write_text("{not json")
+    elif damage == "garbage_manifest":
+        (index / json.loads((index / "CURRENT").read_text())["snapshot"]).write_text("[]")
     else:
-        (folder / "manifest.json").write_text("[]")
+        (folder / "segment.json").write_text("{}")
     with pytest.raises(IndexCorruptError):
         read_snapshot(index, corpus)
 
@@ -72,21 +82,46 @@ def test_damaged_index_is_detected(corpus: Path, tmp_path: Path, damage: str) ->
 def test_other_format_version_is_refused(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     QABot.open(corpus, index)
-    manifest_path = committed_folder(index) / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["version"] = 999
-    manifest_path.write_text(json.dumps(manifest))
+    path = index / json.loads((index / "CURRENT").read_text())["snapshot"]
+    data = json.loads(path.read_text())
+    data["version"] = 999
+    path.write_text(json.dumps(data))
     with pytest.raises(IndexVersionError):
         read_snapshot(index, corpus)
 
 
-def test_only_current_and_previous_snapshots_are_kept(corpus: Path, tmp_path: Path) -> None:
+def test_updates_add_segments_and_garbage_is_collected(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     bot = QABot.open(corpus, index)
-    for n in range(3):
-        (corpus / f"extra{n}.txt").write_text(f"Extra {n}\n\nSome text number {n}.\n")
+    for n in range(12):
+        write_article(corpus, f"extra{n}.txt", f"Extra {n}", f"Some text number {n} about kites.")
         bot.reindex()
-    assert sorted(p.name for p in index.glob("snap-*")) == ["snap-000003", "snap-000004"]
+        segments = [s["name"] for s in manifest(index)["segments"]]  # type: ignore[attr-defined]
+        assert len(segments) <= 8  # merged before they pile up
+        on_disk = {p.name for p in index.glob("seg-*")}
+        assert set(segments) <= on_disk and len(on_disk) <= 2 * 8
+        assert len(list(index.glob("snap-*.json"))) <= 2
+    assert len(bot.ask("kites", k=20).passages) == 12
+    fresh = QABot.open(corpus, tmp_path / "fresh")
+    assert bot.ask("kites", k=20) == fresh.ask("kites", k=20)
+
+
+def test_deleted_articles_are_tombstoned_then_compacted(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    for n in range(8):
+        write_article(corpus, f"k{n}.txt", f"Kite {n}", f"Kite flying number {n} in the park.")
+    bot = QABot.open(corpus, index)
+    (corpus / "k0.txt").unlink()
+    bot.reindex()
+    entry = manifest(index)["segments"][0]  # type: ignore[index]
+    assert entry["deleted"] == ["k0.txt"]
+    for n in range(1, 4):
+        (corpus / f"k{n}.txt").unlink()
+    bot.reindex()  # over a quarter of the segment is dead: rewritten without it
+    assert all(not s["deleted"] for s in manifest(index)["segments"])  # type: ignore[attr-defined]
+    assert sorted(h.article.id for h in bot.ask("kite flying", k=20).passages) == [
+        "k4.txt", "k5.txt", "k6.txt", "k7.txt",
+    ]  # fmt: skip
 
 
 def test_write_lock_refuses_a_second_writer_after_timeout(tmp_path: Path) -> None:
@@ -102,7 +137,7 @@ def test_write_lock_refuses_a_second_writer_after_timeout(tmp_path: Path) -> Non
     thread.start()
     held.wait(5)
     try:
-        # flock locks are per open file description, so a second open in-process conflicts.
+        # flock locks belong to an open file description, so a second open conflicts.
         with (
             pytest.raises(IndexLockedError, match="another process"),
             write_lock(tmp_path, timeout=0.2),

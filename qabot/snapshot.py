@@ -1,0 +1,334 @@
+"""One committed state of the index: segments, their deletions, and search across them.
+
+New and changed articles go into a new small segment; the passages of removed or changed
+articles are marked deleted in the segment that holds them. Statistics (passage count,
+average length, document frequencies) are taken over live passages only, so scores equal
+those of a single index built from scratch over the same articles; ties are broken by
+article id and position, as the passage order of such an index would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from qabot.config import BM25Settings
+from qabot.index import InvertedIndex, Weights, absent_score, bm25_weights
+from qabot.values import Article, Passage, Problem
+
+__all__ = ["ArticleRecord", "Ref", "Segment", "Snapshot", "SourceRecord"]
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A corpus file as last indexed: what identifies its version, and its articles."""
+
+    relpath: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    article_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An indexed article: metadata, content hash and its range of passages in a segment."""
+
+    article: Article
+    relpath: str
+    digest: str
+    first: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A passage of a snapshot: segment number, passage number in it, and its score."""
+
+    segment: int
+    passage: int
+    score: float
+
+
+@dataclass
+class Segment:
+    """An immutable set of articles with their passages and postings."""
+
+    name: str
+    index: InvertedIndex
+    articles: tuple[ArticleRecord, ...]
+    sources: tuple[SourceRecord, ...]
+    passage_article: npt.NDArray[np.int32]
+    passage_para: npt.NDArray[np.int32]
+    text_ptr: npt.NDArray[np.int64]
+    texts: Any
+    size_bytes: int = 0
+
+    @property
+    def n_passages(self) -> int:
+        return self.index.n_passages
+
+    def passage_text(self, passage: int) -> str:
+        lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
+        return bytes(self.texts[lo:hi]).decode("utf-8")
+
+    def record_of(self, passage: int) -> ArticleRecord:
+        return self.articles[int(self.passage_article[passage])]
+
+    def passage(self, passage: int) -> Passage:
+        record = self.record_of(passage)
+        first, last = (int(x) for x in self.passage_para[passage])
+        return Passage(
+            article_id=record.article.id,
+            position=passage - record.first,
+            paragraphs=(first, last),
+            text=self.passage_text(passage),
+        )
+
+
+@dataclass
+class Snapshot:
+    """Segments with the ids of the articles deleted from each: what answers questions."""
+
+    segments: tuple[Segment, ...]
+    deleted: tuple[frozenset[str], ...]
+    analyzer: dict[str, Any]
+    passage_settings: dict[str, Any]
+    problems: tuple[Problem, ...] = ()
+    created: datetime | None = None
+    generation: int = 0
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @classmethod
+    def empty(cls, analyzer: dict[str, Any], passage_settings: dict[str, Any]) -> Snapshot:
+        """A snapshot of no articles (generation 0: nothing committed)."""
+        return cls((), (), analyzer, passage_settings)
+
+    # -- what is live -------------------------------------------------------------------
+    def _cached(self, key: str, make: Any) -> Any:
+        if key not in self._cache:
+            with self._lock:
+                if key not in self._cache:
+                    self._cache[key] = make()
+        return self._cache[key]
+
+    @property
+    def live(self) -> tuple[npt.NDArray[np.bool_] | None, ...]:
+        """Per segment: a mask of live passages, or ``None`` when all are live."""
+
+        def make() -> tuple[npt.NDArray[np.bool_] | None, ...]:
+            masks: list[npt.NDArray[np.bool_] | None] = []
+            for segment, deleted in zip(self.segments, self.deleted, strict=True):
+                if not deleted:
+                    masks.append(None)
+                    continue
+                mask = np.ones(segment.n_passages, bool)
+                for record in segment.articles:
+                    if record.article.id in deleted:
+                        mask[record.first : record.first + record.count] = False
+                masks.append(mask)
+            return tuple(masks)
+
+        return self._cached("live", make)  # type: ignore[no-any-return]
+
+    @property
+    def n_passages(self) -> int:
+        def make() -> int:
+            return sum(
+                s.n_passages if m is None else int(m.sum())
+                for s, m in zip(self.segments, self.live, strict=True)
+            )
+
+        return self._cached("n_passages", make)  # type: ignore[no-any-return]
+
+    @property
+    def total_length(self) -> int:
+        def make() -> int:
+            total = 0
+            for segment, mask in zip(self.segments, self.live, strict=True):
+                lengths = segment.index.doc_len
+                total += int(
+                    lengths.sum(dtype=np.int64)
+                    if mask is None
+                    else lengths[mask].sum(dtype=np.int64)
+                )
+            return total
+
+        return self._cached("total_length", make)  # type: ignore[no-any-return]
+
+    @property
+    def articles(self) -> list[tuple[int, ArticleRecord]]:
+        """Live articles as (segment number, record), ordered by id."""
+
+        def make() -> list[tuple[int, ArticleRecord]]:
+            found = [
+                (n, rec)
+                for n, (segment, deleted) in enumerate(
+                    zip(self.segments, self.deleted, strict=True)
+                )
+                for rec in segment.articles
+                if rec.article.id not in deleted
+            ]
+            return sorted(found, key=lambda item: item[1].article.id)
+
+        return self._cached("articles", make)  # type: ignore[no-any-return]
+
+    def find_article(self, article_id: str) -> tuple[int, ArticleRecord] | None:
+        by_id = self._cached(
+            "by_id", lambda: {rec.article.id: (n, rec) for n, rec in self.articles}
+        )
+        return by_id.get(article_id)  # type: ignore[no-any-return]
+
+    @property
+    def sources(self) -> dict[str, SourceRecord]:
+        """The live record of every indexed file, by path relative to the corpus."""
+
+        def make() -> dict[str, SourceRecord]:
+            live_ids = {rec.article.id for _, rec in self.articles}
+            found: dict[str, SourceRecord] = {}
+            for segment in self.segments:  # later segments hold newer records
+                for record in segment.sources:
+                    found[record.relpath] = record
+            return {
+                path: rec
+                for path, rec in sorted(found.items())
+                if all(a in live_ids for a in rec.article_ids)
+            }
+
+        return self._cached("sources", make)  # type: ignore[no-any-return]
+
+    def document_frequency(self, term: str) -> int:
+        """Live passages holding ``term``."""
+        total = 0
+        for segment, mask in zip(self.segments, self.live, strict=True):
+            found = segment.index.postings(term)
+            if found is not None:
+                total += found[0].size if mask is None else int(mask[found[0]].sum())
+        return total
+
+    def _all_df(self) -> Mapping[str, int]:
+        def make() -> dict[str, int]:
+            df: dict[str, int] = {}
+            for segment, mask in zip(self.segments, self.live, strict=True):
+                index = segment.index
+                counts = index.document_frequencies()
+                if mask is not None:
+                    dead = ~mask
+                    for p in np.flatnonzero(dead).tolist():
+                        lo, hi = int(index.fwd_ptr[p]), int(index.fwd_ptr[p + 1])
+                        counts[np.asarray(index.fwd_term[lo:hi])] -= 1
+                for term, count in zip(index.vocab, counts.tolist(), strict=True):
+                    if count:
+                        df[term] = df.get(term, 0) + count
+            return df
+
+        return self._cached("all_df", make)  # type: ignore[no-any-return]
+
+    def weights(self, terms: Sequence[str], settings: BM25Settings) -> Weights:
+        df = {t: self.document_frequency(t) for t in dict.fromkeys(terms)}
+        return bm25_weights(settings, self.n_passages, self.total_length, df, self._all_df)
+
+    # -- search -------------------------------------------------------------------------
+    def search(self, terms: Sequence[str], k: int, settings: BM25Settings) -> list[Ref]:
+        """The ``k`` best live passages holding at least one of ``terms``, best first.
+
+        Scores equal rank-bm25's ``get_scores(terms)`` over the live passages; ties go to
+        the lower article id, then the earlier passage.
+        """
+        if k <= 0 or not terms or self.n_passages == 0:
+            return []
+        weights = self.weights(terms, settings)
+        absent = {t: absent_score(weights, weights.idf[t]) for t in weights.idf}
+        constant = sum(absent[t] for t in terms) if settings.variant == "bm25plus" else 0.0
+        seg_parts, doc_parts, value_parts = [], [], []
+        for number, (segment, mask) in enumerate(zip(self.segments, self.live, strict=True)):
+            postings = []
+            for term in terms:
+                found = segment.index.postings(term)
+                if found is None:
+                    continue
+                docs, tfs = found
+                if mask is not None:
+                    keep = mask[docs]
+                    docs, tfs = docs[keep], tfs[keep]
+                postings.append((docs, tfs, weights.idf[term], absent[term]))
+            docs, values = segment.index.accumulate(postings, weights)
+            if docs.size:
+                seg_parts.append(np.full(docs.size, number, np.int32))
+                doc_parts.append(docs)
+                value_parts.append(values)
+        if not doc_parts:
+            return []
+        segs = np.concatenate(seg_parts)
+        docs = np.concatenate(doc_parts)
+        values = np.concatenate(value_parts)
+        return self._top(segs, docs, values + constant if constant else values, k, len(terms))
+
+    def _top(
+        self,
+        segs: npt.NDArray[Any],
+        docs: npt.NDArray[Any],
+        values: npt.NDArray[np.float64],
+        k: int,
+        n_terms: int,
+    ) -> list[Ref]:
+        # A passage holding m question terms appears m times with one value, so the best
+        # k·n_terms entries hold the best k distinct passages.
+        wide = min(values.size, k * n_terms)
+        if wide < values.size:
+            top = np.argpartition(-values, wide - 1)[:wide]
+        else:
+            top = np.arange(values.size)
+        order = top[np.argsort(-values[top], kind="stable")]
+        seen: dict[tuple[int, int], float] = {}
+        for i in order.tolist():
+            key = (int(segs[i]), int(docs[i]))
+            if key not in seen:
+                seen[key] = float(values[i])
+                if len(seen) == k:
+                    break
+        if len(seen) == k:
+            # Everything tied with the k-th score competes on article id and position.
+            threshold = min(seen.values())
+            for i in np.flatnonzero(values == threshold).tolist():
+                seen.setdefault((int(segs[i]), int(docs[i])), threshold)
+        ranked = sorted(seen.items(), key=lambda item: (-item[1], self._order_key(*item[0])))
+        return [Ref(seg, doc, score) for (seg, doc), score in ranked[:k]]
+
+    def _order_key(self, segment: int, passage: int) -> tuple[str, int]:
+        record = self.segments[segment].record_of(passage)
+        return (record.article.id, passage - record.first)
+
+    # -- reading passages ---------------------------------------------------------------
+    def passage(self, ref: Ref) -> Passage:
+        return self.segments[ref.segment].passage(ref.passage)
+
+    def article_of(self, ref: Ref) -> Article:
+        return self.segments[ref.segment].record_of(ref.passage).article
+
+    def passage_terms(self, ref: Ref) -> dict[str, int]:
+        return self.segments[ref.segment].index.passage_terms(ref.passage)
+
+    def passage_texts(self) -> list[str]:
+        """Every live passage's text (for measurements)."""
+        texts = []
+        for segment, mask in zip(self.segments, self.live, strict=True):
+            for p in range(segment.n_passages):
+                if mask is None or mask[p]:
+                    texts.append(segment.passage_text(p))
+        return texts
+
+    @property
+    def n_terms(self) -> int:
+        return len(self._all_df())
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(s.size_bytes for s in self.segments)
