@@ -149,6 +149,14 @@ class InvertedIndex:
         self._lock = threading.Lock()
         self._local = threading.local()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Picklable for analysis workers: locks, buffers and caches stay behind.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_local", "_term_ids")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._term_ids, self._lock, self._local = None, threading.Lock(), threading.local()
+
     @property
     def n_passages(self) -> int:
         return int(self.doc_len.shape[0])

@@ -16,11 +16,12 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from qabot.analysis import Analyzer
 from qabot.articles import ArticleText, SourceFile, digest, parse_file, read_source, scan_corpus
@@ -29,7 +30,7 @@ from qabot.errors import ArticleError
 from qabot.index import Block, InvertedIndex, Kept
 from qabot.passages import split_article
 from qabot.snapshot import ArticleRecord, Segment, Snapshot, SourceRecord
-from qabot.values import Passage, Problem, ReindexReport
+from qabot.values import Problem, ReindexReport
 
 __all__ = ["Plan", "Progress", "plan_update"]
 
@@ -48,14 +49,25 @@ _CHUNK_ARTICLES = 200
 
 
 @dataclass(frozen=True)
+class _Analysed:
+    """Passages analysed together (one worker's chunk): their postings, paragraphs, texts."""
+
+    index: InvertedIndex
+    passage_para: npt.NDArray[np.int32]
+    text_ptr: npt.NDArray[np.int64]
+    texts: bytes
+
+
+@dataclass
 class _Fresh:
-    """An article analysed in this run."""
+    """An article analysed in this run; ``first``/``count`` locate its passages in ``analysed``."""
 
     text: ArticleText
     relpath: str
     digest: str
-    passages: list[Passage] = field(default_factory=list)
-    terms: list[list[str]] = field(default_factory=list)
+    analysed: _Analysed | None = None
+    first: int = 0
+    count: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,7 @@ def _article_digest(text: ArticleText, relpath: str) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-# -- analysis -----------------------------------------------------------------------------
+# -- analysis ---------------------------------------------------------------------------
 _worker: tuple[Analyzer, PassageSettings] | None = None
 
 
@@ -169,17 +181,39 @@ def _init_worker(analyzer_settings: AnalyzerSettings, passage_settings: PassageS
     _worker = (Analyzer(analyzer_settings), passage_settings)
 
 
-def _analyze_chunk(texts: Sequence[ArticleText]) -> list[tuple[list[Passage], list[list[str]]]]:
+def _analyze_in_worker(texts: Sequence[ArticleText]) -> tuple[list[int], _Analysed]:
     if _worker is None:  # pragma: no cover - set by the pool initializer
         raise RuntimeError("analysis worker not initialised")
-    return [_analyze_one(text, *_worker) for text in texts]
+    return _analyze_chunk(texts, *_worker)
 
 
-def _analyze_one(
-    text: ArticleText, analyzer: Analyzer, settings: PassageSettings
-) -> tuple[list[Passage], list[list[str]]]:
-    passages = split_article(text, analyzer, settings)
-    return passages, [analyzer.terms(p.text) for p in passages]
+def _analyze_chunk(
+    texts: Sequence[ArticleText], analyzer: Analyzer, settings: PassageSettings
+) -> tuple[list[int], _Analysed]:
+    """Passage counts per article, and the chunk's passages as compact arrays.
+
+    Workers send back arrays, not one string per word, so the parent process stays small.
+    """
+    counts: list[int] = []
+    terms: list[list[str]] = []
+    paragraphs: list[tuple[int, int]] = []
+    encoded: list[bytes] = []
+    for text in texts:
+        passages = split_article(text, analyzer, settings)
+        counts.append(len(passages))
+        for passage in passages:
+            terms.append(analyzer.terms(passage.text))
+            paragraphs.append(passage.paragraphs)
+            encoded.append(passage.text.encode("utf-8"))
+    text_ptr = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(e) for e in encoded], out=text_ptr[1:])
+    analysed = _Analysed(
+        index=InvertedIndex.build(terms),
+        passage_para=np.array(paragraphs, np.int32).reshape(-1, 2),
+        text_ptr=text_ptr,
+        texts=b"".join(encoded),
+    )
+    return counts, analysed
 
 
 def _analyze(
@@ -187,32 +221,35 @@ def _analyze(
 ) -> None:
     """Split and analyse every fresh article, in worker processes when there are many."""
     total = len(fresh)
-    workers = min(os.cpu_count() or 1, 8)
-    if total < PARALLEL_MIN_ARTICLES or workers < 2:
-        for done, entry in enumerate(fresh, 1):
-            passages, terms = _analyze_one(entry.text, analyzer, settings)
-            entry.passages.extend(passages)
-            entry.terms.extend(terms)
-            if progress and (done % 100 == 0 or done == total):
-                progress(done, total)
-        return
     chunks = [fresh[i : i + _CHUNK_ARTICLES] for i in range(0, total, _CHUNK_ARTICLES)]
+    jobs = [[e.text for e in chunk] for chunk in chunks]
+    workers = min(os.cpu_count() or 1, 8)
+    done = 0
+
+    def take(chunk: list[_Fresh], result: tuple[list[int], _Analysed]) -> None:
+        nonlocal done
+        counts, analysed = result
+        first = 0
+        for entry, count in zip(chunk, counts, strict=True):
+            entry.analysed, entry.first, entry.count = analysed, first, count
+            first += count
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+
+    if total < PARALLEL_MIN_ARTICLES or workers < 2:
+        for chunk, job in zip(chunks, jobs, strict=True):
+            take(chunk, _analyze_chunk(job, analyzer, settings))
+        return
     # A fresh interpreter per worker ("spawn"): forking a process that runs threads (a bot)
     # can deadlock.
     context = multiprocessing.get_context("spawn")
-    done = 0
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker,
         initargs=(analyzer.settings, settings),
     ) as pool:  # fmt: skip
-        results = pool.map(_analyze_chunk, [[e.text for e in chunk] for chunk in chunks])
-        for chunk, analysed in zip(chunks, results, strict=True):
-            for entry, (passages, terms) in zip(chunk, analysed, strict=True):
-                entry.passages.extend(passages)
-                entry.terms.extend(terms)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
+        for chunk, result in zip(chunks, pool.map(_analyze_in_worker, jobs), strict=True):
+            take(chunk, result)
 
 
 # -- segments -----------------------------------------------------------------------------
@@ -286,30 +323,23 @@ def _build_segment(
     text_lens: list[Any] = []
     first = 0
     for number, item in enumerate(items):
+        source: Segment | _Analysed
         if isinstance(item, _Kept):
-            seg, rec = old_segments[item.segment], item.record
-            lo, hi = rec.first, rec.first + rec.count
-            _extend_kept(blocks, seg.index, lo, hi)
-            paras.append(np.asarray(seg.passage_para[lo:hi], np.int32))
-            t_lo, t_hi = int(seg.text_ptr[lo]), int(seg.text_ptr[hi])
-            text_parts.append(bytes(seg.texts[t_lo:t_hi]))
-            text_lens.append(np.diff(seg.text_ptr[lo : hi + 1]))
-            count = rec.count
+            source, rec = old_segments[item.segment], item.record
+            lo, count = rec.first, rec.count
             records.append(ArticleRecord(rec.article, rec.relpath, rec.digest, first, count))
         else:
-            last = blocks[-1] if blocks else None
-            if isinstance(last, list):
-                last.extend(item.terms)
-            else:
-                blocks.append(list(item.terms))
-            encoded = [p.text.encode("utf-8") for p in item.passages]
-            paras.append(np.array([p.paragraphs for p in item.passages], np.int32).reshape(-1, 2))
-            text_parts.extend(encoded)
-            text_lens.append(np.array([len(e) for e in encoded], np.int64))
-            count = len(item.passages)
-            records.append(
-                ArticleRecord(item.text.article, item.relpath, item.digest, first, count)
-            )
+            if item.analysed is None:  # pragma: no cover - _analyze fills every entry
+                raise RuntimeError(f"article {item.text.article.id} was not analysed")
+            source, lo, count = item.analysed, item.first, item.count
+            article = item.text.article
+            records.append(ArticleRecord(article, item.relpath, item.digest, first, count))
+        hi = lo + count
+        _extend_kept(blocks, source.index, lo, hi)
+        paras.append(np.asarray(source.passage_para[lo:hi], np.int32))
+        t_lo, t_hi = int(source.text_ptr[lo]), int(source.text_ptr[hi])
+        text_parts.append(bytes(source.texts[t_lo:t_hi]))
+        text_lens.append(np.diff(source.text_ptr[lo : hi + 1]))
         article_of.append(np.full(count, number, np.int32))
         first += count
     text_ptr = np.zeros(first + 1, np.int64)
