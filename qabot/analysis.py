@@ -110,10 +110,15 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[Token]:
         """Every word of ``text`` with its position and term."""
-        return [
-            Token(start, end, self.term(text[start:end]))
-            for start, end in self._tokenizer.span_tokenize(text)
-        ]
+        # Locating tokenize()'s words in order is several times faster than nltk's
+        # span_tokenize, which pays a ReDoS guard per match; the words are the same.
+        out = []
+        position = 0
+        for word in self._tokenizer.tokenize(text):
+            start = text.find(word, position)
+            position = start + len(word)
+            out.append(Token(start, position, self.term(word)))
+        return out
 
     def terms(self, text: str) -> list[str]:
         """The index terms of ``text``, in order, repeats kept, stopwords dropped."""

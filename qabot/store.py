@@ -310,12 +310,14 @@ def _load_segment(folder: Path, name: str, corpus: Path) -> Segment:
         if _checksum(path) != facts["xxh3"]:
             raise IndexCorruptError(f"index file {path} fails its checksum")
         size += actual
+    # Plain ndarray views of the mappings: slicing a np.memmap costs a Python hook per slice.
     arrays = {
-        key: np.load(folder / f"{key}.npy", mmap_mode="r", allow_pickle=False) for key in _ARRAYS
+        key: np.load(folder / f"{key}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+        for key in _ARRAYS
     }
     docs = {key: json.loads((folder / f"{key}.json").read_bytes()) for key in _JSON}
     texts: Any = (
-        np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r")
+        np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r").view(np.ndarray)
         if expected["texts.bin"]["bytes"]
         else b""
     )
