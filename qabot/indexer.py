@@ -98,72 +98,96 @@ def plan_update(
     new_name: Callable[[], str],
     progress: Progress | None = None,
 ) -> Plan:
-    """What the index must become for the corpus as it is now (``old=None``: from scratch)."""
+    """What the index must become for the corpus as it is now (``old=None``: from scratch).
+
+    Work grows with the number of files and of changed articles, not with the number of
+    articles: an unchanged file's articles are not even listed.
+    """
     files, problems = scan_corpus(corpus, skip=index_dir)
     old_sources = old.sources if old else {}
-    entries: dict[str, _Fresh | _Kept] = {}
-    new_sources: list[SourceRecord] = []
+    unchanged_files: dict[str, SourceRecord] = {}
+    changed_files: list[SourceFile] = []
     for source in files:
         record = old_sources.get(source.relpath)
-        if old and record and (record.size, record.mtime_ns) == (source.size, source.mtime_ns):
-            kept = [old.find_article(aid) for aid in record.article_ids]
-            if all(k is not None for k in kept):
-                for seg, rec in kept:  # type: ignore[misc]
-                    _claim(entries, _Kept(seg, rec), rec.article.id, rec.article.path, problems)
-                continue
-        try:
-            new_sources.append(_read(source, old, entries, problems))
-        except ArticleError as exc:
-            log.info("skipped %s: %s", exc.path, exc.reason)
-            problems.append(Problem(exc.path, exc.reason))
-
+        if record and (record.size, record.mtime_ns) == (source.size, source.mtime_ns):
+            unchanged_files[source.relpath] = record
+        else:
+            changed_files.append(source)
+    entries: dict[str, _Fresh | _Kept] = {}
+    read = [_read(source, old, unchanged_files, entries, problems) for source in changed_files]
+    removed_files = sorted(set(old_sources) - {f.relpath for f in files})
+    # A removed file leaves a tombstone record, so older segments' records of it are void.
+    new_sources = [r for r in read if r is not None]
+    new_sources += [SourceRecord(path, -1, 0, "", ()) for path in removed_files]
     fresh = [e for e in entries.values() if isinstance(e, _Fresh)]
     _analyze(fresh, analyzer, passage_settings, progress)
-    report = _report(old, entries, problems)
+
+    # Old articles that may be gone: those of changed and removed files, and re-read ones.
+    touched = set(entries)
+    for path in [*(f.relpath for f in changed_files), *removed_files]:
+        if path in old_sources:
+            touched.update(old_sources[path].article_ids)
+    gone = {
+        aid
+        for aid in touched
+        if old is not None
+        and old.find_article(aid) is not None
+        and not isinstance(entries.get(aid), _Kept)
+    }
+    unchanged = [aid for record in unchanged_files.values() for aid in record.article_ids]
+    unchanged += [aid for aid, e in entries.items() if isinstance(e, _Kept)]
+    fresh_ids = sorted(a for a, e in entries.items() if isinstance(e, _Fresh))
+    report = ReindexReport(
+        added=tuple(a for a in fresh_ids if a not in gone),
+        changed=tuple(a for a in fresh_ids if a in gone),
+        removed=tuple(sorted(gone - set(entries))),
+        unchanged=tuple(sorted(unchanged)),
+        problems=tuple(problems),
+        rebuilt=old is None,
+    )
     if old is None:
         segment = _build_segment(new_name(), [entries[a] for a in sorted(entries)], new_sources, [])
         return Plan([segment], [frozenset()], [segment], report, tuple(problems))
-    return _plan_segments(old, entries, new_sources, new_name, report, tuple(problems))
-
-
-def _claim(
-    entries: dict[str, _Fresh | _Kept],
-    entry: _Fresh | _Kept,
-    article_id: str,
-    path: Path,
-    problems: list[Problem],
-) -> bool:
-    if article_id in entries:
-        problems.append(
-            Problem(path, f"article id {article_id!r} is already used by another article; skipped")
-        )
-        return False
-    entries[article_id] = entry
-    return True
+    return _plan_segments(old, entries, gone, new_sources, new_name, report)
 
 
 def _read(
     source: SourceFile,
     old: Snapshot | None,
+    unchanged_files: dict[str, SourceRecord],
     entries: dict[str, _Fresh | _Kept],
     problems: list[Problem],
-) -> SourceRecord:
-    data = read_source(source)
-    texts, file_problems = parse_file(source.path, source.relpath, data)
+) -> SourceRecord | None:
+    """Parse a new or changed file; its articles go into ``entries``. ``None``: unusable."""
+    try:
+        data = read_source(source)
+        texts, file_problems = parse_file(source.path, source.relpath, data)
+    except ArticleError as exc:
+        log.info("skipped %s: %s", exc.path, exc.reason)
+        problems.append(Problem(exc.path, exc.reason))
+        return None
     problems.extend(file_problems)
-    kept = []
+    claimed = []
     for text in texts:
         article_id = text.article.id
-        article_digest = _article_digest(text, source.relpath)
         found = old.find_article(article_id) if old else None
-        entry: _Fresh | _Kept
+        # An id stays with the article that has it already: one read in this run, or one
+        # in a file left as it was.
+        if article_id in entries or (found and found[1].relpath in unchanged_files):
+            problems.append(
+                Problem(
+                    source.path,
+                    f"article id {article_id!r} is already used by another article; skipped",
+                )
+            )
+            continue
+        article_digest = _article_digest(text, source.relpath)
         if found is not None and found[1].digest == article_digest:
-            entry = _Kept(*found)
+            entries[article_id] = _Kept(*found)
         else:
-            entry = _Fresh(text, source.relpath, article_digest)
-        if _claim(entries, entry, article_id, source.path, problems):
-            kept.append(article_id)
-    return SourceRecord(source.relpath, source.size, source.mtime_ns, digest(data), tuple(kept))
+            entries[article_id] = _Fresh(text, source.relpath, article_digest)
+        claimed.append(article_id)
+    return SourceRecord(source.relpath, source.size, source.mtime_ns, digest(data), tuple(claimed))
 
 
 def _article_digest(text: ArticleText, relpath: str) -> str:
@@ -256,18 +280,17 @@ def _analyze(
 def _plan_segments(
     old: Snapshot,
     entries: dict[str, _Fresh | _Kept],
+    gone: set[str],
     new_sources: list[SourceRecord],
     new_name: Callable[[], str],
     report: ReindexReport,
-    problems: tuple[Problem, ...],
 ) -> Plan:
-    gone = set(report.changed) | set(report.removed)
-    deleted = [
-        d | frozenset(r.article.id for r in seg.articles if r.article.id in gone)
-        for seg, d in zip(old.segments, old.deleted, strict=True)
-    ]
-    fresh_ids = sorted(a for a, e in entries.items() if isinstance(e, _Fresh))
-    dead = [_deleted_passages(seg, d) for seg, d in zip(old.segments, deleted, strict=True)]
+    deleted = list(old.deleted)
+    for article_id in gone:
+        found = old.find_article(article_id)
+        if found is not None:
+            deleted[found[0]] = deleted[found[0]] | {article_id}
+    dead = [seg.deleted_passages(d) for seg, d in zip(old.segments, deleted, strict=True)]
     live = [seg.n_passages - n for seg, n in zip(old.segments, dead, strict=True)]
     keep = [n for n in range(len(old.segments)) if live[n] > 0]
     dirty = {n for n in keep if dead[n] > MAX_DELETED_SHARE * old.segments[n].n_passages}
@@ -276,30 +299,34 @@ def _plan_segments(
         largest = max(keep, key=lambda n: live[n]) if keep else None
         merge = [n for n in keep if n != largest or n in dirty]
     stay = [n for n in keep if n not in merge]
-    moved = [
-        (a, e) for a, e in entries.items()
-        if isinstance(e, _Kept) and e.segment in merge
-    ]  # fmt: skip
-    items: list[tuple[str, _Fresh | _Kept]] = [(a, entries[a]) for a in fresh_ids]
-    items = sorted(items + list(moved), key=lambda item: item[0])
+    items: list[tuple[str, _Fresh | _Kept]] = [
+        (a, e) for a, e in entries.items() if isinstance(e, _Fresh)
+    ]
+    for n in merge:
+        items += [
+            (rec.article.id, _Kept(n, rec))
+            for rec in old.segments[n].articles
+            if rec.article.id not in deleted[n]
+        ]
+    items.sort(key=lambda item: item[0])
     segments = [old.segments[n] for n in stay]
     deletions = [deleted[n] for n in stay]
     new: list[Segment] = []
     if items or new_sources:
         carried = [
-            rec for n in merge for rec in old.segments[n].sources
+            rec
+            for n in merge
+            for rec in old.segments[n].sources
             if old.sources.get(rec.relpath) == rec
-        ]  # fmt: skip
+        ]
         sources = _latest_sources(carried + new_sources)
+        if not stay:  # no older segment is left for a tombstone to void
+            sources = [rec for rec in sources if rec.size >= 0]
         segment = _build_segment(new_name(), [e for _, e in items], sources, old.segments)
         segments.append(segment)
         deletions.append(frozenset())
         new.append(segment)
-    return Plan(segments, deletions, new, report, problems)
-
-
-def _deleted_passages(segment: Segment, deleted: frozenset[str]) -> int:
-    return sum(r.count for r in segment.articles if r.article.id in deleted)
+    return Plan(segments, deletions, new, report, report.problems)
 
 
 def _latest_sources(records: list[SourceRecord]) -> list[SourceRecord]:
@@ -364,26 +391,3 @@ def _extend_kept(blocks: list[Block], index: InvertedIndex, start: int, stop: in
         blocks[-1] = Kept(index, last.start, stop)
     else:
         blocks.append(Kept(index, start, stop))
-
-
-def _report(
-    old: Snapshot | None, entries: dict[str, _Fresh | _Kept], problems: list[Problem]
-) -> ReindexReport:
-    old_ids = {rec.article.id for _, rec in old.articles} if old else set()
-    added, changed, unchanged = [], [], []
-    for article_id, entry in sorted(entries.items()):
-        if isinstance(entry, _Kept):
-            unchanged.append(article_id)
-        elif article_id in old_ids:
-            changed.append(article_id)
-        else:
-            added.append(article_id)
-    removed = sorted(old_ids - set(entries))
-    return ReindexReport(
-        added=tuple(added),
-        changed=tuple(changed),
-        removed=tuple(removed),
-        unchanged=tuple(unchanged),
-        problems=tuple(problems),
-        rebuilt=old is None,
-    )

@@ -69,10 +69,22 @@ class Segment:
     text_ptr: npt.NDArray[np.int64]
     texts: Any
     size_bytes: int = 0
+    _ids: dict[str, int] | None = field(default=None, repr=False)
 
     @property
     def n_passages(self) -> int:
         return self.index.n_passages
+
+    def article_number(self, article_id: str) -> int | None:
+        """Position of an article in ``articles`` (kept with the segment, which never changes)."""
+        if self._ids is None:
+            self._ids = {rec.article.id: n for n, rec in enumerate(self.articles)}
+        return self._ids.get(article_id)
+
+    def deleted_passages(self, deleted: frozenset[str]) -> int:
+        """How many passages the deleted articles held."""
+        numbers = (self.article_number(a) for a in deleted)
+        return sum(self.articles[n].count for n in numbers if n is not None)
 
     def passage_text(self, passage: int) -> str:
         lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
@@ -130,8 +142,10 @@ class Snapshot:
                     masks.append(None)
                     continue
                 mask = np.ones(segment.n_passages, bool)
-                for record in segment.articles:
-                    if record.article.id in deleted:
+                for article_id in deleted:
+                    number = segment.article_number(article_id)
+                    if number is not None:
+                        record = segment.articles[number]
                         mask[record.first : record.first + record.count] = False
                 masks.append(mask)
             return tuple(masks)
@@ -181,26 +195,28 @@ class Snapshot:
         return self._cached("articles", make)  # type: ignore[no-any-return]
 
     def find_article(self, article_id: str) -> tuple[int, ArticleRecord] | None:
-        by_id = self._cached(
-            "by_id", lambda: {rec.article.id: (n, rec) for n, rec in self.articles}
-        )
-        return by_id.get(article_id)  # type: ignore[no-any-return]
+        """The live article with this id, as (segment number, record)."""
+        for number in range(len(self.segments) - 1, -1, -1):
+            segment = self.segments[number]
+            index = segment.article_number(article_id)
+            if index is not None and article_id not in self.deleted[number]:
+                return number, segment.articles[index]
+        return None
 
     @property
     def sources(self) -> dict[str, SourceRecord]:
-        """The live record of every indexed file, by path relative to the corpus."""
+        """The record of every indexed file, by path relative to the corpus.
+
+        Later segments hold newer records; a removed file's newest record is a tombstone
+        (negative size), so it has none.
+        """
 
         def make() -> dict[str, SourceRecord]:
-            live_ids = {rec.article.id for _, rec in self.articles}
             found: dict[str, SourceRecord] = {}
-            for segment in self.segments:  # later segments hold newer records
+            for segment in self.segments:
                 for record in segment.sources:
                     found[record.relpath] = record
-            return {
-                path: rec
-                for path, rec in sorted(found.items())
-                if all(a in live_ids for a in rec.article_ids)
-            }
+            return {path: rec for path, rec in sorted(found.items()) if rec.size >= 0}
 
         return self._cached("sources", make)  # type: ignore[no-any-return]
 

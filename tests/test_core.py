@@ -300,3 +300,40 @@ def test_add_article_saves_and_indexes(corpus: Path, open_bot: Callable[..., QAB
     assert path == (corpus / "sneaky.md").resolve()
     assert report.added == ("sneaky.md",)
     assert "Aletsch" in bot.ask("How much ice did the Aletsch glacier lose?").text
+
+
+def test_moves_removals_and_returns_equal_a_full_rebuild(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    rows = [
+        {"id": f"s{i}", "title": f"Story {i}", "text": f"Story {i} about topic{i}."}
+        for i in range(4)
+    ]
+    (folder / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows[:2]))
+    (folder / "b.jsonl").write_text("\n".join(json.dumps(r) for r in rows[2:]))
+    write_article(folder, "gone.txt", "Gone", "An article about meteorites.")
+    bot = QABot.open(folder, tmp_path / "index")
+    # s1 moves from a.jsonl to b.jsonl, gone.txt goes, then comes back changed.
+    (folder / "a.jsonl").write_text(json.dumps(rows[0]))
+    (folder / "b.jsonl").write_text("\n".join(json.dumps(r) for r in rows[1:]))
+    (folder / "gone.txt").unlink()
+    report = bot.reindex()
+    assert report.removed == ("gone.txt",) and report.changed == ("s1",)
+    write_article(folder, "gone.txt", "Back", "An article about comets.")
+    assert bot.reindex().added == ("gone.txt",)
+    fresh = QABot.open(folder, tmp_path / "fresh")
+    assert fingerprint(bot) == fingerprint(fresh)
+    assert bot.ask("topic1").passages[0].article.id == "s1"
+    assert not bot.ask("meteorites").found and bot.ask("comets").found
+
+
+def test_a_new_file_cannot_take_an_existing_article_id(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps({"id": "x", "title": "First", "text": "Owls hunt."}))
+    bot = QABot.open(folder, tmp_path / "index")
+    (folder / "b.json").write_text(json.dumps({"id": "x", "title": "Second", "text": "Bats fly."}))
+    report = bot.reindex()
+    assert [p.path.name for p in report.problems] == ["b.json"]
+    assert "already used" in report.problems[0].reason
+    assert bot.ask("owls").found and not bot.ask("bats").found
