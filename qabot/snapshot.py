@@ -13,7 +13,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +23,7 @@ from qabot.config import BM25Settings
 from qabot.index import InvertedIndex, Weights, absent_score, bm25_weights
 from qabot.values import Article, Passage, Problem
 
-__all__ = ["ArticleRecord", "Ref", "Segment", "Snapshot", "SourceRecord"]
+__all__ = ["ArticleRecord", "ArticleTable", "Ref", "Segment", "Snapshot", "SourceRecord"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,76 @@ class ArticleRecord:
     count: int
 
 
+_COLUMNS = ("id", "title", "relpath", "date", "url", "source", "digest", "first", "count")
+
+
+class ArticleTable(Sequence[ArticleRecord]):
+    """A segment's articles stored by column; a record is built only when asked for.
+
+    Opening a million-passage index would otherwise build hundreds of thousands of
+    records and paths before the first question.
+    """
+
+    def __init__(self, columns: Mapping[str, list[Any]], corpus: Path) -> None:
+        lengths = {len(columns[c]) for c in _COLUMNS}
+        if len(lengths) != 1:
+            raise ValueError("article columns differ in length")
+        self.columns = {c: columns[c] for c in _COLUMNS}
+        self.corpus = corpus
+        self._built: dict[int, ArticleRecord] = {}
+
+    @classmethod
+    def of(cls, records: Sequence[ArticleRecord], corpus: Path) -> ArticleTable:
+        columns: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+        for rec in records:
+            a = rec.article
+            for name, value in zip(
+                _COLUMNS,
+                (a.id, a.title, rec.relpath, a.date, a.url, a.source, rec.digest, rec.first,
+                 rec.count),
+                strict=True,
+            ):  # fmt: skip
+                columns[name].append(value)
+        return cls(columns, corpus)
+
+    @property
+    def ids(self) -> list[str]:
+        return self.columns["id"]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    @overload
+    def __getitem__(self, index: int) -> ArticleRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ArticleRecord]: ...
+    def __getitem__(self, index: int | slice) -> ArticleRecord | Sequence[ArticleRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        record = self._built.get(index)
+        if record is None:
+            c = self.columns
+            article = Article(
+                id=c["id"][index], title=c["title"][index], path=self.corpus / c["relpath"][index],
+                date=c["date"][index], url=c["url"][index], source=c["source"][index],
+            )  # fmt: skip
+            record = ArticleRecord(
+                article, c["relpath"][index], c["digest"][index], int(c["first"][index]),
+                int(c["count"][index]),
+            )  # fmt: skip
+            self._built[index] = record
+        return record
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class Ref:
     """A passage of a snapshot: segment number, passage number in it, and its score."""
@@ -62,7 +133,7 @@ class Segment:
 
     name: str
     index: InvertedIndex
-    articles: tuple[ArticleRecord, ...]
+    articles: Sequence[ArticleRecord]
     sources: tuple[SourceRecord, ...]
     passage_article: npt.NDArray[np.int32]
     passage_para: npt.NDArray[np.int32]
@@ -78,13 +149,26 @@ class Segment:
     def article_number(self, article_id: str) -> int | None:
         """Position of an article in ``articles`` (kept with the segment, which never changes)."""
         if self._ids is None:
-            self._ids = {rec.article.id: n for n, rec in enumerate(self.articles)}
+            articles = self.articles
+            ids = (
+                articles.ids
+                if isinstance(articles, ArticleTable)
+                else [rec.article.id for rec in articles]
+            )
+            self._ids = {article_id: n for n, article_id in enumerate(ids)}
         return self._ids.get(article_id)
+
+    def passage_range(self, number: int) -> tuple[int, int]:
+        """First passage and passage count of article ``number``."""
+        articles = self.articles
+        if isinstance(articles, ArticleTable):
+            return int(articles.columns["first"][number]), int(articles.columns["count"][number])
+        return articles[number].first, articles[number].count
 
     def deleted_passages(self, deleted: frozenset[str]) -> int:
         """How many passages the deleted articles held."""
         numbers = (self.article_number(a) for a in deleted)
-        return sum(self.articles[n].count for n in numbers if n is not None)
+        return sum(self.passage_range(n)[1] for n in numbers if n is not None)
 
     def passage_text(self, passage: int) -> str:
         lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
@@ -145,8 +229,8 @@ class Snapshot:
                 for article_id in deleted:
                     number = segment.article_number(article_id)
                     if number is not None:
-                        record = segment.articles[number]
-                        mask[record.first : record.first + record.count] = False
+                        first, count = segment.passage_range(number)
+                        mask[first : first + count] = False
                 masks.append(mask)
             return tuple(masks)
 

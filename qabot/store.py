@@ -30,7 +30,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,8 @@ import xxhash
 
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError
 from qabot.index import InvertedIndex
-from qabot.snapshot import ArticleRecord, Segment, Snapshot, SourceRecord
-from qabot.values import Article, Problem
+from qabot.snapshot import ArticleRecord, ArticleTable, Segment, Snapshot, SourceRecord
+from qabot.values import Problem
 
 __all__ = [
     "FORMAT_VERSION",
@@ -56,7 +56,7 @@ __all__ = [
 
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr",
@@ -121,7 +121,7 @@ def write_segment(index_dir: Path, segment: Segment) -> int:
     files["texts.bin"] = _write(tmp / "texts.bin", lambda fh: fh.write(bytes(segment.texts)))
     documents: dict[str, Any] = {
         "vocab": list(idx.vocab),
-        "articles": [_article_to_json(rec) for rec in segment.articles],
+        "articles": _articles_to_json(segment.articles),
         "sources": [_source_to_json(rec) for rec in segment.sources],
     }
     for key, doc in documents.items():
@@ -325,7 +325,7 @@ def _load_segment(folder: Path, name: str, corpus: Path) -> Segment:
         docs["vocab"], arrays["doc_len"], arrays["fwd_ptr"], arrays["fwd_term"],
         arrays["fwd_tf"], arrays["post_ptr"], arrays["post_doc"], arrays["post_tf"],
     )  # fmt: skip
-    articles = tuple(_article_from_json(obj, corpus) for obj in docs["articles"])
+    articles = ArticleTable(docs["articles"], corpus)
     n = index.n_passages
     if (
         arrays["passage_article"].shape != (n,)
@@ -333,7 +333,7 @@ def _load_segment(folder: Path, name: str, corpus: Path) -> Segment:
         or arrays["text_ptr"].shape != (n + 1,)
         or index.fwd_ptr.shape != (n + 1,)
         or index.post_ptr.shape != (len(index.vocab) + 1,)
-        or sum(rec.count for rec in articles) != n
+        or sum(articles.columns["count"]) != n
     ):
         raise IndexCorruptError(f"segment {folder} has inconsistent array shapes")
     return Segment(
@@ -359,22 +359,9 @@ def _checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _article_to_json(rec: ArticleRecord) -> dict[str, Any]:
-    a = rec.article
-    return {
-        "id": a.id, "title": a.title, "relpath": rec.relpath, "date": a.date, "url": a.url,
-        "source": a.source, "digest": rec.digest, "first": rec.first, "count": rec.count,
-    }  # fmt: skip
-
-
-def _article_from_json(obj: dict[str, Any], corpus: Path) -> ArticleRecord:
-    article = Article(
-        id=obj["id"], title=obj["title"], path=corpus / obj["relpath"], date=obj["date"],
-        url=obj["url"], source=obj["source"],
-    )  # fmt: skip
-    return ArticleRecord(
-        article, obj["relpath"], obj["digest"], int(obj["first"]), int(obj["count"])
-    )
+def _articles_to_json(articles: Sequence[ArticleRecord]) -> dict[str, list[Any]]:
+    table = articles if isinstance(articles, ArticleTable) else ArticleTable.of(articles, Path())
+    return table.columns
 
 
 def _source_to_json(rec: SourceRecord) -> dict[str, Any]:
