@@ -110,21 +110,30 @@ def bm25_weights(
     )
 
 
-def term_scores(weights: Weights, idf: float, q_freq: IntArray, doc_len: IntArray) -> FloatArray:
-    """One term's contribution per passage, written exactly as in rank-bm25's ``get_scores``."""
-    k1, b, avgdl, delta = weights.k1, weights.b, weights.avgdl, weights.delta
+def length_norm(weights: Weights, doc_len: npt.NDArray[Any]) -> FloatArray:
+    """``1 - b + b * doc_len / avgdl``, the length factor shared by all terms of a passage."""
+    return 1 - weights.b + weights.b * doc_len / weights.avgdl
+
+
+def term_scores(
+    weights: Weights, idf: float, q_freq: npt.NDArray[Any], norm: FloatArray
+) -> FloatArray:
+    """One term's contribution per passage, written exactly as in rank-bm25's ``get_scores``.
+
+    ``norm`` is :func:`length_norm` of the passages: the same sub-expression, computed once.
+    """
+    k1, delta = weights.k1, weights.delta
     if weights.variant == "okapi":
-        return idf * (q_freq * (k1 + 1) / (q_freq + k1 * (1 - b + b * doc_len / avgdl)))
+        return idf * (q_freq * (k1 + 1) / (q_freq + k1 * norm))
     if weights.variant == "bm25l":
-        ctd = q_freq / (1 - b + b * doc_len / avgdl)
+        ctd = q_freq / norm
         return idf * q_freq * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
-    return idf * (delta + (q_freq * (k1 + 1)) / (k1 * (1 - b + b * doc_len / avgdl) + q_freq))
+    return idf * (delta + (q_freq * (k1 + 1)) / (k1 * norm + q_freq))  # type: ignore[no-any-return]
 
 
 def absent_score(weights: Weights, idf: float) -> float:
     """What a term adds to a passage that lacks it (non-zero only for BM25+)."""
-    zero = np.zeros(1, np.int64)
-    return float(term_scores(weights, idf, zero, np.ones(1, np.int64))[0])
+    return float(term_scores(weights, idf, np.zeros(1, np.int64), np.ones(1))[0])
 
 
 class InvertedIndex:
@@ -146,16 +155,19 @@ class InvertedIndex:
         self.fwd_ptr, self.fwd_term, self.fwd_tf = fwd_ptr, fwd_term, fwd_tf
         self.post_ptr, self.post_doc, self.post_tf = post_ptr, post_doc, post_tf
         self._term_ids: dict[str, int] | None = None
+        self._norm: tuple[tuple[float, float], FloatArray] | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
 
     def __getstate__(self) -> dict[str, Any]:
         # Picklable for analysis workers: locks, buffers and caches stay behind.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_local", "_term_ids")}
+        skip = ("_lock", "_local", "_term_ids", "_norm")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._term_ids, self._lock, self._local = None, threading.Lock(), threading.local()
+        self._term_ids, self._norm = None, None
+        self._lock, self._local = threading.Lock(), threading.local()
 
     @property
     def n_passages(self) -> int:
@@ -198,13 +210,12 @@ class InvertedIndex:
         if not postings:
             return np.empty(0, np.int32), np.empty(0)
         buffer = self._buffer()
+        norm = self._length_norm(weights)
         touched = []
         for docs, tfs, idf, absent in postings:
             if docs.size == 0:
                 continue
-            contribution = term_scores(
-                weights, idf, tfs.astype(np.int64), self.doc_len[docs].astype(np.int64)
-            )
+            contribution = term_scores(weights, idf, tfs, norm[docs])
             buffer[docs] += contribution - absent if absent else contribution
             touched.append(docs)
         if not touched:
@@ -213,6 +224,14 @@ class InvertedIndex:
         values = buffer[docs]
         buffer[docs] = 0.0
         return docs, values
+
+    def _length_norm(self, weights: Weights) -> FloatArray:
+        # Depends on b and the live average length only: computed once per snapshot.
+        key = (weights.b, weights.avgdl)
+        cached = self._norm
+        if cached is None or cached[0] != key:
+            cached = self._norm = (key, length_norm(weights, self.doc_len.astype(np.int64)))
+        return cached[1]
 
     def _buffer(self) -> FloatArray:
         buffer: FloatArray | None = getattr(self._local, "buffer", None)
