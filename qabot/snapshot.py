@@ -262,6 +262,14 @@ class Snapshot:
         return self._cached("total_length", make)  # type: ignore[no-any-return]
 
     @property
+    def n_articles(self) -> int:
+        """Live articles, counted without building their records."""
+        return sum(
+            len(segment.articles) - sum(1 for a in deleted if segment.article_number(a) is not None)
+            for segment, deleted in zip(self.segments, self.deleted, strict=True)
+        )
+
+    @property
     def articles(self) -> list[tuple[int, ArticleRecord]]:
         """Live articles as (segment number, record), ordered by id."""
 
