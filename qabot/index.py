@@ -155,18 +155,19 @@ class InvertedIndex:
         self.fwd_ptr, self.fwd_term, self.fwd_tf = fwd_ptr, fwd_term, fwd_tf
         self.post_ptr, self.post_doc, self.post_tf = post_ptr, post_doc, post_tf
         self._term_ids: dict[str, int] | None = None
-        self._norm: tuple[tuple[float, float], FloatArray] | None = None
+        self._norm: tuple[tuple[float, float], FloatArray, float] | None = None
+        self._max_tf: dict[str, int] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
 
     def __getstate__(self) -> dict[str, Any]:
         # Picklable for analysis workers: locks, buffers and caches stay behind.
-        skip = ("_lock", "_local", "_term_ids", "_norm")
+        skip = ("_lock", "_local", "_term_ids", "_norm", "_max_tf")
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._term_ids, self._norm = None, None
+        self._term_ids, self._norm, self._max_tf = None, None, {}
         self._lock, self._local = threading.Lock(), threading.local()
 
     @property
@@ -196,48 +197,35 @@ class InvertedIndex:
         """Passages holding each vocabulary term."""
         return np.diff(self.post_ptr).astype(np.int64)
 
-    def accumulate(
-        self,
-        postings: Sequence[tuple[npt.NDArray[Any], npt.NDArray[Any], float, float]],
-        weights: Weights,
-    ) -> tuple[npt.NDArray[Any], FloatArray]:
-        """Scores of the passages in ``postings`` (docs, tfs, idf, absent score), in order.
-
-        Returns every touched passage (a passage holding several terms appears once per
-        term) and its score less the absent-term constants, which the caller adds once.
-        A dense per-thread buffer sums the contributions in question order without sorting.
-        """
-        if not postings:
-            return np.empty(0, np.int32), np.empty(0)
-        buffer = self._buffer()
-        norm = self._length_norm(weights)
-        touched = []
-        for docs, tfs, idf, absent in postings:
-            if docs.size == 0:
-                continue
-            contribution = term_scores(weights, idf, tfs, norm[docs])
-            buffer[docs] += contribution - absent if absent else contribution
-            touched.append(docs)
-        if not touched:
-            return np.empty(0, np.int32), np.empty(0)
-        docs = touched[0] if len(touched) == 1 else np.concatenate(touched)
-        values = buffer[docs]
-        buffer[docs] = 0.0
-        return docs, values
-
-    def _length_norm(self, weights: Weights) -> FloatArray:
-        # Depends on b and the live average length only: computed once per snapshot.
+    def length_norm(self, weights: Weights) -> FloatArray:
+        """:func:`length_norm` of every passage, kept while b and the average length hold."""
         key = (weights.b, weights.avgdl)
         cached = self._norm
         if cached is None or cached[0] != key:
-            cached = self._norm = (key, length_norm(weights, self.doc_len.astype(np.int64)))
+            norm = length_norm(weights, self.doc_len.astype(np.int64))
+            cached = self._norm = (key, norm, float(norm.min()) if norm.size else 1.0)
         return cached[1]
 
-    def _buffer(self) -> FloatArray:
-        buffer: FloatArray | None = getattr(self._local, "buffer", None)
-        if buffer is None:
-            buffer = self._local.buffer = np.zeros(self.n_passages)
-        return buffer
+    def min_length_norm(self, weights: Weights) -> float:
+        """The smallest length factor: the shortest passage's, where terms weigh most."""
+        self.length_norm(weights)
+        return self._norm[2] if self._norm else 1.0
+
+    def max_tf(self, term: str) -> int:
+        """The highest frequency of ``term`` in any passage (0 if absent)."""
+        cache = self._max_tf
+        if term not in cache:
+            found = self.postings(term)
+            cache[term] = int(found[1].max()) if found is not None and found[1].size else 0
+        return cache[term]
+
+    def scratch(self) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        """This thread's score buffer and seen-mask, all zero/False between questions."""
+        local = self._local
+        if getattr(local, "buffer", None) is None:
+            local.buffer = np.zeros(self.n_passages)
+            local.seen = np.zeros(self.n_passages, bool)
+        return local.buffer, local.seen
 
     # -- assembly ---------------------------------------------------------------------
     @classmethod

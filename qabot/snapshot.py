@@ -10,6 +10,7 @@ article id and position, as the passage order of such an index would.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qabot.config import BM25Settings
-from qabot.index import InvertedIndex, Weights, absent_score, bm25_weights
+from qabot.index import InvertedIndex, Weights, absent_score, bm25_weights, term_scores
 from qabot.values import Article, Passage, Problem
 
 __all__ = ["ArticleRecord", "ArticleTable", "Ref", "Segment", "Snapshot", "SourceRecord"]
@@ -347,37 +348,120 @@ class Snapshot:
     def search(self, terms: Sequence[str], k: int, settings: BM25Settings) -> list[Ref]:
         """The ``k`` best live passages holding at least one of ``terms``, best first.
 
-        Scores equal rank-bm25's ``get_scores(terms)`` over the live passages; ties go to
-        the lower article id, then the earlier passage.
+        Scores equal rank-bm25's ``get_scores(terms)`` over the live passages (within
+        1e-12: contributions are summed rarest term first); ties go to the lower article
+        id, then the earlier passage.
+
+        Exact top-k with MaxScore pruning: terms are scored rarest first; once the
+        remaining terms together could not lift a passage that has none of the earlier
+        ones up to the current k-th best score, they only update the passages already
+        found, by binary search in their postings, instead of scanning them whole.
         """
         if k <= 0 or not terms or self.n_passages == 0:
             return []
         weights = self.weights(terms, settings)
-        absent = {t: absent_score(weights, weights.idf[t]) for t in weights.idf}
-        constant = sum(absent[t] for t in terms) if settings.variant == "bm25plus" else 0.0
-        seg_parts, doc_parts, value_parts = [], [], []
-        for number, (segment, mask) in enumerate(zip(self.segments, self.live, strict=True)):
-            postings = []
-            for term in terms:
-                found = segment.index.postings(term)
-                if found is None:
-                    continue
-                docs, tfs = found
-                if mask is not None:
-                    keep = mask[docs]
-                    docs, tfs = docs[keep], tfs[keep]
-                postings.append((docs, tfs, weights.idf[term], absent[term]))
-            docs, values = segment.index.accumulate(postings, weights)
-            if docs.size:
-                seg_parts.append(np.full(docs.size, number, np.int32))
-                doc_parts.append(docs)
-                value_parts.append(values)
+        times = Counter(terms)
+        absent = {t: absent_score(weights, weights.idf[t]) for t in times}
+        constant = sum(absent[t] * n for t, n in times.items())
+        postings = self._live_postings(times)
+        order = sorted(
+            (t for t in times if any(t in p for p in postings)),
+            key=lambda t: sum(p[t][0].size for p in postings if t in p),
+        )
+        if not order:
+            return []
+        bounds = [self._upper_bound(t, times[t], absent[t], weights) for t in order]
+        prunable = all(weights.idf[t] >= 0 for t in order)
+        scratch = [segment.index.scratch() for segment in self.segments]
+        found: list[list[npt.NDArray[Any]]] = [[] for _ in self.segments]
+        complete: list[npt.NDArray[Any]] | None = None  # candidates, once no longer growing
+        try:
+            for position, term in enumerate(order):
+                if (
+                    complete is None
+                    and prunable
+                    and position
+                    and sum(bounds[position:]) < self._kth(found, scratch, k)
+                ):
+                    complete = [_join(parts) for parts in found]
+                for number, segment in enumerate(self.segments):
+                    if term not in postings[number]:
+                        continue
+                    docs, tfs = postings[number][term]
+                    buffer, seen = scratch[number]
+                    if complete is None:
+                        new = docs[~seen[docs]]
+                        seen[new] = True
+                        found[number].append(new)
+                    else:
+                        docs, tfs = _lookup(docs, tfs, complete[number])
+                    norm = segment.index.length_norm(weights)[docs]
+                    gain = term_scores(weights, weights.idf[term], tfs, norm)
+                    if absent[term]:
+                        gain = gain - absent[term]
+                    buffer[docs] += times[term] * gain if times[term] > 1 else gain
+            candidates = complete or [_join(parts) for parts in found]
+            seg_parts, doc_parts, value_parts = [], [], []
+            for number, docs in enumerate(candidates):
+                if docs.size:
+                    seg_parts.append(np.full(docs.size, number, np.int32))
+                    doc_parts.append(docs)
+                    value_parts.append(scratch[number][0][docs] + constant)
+        finally:
+            for (buffer, seen), parts in zip(scratch, found, strict=True):
+                for docs in parts:
+                    buffer[docs] = 0.0
+                    seen[docs] = False
         if not doc_parts:
             return []
-        segs = np.concatenate(seg_parts)
-        docs = np.concatenate(doc_parts)
-        values = np.concatenate(value_parts)
-        return self._top(segs, docs, values + constant if constant else values, k, len(terms))
+        return self._top(
+            np.concatenate(seg_parts), np.concatenate(doc_parts), np.concatenate(value_parts), k
+        )
+
+    def _live_postings(
+        self, terms: Mapping[str, int]
+    ) -> list[dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]]]:
+        """Per segment: each term's live passages and frequencies."""
+        out = []
+        for segment, mask in zip(self.segments, self.live, strict=True):
+            here = {}
+            for term in terms:
+                found = segment.index.postings(term)
+                if found is not None and found[0].size:
+                    docs, tfs = found
+                    if mask is not None:
+                        keep = mask[docs]
+                        docs, tfs = docs[keep], tfs[keep]
+                    if docs.size:
+                        here[term] = (docs, tfs)
+            out.append(here)
+        return out
+
+    def _upper_bound(self, term: str, times: int, absent: float, weights: Weights) -> float:
+        """The most ``term`` can add to any passage's score (beyond its absent value)."""
+        best = 0.0
+        for segment in self.segments:
+            index = segment.index
+            tf = index.max_tf(term)
+            if tf:
+                norm = np.array([index.min_length_norm(weights)])
+                gain = term_scores(weights, weights.idf[term], np.array([tf]), norm)[0]
+                best = max(best, float(gain) - absent)
+        # A little headroom so rounding can never prune a passage that belongs in the top k.
+        return times * best * (1 + 1e-9) + 1e-12
+
+    @staticmethod
+    def _kth(
+        found: list[list[npt.NDArray[Any]]],
+        scratch: list[tuple[npt.NDArray[np.float64], Any]],
+        k: int,
+    ) -> float:
+        """The k-th best partial score so far (-inf while fewer than k passages are found)."""
+        values = [scratch[n][0][docs] for n, parts in enumerate(found) for docs in parts]
+        joined = np.concatenate(values) if values else np.empty(0)
+        if joined.size < k:
+            return -np.inf
+        return float(np.partition(joined, joined.size - k)[joined.size - k])
 
     def _top(
         self,
@@ -385,30 +469,18 @@ class Snapshot:
         docs: npt.NDArray[Any],
         values: npt.NDArray[np.float64],
         k: int,
-        n_terms: int,
     ) -> list[Ref]:
-        # A passage holding m question terms appears m times with one value, so the best
-        # k·n_terms entries hold the best k distinct passages.
-        wide = min(values.size, k * n_terms)
-        if wide < values.size:
-            top = np.argpartition(-values, wide - 1)[:wide]
+        if values.size > k:
+            top = np.argpartition(-values, k - 1)[:k]
+            # Everything tied with the k-th score competes on article id and position.
+            top = np.union1d(top, np.flatnonzero(values == values[top].min()))
         else:
             top = np.arange(values.size)
-        order = top[np.argsort(-values[top], kind="stable")]
-        seen: dict[tuple[int, int], float] = {}
-        for i in order.tolist():
-            key = (int(segs[i]), int(docs[i]))
-            if key not in seen:
-                seen[key] = float(values[i])
-                if len(seen) == k:
-                    break
-        if len(seen) == k:
-            # Everything tied with the k-th score competes on article id and position.
-            threshold = min(seen.values())
-            for i in np.flatnonzero(values == threshold).tolist():
-                seen.setdefault((int(segs[i]), int(docs[i])), threshold)
-        ranked = sorted(seen.items(), key=lambda item: (-item[1], self._order_key(*item[0])))
-        return [Ref(seg, doc, score) for (seg, doc), score in ranked[:k]]
+        ranked = sorted(
+            top.tolist(),
+            key=lambda i: (-values[i], self._order_key(int(segs[i]), int(docs[i]))),
+        )
+        return [Ref(int(segs[i]), int(docs[i]), float(values[i])) for i in ranked[:k]]
 
     def _order_key(self, segment: int, passage: int) -> tuple[str, int]:
         record = self.segments[segment].record_of(passage)
@@ -440,3 +512,21 @@ class Snapshot:
     @property
     def size_bytes(self) -> int:
         return sum(s.size_bytes for s in self.segments)
+
+
+def _join(parts: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    """Candidate passages found so far, ascending (each part holds distinct passages)."""
+    if not parts:
+        return np.empty(0, np.int32)
+    return np.sort(np.concatenate(parts) if len(parts) > 1 else parts[0])
+
+
+def _lookup(
+    docs: npt.NDArray[Any], tfs: npt.NDArray[Any], candidates: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """The candidates that hold the term (``docs`` ascending), and its frequency in each."""
+    if not candidates.size:
+        return candidates, candidates
+    at = np.minimum(np.searchsorted(docs, candidates), docs.size - 1)
+    hit = docs[at] == candidates
+    return candidates[hit], tfs[at[hit]]

@@ -168,3 +168,33 @@ def test_default_variant_answers_tiny_corpora_and_common_terms(docs: list[list[s
     assert len(refs) == len(docs) and all(r.score > 0 for r in refs)
     okapi = snap.search(["nato"], 3, BM25Settings(variant="okapi"))
     assert all(r.score <= 0 for r in okapi)
+
+
+common = st.lists(
+    st.lists(
+        st.sampled_from(["the", "the", "the", "news", "news", "said", *WORDS]),
+        min_size=1,
+        max_size=20,
+    ),
+    min_size=5,
+    max_size=60,
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    docs=common,
+    query=st.lists(st.sampled_from(["the", "news", "said", *WORDS]), min_size=1, max_size=6),
+    k=st.integers(1, 6),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+    cut=st.integers(0, 60),
+)
+def test_pruned_top_k_equals_the_full_ranking(
+    docs: list[list[str]], query: list[str], k: int, variant: str, cut: int
+) -> None:
+    # Common terms with rare ones trigger MaxScore pruning; it must never change the top k.
+    cut %= len(docs) + 1
+    parts = [p for p in (docs[:cut], docs[cut:]) if p]
+    snap = snapshot_of(parts)
+    s = BM25Settings(variant=variant)  # type: ignore[arg-type]
+    assert snap.search(query, k, s) == snap.search(query, 10_000, s)[:k]
