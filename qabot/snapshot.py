@@ -271,21 +271,27 @@ class Snapshot:
         )
 
     @property
-    def articles(self) -> list[tuple[int, ArticleRecord]]:
-        """Live articles as (segment number, record), ordered by id."""
+    def articles(self) -> Sequence[tuple[int, ArticleRecord]]:
+        """Live articles as (segment number, record), ordered by id; records built lazily."""
+        return _LiveArticles(self.segments, self._article_order())
 
-        def make() -> list[tuple[int, ArticleRecord]]:
-            found = [
-                (n, rec)
-                for n, (segment, deleted) in enumerate(
-                    zip(self.segments, self.deleted, strict=True)
+    def _article_order(self) -> list[tuple[str, int, int]]:
+        """(id, segment number, article number) of every live article, by id."""
+
+        def make() -> list[tuple[str, int, int]]:
+            order = []
+            for n, (segment, deleted) in enumerate(zip(self.segments, self.deleted, strict=True)):
+                articles = segment.articles
+                ids = (
+                    articles.ids
+                    if isinstance(articles, ArticleTable)
+                    else [rec.article.id for rec in articles]
                 )
-                for rec in segment.articles
-                if rec.article.id not in deleted
-            ]
-            return sorted(found, key=lambda item: item[1].article.id)
+                order += [(a, n, i) for i, a in enumerate(ids) if a not in deleted]
+            order.sort()
+            return order
 
-        return self._cached("articles", make)  # type: ignore[no-any-return]
+        return self._cached("article_order", make)  # type: ignore[no-any-return]
 
     def find_article(self, article_id: str) -> tuple[int, ArticleRecord] | None:
         """The live article with this id, as (segment number, record)."""
@@ -530,3 +536,25 @@ def _lookup(
     at = np.minimum(np.searchsorted(docs, candidates), docs.size - 1)
     hit = docs[at] == candidates
     return candidates[hit], tfs[at[hit]]
+
+
+class _LiveArticles(Sequence[tuple[int, ArticleRecord]]):
+    """The live articles in id order, building each record only when it is read."""
+
+    def __init__(self, segments: Sequence[Segment], order: list[tuple[str, int, int]]) -> None:
+        self._segments, self._order = segments, order
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, ArticleRecord]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[int, ArticleRecord]]: ...
+    def __getitem__(
+        self, index: int | slice
+    ) -> tuple[int, ArticleRecord] | Sequence[tuple[int, ArticleRecord]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        _, segment, number = self._order[index]
+        return segment, self._segments[segment].articles[number]
