@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from qabot.analysis import Analyzer
 from qabot.config import AnswerSettings
+from qabot.questions import analyze_question, offers
 from qabot.values import Hit
 
 __all__ = ["Choice", "QuestionTerms", "choose_answer", "highlight_spans", "weigh_question"]
 
-_SAY_QUESTION = re.compile(
-    r"\b(say|said|says|tell|told|think|thinks|thought|claim|claimed|warn|warned|state|stated|"
-    r"react|reacted|respond|responded|mean|meant)\b",
-    re.I,
-)
+# A sentence starting with one of these words leans on the sentence before it.
+_REFERS_BACK = re.compile(r"(?:He|She|They|It|This|These|Those|His|Her|Their|Its)\b")
 _QUOTES = '"“”«»„'
 _OPENING = "“«„"
 _CLOSING = "”»"
@@ -45,19 +43,32 @@ class QuestionTerms:
     weights: Mapping[str, float]
     #: Terms that frame the question ("say", "tell"): never counted as missing.
     optional: frozenset[str]
+    #: The weight of a word found in a single passage: the unit of :meth:`specificity`.
+    unit: float = 1.0
+    #: Words that frame the question ("say", "tell"), a subset of ``optional``.
+    frame: frozenset[str] = frozenset()
 
-    def coverage(self, present: set[str]) -> float:
-        """Share of the question's required weight found among ``present`` terms.
-
-        Optional terms neither count as missing nor make up for a missing required one;
-        a question of optional terms only is judged on all of them.
-        """
+    def _required(self) -> dict[str, float]:
+        # Optional terms neither count as missing nor make up for a missing required one;
+        # a question of optional terms only is judged on all of them.
         required = {t: w for t, w in self.weights.items() if t not in self.optional}
-        if not required:
-            required = dict(self.weights)
+        return required or dict(self.weights)
+
+    def coverage(self, present: Collection[str]) -> float:
+        """Share of the question's required weight found among ``present`` terms."""
+        required = self._required()
         total = sum(required.values())
         got = sum(w for t, w in required.items() if t in present)
         return got / total if total > 0 else 0.0
+
+    def specificity(self, present: Collection[str]) -> float:
+        """How many rare words of the question (or its context) are among ``present``.
+
+        A word found in a single passage of the corpus counts 1, a common word far less:
+        "who is hiring?" scores low however well a passage matches it.
+        """
+        got = sum(w for t, w in self.weights.items() if t in present and t not in self.frame)
+        return got / self.unit if self.unit > 0 else 0.0
 
 
 def weigh_question(
@@ -76,8 +87,10 @@ def weigh_question(
         t: math.log((n_passages + 1) / (df.get(t, 0) + 0.5))
         for t in dict.fromkeys((*terms, *context))
     }
-    optional = (frame & set(weights)) | (set(context) - set(terms))
-    return QuestionTerms(weights, frozenset(optional))
+    framing = frozenset(frame & set(weights))
+    optional = framing | (set(context) - set(terms))
+    unit = math.log((n_passages + 1) / 1.5)
+    return QuestionTerms(weights, frozenset(optional), unit, framing)
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,11 @@ class Choice:
     source: int | None
     confidence: float
     reason: str = ""
+    #: The hit holding the best sentence, even when it is not good enough to answer:
+    #: the passage to cite first.
+    best: int | None = None
+    #: An answer is given, but it covers the question only in part or in common words.
+    unsure: bool = False
 
 
 def highlight_spans(text: str, terms: set[str], analyzer: Analyzer) -> tuple[tuple[int, int], ...]:
@@ -101,17 +119,26 @@ def choose_answer(
     hits: Sequence[Hit],
     analyzer: Analyzer,
     settings: AnswerSettings,
+    evidence: Callable[[Hit], Collection[str]] | None = None,
 ) -> Choice:
-    """Pick the answering sentence(s) from the top hits, or decide not to answer."""
+    """Pick the answering sentence(s) from the top hits, or decide not to answer.
+
+    The decision weighs the passage the best sentence comes from and, through
+    ``evidence`` (the question terms found anywhere in a hit's article), its article: a
+    story that holds every word of the question, if not all in one passage, is judged
+    as a whole.
+    """
     if not hits:
         return Choice("", None, 0.0, "No article mentions the words of your question.")
-    top_terms = set(analyzer.terms(hits[0].text))
-    confidence = question_terms.coverage(top_terms)
+    best = _best_sentence(question, question_terms, hits, analyzer, settings)
+    lead = best[1] if best is not None else None
+    cited = hits[lead or 0]
+    found = set(analyzer.terms(cited.text)) | set(evidence(cited) if evidence else ())
+    confidence = question_terms.coverage(found)
+    specificity = question_terms.specificity(found)
     if confidence < settings.min_coverage:
         missing = [
-            t
-            for t in question_terms.weights
-            if t not in top_terms and t not in question_terms.optional
+            t for t in question_terms.weights if t not in found and t not in question_terms.optional
         ]
         return Choice(
             "",
@@ -119,8 +146,33 @@ def choose_answer(
             confidence,
             "The closest passages match only part of your question"
             + (f" (nothing on: {', '.join(missing[:4])})." if missing else "."),
+            lead,
         )
-    asks_for_quote = bool(_SAY_QUESTION.search(question))
+    if specificity < settings.min_specificity:
+        return Choice(
+            "",
+            None,
+            confidence,
+            "Your question is too general for me to be sure; name who or what it is about.",
+            lead,
+        )
+    if best is None:
+        return Choice("", None, confidence, "No sentence of the closest passages fits.")
+    _, h, s, sentences = best
+    unsure = confidence < settings.sure_coverage or specificity < settings.sure_specificity
+    text = _answer_text(sentences, s, settings.max_sentences)
+    return Choice(text, h, confidence, best=h, unsure=unsure)
+
+
+def _best_sentence(
+    question: str,
+    question_terms: QuestionTerms,
+    hits: Sequence[Hit],
+    analyzer: Analyzer,
+    settings: AnswerSettings,
+) -> tuple[float, int, int, list[str]] | None:
+    """(value, hit, sentence, the hit's sentences) of the best answering sentence."""
+    shape = analyze_question(question)
     best: tuple[float, int, int, list[str]] | None = None
     top_score = hits[0].score or 1.0
     for h, hit in enumerate(hits[: settings.candidate_passages]):
@@ -130,16 +182,19 @@ def choose_answer(
             if not terms & set(question_terms.weights):
                 continue
             value = question_terms.coverage(terms)
-            value += 0.15 * (hit.score / top_score)
-            if asks_for_quote and _has_quote(sentence):
-                value += 0.25
+            value += settings.passage_weight * (hit.score / top_score)
+            if shape.asks_for_quote and _has_quote(sentence):
+                value += settings.quote_weight
+            if shape.kind is not None and offers(shape, sentence):
+                value += settings.kind_weight
+            if hit.position == 0 and s == 0:
+                value += settings.lead_weight
+            if sentence.rstrip().endswith("?"):
+                # A question in the text ("So how do teams prepare?") restates, not answers.
+                value -= settings.question_penalty
             if best is None or value > best[0] + 1e-12:
                 best = (value, h, s, sentences)
-    if best is None:
-        return Choice("", None, confidence, "No sentence of the closest passages fits.")
-    _, h, s, sentences = best
-    text = _with_quote_start(sentences, s, settings.max_sentences)
-    return Choice(text, h, confidence)
+    return best
 
 
 def _sentences(text: str, analyzer: Analyzer) -> list[str]:
@@ -154,14 +209,32 @@ def _has_quote(sentence: str) -> bool:
     return any(q in sentence for q in _QUOTES)
 
 
-def _with_quote_start(sentences: list[str], index: int, max_sentences: int) -> str:
-    """The sentence, preceded by the sentences back to the start of a quotation it closes."""
-    chosen = [sentences[index]]
-    start = index
-    while len(chosen) < max_sentences + 2 and start > 0 and _open_quotes(" ".join(chosen)) < 0:
-        start -= 1
-        chosen.insert(0, sentences[start])
-    return " ".join(chosen)
+def _answer_text(sentences: list[str], index: int, max_sentences: int) -> str:
+    """The chosen sentence, with what a reader needs to make sense of it.
+
+    A quotation it closes is shown from its opening; one it opens, to its close (within
+    ``max_sentences``); and a sentence that starts by referring back ("He said …") comes
+    after the sentence it refers to.
+    """
+    first = last = index
+
+    def text() -> str:
+        return " ".join(sentences[first : last + 1])
+
+    while (
+        last - first + 1 < max_sentences and last + 1 < len(sentences) and _open_quotes(text()) > 0
+    ):
+        last += 1
+    while last - first + 1 < max_sentences + 2 and first > 0 and _open_quotes(text()) < 0:
+        first -= 1
+    if (
+        first == last == index
+        and first > 0
+        and max_sentences > 1
+        and _REFERS_BACK.match(sentences[first])
+    ):
+        first -= 1
+    return text()
 
 
 def _open_quotes(text: str) -> int:

@@ -82,6 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("questions", type=Path, help="questions, one JSON object a line")
     corpus_flags(p)
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument(
+        "--folds",
+        type=int,
+        metavar="N",
+        help="also cross-validate the answer settings over N folds (by article)",
+    )
+    p.add_argument(
+        "--no-answer",
+        action="store_true",
+        help="also ask each fold's questions without its stories: the false-answer trade-off",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_eval)
 
@@ -222,18 +233,33 @@ def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from qabot.evaluate import evaluate, load_questions
+    from dataclasses import asdict
+
+    from qabot.evaluate import cross_validate, evaluate, load_questions, no_answer_study
 
     questions = load_questions(args.questions)
     if args.limit:
         questions = questions[: args.limit]
-    result = evaluate(_open(args, settings), questions)
+    bot = _open(args, settings)
+    result = evaluate(bot, questions)
+    folds = cross_validate(bot, questions, folds=args.folds) if args.folds else None
+    study = no_answer_study(bot, questions) if args.no_answer else None
     if args.json:
-        print(json.dumps(dict(result.rows())))
-    else:
-        width = max(len(label) for label, _ in result.rows())
-        for label, value in result.rows():
-            print(f"{label:<{width}}  {value}")
+        data: dict[str, Any] = dict(result.rows())
+        if folds is not None:
+            data["folds"] = [asdict(f) for f in folds.folds]
+            data["chosen"] = folds.chosen
+        if study is not None:
+            data["no_answer"] = [asdict(row) for row in study.rows]
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    width = max(len(label) for label, _ in result.rows())
+    for label, value in result.rows():
+        print(f"{label:<{width}}  {value}")
+    if folds is not None:
+        print(f"\nCross-validation, {len(folds.folds)} folds by article:\n{folds}")
+    if study is not None:
+        print(f"\nKnowing when not to answer:\n{study}")
     return 0
 
 

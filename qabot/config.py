@@ -99,10 +99,29 @@ class AnswerSettings:
     candidate_passages: int = 3
     #: At most this many sentences make up ``Answer.text``.
     max_sentences: int = 2
-    #: Below this share of the question's term weight matched, qabot says it does not know.
-    min_coverage: float = 0.35
-    #: Below this share, an answer is given but marked as unsure.
-    sure_coverage: float = 0.6
+    #: How many of the best BM25 passages are re-ranked with their article's evidence.
+    rerank_depth: int = 50
+    #: Weight of the article's BM25 score, added to the passage's (0: passages alone).
+    article_weight: float = 0.75
+    #: Answer sentences: weight of their passage's score relative to the best passage's.
+    passage_weight: float = 0.5
+    #: … bonus for a quotation when the question asks what someone said.
+    quote_weight: float = 0.25
+    #: … bonus for holding the kind of thing asked for (a name, place, time, number).
+    kind_weight: float = 0.3
+    #: … bonus for the first sentence of an article (news puts the essentials first).
+    lead_weight: float = 0.2
+    #: … penalty for a sentence that is itself a question.
+    question_penalty: float = 0.5
+    #: Below this share of the question's term weight found in the best passage and its
+    #: article, qabot says it does not know.
+    min_coverage: float = 0.45
+    #: … and below this many rare words found (see ``QuestionTerms.specificity``): a
+    #: question of common words only ("who is hiring?") matches too much to be trusted.
+    min_specificity: float = 1.0
+    #: Below this share, or this many rare words, an answer is given but marked as unsure.
+    sure_coverage: float = 0.8
+    sure_specificity: float = 1.5
     #: Questions are cut to this many characters before analysis.
     max_question_chars: int = 1000
 

@@ -25,6 +25,7 @@ from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, IndexStoreError
 from qabot.indexer import Progress, plan_update
+from qabot.ranking import article_evidence, gather, rerank
 from qabot.snapshot import Snapshot
 from qabot.store import (
     current_marker,
@@ -121,7 +122,19 @@ class QABot:
                 question, "", (), terms, reason=f"No article mentions: {', '.join(words)}."
             )
         full_question = f"{context} {question}" if context else question
-        choice = choose_answer(full_question, weights, hits, self.analyzer, self.settings.answers)
+        choice = choose_answer(
+            full_question,
+            weights,
+            hits,
+            self.analyzer,
+            self.settings.answers,
+            lambda hit: article_evidence(snapshot, hit.article.id, weights.weights),
+        )
+        if choice.best:
+            # The passage the answer comes from is cited first: it is what the reader checks.
+            hits.insert(0, hits.pop(choice.best))
+            hits = [replace(hit, rank=rank) for rank, hit in enumerate(hits, 1)]
+        source = 0 if choice.source is not None else None
         matched = self._matched_words(hits[: max(1, k)], set(terms))
         return Answer(
             question=question,
@@ -130,9 +143,9 @@ class QABot:
             terms=terms,
             matched_words=matched,
             confidence=choice.confidence,
-            source=choice.source if choice.source is not None and choice.source < k else None,
+            source=source,
             reason=choice.reason,
-            unsure=bool(choice.text) and choice.confidence < self.settings.answers.sure_coverage,
+            unsure=bool(choice.text) and choice.unsure,
         )
 
     def search(self, question: str, k: int = 10) -> list[Hit]:
@@ -142,8 +155,18 @@ class QABot:
 
     def _hits(self, snapshot: Snapshot, terms: Sequence[str], k: int) -> list[Hit]:
         wanted = set(terms)
+        answers = self.settings.answers
+        reranking = answers.article_weight > 0 and answers.rerank_depth > 0
+        refs = snapshot.search(
+            terms, max(k, answers.rerank_depth) if reranking else k, self.settings.bm25
+        )
+        if reranking and len(refs) > 1:
+            candidates = gather(snapshot, refs, terms)
+            weights = self._weigh(terms, (), snapshot).weights
+            average = snapshot.total_length / max(1, snapshot.n_articles)
+            refs = rerank(candidates, terms, weights, average, answers)
         hits = []
-        for rank, scored in enumerate(snapshot.search(terms, k, self.settings.bm25), 1):
+        for rank, scored in enumerate(refs[:k], 1):
             passage = snapshot.passage(scored)
             hits.append(
                 Hit(
