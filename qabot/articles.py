@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import stat
+import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".json", ".jsonl"})
 #: Larger files are skipped: a news article is a few kilobytes; this leaves room for archives.
 MAX_FILE_BYTES = 20_000_000
 MAX_TITLE_CHARS = 300
+#: A JSON list or JSONL file reports at most this many bad entries, then how many more.
+MAX_PROBLEMS_PER_FILE = 10
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -76,7 +79,8 @@ def scan_corpus(corpus: Path, skip: Path | None = None) -> tuple[list[SourceFile
     """Every supported file below ``corpus`` (sorted by path), and the files that were refused.
 
     Symbolic links to folders are not followed (no loops); ``skip`` (the index folder)
-    and hidden entries are left out.
+    and hidden entries are left out. A file whose name is not valid UTF-8 is refused: its
+    name could not be stored in the index.
     """
     if not corpus.exists():
         raise CorpusError(f"corpus folder {corpus} does not exist; create it and add articles")
@@ -97,9 +101,26 @@ def scan_corpus(corpus: Path, skip: Path | None = None) -> tuple[list[SourceFile
             problems.append(Problem(path, "not a regular file"))
             continue
         relpath = path.relative_to(corpus).as_posix()
+        if not _is_utf8(relpath):
+            problems.append(Problem(path, "file name is not valid UTF-8; rename the file"))
+            continue
         files.append(SourceFile(path, relpath, st.st_size, st.st_mtime_ns))
     files.sort(key=lambda f: f.relpath)
-    return files, problems
+    # Reported paths are shown and stored as text: undecodable bytes become U+FFFD.
+    return files, [Problem(_printable(p.path), p.reason) for p in problems]
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as lone surrogates
+        return False
+    return True
+
+
+def _printable(path: Path) -> Path:
+    text = str(path)
+    return path if _is_utf8(text) else Path(os.fsencode(text).decode("utf-8", "replace"))
 
 
 def _walk(folder: Path, skip: Path | None, problems: list[Problem]) -> Iterator[Path]:
@@ -282,6 +303,13 @@ def _parse_json(
         raise ArticleError(
             path, "no usable article in the file" + (f" ({problems[0].reason})" if problems else "")
         )
+    if len(problems) > MAX_PROBLEMS_PER_FILE:
+        # A feed of a million bad rows must not become a million-line report.
+        more = len(problems) - MAX_PROBLEMS_PER_FILE
+        problems = [
+            *problems[:MAX_PROBLEMS_PER_FILE],
+            Problem(path, f"and {more:,} more bad entries"),
+        ]
     return articles, problems
 
 
@@ -324,7 +352,11 @@ def safe_filename(name: str) -> str:
 
 
 def save_article(corpus: Path, name: str, data: bytes) -> Path:
-    """Write a checked article file into ``corpus`` atomically under a new, safe name."""
+    """Write a checked article file into ``corpus`` atomically under a new, safe name.
+
+    Never overwrites anything, and never writes through a link: a name already taken by
+    any entry (a file, a folder, a link, even a dangling one) gets ``-2``, ``-3`` … added.
+    """
     filename = safe_filename(name)
     if len(data) > MAX_FILE_BYTES:
         raise ArticleError(
@@ -333,18 +365,24 @@ def save_article(corpus: Path, name: str, data: bytes) -> Path:
     parse_file(Path(filename), filename, data)  # raises ArticleError if unusable
     corpus = corpus.resolve()
     stem, suffix = filename.rsplit(".", 1)
-    target = corpus / filename
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = corpus / f"{stem}-{counter}.{suffix}"
-    if target.parent != corpus:  # safe_filename makes this impossible; keep the promise explicit
-        raise ArticleError(target, "refusing to write outside the corpus")
-    tmp = corpus / f".{target.name}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.link(tmp, target)  # fails instead of overwriting a file created meanwhile
-    tmp.unlink()
-    return target
+    # A fresh hidden file (O_EXCL: never an existing file or link), so scans skip it.
+    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=corpus)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        counter = 1
+        while True:
+            target = corpus / (filename if counter == 1 else f"{stem}-{counter}.{suffix}")
+            if target.parent != corpus:  # safe_filename makes this impossible; say so anyway
+                raise ArticleError(target, "refusing to write outside the corpus")
+            try:
+                os.link(tmp, target)  # fails on any existing entry, and follows no link
+            except FileExistsError:
+                counter += 1
+                continue
+            return target
+    finally:
+        tmp.unlink(missing_ok=True)
