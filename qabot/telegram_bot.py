@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import html
 import itertools
+import json
 import logging
 import re
 import threading
@@ -41,8 +42,10 @@ from telegram.ext import (
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from qabot import telegram_format as fmt
 from qabot.config import Settings, TelegramSettings
@@ -64,6 +67,8 @@ COMMANDS = [
 ]
 ADMIN_COMMANDS = [("reindex", "re-read the corpus (admins)"), ("add", "add an article (admins)")]
 ANSWER_CACHE_SIZE = 2000
+#: Commands, button presses and inline queries allowed per question of the rate limit.
+ACTIONS_PER_QUESTION = 3
 SEND_ATTEMPTS = 4
 MAX_RETRY_AFTER = 30.0
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -128,6 +133,8 @@ class BotState:
     conversations: Conversations
     answers: AnswerCache = field(default_factory=AnswerCache)
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
+    #: Commands, buttons and inline queries: cheaper than questions, so a larger budget.
+    actions: RateLimiter = field(default_factory=lambda: RateLimiter(30, 60.0))
     reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def is_admin(self, update: Update) -> bool:
@@ -156,7 +163,12 @@ def build_application(
     """An Application with every qabot handler, talking to ``settings.base_url`` if given."""
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather")
-    builder = ApplicationBuilder().token(settings.token).concurrent_updates(True)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .concurrent_updates(True)
+        .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
+    )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
         if settings.file_url:
@@ -167,6 +179,7 @@ def build_application(
         settings=settings,
         conversations=Conversations(settings.context_ttl),
         limiter=RateLimiter(settings.rate_limit, settings.rate_window),
+        actions=RateLimiter(ACTIONS_PER_QUESTION * settings.rate_limit, settings.rate_window),
     )
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("help", on_help))
@@ -179,8 +192,51 @@ def build_application(
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(InlineQueryHandler(on_inline))
+    # Last in its group, so it sees only what no handler above took.
+    app.add_handler(TypeHandler(Update, on_ignored))
     app.add_error_handler(on_error)
     return app
+
+
+class TolerantUpdatesRequest(HTTPXRequest):
+    """The getUpdates connection, made to step over updates python-telegram-bot cannot read.
+
+    python-telegram-bot parses a getUpdates batch as a whole: one malformed update (a field
+    missing, a type changed) fails the batch, which is then fetched again, and again, so
+    polling stalls for good. Here such an update is reduced to its bare ``update_id``: it
+    is logged, no handler takes it, and polling moves past it.
+    """
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, payload = await super().do_request(*args, **kwargs)
+        return status, _readable_updates(payload) if status == 200 else payload
+
+
+def _readable_updates(payload: bytes) -> bytes:
+    """A getUpdates response with every unreadable update reduced to its ``update_id``."""
+    try:
+        body = json.loads(payload)
+        updates = body["result"]
+    except (ValueError, TypeError, KeyError):
+        return payload  # not an update list: python-telegram-bot reports it
+    if not isinstance(updates, list):
+        return payload
+    readable = [_readable_update(raw) for raw in updates]
+    if readable == updates:
+        return payload
+    body["result"] = [u for u in readable if u is not None]
+    return json.dumps(body).encode()
+
+
+def _readable_update(raw: Any) -> Any:
+    """``raw`` if python-telegram-bot can parse it, else its bare ``update_id`` (or ``None``)."""
+    try:
+        Update.de_json(raw, None)
+    except Exception as exc:  # any parsing failure: the library raises many kinds
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        log.warning("ignoring update %s: it cannot be read (%r)", update_id, exc)
+        return {"update_id": update_id} if isinstance(update_id, int) else None
+    return raw
 
 
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -307,6 +363,15 @@ async def _answer_question(
     chat = update.effective_chat
     if message is None or chat is None:
         return
+    # Throttle first: a flood of empty or over-long messages must not get a reply each.
+    allowed, warn = state.limiter.allow(user.id if user else chat.id)
+    if not allowed:
+        if warn:
+            await _reply(
+                message,
+                "You are asking faster than I can read. Please wait a minute and ask again.",
+            )
+        return
     question = question.strip()
     if not question:
         await _reply(
@@ -320,14 +385,6 @@ async def _answer_question(
             f"That message is too long for a question ({len(question)} characters). "
             f"Please ask in at most {limit} characters.",
         )
-        return
-    allowed, warn = state.limiter.allow(user.id if user else chat.id)
-    if not allowed:
-        if warn:
-            await _reply(
-                message,
-                "You are asking faster than I can read. Please wait a minute and ask again.",
-            )
         return
     follow_context = state.conversations.context_for(chat.id, question)
     answer = await asyncio.to_thread(state.qabot.ask, question, 10, context=follow_context)
@@ -345,7 +402,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any text in a private chat is a question; in groups only mentions and replies are."""
     message = update.effective_message
     chat = update.effective_chat
-    if message is None or chat is None or message.text is None:
+    if message is None or chat is None or not isinstance(message.text, str):
         return
     if chat.type == "private":
         await _answer_question(update, context, message.text)
@@ -379,6 +436,8 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     state = _state(context)
+    if not state.actions.allow(query.from_user.id)[0]:
+        return  # unanswered, the query just shows nothing: cheaper than any answer
     text = query.query.strip()[: state.qabot.settings.answers.max_question_chars]
     results = []
     if text:
@@ -406,6 +465,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     state = _state(context)
+    allowed, warn = state.actions.allow(query.from_user.id)
+    if not allowed:
+        if warn:
+            await _retrying(lambda: query.answer("Too many taps: please wait a minute."))
+        return
     kind, _, rest = (query.data or "").partition(":")
     message = query.message if isinstance(query.message, Message) else None
     if kind == "s" and rest.isdigit() and message is not None:
@@ -454,10 +518,22 @@ def _examples(qabot: QABot, count: int = 3) -> list[str]:
     return examples
 
 
+async def _throttled(update: Update, state: BotState) -> bool:
+    """Whether the sender is over the command budget (told so once a window)."""
+    user, chat = update.effective_user, update.effective_chat
+    allowed, warn = state.actions.allow(user.id if user else chat.id if chat else 0)
+    if warn and update.effective_message is not None:
+        await _reply(
+            update.effective_message,
+            "You are sending commands faster than I can answer. Please wait a minute.",
+        )
+    return not allowed
+
+
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet and explain."""
     state = _state(context)
-    if update.effective_message is None:
+    if update.effective_message is None or await _throttled(update, state):
         return
     stats = state.qabot.stats()
     text = (
@@ -470,7 +546,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """How to ask, with example questions from the corpus."""
     state = _state(context)
-    if update.effective_message is not None:
+    if update.effective_message is not None and not await _throttled(update, state):
         await _reply(
             update.effective_message,
             fmt.help_message(_examples(state.qabot), admin=state.is_admin(update)),
@@ -488,7 +564,7 @@ def _sources_markup(page: int, pages: int) -> InlineKeyboardMarkup | None:
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The indexed articles, ten a page."""
-    if update.effective_message is None:
+    if update.effective_message is None or await _throttled(update, _state(context)):
         return
     text, pages = fmt.sources_message(_state(context).qabot.articles(), 0)
     await _reply(update.effective_message, text, _sources_markup(0, pages))
@@ -496,7 +572,7 @@ async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Index figures."""
-    if update.effective_message is not None:
+    if update.effective_message is not None and not await _throttled(update, _state(context)):
         await _reply(update.effective_message, fmt.stats_message(_state(context).qabot.stats()))
 
 
@@ -584,6 +660,13 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
         return
     file = await _retrying(lambda: document.get_file())
+    if (file.file_size or 0) > state.settings.max_upload_bytes:  # when the message said none
+        await _reply(
+            message,
+            f"That file is {file.file_size:,} bytes; I accept articles up to "
+            f"{state.settings.max_upload_bytes:,} bytes.",
+        )
+        return
     data = bytes(await _retrying(lambda: file.download_as_bytearray()))
     if len(data) > state.settings.max_upload_bytes:
         await _reply(message, "That file is larger than I accept.")
@@ -610,6 +693,12 @@ async def _save_and_index(
     await _reply(
         message, f"Saved as <code>{html.escape(path.name)}</code>.\n{_report_text(report)}"
     )
+
+
+async def on_ignored(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log an update no handler took (a kind qabot does not serve, or an unreadable one)."""
+    kinds = [k for k, v in update.to_dict().items() if k != "update_id" and v is not None]
+    log.info("ignored update %s (%s)", update.update_id, ", ".join(kinds) or "empty")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

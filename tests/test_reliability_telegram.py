@@ -1,0 +1,316 @@
+"""Hostile Telegram input, through python-telegram-bot's real HTTP stack and the stand-in server.
+
+Uploads with hostile names never write outside the corpus; oversized uploads are refused
+before download; a flood from one user is throttled without affecting others; malformed
+and unknown updates are logged and ignored while polling goes on; network errors and
+flood control (429) are retried with backoff and the answer still arrives; questions are
+answered while an admin's reindex runs. (The basic cases live in test_telegram_bot.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botapi_server import BotApiServer
+from conftest import story_questions, write_stories
+from test_telegram_bot import ADMIN, Harness, run, settings_for
+
+from qabot import QABot
+from qabot.articles import SUPPORTED_SUFFIXES
+from qabot.telegram_bot import build_application
+
+ARTICLE = b"Volcano erupts\n\nA volcano near Grindavik erupted on Monday, forcing evacuations.\n"
+JSON_ARTICLE = b'{"title": "Volcano erupts", "text": "A volcano near Grindavik erupted."}'
+
+
+def content_for(name: str) -> bytes:
+    """A valid article in the format the name's ending asks for."""
+    return JSON_ARTICLE if name.lower().endswith((".json", ".jsonl")) else ARTICLE
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiServer]:
+    with BotApiServer() as server:
+        yield server
+
+
+def files_below(folder: Path) -> dict[str, bytes | str]:
+    """Every entry below ``folder``: file contents, or where a link points."""
+    found: dict[str, bytes | str] = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                found[rel] = "-> " + os.readlink(path)
+            elif path.is_file():
+                found[rel] = path.read_bytes()
+    return found
+
+
+HOSTILE_NAMES = [
+    "../../outside.txt",
+    "../../../../../../etc/cron.d/qabot.txt",
+    "/etc/passwd.txt",
+    "/tmp/absolute.md",
+    "..\\..\\windows\\system32\\evil.txt",
+    "....//....//dots.json",
+    "%2e%2e%2fencoded.txt",
+    "./.hidden.txt",
+    ".qabot-index.txt",
+    "CURRENT.json",
+    "name with spaces & <b>tags</b>.txt",
+    "ünïcödé-ñame.md",
+    "\u202egnp.txt",
+    "nul\x00byte.txt",
+    "new\nline.txt",
+    "a" * 5000 + ".txt",
+    "link.txt",  # the corpus already holds a link of that name, to a file outside
+    "dangling.txt",  # and a dangling link, to a file outside that does not exist yet
+    "folder.txt",  # and a folder
+    "",
+]
+REFUSED_NAMES = ["evil.sh", "archive.tar.gz", "noext", "txt", "\u202etxt.exe", "x.txt.exe"]
+
+
+def test_hostile_upload_names_never_write_outside_the_corpus(
+    api: BotApiServer, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (tmp_path / "outside-target.txt").write_text("not to be touched")
+    os.symlink(tmp_path / "outside-target.txt", corpus / "link.txt")
+    os.symlink(tmp_path / "created-through-link.txt", corpus / "dangling.txt")
+    (corpus / "folder.txt").mkdir()
+    before = files_below(tmp_path)
+
+    async def body(h: Harness) -> None:
+        for name in HOSTILE_NAMES + REFUSED_NAMES:
+            update = h.api.make_document_message_update(
+                name, content_for(name), caption="/add", user_id=ADMIN
+            )
+            if not name:
+                del update["message"]["document"]["file_name"]
+            await h.feed(update)
+            reply = h.last_text()
+            if name in REFUSED_NAMES:
+                assert "not an article file" in reply, (name, reply)
+            else:
+                assert reply.startswith("Saved as "), (name, reply)
+
+    run(api, corpus, tmp_path, body)
+    after = files_below(tmp_path)
+    changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+    new_in_corpus = {p.removeprefix("corpus/") for p in changed if p.startswith("corpus/")}
+    outside = {p for p in changed if not p.startswith(("corpus/", "index/"))}
+    assert outside == set(), f"written outside the corpus: {outside}"
+    assert not (tmp_path / "created-through-link.txt").exists()
+    assert len(new_in_corpus) == len(HOSTILE_NAMES)
+    pattern = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+    for name in new_in_corpus:
+        assert "/" not in name and pattern.fullmatch(name), name
+        assert Path(name).suffix in SUPPORTED_SUFFIXES and len(name) < 100
+        assert (corpus / name).is_file() and not (corpus / name).is_symlink()
+        assert after["corpus/" + name] == content_for(name)
+    assert before["corpus/link.txt"] == after["corpus/link.txt"]
+
+
+def test_upload_without_a_declared_size_is_refused_before_download(
+    api: BotApiServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads: list[str] = []
+    real_download = api._download
+
+    def counting_download(token: str, path: str) -> Any:
+        downloads.append(path)
+        return real_download(token, path)
+
+    monkeypatch.setattr(api, "_download", counting_download)
+    big = b"Big\n\n" + b"word " * 400
+
+    async def body(h: Harness) -> None:
+        update = h.api.make_document_message_update("big.txt", big, caption="/add", user_id=ADMIN)
+        del update["message"]["document"]["file_size"]  # Telegram may leave it out
+        await h.feed(update)
+        assert "I accept articles up to 1,000 bytes" in h.last_text()
+        assert h.api.calls("getFile") and downloads == []
+        # A document that understates its size: refused as soon as getFile tells the truth.
+        update = h.api.make_document_message_update("lie.txt", big, caption="/add", user_id=ADMIN)
+        update["message"]["document"]["file_size"] = 10
+        await h.feed(update)
+        assert "That file is 2,005 bytes; I accept articles up to 1,000" in h.last_text()
+        assert downloads == []
+
+    run(api, corpus, tmp_path, body, max_upload_bytes=1000)
+    assert sorted(p.name for p in corpus.iterdir()) == ["stoltenberg-peace-talks-minsk-3.txt"]
+
+
+def test_a_flood_from_one_user_is_throttled_without_affecting_others(
+    api: BotApiServer, news_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flooder, others = 66, [71, 72, 73]
+    limit = 3  # questions a minute; commands, buttons and inline queries get three times that
+
+    async def body(h: Harness) -> None:
+        asked: list[str] = []
+        real_ask = h.qabot.ask
+
+        def counting_ask(question: str, *args: Any, **kwargs: Any) -> Any:
+            asked.append(question)
+            return real_ask(question, *args, **kwargs)
+
+        monkeypatch.setattr(h.qabot, "ask", counting_ask)
+        flood = []
+        for n in range(30):
+            flood.append(h.api.make_message_update(f"oil prices {n}?", user_id=flooder))
+            flood.append(h.api.make_message_update("x" * 5000, user_id=flooder))
+            flood.append(h.api.make_message_update("/stats", user_id=flooder))
+            flood.append(h.api.make_inline_query_update(f"oil {n}", user_id=flooder))
+            flood.append(h.api.make_callback_query_update("s:0", user_id=flooder))
+        polite = [
+            h.api.make_message_update(q, user_id=u)
+            for u in others
+            for q in ("where did the chip plant open?", "what did OPEC agree?")
+        ]
+        padded = polite + [None] * (len(flood) - len(polite))
+        updates = [u for pair in zip(flood, padded, strict=True) for u in pair if u]
+        await asyncio.gather(*(h.feed(u) for u in updates))
+
+        to_flooder = h.replies(flooder)
+        warnings = [c for c in to_flooder if "faster than I" in c.params["text"]]
+        assert 1 <= len(warnings) <= 2  # once for questions, once for commands if shown
+        assert len(to_flooder) <= limit + 3 * limit + len(warnings)
+        inline = h.api.calls("answerInlineQuery")
+        taps = h.api.calls("editMessageText")
+        assert len(inline) <= 3 * limit and len(taps) <= 3 * limit
+        assert len([q for q in asked if q.startswith("oil")]) <= limit + 3 * limit
+        for user in others:
+            texts = [c.result["text"] for c in h.replies(user)]
+            assert len(texts) == 2 and any("Dresden" in t for t in texts), texts
+            assert any("OPEC" in t for t in texts)
+
+    run(api, news_corpus, tmp_path, body, rate_limit=limit)
+
+
+STICKER = {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
+           "is_animated": False, "is_video": False}  # fmt: skip
+MALFORMED: list[dict[str, Any]] = [
+    {"message": {"message_id": 1, "date": 0, "chat": {"id": 1}}},  # chat without its type
+    {"business_message": {"message_id": 2, "date": 0}},  # no chat at all
+    {"message": "just a string"},
+    {"callback_query": {"id": "9"}},  # no chat_instance, no sender
+    {"inline_query": {"id": "8", "query": "x"}},  # no offset, no sender
+    {"message": {"message_id": 3, "date": 0, "chat": {"id": 5, "type": "private"}, "text": 5}},
+    {
+        "message": {
+            "message_id": 4,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "sticker": STICKER,
+        }
+    },
+    {"a_future_kind_of_update": {"id": 1, "what": "unknown"}},
+    {},  # an update with nothing but its id
+]
+
+
+def test_malformed_and_unknown_updates_are_logged_and_polling_goes_on(
+    api: BotApiServer, corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    async def main() -> None:
+        qabot = QABot.open(corpus, tmp_path / "index")
+        app = build_application(qabot, settings_for(api))
+        await app.initialize()
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            for update in MALFORMED:
+                api.push_update(update)
+            api.push_update(api.make_message_update("What did Stoltenberg say about Minsk?"))
+            call = await api.wait_for_async("sendMessage", timeout=10)
+            assert "Minsk" in call.result["text"]
+            api.push_update({"callback_query": {"id": "7", "data": "p:1:0"}})  # broken, later
+            api.push_update(api.make_message_update("and Minsk 3?", user_id=2, chat_id=2))
+            call = await api.wait_for_async("sendMessage", timeout=10, count=2)
+            assert call.params["chat_id"] == 2
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+
+    asyncio.run(main())
+    # One getUpdates per batch, not one a millisecond on a batch that never parses.
+    assert len(api.calls("getUpdates")) < 20
+    unreadable = [r for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert len(unreadable) == 5
+    ignored = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ignored ")]
+    assert any("a_future_kind_of_update" in m for m in ignored)
+    assert any("empty" in m for m in ignored)
+    assert not [c for c in api.calls("sendMessage") if "went wrong" in str(c.params)]
+
+
+def test_network_errors_and_flood_control_are_retried_and_the_answer_arrives(
+    api: BotApiServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+    async def body(h: Harness) -> None:
+        h.api.fail_next("sendMessage", 429, retry_after=2)
+        h.api.fail_next("sendMessage", 502)
+        h.api.fail_next("sendMessage", disconnect=True)
+        started = time.monotonic()
+        await h.say("What did Stoltenberg say about Minsk?")
+        elapsed = time.monotonic() - started
+        assert [c.status for c in h.api.calls("sendMessage")] == [429, 502, 0, 200]
+        assert "Minsk" in h.last_text()
+        # Telegram's 2 s, then backoff growing from 0.5 s: 0.5 s and 1 s.
+        assert elapsed >= 2 + 0.5 + 1.0
+
+        h.api.fail_next("answerInlineQuery", 429, retry_after=1)
+        await h.feed(h.api.make_inline_query_update("Minsk"))
+        inline = h.api.calls("answerInlineQuery")
+        assert [c.status for c in inline] == [429, 200] and inline[-1].params["results"]
+
+        h.api.fail_next("getFile", 502)
+        await h.feed(
+            h.api.make_document_message_update("v.txt", ARTICLE, caption="/add", user_id=ADMIN)
+        )
+        assert "Saved as <code>v.txt</code>" in h.replies()[-1].params["text"]
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_questions_are_answered_while_an_admin_reindex_runs(
+    api: BotApiServer, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_stories(corpus, range(1500), "amber")
+    questions = story_questions(range(0, 1500, 50))
+
+    async def body(h: Harness) -> None:
+        write_stories(corpus, range(1500), "cobalt")
+        reindex = asyncio.create_task(h.say("/reindex", user_id=ADMIN))
+        answered = 0
+        while not reindex.done():
+            await h.say(questions[answered % len(questions)], user_id=7, chat_id=7)
+            answered += 1
+        await reindex
+        assert h.last_text(ADMIN).startswith("Index updated: 0 added, 1500 changed")
+        texts = [c.result["text"] for c in h.replies(7)]
+        assert len(texts) == answered >= 3
+        for text in texts:
+            assert "amber" in text or "cobalt" in text
+            assert not ("amber" in text and "cobalt" in text), text
+        print(f"\n{answered} Telegram questions answered during /reindex")
+
+    run(api, corpus, tmp_path, body, rate_limit=1000)
