@@ -1,0 +1,195 @@
+"""Concurrent use: questions answered during a reindex from one whole index; reindexes serialized.
+
+The corpus is built so that a mixed index would show: between the two editions every
+article is rewritten, and every passage and title names its edition ("amber" before,
+"cobalt" after). Each answer given while a reindex runs must equal, whole (sentence,
+passages, scores, highlights), either the answer of the index before or that of a full
+rebuild of the corpus after; a mix of the two (passages of both, or statistics of one with
+passages of the other) equals neither.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import story_questions, write_stories
+
+from qabot import Answer, QABot, ReindexReport
+
+ARTICLES = 1500
+EDITIONS = ("amber", "cobalt")
+
+
+@dataclass(frozen=True)
+class Editions:
+    corpus: Path
+    index: Path
+    questions: list[str]
+    before: dict[str, Answer]
+    after: dict[str, Answer]
+
+    def which(self, question: str, answer: Answer) -> str:
+        """ "before" or "after": the one whole index ``answer`` came from."""
+        seen = {
+            word
+            for hit in answer.passages
+            for word in EDITIONS
+            if word in hit.text or word in hit.article.title
+        }
+        assert len(seen) <= 1, f"an answer mixes editions {seen}: {answer!r}"
+        if answer == self.before[question]:
+            return "before"
+        assert answer == self.after[question], f"{question!r}: answer from no whole index"
+        return "after"
+
+
+@pytest.fixture
+def editions(tmp_path: Path) -> Editions:
+    """An index of the amber edition; the corpus then rewritten as the cobalt edition."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_stories(corpus, range(ARTICLES), "amber")
+    questions = story_questions(range(0, ARTICLES, 97), extra=12)
+    bot = QABot.open(corpus, index)
+    before = {q: bot.ask(q) for q in questions}
+    write_stories(corpus, range(ARTICLES), "cobalt")
+    reference = QABot.open(corpus, tmp_path / "reference")
+    after = {q: reference.ask(q) for q in questions}
+    assert all(before[q] != after[q] for q in questions)
+    return Editions(corpus, index, questions, before, after)
+
+
+def ask_until(
+    bot: QABot, editions: Editions, finished: Callable[[], bool], seen: list[str], offset: int
+) -> None:
+    """Ask round the question set until ``finished()``; once "after", never "before" again."""
+    questions = editions.questions
+    n = offset
+    while not finished():
+        question = questions[n % len(questions)]
+        got = editions.which(question, bot.ask(question))
+        assert not (got == "before" and "after" in seen), "went back to the old index"
+        seen.append(got)
+        n += 1
+
+
+def test_questions_during_an_in_process_reindex_come_from_one_whole_index(
+    editions: Editions,
+) -> None:
+    bot = QABot.open(editions.corpus, editions.index, update=False)
+    done = threading.Event()
+    reports = []
+    failures: list[BaseException] = []
+
+    def reindex() -> None:
+        try:
+            reports.append(bot.reindex())
+        finally:
+            done.set()
+
+    def asker(seen: list[str], offset: int) -> None:
+        try:
+            ask_until(bot, editions, done.is_set, seen, offset)
+        except BaseException as exc:
+            failures.append(exc)
+            raise
+
+    seen: list[list[str]] = [[], [], []]
+    threads = [threading.Thread(target=asker, args=(seen[i], i * 7)) for i in range(3)]
+    writer = threading.Thread(target=reindex)
+    for thread in threads:
+        thread.start()
+    writer.start()
+    for thread in (writer, *threads):
+        thread.join(60)
+    assert not failures, failures[0]
+    (report,) = reports
+    assert len(report.changed) == ARTICLES
+    answered = sum(len(s) for s in seen)
+    print(f"\n{answered} questions answered by 3 threads during an in-process reindex")
+    assert answered >= 30
+    for question in editions.questions:
+        assert editions.which(question, bot.ask(question)) == "after"
+
+
+def test_questions_during_a_qabot_index_process_come_from_one_whole_index(
+    editions: Editions,
+) -> None:
+    bot = QABot.open(editions.corpus, editions.index, update=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qabot", "index", str(editions.corpus), "--index",
+         str(editions.index)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen: list[str] = []
+    try:
+        ask_until(bot, editions, lambda: proc.poll() is not None, seen, 0)
+    finally:
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    print(f"\n{len(seen)} questions answered while a `qabot index` process ran")
+    assert len(seen) >= 30 and seen[0] == "before"
+    # The serving bot picks the committed index up on its next question.
+    for question in editions.questions:
+        assert editions.which(question, bot.ask(question)) == "after"
+
+
+def _counts(report_line: str) -> tuple[int, ...]:
+    match = re.match(r"(\d+) added, (\d+) changed, (\d+) removed, (\d+) unchanged", report_line)
+    assert match, report_line
+    return tuple(int(g) for g in match.groups())
+
+
+def test_two_qabot_index_processes_are_serialized_never_interleaved(editions: Editions) -> None:
+    command = [
+        sys.executable, "-m", "qabot", "index", str(editions.corpus), "--index",
+        str(editions.index),
+    ]  # fmt: skip
+    procs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [proc.communicate(timeout=90) for proc in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+    counts = sorted(_counts(out.splitlines()[0]) for out, _ in outputs)
+    # Interleaved runs would both start from the amber index and both rewrite every article;
+    # serialized, the second finds the first's commit and has nothing left to do.
+    assert counts == [(0, 0, 0, ARTICLES), (0, ARTICLES, 0, 0)]
+    bot = QABot.open(editions.corpus, editions.index, update=False)
+    for question in editions.questions:
+        assert editions.which(question, bot.ask(question)) == "after"
+
+
+def test_two_in_process_reindexes_take_turns(editions: Editions) -> None:
+    bots = [QABot.open(editions.corpus, editions.index, update=False) for _ in range(2)]
+    first_running = threading.Event()
+    reports: list[ReindexReport] = []
+
+    def slow_progress(done: int, total: int) -> None:
+        if not first_running.is_set():
+            first_running.set()
+            time.sleep(0.3)  # keep the first reindex busy while the second one starts
+
+    def run(bot: QABot, progress: Callable[[int, int], None] | None) -> None:
+        reports.append(bot.reindex(progress=progress))
+
+    first = threading.Thread(target=run, args=(bots[0], slow_progress))
+    first.start()
+    assert first_running.wait(30)
+    second = threading.Thread(target=run, args=(bots[1], None))
+    second.start()
+    for thread in (first, second):
+        thread.join(60)
+    # Both started from the amber index; taking turns, the second finds the first's commit.
+    assert [(len(r.changed), len(r.unchanged)) for r in reports] == [(ARTICLES, 0), (0, ARTICLES)]
+    for bot in bots:
+        for question in editions.questions[:5]:
+            assert editions.which(question, bot.ask(question)) == "after"
