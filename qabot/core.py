@@ -279,9 +279,10 @@ class QABot:
         path = save_article(self.settings.corpus, name, data)
         return path, self.reindex()
 
-    def articles(self) -> list[Article]:
-        """The indexed articles, ordered by id."""
-        return [rec.article for _, rec in self._current().articles]
+    def articles(self, start: int = 0, stop: int | None = None) -> list[Article]:
+        """The indexed articles ordered by id, or the slice ``start:stop`` of them."""
+        live = self._current().articles
+        return [rec.article for _, rec in live[start:stop]]
 
     def passage(self, article_id: str, position: int) -> Passage | None:
         """One passage of an article by position, or ``None`` if there is no such passage."""
@@ -305,7 +306,7 @@ class QABot:
         """Figures about the index: articles, passages, terms, size, last update."""
         snap = self._current()
         return IndexStats(
-            articles=len(snap.articles),
+            articles=snap.n_articles,
             passages=snap.n_passages,
             terms=snap.n_terms,
             size_bytes=snap.size_bytes,
@@ -318,7 +319,7 @@ class QABot:
     def __repr__(self) -> str:
         snap = self._snapshot
         corpus = str(self.settings.corpus)
-        return f"QABot({corpus!r}, {len(snap.articles)} articles, {snap.n_passages} passages)"
+        return f"QABot({corpus!r}, {snap.n_articles} articles, {snap.n_passages} passages)"
 
 
 def _load_usable(settings: Settings, analyzer: Analyzer) -> Snapshot | None:
