@@ -134,7 +134,8 @@ class QABot:
             # The passage the answer comes from is cited first: it is what the reader checks.
             hits.insert(0, hits.pop(choice.best))
             hits = [replace(hit, rank=rank) for rank, hit in enumerate(hits, 1)]
-        source = 0 if choice.source is not None else None
+        # With k = 0 no passage is cited, so the answer points at none.
+        source = 0 if choice.source is not None and k > 0 else None
         matched = self._matched_words(hits[: max(1, k)], set(terms))
         return Answer(
             question=question,
