@@ -33,6 +33,7 @@ ANALYZER_VERSION = 1
 # whole so "Minsk 3" is not "Minsk 2", then plain words. Apostrophes and hyphens split words.
 _TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|\w+"
 _TERM_CACHE_SIZE = 2_000_000
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,9 @@ class Analyzer:
 
     def term(self, word: str) -> str | None:
         """The index term of one word, or ``None`` for a stopword."""
-        try:
-            return self._term_cache[word]
-        except KeyError:
-            pass
+        cached = self._term_cache.get(word, _UNKNOWN)
+        if cached is not _UNKNOWN:
+            return cached  # type: ignore[return-value]
         if len(self._term_cache) >= _TERM_CACHE_SIZE:
             self._term_cache.clear()
         term = self._term_cache[word] = self._uncached_term(word)
@@ -122,11 +122,14 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """The index terms of ``text``, in order, repeats kept, stopwords dropped."""
-        cache, term = self._term_cache, self.term
+        lookup, term = self._term_cache.get, self.term
         out = []
         for word in self._tokenizer.tokenize(text):
-            t = cache[word] if word in cache else term(word)
-            if t is not None:
+            # One dict read: another thread may clear the cache between two.
+            t = lookup(word, _UNKNOWN)
+            if t is _UNKNOWN:
+                t = term(word)
+            if isinstance(t, str):
                 out.append(t)
         return out
 

@@ -14,6 +14,7 @@ A snapshot committed by another process (``qabot index``) is picked up on the ne
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -23,7 +24,7 @@ from qabot.analysis import Analyzer
 from qabot.answers import QuestionTerms, choose_answer, highlight_spans, weigh_question
 from qabot.articles import save_article
 from qabot.config import Settings
-from qabot.errors import CorpusError, IndexStoreError
+from qabot.errors import CorpusError, IndexStoreError, QABotError
 from qabot.indexer import Progress, plan_update
 from qabot.ranking import article_evidence, gather, rerank
 from qabot.snapshot import Snapshot
@@ -71,6 +72,13 @@ class QABot:
         built when missing, rebuilt when unusable, updated when articles changed. Nothing
         is written when nothing changed.
         """
+        if getattr(multiprocessing.current_process(), "_inheriting", False):
+            # A script without an ``if __name__ == "__main__":`` guard is being re-run by
+            # an analysis worker starting up: fail at once, and the parent analyses alone.
+            raise QABotError(
+                "QABot.open was called while a worker process was starting; guard the "
+                'script\'s work with `if __name__ == "__main__":`'
+            )
         settings = (settings or Settings()).with_paths(corpus, index)
         if not settings.corpus.is_dir():
             raise CorpusError(
@@ -247,7 +255,7 @@ class QABot:
         """The snapshot on disk now (another process may have committed a newer one)."""
         if current_marker(self.settings.index_dir) == self._marker and self._snapshot.generation:
             return self._snapshot
-        return _load_usable(self.settings, self.analyzer)
+        return _load_usable(self.settings, self.analyzer, self._snapshot)
 
     def refresh(self) -> bool:
         """Load a snapshot committed by another process; ``True`` if one was loaded."""
@@ -257,7 +265,11 @@ class QABot:
         with self._refresh_lock:
             if marker == self._marker:
                 return False
-            snapshot = _load_usable(self.settings, self.analyzer)
+            snapshot = _load_usable(
+                self.settings, self.analyzer, self._snapshot,
+                "answering from the index loaded before; the next reindex repairs it",
+            )  # fmt: skip
+            # Seen either way: an unusable commit is not re-read on every question.
             self._marker = marker
             if snapshot is None:
                 return False
@@ -323,18 +335,27 @@ class QABot:
         return f"QABot({corpus!r}, {snap.n_articles} articles, {snap.n_passages} passages)"
 
 
-def _load_usable(settings: Settings, analyzer: Analyzer) -> Snapshot | None:
-    """The committed snapshot if it can answer with these settings, else ``None``."""
+def _load_usable(
+    settings: Settings,
+    analyzer: Analyzer,
+    loaded: Snapshot | None = None,
+    consequence: str = "it will be rebuilt from the corpus",
+) -> Snapshot | None:
+    """The committed snapshot if it can answer with these settings, else ``None``.
+
+    Segments of ``loaded`` (checked when it was read) are reused rather than read again.
+    """
+    reuse = {s.name: s for s in loaded.segments} if loaded is not None else None
     try:
-        snapshot = read_snapshot(settings.index_dir, settings.corpus)
+        snapshot = read_snapshot(settings.index_dir, settings.corpus, reuse)
     except IndexStoreError as exc:
-        log.warning("index cannot be used (%s); it will be rebuilt from the corpus", exc)
+        log.warning("index cannot be used (%s); %s", exc, consequence)
         return None
     if snapshot is None:
         return None
     if snapshot.analyzer != analyzer.fingerprint() or snapshot.passage_settings != (
         settings.passages.to_dict()
     ):
-        log.warning("index was built with other analysis settings; it will be rebuilt")
+        log.warning("index was built with other analysis settings; %s", consequence)
         return None
     return snapshot

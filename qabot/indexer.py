@@ -13,9 +13,12 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +114,7 @@ def plan_update(
         record = old_sources.get(source.relpath)
         if record and (record.size, record.mtime_ns) == (source.size, source.mtime_ns):
             unchanged_files[source.relpath] = record
+            problems.extend(Problem(source.path, reason) for reason in record.problems)
         else:
             changed_files.append(source)
     entries: dict[str, _Fresh | _Kept] = {}
@@ -166,7 +170,7 @@ def _read(
         log.info("skipped %s: %s", exc.path, exc.reason)
         problems.append(Problem(exc.path, exc.reason))
         return None
-    problems.extend(file_problems)
+    file_problems = list(file_problems)
     claimed = []
     for text in texts:
         article_id = text.article.id
@@ -174,7 +178,7 @@ def _read(
         # An id stays with the article that has it already: one read in this run, or one
         # in a file left as it was.
         if article_id in entries or (found and found[1].relpath in unchanged_files):
-            problems.append(
+            file_problems.append(
                 Problem(
                     source.path,
                     f"article id {article_id!r} is already used by another article; skipped",
@@ -187,7 +191,11 @@ def _read(
         else:
             entries[article_id] = _Fresh(text, source.relpath, article_digest)
         claimed.append(article_id)
-    return SourceRecord(source.relpath, source.size, source.mtime_ns, digest(data), tuple(claimed))
+    problems.extend(file_problems)
+    return SourceRecord(
+        source.relpath, source.size, source.mtime_ns, digest(data), tuple(claimed),
+        tuple(p.reason for p in file_problems),
+    )  # fmt: skip
 
 
 def _article_digest(text: ArticleText, relpath: str) -> str:
@@ -203,6 +211,14 @@ _worker: tuple[Analyzer, PassageSettings] | None = None
 def _init_worker(analyzer_settings: AnalyzerSettings, passage_settings: PassageSettings) -> None:
     global _worker
     _worker = (Analyzer(analyzer_settings), passage_settings)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        # A worker must not outlive its parent (killed by SIGKILL, say): leave with it.
+        sentinel = parent.sentinel
+        threading.Thread(
+            target=lambda: (multiprocessing.connection.wait([sentinel]), os._exit(1)),
+            daemon=True,
+        ).start()
 
 
 def _analyze_in_worker(texts: Sequence[ArticleText]) -> tuple[list[int], _Analysed]:
@@ -268,12 +284,23 @@ def _analyze(
     # A fresh interpreter per worker ("spawn"): forking a process that runs threads (a bot)
     # can deadlock.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker,
-        initargs=(analyzer.settings, settings),
-    ) as pool:  # fmt: skip
-        for chunk, result in zip(chunks, pool.map(_analyze_in_worker, jobs), strict=True):
-            take(chunk, result)
+    left = list(zip(chunks, jobs, strict=True))
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker,
+            initargs=(analyzer.settings, settings),
+        ) as pool:  # fmt: skip
+            for result in pool.map(_analyze_in_worker, [job for _, job in left]):
+                take(left.pop(0)[0], result)
+    except BrokenProcessPool:
+        # Workers cannot start when the calling script runs its work at import time
+        # (no ``if __name__ == "__main__":`` guard); analyse here instead.
+        log.warning(
+            "analysis worker processes could not start; analysing in this process. "
+            'Guard the script\'s work with `if __name__ == "__main__":` to use every core.'
+        )
+        for chunk, job in left:
+            take(chunk, _analyze_chunk(job, analyzer, settings))
 
 
 # -- segments -----------------------------------------------------------------------------

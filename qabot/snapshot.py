@@ -36,6 +36,9 @@ class SourceRecord:
     mtime_ns: int
     sha256: str
     article_ids: tuple[str, ...]
+    #: Why parts of the file were skipped (bad feed rows, duplicate ids): reported again
+    #: while the file stays as it is.
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

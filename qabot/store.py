@@ -3,7 +3,8 @@
 Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
 
     <index>/
-      CURRENT               JSON naming the committed snapshot manifest; replaced atomically
+      CURRENT               JSON naming the committed snapshot manifest, with its checksum;
+                            replaced atomically
       snap-000007.json      format version, generation, analyzer and passage settings,
                             the segments in force and the article ids deleted from each
       seg-000003/           one segment, never modified once written:
@@ -161,7 +162,10 @@ def write_snapshot(
     payload = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
     _write(index_dir / f"{name}.tmp", lambda fh: fh.write(payload))
     os.replace(index_dir / f"{name}.tmp", index_dir / name)
-    current = json.dumps({"snapshot": name, "generation": generation}).encode()
+    # CURRENT carries the manifest's checksum: the manifest says which articles are
+    # deleted, and a flipped bit there must not bring one back.
+    pointer = {"snapshot": name, "generation": generation, "xxh3": _checksum(index_dir / name)}
+    current = json.dumps(pointer).encode()
     _write(index_dir / "CURRENT.tmp", lambda fh: fh.write(current))
     os.replace(index_dir / "CURRENT.tmp", index_dir / "CURRENT")
     _fsync_dir(index_dir)
@@ -251,7 +255,10 @@ def read_snapshot(
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"unreadable CURRENT file in {index_dir}: {exc}") from None
     try:
-        manifest = json.loads(path.read_bytes())
+        payload = path.read_bytes()
+        if xxhash.xxh3_64(payload).hexdigest() != pointer.get("xxh3"):
+            raise IndexCorruptError(f"snapshot manifest {path} fails its checksum")
+        manifest = json.loads(payload)
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"unreadable snapshot manifest {path}: {exc}") from None
     _check_format(manifest, path)
@@ -368,11 +375,12 @@ def _source_to_json(rec: SourceRecord) -> dict[str, Any]:
     return {
         "relpath": rec.relpath, "size": rec.size, "mtime_ns": rec.mtime_ns,
         "sha256": rec.sha256, "articles": list(rec.article_ids),
+        "problems": list(rec.problems),
     }  # fmt: skip
 
 
 def _source_from_json(obj: dict[str, Any]) -> SourceRecord:
     return SourceRecord(
         obj["relpath"], int(obj["size"]), int(obj["mtime_ns"]), obj["sha256"],
-        tuple(obj["articles"]),
+        tuple(obj["articles"]), tuple(obj.get("problems", ())),
     )  # fmt: skip

@@ -163,11 +163,11 @@ def test_bad_files_are_reported_and_skipped_and_nothing_else_lost(
         answer = bot.ask(f"what about the {word}?")
         assert answer.found and answer.passages[0].article.id == article_id
 
-    # Reopened: still usable, nothing to redo, every skipped file listed again (the bad
-    # entries of partly good files too: see the xfail test below).
+    # Reopened: still usable, nothing to redo, every skipped file listed again, the bad
+    # entries of partly good files too.
     again = QABot.open(corpus, tmp_path / "index")
     assert again.last_report is not None and not again.last_report.modified
-    check_problems(corpus, again.stats().problems, expected, partial=False)
+    check_problems(corpus, again.stats().problems, expected)
 
     # The command line lists every skipped file with its reason, and succeeds.
     done = subprocess.run(
@@ -226,10 +226,6 @@ def test_unreadable_files_and_folders_are_reported_and_skipped(tmp_path: Path) -
     assert bot.ask("how is the okapi?").found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="indexer: a reused (unchanged) file's bad entries are not reported again",
-)
 def test_bad_entries_of_an_unchanged_feed_are_still_reported(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

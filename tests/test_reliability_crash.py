@@ -191,9 +191,6 @@ def test_sigkill_at_any_moment_of_a_reindex_keeps_the_index(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True, reason="indexer: analysis worker processes outlive a SIGKILLed `qabot index`"
-)
 def test_a_killed_qabot_index_leaves_no_processes_behind(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_stories(corpus, range(ARTICLES), "amber")
@@ -219,11 +216,6 @@ def test_a_killed_qabot_index_leaves_no_processes_behind(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="indexer: a build big enough for worker processes fails with BrokenProcessPool "
-    "when QABot.open is called from a script without an `if __name__ == '__main__'` guard",
-)
 def test_open_from_a_plain_script_builds_a_large_corpus(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_stories(corpus, range(ARTICLES), "amber")

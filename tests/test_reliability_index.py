@@ -129,11 +129,6 @@ def test_every_damaged_index_file_is_detected_and_rebuilt(
     print(f"\n{cases} damaged indexes ({len(files)} files, {len(needed)} needed): all detected")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store: the snapshot manifest (segments in force, deleted article ids, problems) "
-    "has no checksum; a flipped bit can resurrect a removed article",
-)
 def test_single_bit_flips_anywhere_are_detected_or_harmless(
     pristine: tuple[Path, Path, Behaviour], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xxhash
 from conftest import write_article
 
 from qabot import QABot
@@ -82,10 +83,14 @@ def test_damaged_index_is_detected(corpus: Path, tmp_path: Path, damage: str) ->
 def test_other_format_version_is_refused(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     QABot.open(corpus, index)
-    path = index / json.loads((index / "CURRENT").read_text())["snapshot"]
+    pointer = json.loads((index / "CURRENT").read_text())
+    path = index / pointer["snapshot"]
     data = json.loads(path.read_text())
     data["version"] = 999
     path.write_text(json.dumps(data))
+    # A genuine index of another version: its pointer's checksum matches its manifest.
+    pointer["xxh3"] = xxhash.xxh3_64(path.read_bytes()).hexdigest()
+    (index / "CURRENT").write_text(json.dumps(pointer))
     with pytest.raises(IndexVersionError):
         read_snapshot(index, corpus)
 
