@@ -1,0 +1,285 @@
+"""qabot's index at 100k and 1M passages, against rank-bm25 and bm25s, from one run.
+
+Corpus: the BBC articles of ``--bbc`` replicated with altered ids (copy ``r`` of
+``business/001.txt`` is the JSON article ``r<r>/business/001.txt``; texts are unchanged),
+written as one JSONL file per copy into a temporary folder, until the index holds at
+least the requested number of passages. Questions are the NewsQA dev questions.
+
+For each size it prints: build time (nltk analysis on both cores included) against
+rank-bm25's and bm25s's; open time and resident memory of a fresh process after opening
+and answering 100 questions; ``ask()`` end-to-end and retrieval-only latency against
+rank-bm25's ``get_scores`` + top-k and bm25s's ``retrieve`` on the same tokens; the largest
+score difference from rank-bm25 (BM25+, the default); and the time of ``reindex()`` after
+adding, changing and deleting articles.
+
+    .venv/bin/python benchmarks/scale.py --bbc ../shared/data/bbc \\
+        --questions ../shared/data/newsqa-dev/questions.jsonl --sizes 100000,1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qabot import QABot
+from qabot.config import BM25Settings
+
+K = 10
+
+
+def bbc_articles(folder: Path) -> list[tuple[str, str, str]]:
+    """(relative path, title, body) of every BBC article."""
+    out = []
+    for path in sorted(folder.rglob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        title, _, body = text.partition("\n")
+        out.append((path.relative_to(folder).as_posix(), title.strip(), body.strip()))
+    return out
+
+
+def write_copies(articles: Sequence[tuple[str, str, str]], corpus: Path, copies: range) -> None:
+    corpus.mkdir(parents=True, exist_ok=True)
+    for r in copies:
+        with open(corpus / f"copy-{r:04d}.jsonl", "w", encoding="utf-8") as fh:
+            for rel, title, body in articles:
+                fh.write(json.dumps({"id": f"r{r}/{rel}", "title": title, "text": body}) + "\n")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def p50_ms(fn: Callable[[str], Any], items: Sequence[str]) -> float:
+    times = []
+    for item in items:
+        start = time.perf_counter()
+        fn(item)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+FRESH_PROCESS = """
+import json, statistics, sys, time
+t = time.perf_counter()
+from qabot import QABot
+imported = time.perf_counter() - t
+t = time.perf_counter()
+bot = QABot.open(sys.argv[1], sys.argv[2], update=False)
+opened = time.perf_counter() - t
+questions = json.loads(sys.argv[3])
+lat = []
+for q in questions:
+    s = time.perf_counter(); bot.ask(q); lat.append((time.perf_counter() - s) * 1000)
+rss = int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) * 1024
+figures = {"import_s": imported, "open_s": opened, "ask_p50_ms": statistics.median(lat)}
+print(json.dumps({**figures, "rss": rss}))
+"""
+
+
+def fresh_process(corpus: Path, index: Path, questions: Sequence[str]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS, str(corpus), str(index), json.dumps(list(questions))],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def token_lists(bot: QABot) -> list[list[str]]:
+    """Every live passage's terms (repeated by frequency), from the index's stored counts."""
+    lists = []
+    snap = bot._snapshot
+    for segment, mask in zip(snap.segments, snap.live, strict=True):
+        index = segment.index
+        vocab = list(index.vocab)
+        ptr, terms, tfs = index.fwd_ptr, np.asarray(index.fwd_term), np.asarray(index.fwd_tf)
+        for p in range(segment.n_passages):
+            if mask is not None and not mask[p]:
+                continue
+            lo, hi = int(ptr[p]), int(ptr[p + 1])
+            words: list[str] = []
+            for t, f in zip(terms[lo:hi].tolist(), tfs[lo:hi].tolist(), strict=True):
+                words.extend([vocab[t]] * f)
+            lists.append(words)
+    return lists
+
+
+def measure(
+    args: argparse.Namespace,
+    size: int,
+    articles: list[tuple[str, str, str]],
+    questions: list[str],
+    work: Path,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {"target": size}
+    corpus, index = work / f"corpus-{size}", work / f"index-{size}"
+    probe_dir = work / "probe"
+    write_copies(articles, probe_dir, range(1))
+    per_copy = QABot.open(probe_dir, work / "probe-index").stats().passages
+    copies = math.ceil(size / per_copy)
+    write_copies(articles, corpus, range(copies))
+    bot, build_s = timed(lambda: QABot.open(corpus, index))
+    stats = bot.stats()
+    row.update(passages=stats.passages, articles=stats.articles, build_s=build_s,
+               index_mib=stats.size_bytes / 2**20)  # fmt: skip
+    print(f"[{size}] built {stats} in {build_s:.1f}s", file=sys.stderr)
+
+    row.update(fresh_process(corpus, index, questions[: args.queries]))
+    snap = bot._snapshot
+    settings = bot.settings.bm25
+    analyzed = [bot.analyzer.terms(q) for q in questions[: args.queries]]
+    row["ask_p50_ms_warm"] = p50_ms(bot.ask, questions[: args.queries])
+    row["search_p50_ms"] = p50_ms(
+        lambda q: snap.search(bot.analyzer.terms(q), K, settings), questions[: args.queries]
+    )
+
+    # Updates: one article added, changed, deleted; then batches of new articles.
+    updates = {}
+    new_file = corpus / "zz-new.txt"
+    new_file.write_text("Fresh article\n\nA fresh article about kites over the harbour.\n")
+    updates["add 1"] = timed(bot.reindex)[1]
+    new_file.write_text("Fresh article\n\nA changed article about kites over the bay.\n")
+    updates["change 1"] = timed(bot.reindex)[1]
+    new_file.unlink()
+    updates["delete 1"] = timed(bot.reindex)[1]
+    for n in args.batches:
+        batch = corpus / f"zz-batch-{n}.jsonl"
+        with open(batch, "w", encoding="utf-8") as fh:
+            for i, (rel, title, body) in enumerate(articles[:n]):
+                fh.write(
+                    json.dumps({"id": f"batch{n}/{i}/{rel}", "title": title, "text": body}) + "\n"
+                )
+        updates[f"add {n}"] = timed(bot.reindex)[1]
+    row["updates"] = updates
+
+    # Baselines on the same tokens.
+    tokens = token_lists(bot)
+    row["exact_max_diff"] = None
+    if not args.skip_rank_bm25:
+        import rank_bm25
+
+        model, row["rank_bm25_build_s"] = timed(
+            lambda: rank_bm25.BM25Plus(tokens, k1=settings.k1, b=settings.b)
+        )
+        sample = analyzed[: args.baseline_queries]
+        row["rank_bm25_p50_ms"] = p50_ms(
+            lambda i: np.argpartition(-model.get_scores(sample[int(i)]), K)[:K],
+            [str(i) for i in range(len(sample))],
+        )
+        diffs = []
+        for terms in sample[:5]:
+            full = model.get_scores(terms)
+            for ref in bot._snapshot.search(terms, K, BM25Settings()):
+                passage = _global_position(bot, ref)
+                diffs.append(abs(full[passage] - ref.score))
+        row["exact_max_diff"] = max(diffs) if diffs else 0.0
+        del model
+    if not args.skip_bm25s:
+        import bm25s
+
+        retriever = bm25s.BM25(method="bm25+", k1=settings.k1, b=settings.b, delta=1.0)
+        _, row["bm25s_index_s"] = timed(lambda: retriever.index(tokens, show_progress=False))
+        row["bm25s_p50_ms"] = p50_ms(
+            lambda i: retriever.retrieve([analyzed[int(i)] or ["none"]], k=K, show_progress=False),
+            [str(i) for i in range(len(analyzed))],
+        )
+        texts = [t for t in bot._snapshot.passage_texts()]
+        start = time.perf_counter()
+        corpus_tokens = bm25s.tokenize(texts, stopwords="en", show_progress=False)
+        bm25s.BM25().index(corpus_tokens, show_progress=False)
+        row["bm25s_tokenize_index_s"] = time.perf_counter() - start
+    return row
+
+
+def _global_position(bot: QABot, ref: Any) -> int:
+    """The passage's number in token_lists order (live passages, segment by segment)."""
+    snap = bot._snapshot
+    position = 0
+    for n, (segment, mask) in enumerate(zip(snap.segments, snap.live, strict=True)):
+        if n == ref.segment:
+            return position + (ref.passage if mask is None else int(mask[: ref.passage].sum()))
+        position += segment.n_passages if mask is None else int(mask.sum())
+    raise ValueError(ref)
+
+
+def report(rows: list[dict[str, Any]]) -> str:
+    def f(value: Any, fmt: str = "{:.2f}") -> str:
+        return "–" if value is None else fmt.format(value)
+
+    lines = [
+        "| passages | build s (qabot) | passages/s | build s rank-bm25 | index s bm25s "
+        "| tokenize+index s bm25s | open s | RSS MiB | ask p50 ms | search p50 ms "
+        "| rank-bm25 p50 ms | bm25s p50 ms | speed-up vs rank-bm25 | max diff |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        speedup = (
+            r.get("rank_bm25_p50_ms", 0) / r["search_p50_ms"] if r.get("rank_bm25_p50_ms") else None
+        )
+        lines.append(
+            f"| {r['passages']:,} | {r['build_s']:.1f} | {r['passages'] / r['build_s']:,.0f} "
+            f"| {f(r.get('rank_bm25_build_s'), '{:.1f}')} | {f(r.get('bm25s_index_s'), '{:.1f}')} "
+            f"| {f(r.get('bm25s_tokenize_index_s'), '{:.1f}')} | {r['open_s']:.2f} "
+            f"| {r['rss'] / 2**20:,.0f} | {r['ask_p50_ms']:.2f} | {r['search_p50_ms']:.2f} "
+            f"| {f(r.get('rank_bm25_p50_ms'), '{:.1f}')} | {f(r.get('bm25s_p50_ms'))} "
+            f"| {f(speedup, '{:,.0f}×')} | {f(r['exact_max_diff'], '{:.1e}')} |"
+        )
+    lines += [
+        "",
+        "| passages | " + " | ".join(rows[0]["updates"]) + " |",
+        "|---:|" + "---:|" * len(rows[0]["updates"]),
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['passages']:,} | "
+            + " | ".join(f"{v:.2f} s" for v in r["updates"].values())
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--bbc", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--baseline-queries", type=int, default=10)
+    parser.add_argument(
+        "--batches", type=lambda s: [int(x) for x in s.split(",")], default=[10, 100, 1000]
+    )
+    parser.add_argument("--skip-rank-bm25", action="store_true")
+    parser.add_argument("--skip-bm25s", action="store_true")
+    parser.add_argument("--workdir", type=Path)
+    args = parser.parse_args(argv)
+    articles = bbc_articles(args.bbc)
+    questions = [
+        json.loads(line)["question"]
+        for line in args.questions.read_text().splitlines()
+        if line.strip()
+    ]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="qabot-scale-", dir=args.workdir) as tmp:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            rows.append(measure(args, size, articles, questions, Path(tmp)))
+            print(json.dumps(rows[-1]), file=sys.stderr)
+    print(report(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    sys.exit(main())
