@@ -101,8 +101,12 @@ class QABot:
 
         ``context`` is an earlier question that a follow-up ("and Minsk 2?") is read with:
         its words help rank passages, but only the question's own words must be found.
+        Both are cut to ``AnswerSettings.max_question_chars``; a negative ``k`` counts as 0.
         """
-        question = " ".join(str(question).split())[: self.settings.answers.max_question_chars]
+        limit = self.settings.answers.max_question_chars
+        k = max(0, k)
+        question = " ".join(str(question).split())[:limit]
+        context = " ".join(context.split())[:limit] if context else None
         if not question:
             return Answer(question, "", (), reason="Ask a question in words.")
         terms = tuple(self.analyzer.terms(question))

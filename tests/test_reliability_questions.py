@@ -229,7 +229,6 @@ def test_known_questions_still_answer_in_every_script(bot: QABot) -> None:
     assert found >= 2
 
 
-@pytest.mark.xfail(strict=True, reason="core: ask() with k < 0 slices passages from the end")
 def test_a_negative_k_gives_no_passages_or_a_clear_error(bot: QABot) -> None:
     try:
         answer = bot.ask("what did Stoltenberg say about Minsk", k=-1)
@@ -244,12 +243,6 @@ def test_zero_k_gives_an_answer_without_passages(bot: QABot) -> None:
     assert answer.found and answer.passages == () and answer.source is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: ask()'s follow-up context is not capped like the question: its words past "
-    "the cap steer the answer, and time grows with its length (0.8 s for 110,000 characters "
-    "on 3,000 articles)",
-)
 def test_a_follow_up_context_is_capped_like_the_question(bot: QABot) -> None:
     limit = bot.settings.answers.max_question_chars
     # Past the cap, words that would pull in another article.
