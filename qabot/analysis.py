@@ -120,6 +120,21 @@ class Analyzer:
             out.append(Token(start, position, self.term(word)))
         return out
 
+    def spans(self, text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, int]]:
+        """Start and end of each word of ``text`` whose term is one of ``terms``."""
+        lookup, term = self._term_cache.get, self.term
+        out = []
+        position = 0
+        for word in self._tokenizer.tokenize(text):
+            start = text.find(word, position)
+            position = start + len(word)
+            t = lookup(word, _UNKNOWN)
+            if t is _UNKNOWN:
+                t = term(word)
+            if t in terms:
+                out.append((start, position))
+        return out
+
     def terms(self, text: str) -> list[str]:
         """The index terms of ``text``, in order, repeats kept, stopwords dropped."""
         lookup, term = self._term_cache.get, self.term

@@ -110,7 +110,7 @@ class Choice:
 
 def highlight_spans(text: str, terms: set[str], analyzer: Analyzer) -> tuple[tuple[int, int], ...]:
     """Character spans of the words of ``text`` whose term is one of ``terms``."""
-    return tuple((t.start, t.end) for t in analyzer.tokens(text) if t.term in terms)
+    return tuple(analyzer.spans(text, terms))
 
 
 def choose_answer(

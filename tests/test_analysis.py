@@ -96,3 +96,11 @@ def test_works_without_any_nltk_data_and_never_downloads(tmp_path: object) -> No
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.splitlines() == ["['stoltenberg', 'said', 'cannot', 'minsk', '3']", "2"]
+
+
+def test_spans_are_the_matching_tokens() -> None:
+    a = Analyzer()
+    text = "Minsk 3, the Minsk talks; NATO-led minsk."
+    wanted = {"minsk", "nato"}
+    assert a.spans(text, wanted) == [(t.start, t.end) for t in a.tokens(text) if t.term in wanted]
+    assert [text[s:e] for s, e in a.spans(text, wanted)] == ["Minsk", "Minsk", "NATO", "minsk"]
