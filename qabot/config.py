@@ -100,9 +100,9 @@ class AnswerSettings:
     #: At most this many sentences make up ``Answer.text``.
     max_sentences: int = 2
     #: How many of the best BM25 passages are re-ranked with their article's evidence.
-    rerank_depth: int = 50
+    rerank_depth: int = 30
     #: Weight of the article's BM25 score, added to the passage's (0: passages alone).
-    article_weight: float = 0.75
+    article_weight: float = 1.0
     #: Answer sentences: weight of their passage's score relative to the best passage's.
     passage_weight: float = 0.5
     #: … bonus for a quotation when the question asks what someone said.
@@ -121,7 +121,7 @@ class AnswerSettings:
     min_specificity: float = 1.0
     #: Below this share, or this many rare words, an answer is given but marked as unsure.
     sure_coverage: float = 0.8
-    sure_specificity: float = 1.5
+    sure_specificity: float = 1.25
     #: Questions are cut to this many characters before analysis.
     max_question_chars: int = 1000
 

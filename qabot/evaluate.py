@@ -49,11 +49,11 @@ __all__ = [
 DEFAULT_KS = (1, 5, 20)
 DEFAULT_FOLDS = 5
 #: The answer settings :func:`cross_validate` chooses among by default: the weight of the
-#: article's evidence in ranking, of the passage's rank and of the kind of answer asked
-#: for in choosing the sentence.
+#: article's evidence in ranking and how many passages it re-ranks, and the weight of the
+#: kind of answer asked for in choosing the sentence.
 DEFAULT_GRID: Mapping[str, Sequence[float]] = {
     "article_weight": (0.0, 0.5, 0.75, 1.0),
-    "passage_weight": (0.15, 0.5),
+    "rerank_depth": (30, 50),
     "kind_weight": (0.0, 0.3),
 }
 #: (min_coverage, min_specificity) pairs :func:`no_answer_study` compares by default;

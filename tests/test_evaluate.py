@@ -104,14 +104,15 @@ def test_folds_are_stable_and_group_by_article() -> None:
 
 def test_settings_grid_starts_with_the_defaults() -> None:
     base = AnswerSettings()
-    grid = settings_grid(
-        base, {"article_weight": (0.0, base.article_weight), "kind_weight": (0.0,)}
-    )
+    grid = settings_grid(base, {"article_weight": (0.0, 2.0), "kind_weight": (0.0,)})
     assert list(grid) == [
-        "defaults", "article_weight=0 kind_weight=0", "article_weight=0.75 kind_weight=0"
+        "defaults", "article_weight=0 kind_weight=0", "article_weight=2 kind_weight=0"
     ]  # fmt: skip
     assert grid["defaults"] == base
     assert grid["article_weight=0 kind_weight=0"] == replace(base, article_weight=0, kind_weight=0)
+    # A combination equal to the defaults is not tried twice.
+    same = {"article_weight": (base.article_weight,), "kind_weight": (base.kind_weight,)}
+    assert list(settings_grid(base, same)) == ["defaults"]
 
 
 def test_cross_validation_chooses_on_the_other_folds(
