@@ -11,7 +11,8 @@ its polling ``Updater``, ``File.download_to_memory``) runs against it unchanged:
         server.push_update(server.make_message_update("/start"))
         call = await server.wait_for_async("sendMessage")
 
-It records every call (``calls``, ``sent_messages``, ``wait_for``), feeds updates to
+It records every call (``calls``, ``sent_messages``, ``wait_for``; each ``Call`` with its
+monotonic time ``at``, and passed to the optional ``on_call`` hook), feeds updates to
 ``getUpdates`` long polling (``push_update`` and the ``make_*_update`` builders), serves files
 (``getFile`` and ``/file/bot<TOKEN>/<path>``), injects failures (``fail_next``), and answers
 what Telegram rejects with Telegram's HTTP 400 bodies: unparsable ``parse_mode=HTML``, empty
@@ -47,7 +48,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message as _Headers
 from email.utils import collapse_rfc2231_value
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -88,12 +89,14 @@ class Call:
     """One API request: canonical method name, decoded params, HTTP status, JSON response.
 
     ``status`` is 0 when the connection was dropped by ``fail_next(..., disconnect=True)``.
+    ``at`` is the ``time.monotonic()`` at which the call was handled and recorded.
     """
 
     method: str
     params: JSON
     status: int
     response: JSON
+    at: float = field(default_factory=time.monotonic, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -421,6 +424,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = False  # server_close() joins the handler threads
     block_on_close = True
+    # socketserver's default backlog of 5 overflows when a bot opens dozens of connections
+    # at once (load tests): the kernel then drops handshakes and clients see resets.
+    request_queue_size = 128
 
     def __init__(self, owner: BotApiServer) -> None:
         self.owner = owner
@@ -443,9 +449,13 @@ class BotApiServer:
         *,
         username: str = "qabot_test_bot",
         strict_ampersand: bool = True,
+        on_call: Callable[[Call], None] | None = None,
     ) -> None:
         self.token = token
         self.strict_ampersand = strict_ampersand
+        #: Called with each Call as it is recorded, in recording order, from the request's
+        #: thread and under the server's lock: keep it quick (a load driver's hook).
+        self.on_call = on_call
         prefix = token.partition(":")[0]
         self.bot_user: JSON = {
             "id": int(prefix) if prefix.isdigit() else 123456789, "is_bot": True,
@@ -852,7 +862,10 @@ class BotApiServer:
                 status, response = 500, _ApiError(500, f"stand-in server error: {err!r}").body()
             if status == 0:
                 response = None
-            self._calls.append(Call(method, params, status, response or {}))
+            call = Call(method, params, status, response or {})
+            self._calls.append(call)
+            if self.on_call is not None:
+                self.on_call(call)
             self._cond.notify_all()
         return status, response
 
