@@ -99,12 +99,14 @@ class Answer:
     terms: tuple[str, ...] = ()
     #: Question words found in the best passages (surface forms), for highlighting.
     matched_words: tuple[str, ...] = ()
-    #: Share of the question's term weight found in the answering passage (0..1).
+    #: Share of the question's term weight found in the passage cited first and its
+    #: article (0..1).
     confidence: float = 0.0
     #: 0-based index into ``passages`` of the passage ``text`` was taken from.
     source: int | None = None
     reason: str = ""
-    #: An answer was given, but the passage covers the question only in part.
+    #: An answer was given, but its passage covers the question only in part, or the
+    #: question is too general (only common words) to be sure of it.
     unsure: bool = False
 
     @property
