@@ -17,7 +17,7 @@ terms once at the end, within 1e-12).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,6 +288,19 @@ class InvertedIndex:
         return cls(
             vocab, doc_len, fwd_ptr, fwd_term, fwd_tf, post_ptr, entry_doc[order], fwd_tf[order]
         )
+
+    def term_counts(self, passage: int, terms: Collection[str]) -> dict[str, int]:
+        """How often each of ``terms`` occurs in one passage (absent ones left out)."""
+        ids = {tid: t for t in terms if (tid := self.term_id(t)) is not None}
+        if not ids:
+            return {}
+        lo, hi = int(self.fwd_ptr[passage]), int(self.fwd_ptr[passage + 1])
+        row = self.fwd_term[lo:hi]  # the passage's term ids, ascending
+        wanted = np.fromiter(ids, np.int64, len(ids))
+        at = np.minimum(np.searchsorted(row, wanted), max(0, hi - lo - 1))
+        found = (row[at] == wanted) if hi > lo else np.zeros(len(ids), bool)
+        tfs = self.fwd_tf[lo:hi]
+        return {ids[int(t)]: int(tfs[i]) for t, i, ok in zip(wanted, at, found, strict=True) if ok}
 
     def passage_terms(self, passage: int) -> dict[str, int]:
         """Term → frequency of one passage."""

@@ -53,7 +53,7 @@ def gather(snapshot: Snapshot, refs: Sequence[Ref], terms: Sequence[str]) -> lis
             lengths[key] = int(
                 segment.index.doc_len[record.first : record.first + record.count].sum()
             )
-        counts = {t: n for t, n in snapshot.passage_terms(ref).items() if t in wanted}
+        counts = snapshot.term_counts(ref, wanted)
         candidates.append(Candidate(ref, key, counts, lengths[key]))
     return candidates
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -504,6 +504,10 @@ class Snapshot:
 
     def passage_terms(self, ref: Ref) -> dict[str, int]:
         return self.segments[ref.segment].index.passage_terms(ref.passage)
+
+    def term_counts(self, ref: Ref, terms: Collection[str]) -> dict[str, int]:
+        """How often each of ``terms`` occurs in the passage (absent ones left out)."""
+        return self.segments[ref.segment].index.term_counts(ref.passage, terms)
 
     def passage_texts(self) -> list[str]:
         """Every live passage's text (for measurements)."""

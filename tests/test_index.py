@@ -198,3 +198,14 @@ def test_pruned_top_k_equals_the_full_ranking(
     snap = snapshot_of(parts)
     s = BM25Settings(variant=variant)  # type: ignore[arg-type]
     assert snap.search(query, k, s) == snap.search(query, 10_000, s)[:k]
+
+
+@settings(max_examples=60, deadline=None)
+@given(docs=docs_strategy, query=query_strategy)
+def test_term_counts_are_the_passage_counts_of_the_asked_terms(
+    docs: list[list[str]], query: list[str]
+) -> None:
+    index = InvertedIndex.build(docs)
+    for passage in range(len(docs)):
+        expected = {t: n for t, n in index.passage_terms(passage).items() if t in query}
+        assert index.term_counts(passage, set(query)) == expected
