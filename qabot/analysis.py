@@ -10,6 +10,7 @@ same :class:`Analyzer`; its :meth:`Analyzer.fingerprint` is stored with the inde
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Callable
@@ -34,6 +35,7 @@ ANALYZER_VERSION = 1
 _TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|\w+"
 _TERM_CACHE_SIZE = 2_000_000
 _UNKNOWN = object()
+_SENTENCE_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class Analyzer:
         # more than indexing, and news text repeats its words. Dict reads and writes are
         # atomic, so threads can share it.
         self._term_cache: dict[str, str | None] = {}
+        # Punkt is the slowest step of an answer; the passages people ask about repeat.
+        self._split = functools.lru_cache(maxsize=_SENTENCE_CACHE_SIZE)(self._split_uncached)
 
     def fingerprint(self) -> dict[str, object]:
         """Everything that decides which terms a text gives; stored with the index."""
@@ -150,7 +154,10 @@ class Analyzer:
 
     def sentence_spans(self, text: str) -> list[tuple[int, int]]:
         """Start and end offsets of each sentence of ``text``."""
-        return list(self._sentences.span_tokenize(text))
+        return list(self._split(text))
+
+    def _split_uncached(self, text: str) -> tuple[tuple[int, int], ...]:
+        return tuple(self._sentences.span_tokenize(text))
 
     def sentences(self, text: str) -> list[str]:
         """The sentences of ``text``."""
