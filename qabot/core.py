@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import overload
 
 from qabot.analysis import Analyzer
 from qabot.answers import QuestionTerms, choose_answer, highlight_spans, weigh_question
@@ -27,7 +28,7 @@ from qabot.config import Settings
 from qabot.errors import CorpusError, IndexStoreError, QABotError
 from qabot.indexer import Progress, plan_update
 from qabot.ranking import article_evidence, gather, rerank
-from qabot.snapshot import Snapshot
+from qabot.snapshot import ArticleRecord, Snapshot
 from qabot.store import (
     current_marker,
     new_segment_name,
@@ -296,10 +297,9 @@ class QABot:
         path = save_article(self.settings.corpus, name, data)
         return path, self.reindex()
 
-    def articles(self, start: int = 0, stop: int | None = None) -> list[Article]:
-        """The indexed articles ordered by id, or the slice ``start:stop`` of them."""
-        live = self._current().articles
-        return [rec.article for _, rec in live[start:stop]]
+    def articles(self) -> Sequence[Article]:
+        """The indexed articles ordered by id; each is built when read, so paging is cheap."""
+        return _Articles(self._current().articles)
 
     def passage(self, article_id: str, position: int) -> Passage | None:
         """One passage of an article by position, or ``None`` if there is no such passage."""
@@ -363,3 +363,22 @@ def _load_usable(
         log.warning("index was built with other analysis settings; %s", consequence)
         return None
     return snapshot
+
+
+class _Articles(Sequence[Article]):
+    """A read-only view of a snapshot's live articles, in id order."""
+
+    def __init__(self, live: Sequence[tuple[int, ArticleRecord]]) -> None:
+        self._live = live
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Article]: ...
+    def __getitem__(self, index: int | slice) -> Article | Sequence[Article]:
+        if isinstance(index, slice):
+            return [rec.article for _, rec in self._live[index]]
+        return self._live[index][1].article
