@@ -110,7 +110,7 @@ def article_evidence(snapshot: Snapshot, article_id: str, terms: Collection[str]
     wanted = set(terms)
     present: set[str] = set()
     for passage in range(record.first, record.first + record.count):
-        present.update(wanted.intersection(snapshot.passage_terms(Ref(segment, passage, 0.0))))
+        present.update(snapshot.term_counts(Ref(segment, passage, 0.0), wanted))
         if present == wanted:
             break
     return frozenset(present)
