@@ -1,0 +1,72 @@
+"""Snapshots: segments and deletions score like one index of the live passages; exact top k."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scoring_support import WORDS, check_exact, docs_strategy, query_strategy, snapshot_of
+
+from qabot.config import BM25Settings
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    docs=docs_strategy,
+    cuts=st.lists(st.integers(0, 25), max_size=3),
+    dead=st.sets(st.integers(0, 24), max_size=10),
+    query=query_strategy,
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+)
+def test_segments_and_deletions_score_like_one_index_of_live_passages(
+    docs: list[list[str]], cuts: list[int], dead: set[int], query: list[str], variant: str
+) -> None:
+    bounds = sorted({0, len(docs), *(c % (len(docs) + 1) for c in cuts)})
+    parts = [docs[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+    dead = {i for i in dead if i < len(docs)}
+    if len(dead) == len(docs):
+        dead.discard(0)
+    snap = snapshot_of(parts, {f"a{i:04d}" for i in dead})
+    live = [i for i in range(len(docs)) if i not in dead]
+    s = BM25Settings(variant=variant)  # type: ignore[arg-type]
+    check_exact(snap, [docs[i] for i in live], [f"a{i:04d}" for i in live], query, s)
+    assert snap.n_passages == len(live)
+    for term in query:
+        assert snap.document_frequency(term) == sum(term in docs[i] for i in live)
+
+
+def test_ties_go_to_the_lower_article_id_across_segments() -> None:
+    snap = snapshot_of([[["x", "y"]] * 3, [["x", "y"]] * 3])
+    refs = snap.search(["x"], 4, BM25Settings())
+    assert [snap.article_of(r).id for r in refs] == ["a0000", "a0001", "a0002", "a0003"]
+
+
+common = st.lists(
+    st.lists(
+        st.sampled_from(["the", "the", "the", "news", "news", "said", *WORDS]),
+        min_size=1,
+        max_size=20,
+    ),
+    min_size=5,
+    max_size=60,
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    docs=common,
+    query=st.lists(st.sampled_from(["the", "news", "said", *WORDS]), min_size=1, max_size=6),
+    k=st.integers(1, 6),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+    cut=st.integers(0, 60),
+)
+def test_pruned_top_k_equals_the_full_ranking(
+    docs: list[list[str]], query: list[str], k: int, variant: str, cut: int
+) -> None:
+    # Common terms with rare ones trigger MaxScore pruning; it must never change the top k.
+    cut %= len(docs) + 1
+    parts = [p for p in (docs[:cut], docs[cut:]) if p]
+    snap = snapshot_of(parts)
+    s = BM25Settings(variant=variant)  # type: ignore[arg-type]
+    assert snap.search(query, k, s) == snap.search(query, 10_000, s)[:k]
