@@ -502,9 +502,6 @@ class Snapshot:
     def article_of(self, ref: Ref) -> Article:
         return self.segments[ref.segment].record_of(ref.passage).article
 
-    def passage_terms(self, ref: Ref) -> dict[str, int]:
-        return self.segments[ref.segment].index.passage_terms(ref.passage)
-
     def term_counts(self, ref: Ref, terms: Collection[str]) -> dict[str, int]:
         """How often each of ``terms`` occurs in the passage (absent ones left out)."""
         return self.segments[ref.segment].index.term_counts(ref.passage, terms)

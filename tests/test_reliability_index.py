@@ -9,6 +9,7 @@ from the corpus, and whatever the damage, every answer must equal a fresh build'
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -153,34 +154,30 @@ def test_single_bit_flips_anywhere_are_detected_or_harmless(
     assert undetected == [], f"bit flips used to answer: {undetected}"
 
 
-def test_foreign_format_version_is_rebuilt(
-    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An index written by another qabot version (simulated by its format number)."""
-    caplog.set_level(logging.WARNING)
-    import qabot.store
-
-    expected = behaviour(QABot.open(corpus, tmp_path / "fresh"), QUESTIONS)
-    with monkeypatch.context() as patch:
-        patch.setattr(qabot.store, "FORMAT_VERSION", qabot.store.FORMAT_VERSION + 1)
-        QABot.open(corpus, tmp_path / "index")
-    bot, rebuilt = open_damaged(corpus, tmp_path / "index", caplog)
-    assert rebuilt and "format" in caplog.text
-    assert behaviour(bot, QUESTIONS) == expected
-
-
-def test_other_analyzer_version_is_rebuilt(
-    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("module", "constant", "logged"),
+    [
+        ("qabot.store", "FORMAT_VERSION", "format"),  # written by another qabot version
+        ("qabot.analysis", "ANALYZER_VERSION", "other analysis settings"),
+    ],
+)
+def test_an_index_from_another_version_is_rebuilt(
+    corpus: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    constant: str,
+    logged: str,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    import qabot.analysis
-
+    owner = importlib.import_module(module)
     expected = behaviour(QABot.open(corpus, tmp_path / "fresh"), QUESTIONS)
     with monkeypatch.context() as patch:
-        patch.setattr(qabot.analysis, "ANALYZER_VERSION", qabot.analysis.ANALYZER_VERSION + 1)
+        patch.setattr(owner, constant, getattr(owner, constant) + 1)
         QABot.open(corpus, tmp_path / "index")
     bot, rebuilt = open_damaged(corpus, tmp_path / "index", caplog)
-    assert rebuilt and "other analysis settings" in caplog.text
+    assert rebuilt and logged in caplog.text
     assert behaviour(bot, QUESTIONS) == expected
 
 

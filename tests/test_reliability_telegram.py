@@ -21,11 +21,9 @@ from typing import Any
 import pytest
 from botapi_server import BotApiServer
 from conftest import story_questions, write_stories
-from test_telegram_bot import ADMIN, Harness, run, settings_for
+from test_telegram_bot import ADMIN, Harness, polling, run
 
-from qabot import QABot
 from qabot.articles import SUPPORTED_SUFFIXES
-from qabot.telegram_bot import build_application
 
 ARTICLE = b"Volcano erupts\n\nA volcano near Grindavik erupted on Monday, forcing evacuations.\n"
 JSON_ARTICLE = b'{"title": "Volcano erupts", "text": "A volcano near Grindavik erupted."}'
@@ -228,12 +226,7 @@ def test_malformed_and_unknown_updates_are_logged_and_polling_goes_on(
     caplog.set_level(logging.INFO)
 
     async def main() -> None:
-        qabot = QABot.open(corpus, tmp_path / "index")
-        app = build_application(qabot, settings_for(api))
-        await app.initialize()
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        try:
+        async with polling(api, corpus, tmp_path / "index"):
             for update in MALFORMED:
                 api.push_update(update)
             api.push_update(api.make_message_update("What did Stoltenberg say about Minsk?"))
@@ -243,10 +236,6 @@ def test_malformed_and_unknown_updates_are_logged_and_polling_goes_on(
             api.push_update(api.make_message_update("and Minsk 3?", user_id=2, chat_id=2))
             call = await api.wait_for_async("sendMessage", timeout=10, count=2)
             assert call.params["chat_id"] == 2
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
 
     asyncio.run(main())
     # One getUpdates per batch, not one a millisecond on a batch that never parses.

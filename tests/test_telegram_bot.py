@@ -89,6 +89,21 @@ async def harness(
         await app.shutdown()
 
 
+@asynccontextmanager
+async def polling(api: BotApiServer, corpus: Path, index: Path) -> AsyncIterator[Any]:
+    """An Application over ``corpus`` polling the stand-in server, shut down afterwards."""
+    app = build_application(QABot.open(corpus, index), settings_for(api))
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
 def run(
     api: BotApiServer,
     corpus: Path,
@@ -436,19 +451,10 @@ def test_polling_end_to_end_without_token_in_logs(
     httpx_logger.setLevel(logging.INFO)
 
     async def main() -> None:
-        qabot = QABot.open(corpus, tmp_path / "index")
-        app = build_application(qabot, settings_for(api))
-        await app.initialize()
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        try:
+        async with polling(api, corpus, tmp_path / "index"):
             api.push_update(api.make_message_update("What did Stoltenberg say about Minsk?"))
             call = await api.wait_for_async("sendMessage")
             assert "Minsk" in call.result["text"]
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
 
     asyncio.run(main())
     assert api.token not in caplog.text
