@@ -108,6 +108,11 @@ class Answer:
     #: An answer was given, but its passage covers the question only in part, or the
     #: question is too general (only common words) to be sure of it.
     unsure: bool = False
+    #: The shortest text that answers (a name, place, date, number or quotation), or
+    #: ``""`` when none stands out; it is a part of ``text``.
+    short: str = ""
+    #: Where ``short`` stands in ``text`` (start, end), or ``None``.
+    short_span: tuple[int, int] | None = None
 
     @property
     def found(self) -> bool:
