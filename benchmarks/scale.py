@@ -35,6 +35,7 @@ import numpy as np
 
 from qabot import QABot
 from qabot.config import BM25Settings
+from qabot.index.search import top_k
 
 K = 10
 
@@ -101,7 +102,7 @@ def fresh_process(corpus: Path, index: Path, questions: Sequence[str]) -> dict[s
 def token_lists(bot: QABot) -> list[list[str]]:
     """Every live passage's terms (repeated by frequency), from the index's stored counts."""
     lists = []
-    snap = bot._snapshot
+    snap = bot.index.current()
     for segment, mask in zip(snap.segments, snap.live, strict=True):
         index = segment.index
         vocab = list(index.vocab)
@@ -138,13 +139,11 @@ def measure(
     print(f"[{size}] built {stats} in {build_s:.1f}s", file=sys.stderr)
 
     row.update(fresh_process(corpus, index, questions[: args.queries]))
-    snap = bot._snapshot
+    snap = bot.index.current()
     settings = bot.settings.bm25
     analyzed = [bot.analyzer.terms(q) for q in questions[: args.queries]]
     row["ask_p50_ms_warm"] = p50_ms(bot.ask, questions[: args.queries])
-    row["search_p50_ms"] = p50_ms(
-        lambda q: snap.search(bot.analyzer.terms(q), K, settings), questions[: args.queries]
-    )
+    row["search_p50_ms"] = p50_ms(lambda q: _top_k(bot, snap, q), questions[: args.queries])
 
     # Updates: one article added, changed, deleted; then batches of new articles.
     updates = {}
@@ -182,7 +181,8 @@ def measure(
         diffs = []
         for terms in sample[:5]:
             full = model.get_scores(terms)
-            for ref in bot._snapshot.search(terms, K, BM25Settings()):
+            snap = bot.index.current()
+            for ref in top_k(snap, terms, K, snap.weights(terms, BM25Settings())):
                 passage = _global_position(bot, ref)
                 diffs.append(abs(full[passage] - ref.score))
         row["exact_max_diff"] = max(diffs) if diffs else 0.0
@@ -196,7 +196,7 @@ def measure(
             lambda i: retriever.retrieve([analyzed[int(i)] or ["none"]], k=K, show_progress=False),
             [str(i) for i in range(len(analyzed))],
         )
-        texts = [t for t in bot._snapshot.passage_texts()]
+        texts = [t for t in bot.index.current().passage_texts()]
         start = time.perf_counter()
         corpus_tokens = bm25s.tokenize(texts, stopwords="en", show_progress=False)
         bm25s.BM25().index(corpus_tokens, show_progress=False)
@@ -204,9 +204,15 @@ def measure(
     return row
 
 
+def _top_k(bot: QABot, snap: Any, question: str) -> Any:
+    """Retrieval only: the BM25 top k of the question's terms, as a search engine does."""
+    terms = bot.analyzer.terms(question)
+    return top_k(snap, terms, K, snap.weights(terms, bot.settings.bm25))
+
+
 def _global_position(bot: QABot, ref: Any) -> int:
     """The passage's number in token_lists order (live passages, segment by segment)."""
-    snap = bot._snapshot
+    snap = bot.index.current()
     position = 0
     for n, (segment, mask) in enumerate(zip(snap.segments, snap.live, strict=True)):
         if n == ref.segment:

@@ -1,27 +1,28 @@
-"""Ranked passages → the answering sentence(s), highlights, and the decision not to answer.
+"""Matches → the answer: the answering sentence(s), highlights, and the decision not to answer.
 
-A question's terms are weighted by rarity (``log((N + 1) / (df + 0.5))``, positive even
-for unseen terms). The answer comes from the best sentence of the top passages: the one
-covering most of the question's weight, with a preference for quotations when the question
-asks what someone said. When the top passage covers less than ``min_coverage`` of the
-weight, qabot says it does not know rather than cite a weak match.
+:func:`compose` reads each candidate passage once (its tokens and sentences), picks the
+sentence covering most of the question's weight among the best passages, with a
+preference for quotations when the question asks what someone said and for sentences
+holding the kind of thing asked for, and builds the :class:`~qabot.values.Answer` with
+its cited passages, ranked once. When the passage the answer would come from, with its
+article, covers less than ``min_coverage`` of the question's weight, or only common words,
+qabot says it does not know rather than cite a weak match.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
-from qabot.analysis import Analyzer
+from qabot.analysis import Analyzer, Token
 from qabot.config import AnswerSettings
-from qabot.questions import analyze_question, offers
-from qabot.values import Hit
+from qabot.index import Match
+from qabot.query import Query
+from qabot.questions import offers
+from qabot.values import Answer, Hit
 
-__all__ = ["Choice", "QuestionTerms", "choose_answer", "highlight_spans", "weigh_question"]
+__all__ = ["Choice", "compose", "hits_of"]
 
 # A sentence starting with one of these words leans on the sentence before it.
 _REFERS_BACK = re.compile(r"(?:He|She|They|It|This|These|Those|His|Her|Their|Its)\b")
@@ -30,116 +31,142 @@ _OPENING = "“«„"
 _CLOSING = "”»"
 
 
-@cache
-def _question_words() -> frozenset[str]:
-    text = resources.files("qabot").joinpath("data", "question_words_en.txt").read_text("utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
-
-
-@dataclass(frozen=True)
-class QuestionTerms:
-    """The distinct terms of a question with their weights."""
-
-    weights: Mapping[str, float]
-    #: Terms that frame the question ("say", "tell"): never counted as missing.
-    optional: frozenset[str]
-    #: The weight of a word found in a single passage: the unit of :meth:`specificity`.
-    unit: float = 1.0
-    #: Words that frame the question ("say", "tell"), a subset of ``optional``.
-    frame: frozenset[str] = frozenset()
-
-    def _required(self) -> dict[str, float]:
-        # Optional terms neither count as missing nor make up for a missing required one;
-        # a question of optional terms only is judged on all of them.
-        required = {t: w for t, w in self.weights.items() if t not in self.optional}
-        return required or dict(self.weights)
-
-    def coverage(self, present: Collection[str]) -> float:
-        """Share of the question's required weight found among ``present`` terms."""
-        required = self._required()
-        total = sum(required.values())
-        got = sum(w for t, w in required.items() if t in present)
-        return got / total if total > 0 else 0.0
-
-    def specificity(self, present: Collection[str]) -> float:
-        """How many rare words of the question (or its context) are among ``present``.
-
-        A word found in a single passage of the corpus counts 1, a common word far less:
-        "who is hiring?" scores low however well a passage matches it.
-        """
-        got = sum(w for t, w in self.weights.items() if t in present and t not in self.frame)
-        return got / self.unit if self.unit > 0 else 0.0
-
-
-def weigh_question(
-    terms: Sequence[str],
-    analyzer: Analyzer,
-    n_passages: int,
-    df: Mapping[str, int],
-    context: Sequence[str] = (),
-) -> QuestionTerms:
-    """Weights of the question's distinct terms from their document frequencies.
-
-    Terms of ``context`` (an earlier question) are weighed too, but never required.
-    """
-    frame = frozenset(t for t in (analyzer.term(w) for w in _question_words()) if t)
-    weights = {
-        t: math.log((n_passages + 1) / (df.get(t, 0) + 0.5))
-        for t in dict.fromkeys((*terms, *context))
-    }
-    framing = frozenset(frame & set(weights))
-    optional = framing | (set(context) - set(terms))
-    unit = math.log((n_passages + 1) / 1.5)
-    return QuestionTerms(weights, frozenset(optional), unit, framing)
-
-
 @dataclass(frozen=True)
 class Choice:
-    """The chosen answer: its text, which hit it came from, and how sure qabot is."""
+    """The chosen answer: its text, which candidate it came from, and how sure qabot is."""
 
     text: str
     source: int | None
     confidence: float
     reason: str = ""
-    #: The hit holding the best sentence, even when it is not good enough to answer:
-    #: the passage to cite first.
+    #: The candidate holding the best sentence, even when it is not good enough to
+    #: answer: the passage to cite first.
     best: int | None = None
     #: An answer is given, but it covers the question only in part or in common words.
     unsure: bool = False
 
 
-def highlight_spans(text: str, terms: set[str], analyzer: Analyzer) -> tuple[tuple[int, int], ...]:
-    """Character spans of the words of ``text`` whose term is one of ``terms``."""
-    return tuple(analyzer.spans(text, terms))
+@dataclass(frozen=True)
+class _Read:
+    """A candidate passage read once: its words with their terms, and its sentences."""
+
+    match: Match
+    tokens: Sequence[Token]
+    #: Sentence texts; a heading or paragraph line never runs into the next line.
+    sentences: Sequence[str]
+    #: The index terms of each sentence.
+    sentence_terms: Sequence[frozenset[str]]
 
 
-def choose_answer(
-    question: str,
-    question_terms: QuestionTerms,
-    hits: Sequence[Hit],
+def compose(
+    query: Query,
+    matches: Sequence[Match],
+    k: int,
     analyzer: Analyzer,
     settings: AnswerSettings,
-    evidence: Callable[[Hit], Collection[str]] | None = None,
-) -> Choice:
-    """Pick the answering sentence(s) from the top hits, or decide not to answer.
+) -> Answer:
+    """The answer to ``query`` from its ranked ``matches``, citing at most ``k`` passages."""
+    if not matches:
+        words = ", ".join(dict.fromkeys(query.words.values()))
+        return Answer(query.question, "", (), query.terms, reason=f"No article mentions: {words}.")
+    reads = [_read(m, analyzer) for m in matches[: settings.candidate_passages]]
+    choice = _choose(query, reads, settings)
+    order = list(range(len(matches)))
+    if choice.best:
+        # The passage the answer comes from is cited first: it is what the reader checks.
+        order.insert(0, order.pop(choice.best))
+    tokens = {n: r.tokens for n, r in enumerate(reads)}
+    hits = hits_of([matches[n] for n in order[:k]], query, analyzer, [tokens.get(n) for n in order])
+    # With k = 0 no passage is cited, so the answer points at none.
+    source = 0 if choice.source is not None and k > 0 else None
+    return Answer(
+        question=query.question,
+        text=choice.text,
+        passages=tuple(hits),
+        terms=query.terms,
+        matched_words=_matched_words(hits[: max(1, k)]),
+        confidence=choice.confidence,
+        source=source,
+        reason=choice.reason,
+        unsure=bool(choice.text) and choice.unsure,
+    )
 
-    The decision weighs the passage the best sentence comes from and, through
-    ``evidence`` (the question terms found anywhere in a hit's article), its article: a
-    story that holds every word of the question, if not all in one passage, is judged
-    as a whole.
+
+def hits_of(
+    matches: Sequence[Match],
+    query: Query,
+    analyzer: Analyzer,
+    tokens: Sequence[Sequence[Token] | None] = (),
+) -> list[Hit]:
+    """Ranked, highlighted hits; ``tokens`` are the passages' tokens where already read."""
+    wanted = frozenset(query.bag)
+    hits = []
+    for rank, match in enumerate(matches, 1):
+        passage = match.passage
+        known = tokens[rank - 1] if rank - 1 < len(tokens) else None
+        words = known if known is not None else analyzer.tokens(passage.text)
+        hits.append(
+            Hit(
+                article=match.article,
+                position=passage.position,
+                paragraphs=passage.paragraphs,
+                text=passage.text,
+                score=match.score,
+                rank=rank,
+                highlights=tuple((t.start, t.end) for t in words if t.term in wanted),
+            )
+        )
+    return hits
+
+
+def _matched_words(hits: Sequence[Hit]) -> tuple[str, ...]:
+    words: dict[str, None] = {}
+    for hit in hits:
+        for start, end in hit.highlights:
+            words.setdefault(hit.text[start:end].casefold(), None)
+    return tuple(words)
+
+
+def _read(match: Match, analyzer: Analyzer) -> _Read:
+    text = match.passage.text
+    tokens = analyzer.tokens(text)
+    sentences: list[str] = []
+    terms: list[frozenset[str]] = []
+    offset = 0
+    at = 0  # tokens are in text order, so one pass assigns them to sentences
+    for line in text.split("\n"):
+        for start, end in analyzer.sentence_spans(line):
+            sentence = line[start:end].strip()
+            lo, hi = offset + start, offset + end
+            while at < len(tokens) and tokens[at].start < lo:
+                at += 1
+            found = set()
+            while at < len(tokens) and tokens[at].end <= hi:
+                if tokens[at].term:
+                    found.add(tokens[at].term)
+                at += 1
+            if sentence:
+                sentences.append(sentence)
+                terms.append(frozenset(found))  # type: ignore[arg-type]
+        offset += len(line) + 1
+    return _Read(match, tokens, sentences, terms)
+
+
+def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> Choice:
+    """Pick the answering sentence(s) from the candidates, or decide not to answer.
+
+    The decision weighs the passage the best sentence comes from together with the
+    question terms its whole article holds: a story that holds every word of the
+    question, if not all in one passage, is judged as a whole.
     """
-    if not hits:
-        return Choice("", None, 0.0, "No article mentions the words of your question.")
-    best = _best_sentence(question, question_terms, hits, analyzer, settings)
+    best = _best_sentence(query, reads, settings)
     lead = best[1] if best is not None else None
-    cited = hits[lead or 0]
-    found = set(analyzer.terms(cited.text)) | set(evidence(cited) if evidence else ())
-    confidence = question_terms.coverage(found)
-    specificity = question_terms.specificity(found)
+    cited = reads[lead or 0].match
+    found = set(cited.counts) | cited.article_terms
+    confidence = query.coverage(found)
+    specificity = query.specificity(found)
     if confidence < settings.min_coverage:
-        missing = [
-            t for t in question_terms.weights if t not in found and t not in question_terms.optional
-        ]
+        missing = query.missing(found)
         return Choice(
             "",
             None,
@@ -158,58 +185,48 @@ def choose_answer(
         )
     if best is None:
         return Choice("", None, confidence, "No sentence of the closest passages fits.")
-    _, h, s, sentences = best
+    _, h, s = best
     unsure = confidence < settings.sure_coverage or specificity < settings.sure_specificity
-    text = _answer_text(sentences, s, settings.max_sentences)
+    text = _answer_text(reads[h].sentences, s, settings.max_sentences)
     return Choice(text, h, confidence, best=h, unsure=unsure)
 
 
 def _best_sentence(
-    question: str,
-    question_terms: QuestionTerms,
-    hits: Sequence[Hit],
-    analyzer: Analyzer,
-    settings: AnswerSettings,
-) -> tuple[float, int, int, list[str]] | None:
-    """(value, hit, sentence, the hit's sentences) of the best answering sentence."""
-    shape = analyze_question(question)
-    best: tuple[float, int, int, list[str]] | None = None
-    top_score = hits[0].score or 1.0
-    for h, hit in enumerate(hits[: settings.candidate_passages]):
-        sentences = _sentences(hit.text, analyzer)
-        for s, sentence in enumerate(sentences):
-            terms = set(analyzer.terms(sentence))
-            if not terms & set(question_terms.weights):
+    query: Query, reads: Sequence[_Read], settings: AnswerSettings
+) -> tuple[float, int, int] | None:
+    """(value, candidate, sentence) of the best answering sentence."""
+    shape = query.shape
+    best: tuple[float, int, int] | None = None
+    top_score = reads[0].match.score or 1.0 if reads else 1.0
+    weighed = set(query.weights)
+    for h, read in enumerate(reads):
+        match = read.match
+        for s, (sentence, terms) in enumerate(
+            zip(read.sentences, read.sentence_terms, strict=True)
+        ):
+            if not terms & weighed:
                 continue
-            value = question_terms.coverage(terms)
-            value += settings.passage_weight * (hit.score / top_score)
+            value = query.coverage(terms)
+            value += settings.passage_weight * (match.score / top_score)
             if shape.asks_for_quote and _has_quote(sentence):
                 value += settings.quote_weight
             if shape.kind is not None and offers(shape, sentence):
                 value += settings.kind_weight
-            if hit.position == 0 and s == 0:
+            if match.passage.position == 0 and s == 0:
                 value += settings.lead_weight
             if sentence.rstrip().endswith("?"):
                 # A question in the text ("So how do teams prepare?") restates, not answers.
                 value -= settings.question_penalty
             if best is None or value > best[0] + 1e-12:
-                best = (value, h, s, sentences)
+                best = (value, h, s)
     return best
-
-
-def _sentences(text: str, analyzer: Analyzer) -> list[str]:
-    # Paragraph lines first: a heading has no final stop and would glue onto a sentence.
-    out: list[str] = []
-    for line in text.split("\n"):
-        out.extend(s.strip() for s in analyzer.sentences(line) if s.strip())
-    return out
 
 
 def _has_quote(sentence: str) -> bool:
     return any(q in sentence for q in _QUOTES)
 
 
-def _answer_text(sentences: list[str], index: int, max_sentences: int) -> str:
+def _answer_text(sentences: Sequence[str], index: int, max_sentences: int) -> str:
     """The chosen sentence, with what a reader needs to make sense of it.
 
     A quotation it closes is shown from its opening; one it opens, to its close (within

@@ -9,8 +9,9 @@ import rank_bm25
 from hypothesis import strategies as st
 
 from qabot.config import BM25Settings
-from qabot.index import InvertedIndex
-from qabot.snapshot import ArticleRecord, Segment, Snapshot
+from qabot.index import Snapshot
+from qabot.index.postings import InvertedIndex
+from qabot.index.segment import ArticleRecord, Segment
 from qabot.values import Article
 
 REFERENCE = {
@@ -63,8 +64,7 @@ def check_exact(
     snap: Snapshot, docs: list[list[str]], ids: list[str], query: list[str], s: BM25Settings
 ) -> None:
     """Every live passage holding a query term, with rank-bm25's score, best first."""
-    refs = snap.search(query, 10_000, s)
-    got = [(snap.article_of(r).id, r.score) for r in refs]
+    got = [(m.article.id, m.score) for m in snap.search(query, 10_000, s)]
     expected_scores = reference(docs, query, s)
     holders = [i for i, d in enumerate(docs) if set(d) & set(query)]
     assert sorted(i for i, _ in got) == sorted(ids[i] for i in holders)

@@ -1,73 +1,66 @@
-"""Answer choice: question weights, the answering sentence, and when not to answer."""
+"""Answer choice: the answering sentence, highlights and ranks, and when not to answer."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from qabot.analysis import Analyzer
-from qabot.answers import QuestionTerms, choose_answer, weigh_question
+from qabot.answers import compose
 from qabot.config import AnswerSettings
-from qabot.values import Article, Hit
+from qabot.index import Match, TermStats
+from qabot.query import Query, build_query
+from qabot.values import Answer, Article, Passage
 
 ANALYZER = Analyzer()
 #: Answer at any coverage or specificity, so each test looks at one thing.
 LENIENT = AnswerSettings(min_coverage=0.0, min_specificity=0.0)
 
 
-def hit(text: str, score: float = 1.0, rank: int = 1, position: int = 1, name: str = "a") -> Hit:
+def hit(
+    text: str,
+    score: float = 1.0,
+    rank: int = 1,
+    position: int = 1,
+    name: str = "a",
+    evidence: Collection[str] = (),
+) -> Match:
+    """A match as the index returns it: the passage's term counts and its article's terms."""
     article = Article(f"{name}.txt", name.upper(), Path(f"{name}.txt"))
-    return Hit(article, position, (position, position), text, score, rank)
+    counts = dict(Counter(ANALYZER.terms(text)))
+    passage = Passage(article.id, position, (position, position), text)
+    return Match(passage, article, score, counts, frozenset(counts) | frozenset(evidence))
 
 
-def terms_of(
-    question: str, n_passages: int = 1000, df: dict[str, int] | None = None
-) -> QuestionTerms:
-    terms = ANALYZER.terms(question)
-    return weigh_question(terms, ANALYZER, n_passages, df or dict.fromkeys(terms, 1))
+def terms_of(question: str, n_passages: int = 1000, df: dict[str, int] | None = None) -> Query:
+    def statistics(terms: Iterable[str]) -> TermStats:
+        found = {t: (df.get(t, 0) if df is not None else 1) for t in terms}
+        return TermStats(n_passages, 100 * n_passages, found)
+
+    return build_query(question, ANALYZER, statistics)
 
 
-def choose(
+def answer(
     question: str,
-    *hits: Hit,
+    *hits: Match,
     settings: AnswerSettings = LENIENT,
     evidence: Collection[str] = (),
     **weighing: object,
-) -> tuple[str, int | None]:
-    choice = choose_answer(
-        question, terms_of(question, **weighing), hits, ANALYZER, settings,  # type: ignore[arg-type]
-        (lambda _: evidence) if evidence else None,
-    )  # fmt: skip
-    return choice.text, choice.source
+) -> Answer:
+    if evidence:
+        hits = tuple(replace(h, article_terms=h.article_terms | frozenset(evidence)) for h in hits)
+    return compose(terms_of(question, **weighing), hits, 5, ANALYZER, settings)  # type: ignore[arg-type]
 
 
-def test_rare_terms_weigh_more_and_frame_words_are_optional() -> None:
-    terms = weigh_question(
-        ANALYZER.terms("What did Stoltenberg say about NATO?"), ANALYZER, 100,
-        {"stoltenberg": 2, "nato": 40, "say": 60},
-    )  # fmt: skip
-    assert terms.weights["stoltenberg"] > terms.weights["nato"]
-    assert terms.optional == {"say"} and terms.frame == {"say"}
-    assert terms.coverage({"stoltenberg"}) == pytest.approx(
-        terms.weights["stoltenberg"] / (terms.weights["stoltenberg"] + terms.weights["nato"])
-    )
-    assert terms.coverage({"stoltenberg", "nato"}) == 1.0
-
-
-def test_specificity_counts_rare_words_in_units_of_a_one_passage_word() -> None:
-    terms = weigh_question(["minsk", "peace"], ANALYZER, 100, {"minsk": 1, "peace": 100})
-    assert terms.unit == pytest.approx(math.log(101 / 1.5))
-    assert terms.specificity({"minsk"}) == pytest.approx(1.0)
-    assert terms.specificity({"peace"}) < 0.05
-    assert terms.specificity(set()) == 0.0
-    # A follow-up's context makes it specific, though its words are not required.
-    follow_up = weigh_question(["peace"], ANALYZER, 100, {"minsk": 1, "peace": 100}, ["minsk"])
-    assert follow_up.coverage({"peace"}) == 1.0
-    assert follow_up.specificity({"peace", "minsk"}) > 1.0
+def choose(question: str, *hits: Match, **options: object) -> tuple[str, int | None]:
+    """The answer's text and which of ``hits`` it came from (``None``: no answer)."""
+    found = answer(question, *hits, **options)  # type: ignore[arg-type]
+    if not found.text:
+        return "", None
+    cited = found.passages[0].article.id
+    return found.text, next(n for n, h in enumerate(hits) if h.article.id == cited)
 
 
 def test_the_sentence_holding_the_kind_asked_for_wins() -> None:
@@ -129,11 +122,22 @@ def test_the_opening_of_an_article_is_preferred() -> None:
 
 def test_a_weak_match_is_refused_but_still_points_at_the_best_passage() -> None:
     question = "What did Stoltenberg say about bananas in Peru?"
-    hits = [hit("Stoltenberg spoke about Minsk.")]
-    choice = choose_answer(question, terms_of(question), hits, ANALYZER, AnswerSettings())
+    weak = hit("Stoltenberg spoke about Minsk.", name="weak")
+    choice = answer(question, weak, settings=AnswerSettings())
     assert choice.text == "" and choice.source is None
     assert "only part of your question" in choice.reason and choice.confidence < 0.45
-    assert choice.best == 0
+    # The words are the user's, never stems.
+    assert "(nothing on: bananas, Peru)" in choice.reason
+    assert choice.passages[0].article.id == "weak.txt"
+
+
+def test_the_passage_holding_the_answer_is_cited_first_and_ranks_are_dense() -> None:
+    first = hit("The council met on Monday.", score=10.0, name="a")
+    second = hit("The council approved the 2025 budget on Friday.", score=9.0, name="b")
+    found = answer("When did the council approve the budget?", first, second)
+    assert [h.article.id for h in found.passages] == ["b.txt", "a.txt"]
+    assert [h.rank for h in found.passages] == [1, 2] and found.source == 0
+    assert found.passages[0].highlights  # "council", "approved", "budget"
 
 
 def test_the_article_counts_as_evidence() -> None:
@@ -150,19 +154,17 @@ def test_a_question_of_common_words_only_is_too_general() -> None:
     passage = hit("The federal government is hiring, officials said.")
     settings = AnswerSettings()
     common = {"hire": 300}
-    choice = choose_answer(question, terms_of(question, df=common), [passage], ANALYZER, settings)
+    choice = answer(question, passage, settings=settings, df=common)
     assert choice.text == "" and "too general" in choice.reason
-    rare = choose_answer(
-        question, terms_of(question, df={"hire": 1}), [passage], ANALYZER, settings
-    )
+    rare = answer(question, passage, settings=settings, df={"hire": 1})
     assert rare.text
 
 
 def test_an_answer_short_of_sure_is_marked_unsure() -> None:
     question = "Who is hiring nurses?"
     passage = hit("The federal government is hiring nurses, officials said.")
-    weighed = terms_of(question, df={"hire": 1, "nurs": 1})
-    sure = choose_answer(question, weighed, [passage], ANALYZER, AnswerSettings())
+    df = {"hire": 1, "nurs": 1}
+    sure = answer(question, passage, settings=AnswerSettings(), df=df)
     assert sure.text and not sure.unsure
     strict = replace(AnswerSettings(), sure_specificity=5.0)
-    assert choose_answer(question, weighed, [passage], ANALYZER, strict).unsure
+    assert answer(question, passage, settings=strict, df=df).unsure

@@ -131,7 +131,7 @@ def test_broken_files_are_reported_and_everything_else_indexed(
 
 def fingerprint(bot: QABot) -> tuple[object, ...]:
     """What a reader can observe of an index: articles, passages, statistics, rankings."""
-    snap = bot._snapshot
+    snap = bot.index.current()
     articles = tuple((rec.article.id, rec.article.title, rec.count) for _, rec in snap.articles)
     passages = tuple(
         snap.segments[n].passage(rec.first + p)
@@ -140,8 +140,8 @@ def fingerprint(bot: QABot) -> tuple[object, ...]:
     )
     stats = (snap.n_passages, snap.total_length, dict(snap._all_df()))
     rankings = tuple(
-        tuple((snap.article_of(r).id, snap.passage(r).position, round(r.score, 9)) for r in refs)
-        for refs in (
+        tuple((m.article.id, m.passage.position, round(m.score, 9)) for m in matches)
+        for matches in (
             snap.search(bot.analyzer.terms(q), 20, bot.settings.bm25)
             for q in ("oil prices", "Ukraine donors", "Minsk", "final replay", "NATO said")
         )
@@ -182,15 +182,15 @@ def test_unchanged_articles_are_not_reanalysed(
 ) -> None:
     bot = open_bot(news_corpus)
     analysed: list[str] = []
-    import qabot.indexer
+    import qabot.index.update
 
-    real = qabot.indexer.split_article
+    real = qabot.index.update.split_article
 
     def spy(text, *args, **kwargs):  # type: ignore[no-untyped-def]
         analysed.append(text.article.id)
         return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(qabot.indexer, "split_article", spy)
+    monkeypatch.setattr(qabot.index.update, "split_article", spy)
     write_article(news_corpus, "z.txt", "Zed", "A brand new article about zebras.")
     # Touching a file without changing it costs a hash, not an analysis.
     os.utime(news_corpus / "tech" / "chips.txt", ns=(1, 1))

@@ -1,4 +1,4 @@
-"""Re-ranking with article evidence: the maths, the candidates, and what QABot cites first."""
+"""Re-ranking with article evidence: the maths, the matches, and what QABot cites first."""
 
 from __future__ import annotations
 
@@ -11,59 +11,24 @@ from conftest import write_article
 
 from qabot import QABot, Settings
 from qabot.config import AnswerSettings, PassageSettings
-from qabot.ranking import Candidate, article_evidence, gather, rerank
-from qabot.snapshot import Ref, Snapshot
-from qabot.store import read_snapshot
+from qabot.index import Snapshot
+from qabot.index.bm25 import article_score
 
-WEIGHTS = {"minsk": 3.0, "nato": 1.0}
+IDF = {"minsk": 3.0, "nato": 1.0}
 #: Each paragraph of the test stories its own passage.
 ONE_PER_PARAGRAPH = Settings(passages=PassageSettings(min_words=1, max_words=120))
 
 
-def candidate(passage: int, score: float, article: int, **counts: int) -> Candidate:
-    return Candidate(Ref(0, passage, score), (0, article), counts, 100)
-
-
-def order(
-    candidates: list[Candidate],
-    settings: AnswerSettings,
-    terms: tuple[str, ...] = ("minsk", "nato"),
-) -> list[int]:
-    return [ref.passage for ref in rerank(candidates, terms, WEIGHTS, 100.0, settings)]
-
-
-def test_a_passage_whose_article_matches_elsewhere_too_moves_up() -> None:
-    lone = candidate(0, 5.0, article=1, minsk=1)
-    backed = candidate(1, 4.5, article=2, minsk=1)
-    sibling = candidate(2, 2.0, article=2, minsk=1, nato=2)
-    assert order([lone, backed, sibling], AnswerSettings()) == [1, 0, 2]
-    # Without article evidence BM25's order stands.
-    assert order([lone, backed, sibling], AnswerSettings(article_weight=0.0)) == [0, 1, 2]
-
-
-def test_scores_add_the_weighted_article_bm25() -> None:
-    only = candidate(0, 2.0, article=1, minsk=2)
-    (ref,) = rerank([only], ("minsk",), WEIGHTS, 100.0, AnswerSettings(article_weight=0.5))
+def test_article_score_is_bm25_over_the_whole_article() -> None:
     # Article length equals the average: BM25 with k1 = 1.2 gives tf·2.2 / (tf + 1.2).
-    assert ref.score == pytest.approx(2.0 + 0.5 * 3.0 * 2 * 2.2 / (2 + 1.2))
-    (twice,) = rerank(
-        [only], ("minsk", "minsk"), WEIGHTS, 100.0, AnswerSettings(article_weight=0.5)
+    once = article_score({"minsk": 2}, {"minsk": 1}, IDF, 100, 100.0)
+    assert once == pytest.approx(3.0 * 2 * 2.2 / (2 + 1.2))
+    assert article_score({"minsk": 2}, {"minsk": 2}, IDF, 100, 100.0) == pytest.approx(2 * once)
+    # Terms the query does not hold add nothing; longer articles need more matches.
+    assert article_score({"minsk": 2, "nato": 5}, {"minsk": 1}, IDF, 100, 100.0) == once
+    assert article_score({"minsk": 1}, {"minsk": 1}, IDF, 400, 100.0) < article_score(
+        {"minsk": 1}, {"minsk": 1}, IDF, 50, 100.0
     )
-    assert twice.score - 2.0 == pytest.approx(2 * (ref.score - 2.0))
-
-
-def test_longer_articles_need_more_matches() -> None:
-    short = Candidate(Ref(0, 0, 1.0), (0, 1), {"minsk": 1}, 50)
-    long = Candidate(Ref(0, 1, 1.0), (0, 2), {"minsk": 1}, 400)
-    assert [
-        r.passage for r in rerank([long, short], ("minsk",), WEIGHTS, 100.0, AnswerSettings())
-    ] == [0, 1]
-
-
-def test_ties_keep_the_bm25_order() -> None:
-    a, b = candidate(0, 1.0, article=1, minsk=1), candidate(1, 1.0, article=2, minsk=1)
-    assert order([a, b], AnswerSettings()) == [0, 1]
-    assert order([b, a], AnswerSettings()) == [1, 0]
 
 
 @pytest.fixture
@@ -82,30 +47,43 @@ def two_stories(tmp_path: Path) -> Path:
     return folder
 
 
-def test_gather_counts_question_terms_and_article_lengths(
+def test_matches_carry_the_question_terms_counts(two_stories: Path, tmp_path: Path) -> None:
+    bot, snapshot = _opened(two_stories, tmp_path)
+    terms = bot.analyzer.terms("Vilnius summit air defence")
+    matches = snapshot.search(terms, 10, bot.settings.bm25)
+    assert len(matches) == 4
+    for match in matches:
+        assert set(match.counts) <= set(terms) and all(n > 0 for n in match.counts.values())
+        assert match.counts == dict(
+            (t, n) for t in set(terms) if (n := bot.analyzer.terms(match.passage.text).count(t))
+        )
+
+
+def test_a_passage_whose_article_matches_elsewhere_too_moves_up(
     two_stories: Path, tmp_path: Path
 ) -> None:
     bot, snapshot = _opened(two_stories, tmp_path)
-    terms = bot.analyzer.terms("Vilnius summit air defence")
-    refs = snapshot.search(terms, 10, bot.settings.bm25)
-    candidates = gather(snapshot, refs, terms)
-    assert len(candidates) == len(refs) == 4
-    for c in candidates:
-        assert set(c.counts) <= set(terms) and all(n > 0 for n in c.counts.values())
-        assert c.article_length > sum(c.counts.values())
-    by_article: dict[tuple[int, int], set[int]] = {}
-    for c in candidates:
-        by_article.setdefault(c.article, set()).add(c.article_length)
-    assert len(by_article) == 2 and all(len(lengths) == 1 for lengths in by_article.values())
+    terms = bot.analyzer.terms("Vilnius pledge Ukraine drones radars")
+    plain = snapshot.search(terms, 4, bot.settings.bm25)
+    reranked = snapshot.search(terms, 4, bot.settings.bm25, rerank_depth=30, article_weight=1.0)
+    assert {m.passage.text for m in plain} == {m.passage.text for m in reranked}
+    # Re-ranking adds each article's evidence: both passages of an article gain alike.
+    gains = {(m.article.id, m.passage.position): m.score for m in reranked}
+    for m in plain:
+        assert gains[(m.article.id, m.passage.position)] > m.score
+    without = snapshot.search(terms, 4, bot.settings.bm25, rerank_depth=30, article_weight=0.0)
+    assert [m.score for m in without] == [m.score for m in plain]
 
 
 def test_article_evidence_finds_terms_in_any_passage(two_stories: Path, tmp_path: Path) -> None:
-    _, snapshot = _opened(two_stories, tmp_path)
-    assert article_evidence(snapshot, "summit.txt", {"nato", "ukrain", "drone"}) == {
-        "nato",
-        "ukrain",
-    }
-    assert article_evidence(snapshot, "missing.txt", {"nato"}) == frozenset()
+    bot, snapshot = _opened(two_stories, tmp_path)
+    terms = bot.analyzer.terms("NATO Ukraine drones")
+    matches = snapshot.search(terms, 4, bot.settings.bm25, evidence=4)
+    summit = [m for m in matches if m.article.id == "summit.txt"]
+    assert summit and all(m.article_terms == {"nato", "ukrain"} for m in summit)
+    # Beyond ``evidence``, a match knows its own passage's terms only.
+    first = snapshot.search(terms, 4, bot.settings.bm25, evidence=0)
+    assert all(m.article_terms == frozenset(m.counts) for m in first)
 
 
 def test_the_passage_the_answer_comes_from_is_cited_first(
@@ -128,6 +106,4 @@ def test_the_passage_the_answer_comes_from_is_cited_first(
 
 def _opened(corpus: Path, tmp_path: Path) -> tuple[QABot, Snapshot]:
     bot = QABot.open(corpus, tmp_path / "index", settings=ONE_PER_PARAGRAPH)
-    snapshot = read_snapshot(tmp_path / "index", corpus)
-    assert snapshot is not None
-    return bot, snapshot
+    return bot, bot.index.current()

@@ -157,7 +157,7 @@ def test_single_bit_flips_anywhere_are_detected_or_harmless(
 @pytest.mark.parametrize(
     ("module", "constant", "logged"),
     [
-        ("qabot.store", "FORMAT_VERSION", "format"),  # written by another qabot version
+        ("qabot.index.store", "FORMAT_VERSION", "format"),  # written by another qabot version
         ("qabot.analysis", "ANALYZER_VERSION", "other analysis settings"),
     ],
 )

@@ -38,8 +38,8 @@ def test_segments_and_deletions_score_like_one_index_of_live_passages(
 
 def test_ties_go_to_the_lower_article_id_across_segments() -> None:
     snap = snapshot_of([[["x", "y"]] * 3, [["x", "y"]] * 3])
-    refs = snap.search(["x"], 4, BM25Settings())
-    assert [snap.article_of(r).id for r in refs] == ["a0000", "a0001", "a0002", "a0003"]
+    matches = snap.search(["x"], 4, BM25Settings())
+    assert [m.article.id for m in matches] == ["a0000", "a0001", "a0002", "a0003"]
 
 
 common = st.lists(

@@ -13,7 +13,7 @@ from conftest import write_article
 
 from qabot import QABot
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError
-from qabot.store import read_snapshot, write_lock
+from qabot.index.store import read_snapshot, write_lock
 
 
 def manifest(index: Path) -> dict[str, object]:
@@ -29,7 +29,7 @@ ARRAYS = ("doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "p
 
 def test_save_then_load_changes_nothing(news_corpus: Path, tmp_path: Path) -> None:
     bot = QABot.open(news_corpus, tmp_path / "index")
-    before = bot._snapshot
+    before = bot.index.current()
     loaded = read_snapshot(tmp_path / "index", news_corpus)
     assert loaded is not None and len(loaded.segments) == len(before.segments) == 1
     for old, new in zip(before.segments, loaded.segments, strict=True):

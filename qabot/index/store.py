@@ -26,11 +26,9 @@ answers.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,10 +37,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import xxhash
+from filelock import FileLock, Timeout
 
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError
-from qabot.index import InvertedIndex
-from qabot.snapshot import ArticleRecord, ArticleTable, Segment, Snapshot, SourceRecord
+from qabot.index.postings import InvertedIndex
+from qabot.index.segment import ArticleRecord, ArticleTable, Segment, SourceRecord
+from qabot.index.snapshot import Snapshot
 from qabot.values import Problem
 
 __all__ = [
@@ -57,7 +57,7 @@ __all__ = [
 
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr",
@@ -69,26 +69,25 @@ _CHUNK = 4 << 20
 # -- the lock -----------------------------------------------------------------------------
 @contextlib.contextmanager
 def write_lock(index_dir: Path, timeout: float = 30.0) -> Iterator[None]:
-    """Hold the index's write lock; wait up to ``timeout`` seconds, then refuse."""
+    """Hold the index's write lock; wait up to ``timeout`` seconds, then refuse.
+
+    filelock takes an OS lock (flock, or msvcrt on Windows) that dies with its process, so
+    a writer killed mid-update never leaves the index locked.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     _ensure_gitignore(index_dir)
-    with open(index_dir / ".lock", "a+") as fh:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"another process is updating the index in {index_dir}; "
-                        "try again when it has finished"
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    # thread_local=False: the lock belongs to the process, as flock's did.
+    lock = FileLock(index_dir / ".lock", thread_local=False)
+    try:
+        lock.acquire(timeout=timeout, poll_interval=0.05)
+    except Timeout:
+        raise IndexLockedError(
+            f"another process is updating the index in {index_dir}; try again when it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -374,13 +373,13 @@ def _articles_to_json(articles: Sequence[ArticleRecord]) -> dict[str, list[Any]]
 def _source_to_json(rec: SourceRecord) -> dict[str, Any]:
     return {
         "relpath": rec.relpath, "size": rec.size, "mtime_ns": rec.mtime_ns,
-        "sha256": rec.sha256, "articles": list(rec.article_ids),
+        "articles": list(rec.article_ids),
         "problems": list(rec.problems),
     }  # fmt: skip
 
 
 def _source_from_json(obj: dict[str, Any]) -> SourceRecord:
     return SourceRecord(
-        obj["relpath"], int(obj["size"]), int(obj["mtime_ns"]), obj["sha256"],
-        tuple(obj["articles"]), tuple(obj.get("problems", ())),
+        obj["relpath"], int(obj["size"]), int(obj["mtime_ns"]), tuple(obj["articles"]),
+        tuple(obj.get("problems", ())),
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The BM25 index, the one owner of rank-bm25: postings arrays, assembly and scoring maths.
+"""One segment's postings: raw term frequencies by passage and by term, and their assembly.
 
 An :class:`InvertedIndex` holds one segment's passages as raw term frequencies, twice
 over: by passage (``fwd_*``, CSR) to reassemble an index from kept passages without
@@ -7,38 +7,26 @@ question term. Global figures (passage count, average length, document frequenci
 derived from those raw counts across all live segments at question time, so deleting or
 adding passages never leaves a stale weight behind.
 
-The maths is rank-bm25's: :func:`bm25_weights` lets the library's variant class compute
-the IDF table, and :func:`term_scores` is the per-term expression of its ``get_scores``,
-evaluated on postings only. Contributions are added in question order, so scores equal
-``get_scores`` (to the last bit for Okapi and BM25L; BM25+ adds its constant for absent
-terms once at the end, within 1e-12).
+The maths that turns these counts into scores is in :mod:`qabot.index.bm25`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import rank_bm25
 
-from qabot.config import BM25Settings
+from qabot.index.bm25 import Weights, length_norm
 
-__all__ = ["InvertedIndex", "Kept", "Weights", "bm25_weights", "term_scores"]
+__all__ = ["Block", "InvertedIndex", "Kept"]
 
 IntArray = npt.NDArray[np.int64]
 I32Array = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
-
-_VARIANTS: dict[str, Any] = {
-    "okapi": rank_bm25.BM25Okapi,
-    "bm25l": rank_bm25.BM25L,
-    "bm25plus": rank_bm25.BM25Plus,
-}
-_DEFAULT_DELTA = {"bm25l": 0.5, "bm25plus": 1.0}
 
 
 @dataclass(frozen=True)
@@ -53,87 +41,6 @@ class Kept:
 #: A block of passages for :meth:`InvertedIndex.assemble`: kept ones, or the term lists of
 #: newly analysed ones.
 Block = Kept | Sequence[Sequence[str]]
-
-
-@dataclass(frozen=True)
-class Weights:
-    """rank-bm25's parameters and the IDF of each question term, for live statistics."""
-
-    variant: str
-    k1: float
-    b: float
-    avgdl: float
-    delta: float
-    idf: Mapping[str, float]
-
-
-def _model(settings: BM25Settings, corpus_size: int, avgdl: float) -> Any:
-    # rank-bm25's constructors want the tokenized corpus itself; an index keeps statistics
-    # instead, so the model gets the attributes its _calc_idf reads.
-    cls = _VARIANTS[settings.variant]
-    model: Any = cls.__new__(cls)
-    model.k1, model.b = settings.k1, settings.b
-    model.epsilon = settings.epsilon
-    model.delta = (
-        settings.delta if settings.delta is not None else _DEFAULT_DELTA.get(settings.variant, 0.0)
-    )
-    model.corpus_size, model.avgdl = corpus_size, avgdl
-    model.doc_freqs, model.doc_len, model.idf, model.tokenizer = [], [], {}, None
-    return model
-
-
-def bm25_weights(
-    settings: BM25Settings,
-    n_passages: int,
-    total_length: int,
-    df: Mapping[str, int],
-    all_df: Callable[[], Mapping[str, int]],
-) -> Weights:
-    """The weights of the terms in ``df`` (term → live document frequency).
-
-    rank-bm25's ``_calc_idf`` computes the IDFs. BM25L and BM25+ need only the question's
-    terms; Okapi floors negative IDFs at epsilon × the average IDF of *every* term, so it
-    is given ``all_df()`` (which callers cache).
-    """
-    avgdl = total_length / n_passages if n_passages else 0.0
-    model = _model(settings, n_passages, avgdl)
-    known = {t: f for t, f in df.items() if f > 0}
-    if known:
-        model._calc_idf(all_df() if settings.variant == "okapi" else known)
-    return Weights(
-        variant=settings.variant,
-        k1=model.k1,
-        b=model.b,
-        avgdl=avgdl,
-        delta=model.delta,
-        idf={t: float(model.idf.get(t) or 0.0) for t in df},
-    )
-
-
-def length_norm(weights: Weights, doc_len: npt.NDArray[Any]) -> FloatArray:
-    """``1 - b + b * doc_len / avgdl``, the length factor shared by all terms of a passage."""
-    return 1 - weights.b + weights.b * doc_len / weights.avgdl
-
-
-def term_scores(
-    weights: Weights, idf: float, q_freq: npt.NDArray[Any], norm: FloatArray
-) -> FloatArray:
-    """One term's contribution per passage, written exactly as in rank-bm25's ``get_scores``.
-
-    ``norm`` is :func:`length_norm` of the passages: the same sub-expression, computed once.
-    """
-    k1, delta = weights.k1, weights.delta
-    if weights.variant == "okapi":
-        return idf * (q_freq * (k1 + 1) / (q_freq + k1 * norm))
-    if weights.variant == "bm25l":
-        ctd = q_freq / norm
-        return idf * q_freq * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
-    return idf * (delta + (q_freq * (k1 + 1)) / (k1 * norm + q_freq))  # type: ignore[no-any-return]
-
-
-def absent_score(weights: Weights, idf: float) -> float:
-    """What a term adds to a passage that lacks it (non-zero only for BM25+)."""
-    return float(term_scores(weights, idf, np.zeros(1, np.int64), np.ones(1))[0])
 
 
 class InvertedIndex:
@@ -301,14 +208,6 @@ class InvertedIndex:
         found = (row[at] == wanted) if hi > lo else np.zeros(len(ids), bool)
         tfs = self.fwd_tf[lo:hi]
         return {ids[int(t)]: int(tfs[i]) for t, i, ok in zip(wanted, at, found, strict=True) if ok}
-
-    def passage_terms(self, passage: int) -> dict[str, int]:
-        """Term → frequency of one passage."""
-        lo, hi = int(self.fwd_ptr[passage]), int(self.fwd_ptr[passage + 1])
-        return {
-            self.vocab[t]: int(f)
-            for t, f in zip(self.fwd_term[lo:hi].tolist(), self.fwd_tf[lo:hi].tolist(), strict=True)
-        }
 
     def __repr__(self) -> str:
         return f"InvertedIndex({self.n_passages} passages, {self.n_terms} terms)"

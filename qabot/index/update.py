@@ -27,12 +27,13 @@ import numpy as np
 import numpy.typing as npt
 
 from qabot.analysis import Analyzer
-from qabot.articles import ArticleText, SourceFile, digest, parse_file, read_source, scan_corpus
+from qabot.articles import ArticleText, SourceFile, parse_file, read_source, scan_corpus
 from qabot.config import AnalyzerSettings, PassageSettings
 from qabot.errors import ArticleError
-from qabot.index import Block, InvertedIndex, Kept
+from qabot.index.postings import Block, InvertedIndex, Kept
+from qabot.index.segment import ArticleRecord, Segment, SourceRecord
+from qabot.index.snapshot import Snapshot
 from qabot.passages import split_article
-from qabot.snapshot import ArticleRecord, Segment, Snapshot, SourceRecord
 from qabot.values import Problem, ReindexReport
 
 __all__ = ["Plan", "Progress", "plan_update"]
@@ -122,7 +123,7 @@ def plan_update(
     removed_files = sorted(set(old_sources) - {f.relpath for f in files})
     # A removed file leaves a tombstone record, so older segments' records of it are void.
     new_sources = [r for r in read if r is not None]
-    new_sources += [SourceRecord(path, -1, 0, "", ()) for path in removed_files]
+    new_sources += [SourceRecord(path, -1, 0, ()) for path in removed_files]
     fresh = [e for e in entries.values() if isinstance(e, _Fresh)]
     _analyze(fresh, analyzer, passage_settings, progress)
 
@@ -193,7 +194,7 @@ def _read(
         claimed.append(article_id)
     problems.extend(file_problems)
     return SourceRecord(
-        source.relpath, source.size, source.mtime_ns, digest(data), tuple(claimed),
+        source.relpath, source.size, source.mtime_ns, tuple(claimed),
         tuple(p.reason for p in file_problems),
     )  # fmt: skip
 

@@ -1,0 +1,305 @@
+"""Search across a snapshot: exact top-k, re-ranking by article evidence, the matches found.
+
+:func:`search` is what a question runs: the ``k`` best live passages for a bag of terms
+(scores equal rank-bm25's ``get_scores`` over the live passages), optionally re-ranked with
+the evidence of their whole article, each returned as a :class:`Match` carrying the term
+counts the index already holds, so later stages never re-tokenise a passage to count.
+
+Exact top-k uses MaxScore pruning: terms are scored rarest first; once the remaining terms
+together could not lift a passage that has none of the earlier ones up to the current
+k-th best score, they only update the passages already found, by binary search in their
+postings, instead of scanning them whole.
+
+Re-ranking: BM25 judges each passage alone, but a passage is more likely the right one
+when its article is about the question as a whole. The best ``rerank_depth`` candidates
+get their article's own BM25 score (:func:`~qabot.index.bm25.article_score`) added,
+weighted by ``article_weight``; the article's counts are pooled from its passages among
+the candidates and its length is the sum of its passages' lengths. Only the few dozen
+candidates are touched, so the cost does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from qabot.config import BM25Settings
+from qabot.index.bm25 import Weights, absent_score, article_score, term_scores
+from qabot.index.segment import Ref
+from qabot.values import Article, Passage
+
+if TYPE_CHECKING:
+    from qabot.index.snapshot import Snapshot, TermStats
+
+__all__ = ["Match", "search", "top_k"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A passage found for a query, with what the answer stage needs to know about it."""
+
+    passage: Passage
+    article: Article
+    score: float
+    #: How often each query term occurs in the passage (absent terms left out).
+    counts: Mapping[str, int]
+    #: The query terms found anywhere in the passage's article (for the first
+    #: ``evidence`` matches of :func:`search`; the passage's own terms for the others).
+    article_terms: frozenset[str]
+
+
+def search(
+    snapshot: Snapshot,
+    terms: Sequence[str],
+    k: int,
+    settings: BM25Settings,
+    stats: TermStats | None = None,
+    *,
+    rerank_depth: int = 0,
+    article_weight: float = 0.0,
+    evidence: int = 0,
+) -> list[Match]:
+    """The ``k`` best live passages for ``terms`` (a bag: a repeated term counts again).
+
+    ``stats`` are the terms' live statistics when the caller has them already (a question
+    is analysed once). With ``rerank_depth`` and ``article_weight`` the best candidates are
+    re-ranked by their article's evidence; the first ``evidence`` matches learn which
+    query terms their whole article holds.
+    """
+    if k <= 0 or not terms:
+        return []
+    stats = stats if stats is not None else snapshot.statistics(terms)
+    weights = snapshot.weights(terms, settings, stats)
+    reranking = article_weight > 0 and rerank_depth > 0
+    refs = top_k(snapshot, terms, max(k, rerank_depth) if reranking else k, weights)
+    wanted = frozenset(terms)
+    counts = [snapshot.term_counts(ref, wanted) for ref in refs]
+    if reranking and len(refs) > 1:
+        order = _rerank(snapshot, refs, counts, Counter(terms), stats, article_weight)
+        refs = [Ref(refs[i].segment, refs[i].passage, score) for i, score in order]
+        counts = [counts[i] for i, _ in order]
+    matches = []
+    for n, (ref, found) in enumerate(zip(refs[:k], counts, strict=False)):
+        segment = snapshot.segments[ref.segment]
+        record = segment.record_of(ref.passage)
+        in_article = (
+            snapshot.article_terms(ref.segment, record, wanted)
+            if n < evidence
+            else frozenset(found)
+        )
+        matches.append(
+            Match(segment.passage(ref.passage), record.article, ref.score, found, in_article)
+        )
+    return matches
+
+
+def _rerank(
+    snapshot: Snapshot,
+    refs: Sequence[Ref],
+    counts: Sequence[Mapping[str, int]],
+    query: Mapping[str, int],
+    stats: TermStats,
+    article_weight: float,
+) -> list[tuple[int, float]]:
+    """(candidate number, new score), best first; ties keep the BM25 order."""
+    pooled: dict[tuple[int, int], dict[str, int]] = {}
+    lengths: dict[tuple[int, int], int] = {}
+    keys = []
+    for ref, found in zip(refs, counts, strict=True):
+        segment = snapshot.segments[ref.segment]
+        record = segment.record_of(ref.passage)
+        key = (ref.segment, record.first)
+        keys.append(key)
+        if key not in lengths:
+            lengths[key] = segment.length_of(record)
+        into = pooled.setdefault(key, {})
+        for term, n in found.items():
+            into[term] = into.get(term, 0) + n
+    idf = {t: stats.rarity(t) for t in query}
+    average = stats.total_length / max(1, snapshot.n_articles)
+    evidence = {
+        key: article_score(pooled[key], query, idf, lengths[key], average) for key in pooled
+    }
+    scored = sorted(
+        (
+            (ref.score + article_weight * evidence[key], -i)
+            for i, (ref, key) in enumerate(zip(refs, keys, strict=True))
+        ),
+        reverse=True,
+    )
+    return [(-i, score) for score, i in scored]
+
+
+# -- top k -------------------------------------------------------------------------
+def top_k(snapshot: Snapshot, terms: Sequence[str], k: int, weights: Weights) -> list[Ref]:
+    """The ``k`` best live passages holding at least one of ``terms``, best first.
+
+    Scores equal rank-bm25's ``get_scores(terms)`` over the live passages (within
+    1e-12: contributions are summed rarest term first); ties go to the lower article
+    id, then the earlier passage.
+
+    Exact top-k with MaxScore pruning: terms are scored rarest first; once the
+    remaining terms together could not lift a passage that has none of the earlier
+    ones up to the current k-th best score, they only update the passages already
+    found, by binary search in their postings, instead of scanning them whole.
+    """
+    if k <= 0 or not terms or snapshot.n_passages == 0:
+        return []
+    times = Counter(terms)
+    absent = {t: absent_score(weights, weights.idf[t]) for t in times}
+    constant = sum(absent[t] * n for t, n in times.items())
+    postings = _live_postings(snapshot, times)
+    order = sorted(
+        (t for t in times if any(t in p for p in postings)),
+        key=lambda t: sum(p[t][0].size for p in postings if t in p),
+    )
+    if not order:
+        return []
+    bounds = [_upper_bound(snapshot, t, times[t], absent[t], weights) for t in order]
+    prunable = all(weights.idf[t] >= 0 for t in order)
+    scratch = [segment.index.scratch() for segment in snapshot.segments]
+    found: list[list[npt.NDArray[Any]]] = [[] for _ in snapshot.segments]
+    complete: list[npt.NDArray[Any]] | None = None  # candidates, once no longer growing
+    try:
+        for position, term in enumerate(order):
+            if (
+                complete is None
+                and prunable
+                and position
+                and sum(bounds[position:]) < _kth(found, scratch, k)
+            ):
+                complete = [_join(parts) for parts in found]
+            for number, segment in enumerate(snapshot.segments):
+                if term not in postings[number]:
+                    continue
+                docs, tfs = postings[number][term]
+                buffer, seen = scratch[number]
+                if complete is None:
+                    new = docs[~seen[docs]]
+                    seen[new] = True
+                    found[number].append(new)
+                else:
+                    docs, tfs = _lookup(docs, tfs, complete[number])
+                norm = segment.index.length_norm(weights)[docs]
+                gain = term_scores(weights, weights.idf[term], tfs, norm)
+                if absent[term]:
+                    gain = gain - absent[term]
+                buffer[docs] += times[term] * gain if times[term] > 1 else gain
+        candidates = complete or [_join(parts) for parts in found]
+        seg_parts, doc_parts, value_parts = [], [], []
+        for number, docs in enumerate(candidates):
+            if docs.size:
+                seg_parts.append(np.full(docs.size, number, np.int32))
+                doc_parts.append(docs)
+                value_parts.append(scratch[number][0][docs] + constant)
+    finally:
+        for (buffer, seen), parts in zip(scratch, found, strict=True):
+            for docs in parts:
+                buffer[docs] = 0.0
+                seen[docs] = False
+    if not doc_parts:
+        return []
+    return _top(
+        snapshot,
+        np.concatenate(seg_parts),
+        np.concatenate(doc_parts),
+        np.concatenate(value_parts),
+        k,
+    )
+
+
+def _live_postings(
+    snapshot: Snapshot, terms: Mapping[str, int]
+) -> list[dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]]]:
+    """Per segment: each term's live passages and frequencies."""
+    out = []
+    for segment, mask in zip(snapshot.segments, snapshot.live, strict=True):
+        here = {}
+        for term in terms:
+            found = segment.index.postings(term)
+            if found is not None and found[0].size:
+                docs, tfs = found
+                if mask is not None:
+                    keep = mask[docs]
+                    docs, tfs = docs[keep], tfs[keep]
+                if docs.size:
+                    here[term] = (docs, tfs)
+        out.append(here)
+    return out
+
+
+def _upper_bound(
+    snapshot: Snapshot, term: str, times: int, absent: float, weights: Weights
+) -> float:
+    """The most ``term`` can add to any passage's score (beyond its absent value)."""
+    best = 0.0
+    for segment in snapshot.segments:
+        index = segment.index
+        tf = index.max_tf(term)
+        if tf:
+            norm = np.array([index.min_length_norm(weights)])
+            gain = term_scores(weights, weights.idf[term], np.array([tf]), norm)[0]
+            best = max(best, float(gain) - absent)
+    # A little headroom so rounding can never prune a passage that belongs in the top k.
+    return times * best * (1 + 1e-9) + 1e-12
+
+
+def _kth(
+    found: list[list[npt.NDArray[Any]]],
+    scratch: list[tuple[npt.NDArray[np.float64], Any]],
+    k: int,
+) -> float:
+    """The k-th best partial score so far (-inf while fewer than k passages are found)."""
+    values = [scratch[n][0][docs] for n, parts in enumerate(found) for docs in parts]
+    joined = np.concatenate(values) if values else np.empty(0)
+    if joined.size < k:
+        return -np.inf
+    return float(np.partition(joined, joined.size - k)[joined.size - k])
+
+
+def _top(
+    snapshot: Snapshot,
+    segs: npt.NDArray[Any],
+    docs: npt.NDArray[Any],
+    values: npt.NDArray[np.float64],
+    k: int,
+) -> list[Ref]:
+    if values.size > k:
+        top = np.argpartition(-values, k - 1)[:k]
+        # Everything tied with the k-th score competes on article id and position.
+        top = np.union1d(top, np.flatnonzero(values == values[top].min()))
+    else:
+        top = np.arange(values.size)
+    ranked = sorted(
+        top.tolist(),
+        key=lambda i: (-values[i], _order_key(snapshot, int(segs[i]), int(docs[i]))),
+    )
+    return [Ref(int(segs[i]), int(docs[i]), float(values[i])) for i in ranked[:k]]
+
+
+def _order_key(snapshot: Snapshot, segment: int, passage: int) -> tuple[str, int]:
+    record = snapshot.segments[segment].record_of(passage)
+    return (record.article.id, passage - record.first)
+
+
+def _join(parts: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    """Candidate passages found so far, ascending (each part holds distinct passages)."""
+    if not parts:
+        return np.empty(0, np.int32)
+    return np.sort(np.concatenate(parts) if len(parts) > 1 else parts[0])
+
+
+def _lookup(
+    docs: npt.NDArray[Any], tfs: npt.NDArray[Any], candidates: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """The candidates that hold the term (``docs`` ascending), and its frequency in each."""
+    if not candidates.size:
+        return candidates, candidates
+    at = np.minimum(np.searchsorted(docs, candidates), docs.size - 1)
+    hit = docs[at] == candidates
+    return candidates[hit], tfs[at[hit]]

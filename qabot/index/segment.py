@@ -1,0 +1,189 @@
+"""A segment: an immutable set of articles with their passages, texts and postings.
+
+Articles are stored by column (:class:`ArticleTable`) and built only when read; passage
+texts are one UTF-8 blob with offsets; postings are an :class:`InvertedIndex`. The files
+a segment is stored in are :mod:`qabot.index.store`'s business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from qabot.index.postings import InvertedIndex
+from qabot.values import Article, Passage
+
+__all__ = ["ArticleRecord", "ArticleTable", "Ref", "Segment", "SourceRecord"]
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A corpus file as last indexed: what identifies its version, and its articles."""
+
+    relpath: str
+    size: int
+    mtime_ns: int
+    article_ids: tuple[str, ...]
+    #: Why parts of the file were skipped (bad feed rows, duplicate ids): reported again
+    #: while the file stays as it is.
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An indexed article: metadata, content hash and its range of passages in a segment."""
+
+    article: Article
+    relpath: str
+    digest: str
+    first: int
+    count: int
+
+
+_COLUMNS = ("id", "title", "relpath", "date", "url", "source", "digest", "first", "count")
+
+
+class ArticleTable(Sequence[ArticleRecord]):
+    """A segment's articles stored by column; a record is built only when asked for.
+
+    Opening a million-passage index would otherwise build hundreds of thousands of
+    records and paths before the first question.
+    """
+
+    def __init__(self, columns: Mapping[str, list[Any]], corpus: Path) -> None:
+        lengths = {len(columns[c]) for c in _COLUMNS}
+        if len(lengths) != 1:
+            raise ValueError("article columns differ in length")
+        self.columns = {c: columns[c] for c in _COLUMNS}
+        self.corpus = corpus
+        self._built: dict[int, ArticleRecord] = {}
+
+    @classmethod
+    def of(cls, records: Sequence[ArticleRecord], corpus: Path) -> ArticleTable:
+        columns: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+        for rec in records:
+            a = rec.article
+            for name, value in zip(
+                _COLUMNS,
+                (a.id, a.title, rec.relpath, a.date, a.url, a.source, rec.digest, rec.first,
+                 rec.count),
+                strict=True,
+            ):  # fmt: skip
+                columns[name].append(value)
+        return cls(columns, corpus)
+
+    @property
+    def ids(self) -> list[str]:
+        return self.columns["id"]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    @overload
+    def __getitem__(self, index: int) -> ArticleRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ArticleRecord]: ...
+    def __getitem__(self, index: int | slice) -> ArticleRecord | Sequence[ArticleRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        record = self._built.get(index)
+        if record is None:
+            c = self.columns
+            article = Article(
+                id=c["id"][index], title=c["title"][index], path=self.corpus / c["relpath"][index],
+                date=c["date"][index], url=c["url"][index], source=c["source"][index],
+            )  # fmt: skip
+            record = ArticleRecord(
+                article, c["relpath"][index], c["digest"][index], int(c["first"][index]),
+                int(c["count"][index]),
+            )  # fmt: skip
+            self._built[index] = record
+        return record
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A passage of a snapshot: segment number, passage number in it, and its score."""
+
+    segment: int
+    passage: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """An immutable set of articles with their passages and postings."""
+
+    name: str
+    index: InvertedIndex
+    articles: Sequence[ArticleRecord]
+    sources: tuple[SourceRecord, ...]
+    passage_article: npt.NDArray[np.int32]
+    passage_para: npt.NDArray[np.int32]
+    text_ptr: npt.NDArray[np.int64]
+    texts: Any
+    size_bytes: int = 0
+
+    @property
+    def n_passages(self) -> int:
+        return self.index.n_passages
+
+    @cached_property
+    def _numbers(self) -> dict[str, int]:
+        articles = self.articles
+        ids = (
+            articles.ids if isinstance(articles, ArticleTable) else [r.article.id for r in articles]
+        )
+        return {article_id: n for n, article_id in enumerate(ids)}
+
+    def article_number(self, article_id: str) -> int | None:
+        """Position of an article in ``articles`` (kept with the segment, which never changes)."""
+        return self._numbers.get(article_id)
+
+    def passage_range(self, number: int) -> tuple[int, int]:
+        """First passage and passage count of article ``number``."""
+        articles = self.articles
+        if isinstance(articles, ArticleTable):
+            return int(articles.columns["first"][number]), int(articles.columns["count"][number])
+        return articles[number].first, articles[number].count
+
+    def deleted_passages(self, deleted: frozenset[str]) -> int:
+        """How many passages the deleted articles held."""
+        numbers = (self.article_number(a) for a in deleted)
+        return sum(self.passage_range(n)[1] for n in numbers if n is not None)
+
+    def length_of(self, record: ArticleRecord) -> int:
+        """An article's length in index terms: the sum of its passages' lengths."""
+        return int(self.index.doc_len[record.first : record.first + record.count].sum())
+
+    def passage_text(self, passage: int) -> str:
+        lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
+        return bytes(self.texts[lo:hi]).decode("utf-8")
+
+    def record_of(self, passage: int) -> ArticleRecord:
+        return self.articles[int(self.passage_article[passage])]
+
+    def passage(self, passage: int) -> Passage:
+        record = self.record_of(passage)
+        first, last = (int(x) for x in self.passage_para[passage])
+        return Passage(
+            article_id=record.article.id,
+            position=passage - record.first,
+            paragraphs=(first, last),
+            text=self.passage_text(passage),
+        )

@@ -1,0 +1,290 @@
+"""One committed state of the index: segments, their deletions, live statistics.
+
+New and changed articles go into a new small segment; the passages of removed or changed
+articles are marked deleted in the segment that holds them. Statistics (passage count,
+average length, document frequencies) are taken over live passages only, so scores equal
+those of a single index built from scratch over the same articles; ties are broken by
+article id and position, as the passage order of such an index would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from qabot.config import BM25Settings
+from qabot.index.bm25 import Weights, bm25_weights, rarity
+from qabot.index.search import Match, search
+from qabot.index.segment import ArticleRecord, ArticleTable, Ref, Segment, SourceRecord
+from qabot.values import Problem
+
+__all__ = ["Snapshot", "TermStats"]
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """Live statistics of some terms: what weighing a question and scoring it need."""
+
+    n_passages: int
+    total_length: int
+    #: Live passages holding each term.
+    df: Mapping[str, int]
+
+    def rarity(self, term: str) -> float:
+        """How much finding ``term`` says (:func:`~qabot.index.bm25.rarity`)."""
+        return rarity(self.n_passages, self.df.get(term, 0))
+
+    def rarity_of(self, df: int) -> float:
+        """The rarity of a term found in ``df`` live passages."""
+        return rarity(self.n_passages, df)
+
+
+@dataclass
+class Snapshot:
+    """Segments with the ids of the articles deleted from each: what answers questions."""
+
+    segments: tuple[Segment, ...]
+    deleted: tuple[frozenset[str], ...]
+    analyzer: dict[str, Any]
+    passage_settings: dict[str, Any]
+    problems: tuple[Problem, ...] = ()
+    created: datetime | None = None
+    generation: int = 0
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @classmethod
+    def empty(cls, analyzer: dict[str, Any], passage_settings: dict[str, Any]) -> Snapshot:
+        """A snapshot of no articles (generation 0: nothing committed)."""
+        return cls((), (), analyzer, passage_settings)
+
+    # -- what is live -------------------------------------------------------------------
+    def _cached(self, key: str, make: Any) -> Any:
+        if key not in self._cache:
+            with self._lock:
+                if key not in self._cache:
+                    self._cache[key] = make()
+        return self._cache[key]
+
+    @property
+    def live(self) -> tuple[npt.NDArray[np.bool_] | None, ...]:
+        """Per segment: a mask of live passages, or ``None`` when all are live."""
+
+        def make() -> tuple[npt.NDArray[np.bool_] | None, ...]:
+            masks: list[npt.NDArray[np.bool_] | None] = []
+            for segment, deleted in zip(self.segments, self.deleted, strict=True):
+                if not deleted:
+                    masks.append(None)
+                    continue
+                mask = np.ones(segment.n_passages, bool)
+                for article_id in deleted:
+                    number = segment.article_number(article_id)
+                    if number is not None:
+                        first, count = segment.passage_range(number)
+                        mask[first : first + count] = False
+                masks.append(mask)
+            return tuple(masks)
+
+        return self._cached("live", make)  # type: ignore[no-any-return]
+
+    @property
+    def n_passages(self) -> int:
+        def make() -> int:
+            return sum(
+                s.n_passages if m is None else int(m.sum())
+                for s, m in zip(self.segments, self.live, strict=True)
+            )
+
+        return self._cached("n_passages", make)  # type: ignore[no-any-return]
+
+    @property
+    def total_length(self) -> int:
+        def make() -> int:
+            total = 0
+            for segment, mask in zip(self.segments, self.live, strict=True):
+                lengths = segment.index.doc_len
+                total += int(
+                    lengths.sum(dtype=np.int64)
+                    if mask is None
+                    else lengths[mask].sum(dtype=np.int64)
+                )
+            return total
+
+        return self._cached("total_length", make)  # type: ignore[no-any-return]
+
+    @property
+    def n_articles(self) -> int:
+        """Live articles, counted without building their records."""
+        return sum(
+            len(segment.articles) - sum(1 for a in deleted if segment.article_number(a) is not None)
+            for segment, deleted in zip(self.segments, self.deleted, strict=True)
+        )
+
+    @property
+    def articles(self) -> Sequence[tuple[int, ArticleRecord]]:
+        """Live articles as (segment number, record), ordered by id; records built lazily."""
+        return _LiveArticles(self.segments, self._article_order())
+
+    def _article_order(self) -> list[tuple[str, int, int]]:
+        """(id, segment number, article number) of every live article, by id."""
+
+        def make() -> list[tuple[str, int, int]]:
+            order = []
+            for n, (segment, deleted) in enumerate(zip(self.segments, self.deleted, strict=True)):
+                articles = segment.articles
+                ids = (
+                    articles.ids
+                    if isinstance(articles, ArticleTable)
+                    else [rec.article.id for rec in articles]
+                )
+                order += [(a, n, i) for i, a in enumerate(ids) if a not in deleted]
+            order.sort()
+            return order
+
+        return self._cached("article_order", make)  # type: ignore[no-any-return]
+
+    def find_article(self, article_id: str) -> tuple[int, ArticleRecord] | None:
+        """The live article with this id, as (segment number, record)."""
+        for number in range(len(self.segments) - 1, -1, -1):
+            segment = self.segments[number]
+            index = segment.article_number(article_id)
+            if index is not None and article_id not in self.deleted[number]:
+                return number, segment.articles[index]
+        return None
+
+    @property
+    def sources(self) -> dict[str, SourceRecord]:
+        """The record of every indexed file, by path relative to the corpus.
+
+        Later segments hold newer records; a removed file's newest record is a tombstone
+        (negative size), so it has none.
+        """
+
+        def make() -> dict[str, SourceRecord]:
+            found: dict[str, SourceRecord] = {}
+            for segment in self.segments:
+                for record in segment.sources:
+                    found[record.relpath] = record
+            return {path: rec for path, rec in sorted(found.items()) if rec.size >= 0}
+
+        return self._cached("sources", make)  # type: ignore[no-any-return]
+
+    def document_frequency(self, term: str) -> int:
+        """Live passages holding ``term``."""
+        total = 0
+        for segment, mask in zip(self.segments, self.live, strict=True):
+            found = segment.index.postings(term)
+            if found is not None:
+                total += found[0].size if mask is None else int(mask[found[0]].sum())
+        return total
+
+    def _all_df(self) -> Mapping[str, int]:
+        def make() -> dict[str, int]:
+            df: dict[str, int] = {}
+            for segment, mask in zip(self.segments, self.live, strict=True):
+                index = segment.index
+                counts = index.document_frequencies()
+                if mask is not None:
+                    dead = ~mask
+                    for p in np.flatnonzero(dead).tolist():
+                        lo, hi = int(index.fwd_ptr[p]), int(index.fwd_ptr[p + 1])
+                        counts[np.asarray(index.fwd_term[lo:hi])] -= 1
+                for term, count in zip(index.vocab, counts.tolist(), strict=True):
+                    if count:
+                        df[term] = df.get(term, 0) + count
+            return df
+
+        return self._cached("all_df", make)  # type: ignore[no-any-return]
+
+    def statistics(self, terms: Iterable[str]) -> TermStats:
+        """The live statistics of ``terms``: each term's document frequency, taken once."""
+        df = {t: self.document_frequency(t) for t in dict.fromkeys(terms)}
+        return TermStats(self.n_passages, self.total_length, df)
+
+    def weights(
+        self, terms: Sequence[str], settings: BM25Settings, stats: TermStats | None = None
+    ) -> Weights:
+        """rank-bm25's weights of ``terms``, from ``stats`` when the caller has them."""
+        stats = stats if stats is not None else self.statistics(terms)
+        df = {t: stats.df[t] for t in dict.fromkeys(terms)}
+        return bm25_weights(settings, stats.n_passages, stats.total_length, df, self._all_df)
+
+    def search(
+        self,
+        terms: Sequence[str],
+        k: int,
+        settings: BM25Settings,
+        stats: TermStats | None = None,
+        *,
+        rerank_depth: int = 0,
+        article_weight: float = 0.0,
+        evidence: int = 0,
+    ) -> list[Match]:
+        """The ``k`` best live passages for ``terms``: see :func:`qabot.index.search.search`."""
+        return search(
+            self, terms, k, settings, stats,
+            rerank_depth=rerank_depth, article_weight=article_weight, evidence=evidence,
+        )  # fmt: skip
+
+    def article_terms(
+        self, segment: int, record: ArticleRecord, terms: Collection[str]
+    ) -> frozenset[str]:
+        """Which of ``terms`` occur anywhere in the article ``record`` of ``segment``."""
+        index = self.segments[segment].index
+        wanted = set(terms)
+        present: set[str] = set()
+        for passage in range(record.first, record.first + record.count):
+            present.update(index.term_counts(passage, wanted))
+            if present == wanted:
+                break
+        return frozenset(present)
+
+    # -- reading passages ---------------------------------------------------------------
+    def term_counts(self, ref: Ref, terms: Collection[str]) -> dict[str, int]:
+        """How often each of ``terms`` occurs in the passage (absent ones left out)."""
+        return self.segments[ref.segment].index.term_counts(ref.passage, terms)
+
+    def passage_texts(self) -> list[str]:
+        """Every live passage's text (for measurements)."""
+        texts = []
+        for segment, mask in zip(self.segments, self.live, strict=True):
+            for p in range(segment.n_passages):
+                if mask is None or mask[p]:
+                    texts.append(segment.passage_text(p))
+        return texts
+
+    @property
+    def n_terms(self) -> int:
+        return len(self._all_df())
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(s.size_bytes for s in self.segments)
+
+
+class _LiveArticles(Sequence[tuple[int, ArticleRecord]]):
+    """The live articles in id order, building each record only when it is read."""
+
+    def __init__(self, segments: Sequence[Segment], order: list[tuple[str, int, int]]) -> None:
+        self._segments, self._order = segments, order
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, ArticleRecord]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[int, ArticleRecord]]: ...
+    def __getitem__(
+        self, index: int | slice
+    ) -> tuple[int, ArticleRecord] | Sequence[tuple[int, ArticleRecord]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        _, segment, number = self._order[index]
+        return segment, self._segments[segment].articles[number]
