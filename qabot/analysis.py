@@ -28,11 +28,14 @@ from qabot.config import AnalyzerSettings
 __all__ = ["Analyzer", "Token"]
 
 #: Bump when tokenization or normalization changes: stored indexes are then rebuilt.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Acronyms with dots (U.S., p.m.), numbers with separators (1,500 and 3.5 and 10:30) kept
-# whole so "Minsk 3" is not "Minsk 2", then plain words. Apostrophes and hyphens split words.
-_TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|\w+"
+# whole so "Minsk 3" is not "Minsk 2", negations whole ("won't" is not "won"), then plain
+# words. Other apostrophes and hyphens split words.
+_TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|\w+n['’]t\b|won['’]t\b|\w+"
+#: Stopwords that are names when capitalised: Theresa May, Will Smith.
+_CAPITALISED_NAMES = frozenset({"may", "will"})
 _TERM_CACHE_SIZE = 2_000_000
 _UNKNOWN = object()
 _SENTENCE_CACHE_SIZE = 4096
@@ -88,7 +91,7 @@ class Analyzer:
 
     def normalize(self, word: str) -> str:
         """Unicode-normalized, case-folded form of one word."""
-        word = unicodedata.normalize("NFKC", word).casefold()
+        word = unicodedata.normalize("NFKC", word).casefold().replace("’", "'")
         if word[0].isdigit():
             # 1,500 and 1500 are the same number; keep decimal points and times.
             return word.replace(",", "")
@@ -104,9 +107,19 @@ class Analyzer:
         term = self._term_cache[word] = self._uncached_term(word)
         return term
 
+    def is_stopword(self, word: str) -> bool:
+        """Whether ``word`` is a function word here (case matters: "US" and "May" are not)."""
+        norm = self.normalize(word)
+        if norm not in self._stopwords:
+            return False
+        # An acronym (US, WHO, IT) or a capitalised name is content, not a function word.
+        if len(word) > 1 and word.isupper():
+            return False
+        return not (word[:1].isupper() and norm in _CAPITALISED_NAMES)
+
     def _uncached_term(self, word: str) -> str | None:
         norm = self.normalize(word)
-        if norm in self._stopwords:
+        if self.is_stopword(word):
             return None
         if norm[0].isdigit() or not norm.isalpha():
             return norm

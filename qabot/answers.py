@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from qabot.analysis import Analyzer, Token
 from qabot.config import AnswerSettings
 from qabot.index import Match
+from qabot.passages import is_heading
 from qabot.query import Query
 from qabot.questions import offers
 from qabot.values import Answer, Hit
@@ -134,7 +135,12 @@ def _read(match: Match, analyzer: Analyzer) -> _Read:
     terms: list[frozenset[str]] = []
     offset = 0
     at = 0  # tokens are in text order, so one pass assigns them to sentences
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if number < len(lines) - 1 and is_heading(line):
+            # A heading names what follows; it is never offered as the answer.
+            offset += len(line) + 1
+            continue
         for start, end in analyzer.sentence_spans(line):
             sentence = line[start:end].strip()
             lo, hi = offset + start, offset + end

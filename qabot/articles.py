@@ -209,6 +209,10 @@ def _make(
     meta: dict[str, Any] | None = None,
 ) -> ArticleText:
     title = " ".join(title.split())[:MAX_TITLE_CHARS]
+    # A body that opens by repeating the title (a Markdown "# Title" under front matter
+    # that names it too) would offer the title as an answer: drop the repeat.
+    if paragraphs and title and " ".join(paragraphs[0].split()).casefold() == title.casefold():
+        paragraphs = paragraphs[1:]
     if not paragraphs:
         raise ArticleError(path, "no article text after the title")
     meta = meta or {}

@@ -99,9 +99,12 @@ class QABot:
         snapshot = self.index.current()
         query = build_query(question, self.analyzer, snapshot.statistics, context)
         if not query.terms:
-            return Answer(
-                question, "", (), reason="Your question has only common words; name a topic."
+            reason = (
+                "Your question has only common words; name a topic."
+                if query.n_words
+                else "Ask a question in words."
             )
+            return Answer(question, "", (), reason=reason)
         if snapshot.n_passages == 0:
             return Answer(
                 question,

@@ -14,7 +14,7 @@ from qabot.articles import ArticleText
 from qabot.config import PassageSettings
 from qabot.values import Passage
 
-__all__ = ["split_article"]
+__all__ = ["is_heading", "split_article"]
 
 _HEADING_MAX_WORDS = 12
 _SENTENCE_END = tuple(".!?:;\"'”’)…")
@@ -48,8 +48,12 @@ def split_article(
     ]
 
 
-def _is_heading(paragraph: str) -> bool:
-    return len(paragraph.split()) <= _HEADING_MAX_WORDS and not paragraph.endswith(_SENTENCE_END)
+def is_heading(line: str) -> bool:
+    """A heading: a short line without final punctuation. It is kept on a line of its own."""
+    line = line.strip()
+    return (
+        bool(line) and len(line.split()) <= _HEADING_MAX_WORDS and not line.endswith(_SENTENCE_END)
+    )
 
 
 def _units(
@@ -58,23 +62,24 @@ def _units(
     units: list[_Unit] = []
     heading: tuple[str, int] | None = None
     for index, paragraph in enumerate(paragraphs):
-        if index < len(paragraphs) - 1 and _is_heading(paragraph):
+        if index < len(paragraphs) - 1 and is_heading(paragraph):
             # A heading belongs to what follows it; two headings in a row stay together.
             heading = (f"{heading[0]}\n{paragraph}", heading[1]) if heading else (paragraph, index)
             continue
         first = index
+        # A long paragraph is split before its heading joins it, so the heading stays on
+        # its own line and never runs into a sentence.
+        words = len(paragraph.split())
+        pieces = (
+            [paragraph]
+            if words <= settings.max_words
+            else _split_long(paragraph, analyzer, settings)
+        )
         if heading is not None:
-            paragraph = f"{heading[0]}\n{paragraph}"
+            pieces[0] = f"{heading[0]}\n{pieces[0]}"
             first = heading[1]
             heading = None
-        words = len(paragraph.split())
-        if words <= settings.max_words:
-            units.append(_Unit(paragraph, first, index, words))
-        else:
-            units.extend(
-                _Unit(text, first, index, len(text.split()))
-                for text in _split_long(paragraph, analyzer, settings)
-            )
+        units.extend(_Unit(text, first, index, len(text.split())) for text in pieces)
     return units
 
 

@@ -11,12 +11,12 @@ are *optional*: they help rank, but a passage is never judged incomplete for lac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from qabot.analysis import Analyzer
+from qabot.analysis import Analyzer, Token
 from qabot.index import TermStats
 from qabot.questions import QuestionShape, analyze_question
 
@@ -53,6 +53,8 @@ class Query:
     frame: frozenset[str]
     #: The kind of answer asked for.
     shape: QuestionShape
+    #: How many words the question has at all (stopwords included).
+    n_words: int = 0
 
     @property
     def bag(self) -> tuple[str, ...]:
@@ -98,6 +100,10 @@ class Query:
         ]
 
 
+def _name_follows(question: str, tokens: Sequence[Token]) -> bool:
+    return len(tokens) > 1 and question[tokens[1].start].isupper()
+
+
 def build_query(
     question: str,
     analyzer: Analyzer,
@@ -111,10 +117,15 @@ def build_query(
     """
     words: dict[str, str] = {}
     terms = []
-    for token in analyzer.tokens(question):
+    tokens = analyzer.tokens(question)
+    for n, token in enumerate(tokens):
+        word = question[token.start : token.end]
+        if n == 0 and analyzer.is_stopword(word.lower()) and not _name_follows(question, tokens):
+            # "Will the Budget …?" asks; "Will Smith …?" names someone.
+            continue
         if token.term:
             terms.append(token.term)
-            words.setdefault(token.term, question[token.start : token.end])
+            words.setdefault(token.term, word)
     context_terms = tuple(analyzer.terms(context)) if context else ()
     distinct = tuple(dict.fromkeys((*terms, *context_terms)))
     stats = statistics(distinct)
@@ -133,4 +144,5 @@ def build_query(
         optional=optional,
         frame=frame,
         shape=analyze_question(full),
+        n_words=len(tokens),
     )

@@ -104,3 +104,14 @@ def test_spans_are_the_matching_tokens() -> None:
     wanted = {"minsk", "nato"}
     assert a.spans(text, wanted) == [(t.start, t.end) for t in a.tokens(text) if t.term in wanted]
     assert [text[s:e] for s, e in a.spans(text, wanted)] == ["Minsk", "Minsk", "NATO", "minsk"]
+
+
+def test_stopwords_do_not_eat_content_words() -> None:
+    a = Analyzer()
+    # "won" is a verb of its own; only the negation "won't" is a function word.
+    assert a.terms("Who won the award?") == ["won", "award"]
+    assert a.terms("He won't go and they don’t care, it can't last") == ["go", "care", "last"]
+    # A capitalised name is not the modal verb, an acronym is not the pronoun.
+    assert a.terms("Will Smith will act") == ["will", "smith", "act"]
+    assert a.terms("WHO officials") == ["who", "offici"]
+    assert a.terms("Theresa May said") == ["theresa", "may", "said"]

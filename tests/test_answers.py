@@ -168,3 +168,9 @@ def test_an_answer_short_of_sure_is_marked_unsure() -> None:
     assert sure.text and not sure.unsure
     strict = replace(AnswerSettings(), sure_specificity=5.0)
     assert answer(question, passage, settings=strict, df=df).unsure
+
+
+def test_a_heading_is_never_the_answer_nor_glued_to_one() -> None:
+    passage = hit("Negotiations between Russia and Ukraine\nIt should be noted that talks stalled.")
+    text, _ = choose("What about negotiations between Russia and Ukraine?", passage)
+    assert text == "It should be noted that talks stalled."

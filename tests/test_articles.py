@@ -57,6 +57,17 @@ def test_markdown_title_from_first_heading(tmp_path: Path) -> None:
     assert article.paragraphs == ("Something happened today.",)
 
 
+def test_a_markdown_h1_repeating_the_title_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    path.write_text(
+        "---\ntitle: Big news\n---\n\n# Big  news\n\nSomething happened today.\n",
+        encoding="utf-8",
+    )
+    (article,), _ = parse(path, tmp_path)
+    assert article.article.title == "Big news"
+    assert article.paragraphs == ("Something happened today.",)
+
+
 def test_json_object_list_and_jsonl(tmp_path: Path) -> None:
     one = tmp_path / "one.json"
     one.write_text(json.dumps({"id": "a1", "title": "T", "text": "Body one.\n\nBody two.",

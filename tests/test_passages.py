@@ -67,3 +67,14 @@ def test_demo_article_passages_fit_a_phone(corpus: Path) -> None:
     assert all(30 <= len(p.text.split()) <= 120 for p in passages)
     covered = sorted({i for p in passages for i in range(p.paragraphs[0], p.paragraphs[1] + 1)})
     assert covered == list(range(len(text.paragraphs)))
+
+
+def test_a_heading_before_a_long_paragraph_stays_on_its_own_line() -> None:
+    long = " ".join(sentence(i, 20) for i in range(10))  # 200 words: split
+    passages = split_article(
+        article("Negotiations between Russia and Ukraine", long), Analyzer(), PassageSettings()
+    )
+    first = passages[0].text.split("\n")
+    assert first[0] == "Negotiations between Russia and Ukraine"
+    assert first[1].startswith("w0x0") and "Ukraine w0x0" not in passages[0].text
+    assert all("Negotiations" not in p.text for p in passages[1:])
