@@ -171,6 +171,9 @@ def test_an_answer_short_of_sure_is_marked_unsure() -> None:
 
 
 def test_a_heading_is_never_the_answer_nor_glued_to_one() -> None:
-    passage = hit("Negotiations between Russia and Ukraine\nIt should be noted that talks stalled.")
-    text, _ = choose("What about negotiations between Russia and Ukraine?", passage)
-    assert text == "It should be noted that talks stalled."
+    passage = hit(
+        "Negotiations between Russia and Ukraine\nIt should be noted that negotiations stalled."
+    )
+    # The heading matches the question best, but it names a topic, not an answer.
+    text, _ = choose("What happened to the negotiations between Russia and Ukraine?", passage)
+    assert text == "It should be noted that negotiations stalled."
