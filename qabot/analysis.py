@@ -14,8 +14,8 @@ import functools
 import hashlib
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
+from typing import NamedTuple
 
 import nltk
 from nltk.stem.porter import PorterStemmer
@@ -41,9 +41,11 @@ _UNKNOWN = object()
 _SENTENCE_CACHE_SIZE = 4096
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word of a text: where it is, and the index term it gives (``None``: a stopword)."""
+class Token(NamedTuple):
+    """A word of a text: where it is, and the index term it gives (``None``: a stopword).
+
+    A named tuple, not a dataclass: a passage makes a hundred of them per question.
+    """
 
     start: int
     end: int

@@ -116,7 +116,6 @@ class QABot:
         matches = snapshot.search(
             query.bag, max(k, answers.candidate_passages), self.settings.bm25, query.stats,
             rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
-            evidence=answers.candidate_passages,
         )  # fmt: skip
         return compose(query, matches, k, self.analyzer, answers)
 

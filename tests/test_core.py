@@ -69,7 +69,8 @@ def test_tiny_corpora_answer(tmp_path: Path, open_bot: Callable[..., QABot], n: 
         ("", "Ask a question"),
         ("   ", "Ask a question"),
         ("what is it that they were?", "only common words"),
-        ("?!…", "only common words"),
+        ("?!…", "Ask a question in words"),
+        ("🙂🙂", "Ask a question in words"),
         ("zxqv blorf", "No article mentions: zxqv, blorf"),
     ],
 )

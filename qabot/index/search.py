@@ -48,8 +48,7 @@ class Match:
     score: float
     #: How often each query term occurs in the passage (absent terms left out).
     counts: Mapping[str, int]
-    #: The query terms found anywhere in the passage's article (for the first
-    #: ``evidence`` matches of :func:`search`; the passage's own terms for the others).
+    #: The query terms found anywhere in the passage's article.
     article_terms: frozenset[str]
 
 
@@ -62,14 +61,13 @@ def search(
     *,
     rerank_depth: int = 0,
     article_weight: float = 0.0,
-    evidence: int = 0,
 ) -> list[Match]:
     """The ``k`` best live passages for ``terms`` (a bag: a repeated term counts again).
 
     ``stats`` are the terms' live statistics when the caller has them already (a question
     is analysed once). With ``rerank_depth`` and ``article_weight`` the best candidates are
-    re-ranked by their article's evidence; the first ``evidence`` matches learn which
-    query terms their whole article holds.
+    re-ranked by their article's evidence. Each match knows its passage's counts of the
+    query terms and which of them its whole article holds, read from the postings.
     """
     if k <= 0 or not terms:
         return []
@@ -77,25 +75,73 @@ def search(
     weights = snapshot.weights(terms, settings, stats)
     reranking = article_weight > 0 and rerank_depth > 0
     refs = top_k(snapshot, terms, max(k, rerank_depth) if reranking else k, weights)
-    wanted = frozenset(terms)
-    counts = [snapshot.term_counts(ref, wanted) for ref in refs]
+    wanted = tuple(dict.fromkeys(terms))
+    counts = _term_counts(snapshot, refs, wanted)
     if reranking and len(refs) > 1:
         order = _rerank(snapshot, refs, counts, Counter(terms), stats, article_weight)
         refs = [Ref(refs[i].segment, refs[i].passage, score) for i, score in order]
         counts = [counts[i] for i, _ in order]
+    refs = refs[:k]
     matches = []
-    for n, (ref, found) in enumerate(zip(refs[:k], counts, strict=False)):
+    for ref, found, in_article in zip(
+        refs, counts, _article_terms(snapshot, refs, wanted), strict=False
+    ):
         segment = snapshot.segments[ref.segment]
         record = segment.record_of(ref.passage)
-        in_article = (
-            snapshot.article_terms(ref.segment, record, wanted)
-            if n < evidence
-            else frozenset(found)
-        )
         matches.append(
             Match(segment.passage(ref.passage), record.article, ref.score, found, in_article)
         )
     return matches
+
+
+def _by_segment(refs: Sequence[Ref]) -> dict[int, list[int]]:
+    """Positions in ``refs`` grouped by segment."""
+    groups: dict[int, list[int]] = {}
+    for i, ref in enumerate(refs):
+        groups.setdefault(ref.segment, []).append(i)
+    return groups
+
+
+def _term_counts(
+    snapshot: Snapshot, refs: Sequence[Ref], terms: Sequence[str]
+) -> list[dict[str, int]]:
+    """Each passage's count of each term, looked up in the terms' postings at once."""
+    counts: list[dict[str, int]] = [{} for _ in refs]
+    for number, positions in _by_segment(refs).items():
+        index = snapshot.segments[number].index
+        passages = np.array([refs[i].passage for i in positions])
+        for term in terms:
+            found = index.postings(term)
+            if found is None or not found[0].size:
+                continue
+            docs, tfs = found
+            at = np.minimum(np.searchsorted(docs, passages), docs.size - 1)
+            for i, hit, tf in zip(positions, docs[at] == passages, tfs[at].tolist(), strict=True):
+                if hit:
+                    counts[i][term] = tf
+    return counts
+
+
+def _article_terms(
+    snapshot: Snapshot, refs: Sequence[Ref], terms: Sequence[str]
+) -> list[frozenset[str]]:
+    """The terms found anywhere in each passage's article (its passages are contiguous)."""
+    present: list[set[str]] = [set() for _ in refs]
+    for number, positions in _by_segment(refs).items():
+        segment = snapshot.segments[number]
+        records = [segment.record_of(refs[i].passage) for i in positions]
+        starts = np.array([r.first for r in records])
+        ends = starts + np.array([r.count for r in records])
+        for term in terms:
+            found = segment.index.postings(term)
+            if found is None or not found[0].size:
+                continue
+            docs = found[0]
+            held = np.searchsorted(docs, starts) < np.searchsorted(docs, ends)
+            for i, yes in zip(positions, held.tolist(), strict=True):
+                if yes:
+                    present[i].add(term)
+    return [frozenset(p) for p in present]
 
 
 def _rerank(

@@ -224,28 +224,13 @@ class Snapshot:
         *,
         rerank_depth: int = 0,
         article_weight: float = 0.0,
-        evidence: int = 0,
     ) -> list[Match]:
         """The ``k`` best live passages for ``terms``: see :func:`qabot.index.search.search`."""
         return search(
             self, terms, k, settings, stats,
-            rerank_depth=rerank_depth, article_weight=article_weight, evidence=evidence,
+            rerank_depth=rerank_depth, article_weight=article_weight,
         )  # fmt: skip
 
-    def article_terms(
-        self, segment: int, record: ArticleRecord, terms: Collection[str]
-    ) -> frozenset[str]:
-        """Which of ``terms`` occur anywhere in the article ``record`` of ``segment``."""
-        index = self.segments[segment].index
-        wanted = set(terms)
-        present: set[str] = set()
-        for passage in range(record.first, record.first + record.count):
-            present.update(index.term_counts(passage, wanted))
-            if present == wanted:
-                break
-        return frozenset(present)
-
-    # -- reading passages ---------------------------------------------------------------
     def term_counts(self, ref: Ref, terms: Collection[str]) -> dict[str, int]:
         """How often each of ``terms`` occurs in the passage (absent ones left out)."""
         return self.segments[ref.segment].index.term_counts(ref.passage, terms)
