@@ -57,7 +57,7 @@ _TIME = re.compile(
     r"|\b(?:last|next|this|earlier this|later this)\s+(?:week|weekend|month|year|season|"
     rf"spring|summer|fall|autumn|winter|night|morning|{_MONTH}|{_DAY})\b"
     rf"|\b(?:\d+|{_NUMWORD}|a|an)\s+(?:days?|weeks?|months?|years?|hours?|decades?)\s+"
-    r"(?:ago|later|earlier|before|after)\b",
+    r"(?:ago|later|earlier)\b",
 )
 _UNIT_WORDS = {
     "money": r"dollars|euros|pounds|yen|yuan|rupees|cents|pence",
@@ -509,6 +509,9 @@ def _name_candidate(sentence: str, run: list[re.Match[str]], first: int) -> Iter
         and run[0].group().casefold() in _STOPWORDS | _ORDINARY_STARTS
         and (run[0].start() == first or run[0].group() in ("The", "A", "An"))
     ):
+        run = run[1:]
+    # "Egyptian President Hosni Mubarak": the nationality describes, the name answers.
+    while len(run) > 1 and run[0].group().casefold() in _DEMONYMS:
         run = run[1:]
     if not run:
         return

@@ -194,7 +194,9 @@ def analyze_question(question: str) -> QuestionShape:
     counted = ""
     if kind == "number":
         unit = _number_unit(question)
-        if (m := _COUNTED.search(question)) is not None:
+        m = _COUNTED.search(question)
+        # "How many were hurt?" counts nothing named: "were" is no noun.
+        if m is not None and not _AUXILIARY.fullmatch(m.group("noun")):
             counted = m.group("noun").casefold()
     # "Who won …", "what frightened …": no auxiliary after the question word, so the
     # question word is the subject and the answer stands before the verb.
