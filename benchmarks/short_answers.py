@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--articles", type=Path, required=True)
     parser.add_argument("--split", choices=("tune", "test", "all"), default="all")
     parser.add_argument("--show", type=int, default=0, help="print this many misses")
+    parser.add_argument("--kind", default="", help="show misses of this answer type only")
     args = parser.parse_args(argv)
 
     analyzer = Analyzer()
@@ -108,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             row[1] += score
             row[2] += exact
             row[3] += short is None
-        if shown < args.show and score < 0.5 and shape.kind is not None:
+        if shown < args.show and score < 0.5 and (args.kind in ("", shape.kind)):
             shown += 1
             print(f"- {q['question']!r} gold={golds[0]!r} got={text!r}\n    {sentence}")
     print(

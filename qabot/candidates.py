@@ -518,7 +518,11 @@ def _name_candidate(sentence: str, run: list[re.Match[str]], first: int) -> Iter
     words = [m.group().casefold().rstrip(".") for m in run]
     if len(run) == 1 and (words[0] in _DEMONYMS or words[0] in _STOPWORDS):
         return
-    if run[0].start() == first and len(run) == 1 and words[0] in _ORDINARY_STARTS:
+    if len(run) == 1 and (
+        re.fullmatch(_NUMWORD, words[0])
+        or (run[0].start() == first and words[0] in _ORDINARY_STARTS)
+    ):
+        # "Nine of the 11 …", "Thousands of mourners …": numbers, not names.
         return
     start, end = run[0].start(), run[-1].end()
     text = sentence[start:end]

@@ -156,6 +156,11 @@ _AUXILIARY = re.compile(
     r"\b(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|may|might)\b",
     re.I,
 )
+_WHO_IS_NAME = re.compile(r"\s*[Ww]ho (?:is|was) [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*\s*\??\s*$")
+_SUBJECT_AFTER_AUX = re.compile(
+    r"\s+(?:the|a|an|his|her|their|its|this|that|these|those|he|she|they|it|i|you|we|"
+    r"there|[A-Z0-9])",
+)
 _QUOTES = ('"', "“", "”")
 _REASON = re.compile(r"\b(?:because|due to|as a result of|so that|in order to|owing to)\b", re.I)
 
@@ -184,6 +189,9 @@ def analyze_question(question: str) -> QuestionShape:
     kind: AnswerKind | None = next(
         (k for k, pattern in _KIND_PATTERNS if pattern.search(question)), None
     )
+    if _WHO_IS_NAME.match(question):
+        # "Who is Radu Mazare?" asks what the person is ("the mayor of Constanta").
+        kind = "thing"
     speaker: tuple[str, ...] = ()
     quote = _QUOTE_QUESTION.search(question)
     if quote and kind in (None, "manner", "thing"):
@@ -200,8 +208,14 @@ def analyze_question(question: str) -> QuestionShape:
             counted = m.group("noun").casefold()
     # "Who won …", "what frightened …": no auxiliary after the question word, so the
     # question word is the subject and the answer stands before the verb.
+    # "What was taken …", "what did not violate …": an auxiliary not followed by a subject
+    # of its own ("what was he …", "what did Carlin …") leaves the question word the subject.
     wh = re.search(r"\b(?:who|what|which)\b", question, re.I)
-    subject = wh is not None and not _AUXILIARY.search(question, wh.end())
+    subject = False
+    if wh is not None:
+        aux = _AUXILIARY.search(question, wh.end())
+        own = _SUBJECT_AFTER_AUX.match(question, aux.end()) if aux else None
+        subject = aux is None or (aux.start() == wh.end() + 1 and own is None)
     return QuestionShape(
         kind, bool(_SAYING.search(question)), words, unit, counted, speaker, subject
     )
