@@ -51,12 +51,17 @@ _TIME = re.compile(
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?|{_MONTH}(?:\s+{_YEAR})?)\b"
     rf"|{_DAY}(?:\s+(?:morning|afternoon|evening|night))?\b"
     r"|\b\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)(?:\s+\w+\s+time\b)?"
-    rf"|\b(?:the\s+)?(?:(?:early|late|mid)[- ])?{_YEAR}s?\b(?![-\d%]| ?(?:percent|per cent))"
-    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\s+century\b"
+    rf"|\b(?:the\s+)?(?:(?:early|late|mid)[- ])?{_YEAR}s\b"
+    rf"|\b(?:(?:early|late|mid)[- ])?{_YEAR}\b(?![-\d%]| ?(?:percent|per cent))"
+    r"|\b(?:(?:early|late|mid)[- ])?(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|"
+    r"sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
+    r"sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first)\s+century\b"
+    r"|\b\d{1,2}:\d\d\b(?![:\d])"
     r"|\b(?:yesterday|today|tomorrow|tonight)\b"
     r"|\b(?:last|next|this|earlier this|later this)\s+(?:week|weekend|month|year|season|"
     rf"spring|summer|fall|autumn|winter|night|morning|{_MONTH}|{_DAY})\b"
-    rf"|\b(?:\d+|{_NUMWORD}|a|an)\s+(?:days?|weeks?|months?|years?|hours?|decades?)\s+"
+    rf"|\b(?:\d[\d,.]*(?:\s(?:million|billion|thousand))?|{_NUMWORD}|a|an)\s+"
+    r"(?:days?|weeks?|months?|years?|hours?|decades?)\s+"
     r"(?:ago|later|earlier)\b",
 )
 _UNIT_WORDS = {
@@ -459,7 +464,10 @@ def _all_candidates(sentence: str) -> Iterator[Candidate]:
     for start, end in times:
         yield _make(sentence, start, end, "time")
     for m in _NUMBER.finditer(sentence):
-        if m.start() < body or any(s <= m.start() < e for s, e in times):
+        # A clock time ("3:08 left") may also answer "how much time"; other times are no number.
+        if m.start() < body or any(
+            s <= m.start() < e and ":" not in sentence[s:e] for s, e in times
+        ):
             continue
         detail = "count"
         if m.group("cur") or (m.group("unit") and re.search(_UNIT_WORDS["money"], m.group("unit"))):

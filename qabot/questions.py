@@ -186,9 +186,14 @@ class QuestionShape:
 
 def analyze_question(question: str) -> QuestionShape:
     """The kind of answer ``question`` asks for."""
-    kind: AnswerKind | None = next(
-        (k for k, pattern in _KIND_PATTERNS if pattern.search(question)), None
-    )
+    # The first question word decides: "what satellite was used when …" asks for a thing,
+    # "when …" alone for a time; at the same place the earlier rule wins ("what year").
+    found = [
+        (m.start(), order, k)
+        for order, (k, pattern) in enumerate(_KIND_PATTERNS)
+        if (m := pattern.search(question)) is not None
+    ]
+    kind: AnswerKind | None = min(found)[2] if found else None
     if _WHO_IS_NAME.match(question):
         # "Who is Radu Mazare?" asks what the person is ("the mayor of Constanta").
         kind = "thing"

@@ -75,6 +75,16 @@ def short(question: str, sentence: str) -> str | None:
             "10:30 p.m.",
         ),
         ("In what year did the band form?", "The band formed in 1998 in Manchester.", "1998"),
+        (
+            "In what century were the first schools built?",
+            "The first mission schools were built in the early nineteenth century.",
+            "early nineteenth century",
+        ),
+        (
+            "How much time was left when Denver scored?",
+            "Denver scored with 3:08 left on the clock.",
+            "3:08",
+        ),
         # Numbers: a rise wants the change, not the new level; money; a count.
         ("How much did Time Warner's quarterly profits rise?", TIME_WARNER, "76%"),
         (

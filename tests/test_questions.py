@@ -31,6 +31,9 @@ from qabot.questions import analyze_question, offers
         ("How old is the pilot?", "number"),
         ("What is the HBO series called?", "thing"),
         ("Did the minister resign?", None),
+        # The first question word decides, not a "when" inside the question.
+        ("What satellite was used when the service was launched?", "thing"),
+        ("Who is Radu Mazare?", "thing"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
