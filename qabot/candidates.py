@@ -82,242 +82,44 @@ _NUMBER = re.compile(
     r"(?P<age>-year-old|\syears? old)?",
     re.I,
 )
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_][\w'’&-]*")
 # Words that glue the capitalised parts of one name: "Bank of England", "Osama bin Laden".
-_NAME_GLUE = {"of", "de", "da", "del", "van", "von", "der", "al", "bin", "la", "le", "&"}
-_ORG_WORDS = {
-    "inc",
-    "corp",
-    "corporation",
-    "ltd",
-    "plc",
-    "llc",
-    "co",
-    "company",
-    "party",
-    "council",
-    "association",
-    "university",
-    "college",
-    "institute",
-    "foundation",
-    "agency",
-    "commission",
-    "committee",
-    "ministry",
-    "department",
-    "bank",
-    "group",
-    "union",
-    "court",
-    "airlines",
-    "airways",
-    "news",
-    "times",
-    "post",
-    "fc",
-    "club",
-    "organization",
-    "organisation",
-    "society",
-    "network",
-    "studios",
-    "records",
-    "church",
-    "army",
-    "navy",
-    "police",
-    "service",
-    "office",
-    "federation",
-    "league",
-    "board",
-    "authority",
-    "parliament",
-    "congress",
-    "senate",
-}
-_DEMONYMS = {
-    "american",
-    "british",
-    "english",
-    "french",
-    "german",
-    "chinese",
-    "japanese",
-    "russian",
-    "iraqi",
-    "iranian",
-    "israeli",
-    "palestinian",
-    "afghan",
-    "pakistani",
-    "indian",
-    "mexican",
-    "canadian",
-    "african",
-    "european",
-    "asian",
-    "arab",
-    "muslim",
-    "christian",
-    "jewish",
-    "italian",
-    "spanish",
-    "korean",
-    "syrian",
-    "egyptian",
-    "turkish",
-    "saudi",
-    "somali",
-    "kenyan",
-    "nigerian",
-    "australian",
-    "brazilian",
-    "scottish",
-    "welsh",
-    "irish",
-    "dutch",
-    "swiss",
-    "swedish",
-    "greek",
-    "polish",
-    "ukrainian",
-    "western",
-    "democrat",
-    "republican",
-    "democrats",
-    "republicans",
-    "islamic",
-    "catholic",
-    "sunni",
-    "shiite",
-    "kurdish",
-}
+_NAME_GLUE = _word_set("of de da del van von der al bin la le &")
+_ORG_WORDS = _word_set(
+    "inc corp corporation ltd plc llc co company party council association university "
+    "college institute foundation agency commission committee ministry department bank "
+    "group union court airlines airways news times post fc club organization organisation "
+    "society network studios records church army navy police service office federation "
+    "league board authority parliament congress senate"
+)
+_DEMONYMS = _word_set(
+    "american british english french german chinese japanese russian iraqi iranian "
+    "israeli palestinian afghan pakistani indian mexican canadian african european asian "
+    "arab muslim christian jewish italian spanish korean syrian egyptian turkish saudi "
+    "somali kenyan nigerian australian brazilian scottish welsh irish dutch swiss swedish "
+    "greek polish ukrainian western democrat republican democrats republicans islamic "
+    "catholic sunni shiite kurdish"
+)
 # A capitalised first word of a sentence is often just a word: "Police", "Officials".
-_ORDINARY_STARTS = {
-    "police",
-    "officials",
-    "authorities",
-    "meanwhile",
-    "however",
-    "earlier",
-    "later",
-    "last",
-    "many",
-    "some",
-    "most",
-    "several",
-    "experts",
-    "critics",
-    "residents",
-    "witnesses",
-    "according",
-    "despite",
-    "although",
-    "after",
-    "before",
-    "since",
-    "while",
-    "still",
-    "yet",
-    "also",
-    "now",
-    "then",
-    "one",
-    "two",
-    "three",
-    "it's",
-    "that's",
-    "there's",
-    "his",
-    "her",
-}
-_STOPWORDS = {
-    "a",
-    "an",
-    "the",
-    "and",
-    "or",
-    "but",
-    "of",
-    "in",
-    "on",
-    "at",
-    "to",
-    "for",
-    "by",
-    "with",
-    "from",
-    "as",
-    "is",
-    "was",
-    "were",
-    "are",
-    "be",
-    "been",
-    "it",
-    "its",
-    "he",
-    "she",
-    "they",
-    "his",
-    "her",
-    "their",
-    "this",
-    "that",
-    "these",
-    "those",
-    "we",
-    "i",
-    "you",
-    "if",
-    "so",
-    "not",
-    "no",
-    "did",
-    "do",
-    "does",
-    "has",
-    "have",
-    "had",
-    "will",
-    "would",
-    "can",
-    "could",
-    "what",
-    "which",
-    "who",
-    "whom",
-    "whose",
-    "when",
-    "where",
-    "why",
-    "how",
-    "many",
-    "much",
-    "there",
-    "after",
-    "before",
-    "about",
-    "into",
-    "than",
-    "then",
-    "also",
-    "just",
-    "over",
-    "said",
-    "say",
-    "says",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "according",
-    "more",
-    "most",
-    "some",
-}
+_ORDINARY_STARTS = _word_set(
+    "police officials authorities meanwhile however earlier later last many some most "
+    "several experts critics residents witnesses according despite although after before "
+    "since while still yet also now then it's that's there's his her alleged around words "
+    "people asked during under instead other another"
+)
+_STOPWORDS = _word_set(
+    "a an the and or but of in on at to for by with from as is was were are be been it "
+    "its he she they his her their this that these those we i you if so not no did do "
+    "does has have had will would can could what which who whom whose when where why how "
+    "many much there after before about into than then also just over said say says mr "
+    "mrs ms dr according more most some"
+)
 _PLACE_CUE = re.compile(
     r"\b(?:in|at|near|from|to|outside|inside|across|into|toward|towards|around|"
     r"throughout|through|capital|(?:city|town|village|state|north|south|east|west) of)"
@@ -591,7 +393,7 @@ _PHRASE_BREAK = re.compile(r"[,;:()\"“”!?]|\.(?=\s|$)|\s[-–—]+\s")
 def _phrases(sentence: str, body: int) -> Iterator[Candidate]:
     """Stretches of the sentence between punctuation, for questions no other kind fits.
 
-    The question's own words are trimmed later (see :func:`_trim_question_words`); here a
+    The question's own words are cut out later (see :func:`_outside_question`); here a
     stretch is what lies between two marks of punctuation.
     """
     start = body
