@@ -1,0 +1,196 @@
+"""Candidate answers in a sentence, and the short answer chosen among them."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot.candidates import Candidate, candidates, short_answer
+from qabot.questions import analyze_question
+
+TIME_WARNER = (
+    "Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the "
+    "three months to December, from $639m year-earlier."
+)
+
+
+def short(question: str, sentence: str) -> str | None:
+    found = short_answer(analyze_question(question), sentence)
+    if found is not None:
+        # The text is always the span it claims to be.
+        assert sentence[found.start : found.end] == found.text
+    return found.text if found else None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # Person: the name that is not in the question.
+        (
+            "Who did Obama meet in Cairo?",
+            "Obama met Egyptian President Hosni Mubarak in Cairo on Thursday.",
+            "President Hosni Mubarak",
+        ),
+        (
+            "Who won the best director award at the Oscars?",
+            "Ang Lee won the best director award for Brokeback Mountain at Sunday's "
+            "ceremony in Los Angeles.",
+            "Ang Lee",
+        ),
+        (
+            "Who replaced the coach?",
+            "LONDON, England (CNN) -- The coach was replaced by Fabio Capello, the club said.",
+            "Fabio Capello",
+        ),
+        # Organisation.
+        (
+            "Which company bought the stake?",
+            "The stake was bought by Vodafone Group Plc for an undisclosed sum, sources said.",
+            "Vodafone Group Plc",
+        ),
+        # Place: after "in", a demonym is not a place.
+        (
+            "Where did the bomb explode?",
+            "The bomb exploded in Peshawar, killing at least 12 Pakistani soldiers.",
+            "Peshawar",
+        ),
+        (
+            "Where will the prison be built?",
+            "The prison will be built in Thomson, about 150 miles west of Chicago, officials said.",
+            "Thomson",
+        ),
+        # Time.
+        (
+            "When did the plant open?",
+            "LONDON, England (CNN) -- The plant opened on 12 June 2024 after years of delays.",
+            "12 June 2024",
+        ),
+        (
+            "When was the ceasefire signed?",
+            "The ceasefire was signed on Monday, February 12, 2015, in the Belarusian capital.",
+            "Monday, February 12, 2015",
+        ),
+        (
+            "What time did the bomb go off?",
+            "The device went off at 10:30 p.m. outside a crowded cafe, police said.",
+            "10:30 p.m.",
+        ),
+        ("In what year did the band form?", "The band formed in 1998 in Manchester.", "1998"),
+        (
+            "In what century were the first schools built?",
+            "The first mission schools were built in the early nineteenth century.",
+            "early nineteenth century",
+        ),
+        (
+            "How much time was left when Denver scored?",
+            "Denver scored with 3:08 left on the clock.",
+            "3:08",
+        ),
+        # Numbers: a rise wants the change, not the new level; money; a count.
+        ("How much did Time Warner's quarterly profits rise?", TIME_WARNER, "76%"),
+        (
+            "How many subscribers did AOL lose?",
+            "It lost 464,000 subscribers in the fourth quarter",
+            "464,000",
+        ),
+        (
+            "How much did the new stadium cost?",
+            "The new stadium, which seats 60,000 fans, cost £757m and opened two years late.",
+            "£757m",
+        ),
+        (
+            "How many troops will be sent?",
+            "Some 3,000 troops will be sent to the region within five years, the minister said.",
+            "3,000",
+        ),
+        (
+            "How old was the pilot?",
+            "The pilot, a 42-year-old father of two, survived.",
+            "42-year-old",
+        ),
+        (
+            "How long did the siege last?",
+            "The siege of the school lasted three days before troops stormed it.",
+            "three days",
+        ),
+        # Quotations: the one the asked speaker said.
+        (
+            "What did Stoltenberg say about Minsk?",
+            'We cannot have Minsk 3," Stoltenberg concluded.',
+            "We cannot have Minsk 3",
+        ),
+        (
+            "What did Merkel say?",
+            "“The talks were hard,” Hollande said, and Merkel added: “There is no military "
+            "solution.”",
+            "There is no military solution.",
+        ),
+        # Reason.
+        (
+            "Why did the airline cancel flights?",
+            "The airline cancelled 300 flights because of heavy snow, a spokesman said.",
+            "heavy snow",
+        ),
+    ],
+)
+def test_the_short_answer(question: str, sentence: str, expected: str) -> None:
+    assert short(question, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("When did the plant open?", "The plant opened to great fanfare."),
+        ("How many people died?", "People died in the blaze, officials said."),
+        ("Who opened the plant?", "Officials opened the plant."),
+        ("Did the minister resign?", "The minister resigned on Friday."),  # not typed
+    ],
+)
+def test_no_fitting_candidate_gives_none(question: str, sentence: str) -> None:
+    assert short(question, sentence) is None
+
+
+def test_the_dateline_names_no_answer() -> None:
+    shape = analyze_question("Who was arrested?")
+    sentence = "NEW DELHI, India (CNN) -- A man was arrested on Monday."
+    assert candidates(sentence, shape) == []
+
+
+def test_candidates_made_of_question_words_are_left_out() -> None:
+    shape = analyze_question("Who did Obama meet?")
+    sentence = "Obama met Netanyahu."
+    assert [c.text for c in candidates(sentence, shape)] == ["Netanyahu"]
+
+
+def test_months_and_weekdays_are_times_not_names() -> None:
+    sentence = "Clinton arrived in Seoul on Tuesday, 4 August."
+    kinds = {c.text: c.kind for c in candidates(sentence, analyze_question("Who came?"))}
+    assert kinds == {"Clinton": "person", "Seoul": "place"}
+    times = [c.text for c in candidates(sentence, analyze_question("When did she come?"))]
+    assert times == ["Tuesday, 4 August"]
+
+
+def test_numbers_carry_their_unit() -> None:
+    found = candidates(TIME_WARNER, analyze_question("How much was it?"))
+    assert [(c.text, c.detail) for c in found] == [
+        ("76%", "percent"),
+        ("$1.13bn", "money"),
+        ("£600m", "money"),
+        ("three months", "duration"),
+        ("$639m", "money"),
+    ]
+
+
+def test_a_quotation_knows_its_speaker() -> None:
+    sentence = 'Stoltenberg said: "We will not accept it."'
+    found = candidates(sentence, analyze_question("What did Stoltenberg say?"))
+    quotes = [c for c in found if c.kind == "quote"]
+    assert quotes == [Candidate(19, 41, "quote", "We will not accept it.", "", "Stoltenberg")]
+
+
+def test_anchors_given_by_the_caller_decide_between_equals() -> None:
+    shape = analyze_question("How many were hurt?")
+    sentence = "Four people died on Sunday and 19 were hurt."
+    near_hurt = short_answer(shape, sentence, anchors=[(39, 43)])
+    near_died = short_answer(shape, sentence, anchors=[(12, 16)])
+    assert near_hurt is not None and near_hurt.text == "19"
+    assert near_died is not None and near_died.text == "Four"
