@@ -147,7 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, row in rows.items():
         print(f"## {name}")
         for key, value in row.items():
-            print(f"  {key:24s} {value:.3f}" if isinstance(value, float) else f"  {key:24s} {value}")
+            print(
+                f"  {key:24s} {value:.3f}" if isinstance(value, float) else f"  {key:24s} {value}"
+            )
     return 0
 
 

@@ -31,9 +31,9 @@ __all__ = ["Analyzer", "Token"]
 ANALYZER_VERSION = 2
 
 # Acronyms with dots (U.S., p.m.), numbers with separators (1,500 and 3.5 and 10:30) kept
-# whole so "Minsk 3" is not "Minsk 2", negations whole ("won't" is not "won"), then plain
-# words. Other apostrophes and hyphens split words.
-_TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|\w+n['’]t\b|won['’]t\b|\w+"
+# whole so "Minsk 3" is not "Minsk 2", "won't" whole (it is not "won"), then plain words.
+# Other apostrophes and hyphens split words: "don't" gives the stopwords "don" and "t".
+_TOKEN_PATTERN = r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|[Ww]on['’]t\b|\w+"
 #: Stopwords that are names when capitalised: Theresa May, Will Smith.
 _CAPITALISED_NAMES = frozenset({"may", "will"})
 _TERM_CACHE_SIZE = 2_000_000

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qabot.analysis import Analyzer, Token
+from qabot.candidates import Candidate, short_answer
 from qabot.config import AnswerSettings
 from qabot.index import Match
 from qabot.passages import is_heading
@@ -45,6 +46,9 @@ class Choice:
     best: int | None = None
     #: An answer is given, but it covers the question only in part or in common words.
     unsure: bool = False
+    #: The short answer and where it starts in ``text`` ("" and 0: none).
+    short: str = ""
+    short_start: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class _Read:
     tokens: Sequence[Token]
     #: Sentence texts; a heading or paragraph line never runs into the next line.
     sentences: Sequence[str]
+    #: Where each sentence starts in the passage text.
+    starts: Sequence[int]
     #: The index terms of each sentence.
     sentence_terms: Sequence[frozenset[str]]
 
@@ -90,6 +96,10 @@ def compose(
         source=source,
         reason=choice.reason,
         unsure=bool(choice.text) and choice.unsure,
+        short=choice.short,
+        short_span=(choice.short_start, choice.short_start + len(choice.short))
+        if choice.short
+        else None,
     )
 
 
@@ -132,6 +142,7 @@ def _read(match: Match, analyzer: Analyzer) -> _Read:
     text = match.passage.text
     tokens = analyzer.tokens(text)
     sentences: list[str] = []
+    starts: list[int] = []
     terms: list[frozenset[str]] = []
     offset = 0
     at = 0  # tokens are in text order, so one pass assigns them to sentences
@@ -142,8 +153,10 @@ def _read(match: Match, analyzer: Analyzer) -> _Read:
             offset += len(line) + 1
             continue
         for start, end in analyzer.sentence_spans(line):
-            sentence = line[start:end].strip()
+            raw = line[start:end]
+            sentence = raw.strip()
             lo, hi = offset + start, offset + end
+            first = lo + len(raw) - len(raw.lstrip())
             while at < len(tokens) and tokens[at].start < lo:
                 at += 1
             found = set()
@@ -153,9 +166,10 @@ def _read(match: Match, analyzer: Analyzer) -> _Read:
                 at += 1
             if sentence:
                 sentences.append(sentence)
+                starts.append(first)
                 terms.append(frozenset(found))  # type: ignore[arg-type]
         offset += len(line) + 1
-    return _Read(match, tokens, sentences, terms)
+    return _Read(match, tokens, sentences, starts, terms)
 
 
 def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> Choice:
@@ -165,7 +179,8 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
     question terms its whole article holds: a story that holds every word of the
     question, if not all in one passage, is judged as a whole.
     """
-    best = _best_sentence(query, reads, settings)
+    scored = _scored_sentences(query, reads, settings)
+    best = max(scored, default=None)
     lead = best[1] if best is not None else None
     cited = reads[lead or 0].match
     found = set(cited.counts) | cited.article_terms
@@ -193,23 +208,59 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
         return Choice("", None, confidence, "No sentence of the closest passages fits.")
     _, h, s = best
     unsure = confidence < settings.sure_coverage or specificity < settings.sure_specificity
-    text = _answer_text(reads[h].sentences, s, settings.max_sentences)
-    return Choice(text, h, confidence, best=h, unsure=unsure)
+    read = reads[h]
+    first, last = _context(read.sentences, s, settings.max_sentences)
+    chosen = list(range(first, last + 1))
+    # The passage's next best sentence often holds what the best one leaves out; it
+    # joins when the answer stays short enough to read on a phone.
+    others = [(v, o) for v, hh, o in scored if hh == h and not first <= o <= last]
+    if others and settings.answer_words:
+        extra = max(others)[1]
+        words = sum(len(read.sentences[o].split()) for o in [*chosen, extra])
+        if words <= settings.answer_words:
+            chosen = sorted([*chosen, extra])
+    pieces, offsets, at = [], {}, 0
+    for n, o in enumerate(chosen):
+        if n:
+            sep = " " if o == chosen[n - 1] + 1 else " … "
+            pieces.append(sep)
+            at += len(sep)
+        offsets[o] = at
+        pieces.append(read.sentences[o])
+        at += len(read.sentences[o])
+    text = "".join(pieces)
+    short = _short(query, read, s)
+    if short is None:
+        return Choice(text, h, confidence, best=h, unsure=unsure)
+    start = offsets[s] + short.start
+    return Choice(text, h, confidence, best=h, unsure=unsure, short=short.text, short_start=start)
 
 
-def _best_sentence(
+def _short(query: Query, read: _Read, s: int) -> Candidate | None:
+    """The short answer in sentence ``s`` of ``read``, near the question's own words."""
+    start = read.starts[s]
+    end = start + len(read.sentences[s])
+    wanted = frozenset(query.terms) - query.frame
+    anchors = [
+        (t.start - start, t.end - start)
+        for t in read.tokens
+        if start <= t.start and t.end <= end and t.term in wanted
+    ]
+    return short_answer(query.shape, read.sentences[s], anchors)
+
+
+def _scored_sentences(
     query: Query, reads: Sequence[_Read], settings: AnswerSettings
-) -> tuple[float, int, int] | None:
-    """(value, candidate, sentence) of the best answering sentence."""
+) -> list[tuple[float, int, int]]:
+    """(value, candidate, sentence) of every sentence holding a question term."""
     shape = query.shape
-    best: tuple[float, int, int] | None = None
+    out: list[tuple[float, int, int]] = []
     top_score = reads[0].match.score or 1.0 if reads else 1.0
     weighed = set(query.weights)
     for h, read in enumerate(reads):
         match = read.match
-        for s, (sentence, terms) in enumerate(
-            zip(read.sentences, read.sentence_terms, strict=True)
-        ):
+        pairs = zip(read.sentences, read.sentence_terms, strict=True)
+        for s, (sentence, terms) in enumerate(pairs):
             if not terms & weighed:
                 continue
             value = query.coverage(terms)
@@ -223,17 +274,17 @@ def _best_sentence(
             if sentence.rstrip().endswith("?"):
                 # A question in the text ("So how do teams prepare?") restates, not answers.
                 value -= settings.question_penalty
-            if best is None or value > best[0] + 1e-12:
-                best = (value, h, s)
-    return best
+            # Ties go to the earlier candidate and sentence.
+            out.append((value - 1e-9 * (h * 1000 + s), h, s))
+    return out
 
 
 def _has_quote(sentence: str) -> bool:
     return any(q in sentence for q in _QUOTES)
 
 
-def _answer_text(sentences: Sequence[str], index: int, max_sentences: int) -> str:
-    """The chosen sentence, with what a reader needs to make sense of it.
+def _context(sentences: Sequence[str], index: int, max_sentences: int) -> tuple[int, int]:
+    """First and last sentence to show: the chosen one, and what a reader needs with it.
 
     A quotation it closes is shown from its opening; one it opens, to its close (within
     ``max_sentences``); and a sentence that starts by referring back ("He said …") comes
@@ -257,7 +308,7 @@ def _answer_text(sentences: Sequence[str], index: int, max_sentences: int) -> st
         and _REFERS_BACK.match(sentences[first])
     ):
         first -= 1
-    return text()
+    return first, last
 
 
 def _open_quotes(text: str) -> int:

@@ -99,6 +99,9 @@ class AnswerSettings:
     candidate_passages: int = 3
     #: At most this many sentences make up ``Answer.text``.
     max_sentences: int = 2
+    #: The passage's next best sentence joins the answer while the whole stays within
+    #: this many words (0: never).
+    answer_words: int = 0
     #: How many of the best BM25 passages are re-ranked with their article's evidence.
     rerank_depth: int = 30
     #: Weight of the article's BM25 score, added to the passage's (0: passages alone).
