@@ -25,9 +25,21 @@ from dataclasses import dataclass
 from qabot.values import Answer, Article, Hit, IndexStats, Refusal, ReindexReport
 
 __all__ = [
+    "ADD_USAGE",
+    "ADMINS_ONLY",
+    "APOLOGY",
+    "ASK_USAGE",
     "CLOSEST_LABEL",
+    "FOREIGN_BUTTON",
     "MESSAGE_LIMIT",
+    "PASSAGES_PER_MESSAGE",
+    "RATE_LIMITED_COMMANDS",
+    "RATE_LIMITED_QUESTIONS",
+    "RATE_LIMITED_TAPS",
     "SOURCES_LABEL",
+    "STALE_BUTTON",
+    "TERMINAL_EXCERPT_CHARS",
+    "TOO_LARGE",
     "UNSURE_NOTE",
     "answer_message",
     "citation",
