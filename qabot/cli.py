@@ -17,7 +17,7 @@ from typing import Any
 from qabot.config import Settings
 from qabot.core import QABot
 from qabot.errors import QABotError
-from qabot.values import Answer, ReindexReport
+from qabot.values import ReindexReport
 
 __all__ = ["main"]
 
@@ -174,47 +174,15 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from qabot.chat import format_answer
+    from qabot import render
 
     bot = _open(args, settings)
     answer = bot.ask(" ".join(args.question), k=max(1, args.k))
     if args.json:
-        print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(format_answer(answer, color=sys.stdout.isatty()))
+        print(render.terminal(answer, color=sys.stdout.isatty()))
     return 0
-
-
-def answer_to_json(answer: Answer) -> dict[str, Any]:
-    """The JSON form of an answer, as printed by ``qabot ask --json``."""
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "found": answer.found,
-        "confidence": round(answer.confidence, 4),
-        "reason": answer.reason,
-        "terms": list(answer.terms),
-        "passages": [
-            {
-                "rank": hit.rank,
-                "score": hit.score,
-                "text": hit.text,
-                "citation": hit.citation,
-                "position": hit.position,
-                "paragraphs": list(hit.paragraphs),
-                "highlights": [list(span) for span in hit.highlights],
-                "article": {
-                    "id": hit.article.id,
-                    "title": hit.article.title,
-                    "path": str(hit.article.path),
-                    "date": hit.article.date,
-                    "url": hit.article.url,
-                    "source": hit.article.source,
-                },
-            }
-            for hit in answer.passages
-        ],
-    }
 
 
 def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:

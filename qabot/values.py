@@ -1,6 +1,8 @@
 """The values that cross module lines: articles, passages, hits, answers and reports.
 
-All are frozen dataclasses. ``str()`` gives what a person wants to read; ``repr`` stays short.
+All are frozen dataclasses. ``str()`` gives what a person wants to read (answers and
+citations are worded by :mod:`qabot.render`, imported when first needed so that this
+module stays at the bottom of the layering); ``repr`` stays short.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "Answer",
@@ -16,6 +19,7 @@ __all__ = [
     "IndexStats",
     "Passage",
     "Problem",
+    "Refusal",
     "ReindexReport",
 ]
 
@@ -71,14 +75,29 @@ class Hit:
     @property
     def citation(self) -> str:
         """``Title, ¶3–4, 2024-07-01, https://…`` (paragraphs counted from 1)."""
-        first, last = self.paragraphs
-        where = f"¶{first + 1}" if first == last else f"¶{first + 1}–{last + 1}"
-        parts = [self.article.title, where]
-        if self.article.date:
-            parts.append(self.article.date)
-        if self.article.url:
-            parts.append(self.article.url)
-        return ", ".join(parts)
+        from qabot.render import citation
+
+        return citation(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of a cited passage."""
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "citation": self.citation,
+            "position": self.position,
+            "paragraphs": list(self.paragraphs),
+            "text": self.text,
+            "highlights": [list(span) for span in self.highlights],
+            "article": {
+                "id": self.article.id,
+                "title": self.article.title,
+                "path": str(self.article.path),
+                "date": self.article.date,
+                "url": self.article.url,
+                "source": self.article.source,
+            },
+        }
 
     def __repr__(self) -> str:
         return f"Hit(#{self.rank} {self.article.id!r} p{self.position} score={self.score:.3f})"
@@ -119,20 +138,51 @@ class Answer:
         return bool(self.text)
 
     def __str__(self) -> str:
-        lines = [self.text if self.text else f"I don't know. {self.reason}".strip()]
-        if self.unsure:
-            lines.append("(I'm not sure about this one: check the sources.)")
-        if self.passages:
-            lines.append("")
-            label = "Sources:" if self.text else "Closest passages:"
-            lines.append(label)
-            for hit in self.passages:
-                lines.append(f"[{hit.rank}] {hit.citation}")
-        return "\n".join(lines)
+        from qabot.render import plain
+
+        return plain(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, as printed by ``qabot ask --json``."""
+        return {
+            "question": self.question,
+            "text": self.text,
+            "short": self.short,
+            "short_span": list(self.short_span) if self.short_span is not None else None,
+            "found": self.found,
+            "unsure": self.unsure,
+            "confidence": round(self.confidence, 4),
+            "reason": self.reason,
+            "source": self.source,
+            "terms": list(self.terms),
+            "passages": [hit.to_dict() for hit in self.passages],
+        }
 
     def __repr__(self) -> str:
         shown = self.text[:50] + ("…" if len(self.text) > 50 else "")
         return f"Answer({shown!r}, passages={len(self.passages)}, confidence={self.confidence:.2f})"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A chat message that was not asked: empty, or too long for a question.
+
+    ``str()`` says so politely (worded by :mod:`qabot.render`).
+    """
+
+    #: Characters in the message as received (after trimming).
+    length: int
+    #: The most characters a question may have.
+    limit: int
+
+    @property
+    def too_long(self) -> bool:
+        return self.length > self.limit
+
+    def __str__(self) -> str:
+        from qabot.render import refusal_text
+
+        return refusal_text(self)
 
 
 @dataclass(frozen=True)

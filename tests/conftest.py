@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import random
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from botapi_server import BotApiServer
 
 from qabot import Answer, Article, Problem, QABot
 
@@ -154,3 +155,11 @@ def behaviour(bot: QABot, questions: Iterable[str]) -> Behaviour:
         figures=(stats.articles, stats.passages, stats.terms),
         problems=stats.problems,
     )
+
+
+# -- Telegram ---------------------------------------------------------------------------------
+@pytest.fixture
+def api() -> Iterator[BotApiServer]:
+    """The stand-in Bot API server on 127.0.0.1, stopped afterwards."""
+    with BotApiServer() as server:
+        yield server

@@ -9,7 +9,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -43,12 +43,6 @@ from telegram.ext import (
 
 T = TypeVar("T")
 CHAT = DEFAULT_USER_ID
-
-
-@pytest.fixture
-def api() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
 
 
 def with_bot(server: BotApiServer, body: Callable[[Bot], Awaitable[T]], token: str = "") -> T:

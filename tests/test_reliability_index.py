@@ -196,7 +196,7 @@ def test_qabot_ask_on_a_damaged_index_warns_in_one_line_and_answers(
     assert "Traceback" not in done.stderr
     warnings = [line for line in done.stderr.splitlines() if "rebuilt" in line]
     assert len(warnings) == 1 and warnings[0].startswith("qabot: ")
-    assert json.loads(done.stdout)["answer"] == expected.answers[0].text
+    assert json.loads(done.stdout)["text"] == expected.answers[0].text
 
 
 def test_a_damaged_commit_by_another_process_is_never_answered_from(

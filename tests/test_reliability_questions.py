@@ -23,8 +23,7 @@ from conftest import DEMO_ARTICLE, write_article
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from qabot import Answer, Hit, QABot, QABotError
-from qabot import telegram_format as fmt
+from qabot import Answer, Hit, QABot, QABotError, render
 from qabot.analysis import Analyzer
 
 #: A functional bound, not a benchmark: a question answered in this time is "quick".
@@ -141,8 +140,8 @@ def check_answer(bot: QABot, answer: Answer, k: int, context: str | None = None)
         check_hit(bot, hit, rank, highlighted)
     assert str(answer) and len(repr(answer)) < 200
     # What Telegram would be sent: valid HTML within its limit, for the answer and passages.
-    for message in [fmt.answer_message(answer), *map(fmt.passage_message, answer.passages)]:
-        assert utf16_len(message) <= fmt.MESSAGE_LIMIT
+    for message in [render.answer_message(answer), *map(render.passage_message, answer.passages)]:
+        assert utf16_len(message) <= render.MESSAGE_LIMIT
         parse_html(message)
 
 

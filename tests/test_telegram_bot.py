@@ -13,109 +13,17 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from botapi_server import DEFAULT_GROUP_ID, DEFAULT_USER_ID, BotApiServer, Call
+from botapi_server import DEFAULT_GROUP_ID, DEFAULT_USER_ID, BotApiServer
 from conftest import write_article
-from telegram import Update
+from support.telegram_harness import ADMIN, STRANGER, Harness, polling, run
 
-from qabot import QABot
-from qabot.config import TelegramSettings
-from qabot.telegram_bot import AnswerCache, RateLimiter, build_application, protect_token_in_logs
+from qabot.telegram_bot import RateLimiter, protect_token_in_logs
 
-ADMIN = 4242
-STRANGER = 777
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def api() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
-
-
-def settings_for(api: BotApiServer, **changes: Any) -> TelegramSettings:
-    base = TelegramSettings(
-        token=api.token,
-        base_url=api.base_url,
-        base_file_url=api.base_file_url,
-        admin_ids=frozenset({ADMIN}),
-        rate_limit=100,
-    )
-    return replace(base, **changes)
-
-
-class Harness:
-    """An initialized Application over a corpus, fed updates directly."""
-
-    def __init__(self, api: BotApiServer, app: Any, qabot: QABot) -> None:
-        self.api, self.app, self.qabot = api, app, qabot
-
-    async def feed(self, update: dict[str, Any]) -> None:
-        # Queued too (never polled here), so the server knows its query ids like Telegram.
-        update = self.api.push_update(update)
-        await self.app.process_update(Update.de_json(update, self.app.bot))
-
-    async def say(self, text: str, **kwargs: Any) -> None:
-        await self.feed(self.api.make_message_update(text, **kwargs))
-
-    def replies(self, chat_id: int | None = None) -> list[Call]:
-        return [
-            c
-            for c in self.api.calls("sendMessage")
-            if c.ok and (chat_id is None or c.params["chat_id"] == chat_id)
-        ]
-
-    def last_text(self, chat_id: int | None = None) -> str:
-        call = self.replies(chat_id)[-1]
-        return str(call.result["text"])
-
-
-@asynccontextmanager
-async def harness(
-    api: BotApiServer, corpus: Path, tmp_path: Path, **changes: Any
-) -> AsyncIterator[Harness]:
-    qabot = QABot.open(corpus, tmp_path / "index")
-    app = build_application(qabot, settings_for(api, **changes))
-    await app.initialize()
-    try:
-        yield Harness(api, app, qabot)
-    finally:
-        await app.shutdown()
-
-
-@asynccontextmanager
-async def polling(api: BotApiServer, corpus: Path, index: Path) -> AsyncIterator[Any]:
-    """An Application over ``corpus`` polling the stand-in server, shut down afterwards."""
-    app = build_application(QABot.open(corpus, index), settings_for(api))
-    await app.initialize()
-    await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-
-
-def run(
-    api: BotApiServer,
-    corpus: Path,
-    tmp_path: Path,
-    body: Callable[[Harness], Awaitable[None]],
-    **changes: Any,
-) -> None:
-    async def main() -> None:
-        async with harness(api, corpus, tmp_path, **changes) as h:
-            await body(h)
-
-    asyncio.run(main())
 
 
 def test_private_question_gets_a_cited_answer(
@@ -124,7 +32,9 @@ def test_private_question_gets_a_cited_answer(
     async def body(h: Harness) -> None:
         await h.say("What did Stoltenberg say about Minsk?")
         (call,) = h.replies()
+        # Set once, by Defaults, for every message.
         assert call.params["parse_mode"] == "HTML"
+        assert call.params["link_preview_options"] == {"is_disabled": True}
         text = call.params["text"]
         assert text.startswith("💬 &quot;Some months later")
         assert "We cannot have <b>Minsk</b> 3" in text and "<b>Stoltenberg</b>" in text
@@ -173,6 +83,65 @@ def test_buttons_full_passage_more_and_stale(
         assert stale.ok and "older answer" in stale.params["text"] and stale.params["show_alert"]
 
     run(api, news_corpus, tmp_path, body)
+
+
+def test_a_button_pressed_in_another_chat_shows_nothing_of_the_first(
+    api: BotApiServer, news_corpus: Path, tmp_path: Path
+) -> None:
+    question = "What did OPEC agree about oil output?"
+
+    async def body(h: Harness) -> None:
+        await h.say(question, user_id=1, chat_id=1)
+        answer = h.replies(1)[-1]
+        for column in range(len(answer.result["reply_markup"]["inline_keyboard"][0])):
+            await h.press(answer, 0, column, chat_id=2, user_id=2)
+            refused = h.api.calls("answerCallbackQuery")[-1]
+            assert refused.ok and refused.params["show_alert"]
+            assert "another chat" in refused.params["text"]
+        assert h.replies(2) == [] and h.api.calls("editMessageText") == []
+        shown = [str(c.params) for c in h.api.calls() if c.params.get("chat_id") == 2]
+        assert not any("OPEC" in text or "Oil" in text for text in shown)
+        # In its own chat the same button still works.
+        await h.press(answer, user_id=1)
+        assert h.last_text(1).startswith("Oil prices climb")
+
+    run(api, news_corpus, tmp_path, body)
+
+
+def test_buttons_whose_data_the_bot_dropped_ask_to_ask_again(
+    api: BotApiServer, news_corpus: Path, tmp_path: Path
+) -> None:
+    async def body(h: Harness) -> None:
+        await h.say("NATO Ukraine negotiations")
+        answer = h.replies()[-1]
+        h.app.bot.callback_data_cache.clear_callback_data()  # as after a restart
+        await h.press(answer)
+        await h.press(answer, 1, 0)
+        for alert in h.api.calls("answerCallbackQuery")[-2:]:
+            assert (
+                alert.ok and alert.params["show_alert"] and "older answer" in alert.params["text"]
+            )
+        assert len(h.replies()) == 1
+
+    run(api, news_corpus, tmp_path, body)
+
+
+def test_sources_are_paged_in_place(api: BotApiServer, tmp_path: Path) -> None:
+    corpus = tmp_path / "many"
+    for n in range(23):
+        write_article(corpus, f"a{n:02d}.txt", f"Story {n:02d}", f"Story number {n} happened.")
+
+    async def body(h: Harness) -> None:
+        await h.say("/sources")
+        first = h.replies()[-1]
+        assert "page 1 of 3" in first.result["text"]
+        await h.press(first)  # Next ▸
+        edited = h.api.calls("editMessageText")[-1]
+        assert edited.ok and "page 2 of 3" in edited.result["text"]
+        buttons = edited.result["reply_markup"]["inline_keyboard"][0]
+        assert [b["text"] for b in buttons] == ["◂ Previous", "Next ▸"]
+
+    run(api, corpus, tmp_path, body)
 
 
 def test_inline_mode_offers_top_passages(
@@ -489,13 +458,7 @@ def test_bot_py_serves_telegram_and_stops_on_sigint(api: BotApiServer, corpus: P
     assert names[:3] == ["start", "help", "ask"] and "reindex" in names
 
 
-def test_answer_cache_and_rate_limiter_units() -> None:
-    cache = AnswerCache(size=2)
-    from qabot.values import Answer
-
-    tokens = [cache.put(Answer(str(i), "", ())) for i in range(3)]
-    assert cache.get(tokens[0]) is None and cache.get(tokens[2]) is not None
-    assert all(len(t) <= 8 for t in tokens)
+def test_rate_limiter_units() -> None:
     now = [0.0]
     limiter = RateLimiter(2, 10.0, clock=lambda: now[0])
     assert [limiter.allow(1) for _ in range(4)] == [

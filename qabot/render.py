@@ -1,0 +1,448 @@
+"""How qabot reads to a person: the one renderer of answers, in every form.
+
+It owns the wording (the "I don't know." line, the unsure note, the "Sources" and
+"Closest passages" labels, the refusals of a chat), citations (``Title, ¶3–4, date, url``),
+excerpt cutting and highlights, in three forms:
+
+* plain text, for ``str(answer)``;
+* the terminal, with ANSI bold when it is a terminal (``qabot ask``, ``qabot chat``);
+* Telegram HTML: every message the Telegram adapter sends, escaped, highlighted, and
+  within Telegram's 4096 characters (counted in UTF-16 code units, as Telegram does) by
+  trimming excerpts, never by cutting through a tag.
+
+An answer's short answer (:attr:`Answer.short`) comes first, on its own line, and is
+highlighted inside the sentence. The JSON form is :meth:`Answer.to_dict`. Nothing here
+imports python-telegram-bot; this module imports only :mod:`qabot.values`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from qabot.values import Answer, Article, Hit, IndexStats, Refusal, ReindexReport
+
+__all__ = [
+    "ADD_USAGE",
+    "ADMINS_ONLY",
+    "APOLOGY",
+    "ASK_USAGE",
+    "CLOSEST_LABEL",
+    "FOREIGN_BUTTON",
+    "MESSAGE_LIMIT",
+    "PASSAGES_PER_MESSAGE",
+    "RATE_LIMITED_COMMANDS",
+    "RATE_LIMITED_QUESTIONS",
+    "RATE_LIMITED_TAPS",
+    "SOURCES_LABEL",
+    "STALE_BUTTON",
+    "TERMINAL_EXCERPT_CHARS",
+    "TOO_LARGE",
+    "UNSURE_NOTE",
+    "answer_message",
+    "citation",
+    "escape",
+    "headline",
+    "help_message",
+    "highlighted",
+    "inline_description",
+    "inline_passage_message",
+    "label",
+    "not_added_message",
+    "passage_message",
+    "plain",
+    "refusal_text",
+    "reply_message",
+    "report_message",
+    "saved_message",
+    "short_spans",
+    "sources_message",
+    "start_message",
+    "stats_message",
+    "terminal",
+    "upload_limit_message",
+    "utf16_len",
+]
+
+SOURCES_LABEL = "Sources"
+CLOSEST_LABEL = "Closest passages"
+UNSURE_NOTE = "(I'm not sure about this one: check the sources.)"
+#: Excerpt of each cited passage in the terminal.
+TERMINAL_EXCERPT_CHARS = 400
+
+MESSAGE_LIMIT = 4096
+#: Citations shown in one Telegram answer message; "More" shows the next ones.
+PASSAGES_PER_MESSAGE = 3
+EXCERPT_CHARS = 600
+SOURCES_PER_PAGE = 10
+#: Longer URLs are not shown (a link that long is noise, and it would eat the message).
+MAX_URL_CHARS = 500
+
+Span = tuple[int, int]
+
+
+# -- shared: the wording, citations, excerpts -------------------------------------------------
+def headline(answer: Answer) -> str:
+    """The answering sentence(s), or ``I don't know. <reason>``."""
+    return answer.text if answer.found else f"I don't know. {answer.reason}".strip()
+
+
+def label(answer: Answer) -> str:
+    """What the cited passages are: sources of an answer, or the closest ones to none."""
+    return SOURCES_LABEL if answer.found else CLOSEST_LABEL
+
+
+def refusal_text(refusal: Refusal) -> str:
+    """Why a chat message was not asked, politely."""
+    if refusal.too_long:
+        return (
+            f"That message is too long for a question ({refusal.length} characters). "
+            f"Please ask in at most {refusal.limit} characters."
+        )
+    return "Ask me a question in words, for example: what did NATO decide?"
+
+
+def _where(hit: Hit) -> str:
+    first, last = hit.paragraphs
+    return f"¶{first + 1}" if first == last else f"¶{first + 1}–{last + 1}"
+
+
+def citation(hit: Hit) -> str:
+    """``Title, ¶3–4, 2024-07-01, https://…`` (paragraphs counted from 1)."""
+    parts = [hit.article.title, _where(hit)]
+    if hit.article.date:
+        parts.append(hit.article.date)
+    if hit.article.url:
+        parts.append(hit.article.url)
+    return ", ".join(parts)
+
+
+def short_spans(answer: Answer) -> tuple[Span, ...]:
+    """Where the short answer stands in ``answer.text`` (at most one span)."""
+    if not answer.short:
+        return ()
+    span = answer.short_span
+    if span is not None and answer.text[span[0] : span[1]] == answer.short:
+        return (span,)
+    start = answer.text.find(answer.short)  # a span that does not fit: find the words
+    return ((start, start + len(answer.short)),) if start >= 0 else ()
+
+
+def _cut(text: str, limit: int | None) -> int:
+    """Where to cut ``text`` to about ``limit`` characters: at a space, unless none is near."""
+    if limit is None or len(text) <= limit:
+        return len(text)
+    cut = text.rfind(" ", 0, limit)
+    return cut if cut > limit // 2 else limit
+
+
+def _marked(
+    text: str,
+    spans: Sequence[Span],
+    limit: int | None,
+    plain: Callable[[str], str],
+    strong: Callable[[str], str],
+) -> str:
+    """``text`` cut near ``limit``, each piece passed to ``plain`` or (in a span) ``strong``."""
+    cut = _cut(text, limit)
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        if start >= cut or start < last:  # past the cut, or overlapping the one before
+            continue
+        end = min(end, cut)
+        parts += [plain(text[last:start]), strong(text[start:end])]
+        last = end
+    parts.append(plain(text[last:cut]))
+    return "".join(parts) + ("…" if cut < len(text) else "")
+
+
+# -- plain text and the terminal -----------------------------------------------------------
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+@dataclass(frozen=True)
+class _Style:
+    strong: Callable[[str], str]
+    dim: Callable[[str], str]
+    #: Plain text has no emphasis, so a highlight there is the text itself.
+    marks: bool
+
+
+def _same(text: str) -> str:
+    return text
+
+
+_PLAIN = _Style(strong=_same, dim=_same, marks=False)
+_ANSI = _Style(
+    strong=lambda t: f"{_BOLD}{t}{_RESET}" if t else t,
+    dim=lambda t: f"{_DIM}{t}{_RESET}",
+    marks=True,
+)
+
+
+def _text_lines(reply: Answer | Refusal, style: _Style, excerpt_chars: int | None) -> list[str]:
+    if isinstance(reply, Refusal):
+        return [refusal_text(reply)]
+    answer = reply
+    lines = []
+    if answer.found and answer.short:
+        lines.append(style.strong(answer.short))
+    if answer.found and style.marks:
+        lines.append(_marked(answer.text, short_spans(answer), None, _same, style.strong))
+    else:
+        lines.append(headline(answer))
+    if answer.found and answer.unsure:
+        lines.append(style.dim(UNSURE_NOTE))
+    if answer.passages:
+        lines += ["", f"{label(answer)}:"]
+        for hit in answer.passages:
+            lines.append(style.strong(f"[{hit.rank}] {citation(hit)}"))
+            if excerpt_chars is not None:
+                flat = hit.text.replace("\n", " ")  # same length: the highlights still fit
+                excerpt = _marked(flat, hit.highlights, excerpt_chars, _same, style.strong)
+                lines.append("    " + excerpt)
+    return lines
+
+
+def plain(reply: Answer | Refusal, *, excerpt_chars: int | None = None) -> str:
+    """Plain text: the short answer on its own line, the sentence, the note, the citations.
+
+    With ``excerpt_chars``, each citation is followed by that much of its passage.
+    """
+    return "\n".join(_text_lines(reply, _PLAIN, excerpt_chars))
+
+
+def terminal(
+    reply: Answer | Refusal, *, color: bool, excerpt_chars: int = TERMINAL_EXCERPT_CHARS
+) -> str:
+    """For a terminal: :func:`plain` with excerpts, in bold where ``color`` allows it."""
+    return "\n".join(_text_lines(reply, _ANSI if color else _PLAIN, excerpt_chars))
+
+
+# -- Telegram HTML ---------------------------------------------------------------------------
+RATE_LIMITED_QUESTIONS = (
+    "You are asking faster than I can read. Please wait a minute and ask again."
+)
+RATE_LIMITED_COMMANDS = "You are sending commands faster than I can answer. Please wait a minute."
+RATE_LIMITED_TAPS = "Too many taps: please wait a minute."
+ASK_USAGE = "Usage: /ask <i>your question</i>"
+ADMINS_ONLY = "Sorry, only the bot's admins can do that."
+STALE_BUTTON = "This button belongs to an older answer I no longer remember. Please ask again."
+FOREIGN_BUTTON = "This button belongs to an answer in another chat. Please ask here."
+APOLOGY = "Sorry, something went wrong on my side. Please try again."
+ADD_USAGE = (
+    "To add an article, send a .txt, .md or .json file with the caption /add, or reply "
+    "/add to a message whose first line is the title and the rest the article."
+)
+TOO_LARGE = "That file is larger than I accept."
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def escape(text: str) -> str:
+    """``text`` safe in Telegram HTML, in text and in (double-quoted) attributes alike."""
+    # Apostrophes stay readable: no attribute here is single-quoted.
+    return html.escape(text, quote=True).replace("&#x27;", "'")
+
+
+def _bold(text: str) -> str:
+    return f"<b>{escape(text)}</b>"
+
+
+def highlighted(text: str, spans: Sequence[Span], limit: int | None = None) -> str:
+    """``text`` escaped, with ``spans`` in bold, cut at a word boundary near ``limit`` chars."""
+    return _marked(text, spans, limit, escape, _bold)
+
+
+def _html_citation(hit: Hit, with_link: bool = True) -> str:
+    parts = [f"<i>{escape(hit.article.title)}</i>", _where(hit)]
+    if hit.article.date:
+        parts.append(escape(hit.article.date))
+    if hit.article.url and with_link and len(hit.article.url) <= MAX_URL_CHARS:
+        parts.append(f'<a href="{escape(hit.article.url)}">link</a>')
+    return ", ".join(parts)
+
+
+def _html_head(answer: Answer) -> str:
+    if not answer.found:
+        return f"🤷 {escape(headline(answer))}"
+    head = "💬 "
+    if answer.short:
+        head += f"{_bold(answer.short)}\n"
+    head += highlighted(answer.text, short_spans(answer))
+    if answer.unsure:
+        head += f"\n<i>{escape(UNSURE_NOTE)}</i>"
+    return head
+
+
+def answer_message(
+    answer: Answer, start: int = 0, count: int = PASSAGES_PER_MESSAGE, limit: int = MESSAGE_LIMIT
+) -> str:
+    """The reply to a question: the answer first, then cited passages ``start..start+count``."""
+    if start == 0:
+        head = _html_head(answer)
+    else:
+        head = f"More passages for <i>{escape(answer.question)}</i>:"
+    hits = answer.passages[start : start + count]
+    if not hits:
+        return _fit_text(head, limit)
+    head = _fit_text(head, limit // 2)
+    budget = limit - utf16_len(head) - 40
+    per_hit = max(80, budget // len(hits) - 120)
+    excerpt = min(EXCERPT_CHARS, per_hit)
+    while True:
+        blocks = [
+            f"<b>[{h.rank}]</b> {_html_citation(h)}\n{highlighted(h.text, h.highlights, excerpt)}"
+            for h in hits
+        ]
+        text = (
+            f"{head}\n\n<b>{label(answer)}</b>\n" + "\n\n".join(blocks)
+            if start == 0
+            else (f"{head}\n\n" + "\n\n".join(blocks))
+        )
+        if utf16_len(text) <= limit or excerpt <= 40:
+            return text if utf16_len(text) <= limit else _fit_text(head, limit)
+        excerpt = excerpt * 3 // 4
+
+
+def reply_message(reply: Answer | Refusal) -> str:
+    """The message for what a chat session gave back: an answer, or a refusal."""
+    return answer_message(reply) if isinstance(reply, Answer) else escape(refusal_text(reply))
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _fit_text(markup: str, limit: int) -> str:
+    """Markup made of escaped text and whole tags, shortened if over ``limit``."""
+    if utf16_len(markup) <= limit:
+        return markup
+    # Only an answer sentence is ever this long: give up its marks and cut it as text.
+    text = html.unescape(_TAG.sub("", markup))
+    while utf16_len(escape(text)) + 1 > limit:
+        text = text[: int(len(text) * 0.9)]
+    return escape(text) + "…"
+
+
+def passage_message(hit: Hit, limit: int = MESSAGE_LIMIT) -> str:
+    """One whole passage with its article's details, for a citation button."""
+    article = hit.article
+    lines = [f"<b>{escape(article.title)}</b>"]
+    details = [f"passage {hit.position + 1}", _where(hit)]
+    if article.date:
+        details.append(escape(article.date))
+    if article.source:
+        details.append(escape(article.source))
+    lines.append(" · ".join(details))
+    if article.url and len(article.url) <= MAX_URL_CHARS:
+        lines.append(f'<a href="{escape(article.url)}">{escape(article.url)}</a>')
+    head = "\n".join(lines) + "\n\n"
+    chars = limit - utf16_len(head) - 50
+    while True:
+        # Escaping and wide characters can make the markup longer than the text: shrink.
+        text = head + highlighted(hit.text, hit.highlights, chars)
+        if utf16_len(text) <= limit or chars < 50:
+            return text
+        chars = chars * 3 // 4
+
+
+def inline_passage_message(hit: Hit, question: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A passage shared through inline mode, with the question it answered when it fits."""
+    body = f"{passage_message(hit, limit)}\n\n<i>Asked: {escape(question)}</i>"
+    return body if utf16_len(body) <= limit else passage_message(hit, limit)
+
+
+def inline_description(hit: Hit, limit: int = 180) -> str:
+    """Plain text preview of a passage for an inline result."""
+    text = " ".join(hit.text.split())
+    return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + "…"
+
+
+def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
+    """One page of the indexed articles, and the number of pages."""
+    pages = max(1, -(-len(articles) // SOURCES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = articles[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
+    if not articles:
+        return "No articles are indexed yet.", 1
+    lines = [f"<b>Indexed articles</b> ({len(articles)}), page {page + 1} of {pages}:"]
+    for number, article in enumerate(shown, page * SOURCES_PER_PAGE + 1):
+        extra = f" ({escape(article.date)})" if article.date else ""
+        title = escape(article.title[:200])
+        if article.url:
+            title = f'<a href="{escape(article.url)}">{title}</a>'
+        lines.append(f"{number}. {title}{extra}")
+    return "\n".join(lines), pages
+
+
+def stats_message(stats: IndexStats) -> str:
+    updated = stats.updated.strftime("%Y-%m-%d %H:%M UTC") if stats.updated else "never"
+    text = (
+        f"<b>Index</b>\n{stats.articles} articles, {stats.passages} passages, "
+        f"{stats.terms} distinct terms\n{stats.size_bytes / 1_048_576:.1f} MiB on disk, "
+        f"updated {escape(updated)}"
+    )
+    if stats.problems:
+        text += f"\n{len(stats.problems)} file(s) skipped as unreadable."
+    return text
+
+
+def help_message(examples: Sequence[str], *, admin: bool) -> str:
+    lines = [
+        "Ask me about the news articles I have read, in plain words. "
+        "I answer with the sentence that answers it and cite the passages it came from.",
+        "",
+        "<b>Try</b>",
+        *(f"• {escape(q)}" for q in examples),
+        "",
+        "Follow up with a short question such as <i>and what about …?</i>",
+        "In groups, use /ask or mention me. Inline: type my name and a question in any chat.",
+        "",
+        "<b>Commands</b>",
+        "/ask <i>question</i>: ask (in groups)",
+        "/sources: the indexed articles",
+        "/stats: index figures",
+    ]
+    if admin:
+        lines += [
+            "/reindex: re-read the corpus folder",
+            "/add: send a .txt, .md or .json file with caption /add, "
+            "or reply /add to a message holding an article (first line the title)",
+        ]
+    return "\n".join(lines)
+
+
+def start_message(stats: IndexStats, examples: Sequence[str], *, admin: bool) -> str:
+    return (
+        f"Hello! I answer questions about {stats.articles} news articles, citing my sources.\n\n"
+        + help_message(examples, admin=admin)
+    )
+
+
+def report_message(report: ReindexReport) -> str:
+    """What a reindex changed."""
+    text = f"Index updated: {escape(str(report))}."
+    if report.added:
+        text += "\nAdded: " + ", ".join(escape(a) for a in report.added[:10])
+    if report.problems:
+        text += "\nSkipped: " + "; ".join(escape(str(p)) for p in report.problems[:5])
+    return text
+
+
+def saved_message(name: str, report: ReindexReport) -> str:
+    """An uploaded article was saved as ``name`` and indexed."""
+    return f"Saved as <code>{escape(name)}</code>.\n{report_message(report)}"
+
+
+def not_added_message(name: str, reason: str) -> str:
+    return f"I could not add {escape(name)}: {escape(reason)}"
+
+
+def upload_limit_message(size: int, limit: int) -> str:
+    return f"That file is {size:,} bytes; I accept articles up to {limit:,} bytes."

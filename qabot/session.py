@@ -1,0 +1,123 @@
+"""Chat sessions: one message in, one reply out, for every chat adapter (terminal, Telegram).
+
+A :class:`Session` owns the chat-level part of a question, the same in every adapter:
+an empty or over-long message gets a polite :class:`~qabot.values.Refusal`; a short
+follow-up ("and Minsk 2?", "what about Zelenskyy?") is asked with the chat's last
+question as context; the question is then remembered for the next follow-up. Cutting
+and validating the question itself is :meth:`QABot.ask`'s job, not the session's.
+
+Context is kept per chat id, expires after a while, and never crosses from one chat to
+another. Sessions are thread-safe: adapters ask from worker threads.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qabot.values import Answer, Refusal
+
+if TYPE_CHECKING:  # the session is handed an open bot; it never opens one
+    from qabot.core import QABot
+
+__all__ = ["Session", "is_follow_up"]
+
+_FOLLOW_UP_START = re.compile(
+    r"^\s*(?:and|also|but|or|then|so|plus|what about|how about|and what about|"
+    r"and how about|what of|same for|and for|and in|and the)\b",
+    re.I,
+)
+_PRONOUN = re.compile(
+    r"\b(?:he|she|they|it|him|her|them|his|hers|their|its|this|that|there)\b", re.I
+)
+#: A follow-up is short; a longer message is a question of its own.
+MAX_FOLLOW_UP_WORDS = 8
+#: Chats whose last question is kept; the least recently active are forgotten first.
+MAX_CHATS = 10_000
+DEFAULT_TTL = 600.0
+
+
+def is_follow_up(text: str) -> bool:
+    """Whether ``text`` reads as a follow-up rather than a question of its own."""
+    words = text.split()
+    if not words or len(words) > MAX_FOLLOW_UP_WORDS:
+        return False
+    return bool(_FOLLOW_UP_START.search(text) or _PRONOUN.search(text))
+
+
+@dataclass(frozen=True)
+class _Turn:
+    question: str
+    at: float
+
+
+class _Memory:
+    """The last standalone question of each chat, for ``ttl`` seconds. Thread-safe."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float]) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._turns: OrderedDict[Hashable, _Turn] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def context_for(self, chat: Hashable, text: str) -> str | None:
+        """The earlier question to read ``text`` with, or ``None`` if it stands alone."""
+        if not is_follow_up(text):
+            return None
+        with self._lock:
+            turn = self._turns.get(chat)
+            if turn is None or self._clock() - turn.at > self.ttl:
+                self._turns.pop(chat, None)
+                return None
+            return turn.question
+
+    def remember(self, chat: Hashable, question: str, *, follow_up: bool) -> None:
+        """Record a question; a follow-up keeps the earlier question as the context."""
+        with self._lock:
+            now = self._clock()
+            earlier = self._turns.get(chat)
+            if follow_up and earlier is not None:
+                self._turns[chat] = _Turn(earlier.question, now)
+            else:
+                self._turns[chat] = _Turn(question, now)
+            self._turns.move_to_end(chat)
+            while len(self._turns) > MAX_CHATS:
+                self._turns.popitem(last=False)
+
+
+class Session:
+    """Questions from many chats to one bot: validate, add context, ask, remember.
+
+    >>> session = Session(bot)
+    >>> session.ask("alice", "What did the Paris council decide?")
+    >>> session.ask("alice", "and the budget?")  # read with the question before
+    """
+
+    def __init__(
+        self,
+        bot: QABot,
+        *,
+        k: int = 5,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bot = bot
+        #: Passages cited with each answer.
+        self.k = k
+        self._memory = _Memory(ttl, clock)
+
+    def ask(self, chat: Hashable, message: str) -> Answer | Refusal:
+        """Answer a chat message, or say politely why it is not a question."""
+        message = message.strip()
+        limit = self.bot.settings.answers.max_question_chars
+        if not message or len(message) > limit:
+            return Refusal(len(message), limit)
+        context = self._memory.context_for(chat, message)
+        answer = self.bot.ask(message, self.k, context=context)
+        self._memory.remember(chat, message, follow_up=context is not None)
+        return answer

@@ -1,0 +1,15 @@
+"""The Telegram adapter, the one owner of python-telegram-bot.
+
+Split by concern: :mod:`.app` builds and runs the Application (Defaults, arbitrary
+callback data, handlers by filter and pattern); :mod:`.handlers` turns updates into
+library calls and rendered messages; :mod:`.keyboards` holds the buttons' values;
+:mod:`.policies` the rate limits and admin rights; :mod:`.state` what handlers share;
+:mod:`.transport` retries, readable updates and token redaction. All text comes from
+:mod:`qabot.render`; questions go through :class:`qabot.session.Session`.
+"""
+
+from qabot.telegram_bot.app import build_application, run_bot
+from qabot.telegram_bot.policies import RateLimiter
+from qabot.telegram_bot.transport import protect_token_in_logs
+
+__all__ = ["RateLimiter", "build_application", "protect_token_in_logs", "run_bot"]

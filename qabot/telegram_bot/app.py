@@ -1,0 +1,200 @@
+"""Building the python-telegram-bot Application for qabot, and running it.
+
+python-telegram-bot does the plumbing: ``Defaults`` sets HTML and no link previews on
+every message; arbitrary callback data keeps button values (see
+:mod:`~qabot.telegram_bot.keyboards`) behind random tokens; filters and callback
+patterns decide which handler an update reaches. Group -1 holds the rate limits, group 0
+the handlers, in order; the last handler of group 0 logs what nobody took.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Message, Update
+from telegram.constants import MessageEntityType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from qabot.config import Settings, TelegramSettings
+from qabot.core import QABot
+from qabot.errors import ConfigError
+from qabot.session import Session
+from qabot.telegram_bot import handlers as on
+from qabot.telegram_bot import policies
+from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, WholePassage
+from qabot.telegram_bot.state import BotState
+from qabot.telegram_bot.transport import TolerantUpdatesRequest, protect_token_in_logs
+
+__all__ = ["build_application", "run_bot"]
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    ("start", "what this bot does"),
+    ("help", "how to ask, with examples"),
+    ("ask", "ask a question (in groups)"),
+    ("sources", "the indexed articles"),
+    ("stats", "index figures"),
+]
+ADMIN_COMMANDS = [("reindex", "re-read the corpus (admins)"), ("add", "add an article (admins)")]
+#: Keyboards whose buttons still work; older ones answer "ask again".
+KEYBOARDS_KEPT = 2000
+# httpcore's pool bookkeeping grows with the pool (256 by default) and cost a third of the
+# bot's time under load; a small pool with a patient timeout serves more.
+SEND_POOL_SIZE = 16
+SEND_POOL_TIMEOUT = 10.0
+
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML,
+    link_preview_options=LinkPreviewOptions(is_disabled=True),
+    # A question deleted before its answer is sent still gets the answer.
+    allow_sending_without_reply=True,
+)
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """A message that replies to the bot or mentions its @username."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user and replied.from_user.id == bot.id:
+            return True
+        mention = f"@{bot.username}".lower()
+        mentions = message.parse_entities([MessageEntityType.MENTION]).values()
+        return any(text.lower() == mention for text in mentions)
+
+
+TEXT = filters.TEXT & ~filters.COMMAND
+QUESTION = (filters.ChatType.PRIVATE & TEXT) | (filters.ChatType.GROUPS & TEXT & _AddressedToBot())
+#: Files are articles in private chats; in groups only with the caption /add.
+UPLOAD = filters.Document.ALL & (
+    filters.ChatType.PRIVATE | filters.CaptionRegex(re.compile(r"^\s*/add", re.I))
+)
+
+
+def build_application(
+    qabot: QABot, settings: TelegramSettings
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """An Application with every qabot handler, talking to ``settings.base_url`` if given."""
+    if not settings.token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .defaults(DEFAULTS)
+        .arbitrary_callback_data(KEYBOARDS_KEPT)
+        .concurrent_updates(True)
+        .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
+        .connection_pool_size(SEND_POOL_SIZE)
+        .pool_timeout(SEND_POOL_TIMEOUT)
+        .post_init(_post_init)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+        if settings.file_url:
+            builder = builder.base_file_url(settings.file_url)
+    app = builder.build()
+    app.bot_data["state"] = BotState(
+        qabot=qabot,
+        settings=settings,
+        session=Session(qabot, k=on.PASSAGES_PER_ANSWER, ttl=settings.context_ttl),
+        questions=policies.RateLimiter(settings.rate_limit, settings.rate_window),
+        actions=policies.RateLimiter(
+            policies.ACTIONS_PER_QUESTION * settings.rate_limit, settings.rate_window
+        ),
+    )
+    _add_handlers(app, settings)
+    return app
+
+
+def _add_handlers(
+    app: Application[Any, Any, Any, Any, Any, Any], settings: TelegramSettings
+) -> None:
+    throttle = -1
+    app.add_handlers(
+        [
+            MessageHandler(QUESTION, policies.throttle_questions),
+            CommandHandler("ask", policies.throttle_questions),
+            CommandHandler(["start", "help", "sources", "stats"], policies.throttle_actions),
+            CallbackQueryHandler(policies.throttle_buttons),
+            InlineQueryHandler(policies.throttle_inline),
+        ],
+        group=throttle,
+    )
+    admins = policies.admins(settings)
+    app.add_handlers(
+        [
+            CommandHandler("start", on.on_start),
+            CommandHandler("help", on.on_help),
+            CommandHandler("ask", on.on_ask),
+            CommandHandler("sources", on.on_sources),
+            CommandHandler("stats", on.on_stats),
+            CommandHandler("reindex", on.on_reindex, filters=admins),
+            CommandHandler("add", on.on_add, filters=admins),
+            CommandHandler(["reindex", "add"], on.on_not_admin),
+            MessageHandler(UPLOAD & admins, on.on_document),
+            MessageHandler(UPLOAD, on.on_not_admin),
+            MessageHandler(filters.ChatType.PRIVATE & TEXT, on.on_private_text),
+            MessageHandler(filters.ChatType.GROUPS & TEXT & _AddressedToBot(), on.on_group_text),
+            MessageHandler(filters.ChatType.GROUPS, on.on_group_chatter),
+            CallbackQueryHandler(on.on_whole_passage, pattern=WholePassage),
+            CallbackQueryHandler(on.on_more_passages, pattern=MorePassages),
+            CallbackQueryHandler(on.on_sources_page, pattern=SourcesPage),
+            # What is left: InvalidCallbackData (a dropped or forged token), or no data.
+            CallbackQueryHandler(on.on_stale_button),
+            InlineQueryHandler(on.on_inline),
+            # Last in its group, so it sees only what no handler above took.
+            TypeHandler(Update, on.on_ignored),
+        ]
+    )
+    app.add_error_handler(on.on_error)
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Publish the command menu."""
+    commands = [BotCommand(name, text) for name, text in COMMANDS + ADMIN_COMMANDS]
+    try:
+        await app.bot.set_my_commands(commands)
+    except TelegramError as exc:  # the bot works without a menu
+        log.warning("could not set the command menu: %s", exc)
+
+
+def run_bot(settings: Settings) -> int:
+    """Open the corpus and serve Telegram until interrupted (polling, or a webhook)."""
+    tg = settings.telegram
+    if not tg.token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather")
+    protect_token_in_logs(tg.token)
+    qabot = QABot.open(settings.corpus, settings.index, settings=settings)
+    stats = qabot.stats()
+    log.info(
+        "serving %d articles (%d passages) from %s", stats.articles, stats.passages, stats.corpus
+    )
+    app = build_application(qabot, tg)
+    if tg.webhook_url:
+        path = tg.webhook_secret or "telegram"
+        app.run_webhook(
+            listen=tg.webhook_listen,
+            port=tg.webhook_port,
+            url_path=path,
+            webhook_url=tg.webhook_url.rstrip("/") + "/" + path,
+            secret_token=tg.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

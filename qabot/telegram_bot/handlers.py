@@ -1,0 +1,315 @@
+"""The Telegram handlers: an update in, one library call, a rendered message out.
+
+Which update reaches which handler is decided by the filters and patterns in
+:mod:`~qabot.telegram_bot.app`; rate limits have run before (see
+:mod:`~qabot.telegram_bot.policies`). Questions go through the shared
+:class:`~qabot.session.Session`; every text comes from :mod:`qabot.render`. Asking,
+reindexing and adding run in worker threads, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from typing import cast
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
+from telegram.constants import ChatAction, MessageEntityType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from qabot import render
+from qabot.core import QABot
+from qabot.errors import ArticleError, IndexLockedError
+from qabot.telegram_bot.keyboards import (
+    MorePassages,
+    SourcesPage,
+    WholePassage,
+    answer_keyboard,
+    sources_keyboard,
+)
+from qabot.telegram_bot.policies import is_admin
+from qabot.telegram_bot.state import state_of
+from qabot.telegram_bot.transport import edit, reply, retrying
+from qabot.values import Answer
+
+log = logging.getLogger(__name__)
+
+#: Passages cited with each answer in Telegram; the first few are shown, "More" the rest.
+PASSAGES_PER_ANSWER = 10
+INLINE_RESULTS = 5
+
+
+# -- questions -------------------------------------------------------------------------------
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    reply_ = await asyncio.to_thread(state_of(context).session.ask, chat.id, question)
+    keyboard = answer_keyboard(reply_, chat.id) if isinstance(reply_, Answer) else None
+    await reply(message, render.reply_message(reply_), keyboard)
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text in a private chat is a question."""
+    text = update.effective_message.text if update.effective_message else None
+    # python-telegram-bot does not check types: a malformed update may carry a number here.
+    if isinstance(text, str):
+        await _answer(update, context, text)
+
+
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group message that mentions the bot or replies to it: a question, the mention cut."""
+    message = update.effective_message
+    if message is None or not isinstance(message.text, str):  # see on_private_text
+        return
+    mention = f"@{context.bot.username}".lower()
+    question = message.text
+    for entity, text in sorted(
+        message.parse_entities([MessageEntityType.MENTION]).items(),
+        key=lambda item: -item[0].offset,  # from the end, so earlier offsets stay right
+    ):
+        if text.lower() == mention:
+            question = question[: entity.offset] + question[entity.offset + entity.length :]
+    await _answer(update, context, question)
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask question: works in groups and private chats alike."""
+    question = " ".join(context.args or [])
+    if not question and update.effective_message is not None:
+        await reply(update.effective_message, render.ASK_USAGE)
+        return
+    await _answer(update, context, question)
+
+
+async def on_group_chatter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ordinary group chatter, not addressed to the bot: stay silent."""
+
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Inline mode: the top passages as results to share in any chat."""
+    query = update.inline_query
+    if query is None:
+        return
+    text = query.query.strip()
+    results = []
+    if text:
+        qabot = state_of(context).qabot
+        answer = await asyncio.to_thread(qabot.ask, text, INLINE_RESULTS)
+        for hit in answer.passages:
+            results.append(
+                InlineQueryResultArticle(
+                    id=f"{hit.rank}",
+                    title=hit.article.title[:100],
+                    description=render.inline_description(hit),
+                    input_message_content=InputTextMessageContent(
+                        render.inline_passage_message(hit, answer.question)
+                    ),
+                )
+            )
+    await retrying(lambda: query.answer(results, cache_time=30, is_personal=False))
+
+
+# -- buttons ---------------------------------------------------------------------------------
+async def _message_of_chat(update: Update, chat_id: int) -> Message | None:
+    """The message a button hangs on, if it is in ``chat_id``; else the tap is refused."""
+    query = update.callback_query
+    if query is None:
+        return None
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None or message.chat.id != chat_id:
+        await retrying(lambda: query.answer(render.FOREIGN_BUTTON, show_alert=True))
+        return None
+    await retrying(lambda: query.answer())
+    return message
+
+
+async def on_whole_passage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A citation button: the whole passage."""
+    # The handler's pattern admitted only this kind of data.
+    button = cast(WholePassage, update.callback_query and update.callback_query.data)
+    message = await _message_of_chat(update, button.chat_id)
+    if message is not None:
+        await reply(message, render.passage_message(button.answer.passages[button.index]))
+
+
+async def on_more_passages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "More": the next passages of an answer, with their own buttons."""
+    button = cast(MorePassages, update.callback_query and update.callback_query.data)
+    message = await _message_of_chat(update, button.chat_id)
+    if message is not None:
+        await reply(
+            message,
+            render.answer_message(button.answer, start=button.start),
+            answer_keyboard(button.answer, button.chat_id, button.start),
+        )
+
+
+async def on_sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A page button under /sources: that page, in place."""
+    query = update.callback_query
+    if query is None:
+        return
+    page = cast(SourcesPage, query.data).page
+    await retrying(lambda: query.answer())
+    if isinstance(query.message, Message):
+        text, pages = render.sources_message(state_of(context).qabot.articles(), page)
+        await edit(query.message, text, sources_keyboard(page, pages))
+
+
+async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button whose data the bot no longer holds (or never sent): say so, show nothing."""
+    query = update.callback_query
+    if query is not None:
+        await retrying(lambda: query.answer(render.STALE_BUTTON, show_alert=True))
+
+
+# -- commands --------------------------------------------------------------------------------
+def _examples(qabot: QABot, count: int = 3) -> list[str]:
+    """Example questions drawn from the indexed article titles."""
+    articles = qabot.articles()
+    if not articles:
+        return ["(add articles to the corpus first)"]
+    step = max(1, len(articles) // count)
+    examples = []
+    for article in articles[::step][:count]:
+        title = re.sub(r"\s+", " ", article.title).strip().rstrip(".?!:")
+        examples.append(f"What about {title[:80]}?")
+    return examples
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet and explain."""
+    state = state_of(context)
+    if update.effective_message is not None:
+        admin = is_admin(update, state.settings)
+        text = render.start_message(state.qabot.stats(), _examples(state.qabot), admin=admin)
+        await reply(update.effective_message, text)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """How to ask, with example questions from the corpus."""
+    state = state_of(context)
+    if update.effective_message is not None:
+        admin = is_admin(update, state.settings)
+        await reply(
+            update.effective_message, render.help_message(_examples(state.qabot), admin=admin)
+        )
+
+
+async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The indexed articles, ten a page."""
+    if update.effective_message is not None:
+        text, pages = render.sources_message(state_of(context).qabot.articles(), 0)
+        await reply(update.effective_message, text, sources_keyboard(0, pages))
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Index figures."""
+    if update.effective_message is not None:
+        stats = state_of(context).qabot.stats()
+        await reply(update.effective_message, render.stats_message(stats))
+
+
+# -- admins ----------------------------------------------------------------------------------
+async def on_not_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin command or upload from someone else: refuse."""
+    if update.effective_message is not None:
+        await reply(update.effective_message, render.ADMINS_ONLY)
+
+
+async def _typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        with contextlib.suppress(TelegramError):  # a hint only
+            await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+
+
+async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reindex (admins): re-read the corpus folder and report what changed."""
+    state = state_of(context)
+    message = update.effective_message
+    if message is None:
+        return
+    await _typing(update, context)
+    async with state.reindex_lock:
+        try:
+            report = await asyncio.to_thread(state.qabot.reindex)
+        except IndexLockedError as exc:
+            await reply(message, render.escape(str(exc)))
+            return
+    await reply(message, render.report_message(report))
+
+
+async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/add (admins) in reply to a message holding an article: its first line the title."""
+    message = update.effective_message
+    if message is None:
+        return
+    replied = message.reply_to_message
+    text = (replied.text or replied.caption or "") if replied is not None else ""
+    if not text.strip():
+        await reply(message, render.ADD_USAGE)
+        return
+    title = text.strip().splitlines()[0]
+    slug = re.sub(r"[^\w]+", "-", title.lower(), flags=re.ASCII).strip("-")[:60] or "article"
+    await _save_and_index(update, context, f"{slug}.txt", text.strip().encode("utf-8"))
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file from an admin (in private, or with caption /add) is added to the corpus."""
+    state = state_of(context)
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    document = message.document
+    limit = state.settings.max_upload_bytes
+    if (document.file_size or 0) > limit:
+        await reply(message, render.upload_limit_message(document.file_size or 0, limit))
+        return
+    file = await retrying(lambda: document.get_file())
+    if (file.file_size or 0) > limit:  # when the message said none, or less
+        await reply(message, render.upload_limit_message(file.file_size or 0, limit))
+        return
+    data = bytes(await retrying(lambda: file.download_as_bytearray()))
+    if len(data) > limit:
+        await reply(message, render.TOO_LARGE)
+        return
+    await _save_and_index(update, context, document.file_name or "article.txt", data)
+
+
+async def _save_and_index(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, data: bytes
+) -> None:
+    state = state_of(context)
+    message = update.effective_message
+    if message is None:
+        return
+    await _typing(update, context)
+    async with state.reindex_lock:
+        try:
+            path, report = await asyncio.to_thread(state.qabot.add_article, name, data)
+        except ArticleError as exc:
+            await reply(message, render.not_added_message(exc.path.name, exc.reason))
+            return
+    await reply(message, render.saved_message(path.name, report))
+
+
+# -- the rest --------------------------------------------------------------------------------
+async def on_ignored(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log an update no handler took (a kind qabot does not serve, or an unreadable one)."""
+    kinds = [k for k, v in update.to_dict().items() if k != "update_id" and v is not None]
+    log.info("ignored update %s (%s)", update.update_id, ", ".join(kinds) or "empty")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with its traceback; tell the user briefly; keep running."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await update.effective_message.reply_text(render.APOLOGY)
+        except TelegramError:
+            log.warning("could not send the apology either")

@@ -1,0 +1,38 @@
+"""What the Telegram handlers share, kept in ``application.bot_data["state"]``, never in globals."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+from telegram.ext import ContextTypes
+
+from qabot.config import TelegramSettings
+from qabot.core import QABot
+from qabot.session import Session
+
+if TYPE_CHECKING:  # policies read the state; the state only holds their limiters
+    from qabot.telegram_bot.policies import RateLimiter
+
+__all__ = ["BotState", "state_of"]
+
+
+@dataclass
+class BotState:
+    """The library objects and policies one Application serves with."""
+
+    qabot: QABot
+    settings: TelegramSettings
+    #: Every chat's questions, with their follow-up context.
+    session: Session
+    #: Questions a user may ask per window.
+    questions: RateLimiter
+    #: Commands, buttons and inline queries: cheaper than questions, so a larger budget.
+    actions: RateLimiter
+    #: One reindex or upload at a time; questions go on meanwhile.
+    reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    return cast(BotState, context.bot_data["state"])

@@ -1,0 +1,132 @@
+"""Driving qabot's Telegram Application against the stand-in Bot API server.
+
+:func:`harness` feeds updates straight to ``Application.process_update`` (after the bot
+resolves button tokens, as its getUpdates does); :func:`polling` polls for real. Both go
+through python-telegram-bot's real HTTP stack; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from botapi_server import DEFAULT_USER_ID, BotApiServer, Call
+from telegram import Update
+
+from qabot import QABot
+from qabot.config import TelegramSettings
+from qabot.telegram_bot import build_application
+
+ADMIN = 4242
+STRANGER = 777
+
+
+def settings_for(api: BotApiServer, **changes: Any) -> TelegramSettings:
+    base = TelegramSettings(
+        token=api.token,
+        base_url=api.base_url,
+        base_file_url=api.base_file_url,
+        admin_ids=frozenset({ADMIN}),
+        rate_limit=100,
+    )
+    return replace(base, **changes)
+
+
+class Harness:
+    """An initialized Application over a corpus, fed updates directly."""
+
+    def __init__(self, api: BotApiServer, app: Any, qabot: QABot) -> None:
+        self.api, self.app, self.qabot = api, app, qabot
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        # Queued too (never polled here), so the server knows its query ids like Telegram.
+        update = self.api.push_update(update)
+        parsed = Update.de_json(update, self.app.bot)
+        # What the bot's getUpdates does to each update: button tokens → their values.
+        self.app.bot.insert_callback_data(parsed)
+        await self.app.process_update(parsed)
+
+    async def say(self, text: str, **kwargs: Any) -> None:
+        await self.feed(self.api.make_message_update(text, **kwargs))
+
+    async def press(
+        self,
+        call: Call,
+        row: int = 0,
+        column: int = 0,
+        *,
+        chat_id: int | None = None,
+        user_id: int = DEFAULT_USER_ID,
+    ) -> None:
+        """Press a button of the message ``call`` sent; with ``chat_id``, the same button
+        data pressed in that chat instead (on a message of its own there)."""
+        data = call.result["reply_markup"]["inline_keyboard"][row][column]["callback_data"]
+        if chat_id is None:
+            update = self.api.make_callback_query_update(
+                data,
+                message=call.result["message_id"],
+                chat_id=call.result["chat"]["id"],
+                user_id=user_id,
+            )
+        else:
+            update = self.api.make_callback_query_update(data, chat_id=chat_id, user_id=user_id)
+        await self.feed(update)
+
+    def replies(self, chat_id: int | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.api.calls("sendMessage")
+            if c.ok and (chat_id is None or c.params["chat_id"] == chat_id)
+        ]
+
+    def last_text(self, chat_id: int | None = None) -> str:
+        call = self.replies(chat_id)[-1]
+        return str(call.result["text"])
+
+
+@asynccontextmanager
+async def harness(
+    api: BotApiServer, corpus: Path, tmp_path: Path, **changes: Any
+) -> AsyncIterator[Harness]:
+    qabot = QABot.open(corpus, tmp_path / "index")
+    app = build_application(qabot, settings_for(api, **changes))
+    await app.initialize()
+    try:
+        yield Harness(api, app, qabot)
+    finally:
+        await app.shutdown()
+
+
+@asynccontextmanager
+async def polling(api: BotApiServer, corpus: Path, index: Path) -> AsyncIterator[Any]:
+    """An Application over ``corpus`` polling the stand-in server, shut down afterwards."""
+    app = build_application(QABot.open(corpus, index), settings_for(api))
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+def run(
+    api: BotApiServer,
+    corpus: Path,
+    tmp_path: Path,
+    body: Callable[[Harness], Awaitable[None]],
+    **changes: Any,
+) -> None:
+    """Run ``body`` with a harness over ``corpus``, in a fresh event loop."""
+
+    async def main() -> None:
+        async with harness(api, corpus, tmp_path, **changes) as h:
+            await body(h)
+
+    asyncio.run(main())

@@ -1,0 +1,174 @@
+"""The one renderer: the same answer reads alike in plain text, the terminal and Telegram.
+
+Every form shows the short answer first and highlighted in its sentence, the unsure note,
+the "I don't know." line and the citations; Telegram HTML is escaped, within 4096 UTF-16
+units, and its tags are never cut.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from qabot import render
+from qabot.render import (
+    MESSAGE_LIMIT,
+    answer_message,
+    highlighted,
+    passage_message,
+    sources_message,
+    utf16_len,
+)
+from qabot.values import Answer, Article, Hit, Refusal
+
+
+class TagBalance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.ok = True
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.ok = False
+
+
+def balanced(markup: str) -> bool:
+    parser = TagBalance()
+    parser.feed(markup)
+    parser.close()
+    return parser.ok and not parser.stack
+
+
+def hit(text: str, rank: int = 1, title: str = "T", spans: tuple[tuple[int, int], ...] = ()) -> Hit:
+    article = Article("a", title, Path("a.txt"), date="2024-07-01", url="https://e.org/?a=1&b=2")
+    return Hit(article, 0, (0, 1), text, 1.0, rank, spans)
+
+
+def test_highlighted_escapes_and_bolds() -> None:
+    text = "a <b> & Minsk 3"
+    assert highlighted(text, [(8, 13)]) == "a &lt;b&gt; &amp; <b>Minsk</b> 3"
+    assert highlighted("one two three four", [(8, 13)], limit=10) == "one two…"
+
+
+def test_answer_message_with_hostile_text_is_balanced() -> None:
+    hits = tuple(hit(f"<i>passage {i}</i> & more", i + 1, title="<b>x</b>") for i in range(5))
+    answer = Answer("q <b>?", '<script>"quoted"</script>', hits, confidence=1.0, source=0)
+    text = answer_message(answer)
+    assert balanced(text)
+    assert "&lt;script&gt;" in text and "&lt;b&gt;x&lt;/b&gt;" in text
+    assert 'href="https://e.org/?a=1&amp;b=2"' in text
+    assert "[3]" in text and "[4]" not in text
+    more = answer_message(answer, start=3)
+    assert (
+        more.startswith("More passages for <i>q &lt;b&gt;?</i>") and "[4]" in more and "[5]" in more
+    )
+
+
+def test_everything_fits_the_limit() -> None:
+    long = "é" * 3000 + " 😀" * 2000  # emoji count twice in UTF-16
+    answer = Answer("q", long, tuple(hit(long, i + 1) for i in range(3)), confidence=1.0, source=0)
+    for text in (answer_message(answer), passage_message(answer.passages[0])):
+        assert utf16_len(text) <= MESSAGE_LIMIT and balanced(text)
+    unsure = Answer("q", "maybe", (hit("maybe so"),), confidence=0.4, source=0, unsure=True)
+    assert "not sure" in answer_message(unsure)
+    none = Answer("q", "", (), reason="No article mentions: <x>.")
+    assert answer_message(none) == "🤷 I don't know. No article mentions: &lt;x&gt;."
+    assert answer_message(Answer("q", long, (), short="é" * 10, short_span=(0, 10)))
+
+
+def test_sources_pages() -> None:
+    articles = [Article(str(i), f"Title {i} <&>", Path(f"{i}.txt")) for i in range(23)]
+    first, pages = sources_message(articles, 0)
+    assert pages == 3 and "1. Title 0 &lt;&amp;&gt;" in first and "11." not in first
+    last, _ = sources_message(articles, 99)
+    assert "page 3 of 3" in last and "23. Title 22" in last
+    assert sources_message([], 0) == ("No articles are indexed yet.", 1)
+
+
+# -- one voice across the forms ---------------------------------------------------------------
+SENTENCE = '"We cannot have Minsk 3," Stoltenberg concluded.'
+SHORT = Answer(
+    "What can NATO not have?",
+    SENTENCE,
+    (hit("Stoltenberg said: we cannot have Minsk 3.", 1, "Stoltenberg", ((34, 39),)),),
+    confidence=0.9,
+    source=0,
+    short="Minsk 3",
+    short_span=(16, 23),
+)
+UNSURE = Answer("q", "Maybe so.", (hit("Maybe so."),), confidence=0.3, source=0, unsure=True)
+UNKNOWN = Answer("q", "", (hit("close"),), reason="No passage says so.")
+ANSI_BOLD = "\033[1m"
+ANSI = re.compile(r"\033\[[0-9;]*m")
+
+
+def forms(answer: Answer) -> dict[str, str]:
+    return {
+        "plain": render.plain(answer),
+        "str": str(answer),
+        "terminal": render.terminal(answer, color=False),
+        "ansi": render.terminal(answer, color=True),
+        "html": html.unescape(answer_message(answer)),
+    }
+
+
+def test_the_short_answer_comes_first_and_is_highlighted_in_its_sentence() -> None:
+    assert SENTENCE[16:23] == "Minsk 3"
+    shown = forms(SHORT)
+    assert shown["plain"].splitlines()[:2] == ["Minsk 3", SENTENCE]
+    assert shown["str"] == shown["plain"]
+    assert shown["terminal"].splitlines()[:2] == ["Minsk 3", SENTENCE]
+    first, second = shown["ansi"].splitlines()[:2]
+    assert first == f"{ANSI_BOLD}Minsk 3\033[0m"
+    assert second == f'"We cannot have {ANSI_BOLD}Minsk 3\033[0m," Stoltenberg concluded.'
+    head = answer_message(SHORT).split("\n\n")[0]
+    assert head == (
+        "💬 <b>Minsk 3</b>\n&quot;We cannot have <b>Minsk 3</b>,&quot; Stoltenberg concluded."
+    )
+
+
+def test_a_short_span_that_does_not_fit_is_found_by_its_words() -> None:
+    from dataclasses import replace
+
+    moved = replace(SHORT, short_span=(0, 3))
+    assert render.short_spans(moved) == ((16, 23),)
+    assert render.short_spans(replace(SHORT, short="Minsk 4")) == ()
+    assert render.short_spans(replace(SHORT, short="", short_span=None)) == ()
+
+
+@pytest.mark.parametrize("form", ["plain", "str", "terminal", "ansi", "html"])
+def test_every_form_says_when_it_is_unsure_and_when_it_does_not_know(form: str) -> None:
+    unsure = ANSI.sub("", forms(UNSURE)[form])
+    assert "I'm not sure about this one" in unsure and "Sources" in unsure
+    unknown = ANSI.sub("", forms(UNKNOWN)[form])
+    assert "I don't know. No passage says so." in unknown
+    assert "Closest passages" in unknown and "Sources" not in unknown
+    assert "not sure" not in unknown
+
+
+def test_plain_and_terminal_cite_alike_and_the_terminal_shows_excerpts() -> None:
+    answer = Answer("q", "A.", (hit("one two three four " * 40, 1),), source=0)
+    plain = render.plain(answer)
+    assert plain == "A.\n\nSources:\n[1] T, ¶1–2, 2024-07-01, https://e.org/?a=1&b=2"
+    terminal = render.terminal(answer, color=False, excerpt_chars=20)
+    assert terminal.startswith(plain) and terminal.endswith("\n    one two three four…")
+    assert answer.passages[0].citation in plain
+
+
+def test_refusals_are_polite_in_every_form() -> None:
+    empty, long = Refusal(0, 300), Refusal(5000, 300)
+    assert (
+        str(empty)
+        == render.plain(empty)
+        == "Ask me a question in words, for example: what did NATO decide?"
+    )
+    assert "too long for a question (5000 characters)" in render.terminal(long, color=True)
+    assert render.reply_message(long) == render.escape(str(long))

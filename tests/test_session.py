@@ -1,0 +1,89 @@
+"""Chat sessions: polite refusals, follow-ups read with the chat's own context, expiry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_article
+
+from qabot import Answer, QABot
+from qabot.session import Session, is_follow_up
+from qabot.values import Refusal
+
+
+@pytest.fixture
+def councils(tmp_path: Path) -> QABot:
+    corpus = tmp_path / "c"
+    write_article(corpus, "a.txt", "Paris", "The Paris council approved the budget for 2025.")
+    write_article(corpus, "b.txt", "Berlin", "The Berlin council rejected the budget for 2025.")
+    return QABot.open(corpus, tmp_path / "index")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("and Minsk 2?", True),
+        ("what about Zelenskyy?", True),
+        ("How about the budget", True),
+        ("what did he say next?", True),
+        ("What did Stoltenberg say about Minsk?", False),
+        ("Who won the cup final after extra time on Sunday in the rain?", False),
+        ("", False),
+    ],
+)
+def test_is_follow_up(text: str, expected: bool) -> None:
+    assert is_follow_up(text) is expected
+
+
+def test_empty_and_over_long_messages_are_refused_politely(councils: QABot) -> None:
+    session = Session(councils)
+    limit = councils.settings.answers.max_question_chars
+    assert session.ask("a", "   ") == Refusal(0, limit)
+    long = session.ask("a", "x" * (limit + 1))
+    assert long == Refusal(limit + 1, limit) and "too long" in str(long)
+    # A refusal is not remembered: the follow-up still reads the question before it.
+    session.ask("a", "What did the Paris council decide?")
+    session.ask("a", "")
+    follow_up = session.ask("a", "and the budget?")
+    assert isinstance(follow_up, Answer) and "Paris" in follow_up.text
+
+
+def test_follow_ups_use_their_own_chat_s_context(councils: QABot) -> None:
+    session = Session(councils, k=1)
+    session.ask("paris", "What did the Paris council decide?")
+    session.ask("berlin", "What did the Berlin council decide?")
+    paris, berlin = (
+        session.ask("paris", "and the budget?"),
+        session.ask("berlin", "and the budget?"),
+    )
+    assert isinstance(paris, Answer) and isinstance(berlin, Answer)
+    assert "Paris" in paris.text and "Berlin" in berlin.text and len(paris.passages) == 1
+    # A chat that asked nothing before gets no context; the follow-up's own words must match.
+    stranger = session.ask("stranger", "and the weather?")
+    assert isinstance(stranger, Answer) and not stranger.found
+
+
+def test_context_expires_and_a_follow_up_keeps_the_root_question(
+    councils: QABot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contexts: list[str | None] = []
+    real_ask = councils.ask
+
+    def recording_ask(question: str, k: int = 5, *, context: str | None = None) -> Answer:
+        contexts.append(context)
+        return real_ask(question, k, context=context)
+
+    monkeypatch.setattr(councils, "ask", recording_ask)
+    now = [0.0]
+    session = Session(councils, ttl=60, clock=lambda: now[0])
+    root = "What did the Paris council decide?"
+    session.ask("a", root)
+    now[0] = 50
+    session.ask("a", "and the budget?")  # a follow-up: the root question stays the context
+    now[0] = 100
+    session.ask("a", "and the mayor?")
+    now[0] = 200
+    session.ask("a", "and the budget?")
+    session.ask("a", "Who approved the budget for 2025?")  # stands alone: no context
+    assert contexts == [None, root, root, None, None]
