@@ -42,7 +42,9 @@ def test_ask_prints_answer_and_citations(corpus: Path, capsys: pytest.CaptureFix
         capsys, "ask", "what did Stoltenberg say about Minsk", "--corpus", str(corpus)
     )
     assert code == 0
-    assert 'We cannot have Minsk 3," Stoltenberg concluded.' in out.splitlines()[0]
+    # The short answer first, then the sentence it stands in.
+    assert out.splitlines()[0] == "We cannot have Minsk 3"
+    assert 'We cannot have Minsk 3," Stoltenberg concluded.' in out.splitlines()[1]
     assert "[1] Stoltenberg on peace talks with Russia: We cannot have Minsk 3, ¶7" in out
 
 
