@@ -36,8 +36,9 @@ def test_private_question_gets_a_cited_answer(
         assert call.params["parse_mode"] == "HTML"
         assert call.params["link_preview_options"] == {"is_disabled": True}
         text = call.params["text"]
-        assert text.startswith("💬 &quot;Some months later")
-        assert "We cannot have <b>Minsk</b> 3" in text and "<b>Stoltenberg</b>" in text
+        # The short answer first, in bold, then the sentence it stands in.
+        assert text.startswith("💬 <b>We cannot have Minsk 3</b>\n&quot;Some months later")
+        assert "<b>Stoltenberg</b>" in text
         assert "<i>Stoltenberg on peace talks with Russia: We cannot have Minsk 3</i>, ¶7" in text
         shown = call.result["text"]
         assert 'We cannot have Minsk 3," Stoltenberg concluded.' in shown
@@ -347,6 +348,8 @@ def test_long_answers_fit_telegram_limits(api: BotApiServer, tmp_path: Path) -> 
 def test_odd_messages_get_polite_answers(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
     async def body(h: Harness) -> None:
         await h.say("?!?")
+        assert "Ask a question in words" in h.last_text()
+        await h.say("what is it?")
         assert "only common words" in h.last_text()
         await h.say("x" * 5000)
         assert "too long for a question" in h.last_text()
