@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import story_questions, write_stories
+from support.corpus import story_questions, write_stories
 
 from qabot import Answer, QABot, ReindexReport
 

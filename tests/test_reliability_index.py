@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Behaviour, behaviour, write_article
+from support.behaviour import Behaviour, behaviour
+from support.corpus import write_article
 
 from qabot import QABot
 
