@@ -1,10 +1,11 @@
-# qabot: `make run` starts the bot, `make test` runs every check. Both set up .venv first.
+# qabot: `make run` starts the bot, `make test` runs every check, `make test-fast` the quick
+# ones (all but tests marked slow; under a minute on two cores). All set up .venv first.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck setup clean
+.PHONY: run test test-fast lint typecheck setup clean
 
 run: $(STAMP)
 	$(BIN)/python bot.py
@@ -14,6 +15,12 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy qabot bot.py
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy qabot bot.py
+	$(BIN)/python -m pytest -m "not slow"
 
 setup: $(STAMP)
 

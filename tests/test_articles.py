@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_ARTICLE, write_article
+from support.corpus import DEMO_ARTICLE, write_article
 
 from qabot.articles import parse_file, read_source, scan_corpus
 from qabot.errors import ArticleError, CorpusError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from conftest import write_article
+from support.corpus import write_article
 
 from qabot import QABot
 from qabot.chat import run_chat

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_article
+from support.corpus import write_article
 
 from qabot.cli import main
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_article
+from support.corpus import write_article
 
 from qabot import Answer, CorpusError, QABot, Settings
 from qabot.config import PassageSettings

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scoring_support import check_exact, docs_strategy, query_strategy, reference, snapshot_of
+from support.scoring import check_exact, docs_strategy, query_strategy, reference, snapshot_of
 
 from qabot.config import BM25Settings
 from qabot.index.postings import InvertedIndex, Kept

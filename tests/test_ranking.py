@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import write_article
+from support.corpus import write_article
 
 from qabot import QABot, Settings
 from qabot.config import AnswerSettings, PassageSettings

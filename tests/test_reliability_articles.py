@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import write_article
+from support.corpus import write_article
 
 from qabot import QABot
 from qabot.values import Problem

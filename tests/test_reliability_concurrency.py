@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import story_questions, write_stories
+from support.corpus import story_questions, write_stories
 
 from qabot import Answer, QABot, ReindexReport
 
@@ -80,6 +80,7 @@ def ask_until(
         n += 1
 
 
+@pytest.mark.slow
 def test_questions_during_an_in_process_reindex_come_from_one_whole_index(
     editions: Editions,
 ) -> None:
@@ -119,6 +120,7 @@ def test_questions_during_an_in_process_reindex_come_from_one_whole_index(
         assert editions.which(question, bot.ask(question)) == "after"
 
 
+@pytest.mark.slow
 def test_questions_during_a_qabot_index_process_come_from_one_whole_index(
     editions: Editions,
 ) -> None:
@@ -147,6 +149,7 @@ def _counts(report_line: str) -> tuple[int, ...]:
     return tuple(int(g) for g in match.groups())
 
 
+@pytest.mark.slow
 def test_two_qabot_index_processes_are_serialized_never_interleaved(editions: Editions) -> None:
     command = [
         sys.executable, "-m", "qabot", "index", str(editions.corpus), "--index",
@@ -168,6 +171,7 @@ def test_two_qabot_index_processes_are_serialized_never_interleaved(editions: Ed
         assert editions.which(question, bot.ask(question)) == "after"
 
 
+@pytest.mark.slow
 def test_two_in_process_reindexes_take_turns(editions: Editions) -> None:
     bots = [QABot.open(editions.corpus, editions.index, update=False) for _ in range(2)]
     first_running = threading.Event()

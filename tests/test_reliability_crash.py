@@ -24,7 +24,8 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from conftest import Behaviour, behaviour, story_path, story_questions, write_stories
+from support.behaviour import Behaviour, behaviour
+from support.corpus import story_path, story_questions, write_stories
 
 from qabot import QABot
 

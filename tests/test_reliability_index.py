@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Behaviour, behaviour, write_article
+from support.behaviour import Behaviour, behaviour
+from support.corpus import write_article
 
 from qabot import QABot
 
@@ -103,6 +104,7 @@ def needed_files(corpus: Path, index: Path, work: Path) -> set[str]:
     return needed
 
 
+@pytest.mark.slow
 def test_every_damaged_index_file_is_detected_and_rebuilt(
     pristine: tuple[Path, Path, Behaviour], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -130,6 +132,7 @@ def test_every_damaged_index_file_is_detected_and_rebuilt(
     print(f"\n{cases} damaged indexes ({len(files)} files, {len(needed)} needed): all detected")
 
 
+@pytest.mark.slow
 def test_single_bit_flips_anywhere_are_detected_or_harmless(
     pristine: tuple[Path, Path, Behaviour], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -19,9 +19,9 @@ from importlib import resources
 
 import pytest
 from botapi_server import parse_html, utf16_len
-from conftest import DEMO_ARTICLE, write_article
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.corpus import DEMO_ARTICLE, write_article
 
 from qabot import Answer, Hit, QABot, QABotError, render
 from qabot.analysis import Analyzer

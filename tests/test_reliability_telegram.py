@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from botapi_server import BotApiServer
-from conftest import story_questions, write_stories
+from support.corpus import story_questions, write_stories
 from support.telegram_harness import ADMIN, Harness, polling, run
 
 from qabot.articles import SUPPORTED_SUFFIXES
@@ -243,6 +243,7 @@ def test_malformed_and_unknown_updates_are_logged_and_polling_goes_on(
     assert not [c for c in api.calls("sendMessage") if "went wrong" in str(c.params)]
 
 
+@pytest.mark.slow
 def test_network_errors_and_flood_control_are_retried_and_the_answer_arrives(
     api: BotApiServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -274,6 +275,7 @@ def test_network_errors_and_flood_control_are_retried_and_the_answer_arrives(
     run(api, corpus, tmp_path, body)
 
 
+@pytest.mark.slow
 def test_questions_are_answered_while_an_admin_reindex_runs(
     api: BotApiServer, tmp_path: Path
 ) -> None:

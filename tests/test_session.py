@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_article
+from support.corpus import write_article
 
 from qabot import Answer, QABot
 from qabot.session import Session, is_follow_up

@@ -6,7 +6,7 @@ import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scoring_support import WORDS, check_exact, docs_strategy, query_strategy, snapshot_of
+from support.scoring import WORDS, check_exact, docs_strategy, query_strategy, snapshot_of
 
 from qabot.config import BM25Settings
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xxhash
-from conftest import write_article
+from support.corpus import write_article
 
 from qabot import QABot
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from botapi_server import DEFAULT_GROUP_ID, DEFAULT_USER_ID, BotApiServer
-from conftest import write_article
+from support.corpus import write_article
 from support.telegram_harness import ADMIN, STRANGER, Harness, polling, run
 
 from qabot.telegram_bot import RateLimiter, protect_token_in_logs
