@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from botapi_server import BotApiServer
+from support.botapi_server import BotApiServer
 from support.corpus import DEMO_ARTICLE, write_article
 
 from qabot import QABot

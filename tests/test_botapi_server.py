@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from botapi_server import (
+from support.botapi_server import (
     DEFAULT_GROUP_ID,
     DEFAULT_USER_ID,
     BotApiServer,

@@ -18,7 +18,7 @@ import time
 from importlib import resources
 
 import pytest
-from botapi_server import parse_html, utf16_len
+from support.botapi_server import parse_html, utf16_len
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.corpus import DEMO_ARTICLE, write_article

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botapi_server import BotApiServer
+from support.botapi_server import BotApiServer
 from support.corpus import story_questions, write_stories
 from support.telegram_harness import ADMIN, Harness, polling, run
 

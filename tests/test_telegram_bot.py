@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botapi_server import DEFAULT_GROUP_ID, DEFAULT_USER_ID, BotApiServer
+from support.botapi_server import DEFAULT_GROUP_ID, DEFAULT_USER_ID, BotApiServer
 from support.corpus import write_article
 from support.telegram_harness import ADMIN, STRANGER, Harness, polling, run
 

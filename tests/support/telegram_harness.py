@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from botapi_server import DEFAULT_USER_ID, BotApiServer, Call
+from support.botapi_server import DEFAULT_USER_ID, BotApiServer, Call
 from telegram import Update
 
 from qabot import QABot
