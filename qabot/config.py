@@ -122,6 +122,9 @@ class AnswerSettings:
     #: … and below this many rare words found (see ``QuestionTerms.specificity``): a
     #: question of common words only ("who is hiring?") matches too much to be trusted.
     min_specificity: float = 1.0
+    #: Below this share of the question's weight found in the answering sentence itself,
+    #: qabot says no sentence answers (0: any sentence holding a question word may).
+    min_sentence_coverage: float = 0.0
     #: Below this share, or this many rare words, an answer is given but marked as unsure.
     sure_coverage: float = 0.8
     sure_specificity: float = 1.25

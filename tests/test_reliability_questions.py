@@ -18,9 +18,9 @@ import time
 from importlib import resources
 
 import pytest
-from support.botapi_server import parse_html, utf16_len
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.botapi_server import parse_html, utf16_len
 from support.corpus import DEMO_ARTICLE, write_article
 
 from qabot import Answer, Hit, QABot, QABotError, render

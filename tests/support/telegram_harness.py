@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from support.botapi_server import DEFAULT_USER_ID, BotApiServer, Call
 from telegram import Update
 
 from qabot import QABot
 from qabot.config import TelegramSettings
 from qabot.telegram_bot import build_application
+from support.botapi_server import DEFAULT_USER_ID, BotApiServer, Call
 
 ADMIN = 4242
 STRANGER = 777
