@@ -53,15 +53,16 @@ class Choice:
 
 @dataclass(frozen=True)
 class _Read:
-    """A candidate passage read once: its words with their terms, and its sentences."""
+    """A candidate passage read once: where the question's words are, and its sentences."""
 
     match: Match
+    #: The passage's words whose term is one of the question's.
     tokens: Sequence[Token]
     #: Sentence texts; a heading or paragraph line never runs into the next line.
     sentences: Sequence[str]
     #: Where each sentence starts in the passage text.
     starts: Sequence[int]
-    #: The index terms of each sentence.
+    #: The question's terms found in each sentence.
     sentence_terms: Sequence[frozenset[str]]
 
 
@@ -76,7 +77,7 @@ def compose(
     if not matches:
         words = ", ".join(dict.fromkeys(query.words.values()))
         return Answer(query.question, "", (), query.terms, reason=f"No article mentions: {words}.")
-    reads = [_read(m, analyzer) for m in matches[: settings.candidate_passages]]
+    reads = [_read(m, query, analyzer) for m in matches[: settings.candidate_passages]]
     choice = _choose(query, reads, settings)
     order = list(range(len(matches)))
     if choice.best:
@@ -115,7 +116,7 @@ def hits_of(
     for rank, match in enumerate(matches, 1):
         passage = match.passage
         known = tokens[rank - 1] if rank - 1 < len(tokens) else None
-        words = known if known is not None else analyzer.tokens(passage.text)
+        words = known if known is not None else analyzer.find(passage.text, wanted)
         hits.append(
             Hit(
                 article=match.article,
@@ -138,9 +139,10 @@ def _matched_words(hits: Sequence[Hit]) -> tuple[str, ...]:
     return tuple(words)
 
 
-def _read(match: Match, analyzer: Analyzer) -> _Read:
+def _read(match: Match, query: Query, analyzer: Analyzer) -> _Read:
     text = match.passage.text
-    tokens = analyzer.tokens(text)
+    # Only the question's words matter from here on: where they stand, in which sentence.
+    tokens = analyzer.find(text, query.weights)
     sentences: list[str] = []
     starts: list[int] = []
     terms: list[frozenset[str]] = []

@@ -33,9 +33,9 @@ def test_stoltenberg_minsk_contract(corpus: Path, open_bot: Callable[..., QABot]
     assert {hit.text[s:e].lower() for s, e in hit.highlights} == {"minsk", "stoltenberg"}
     assert answer.source == 0 and answer.confidence == 1.0
     text = str(answer)
-    assert (
-        text.startswith(answer.text) and "[1] Stoltenberg on peace talks" in text and "¶7" in text
-    )
+    # The short answer, then the sentence it stands in, then the sources.
+    assert text.startswith(f"{answer.short}\n{answer.text}")
+    assert "[1] Stoltenberg on peace talks" in text and "¶7" in text
     assert len(repr(answer)) < 120
 
 
