@@ -209,16 +209,6 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
     if best is None:
         return Choice("", None, confidence, "No sentence of the closest passages fits.")
     _, h, s = best
-    if query.coverage(reads[h].sentence_terms[s]) < settings.min_sentence_coverage:
-        missing = query.missing(reads[h].sentence_terms[s])
-        return Choice(
-            "",
-            None,
-            confidence,
-            "No sentence of the closest passages says it"
-            + (f" (none names: {', '.join(missing[:4])})." if missing else "."),
-            lead,
-        )
     unsure = confidence < settings.sure_coverage or specificity < settings.sure_specificity
     read = reads[h]
     first, last = _context(read.sentences, s, settings.max_sentences)

@@ -101,7 +101,7 @@ class AnswerSettings:
     max_sentences: int = 2
     #: The passage's next best sentence joins the answer while the whole stays within
     #: this many words (0: never).
-    answer_words: int = 0
+    answer_words: int = 60
     #: How many of the best BM25 passages are re-ranked with their article's evidence.
     rerank_depth: int = 30
     #: Weight of the article's BM25 score, added to the passage's (0: passages alone).
@@ -122,9 +122,6 @@ class AnswerSettings:
     #: … and below this many rare words found (see ``QuestionTerms.specificity``): a
     #: question of common words only ("who is hiring?") matches too much to be trusted.
     min_specificity: float = 1.0
-    #: Below this share of the question's weight found in the answering sentence itself,
-    #: qabot says no sentence answers (0: any sentence holding a question word may).
-    min_sentence_coverage: float = 0.0
     #: Below this share, or this many rare words, an answer is given but marked as unsure.
     sure_coverage: float = 0.8
     sure_specificity: float = 1.25

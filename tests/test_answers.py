@@ -15,8 +15,8 @@ from qabot.query import Query, build_query
 from qabot.values import Answer, Article, Passage
 
 ANALYZER = Analyzer()
-#: Answer at any coverage or specificity, so each test looks at one thing.
-LENIENT = AnswerSettings(min_coverage=0.0, min_specificity=0.0)
+#: Answer at any coverage or specificity, with one sentence, so each test looks at one thing.
+LENIENT = AnswerSettings(min_coverage=0.0, min_specificity=0.0, answer_words=0)
 
 
 def hit(
@@ -177,3 +177,29 @@ def test_a_heading_is_never_the_answer_nor_glued_to_one() -> None:
     # The heading matches the question best, but it names a topic, not an answer.
     text, _ = choose("What happened to the negotiations between Russia and Ukraine?", passage)
     assert text == "It should be noted that negotiations stalled."
+
+
+def test_the_passages_next_best_sentence_joins_while_the_answer_stays_short() -> None:
+    passage = hit(
+        "The council approved the budget on Friday. Rain fell all day. "
+        "The budget council vote was 7 to 2."
+    )
+    joined = replace(LENIENT, answer_words=60)
+    text, _ = choose("When did the council approve the budget?", passage, settings=joined)
+    assert (
+        text == "The council approved the budget on Friday. … The budget council vote was 7 to 2."
+    )
+    short = replace(LENIENT, answer_words=10)
+    text, _ = choose("When did the council approve the budget?", passage, settings=short)
+    assert text == "The council approved the budget on Friday."
+
+
+def test_the_short_answer_stands_inside_the_text() -> None:
+    passage = hit("Rain fell. Mayor Ana Lopez reopened the bridge on Monday.")
+    found = answer("Who reopened the bridge?", passage)
+    assert found.short == "Ana Lopez" or found.short == "Mayor Ana Lopez"
+    assert found.short_span is not None
+    start, end = found.short_span
+    assert found.text[start:end] == found.short
+    when = answer("When did the mayor reopen the bridge?", passage)
+    assert when.short == "Monday" and when.text[slice(*when.short_span)] == "Monday"  # type: ignore[misc]
