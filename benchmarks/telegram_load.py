@@ -1,7 +1,7 @@
 """Load test of qabot's Telegram adapter: simulated users against the stand-in Bot API server.
 
 Many simulated users chat with the bot in private chats (chat id = user id). Each user asks a
-question by pushing a ``message`` update into ``tests/botapi_server.py``'s ``getUpdates`` queue,
+question by pushing a ``message`` update into ``tests/support/botapi_server.py``'s ``getUpdates`` queue,
 waits for the bot's ``sendMessage`` reply to that chat, then asks the next one: ``--users`` is
 the number of questions in flight. The bot is the real thing: ``build_application`` from
 ``qabot.telegram_bot`` with python-telegram-bot's polling ``Updater`` and HTTP stack, answering
@@ -54,7 +54,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from botapi_server import BotApiServer, Call
+from support.botapi_server import BotApiServer, Call
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 

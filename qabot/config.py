@@ -119,7 +119,7 @@ class AnswerSettings:
     #: Below this share of the question's term weight found in the best passage and its
     #: article, qabot says it does not know.
     min_coverage: float = 0.45
-    #: … and below this many rare words found (see ``QuestionTerms.specificity``): a
+    #: … and below this many rare words found (see ``Query.specificity``): a
     #: question of common words only ("who is hiring?") matches too much to be trusted.
     min_specificity: float = 1.0
     #: Below this share, or this many rare words, an answer is given but marked as unsure.
