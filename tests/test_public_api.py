@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import qabot
 
 
@@ -31,3 +34,17 @@ def test_importing_does_no_work(tmp_path: object) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # nltk is imported (the analyzer module) but nothing is loaded or read; telegram never.
     assert out.stdout.split()[1] == "False"
+
+
+def test_qabot_imports_where_there_is_no_fcntl() -> None:
+    # Windows has no fcntl; the index's lock comes from filelock, which picks the OS's lock.
+    code = (
+        "import sys; sys.modules['fcntl'] = None\n"
+        "import qabot, qabot.cli, qabot.index.store\n"
+        "print(qabot.QABot.__name__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "QABot"
