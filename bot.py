@@ -9,6 +9,7 @@ QABOT_CORPUS, by default ./corpus.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from qabot.config import Settings
@@ -35,6 +36,10 @@ def main() -> int:
     except QABotError as exc:
         print(f"qabot: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader of the terminal chat went away (`python bot.py | head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _terminal(settings: Settings) -> int:

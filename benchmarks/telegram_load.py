@@ -1,7 +1,8 @@
 """Load test of qabot's Telegram adapter: simulated users against the stand-in Bot API server.
 
 Many simulated users chat with the bot in private chats (chat id = user id). Each user asks a
-question by pushing a ``message`` update into ``tests/support/botapi_server.py``'s ``getUpdates`` queue,
+question by pushing a ``message`` update into the ``getUpdates`` queue of
+``tests/support/botapi_server.py``,
 waits for the bot's ``sendMessage`` reply to that chat, then asks the next one: ``--users`` is
 the number of questions in flight. The bot is the real thing: ``build_application`` from
 ``qabot.telegram_bot`` with python-telegram-bot's polling ``Updater`` and HTTP stack, answering

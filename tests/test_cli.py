@@ -130,3 +130,16 @@ def test_python_dash_m_qabot(corpus: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "Minsk" in out.stdout
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(corpus: Path) -> None:
+    # `qabot chat … | head -1`: the pipe closes while qabot still writes.
+    command = [sys.executable, "-m", "qabot", "chat", "--corpus", str(corpus)]
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(b"Minsk\n" * 50, timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err, err.decode()
