@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qabot.analysis import Analyzer, Token
-from qabot.candidates import Candidate, short_answer
+from qabot.candidates import Candidate, fits, short_answer
 from qabot.config import AnswerSettings
 from qabot.index import Match
 from qabot.passages import is_heading
@@ -28,6 +28,15 @@ __all__ = ["Choice", "compose", "hits_of"]
 
 # A sentence starting with one of these words leans on the sentence before it.
 _REFERS_BACK = re.compile(r"(?:He|She|They|It|This|These|Those|His|Her|Their|Its)\b")
+#: What a question of each kind asks for, in a reason for not answering.
+_WANTED = {
+    "person": "name",
+    "organisation": "name",
+    "place": "place",
+    "time": "date or time",
+    "number": "figure",
+    "quote": "quotation",
+}
 _QUOTES = '"“”«»„'
 _OPENING = "“«„"
 _CLOSING = "”»"
@@ -232,6 +241,14 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
         at += len(read.sentences[o])
     text = "".join(pieces)
     short = _short(query, read, s)
+    if settings.type_check != "off" and not fits(query.shape, short):
+        # "How much was X paid?" answered by a sentence that names no amount.
+        if settings.type_check == "decline":
+            what = _WANTED.get(query.shape.kind or "", "an answer")
+            return Choice(
+                "", None, confidence, f"The closest passages give no {what} for that.", lead
+            )
+        unsure = True
     if short is None:
         return Choice(text, h, confidence, best=h, unsure=unsure)
     start = offsets[s] + short.start

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from qabot.questions import QuestionShape
 
-__all__ = ["Candidate", "candidates", "short_answer"]
+__all__ = ["Candidate", "candidates", "fits", "short_answer"]
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,35 @@ def candidates(sentence: str, shape: QuestionShape) -> list[Candidate]:
         parts = _outside_question(sentence, c, shape) if c.kind == "phrase" else [c]
         out.extend(p for p in parts if not _only_question_words(p.text, shape))
     return sorted(out, key=lambda c: (c.start, c.end))
+
+
+#: What a question of each kind must find to be answered: the kinds of candidate that
+#: count (a name's kind is a guess, so people and organisations stand for each other).
+_STRICT: dict[str, frozenset[str]] = {
+    "person": frozenset({"person", "organisation"}),
+    "organisation": frozenset({"organisation", "person"}),
+    "place": frozenset({"place"}),
+    "time": frozenset({"time"}),
+    "number": frozenset({"number"}),
+    "quote": frozenset({"quote"}),
+}
+_UNITS = frozenset({"money", "percent", "age", "duration", "distance"})
+
+
+def fits(shape: QuestionShape, candidate: Candidate | None) -> bool:
+    """Whether ``candidate`` is the kind of thing ``shape`` asks for, strictly.
+
+    "How much was she paid?" wants an amount of money, not any number; questions of no
+    strict kind ("what …", "why …", "how …") are fitted by any candidate.
+    """
+    kind = shape.kind or ""
+    if kind not in _STRICT:
+        return candidate is not None
+    if candidate is None or candidate.kind not in _STRICT[kind]:
+        return False
+    if kind == "number" and shape.unit in _UNITS:
+        return candidate.detail == shape.unit
+    return True
 
 
 def short_answer(

@@ -32,6 +32,7 @@ DEFAULT_INDEX_DIRNAME = ".qabot-index"
 
 Stemmer = Literal["snowball", "porter", "none"]
 Variant = Literal["okapi", "bm25l", "bm25plus"]
+TypeCheck = Literal["off", "unsure", "decline"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class AnswerSettings:
     #: … and below this many rare words found (see ``Query.specificity``): a
     #: question of common words only ("who is hiring?") matches too much to be trusted.
     min_specificity: float = 1.0
+    #: A question asking for a name, place, time, figure or quotation whose answer
+    #: sentence holds none: answered but marked unsure, declined, or let be ("off").
+    type_check: TypeCheck = "unsure"
     #: Below this share, or this many rare words, an answer is given but marked as unsure.
     sure_coverage: float = 0.8
     sure_specificity: float = 1.25

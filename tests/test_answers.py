@@ -164,9 +164,11 @@ def test_an_answer_short_of_sure_is_marked_unsure() -> None:
     question = "Who is hiring nurses?"
     passage = hit("The federal government is hiring nurses, officials said.")
     df = {"hire": 1, "nurs": 1}
-    sure = answer(question, passage, settings=AnswerSettings(), df=df)
+    # (No name in the passage answers "who": that check is tested on its own.)
+    untyped = AnswerSettings(type_check="off")
+    sure = answer(question, passage, settings=untyped, df=df)
     assert sure.text and not sure.unsure
-    strict = replace(AnswerSettings(), sure_specificity=5.0)
+    strict = replace(untyped, sure_specificity=5.0)
     assert answer(question, passage, settings=strict, df=df).unsure
 
 
@@ -203,3 +205,20 @@ def test_the_short_answer_stands_inside_the_text() -> None:
     assert found.text[start:end] == found.short
     when = answer("When did the mayor reopen the bridge?", passage)
     assert when.short == "Monday" and when.text[slice(*when.short_span)] == "Monday"  # type: ignore[misc]
+
+
+def test_a_question_whose_kind_no_sentence_gives_is_unsure_or_declined() -> None:
+    passage = hit("Laura Michelle Kelly was paid by Sir Cameron Mackintosh to star in the show.")
+    question = "How much was Laura Michelle Kelly paid by Cameron Mackintosh?"
+    # Every word is there, but no amount: the sentence does not answer "how much".
+    assert answer(question, passage, settings=replace(LENIENT, type_check="off")).unsure is False
+    unsure = answer(question, passage, settings=replace(LENIENT, type_check="unsure"))
+    assert unsure.text and unsure.unsure and unsure.short == ""
+    declined = answer(question, passage, settings=replace(LENIENT, type_check="decline"))
+    assert (
+        declined.text == "" and declined.reason == "The closest passages give no figure for that."
+    )
+    # With the amount stated, the answer is sure and short.
+    paid = hit("Laura Michelle Kelly was paid £5,000 a week by Sir Cameron Mackintosh.")
+    sure = answer(question, paid, settings=replace(LENIENT, type_check="decline"))
+    assert sure.text and not sure.unsure and sure.short == "£5,000"

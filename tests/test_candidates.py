@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.candidates import Candidate, candidates, short_answer
+from qabot.candidates import Candidate, candidates, fits, short_answer
 from qabot.questions import analyze_question
 
 TIME_WARNER = (
@@ -194,3 +194,18 @@ def test_anchors_given_by_the_caller_decide_between_equals() -> None:
     near_died = short_answer(shape, sentence, anchors=[(12, 16)])
     assert near_hurt is not None and near_hurt.text == "19"
     assert near_died is not None and near_died.text == "Four"
+
+
+def test_fits_is_strict_about_the_kind_asked_for() -> None:
+    money = analyze_question("How much was she paid?")
+    count = analyze_question("How many people came?")
+    who = analyze_question("Who opened the plant?")
+    what = analyze_question("What did the council approve?")
+    week = Candidate(0, 6, "number", "£5,000", detail="money")
+    people = Candidate(0, 5, "number", "3,000", detail="count")
+    company = Candidate(0, 7, "organisation", "Siemens")
+    assert fits(money, week) and not fits(money, people)
+    assert fits(count, people) and fits(count, week)
+    assert fits(who, company) and not fits(who, people) and not fits(who, None)
+    # A question of no strict kind is fitted by any candidate, but not by none.
+    assert fits(what, people) and not fits(what, None)
