@@ -86,7 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_stats)
 
     p = sub.add_parser("eval", help="measure answer quality on a question file (JSONL)")
-    p.add_argument("questions", type=Path, help="questions, one JSON object a line")
+    p.add_argument("questions", type=Path, nargs="?", help="questions, one JSON object a line")
+    p.add_argument(
+        "--beir",
+        type=Path,
+        metavar="DIR",
+        help="instead, nDCG@10 of article ranking over a BEIR folder (indexed in a temp folder)",
+    )
     corpus_flags(p)
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument(
@@ -212,6 +218,10 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     from qabot.evaluate import cross_validate, evaluate, load_questions, no_answer_study
 
+    if args.beir is not None:
+        return _eval_beir(args, settings)
+    if args.questions is None:
+        raise QABotError("eval needs a questions file, or --beir DIR")
     questions = load_questions(args.questions)
     if args.limit:
         questions = questions[: args.limit]
@@ -235,6 +245,29 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(f"\nCross-validation, {len(folds.folds)} folds by article:\n{folds}")
     if study is not None:
         print(f"\nKnowing when not to answer:\n{study}")
+    return 0
+
+
+def _eval_beir(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from qabot.evaluate import cross_validate_beir, evaluate_beir, ranking_grid
+
+    rankings = ranking_grid() if args.folds else None
+    result = evaluate_beir(args.beir, settings, rankings, limit=args.limit)
+    folds = cross_validate_beir(result, args.folds) if args.folds else None
+    if args.json:
+        data: dict[str, Any] = dict(result.rows())
+        if folds is not None:
+            data["folds"] = [asdict(f) for f in folds.folds]
+            data["chosen"] = folds.chosen
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    width = max(len(label) for label, _ in result.rows())
+    for label, value in result.rows():
+        print(f"{label:<{width}}  {value}")
+    if folds is not None:
+        print(f"\nCross-validation, {len(folds.folds)} folds by query:\n{folds}")
     return 0
 
 
