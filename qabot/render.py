@@ -50,6 +50,7 @@ __all__ = [
     "inline_description",
     "inline_passage_message",
     "label",
+    "leads_with_short",
     "not_added_message",
     "passage_message",
     "plain",
@@ -69,6 +70,8 @@ __all__ = [
 SOURCES_LABEL = "Sources"
 CLOSEST_LABEL = "Closest passages"
 UNSURE_NOTE = "(I'm not sure about this one: check the sources.)"
+#: A short answer longer than this share of the sentence is not repeated above it.
+SHORT_SHARE = 0.6
 #: Excerpt of each cited passage in the terminal.
 TERMINAL_EXCERPT_CHARS = 400
 
@@ -117,6 +120,17 @@ def citation(hit: Hit) -> str:
     if hit.article.url:
         parts.append(hit.article.url)
     return ", ".join(parts)
+
+
+def leads_with_short(answer: Answer) -> bool:
+    """Whether the short answer gets a line of its own before the sentence.
+
+    A short answer that is most of the sentence (a long quotation) would only say the
+    same thing twice; it is still highlighted in the sentence.
+    """
+    return bool(answer.found and answer.short) and len(answer.short) <= SHORT_SHARE * len(
+        answer.text
+    )
 
 
 def short_spans(answer: Answer) -> tuple[Span, ...]:
@@ -188,7 +202,7 @@ def _text_lines(reply: Answer | Refusal, style: _Style, excerpt_chars: int | Non
         return [refusal_text(reply)]
     answer = reply
     lines = []
-    if answer.found and answer.short:
+    if leads_with_short(answer):
         lines.append(style.strong(answer.short))
     if answer.found and style.marks:
         lines.append(_marked(answer.text, short_spans(answer), None, _same, style.strong))
@@ -273,7 +287,7 @@ def _html_head(answer: Answer) -> str:
     if not answer.found:
         return f"🤷 {escape(headline(answer))}"
     head = "💬 "
-    if answer.short:
+    if leads_with_short(answer):
         head += f"{_bold(answer.short)}\n"
     head += highlighted(answer.text, short_spans(answer))
     if answer.unsure:

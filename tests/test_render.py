@@ -172,3 +172,15 @@ def test_refusals_are_polite_in_every_form() -> None:
     )
     assert "too long for a question (5000 characters)" in render.terminal(long, color=True)
     assert render.reply_message(long) == render.escape(str(long))
+
+
+def test_a_short_answer_that_is_most_of_the_sentence_is_not_repeated_above_it() -> None:
+    quote = '"We cannot have Minsk 3," he said.'
+    long = Answer("q", quote, (), short='"We cannot have Minsk 3,"', short_span=(0, 25))
+    assert not render.leads_with_short(long)
+    assert render.plain(long).splitlines()[0] == quote
+    short = Answer(
+        "q", "Talks ended on Monday in Vilnius.", (), short="Monday", short_span=(15, 21)
+    )
+    assert render.leads_with_short(short)
+    assert render.plain(short).splitlines()[:2] == ["Monday", short.text]
