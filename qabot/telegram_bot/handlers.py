@@ -156,7 +156,7 @@ async def on_sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     page = cast(SourcesPage, query.data).page
     await retrying(lambda: query.answer())
     if isinstance(query.message, Message):
-        text, pages = render.sources_message(state_of(context).qabot.articles(), page)
+        text, pages = await _sources_page(state_of(context).qabot, page)
         await edit(query.message, text, sources_keyboard(page, pages))
 
 
@@ -168,6 +168,12 @@ async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 # -- commands --------------------------------------------------------------------------------
+# Reading the index may load a snapshot another process committed (every file checksummed):
+# never on the event loop.
+async def _sources_page(qabot: QABot, page: int) -> tuple[str, int]:
+    return await asyncio.to_thread(lambda: render.sources_message(qabot.articles(), page))
+
+
 def _examples(qabot: QABot, count: int = 3) -> list[str]:
     """Example questions drawn from the indexed article titles."""
     articles = qabot.articles()
@@ -186,7 +192,9 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = state_of(context)
     if update.effective_message is not None:
         admin = is_admin(update, state.settings)
-        text = render.start_message(state.qabot.stats(), _examples(state.qabot), admin=admin)
+        text = await asyncio.to_thread(
+            lambda: render.start_message(state.qabot.stats(), _examples(state.qabot), admin=admin)
+        )
         await reply(update.effective_message, text)
 
 
@@ -195,22 +203,21 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = state_of(context)
     if update.effective_message is not None:
         admin = is_admin(update, state.settings)
-        await reply(
-            update.effective_message, render.help_message(_examples(state.qabot), admin=admin)
-        )
+        examples = await asyncio.to_thread(_examples, state.qabot)
+        await reply(update.effective_message, render.help_message(examples, admin=admin))
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The indexed articles, ten a page."""
     if update.effective_message is not None:
-        text, pages = render.sources_message(state_of(context).qabot.articles(), 0)
+        text, pages = await _sources_page(state_of(context).qabot, 0)
         await reply(update.effective_message, text, sources_keyboard(0, pages))
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Index figures."""
     if update.effective_message is not None:
-        stats = state_of(context).qabot.stats()
+        stats = await asyncio.to_thread(state_of(context).qabot.stats)
         await reply(update.effective_message, render.stats_message(stats))
 
 
