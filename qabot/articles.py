@@ -209,10 +209,6 @@ def _make(
     meta: dict[str, Any] | None = None,
 ) -> ArticleText:
     title = " ".join(title.split())[:MAX_TITLE_CHARS]
-    # A body that opens by repeating the title (a Markdown "# Title" under front matter
-    # that names it too) would offer the title as an answer: drop the repeat.
-    if paragraphs and title and " ".join(paragraphs[0].split()).casefold() == title.casefold():
-        paragraphs = paragraphs[1:]
     if not paragraphs:
         raise ArticleError(path, "no article text after the title")
     meta = meta or {}
@@ -251,10 +247,19 @@ def _parse_markdown(path: Path, relpath: str, text: str) -> ArticleText:
             if sep:
                 meta[key.strip().lower()] = value.strip().strip("\"'")
         text = text[match.end() :]
-    lines = [_strip_markdown(line) for line in text.strip().splitlines()]
+    raw_lines = text.strip().splitlines()
+    lines = [_strip_markdown(line) for line in raw_lines]
     title = meta.get("title")
-    if not title:
-        raw_lines = text.strip().splitlines()
+    if title:
+        # A "# Title" opening the body under front matter that names it is only its repeat.
+        same = " ".join(title.split()).casefold()
+        if (
+            raw_lines
+            and raw_lines[0].startswith("# ")
+            and " ".join(lines[0].split()).casefold() == same
+        ):
+            lines = lines[1:]
+    else:
         heading = next((i for i, raw in enumerate(raw_lines) if raw.startswith("# ")), None)
         first = heading if heading is not None else 0
         title = lines[first] if lines else ""
