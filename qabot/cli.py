@@ -12,13 +12,18 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qabot.config import Settings
 from qabot.core import QABot
 from qabot.errors import QABotError
+
 from qabot.values import ReindexReport
+
+if TYPE_CHECKING:  # evaluation is imported only by the eval command
+    from qabot.evaluate import CrossValidation
 
 __all__ = ["main"]
 
@@ -214,8 +219,6 @@ def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from dataclasses import asdict
-
     from qabot.evaluate import cross_validate, evaluate, load_questions, no_answer_study
 
     if args.beir is not None:
@@ -229,45 +232,46 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     result = evaluate(bot, questions)
     folds = cross_validate(bot, questions, folds=args.folds) if args.folds else None
     study = no_answer_study(bot, questions) if args.no_answer else None
-    if args.json:
-        data: dict[str, Any] = dict(result.rows())
-        if folds is not None:
-            data["folds"] = [asdict(f) for f in folds.folds]
-            data["chosen"] = folds.chosen
-        if study is not None:
-            data["no_answer"] = [asdict(row) for row in study.rows]
-        print(json.dumps(data, ensure_ascii=False))
-        return 0
-    width = max(len(label) for label, _ in result.rows())
-    for label, value in result.rows():
-        print(f"{label:<{width}}  {value}")
-    if folds is not None:
-        print(f"\nCross-validation, {len(folds.folds)} folds by article:\n{folds}")
+    extra: dict[str, Any] = {}
+    tail = []
     if study is not None:
-        print(f"\nKnowing when not to answer:\n{study}")
-    return 0
+        extra["no_answer"] = [asdict(row) for row in study.rows]
+        tail.append(f"\nKnowing when not to answer:\n{study}")
+    return _print_figures(args, result.rows(), folds, "article", extra, tail)
 
 
 def _eval_beir(args: argparse.Namespace, settings: Settings) -> int:
-    from dataclasses import asdict
-
     from qabot.evaluate import cross_validate_beir, evaluate_beir, ranking_grid
 
     rankings = ranking_grid() if args.folds else None
     result = evaluate_beir(args.beir, settings, rankings, limit=args.limit)
     folds = cross_validate_beir(result, args.folds) if args.folds else None
+    return _print_figures(args, result.rows(), folds, "query", {}, [])
+
+
+def _print_figures(
+    args: argparse.Namespace,
+    rows: list[tuple[str, str]],
+    folds: CrossValidation | None,
+    folded_by: str,
+    extra: dict[str, Any],
+    tail: list[str],
+) -> int:
+    """An evaluation's figures, as JSON with ``--json``, else one aligned line each."""
     if args.json:
-        data: dict[str, Any] = dict(result.rows())
+        data: dict[str, Any] = dict(rows)
         if folds is not None:
             data["folds"] = [asdict(f) for f in folds.folds]
             data["chosen"] = folds.chosen
-        print(json.dumps(data, ensure_ascii=False))
+        print(json.dumps({**data, **extra}, ensure_ascii=False))
         return 0
-    width = max(len(label) for label, _ in result.rows())
-    for label, value in result.rows():
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
         print(f"{label:<{width}}  {value}")
     if folds is not None:
-        print(f"\nCross-validation, {len(folds.folds)} folds by query:\n{folds}")
+        print(f"\nCross-validation, {len(folds.folds)} folds by {folded_by}:\n{folds}")
+    for text in tail:
+        print(text)
     return 0
 
 
