@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from qabot.config import Settings
 from qabot.core import QABot
 from qabot.errors import QABotError
-
 from qabot.values import ReindexReport
 
 if TYPE_CHECKING:  # evaluation is imported only by the eval command
