@@ -185,7 +185,10 @@ def candidates(sentence: str, shape: QuestionShape) -> list[Candidate]:
     for c in _all_candidates(sentence):
         if c.kind not in fits:
             continue
-        parts = _outside_question(sentence, c, shape) if c.kind == "phrase" else [c]
+        if c.kind == "phrase":
+            parts = _outside_question(sentence, c, shape)
+        else:
+            parts = [_untitled(sentence, c, shape)]
         out.extend(p for p in parts if not _only_question_words(p.text, shape))
     return sorted(out, key=lambda c: (c.start, c.end))
 
@@ -431,6 +434,22 @@ def _phrases(sentence: str, body: int) -> Iterator[Candidate]:
         if end > start:
             yield _make(sentence, start, end, "phrase")
         start = m.end() if m else end
+
+
+def _untitled(sentence: str, c: Candidate, shape: QuestionShape) -> Candidate:
+    """A name without the question's words that lead it: "NATO Secretary General Jens
+    Stoltenberg" answers "who is the NATO Secretary General?" as "Jens Stoltenberg"."""
+    if c.kind not in ("person", "organisation", "place"):
+        return c
+    wanted = {w for w in shape.words if w not in _STOPWORDS}
+    run = list(_TOKEN.finditer(sentence, c.start, c.end))
+    lead = 0
+    while lead < len(run) - 1 and any(_same_word(run[lead].group().casefold(), w) for w in wanted):
+        lead += 1
+    if not lead:
+        return c
+    # The rest is judged again: without "NATO" the name is a person's, not an organisation's.
+    return next(_name_candidate(sentence, run[lead:], -1), c)
 
 
 def _outside_question(sentence: str, c: Candidate, shape: QuestionShape) -> list[Candidate]:

@@ -209,3 +209,13 @@ def test_fits_is_strict_about_the_kind_asked_for() -> None:
     assert fits(who, company) and not fits(who, people) and not fits(who, None)
     # A question of no strict kind is fitted by any candidate, but not by none.
     assert fits(what, people) and not fits(what, None)
+
+
+def test_a_name_loses_the_question_words_that_lead_it() -> None:
+    sentence = (
+        "To achieve peace, NATO members must help Ukraine, states NATO Secretary General "
+        "Jens Stoltenberg."
+    )
+    found = short_answer(analyze_question("Who is the NATO Secretary General?"), sentence)
+    assert found is not None and (found.text, found.kind) == ("Jens Stoltenberg", "person")
+    assert sentence[found.start : found.end] == "Jens Stoltenberg"
