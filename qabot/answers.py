@@ -241,7 +241,11 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
         at += len(read.sentences[o])
     text = "".join(pieces)
     short = _short(query, read, s)
-    if settings.type_check != "off" and not fits(query.shape, short):
+    if (
+        settings.type_check != "off"
+        and query.shape.kind in _WANTED
+        and not fits(query.shape, short)
+    ):
         # "How much was X paid?" answered by a sentence that names no amount.
         if settings.type_check == "decline":
             what = _WANTED.get(query.shape.kind or "", "an answer")

@@ -222,3 +222,11 @@ def test_a_question_whose_kind_no_sentence_gives_is_unsure_or_declined() -> None
     paid = hit("Laura Michelle Kelly was paid £5,000 a week by Sir Cameron Mackintosh.")
     sure = answer(question, paid, settings=replace(LENIENT, type_check="decline"))
     assert sure.text and not sure.unsure and sure.short == "£5,000"
+
+
+def test_a_question_of_no_particular_kind_is_not_unsure_for_lacking_one() -> None:
+    passage = hit("The Berlin council rejected the budget for 2025.")
+    found = answer(
+        "Berlin council budget", passage, settings=replace(LENIENT, type_check="decline")
+    )
+    assert found.text and not found.unsure
