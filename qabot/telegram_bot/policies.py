@@ -82,21 +82,21 @@ def _sender(update: Update) -> int:
 
 async def throttle_questions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop a question over the sender's budget, before it is read at all."""
-    allowed, warn = state_of(context).questions.allow(_sender(update))
-    if allowed:
-        return
-    if warn and update.effective_message is not None:
-        await reply(update.effective_message, render.RATE_LIMITED_QUESTIONS)
-    raise ApplicationHandlerStop
+    state = state_of(context)
+    await _stop_over_budget(update, state.questions, render.RATE_LIMITED_QUESTIONS)
 
 
 async def throttle_actions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop a command over the sender's budget."""
-    allowed, warn = state_of(context).actions.allow(_sender(update))
+    await _stop_over_budget(update, state_of(context).actions, render.RATE_LIMITED_COMMANDS)
+
+
+async def _stop_over_budget(update: Update, limiter: RateLimiter, warning: str) -> None:
+    allowed, warn = limiter.allow(_sender(update))
     if allowed:
         return
     if warn and update.effective_message is not None:
-        await reply(update.effective_message, render.RATE_LIMITED_COMMANDS)
+        await reply(update.effective_message, warning)
     raise ApplicationHandlerStop
 
 
