@@ -230,16 +230,7 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
         words = sum(len(read.sentences[o].split()) for o in [*chosen, extra])
         if words <= settings.answer_words:
             chosen = sorted([*chosen, extra])
-    pieces, offsets, at = [], {}, 0
-    for n, o in enumerate(chosen):
-        if n:
-            sep = " " if o == chosen[n - 1] + 1 else " … "
-            pieces.append(sep)
-            at += len(sep)
-        offsets[o] = at
-        pieces.append(read.sentences[o])
-        at += len(read.sentences[o])
-    text = "".join(pieces)
+    text, offsets = _joined(read.sentences, chosen)
     short = _short(query, read, s)
     if (
         settings.type_check != "off"
@@ -248,7 +239,7 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
     ):
         # "How much was X paid?" answered by a sentence that names no amount.
         if settings.type_check == "decline":
-            what = _WANTED.get(query.shape.kind or "", "an answer")
+            what = _WANTED[query.shape.kind or ""]
             return Choice(
                 "", None, confidence, f"The closest passages give no {what} for that.", lead
             )
@@ -257,6 +248,22 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
         return Choice(text, h, confidence, best=h, unsure=unsure)
     start = offsets[s] + short.start
     return Choice(text, h, confidence, best=h, unsure=unsure, short=short.text, short_start=start)
+
+
+def _joined(sentences: Sequence[str], chosen: Sequence[int]) -> tuple[str, dict[int, int]]:
+    """The chosen sentences as one text (" … " where one was skipped), and where each starts."""
+    pieces: list[str] = []
+    offsets: dict[int, int] = {}
+    at = 0
+    for n, o in enumerate(chosen):
+        if n:
+            sep = " " if o == chosen[n - 1] + 1 else " … "
+            pieces.append(sep)
+            at += len(sep)
+        offsets[o] = at
+        pieces.append(sentences[o])
+        at += len(sentences[o])
+    return "".join(pieces), offsets
 
 
 def _short(query: Query, read: _Read, s: int) -> Candidate | None:
