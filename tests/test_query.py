@@ -59,3 +59,9 @@ def test_a_follow_up_is_read_with_its_context() -> None:
     assert follow_up.bag == ("peac", "peac", "minsk")
     # The shape is read from the context and the follow-up together.
     assert "minsk" in follow_up.shape.words
+
+
+def test_how_many_and_how_much_shape_the_question_not_its_topic() -> None:
+    terms, _ = query("How much did NATO pay?", 100, {"nato": 2, "much": 50, "pay": 10})
+    assert terms.frame == {"much"} and "much" in terms.optional
+    assert terms.missing({"nato"}) == ["pay"]
