@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 import re
-from typing import cast
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
 from telegram.constants import ChatAction, MessageEntityType
@@ -34,6 +35,8 @@ from qabot.telegram_bot.policies import is_admin
 from qabot.telegram_bot.state import state_of
 from qabot.telegram_bot.transport import edit, reply, retrying
 from qabot.values import Answer
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -237,18 +240,30 @@ async def _typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex (admins): re-read the corpus folder and report what changed."""
-    state = state_of(context)
     message = update.effective_message
     if message is None:
         return
+    report = await _change_index(update, context, state_of(context).qabot.reindex)
+    if report is not None:
+        await reply(message, render.report_message(report))
+
+
+async def _change_index(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[[], T]
+) -> T | None:
+    """Run ``work``, which changes the index, in a worker thread, one change at a time.
+
+    ``None`` when another process holds the index (the user is told); other errors are
+    the caller's.
+    """
     await _typing(update, context)
-    async with state.reindex_lock:
+    async with state_of(context).reindex_lock:
         try:
-            report = await asyncio.to_thread(state.qabot.reindex)
+            return await asyncio.to_thread(work)
         except IndexLockedError as exc:
-            await reply(message, render.escape(str(exc)))
-            return
-    await reply(message, render.report_message(report))
+            if update.effective_message is not None:
+                await reply(update.effective_message, render.escape(str(exc)))
+            return None
 
 
 async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -291,18 +306,18 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _save_and_index(
     update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, data: bytes
 ) -> None:
-    state = state_of(context)
     message = update.effective_message
     if message is None:
         return
-    await _typing(update, context)
-    async with state.reindex_lock:
-        try:
-            path, report = await asyncio.to_thread(state.qabot.add_article, name, data)
-        except ArticleError as exc:
-            await reply(message, render.not_added_message(exc.path.name, exc.reason))
-            return
-    await reply(message, render.saved_message(path.name, report))
+    qabot = state_of(context).qabot
+    try:
+        added = await _change_index(update, context, lambda: qabot.add_article(name, data))
+    except ArticleError as exc:
+        await reply(message, render.not_added_message(exc.path.name, exc.reason))
+        return
+    if added is not None:
+        path, report = added
+        await reply(message, render.saved_message(path.name, report))
 
 
 # -- the rest --------------------------------------------------------------------------------
