@@ -1,34 +1,40 @@
 # qabot: `make run` starts the bot, `make test` runs every check, `make test-fast` the quick
-# ones (all but tests marked slow; under a minute on two cores). All set up .venv first.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# ones (all but tests marked slow; under a minute on two cores). All set up .venv first:
+# `make run` installs only what running needs, the test targets add the test tools.
+PYTHON    ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-fast lint typecheck setup clean
+.PHONY: run test test-fast setup clean
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/python bot.py
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy qabot bot.py
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy qabot bot.py
 	$(BIN)/python -m pytest -m "not slow"
 
-setup: $(STAMP)
+setup: $(DEV_STAMP)
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache corpus/.qabot-index
