@@ -292,11 +292,12 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if (document.file_size or 0) > limit:
         await reply(message, render.upload_limit_message(document.file_size or 0, limit))
         return
-    file = await retrying(lambda: document.get_file())
+    # Reading a file twice does no harm: retried on any network error.
+    file = await retrying(lambda: document.get_file(), idempotent=True)
     if (file.file_size or 0) > limit:  # when the message said none, or less
         await reply(message, render.upload_limit_message(file.file_size or 0, limit))
         return
-    data = bytes(await retrying(lambda: file.download_as_bytearray()))
+    data = bytes(await retrying(lambda: file.download_as_bytearray(), idempotent=True))
     if len(data) > limit:
         await reply(message, render.TOO_LARGE)
         return
