@@ -350,6 +350,46 @@ def post(url: str, update: dict[str, Any], secret: str | None = None) -> int:
             time.sleep(0.1)
 
 
+def test_refusals_are_throttled_per_user(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
+    stranger, other = 666, 667
+
+    async def body(h: Harness) -> None:
+        for n in range(50):
+            await h.say("/reindex", user_id=stranger)
+            await h.say("/add", user_id=stranger)
+            await h.say("/ask", user_id=stranger)
+            await h.feed(h.api.make_document_message_update(f"x{n}.txt", ARTICLE, user_id=stranger))
+        to_stranger = [c.params["text"] for c in h.replies(stranger)]
+        # A few refusals, then silence (and at most one "too fast" from the rate limit).
+        refusals = [t for t in to_stranger if "faster than" not in t]
+        assert 1 <= len(refusals) <= policies.REFUSALS_PER_WINDOW
+        assert len(to_stranger) - len(refusals) <= 2
+        await h.say("/reindex", user_id=other)
+        assert h.last_text(other) == "Sorry, only the bot's admins can do that."
+
+    run(api, corpus, tmp_path, body)
+    assert sorted(p.name for p in corpus.iterdir()) == ["stoltenberg-peace-talks-minsk-3.txt"]
+
+
+def test_rate_limiters_forget_users_beyond_a_bound() -> None:
+    limiter = RateLimiter(3, 60.0, clock=lambda: 0.0, max_users=1000)  # time stands still
+    for user in range(100_000):
+        limiter.allow(user)
+    assert len(limiter) == 1000
+    # The most recent users are the ones kept: their budgets still count.
+    assert [limiter.allow(99_999)[0] for _ in range(3)] == [True, True, False]
+
+
+def test_rate_limiters_forget_idle_users() -> None:
+    now = [0.0]
+    limiter = RateLimiter(3, 60.0, clock=lambda: now[0])
+    for user in range(500):
+        limiter.allow(user)
+    now[0] = 61.0
+    limiter.allow(1)
+    assert len(limiter) == 1
+
+
 def test_a_bad_request_is_sent_once(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
     async def body(h: Harness) -> None:
         h.api.fail_next("sendMessage", 400, times=4)

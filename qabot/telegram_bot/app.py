@@ -116,6 +116,7 @@ def build_application(
         actions=policies.RateLimiter(
             policies.ACTIONS_PER_QUESTION * settings.rate_limit, settings.rate_window
         ),
+        refusals=policies.RateLimiter(policies.REFUSALS_PER_WINDOW, settings.rate_window),
     )
     _add_handlers(app, settings)
     return app
