@@ -444,6 +444,30 @@ def test_a_send_that_could_not_connect_is_retried(
 LONG = "x" * 5000
 
 
+def test_edited_messages_do_not_repeat_admin_actions(
+    api: BotApiServer, corpus: Path, tmp_path: Path
+) -> None:
+    async def body(h: Harness) -> None:
+        upload = h.api.make_document_message_update(
+            "v.txt", ARTICLE, caption="/add", user_id=ADMIN, chat_type="supergroup"
+        )
+        await h.feed(upload)
+        assert h.last_text().startswith("Saved as v.txt")
+        edited = {**upload["message"], "caption": "/add (volcano story)", "edit_date": 1}
+        await h.feed({"edited_message": edited})
+        reindex = h.api.make_message_update("/reindex", user_id=ADMIN)
+        await h.feed(reindex)
+        await h.feed({"edited_message": {**reindex["message"], "edit_date": 1}})
+        texts = [c.params["text"] for c in h.replies()]
+        assert len(texts) == 2 and texts[1].startswith("Index updated")
+        assert sorted(p.name for p in corpus.iterdir()) == [
+            "stoltenberg-peace-talks-minsk-3.txt",
+            "v.txt",
+        ]
+
+    run(api, corpus, tmp_path, body)
+
+
 @pytest.mark.parametrize(
     ("caption", "added"),
     [
@@ -456,3 +480,29 @@ LONG = "x" * 5000
         ("please /add", False),
     ],
 )
+def test_an_upload_in_a_group_needs_exactly_the_add_command(
+    api: BotApiServer, corpus: Path, tmp_path: Path, caption: str, added: bool
+) -> None:
+    async def body(h: Harness) -> None:
+        await h.feed(
+            h.api.make_document_message_update(
+                "v.txt", ARTICLE, caption=caption, user_id=ADMIN, chat_type="supergroup"
+            )
+        )
+        assert (corpus / "v.txt").exists() == added
+        assert len(h.replies()) == int(added)
+
+    run(api, corpus, tmp_path, body)
+
+
+@pytest.mark.parametrize("data", ["²", "p:²:0", "s:²", "m:¹²:³", "٣", "1" * 64, "s:-1"])
+def test_odd_button_data_gets_a_polite_answer(
+    api: BotApiServer, corpus: Path, tmp_path: Path, data: str
+) -> None:
+    async def body(h: Harness) -> None:
+        await h.feed(h.api.make_callback_query_update(data))
+        (answer,) = h.api.calls("answerCallbackQuery")
+        assert answer.ok and "older answer" in answer.params["text"]
+        assert h.replies() == []
+
+    run(api, corpus, tmp_path, body)

@@ -10,7 +10,6 @@ the handlers, in order; the last handler of group 0 logs what nobody took.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Message, Update
@@ -78,12 +77,23 @@ class _AddressedToBot(filters.MessageFilter):
         return any(text.lower() == mention for text in mentions)
 
 
+class _AddCaption(filters.MessageFilter):
+    """A caption that is the /add command (``/add`` or ``/add@<this bot>``), then anything."""
+
+    def filter(self, message: Message) -> bool:
+        words = (message.caption or "").split(maxsplit=1)
+        command, _, target = (words[0] if words else "").partition("@")
+        username = message.get_bot().username or ""
+        return command.lower() == "/add" and target.lower() in ("", username.lower())
+
+
 TEXT = filters.TEXT & ~filters.COMMAND
 QUESTION = (filters.ChatType.PRIVATE & TEXT) | (filters.ChatType.GROUPS & TEXT & _AddressedToBot())
 #: Files are articles in private chats; in groups only with the caption /add.
-UPLOAD = filters.Document.ALL & (
-    filters.ChatType.PRIVATE | filters.CaptionRegex(re.compile(r"^\s*/add", re.I))
-)
+UPLOAD = filters.Document.ALL & (filters.ChatType.PRIVATE | _AddCaption())
+#: New messages only, not edits: editing the caption of an added file, or a /reindex,
+#: must not do it again (python-telegram-bot's handlers take edited messages too).
+NEW = filters.UpdateType.MESSAGE
 
 
 def build_application(
@@ -144,11 +154,11 @@ def _add_handlers(
             CommandHandler("ask", on.on_ask),
             CommandHandler("sources", on.on_sources),
             CommandHandler("stats", on.on_stats),
-            CommandHandler("reindex", on.on_reindex, filters=admins),
-            CommandHandler("add", on.on_add, filters=admins),
-            CommandHandler(["reindex", "add"], on.on_not_admin),
-            MessageHandler(UPLOAD & admins, on.on_document),
-            MessageHandler(UPLOAD, on.on_not_admin),
+            CommandHandler("reindex", on.on_reindex, filters=NEW & admins),
+            CommandHandler("add", on.on_add, filters=NEW & admins),
+            CommandHandler(["reindex", "add"], on.on_not_admin, filters=NEW),
+            MessageHandler(NEW & UPLOAD & admins, on.on_document),
+            MessageHandler(NEW & UPLOAD, on.on_not_admin),
             MessageHandler(filters.ChatType.PRIVATE & TEXT, on.on_private_text),
             MessageHandler(filters.ChatType.GROUPS & TEXT & _AddressedToBot(), on.on_group_text),
             MessageHandler(filters.ChatType.GROUPS, on.on_group_chatter),
