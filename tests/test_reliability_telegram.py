@@ -444,6 +444,44 @@ def test_a_send_that_could_not_connect_is_retried(
 LONG = "x" * 5000
 
 
+def test_long_front_matter_fields_fit_telegram_limits(api: BotApiServer, tmp_path: Path) -> None:
+    corpus = tmp_path / "long-meta"
+    corpus.mkdir()
+    cities = "Leipzig Dresden Hamburg Bremen Munich Cologne Essen Bonn Kiel Ulm Trier Mainz"
+    for n, city in enumerate(cities.split()):  # more than one /sources page
+        (corpus / f"a{n:02d}.md").write_text(
+            f"---\ntitle: Zebras escape in {city} {'T' * 5000}\ndate: 2024-{LONG}\n"
+            f"source: Agency {LONG}\nurl: https://example.org/{LONG}\n---\n\n"
+            f"{n + 2} zebras escaped from the {city} zoo on Sunday, keepers said.\n\n"
+            f"The {city} police closed two roads for an hour.\n",
+            encoding="utf-8",
+        )
+
+    async def body(h: Harness) -> None:
+        await h.say("How many zebras escaped from the Leipzig zoo?")
+        answer = h.replies()[-1]
+        text = answer.result["text"]
+        assert "2 zebras escaped from the Leipzig zoo" in text
+        # The sources are still there, each field cut short.
+        assert "Sources\n[1] Zebras escape in Leipzig" in text and "[3] Zebras escape" in text
+        await h.press(answer)
+        passage = h.replies()[-1].result["text"]
+        assert "2 zebras escaped" in passage and "Agency" in passage
+        await h.press(answer, 1, 0)  # More ▸
+        assert h.last_text().startswith("More passages for")
+        await h.say("/sources")
+        assert "Indexed articles (12)" in h.last_text()
+        await h.press(h.replies()[-1])
+        assert h.api.calls("editMessageText")[-1].ok
+        await h.feed(h.api.make_inline_query_update("zebras Leipzig zoo"))
+        inline = h.api.calls("answerInlineQuery")[-1]
+        assert inline.ok and len(inline.params["results"]) == 5
+        failed = [c for c in h.api.calls() if not c.ok]
+        assert failed == []
+
+    run(api, corpus, tmp_path, body)
+
+
 def test_edited_messages_do_not_repeat_admin_actions(
     api: BotApiServer, corpus: Path, tmp_path: Path
 ) -> None:
