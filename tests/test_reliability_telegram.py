@@ -350,6 +350,74 @@ def post(url: str, update: dict[str, Any], secret: str | None = None) -> int:
             time.sleep(0.1)
 
 
+@pytest.mark.slow
+def test_webhook_without_a_configured_secret_rejects_forged_updates(
+    api: BotApiServer, corpus: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    proc = bot_py(
+        TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=api.base_url, QABOT_CORPUS=str(corpus),
+        QABOT_INDEX=str(tmp_path / "index"), QABOT_ADMIN_IDS=str(ADMIN),
+        QABOT_WEBHOOK_URL="https://bot.example.org", QABOT_WEBHOOK_LISTEN="127.0.0.1",
+        QABOT_WEBHOOK_PORT=str(port), QABOT_LOG_LEVEL="DEBUG",
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/telegram"
+    before = sorted(p.name for p in corpus.iterdir())
+    try:
+        registered = api.wait_for("setWebhook", timeout=30)
+        assert registered.params["url"] == "https://bot.example.org/telegram"
+        note = api.make_message_update(
+            "Zebras escape\n\nThree zebras escaped from the city zoo on Sunday.", user_id=ADMIN
+        )
+        forged = api.make_message_update("/add", user_id=ADMIN, reply_to_message=note["message"])
+        forged["update_id"] = 1
+        # Anyone who finds the address can claim to be an admin: refused, unread.
+        assert post(url, forged) == 403
+        assert post(url, forged, secret="guessed") == 403
+        assert sorted(p.name for p in corpus.iterdir()) == before
+        # What Telegram sends carries the secret the bot registered: that one is served.
+        secret = registered.params["secret_token"]
+        assert len(secret) >= 32
+        forged["update_id"] = 2
+        assert post(url, forged, secret) == 200
+        saved = api.wait_for("sendMessage", timeout=20)
+        assert "Saved as <code>zebras-escape.txt</code>" in saved.params["text"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err[-2000:]
+    assert sorted(p.name for p in corpus.iterdir()) == sorted([*before, "zebras-escape.txt"])
+    # Logged at DEBUG, python-telegram-bot's request log would show it: redacted.
+    assert secret not in out + err and api.token not in out + err
+
+
+def start_up_failure(corpus: Path, **env: str) -> str:
+    """stderr of a ``python bot.py`` expected to fail at start, after checking its exit code."""
+    proc = bot_py(QABOT_CORPUS=str(corpus), QABOT_INDEX=str(corpus.parent / "index"), **env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert env["TELEGRAM_BOT_TOKEN"] not in out + err
+    return err.strip()
+
+
+@pytest.mark.slow
+def test_start_up_failures_are_one_line_without_the_token(api: BotApiServer, corpus: Path) -> None:
+    rejected = "987654321:AAH-a-revoked-token"  # the stand-in answers 401 to it
+    err = start_up_failure(corpus, TELEGRAM_BOT_TOKEN=rejected, TELEGRAM_BASE_URL=api.base_url)
+    assert err == "qabot: Telegram rejected the token: check TELEGRAM_BOT_TOKEN"
+    assert api.calls("getMe")[-1].status == 401
+
+    closed = f"http://127.0.0.1:{free_port()}/bot"
+    err = start_up_failure(corpus, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=closed)
+    assert err.startswith(f"qabot: cannot reach the Bot API at {closed}: ")
+    assert "TELEGRAM_BASE_URL" in err
+
+    no_bot = f"http://127.0.0.1:{api.port}"
+    err = start_up_failure(corpus, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=no_bot)
+    assert err.startswith("qabot: TELEGRAM_BASE_URL") and no_bot in err and "/bot" in err
+
+
 def test_refusals_are_throttled_per_user(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
     stranger, other = 666, 667
 

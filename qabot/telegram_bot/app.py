@@ -4,12 +4,15 @@ python-telegram-bot does the plumbing: ``Defaults`` sets HTML and no link previe
 every message; arbitrary callback data keeps button values (see
 :mod:`~qabot.telegram_bot.keyboards`) behind random tokens; filters and callback
 patterns decide which handler an update reaches. Group -1 holds the rate limits, group 0
-the handlers, in order; the last handler of group 0 logs what nobody took.
+the handlers, in order; the last handler of group 0 logs what nobody took. Before serving,
+:mod:`~qabot.telegram_bot.startup` checks the settings and the connection.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Message, Update
@@ -32,7 +35,7 @@ from qabot.core import QABot
 from qabot.errors import ConfigError
 from qabot.session import Session
 from qabot.telegram_bot import handlers as on
-from qabot.telegram_bot import policies
+from qabot.telegram_bot import policies, startup
 from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, WholePassage
 from qabot.telegram_bot.state import BotState
 from qabot.telegram_bot.transport import TolerantUpdatesRequest, protect_token_in_logs
@@ -185,27 +188,46 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 def run_bot(settings: Settings) -> int:
-    """Open the corpus and serve Telegram until interrupted (polling, or a webhook)."""
+    """Check Telegram, open the corpus and serve until interrupted (polling, or a webhook).
+
+    Start-up failures raise :class:`ConfigError` with a one-line message without the token.
+    """
     tg = settings.telegram
     if not tg.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather")
-    protect_token_in_logs(tg.token)
+    url = startup.base_url(tg)
+    secret = startup.webhook_secret(tg) if tg.webhook_url else None
+    protect_token_in_logs(tg.token, *([secret] if secret else []))
+    # python-telegram-bot runs on the current event loop: the check leaves it set up for it.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        username = startup.check_connection(loop, tg.token, url)
+    except ConfigError:
+        loop.close()
+        raise
+    log.info("connected to Telegram as @%s", username)
     qabot = QABot.open(settings.corpus, settings.index, settings=settings)
     stats = qabot.stats()
     log.info(
         "serving %d articles (%d passages) from %s", stats.articles, stats.passages, stats.corpus
     )
-    app = build_application(qabot, tg)
-    if tg.webhook_url:
-        path = tg.webhook_secret or "telegram"
-        app.run_webhook(
-            listen=tg.webhook_listen,
-            port=tg.webhook_port,
-            url_path=path,
-            webhook_url=tg.webhook_url.rstrip("/") + "/" + path,
-            secret_token=tg.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    app = build_application(qabot, replace(tg, base_url=url))
+    try:
+        if tg.webhook_url and secret:
+            # A configured secret is also the path (README: the proxy forwards /<secret>).
+            path = tg.webhook_secret or startup.WEBHOOK_PATH
+            log.info("webhook: listening on %s:%d", tg.webhook_listen, tg.webhook_port)
+            app.run_webhook(
+                listen=tg.webhook_listen,
+                port=tg.webhook_port,
+                url_path=path,
+                webhook_url=tg.webhook_url.rstrip("/") + "/" + path,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as exc:
+        raise startup.start_up_error(exc, tg.token, url) from None
     return 0
