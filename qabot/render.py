@@ -82,6 +82,11 @@ EXCERPT_CHARS = 600
 SOURCES_PER_PAGE = 10
 #: Longer URLs are not shown (a link that long is noise, and it would eat the message).
 MAX_URL_CHARS = 500
+#: Article details shown in Telegram are cut to these lengths: front matter can hold
+#: anything, and a 5,000-character date must not crowd out the answer and its sources.
+TITLE_CHARS = 200
+DATE_CHARS = 40
+SOURCE_CHARS = 100
 
 Span = tuple[int, int]
 
@@ -274,10 +279,16 @@ def highlighted(text: str, spans: Sequence[Span], limit: int | None = None) -> s
     return _marked(text, spans, limit, escape, _bold)
 
 
+def _detail(text: str, limit: int) -> str:
+    """An article detail on one line, cut to ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _html_citation(hit: Hit, with_link: bool = True) -> str:
-    parts = [f"<i>{escape(hit.article.title)}</i>", _where(hit)]
+    parts = [f"<i>{escape(_detail(hit.article.title, TITLE_CHARS))}</i>", _where(hit)]
     if hit.article.date:
-        parts.append(escape(hit.article.date))
+        parts.append(escape(_detail(hit.article.date, DATE_CHARS)))
     if hit.article.url and with_link and len(hit.article.url) <= MAX_URL_CHARS:
         parts.append(f'<a href="{escape(hit.article.url)}">link</a>')
     return ", ".join(parts)
@@ -310,9 +321,11 @@ def answer_message(
     budget = limit - utf16_len(head) - 40
     per_hit = max(80, budget // len(hits) - 120)
     excerpt = min(EXCERPT_CHARS, per_hit)
+    with_link = True
     while True:
         blocks = [
-            f"<b>[{h.rank}]</b> {_html_citation(h)}\n{highlighted(h.text, h.highlights, excerpt)}"
+            f"<b>[{h.rank}]</b> {_html_citation(h, with_link)}\n"
+            + highlighted(h.text, h.highlights, excerpt)
             for h in hits
         ]
         text = (
@@ -320,9 +333,14 @@ def answer_message(
             if start == 0
             else (f"{head}\n\n" + "\n\n".join(blocks))
         )
-        if utf16_len(text) <= limit or excerpt <= 40:
-            return text if utf16_len(text) <= limit else _fit_text(head, limit)
-        excerpt = excerpt * 3 // 4
+        if utf16_len(text) <= limit:
+            return text
+        if excerpt <= 40:
+            if not with_link:
+                return _fit_text(head, limit)
+            with_link = False  # long links take the room last, before the sources go
+        else:
+            excerpt = excerpt * 3 // 4
 
 
 def reply_message(reply: Answer | Refusal) -> str:
@@ -347,12 +365,12 @@ def _fit_text(markup: str, limit: int) -> str:
 def passage_message(hit: Hit, limit: int = MESSAGE_LIMIT) -> str:
     """One whole passage with its article's details, for a citation button."""
     article = hit.article
-    lines = [f"<b>{escape(article.title)}</b>"]
+    lines = [f"<b>{escape(_detail(article.title, TITLE_CHARS))}</b>"]
     details = [f"passage {hit.position + 1}", _where(hit)]
     if article.date:
-        details.append(escape(article.date))
+        details.append(escape(_detail(article.date, DATE_CHARS)))
     if article.source:
-        details.append(escape(article.source))
+        details.append(escape(_detail(article.source, SOURCE_CHARS)))
     lines.append(" · ".join(details))
     if article.url and len(article.url) <= MAX_URL_CHARS:
         lines.append(f'<a href="{escape(article.url)}">{escape(article.url)}</a>')
@@ -387,9 +405,9 @@ def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
         return "No articles are indexed yet.", 1
     lines = [f"<b>Indexed articles</b> ({len(articles)}), page {page + 1} of {pages}:"]
     for number, article in enumerate(shown, page * SOURCES_PER_PAGE + 1):
-        extra = f" ({escape(article.date)})" if article.date else ""
-        title = escape(article.title[:200])
-        if article.url:
+        extra = f" ({escape(_detail(article.date, DATE_CHARS))})" if article.date else ""
+        title = escape(_detail(article.title, TITLE_CHARS))
+        if article.url and len(article.url) <= MAX_URL_CHARS:
             title = f'<a href="{escape(article.url)}">{title}</a>'
         lines.append(f"{number}. {title}{extra}")
     return "\n".join(lines), pages

@@ -2,19 +2,30 @@
 
 Uploads with hostile names never write outside the corpus; oversized uploads are refused
 before download; a flood from one user is throttled without affecting others; malformed
-and unknown updates are logged and ignored while polling goes on; network errors and
-flood control (429) are retried with backoff and the answer still arrives; questions are
-answered while an admin's reindex runs. (The basic cases live in test_telegram_bot.py;
-both drive the bot through tests/support/telegram_harness.py.)
+and unknown updates are logged and ignored while polling goes on; flood control (429) is
+waited out, and network errors are retried only where a retry cannot deliver a message
+twice; questions are answered while an admin's reindex runs. Then what running in
+production asks: a webhook refuses updates without its secret, start-up failures are one
+line without the token, refusals are throttled and limiters bounded, long metadata fits
+Telegram's limits, edited messages and look-alike captions do not add articles. (The basic
+cases live in test_telegram_bot.py; both drive the bot through
+tests/support/telegram_harness.py.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
+import signal
+import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +33,11 @@ import pytest
 from support.botapi_server import BotApiServer
 from support.corpus import story_questions, write_stories
 from support.telegram_harness import ADMIN, Harness, polling, run
+from telegram import Bot
+from telegram.error import NetworkError
 
 from qabot.articles import SUPPORTED_SUFFIXES
+from qabot.telegram_bot import RateLimiter, policies, transport
 
 ARTICLE = b"Volcano erupts\n\nA volcano near Grindavik erupted on Monday, forcing evacuations.\n"
 JSON_ARTICLE = b'{"title": "Volcano erupts", "text": "A volcano near Grindavik erupted."}'
@@ -244,22 +258,16 @@ def test_malformed_and_unknown_updates_are_logged_and_polling_goes_on(
 
 
 @pytest.mark.slow
-def test_network_errors_and_flood_control_are_retried_and_the_answer_arrives(
+def test_flood_control_is_waited_out_and_file_reads_are_retried(
     api: BotApiServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
     async def body(h: Harness) -> None:
         h.api.fail_next("sendMessage", 429, retry_after=2)
-        h.api.fail_next("sendMessage", 502)
-        h.api.fail_next("sendMessage", disconnect=True)
-        started = time.monotonic()
         await h.say("What did Stoltenberg say about Minsk?")
-        elapsed = time.monotonic() - started
-        assert [c.status for c in h.api.calls("sendMessage")] == [429, 502, 0, 200]
+        assert [c.status for c in h.api.calls("sendMessage")] == [429, 200]
         assert "Minsk" in h.last_text()
-        # Telegram's 2 s, then backoff growing from 0.5 s: 0.5 s and 1 s.
-        assert elapsed >= 2 + 0.5 + 1.0
 
         h.api.fail_next("answerInlineQuery", 429, retry_after=1)
         await h.feed(h.api.make_inline_query_update("Minsk"))
@@ -267,9 +275,11 @@ def test_network_errors_and_flood_control_are_retried_and_the_answer_arrives(
         assert [c.status for c in inline] == [429, 200] and inline[-1].params["results"]
 
         h.api.fail_next("getFile", 502)
+        h.api.fail_next("getFile", disconnect=True)
         await h.feed(
             h.api.make_document_message_update("v.txt", ARTICLE, caption="/add", user_id=ADMIN)
         )
+        assert [c.status for c in h.api.calls("getFile")] == [502, 0, 200]
         assert "Saved as <code>v.txt</code>" in h.replies()[-1].params["text"]
 
     run(api, corpus, tmp_path, body)
@@ -300,3 +310,305 @@ def test_questions_are_answered_while_an_admin_reindex_runs(
         print(f"\n{answered} Telegram questions answered during /reindex")
 
     run(api, corpus, tmp_path, body, rate_limit=1000)
+
+
+# -- safe to run in production (issue 11) -----------------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bot_py(**env: str) -> subprocess.Popen[str]:
+    """``python bot.py`` with ``env`` on top of this process's environment."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "bot.py")],
+        env={**os.environ, "QABOT_LOG_LEVEL": "INFO", **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def post(url: str, update: dict[str, Any], secret: str | None = None) -> int:
+    """POST ``update`` to the webhook as Telegram would; the HTTP status."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(url, json.dumps(update).encode(), headers, method="POST")
+    deadline = time.monotonic() + 20  # the server may still be starting: wait, don't assert
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except (ConnectionError, urllib.error.URLError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_webhook_without_a_configured_secret_rejects_forged_updates(
+    api: BotApiServer, corpus: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    proc = bot_py(
+        TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=api.base_url, QABOT_CORPUS=str(corpus),
+        QABOT_INDEX=str(tmp_path / "index"), QABOT_ADMIN_IDS=str(ADMIN),
+        QABOT_WEBHOOK_URL="https://bot.example.org", QABOT_WEBHOOK_LISTEN="127.0.0.1",
+        QABOT_WEBHOOK_PORT=str(port), QABOT_LOG_LEVEL="DEBUG",
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/telegram"
+    before = sorted(p.name for p in corpus.iterdir())
+    try:
+        registered = api.wait_for("setWebhook", timeout=30)
+        assert registered.params["url"] == "https://bot.example.org/telegram"
+        note = api.make_message_update(
+            "Zebras escape\n\nThree zebras escaped from the city zoo on Sunday.", user_id=ADMIN
+        )
+        forged = api.make_message_update("/add", user_id=ADMIN, reply_to_message=note["message"])
+        forged["update_id"] = 1
+        # Anyone who finds the address can claim to be an admin: refused, unread.
+        assert post(url, forged) == 403
+        assert post(url, forged, secret="guessed") == 403
+        assert sorted(p.name for p in corpus.iterdir()) == before
+        # What Telegram sends carries the secret the bot registered: that one is served.
+        secret = registered.params["secret_token"]
+        assert len(secret) >= 32
+        forged["update_id"] = 2
+        assert post(url, forged, secret) == 200
+        saved = api.wait_for("sendMessage", timeout=20)
+        assert "Saved as <code>zebras-escape.txt</code>" in saved.params["text"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err[-2000:]
+    assert sorted(p.name for p in corpus.iterdir()) == sorted([*before, "zebras-escape.txt"])
+    # Logged at DEBUG, python-telegram-bot's request log would show it: redacted.
+    assert secret not in out + err and api.token not in out + err
+
+
+def start_up_failure(corpus: Path, **env: str) -> str:
+    """stderr of a ``python bot.py`` expected to fail at start, after checking its exit code."""
+    proc = bot_py(QABOT_CORPUS=str(corpus), QABOT_INDEX=str(corpus.parent / "index"), **env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert env["TELEGRAM_BOT_TOKEN"] not in out + err
+    return err.strip()
+
+
+@pytest.mark.slow
+def test_start_up_failures_are_one_line_without_the_token(api: BotApiServer, corpus: Path) -> None:
+    rejected = "987654321:AAH-a-revoked-token"  # the stand-in answers 401 to it
+    err = start_up_failure(corpus, TELEGRAM_BOT_TOKEN=rejected, TELEGRAM_BASE_URL=api.base_url)
+    assert err == "qabot: Telegram rejected the token: check TELEGRAM_BOT_TOKEN"
+    assert api.calls("getMe")[-1].status == 401
+
+    closed = f"http://127.0.0.1:{free_port()}/bot"
+    err = start_up_failure(corpus, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=closed)
+    assert err.startswith(f"qabot: cannot reach the Bot API at {closed}: ")
+    assert "TELEGRAM_BASE_URL" in err
+
+    no_bot = f"http://127.0.0.1:{api.port}"
+    err = start_up_failure(corpus, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=no_bot)
+    assert err.startswith("qabot: TELEGRAM_BASE_URL") and no_bot in err and "/bot" in err
+
+
+def test_refusals_are_throttled_per_user(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
+    stranger, other = 666, 667
+
+    async def body(h: Harness) -> None:
+        for n in range(50):
+            await h.say("/reindex", user_id=stranger)
+            await h.say("/add", user_id=stranger)
+            await h.say("/ask", user_id=stranger)
+            await h.feed(h.api.make_document_message_update(f"x{n}.txt", ARTICLE, user_id=stranger))
+        to_stranger = [c.params["text"] for c in h.replies(stranger)]
+        # A few refusals, then silence (and at most one "too fast" from the rate limit).
+        refusals = [t for t in to_stranger if "faster than" not in t]
+        assert 1 <= len(refusals) <= policies.REFUSALS_PER_WINDOW
+        assert len(to_stranger) - len(refusals) <= 2
+        await h.say("/reindex", user_id=other)
+        assert h.last_text(other) == "Sorry, only the bot's admins can do that."
+
+    run(api, corpus, tmp_path, body)
+    assert sorted(p.name for p in corpus.iterdir()) == ["stoltenberg-peace-talks-minsk-3.txt"]
+
+
+def test_rate_limiters_forget_users_beyond_a_bound() -> None:
+    limiter = RateLimiter(3, 60.0, clock=lambda: 0.0, max_users=1000)  # time stands still
+    for user in range(100_000):
+        limiter.allow(user)
+    assert len(limiter) == 1000
+    # The most recent users are the ones kept: their budgets still count.
+    assert [limiter.allow(99_999)[0] for _ in range(3)] == [True, True, False]
+
+
+def test_rate_limiters_forget_idle_users() -> None:
+    now = [0.0]
+    limiter = RateLimiter(3, 60.0, clock=lambda: now[0])
+    for user in range(500):
+        limiter.allow(user)
+    now[0] = 61.0
+    limiter.allow(1)
+    assert len(limiter) == 1
+
+
+def test_a_bad_request_is_sent_once(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
+    async def body(h: Harness) -> None:
+        h.api.fail_next("sendMessage", 400, times=4)
+        await h.say("What did Stoltenberg say about Minsk?")
+        sent = [c for c in h.api.calls("sendMessage") if "Minsk" in str(c.params["text"])]
+        assert [c.status for c in sent] == [400]
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_a_send_that_may_have_arrived_is_not_repeated(
+    api: BotApiServer, corpus: Path, tmp_path: Path
+) -> None:
+    async def body(h: Harness) -> None:
+        # A 502 or a dropped connection after the request went out: Telegram may have
+        # delivered the message, and a second copy is worse than an apology.
+        for fault in ({"status": 502}, {"disconnect": True}):
+            h.api.clear()
+            h.api.fail_next("sendMessage", **fault)  # type: ignore[arg-type]
+            await h.say("What did Stoltenberg say about Minsk?")
+            sent = [c for c in h.api.calls("sendMessage") if "Minsk" in str(c.params["text"])]
+            assert len(sent) == 1 and not sent[0].ok
+        # Reading a file twice does no harm: that is retried.
+        h.api.fail_next("getFile", 502)
+        await h.feed(
+            h.api.make_document_message_update("v.txt", ARTICLE, caption="/add", user_id=ADMIN)
+        )
+        assert [c.status for c in h.api.calls("getFile")] == [502, 200]
+        assert "Saved as <code>v.txt</code>" in h.replies()[-1].params["text"]
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_a_send_that_could_not_connect_is_retried(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "FIRST_BACKOFF", 0.0)
+    closed = f"http://127.0.0.1:{free_port()}/bot"
+
+    async def main() -> None:
+        bot = Bot("123:abc", base_url=closed)
+        with pytest.raises(NetworkError, match="ConnectError"):
+            await transport.retrying(lambda: bot.send_message(1, "hello"))
+        await bot.shutdown()
+
+    caplog.set_level(logging.WARNING)
+    asyncio.run(main())
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert len(retries) == transport.SEND_ATTEMPTS - 1
+
+
+LONG = "x" * 5000
+
+
+def test_long_front_matter_fields_fit_telegram_limits(api: BotApiServer, tmp_path: Path) -> None:
+    corpus = tmp_path / "long-meta"
+    corpus.mkdir()
+    cities = "Leipzig Dresden Hamburg Bremen Munich Cologne Essen Bonn Kiel Ulm Trier Mainz"
+    for n, city in enumerate(cities.split()):  # more than one /sources page
+        (corpus / f"a{n:02d}.md").write_text(
+            f"---\ntitle: Zebras escape in {city} {'T' * 5000}\ndate: 2024-{LONG}\n"
+            f"source: Agency {LONG}\nurl: https://example.org/{LONG}\n---\n\n"
+            f"{n + 2} zebras escaped from the {city} zoo on Sunday, keepers said.\n\n"
+            f"The {city} police closed two roads for an hour.\n",
+            encoding="utf-8",
+        )
+
+    async def body(h: Harness) -> None:
+        await h.say("How many zebras escaped from the Leipzig zoo?")
+        answer = h.replies()[-1]
+        text = answer.result["text"]
+        assert "2 zebras escaped from the Leipzig zoo" in text
+        # The sources are still there, each field cut short.
+        assert "Sources\n[1] Zebras escape in Leipzig" in text and "[3] Zebras escape" in text
+        await h.press(answer)
+        passage = h.replies()[-1].result["text"]
+        assert "2 zebras escaped" in passage and "Agency" in passage
+        await h.press(answer, 1, 0)  # More ▸
+        assert h.last_text().startswith("More passages for")
+        await h.say("/sources")
+        assert "Indexed articles (12)" in h.last_text()
+        await h.press(h.replies()[-1])
+        assert h.api.calls("editMessageText")[-1].ok
+        await h.feed(h.api.make_inline_query_update("zebras Leipzig zoo"))
+        inline = h.api.calls("answerInlineQuery")[-1]
+        assert inline.ok and len(inline.params["results"]) == 5
+        failed = [c for c in h.api.calls() if not c.ok]
+        assert failed == []
+
+    run(api, corpus, tmp_path, body)
+
+
+def test_edited_messages_do_not_repeat_admin_actions(
+    api: BotApiServer, corpus: Path, tmp_path: Path
+) -> None:
+    async def body(h: Harness) -> None:
+        upload = h.api.make_document_message_update(
+            "v.txt", ARTICLE, caption="/add", user_id=ADMIN, chat_type="supergroup"
+        )
+        await h.feed(upload)
+        assert h.last_text().startswith("Saved as v.txt")
+        edited = {**upload["message"], "caption": "/add (volcano story)", "edit_date": 1}
+        await h.feed({"edited_message": edited})
+        reindex = h.api.make_message_update("/reindex", user_id=ADMIN)
+        await h.feed(reindex)
+        await h.feed({"edited_message": {**reindex["message"], "edit_date": 1}})
+        texts = [c.params["text"] for c in h.replies()]
+        assert len(texts) == 2 and texts[1].startswith("Index updated")
+        assert sorted(p.name for p in corpus.iterdir()) == [
+            "stoltenberg-peace-talks-minsk-3.txt",
+            "v.txt",
+        ]
+
+    run(api, corpus, tmp_path, body)
+
+
+@pytest.mark.parametrize(
+    ("caption", "added"),
+    [
+        ("/add", True),
+        ("/ADD some notes", True),
+        ("/add@qabot_test_bot", True),
+        ("/addressbook", False),
+        ("/add@another_bot", False),
+        ("/add_more", False),
+        ("please /add", False),
+    ],
+)
+def test_an_upload_in_a_group_needs_exactly_the_add_command(
+    api: BotApiServer, corpus: Path, tmp_path: Path, caption: str, added: bool
+) -> None:
+    async def body(h: Harness) -> None:
+        await h.feed(
+            h.api.make_document_message_update(
+                "v.txt", ARTICLE, caption=caption, user_id=ADMIN, chat_type="supergroup"
+            )
+        )
+        assert (corpus / "v.txt").exists() == added
+        assert len(h.replies()) == int(added)
+
+    run(api, corpus, tmp_path, body)
+
+
+@pytest.mark.parametrize("data", ["²", "p:²:0", "s:²", "m:¹²:³", "٣", "1" * 64, "s:-1"])
+def test_odd_button_data_gets_a_polite_answer(
+    api: BotApiServer, corpus: Path, tmp_path: Path, data: str
+) -> None:
+    async def body(h: Harness) -> None:
+        await h.feed(h.api.make_callback_query_update(data))
+        (answer,) = h.api.calls("answerCallbackQuery")
+        assert answer.ok and "older answer" in answer.params["text"]
+        assert h.replies() == []
+
+    run(api, corpus, tmp_path, body)

@@ -4,7 +4,8 @@ Split by concern: :mod:`.app` builds and runs the Application (Defaults, arbitra
 callback data, handlers by filter and pattern); :mod:`.handlers` turns updates into
 library calls and rendered messages; :mod:`.keyboards` holds the buttons' values;
 :mod:`.policies` the rate limits and admin rights; :mod:`.state` what handlers share;
-:mod:`.transport` retries, readable updates and token redaction. All text comes from
+:mod:`.transport` retries, readable updates and token redaction; :mod:`.startup` the
+checks before serving (token, Bot API address, webhook secret). All text comes from
 :mod:`qabot.render`; questions go through :class:`qabot.session.Session`.
 """
 

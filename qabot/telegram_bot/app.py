@@ -4,13 +4,15 @@ python-telegram-bot does the plumbing: ``Defaults`` sets HTML and no link previe
 every message; arbitrary callback data keeps button values (see
 :mod:`~qabot.telegram_bot.keyboards`) behind random tokens; filters and callback
 patterns decide which handler an update reaches. Group -1 holds the rate limits, group 0
-the handlers, in order; the last handler of group 0 logs what nobody took.
+the handlers, in order; the last handler of group 0 logs what nobody took. Before serving,
+:mod:`~qabot.telegram_bot.startup` checks the settings and the connection.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
+from dataclasses import replace
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Message, Update
@@ -33,7 +35,7 @@ from qabot.core import QABot
 from qabot.errors import ConfigError
 from qabot.session import Session
 from qabot.telegram_bot import handlers as on
-from qabot.telegram_bot import policies
+from qabot.telegram_bot import policies, startup
 from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, WholePassage
 from qabot.telegram_bot.state import BotState
 from qabot.telegram_bot.transport import TolerantUpdatesRequest, protect_token_in_logs
@@ -78,12 +80,23 @@ class _AddressedToBot(filters.MessageFilter):
         return any(text.lower() == mention for text in mentions)
 
 
+class _AddCaption(filters.MessageFilter):
+    """A caption that is the /add command (``/add`` or ``/add@<this bot>``), then anything."""
+
+    def filter(self, message: Message) -> bool:
+        words = (message.caption or "").split(maxsplit=1)
+        command, _, target = (words[0] if words else "").partition("@")
+        username = message.get_bot().username or ""
+        return command.lower() == "/add" and target.lower() in ("", username.lower())
+
+
 TEXT = filters.TEXT & ~filters.COMMAND
 QUESTION = (filters.ChatType.PRIVATE & TEXT) | (filters.ChatType.GROUPS & TEXT & _AddressedToBot())
 #: Files are articles in private chats; in groups only with the caption /add.
-UPLOAD = filters.Document.ALL & (
-    filters.ChatType.PRIVATE | filters.CaptionRegex(re.compile(r"^\s*/add", re.I))
-)
+UPLOAD = filters.Document.ALL & (filters.ChatType.PRIVATE | _AddCaption())
+#: New messages only, not edits: editing the caption of an added file, or a /reindex,
+#: must not do it again (python-telegram-bot's handlers take edited messages too).
+NEW = filters.UpdateType.MESSAGE
 
 
 def build_application(
@@ -116,6 +129,7 @@ def build_application(
         actions=policies.RateLimiter(
             policies.ACTIONS_PER_QUESTION * settings.rate_limit, settings.rate_window
         ),
+        refusals=policies.RateLimiter(policies.REFUSALS_PER_WINDOW, settings.rate_window),
     )
     _add_handlers(app, settings)
     return app
@@ -143,11 +157,11 @@ def _add_handlers(
             CommandHandler("ask", on.on_ask),
             CommandHandler("sources", on.on_sources),
             CommandHandler("stats", on.on_stats),
-            CommandHandler("reindex", on.on_reindex, filters=admins),
-            CommandHandler("add", on.on_add, filters=admins),
-            CommandHandler(["reindex", "add"], on.on_not_admin),
-            MessageHandler(UPLOAD & admins, on.on_document),
-            MessageHandler(UPLOAD, on.on_not_admin),
+            CommandHandler("reindex", on.on_reindex, filters=NEW & admins),
+            CommandHandler("add", on.on_add, filters=NEW & admins),
+            CommandHandler(["reindex", "add"], on.on_not_admin, filters=NEW),
+            MessageHandler(NEW & UPLOAD & admins, on.on_document),
+            MessageHandler(NEW & UPLOAD, on.on_not_admin),
             MessageHandler(filters.ChatType.PRIVATE & TEXT, on.on_private_text),
             MessageHandler(filters.ChatType.GROUPS & TEXT & _AddressedToBot(), on.on_group_text),
             MessageHandler(filters.ChatType.GROUPS, on.on_group_chatter),
@@ -174,27 +188,46 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 def run_bot(settings: Settings) -> int:
-    """Open the corpus and serve Telegram until interrupted (polling, or a webhook)."""
+    """Check Telegram, open the corpus and serve until interrupted (polling, or a webhook).
+
+    Start-up failures raise :class:`ConfigError` with a one-line message without the token.
+    """
     tg = settings.telegram
     if not tg.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather")
-    protect_token_in_logs(tg.token)
+    url = startup.base_url(tg)
+    secret = startup.webhook_secret(tg) if tg.webhook_url else None
+    protect_token_in_logs(tg.token, *([secret] if secret else []))
+    # python-telegram-bot runs on the current event loop: the check leaves it set up for it.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        username = startup.check_connection(loop, tg.token, url)
+    except ConfigError:
+        loop.close()
+        raise
+    log.info("connected to Telegram as @%s", username)
     qabot = QABot.open(settings.corpus, settings.index, settings=settings)
     stats = qabot.stats()
     log.info(
         "serving %d articles (%d passages) from %s", stats.articles, stats.passages, stats.corpus
     )
-    app = build_application(qabot, tg)
-    if tg.webhook_url:
-        path = tg.webhook_secret or "telegram"
-        app.run_webhook(
-            listen=tg.webhook_listen,
-            port=tg.webhook_port,
-            url_path=path,
-            webhook_url=tg.webhook_url.rstrip("/") + "/" + path,
-            secret_token=tg.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    app = build_application(qabot, replace(tg, base_url=url))
+    try:
+        if tg.webhook_url and secret:
+            # A configured secret is also the path (README: the proxy forwards /<secret>).
+            path = tg.webhook_secret or startup.WEBHOOK_PATH
+            log.info("webhook: listening on %s:%d", tg.webhook_listen, tg.webhook_port)
+            app.run_webhook(
+                listen=tg.webhook_listen,
+                port=tg.webhook_port,
+                url_path=path,
+                webhook_url=tg.webhook_url.rstrip("/") + "/" + path,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as exc:
+        raise startup.start_up_error(exc, tg.token, url) from None
     return 0

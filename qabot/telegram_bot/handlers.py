@@ -31,7 +31,7 @@ from qabot.telegram_bot.keyboards import (
     answer_keyboard,
     sources_keyboard,
 )
-from qabot.telegram_bot.policies import is_admin
+from qabot.telegram_bot.policies import is_admin, refuse
 from qabot.telegram_bot.state import state_of
 from qabot.telegram_bot.transport import edit, reply, retrying
 from qabot.values import Answer
@@ -51,8 +51,10 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     if message is None or chat is None:
         return
     reply_ = await asyncio.to_thread(state_of(context).session.ask, chat.id, question)
-    keyboard = answer_keyboard(reply_, chat.id) if isinstance(reply_, Answer) else None
-    await reply(message, render.reply_message(reply_), keyboard)
+    if isinstance(reply_, Answer):
+        await reply(message, render.reply_message(reply_), answer_keyboard(reply_, chat.id))
+    else:  # not a question (too long, no words): refused, a few times at most
+        await refuse(update, context, render.reply_message(reply_))
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -82,8 +84,8 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask question: works in groups and private chats alike."""
     question = " ".join(context.args or [])
-    if not question and update.effective_message is not None:
-        await reply(update.effective_message, render.ASK_USAGE)
+    if not question:
+        await refuse(update, context, render.ASK_USAGE)
         return
     await _answer(update, context, question)
 
@@ -227,8 +229,7 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- admins ----------------------------------------------------------------------------------
 async def on_not_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An admin command or upload from someone else: refuse."""
-    if update.effective_message is not None:
-        await reply(update.effective_message, render.ADMINS_ONLY)
+    await refuse(update, context, render.ADMINS_ONLY)
 
 
 async def _typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -292,11 +293,12 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if (document.file_size or 0) > limit:
         await reply(message, render.upload_limit_message(document.file_size or 0, limit))
         return
-    file = await retrying(lambda: document.get_file())
+    # Reading a file twice does no harm: retried on any network error.
+    file = await retrying(lambda: document.get_file(), idempotent=True)
     if (file.file_size or 0) > limit:  # when the message said none, or less
         await reply(message, render.upload_limit_message(file.file_size or 0, limit))
         return
-    data = bytes(await retrying(lambda: file.download_as_bytearray()))
+    data = bytes(await retrying(lambda: file.download_as_bytearray(), idempotent=True))
     if len(data) > limit:
         await reply(message, render.TOO_LARGE)
         return

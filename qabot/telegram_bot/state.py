@@ -30,6 +30,8 @@ class BotState:
     questions: RateLimiter
     #: Commands, buttons and inline queries: cheaper than questions, so a larger budget.
     actions: RateLimiter
+    #: Refusals and usage hints sent to a user: a few, then silence.
+    refusals: RateLimiter
     #: One reindex or upload at a time; questions go on meanwhile.
     reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -2,9 +2,9 @@
 
 What python-telegram-bot does not do for us: it fails a whole getUpdates batch on one
 malformed update (so :class:`TolerantUpdatesRequest` reduces such an update to its id),
-it does not retry a send on flood control or a network error (so :func:`retrying` does),
-and its HTTP client logs URLs that carry the token (so :func:`protect_token_in_logs`
-redacts them).
+it does not retry a send on flood control or a network error (so :func:`retrying` does,
+when a retry cannot do harm), and its HTTP client logs URLs that carry the token (so
+:func:`protect_token_in_logs` redacts them, and the webhook secret too).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import httpx
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
 __all__ = [
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 4
 #: Longer waits asked by Telegram are not waited out: the send fails and is logged.
 MAX_RETRY_AFTER = 30.0
+#: The first wait before a retry after a network error, doubled on each further one.
+FIRST_BACKOFF = 0.5
 
 T = TypeVar("T")
 
@@ -79,35 +82,57 @@ def _readable_update(raw: Any) -> Any:
 
 
 class TokenFilter(logging.Filter):
-    """Removes the bot token from log records (HTTP client logs carry it in URLs)."""
+    """Removes the bot token, and any other secret given, from log records.
 
-    def __init__(self, token: str) -> None:
+    HTTP client logs carry the token in URLs; python-telegram-bot's debug log of
+    ``setWebhook`` carries the webhook secret.
+    """
+
+    def __init__(self, token: str, *secrets: str) -> None:
         super().__init__()
-        self._token = token
+        self._secrets = [(token, "<token>"), *((s, "<secret>") for s in secrets if s)]
+
+    def _redact(self, text: str) -> str:
+        for secret, placeholder in self._secrets:
+            text = text.replace(secret, placeholder)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if self._token in message:
-            record.msg, record.args = message.replace(self._token, "<token>"), None
+        redacted = self._redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         if record.exc_info and record.exc_text is None and record.exc_info[1] is not None:
-            record.exc_text = (
-                logging.Formatter().formatException(record.exc_info).replace(self._token, "<token>")
-            )
+            record.exc_text = self._redact(logging.Formatter().formatException(record.exc_info))
         return True
 
 
-def protect_token_in_logs(token: str) -> None:
-    """Keep the token out of every log handler, and keep httpx's request log quiet."""
+def protect_token_in_logs(token: str, *secrets: str) -> None:
+    """Keep the token (and ``secrets``) out of every log handler; keep httpx's request log quiet."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    token_filter = TokenFilter(token)
+    token_filter = TokenFilter(token, *secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(token_filter)
 
 
-async def retrying(send: Callable[[], Awaitable[T]]) -> T:
-    """Send, retrying on flood control (429) and network errors with backoff."""
-    delay = 0.5
+def _never_sent(exc: NetworkError) -> bool:
+    """Whether the request surely did not reach Telegram: no connection was ever made."""
+    return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+async def retrying(send: Callable[[], Awaitable[T]], *, idempotent: bool = False) -> T:
+    """Send, retrying what a retry can fix and cannot make worse.
+
+    * Flood control (429, :class:`RetryAfter`): Telegram did nothing; wait as asked.
+    * A request that never left (no connection, pool exhausted): retried with backoff.
+    * A request that may have arrived (a timeout while waiting for the answer, a dropped
+      connection, a 5xx): retried only when ``idempotent``, such as reading a file. A
+      message sent twice is worse than one lost (the error handler apologises), so sends
+      are not repeated.
+    * Anything else (400 Bad Request, 403 Forbidden, …) would fail the same way again.
+    """
+    delay = FIRST_BACKOFF
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return await send()
@@ -118,8 +143,10 @@ async def retrying(send: Callable[[], Awaitable[T]]) -> T:
                 raise
             log.warning("Telegram asks to wait %.1fs before sending again", seconds)
             await asyncio.sleep(seconds)
-        except (TimedOut, NetworkError) as exc:
-            if attempt == SEND_ATTEMPTS:
+        except NetworkError as exc:  # TimedOut too; BadRequest is one by inheritance only
+            if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS:
+                raise
+            if not (idempotent or _never_sent(exc)):
                 raise
             log.warning("sending failed (%s); retrying in %.1fs", exc, delay)
             await asyncio.sleep(delay)
