@@ -27,6 +27,7 @@ from support.behaviour import Behaviour, behaviour
 from support.corpus import write_article
 
 from qabot import QABot, QABotError
+from qabot.errors import IndexWriteError
 
 QUESTIONS = [
     "what did Stoltenberg say about Minsk",
@@ -321,9 +322,10 @@ def _qabot(*args: str, read_only: Path | None = None) -> subprocess.CompletedPro
     to it (a read-only bind mount when running as root, which ignores file modes)."""
     command = [sys.executable, "-m", "qabot", *args]
     if read_only is not None and os.geteuid() == 0:
-        if shutil.which("unshare") is None or subprocess.run(
-            ["unshare", "-m", "true"], capture_output=True
-        ).returncode:
+        if (
+            shutil.which("unshare") is None
+            or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode
+        ):
             pytest.skip("running as root without mount namespaces: cannot make a folder read-only")
         mount = 'mount --bind -o ro "$0" "$0" && exec "$@"'
         command = ["unshare", "-m", "sh", "-c", mount, str(read_only), *command]
@@ -354,7 +356,8 @@ def test_readers_answer_from_a_read_only_index_and_writers_fail_in_one_line(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == expected.answers[1].to_dict()
     (warning,) = done.stderr.splitlines()
-    assert warning.startswith("qabot: ") and "read-only" in warning and "stale" in warning
+    assert warning.startswith("qabot: ") and "cannot be updated" in warning
+    assert "stale" in warning and "1 added" in warning
     # A writer says in one line what is wrong and what to do.
     done = _qabot("index", str(corpus), "--index", str(index), read_only=index)
     assert done.returncode == 1
@@ -377,7 +380,7 @@ def test_a_full_disk_during_a_commit_fails_in_one_error_and_keeps_the_previous_i
     while True:  # ENOSPC at the 1st, 2nd, … flush to disk of the commit, until none is left
         calls = 0
 
-        def fsync(fd: int) -> None:
+        def fsync(fd: int, fail_at: int = fail_at) -> None:
             nonlocal calls
             calls += 1
             if calls == fail_at:
@@ -399,7 +402,8 @@ def test_a_full_disk_during_a_commit_fails_in_one_error_and_keeps_the_previous_i
         break
     assert fail_at > 10  # every file of a segment, the manifest and the pointer were tried
     assert bot.ask("who flew kites?").found
-    assert behaviour(QABot.open(corpus, index, update=False), QUESTIONS) == behaviour(bot, QUESTIONS)
+    reopened = QABot.open(corpus, index, update=False)
+    assert behaviour(reopened, QUESTIONS) == behaviour(bot, QUESTIONS)
 
 
 @pytest.mark.parametrize("where", ["a file", "under /sys", "read-only"])
@@ -430,3 +434,32 @@ def test_an_unusable_index_location_is_one_clear_line(
         (error,) = done.stderr.splitlines()
         assert error.startswith("qabot: ") and str(location) in error, error
         assert "--index DIR" in error and "rebuilt" not in error, error
+
+
+def test_a_read_only_index_in_process_answers_warns_and_refuses_writes(
+    pristine: tuple[Path, Path, Behaviour],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import qabot.index.store as store
+
+    class ReadOnlyLock:
+        """What taking the lock does on a read-only file system."""
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def acquire(self, *args: object, **kwargs: object) -> None:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    caplog.set_level(logging.WARNING)
+    corpus, index, expected = pristine
+    monkeypatch.setattr(store, "FileLock", ReadOnlyLock)
+    assert behaviour(QABot.open(corpus, index), QUESTIONS) == expected
+    assert not caplog.text
+    write_article(corpus, "new/kites.txt", "Kites", "Kites flew over the beach all weekend.")
+    bot = QABot.open(corpus, index)
+    assert behaviour(bot, QUESTIONS) == expected
+    assert "answers may be stale (1 added" in caplog.text
+    with pytest.raises(IndexWriteError, match="Read-only file system; use --index DIR"):
+        bot.reindex()
