@@ -56,9 +56,11 @@ class QABot:
         """Open the index of ``corpus`` (default ``<corpus>/.qabot-index``).
 
         ``corpus`` and ``index`` override the folders of ``settings`` (whose corpus is
-        ``corpus/`` by default). With ``update`` (the default) the index is first brought
-        in step with the files: built when missing, rebuilt when unusable, updated when
-        articles changed. Nothing is written when nothing changed.
+        ``corpus/`` by default). A missing or unusable index is built (waiting for another
+        process building it, whose build is then used). With ``update`` (the default) a
+        committed index is first brought in step with the files, as long as that needs no
+        waiting: while another process updates it, or when it is read-only, answers come
+        from its last commit (logged). Nothing is written when nothing changed.
         """
         if getattr(multiprocessing.current_process(), "_inheriting", False):
             # A script without an ``if __name__ == "__main__":`` guard is being re-run by
@@ -76,9 +78,10 @@ class QABot:
         analyzer = Analyzer(settings.analyzer)
         bot = cls(settings, analyzer, Index.load(settings, analyzer))
         if not bot.index.loaded:
-            bot.reindex(rebuild=True, progress=progress)
-        elif update:
+            # Not a forced rebuild: one committed meanwhile by another process is used.
             bot.reindex(progress=progress)
+        elif update:
+            bot.last_report = bot.index.catch_up(progress)
         return bot
 
     # -- questions --------------------------------------------------------------------

@@ -10,7 +10,8 @@ catch one class. Messages say what went wrong and what to do about it::
     └── IndexStoreError        the on-disk index cannot be used
         ├── IndexCorruptError  files missing, truncated, checksum mismatch: rebuilt from the corpus
         ├── IndexVersionError  written by another format version or other settings: rebuilt
-        └── IndexLockedError   another process is updating the index right now
+        ├── IndexLockedError   another process is updating the index right now
+        └── IndexWriteError    the index folder cannot be written: read-only, full, not a folder
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "IndexLockedError",
     "IndexStoreError",
     "IndexVersionError",
+    "IndexWriteError",
     "QABotError",
 ]
 
@@ -64,3 +66,15 @@ class IndexVersionError(IndexStoreError):
 
 class IndexLockedError(IndexStoreError):
     """Another process holds the index's write lock."""
+
+
+class IndexWriteError(IndexStoreError):
+    """The index folder cannot be created or written (read-only, disk full, not a folder).
+
+    Nothing of the failed update is left behind; the index committed before still answers.
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        #: What the file system said (``strerror``), without the advice.
+        self.reason = reason

@@ -10,17 +10,20 @@ passages of the other) equals neither.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import re
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support.corpus import story_questions, write_stories
+from support.corpus import story_questions, write_article, write_stories
 
 from qabot import Answer, QABot, ReindexReport
 
@@ -197,3 +200,100 @@ def test_two_in_process_reindexes_take_turns(editions: Editions) -> None:
     for bot in bots:
         for question in editions.questions[:5]:
             assert editions.which(question, bot.ask(question)) == "after"
+
+
+# -- readers never wait for a writer; a writer plans against what was committed before it ----
+_HOLD_THE_LOCK = """
+import sys
+from pathlib import Path
+from qabot.index.store import write_lock
+with write_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    sys.stdin.readline()
+"""
+
+#: Builds an index and stops, holding the write lock, until a line comes on stdin.
+_PAUSED_WRITER = """
+import sys
+from pathlib import Path
+from qabot import QABot
+paused = []
+def progress(done, total):
+    if not paused:
+        paused.append(True)
+        print("building", flush=True)
+        sys.stdin.readline()
+QABot.open(Path(sys.argv[1]), Path(sys.argv[2]), progress=progress)
+"""
+
+
+@contextlib.contextmanager
+def another_process(script: str, *args: Path, ready: str) -> Iterator[subprocess.Popen[str]]:
+    """Run ``script``; yield once it printed ``ready``; on leaving, let it go on and end."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *map(str, args)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdin and proc.stdout
+    try:
+        assert proc.stdout.readline().strip() == ready
+        yield proc
+    finally:
+        proc.stdin.close()
+        proc.stdout.read()
+        proc.stdout.close()
+        proc.wait(60)
+
+
+def _qabot(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qabot", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_readers_answer_from_the_last_commit_while_another_process_holds_the_lock(
+    news_corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = tmp_path / "index"
+    question = "how much did oil prices rise?"
+    expected = QABot.open(news_corpus, index).ask(question)
+    # The corpus changed, so each reader would like to update the index, but a writer is busy.
+    write_article(news_corpus, "new/aid.txt", "Aid", "Donors pledged 5 billion for Ukraine.")
+    where = ["--corpus", str(news_corpus), "--index", str(index)]
+    with another_process(_HOLD_THE_LOCK, index, ready="locked"):
+        asked = _qabot("ask", "--json", question, *where)
+        assert asked.returncode == 0, asked.stderr
+        assert json.loads(asked.stdout) == expected.to_dict()
+        stats = _qabot("stats", *where)
+        assert stats.returncode == 0, stats.stderr
+        caplog.set_level(logging.INFO)
+        starting = QABot.open(news_corpus, index)  # a bot starting up
+        assert starting.ask(question) == expected
+        assert "update is in progress" in caplog.text
+    # With the writer gone, the next reader brings the index up to date.
+    assert QABot.open(news_corpus, index).ask("how much did donors pledge?").found
+
+
+def test_a_second_qabot_index_on_an_empty_index_finds_the_first_ones_build(
+    news_corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    with another_process(_PAUSED_WRITER, news_corpus, index, ready="building") as first:
+        second = subprocess.Popen(
+            [sys.executable, "-m", "qabot", "-v", "index", str(news_corpus), "--index",
+             str(index)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert second.stderr
+        # The second one found no index, and now waits for the first one's lock.
+        for line in second.stderr:
+            if "waiting" in line:
+                break
+        else:
+            pytest.fail("the second `qabot index` never waited for the first")
+    assert first.returncode == 0
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    files = sum(1 for _ in news_corpus.rglob("*.txt"))
+    assert _counts(out.splitlines()[0]) == (0, 0, 0, files)  # nothing left to do
+    assert len(list(index.glob("seg-*"))) == 1  # one full build, not two

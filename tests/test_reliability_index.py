@@ -9,6 +9,7 @@ from the corpus, and whatever the damage, every answer must equal a fresh build'
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import logging
@@ -20,11 +21,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from support.behaviour import Behaviour, behaviour
 from support.corpus import write_article
 
-from qabot import QABot
+from qabot import QABot, QABotError
+from qabot.errors import IndexWriteError
 
 QUESTIONS = [
     "what did Stoltenberg say about Minsk",
@@ -229,3 +232,234 @@ def test_a_damaged_commit_by_another_process_is_never_answered_from(
     after = behaviour(QABot.open(news_corpus, tmp_path / "fresh"), QUESTIONS)
     assert behaviour(serving, QUESTIONS) == after
     assert behaviour(QABot.open(news_corpus, index, update=False), QUESTIONS) == after
+
+
+# -- an index replaced or changed under a running process ----------------------------------
+def _cited_twice(bot: QABot, question: str) -> list[tuple[str, int]]:
+    cited = [(hit.article.id, hit.position) for hit in bot.ask(question, k=50).passages]
+    return [c for c in set(cited) if cited.count(c) > 1]
+
+
+def test_a_deleted_and_rebuilt_index_is_never_mixed_with_the_one_in_memory(
+    news_corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    serving = QABot.open(news_corpus, index)  # a running bot
+    watching = QABot.open(news_corpus, index)  # another one that only answers
+    write_article(news_corpus, "new/aid.txt", "Aid", "Donors pledged 5 billion for Ukraine.")
+    shutil.rmtree(index)  # `make clean`
+    QABot.open(news_corpus, index)  # `qabot index`: segment names start again from the first
+    files = sum(1 for p in news_corpus.rglob("*.txt"))
+    assert watching.stats().articles == files
+    serving.reindex()  # /reindex in the running bot
+    fresh = QABot.open(news_corpus, index, update=False)
+    for bot in (serving, watching, fresh):
+        assert bot.stats().articles == files
+        assert not _cited_twice(bot, "donors pledged billion ukraine oil prices cup final")
+    expected = behaviour(QABot.open(news_corpus, tmp_path / "reference"), QUESTIONS)
+    assert behaviour(fresh, QUESTIONS) == expected
+
+
+_TRUNCATE_UNDER_A_RUNNING_BOT = """
+import json, logging, os, sys
+from pathlib import Path
+from qabot import QABot
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+corpus, index, question = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+bot = QABot.open(corpus, index, update=False)
+bot.ask(question)  # the index files are mapped and in use
+for folder in index.glob("seg-*"):
+    for name in ("post_doc.npy", "post_tf.npy", "texts.bin"):
+        os.truncate(folder / name, 0)
+print(json.dumps(bot.ask(question).to_dict()))
+"""
+
+
+def test_index_files_truncated_under_a_running_process_are_reopened_not_a_crash(
+    pristine: tuple[Path, Path, Behaviour],
+) -> None:
+    corpus, index, expected = pristine
+    question = QUESTIONS[0]
+    done = subprocess.run(
+        [sys.executable, "-c", _TRUNCATE_UNDER_A_RUNNING_BOT, str(corpus), str(index), question],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    # SIGBUS (a truncated mapped file read) would show as returncode -7.
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert "changed on disk" in done.stderr and "Traceback" not in done.stderr
+    assert json.loads(done.stdout) == expected.answers[0].to_dict()
+
+
+def test_an_index_file_overwritten_in_place_never_gives_wrong_citations(
+    pristine: tuple[Path, Path, Behaviour], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    corpus, index, expected = pristine
+    bot = QABot.open(corpus, index, update=False)
+    assert behaviour(bot, QUESTIONS) == expected
+    # Other values of the same size, written into the file the bot has mapped (a restore
+    # or `rsync --inplace` of another index): each passage now names another article.
+    overwritten = 0
+    for path in index.glob("seg-*/passage_article.npy"):
+        values = np.load(path)
+        if values.max() == 0:
+            continue  # a segment of one article: no other values to write
+        overwritten += 1
+        with open(path, "r+b") as fh:
+            fh.seek(path.stat().st_size - values.nbytes)
+            fh.write((values.max() - values).astype(values.dtype).tobytes())
+    assert overwritten
+    for answer in behaviour(bot, QUESTIONS).answers:
+        for hit in answer.passages:
+            assert bot.passage(hit.article.id, hit.position) is not None, hit
+    assert "changed on disk" in caplog.text
+    assert behaviour(bot, QUESTIONS) == expected
+
+
+# -- a read-only index, a full disk, an unusable index location -----------------------------
+def _qabot(*args: str, read_only: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``qabot args`` in a process of its own; with ``read_only``, that folder is read-only
+    to it (a read-only bind mount when running as root, which ignores file modes)."""
+    command = [sys.executable, "-m", "qabot", *args]
+    if read_only is not None and os.geteuid() == 0:
+        if (
+            shutil.which("unshare") is None
+            or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode
+        ):
+            pytest.skip("running as root without mount namespaces: cannot make a folder read-only")
+        mount = 'mount --bind -o ro "$0" "$0" && exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", mount, str(read_only), *command]
+    elif read_only is not None:
+        subprocess.run(["chmod", "-R", "a-w", str(read_only)], check=True)
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+    finally:
+        if read_only is not None and os.geteuid() != 0:
+            subprocess.run(["chmod", "-R", "u+w", str(read_only)], check=True)
+
+
+def test_readers_answer_from_a_read_only_index_and_writers_fail_in_one_line(
+    pristine: tuple[Path, Path, Behaviour],
+) -> None:
+    corpus, index, expected = pristine
+    where = ["--corpus", str(corpus), "--index", str(index)]
+    before = {name: (index / name).read_bytes() for name in index_files(index)}
+    for command in (["ask", "--json", QUESTIONS[1], *where], ["stats", *where]):
+        done = _qabot(*command, read_only=index)
+        assert (done.returncode, done.stderr) == (0, ""), command
+    assert json.loads(_qabot("ask", "--json", QUESTIONS[1], *where, read_only=index).stdout) == (
+        expected.answers[1].to_dict()
+    )
+    # The corpus changed and the index cannot follow: answered from it as it is, with a warning.
+    write_article(corpus, "new/kites.txt", "Kites", "Kites flew over the beach all weekend.")
+    done = _qabot("ask", "--json", QUESTIONS[1], *where, read_only=index)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == expected.answers[1].to_dict()
+    (warning,) = done.stderr.splitlines()
+    assert warning.startswith("qabot: ") and "cannot be updated" in warning
+    assert "stale" in warning and "1 added" in warning
+    # A writer says in one line what is wrong and what to do.
+    done = _qabot("index", str(corpus), "--index", str(index), read_only=index)
+    assert done.returncode == 1
+    (error,) = done.stderr.splitlines()
+    assert error.startswith("qabot: cannot write the index") and "--index DIR" in error
+    assert {name: (index / name).read_bytes() for name in index_files(index)} == before
+
+
+def test_a_full_disk_during_a_commit_fails_in_one_error_and_keeps_the_previous_index(
+    pristine: tuple[Path, Path, Behaviour], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qabot.index.store as store
+
+    corpus, index, expected = pristine
+    bot = QABot.open(corpus, index, update=False)
+    write_article(corpus, "new/kites.txt", "Kites", "Kites flew over the beach all weekend.")
+    before = {name: (index / name).read_bytes() for name in index_files(index)}
+    real_fsync = os.fsync
+    fail_at = 1
+    while True:  # ENOSPC at the 1st, 2nd, … flush to disk of the commit, until none is left
+        calls = 0
+
+        def fsync(fd: int, fail_at: int = fail_at) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == fail_at:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            real_fsync(fd)
+
+        monkeypatch.setattr(store.os, "fsync", fsync)
+        try:
+            bot.reindex()
+        except QABotError as exc:
+            assert str(exc).startswith(f"cannot write the index in {index}: No space left")
+            assert not [n for n in index_files(index) if ".tmp" in n]
+            assert {name: (index / name).read_bytes() for name in index_files(index)} == before
+            assert bot.ask(QUESTIONS[1]) == expected.answers[1]
+            fail_at += 1
+            continue
+        finally:
+            monkeypatch.setattr(store.os, "fsync", real_fsync)
+        break
+    assert fail_at > 10  # every file of a segment, the manifest and the pointer were tried
+    assert bot.ask("who flew kites?").found
+    reopened = QABot.open(corpus, index, update=False)
+    assert behaviour(reopened, QUESTIONS) == behaviour(bot, QUESTIONS)
+
+
+@pytest.mark.parametrize("where", ["a file", "under /sys", "read-only"])
+def test_an_unusable_index_location_is_one_clear_line(
+    corpus: Path, tmp_path: Path, where: str
+) -> None:
+    location = {
+        "a file": tmp_path / "index-file",
+        "under /sys": Path("/sys/qabot-index"),
+        "read-only": tmp_path / "read-only",
+    }[where]
+    if where == "a file":
+        location.write_text("not an index\n")
+    elif where == "read-only":
+        location.mkdir()
+    elif not Path("/sys").is_dir():
+        pytest.skip("no /sys here")
+    for command in (
+        ["ask", "minsk", "--corpus", str(corpus)],
+        ["stats", "--corpus", str(corpus)],
+        ["index", str(corpus)],
+    ):
+        done = _qabot(
+            *command, "--index", str(location),
+            read_only=location if where == "read-only" else None,
+        )  # fmt: skip
+        assert done.returncode == 1, (command, done.stderr)
+        (error,) = done.stderr.splitlines()
+        assert error.startswith("qabot: ") and str(location) in error, error
+        assert "--index DIR" in error and "rebuilt" not in error, error
+
+
+def test_a_read_only_index_in_process_answers_warns_and_refuses_writes(
+    pristine: tuple[Path, Path, Behaviour],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import qabot.index.store as store
+
+    class ReadOnlyLock:
+        """What taking the lock does on a read-only file system."""
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def acquire(self, *args: object, **kwargs: object) -> None:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    caplog.set_level(logging.WARNING)
+    corpus, index, expected = pristine
+    monkeypatch.setattr(store, "FileLock", ReadOnlyLock)
+    assert behaviour(QABot.open(corpus, index), QUESTIONS) == expected
+    assert not caplog.text
+    write_article(corpus, "new/kites.txt", "Kites", "Kites flew over the beach all weekend.")
+    bot = QABot.open(corpus, index)
+    assert behaviour(bot, QUESTIONS) == expected
+    assert "answers may be stale (1 added" in caplog.text
+    with pytest.raises(IndexWriteError, match="Read-only file system; use --index DIR"):
+        bot.reindex()

@@ -6,25 +6,42 @@
 committed by another process. Questions read one immutable :class:`Snapshot` from
 :meth:`Index.current`; an update builds the next one and replaces it whole, so readers
 in other threads never see a half-applied change.
+
+Readers never wait for a writer: :meth:`Index.catch_up` (what opening does) updates the
+index only when the write lock is free and the folder writable, and otherwise answers
+from the last commit. Writers (:meth:`Index.update`) take turns on the lock and plan
+against what was committed before them. Before a snapshot is used, its memory-mapped
+files are checked for changes in place; a changed one is never read again: the index is
+reopened, or rebuilt from the corpus.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import overload
 
 from qabot.analysis import Analyzer
 from qabot.config import Settings
-from qabot.errors import IndexStoreError
-from qabot.index.segment import ArticleRecord
+from qabot.errors import (
+    IndexCorruptError,
+    IndexLockedError,
+    IndexStoreError,
+    IndexWriteError,
+    QABotError,
+)
+from qabot.index.segment import ArticleRecord, Segment
 from qabot.index.snapshot import Snapshot
 from qabot.index.store import (
+    changed_in_place,
+    check_location,
     current_marker,
+    discard_segments,
     new_segment_name,
     read_snapshot,
+    write_error,
     write_lock,
     write_segment,
     write_snapshot,
@@ -40,15 +57,24 @@ log = logging.getLogger(__name__)
 class Index:
     """The index of one corpus in one folder. Thread-safe; create with :meth:`load`."""
 
-    def __init__(self, settings: Settings, analyzer: Analyzer, snapshot: Snapshot | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        analyzer: Analyzer,
+        snapshot: Snapshot | None,
+        marker: bytes | None = None,
+    ) -> None:
         self.settings = settings
         self.analyzer = analyzer
         #: Whether a usable committed snapshot was found when loading.
         self.loaded = snapshot is not None
-        self._snapshot = snapshot or Snapshot.empty(
-            analyzer.fingerprint(), settings.passages.to_dict()
-        )
-        self._marker = current_marker(settings.index_dir)
+        self._snapshot = snapshot or self._empty()
+        #: ``CURRENT`` as it was when the snapshot in use was read.
+        self._marker = marker
+        #: Why no snapshot can answer (its files changed and it could not be rebuilt).
+        self._broken: str | None = None
+        #: Set while a snapshot with changed files is replaced: questions wait for it.
+        self._reopening = False
         self._update_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
 
@@ -57,15 +83,30 @@ class Index:
         """The committed index in ``settings.index_dir``, or an empty one to build.
 
         An index that is missing, damaged, of another format or built with other settings
-        loads empty (``loaded`` is false): :meth:`update` with ``rebuild`` builds it.
+        loads empty (``loaded`` is false): :meth:`update` builds it. A location that can
+        never hold an index (a file) raises :class:`~qabot.errors.IndexWriteError`.
         """
-        return cls(settings, analyzer, _load_usable(settings, analyzer))
+        check_location(settings.index_dir)
+        # Read before the snapshot: a commit in between is then picked up by ``refresh``.
+        marker = current_marker(settings.index_dir)
+        return cls(settings, analyzer, _load_usable(settings, analyzer), marker)
+
+    def _empty(self) -> Snapshot:
+        return Snapshot.empty(self.analyzer.fingerprint(), self.settings.passages.to_dict())
 
     # -- reading --------------------------------------------------------------------------
     def current(self) -> Snapshot:
-        """The snapshot to answer from, picking up one another process committed."""
+        """The snapshot to answer from, picking up one another process committed.
+
+        Raises :class:`~qabot.errors.IndexCorruptError` when the index files changed under
+        this process and the index could not be rebuilt.
+        """
         if not self._update_lock.locked():
             self.refresh()
+        if self._reopening or any(changed_in_place(s) for s in self._snapshot.segments):
+            self._reopen()
+        if self._broken:
+            raise IndexCorruptError(self._broken)
         return self._snapshot
 
     def refresh(self) -> bool:
@@ -77,16 +118,45 @@ class Index:
             if marker == self._marker:
                 return False
             snapshot = _load_usable(
-                self.settings, self.analyzer, self._snapshot,
+                self.settings, self.analyzer, _reusable(self._snapshot),
                 "answering from the index loaded before; the next reindex repairs it",
             )  # fmt: skip
             # Seen either way: an unusable commit is not re-read on every question.
             self._marker = marker
             if snapshot is None:
                 return False
-            self._snapshot = snapshot
+            self._snapshot, self._broken = snapshot, None
             log.info("picked up index generation %d", snapshot.generation)
             return True
+
+    def _reopen(self) -> None:
+        """Replace a snapshot whose mapped files changed in place: reread, else rebuild."""
+        index_dir = self.settings.index_dir
+        with self._refresh_lock:
+            snapshot = self._snapshot
+            changed = [path for s in snapshot.segments for path in changed_in_place(s)]
+            if not changed:
+                return
+            log.warning(
+                "index file %s changed on disk while in use (restored, copied over or "
+                "damaged?); reopening the index",
+                changed[0],
+            )
+            # Whatever follows, the changed mapping is never read again.
+            self._snapshot, self._reopening = self._empty(), True
+            try:
+                self._marker = current_marker(index_dir)
+                reopened = _load_usable(self.settings, self.analyzer, _reusable(snapshot))
+                if reopened is not None:
+                    self._snapshot, self._broken = reopened, None
+                    return
+                self.update()
+            except QABotError as exc:
+                self._broken = (
+                    f"the index in {index_dir} changed on disk and could not be rebuilt: {exc}"
+                )
+            finally:
+                self._reopening = False
 
     def articles(self) -> Sequence[Article]:
         """The live articles ordered by id; each is built when read, so paging is cheap."""
@@ -125,75 +195,132 @@ class Index:
         )
 
     # -- updating -------------------------------------------------------------------------
-    def update(self, rebuild: bool = False, progress: Progress | None = None) -> ReindexReport:
+    def update(
+        self, rebuild: bool = False, progress: Progress | None = None, *, wait: bool = True
+    ) -> ReindexReport:
         """Bring the index in step with the corpus and commit it; returns what changed.
 
         Only new or changed articles are analysed; ``rebuild`` re-analyses everything.
         Readers keep the previous snapshot until the new one is committed and read back.
+        Waits for another writer up to 30 s (``wait=False``: not at all), then raises
+        :class:`~qabot.errors.IndexLockedError`; a folder that cannot be written raises
+        :class:`~qabot.errors.IndexWriteError`, leaving the previous commit in force.
         """
+        index_dir = self.settings.index_dir
+        if not self._update_lock.acquire(blocking=wait):
+            raise IndexLockedError(f"the index in {index_dir} is being updated by this process")
+        try:
+            with write_lock(index_dir, timeout=30.0 if wait else 0.0):
+                return self._update_locked(rebuild, progress)
+        finally:
+            self._update_lock.release()
+
+    def _update_locked(self, rebuild: bool, progress: Progress | None) -> ReindexReport:
         settings = self.settings
         index_dir = settings.index_dir
-        with self._update_lock, write_lock(index_dir):
-            base = None if rebuild else self._latest_committed()
-            reserved: set[str] = set()
+        # Planned against what is committed now: another writer may have gone before.
+        base = None if rebuild else self._latest_committed()
+        reserved: set[str] = set()
 
-            def new_name() -> str:
-                # Names come from the folder; skip the ones handed out but not written yet.
-                name = new_segment_name(index_dir, reserved)
-                reserved.add(name)
-                return name
+        def new_name() -> str:
+            # Names come from the folder; skip the ones handed out but not written yet.
+            name = new_segment_name(index_dir, reserved)
+            reserved.add(name)
+            return name
 
-            plan = plan_update(
-                settings.corpus, index_dir, self.analyzer, settings.passages, base, new_name,
-                progress,
-            )  # fmt: skip
-            report = plan.report
-            if not (report.modified or base is None or plan.new):
-                # Nothing to commit; keep the snapshot but remember this scan's problems.
-                self._snapshot = replace(base, problems=plan.problems, _cache={})
-                return report
+        plan = plan_update(
+            settings.corpus, index_dir, self.analyzer, settings.passages, base, new_name,
+            progress,
+        )  # fmt: skip
+        report = plan.report
+        if not (report.modified or base is None or plan.new):
+            # Nothing to commit; keep the snapshot but remember this scan's problems.
+            self._snapshot = replace(base, problems=plan.problems, _cache={})
+            self._marker, self._broken = current_marker(index_dir), None
+            return report
+        written: list[str] = []
+        try:
             for segment in plan.new:
                 write_segment(index_dir, segment)
+                written.append(segment.name)
             write_snapshot(
                 index_dir,
-                {s.name: d for s, d in zip(plan.segments, plan.deleted, strict=True)},
+                list(zip(plan.segments, plan.deleted, strict=True)),
                 self.analyzer.fingerprint(),
                 settings.passages.to_dict(),
                 plan.problems,
             )
-            # Read back what was committed: the new segments memory-mapped and checked,
-            # the older ones reused as they are.
-            loaded = {s.name: s for s in (base.segments if base else ())}
-            committed = read_snapshot(index_dir, settings.corpus, loaded)
-            if committed is None:  # pragma: no cover - just written
-                raise IndexStoreError(f"the index in {index_dir} vanished while updating")
-            self._snapshot = committed
-            self._marker = current_marker(index_dir)
-            log.info("index updated: %s", report)
-            return report
+        except OSError as exc:
+            # Not committed: give back the disk the new segments took.
+            discard_segments(index_dir, written)
+            raise write_error(index_dir, exc) from None
+        # Read back what was committed: the new segments memory-mapped and checked,
+        # the older ones reused as they are.
+        loaded = {s.name: s for s in (base.segments if base else ())}
+        committed = read_snapshot(index_dir, settings.corpus, loaded)
+        if committed is None:  # pragma: no cover - just written
+            raise IndexStoreError(f"the index in {index_dir} vanished while updating")
+        self._snapshot, self._broken = committed, None
+        self._marker = current_marker(index_dir)
+        log.info("index updated: %s", report)
+        return report
+
+    def catch_up(self, progress: Progress | None = None) -> ReindexReport | None:
+        """Update the index if the corpus changed, without ever waiting: what readers do.
+
+        Returns the report, or ``None`` when another writer holds the lock: answers then
+        come from the last commit. An index that cannot be written (read-only, disk
+        full) answers as it is, with a warning when the corpus changed since.
+        """
+        index_dir = self.settings.index_dir
+        try:
+            return self.update(progress=progress, wait=False)
+        except IndexLockedError:
+            log.info("an update is in progress in %s; answering from the last commit", index_dir)
+            return None
+        except IndexWriteError as exc:
+            plan = plan_update(
+                self.settings.corpus, index_dir, self.analyzer, self.settings.passages,
+                self._snapshot, lambda: "seg-unwritten", progress,
+            )  # fmt: skip
+            if plan.report.modified:
+                log.warning(
+                    "the index in %s cannot be updated (%s); answering from it as it is, "
+                    "answers may be stale (%s)",
+                    index_dir, exc.reason, plan.report,
+                )  # fmt: skip
+            return plan.report
 
     def _latest_committed(self) -> Snapshot | None:
         """The snapshot on disk now (another process may have committed a newer one)."""
-        if current_marker(self.settings.index_dir) == self._marker and self._snapshot.generation:
-            return self._snapshot
-        return _load_usable(self.settings, self.analyzer, self._snapshot)
+        if current_marker(self.settings.index_dir) == self._marker and not any(
+            changed_in_place(s) for s in self._snapshot.segments
+        ):
+            # Unchanged since read; generation 0: nothing usable was committed.
+            return self._snapshot if self._snapshot.generation else None
+        return _load_usable(self.settings, self.analyzer, _reusable(self._snapshot))
 
     def __repr__(self) -> str:
         snapshot = self._snapshot
         return f"Index({str(self.settings.index_dir)!r}, generation {snapshot.generation})"
 
 
+def _reusable(snapshot: Snapshot) -> dict[str, Segment]:
+    """The segments of ``snapshot`` that can be reused, by name: those whose files are intact."""
+    return {s.name: s for s in snapshot.segments if not changed_in_place(s)}
+
+
 def _load_usable(
     settings: Settings,
     analyzer: Analyzer,
-    loaded: Snapshot | None = None,
+    reuse: Mapping[str, Segment] | None = None,
     consequence: str = "it will be rebuilt from the corpus",
 ) -> Snapshot | None:
     """The committed snapshot if it can answer with these settings, else ``None``.
 
-    Segments of ``loaded`` (checked when it was read) are reused rather than read again.
+    Segments in ``reuse`` (checked when they were read) are reused rather than read again
+    when the snapshot names them with the same id.
     """
-    reuse = {s.name: s for s in loaded.segments} if loaded is not None else None
     try:
         snapshot = read_snapshot(settings.index_dir, settings.corpus, reuse)
     except IndexStoreError as exc:

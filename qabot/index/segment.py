@@ -7,8 +7,9 @@ a segment is stored in are :mod:`qabot.index.store`'s business.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, overload
@@ -16,10 +17,11 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
+from qabot.errors import IndexCorruptError
 from qabot.index.postings import InvertedIndex
 from qabot.values import Article, Passage
 
-__all__ = ["ArticleRecord", "ArticleTable", "Ref", "Segment", "SourceRecord"]
+__all__ = ["ArticleRecord", "ArticleTable", "FileStamp", "Ref", "Segment", "SourceRecord"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,23 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class FileStamp:
+    """What identifies one version of a memory-mapped file: a change in place shows here."""
+
+    path: Path
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+def new_uid() -> str:
+    """A random segment id: names start again after the folder is deleted, ids never do."""
+    return secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
 class Segment:
     """An immutable set of articles with their passages and postings."""
 
@@ -138,6 +157,10 @@ class Segment:
     text_ptr: npt.NDArray[np.int64]
     texts: Any
     size_bytes: int = 0
+    #: Unique across rebuilds: a segment in memory is reused only for the same id on disk.
+    uid: str = field(default_factory=new_uid)
+    #: The files this segment's arrays are mapped from, as they were when checked.
+    stamps: tuple[FileStamp, ...] = ()
 
     @property
     def n_passages(self) -> int:
@@ -176,7 +199,16 @@ class Segment:
         return bytes(self.texts[lo:hi]).decode("utf-8")
 
     def record_of(self, passage: int) -> ArticleRecord:
-        return self.articles[int(self.passage_article[passage])]
+        """The article holding ``passage``; checked, as the mapped file may have changed."""
+        number = int(self.passage_article[passage])
+        if 0 <= number < len(self.articles):
+            record = self.articles[number]
+            if record.first <= passage < record.first + record.count:
+                return record
+        raise IndexCorruptError(
+            f"passage {passage} of segment {self.name} names no article of its own: "
+            "the index files changed on disk; run `qabot index --rebuild`"
+        )
 
     def passage(self, passage: int) -> Passage:
         record = self.record_of(passage)

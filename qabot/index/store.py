@@ -6,9 +6,10 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
       CURRENT               JSON naming the committed snapshot manifest, with its checksum;
                             replaced atomically
       snap-000007.json      format version, generation, analyzer and passage settings,
-                            the segments in force and the article ids deleted from each
+                            the segments in force (name and random id) and the article ids
+                            deleted from each
       seg-000003/           one segment, never modified once written:
-        segment.json        size and xxh3-64 checksum of each file below
+        segment.json        its random id; size and xxh3-64 checksum of each file below
         vocab.json articles.json sources.json texts.bin
         doc_len.npy fwd_ptr.npy fwd_term.npy fwd_tf.npy post_ptr.npy post_doc.npy post_tf.npy
         passage_article.npy passage_para.npy text_ptr.npy
@@ -18,18 +19,28 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
 A commit writes new segments under temporary names, syncs and renames them, writes the
 new manifest the same way, and only then replaces ``CURRENT``: a crash at any point
 leaves the previous snapshot in force, and unreferenced leftovers are removed by the next
-writer. A reader checks every file of every segment against its checksum before use, so a
-torn or altered index is detected (:class:`~qabot.errors.IndexCorruptError`) and never
-answers.
+writer. A commit that fails (disk full, read-only) removes what it wrote and raises
+:class:`~qabot.errors.IndexWriteError`. A reader checks every file of every segment
+against its checksum before use, so a torn or altered index is detected
+(:class:`~qabot.errors.IndexCorruptError`) and never answers.
+
+Segment names start again at ``seg-000001`` when the folder is deleted and rebuilt, so a
+segment is known by its random id too: one kept in memory is reused only when the
+manifest names the same id. Arrays are memory-mapped, and a mapped file changed in place
+(truncated, overwritten) would crash the process or answer wrongly; each segment keeps
+the identity of its files (:class:`~qabot.index.segment.FileStamp`) so that
+:func:`changed_in_place` sees such a change before the mapping is touched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import logging
 import os
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -39,25 +50,31 @@ import numpy.typing as npt
 import xxhash
 from filelock import FileLock, Timeout
 
-from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError
+from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError, IndexWriteError
 from qabot.index.postings import InvertedIndex
-from qabot.index.segment import ArticleRecord, ArticleTable, Segment, SourceRecord
+from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceRecord
 from qabot.index.snapshot import Snapshot
 from qabot.values import Problem
 
 __all__ = [
     "FORMAT_VERSION",
+    "changed_in_place",
+    "check_location",
     "current_marker",
+    "discard_segments",
     "new_segment_name",
     "read_snapshot",
+    "write_error",
     "write_lock",
     "write_segment",
     "write_snapshot",
 ]
 
+log = logging.getLogger(__name__)
+
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr",
@@ -66,24 +83,53 @@ _JSON = ("vocab", "articles", "sources")
 _CHUNK = 4 << 20
 
 
-# -- the lock -----------------------------------------------------------------------------
+# -- the location and the lock ----------------------------------------------------------
+def check_location(index_dir: Path) -> None:
+    """Refuse an index location that can never hold an index (a file is in the way)."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise write_error(index_dir, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+
+
+def write_error(index_dir: Path, exc: OSError) -> IndexWriteError:
+    """The one-line error for a file system that says no: what is wrong, what to do."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some space and try again; the index committed before is kept"
+    elif exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        reason = "it is a file, not a folder"
+        advice = "remove it, or use --index DIR to keep the index elsewhere"
+    else:
+        advice = "use --index DIR on a writable disk"
+    return IndexWriteError(f"cannot write the index in {index_dir}: {reason}; {advice}", reason)
+
+
 @contextlib.contextmanager
 def write_lock(index_dir: Path, timeout: float = 30.0) -> Iterator[None]:
-    """Hold the index's write lock; wait up to ``timeout`` seconds, then refuse.
+    """Hold the index's write lock; wait up to ``timeout`` seconds (0: not at all), then refuse.
 
     filelock takes an OS lock (flock, or msvcrt on Windows) that dies with its process, so
-    a writer killed mid-update never leaves the index locked.
+    a writer killed mid-update never leaves the index locked. Raises
+    :class:`IndexLockedError` when it is held, :class:`IndexWriteError` when the folder
+    cannot be written.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    _ensure_gitignore(index_dir)
     # thread_local=False: the lock belongs to the process, as flock's did.
     lock = FileLock(index_dir / ".lock", thread_local=False)
     try:
-        lock.acquire(timeout=timeout, poll_interval=0.05)
-    except Timeout:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        _ensure_gitignore(index_dir)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if timeout <= 0:
+                raise
+            log.warning("waiting for another process to finish updating the index in %s", index_dir)
+            lock.acquire(timeout=timeout, poll_interval=0.05)
+    except Timeout:  # (a TimeoutError, so an OSError: caught first)
         raise IndexLockedError(
             f"another process is updating the index in {index_dir}; try again when it has finished"
         ) from None
+    except OSError as exc:
+        raise write_error(index_dir, exc) from None
     try:
         yield
     finally:
@@ -102,9 +148,22 @@ def new_segment_name(index_dir: Path, taken: set[str] | frozenset[str] = frozens
 
 
 def write_segment(index_dir: Path, segment: Segment) -> int:
-    """Write ``segment`` durably under its name; returns its size in bytes."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / f"{segment.name}.tmp"
+    """Write ``segment`` durably under its name; returns its size in bytes.
+
+    On failure nothing of it is left: the disk it would fill is given back.
+    """
+    tmp, final = index_dir / f"{segment.name}.tmp", index_dir / segment.name
+    if final.exists():  # names come from the folder under the lock: never happens
+        raise IndexCorruptError(f"segment folder {final} exists already")
+    try:
+        return _write_segment(index_dir, segment, tmp, final)
+    except BaseException:
+        _remove(tmp)
+        _remove(final)
+        raise
+
+
+def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) -> int:
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
@@ -127,24 +186,32 @@ def write_segment(index_dir: Path, segment: Segment) -> int:
     for key, doc in documents.items():
         payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
         files[f"{key}.json"] = _write(tmp / f"{key}.json", lambda fh, p=payload: fh.write(p))
-    meta = {"format": FORMAT, "version": FORMAT_VERSION, "files": files}
+    meta = {"format": FORMAT, "version": FORMAT_VERSION, "uid": segment.uid, "files": files}
     _write(tmp / "segment.json", lambda fh: fh.write(json.dumps(meta, indent=1).encode()))
     _fsync_dir(tmp)
-    os.replace(tmp, index_dir / segment.name)
+    os.replace(tmp, final)
     _fsync_dir(index_dir)
     return sum(int(f["bytes"]) for f in files.values())
 
 
+def discard_segments(index_dir: Path, names: Iterable[str]) -> None:
+    """Remove written but uncommitted segments (a failed commit): no reader uses them."""
+    for name in names:
+        _remove(index_dir / name)
+        _remove(index_dir / f"{name}.tmp")
+
+
 def write_snapshot(
     index_dir: Path,
-    segments: Mapping[str, frozenset[str]],
+    segments: Sequence[tuple[Segment, frozenset[str]]],
     analyzer: dict[str, Any],
     passage_settings: dict[str, Any],
     problems: tuple[Problem, ...],
 ) -> int:
-    """Commit a snapshot of ``segments`` (name → deleted article ids); returns its generation.
+    """Commit a snapshot of ``segments`` (with their deleted article ids); returns its generation.
 
-    The segments must be written already. Call with :func:`write_lock` held.
+    The segments must be written already. Call with :func:`write_lock` held. On failure
+    the previous snapshot stays in force and nothing of this one is left.
     """
     generation = _latest_generation(index_dir) + 1
     name = f"snap-{generation:06d}.json"
@@ -155,20 +222,29 @@ def write_snapshot(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "analyzer": analyzer,
         "passages": passage_settings,
-        "segments": [{"name": n, "deleted": sorted(d)} for n, d in segments.items()],
+        "segments": [{"name": s.name, "uid": s.uid, "deleted": sorted(d)} for s, d in segments],
         "problems": [{"path": str(p.path), "reason": p.reason} for p in problems],
     }
     payload = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
-    _write(index_dir / f"{name}.tmp", lambda fh: fh.write(payload))
-    os.replace(index_dir / f"{name}.tmp", index_dir / name)
-    # CURRENT carries the manifest's checksum: the manifest says which articles are
-    # deleted, and a flipped bit there must not bring one back.
-    pointer = {"snapshot": name, "generation": generation, "xxh3": _checksum(index_dir / name)}
-    current = json.dumps(pointer).encode()
-    _write(index_dir / "CURRENT.tmp", lambda fh: fh.write(current))
-    os.replace(index_dir / "CURRENT.tmp", index_dir / "CURRENT")
-    _fsync_dir(index_dir)
-    _collect_garbage(index_dir, generation)
+    try:
+        _write(index_dir / f"{name}.tmp", lambda fh: fh.write(payload))
+        os.replace(index_dir / f"{name}.tmp", index_dir / name)
+        # CURRENT carries the manifest's checksum: the manifest says which articles are
+        # deleted, and a flipped bit there must not bring one back.
+        pointer = {"snapshot": name, "generation": generation, "xxh3": _checksum(index_dir / name)}
+        current = json.dumps(pointer).encode()
+        _write(index_dir / "CURRENT.tmp", lambda fh: fh.write(current))
+        os.replace(index_dir / "CURRENT.tmp", index_dir / "CURRENT")  # the commit
+    except BaseException:
+        for leftover in (f"{name}.tmp", name, "CURRENT.tmp"):
+            _remove(index_dir / leftover)
+        raise
+    # Committed: what follows only tidies up, and failing at it must not undo the commit.
+    try:
+        _fsync_dir(index_dir)
+        _collect_garbage(index_dir, generation)
+    except OSError as exc:
+        log.warning("index generation %d committed, but tidying up failed: %s", generation, exc)
     return generation
 
 
@@ -220,13 +296,42 @@ def _ensure_gitignore(index_dir: Path) -> None:
 
 
 # -- reading ------------------------------------------------------------------------------
-def current_marker(index_dir: Path) -> tuple[int, int, int] | None:
-    """A cheap token that changes whenever a new snapshot is committed (``None``: no index)."""
+def current_marker(index_dir: Path) -> bytes | None:
+    """A cheap token that changes whenever a new snapshot is committed (``None``: no index).
+
+    The pointer's bytes, not its inode and time: after the folder is deleted and rebuilt
+    those can repeat, while the manifest checksum it holds covers random segment ids.
+    """
     try:
-        st = (index_dir / "CURRENT").stat()
+        return (index_dir / "CURRENT").read_bytes()
     except OSError:
         return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def changed_in_place(segment: Segment) -> list[Path]:
+    """The mapped files of ``segment`` changed in place since they were checked.
+
+    A file deleted or replaced by another one (a new inode) is harmless: the mapping
+    keeps the old file alive. The same file with another size or time was written to.
+    """
+    changed = []
+    for stamp in segment.stamps:
+        try:
+            st = os.stat(stamp.path)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (stamp.device, stamp.inode) and (
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+        ) != (stamp.size, stamp.mtime_ns, stamp.ctime_ns):
+            changed.append(stamp.path)
+    return changed
+
+
+def _stamp(path: Path) -> FileStamp:
+    st = os.stat(path)
+    return FileStamp(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _latest_generation(index_dir: Path) -> int:
@@ -243,7 +348,8 @@ def read_snapshot(
 ) -> Snapshot | None:
     """The committed snapshot, every segment checked; ``None`` when there is no index yet.
 
-    Segments in ``loaded`` (already checked, by name) are reused. Raises
+    Segments in ``loaded`` (already checked, by name) are reused when their id is the one
+    the manifest names. Raises
     :class:`IndexCorruptError` or :class:`IndexVersionError` when it cannot be used.
     """
     try:
@@ -264,8 +370,10 @@ def read_snapshot(
     try:
         segments, deleted = [], []
         for entry in manifest["segments"]:
-            name = str(entry["name"])
-            segment = (loaded or {}).get(name) or _load_segment(index_dir / name, name, corpus)
+            name, uid = str(entry["name"]), str(entry["uid"])
+            segment = (loaded or {}).get(name)
+            if segment is None or segment.uid != uid:
+                segment = _load_segment(index_dir / name, name, uid, corpus)
             segments.append(segment)
             deleted.append(frozenset(str(d) for d in entry["deleted"]))
         return Snapshot(
@@ -292,23 +400,30 @@ def _check_format(manifest: Any, path: Path) -> None:
         )
 
 
-def _load_segment(folder: Path, name: str, corpus: Path) -> Segment:
+def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
     try:
         meta = json.loads((folder / "segment.json").read_bytes())
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"unreadable segment {folder}: {exc}") from None
     _check_format(meta, folder / "segment.json")
+    if meta.get("uid") != uid:
+        raise IndexCorruptError(f"segment {folder} is not the one the snapshot names")
     expected = meta["files"]
     wanted = {f"{k}.npy" for k in _ARRAYS} | {f"{k}.json" for k in _JSON} | {"texts.bin"}
     if set(expected) != wanted:
         raise IndexCorruptError(f"segment {folder} lists unexpected files")
     size = 0
+    stamps = []
     for file_name, facts in expected.items():
         path = folder / file_name
         try:
-            actual = path.stat().st_size
+            # Taken before the checksum: a change after it shows as a changed stamp.
+            stamp = _stamp(path)
         except OSError:
             raise IndexCorruptError(f"index file {path} is missing") from None
+        actual = stamp.size
+        if file_name.endswith((".npy", ".bin")):
+            stamps.append(stamp)
         if actual != facts["bytes"]:
             raise IndexCorruptError(
                 f"index file {path} has {actual} bytes, expected {facts['bytes']} (truncated?)"
@@ -352,6 +467,8 @@ def _load_segment(folder: Path, name: str, corpus: Path) -> Segment:
         text_ptr=arrays["text_ptr"],
         texts=texts,
         size_bytes=size,
+        uid=uid,
+        stamps=tuple(stamps),
     )
 
 
