@@ -15,6 +15,7 @@ from qabot.errors import (
     IndexLockedError,
     IndexStoreError,
     IndexVersionError,
+    IndexWriteError,
     QABotError,
 )
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, Problem, ReindexReport
@@ -31,6 +32,7 @@ __all__ = [
     "IndexStats",
     "IndexStoreError",
     "IndexVersionError",
+    "IndexWriteError",
     "Passage",
     "Problem",
     "QABot",

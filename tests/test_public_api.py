@@ -12,7 +12,7 @@ def test_exported_names() -> None:
     assert sorted(qabot.__all__) == [
         "Answer", "Article", "ArticleError", "ConfigError", "CorpusError", "Hit",
         "IndexCorruptError", "IndexLockedError", "IndexStats", "IndexStoreError",
-        "IndexVersionError", "Passage", "Problem", "QABot", "QABotError", "ReindexReport",
+        "IndexVersionError", "IndexWriteError", "Passage", "Problem", "QABot", "QABotError", "ReindexReport",
         "Settings",
     ]  # fmt: skip
     for name in qabot.__all__:
