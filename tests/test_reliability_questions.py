@@ -11,11 +11,14 @@ valid HTML within Telegram's limits; and each question must take well under a se
 
 from __future__ import annotations
 
+import base64
 import math
+import random
 import shutil
 import string
 import time
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -248,3 +251,55 @@ def test_a_follow_up_context_is_capped_like_the_question(bot: QABot) -> None:
     context = "the " * (limit // 4 + 1) + "Dresden " * 20_000
     capped = bot.ask("and the oil?", 5, context=context[:limit])
     assert bot.ask("and the oil?", 5, context=context) == capped
+
+
+# -- huge articles: what an answer holds stays bounded (issue 11) ------------------------------
+def answer_chars(answer: Answer) -> int:
+    """Characters an answer holds: its texts and those of every cited passage."""
+    fields = [answer.question, answer.text, answer.short, answer.reason, *answer.terms]
+    fields += answer.matched_words
+    for hit in answer.passages:
+        fields += [hit.text, hit.article.id, hit.article.title, hit.citation]
+    return sum(len(f) for f in fields)
+
+
+@pytest.mark.slow
+def test_answers_over_a_5mb_paragraph_and_a_1mb_blob_stay_small(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(DEMO_ARTICLE, corpus / DEMO_ARTICLE.name)
+    rng = random.Random(13)
+    words = [
+        "Minsk",
+        "talks",
+        "oil",
+        "prices",
+        "rose",
+        "the",
+        "ceasefire",
+        "and",
+        "OPEC",
+        "Stoltenberg",
+        "said",
+        "Kyiv",
+    ]
+    endless = " ".join(rng.choice(words) for _ in range(900_000))[:5_000_000]
+    write_article(corpus, "endless.txt", "Minutes of the talks", endless)
+    blob = base64.b64encode(rng.randbytes(750_000)).decode()
+    write_article(corpus, "blob.txt", "An attachment", f"Minsk talks attachment {blob}")
+    bot = QABot.open(corpus, tmp_path / "index")
+    passages = bot.settings.passages
+    for question, k in [
+        ("what did Stoltenberg say about the Minsk talks", 5),
+        ("why did oil prices rise after OPEC and the ceasefire", 12),
+        (f"what is in the attachment {blob[:40]}", 5),
+    ]:
+        answer = bot.ask(question, k)
+        assert answer.passages and any(h.article.id != DEMO_ARTICLE.name for h in answer.passages)
+        check_answer(bot, answer, k)
+        # Each cited passage within the passage bound; the answer's own text within one
+        # passage (its sentences come from one) plus separators.
+        assert all(len(hit.text) <= passages.max_chars for hit in answer.passages)
+        assert len(answer.text) <= 2 * passages.max_chars
+        bound = (k + 3) * passages.max_chars + 4 * bot.settings.answers.max_question_chars
+        assert answer_chars(answer) <= bound
