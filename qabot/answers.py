@@ -4,7 +4,8 @@
 sentence covering most of the question's weight among the best passages, with a
 preference for quotations when the question asks what someone said and for sentences
 holding the kind of thing asked for, and builds the :class:`~qabot.values.Answer` with
-its cited passages, ranked once. When the passage the answer would come from, with its
+its cited passages, ranked once, each text cited once (copies of an article saved under
+two names give identical passages). When the passage the answer would come from, with its
 article, covers less than ``min_coverage`` of the question's weight, or only common words,
 qabot says it does not know rather than cite a weak match.
 """
@@ -22,7 +23,7 @@ from qabot.index import Match
 from qabot.passages import is_heading
 from qabot.query import Query
 from qabot.questions import offers
-from qabot.values import Answer, Hit
+from qabot.values import Answer, Article, Hit
 
 __all__ = ["Choice", "compose", "hits_of"]
 
@@ -92,6 +93,7 @@ def compose(
     if choice.best:
         # The passage the answer comes from is cited first: it is what the reader checks.
         order.insert(0, order.pop(choice.best))
+    order = _distinct(matches, order)
     tokens = {n: r.tokens for n, r in enumerate(reads)}
     hits = hits_of([matches[n] for n in order[:k]], query, analyzer, [tokens.get(n) for n in order])
     # With k = 0 no passage is cited, so the answer points at none.
@@ -138,6 +140,25 @@ def hits_of(
             )
         )
     return hits
+
+
+def _distinct(matches: Sequence[Match], order: Sequence[int]) -> list[int]:
+    """``order`` with each passage text once, at its best rank, from the copy whose article
+    has the most metadata (date, url, source); among equals, the first."""
+    out: list[int] = []
+    at: dict[str, int] = {}  # passage text → its place in ``out``
+    for n in order:
+        text = matches[n].passage.text
+        if text not in at:
+            at[text] = len(out)
+            out.append(n)
+        elif _metadata(matches[n].article) > _metadata(matches[out[at[text]]].article):
+            out[at[text]] = n
+    return out
+
+
+def _metadata(article: Article) -> int:
+    return sum(bool(v) for v in (article.date, article.url, article.source))
 
 
 def _matched_words(hits: Sequence[Hit]) -> tuple[str, ...]:

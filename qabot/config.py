@@ -53,6 +53,9 @@ class PassageSettings:
     min_words: int = 40
     max_words: int = 120
     overlap_sentences: int = 1
+    #: No passage is longer, whatever the text (long words, no spaces at all): a passage
+    #: always fits one Telegram message, and an answer citing it stays small.
+    max_chars: int = 1500
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_words <= self.max_words:
@@ -62,6 +65,8 @@ class PassageSettings:
             )
         if self.overlap_sentences < 0:
             raise ConfigError("overlap_sentences cannot be negative")
+        if self.max_chars < 1:
+            raise ConfigError(f"max_chars must be at least 1, got {self.max_chars}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

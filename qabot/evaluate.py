@@ -492,7 +492,9 @@ DEFAULT_DEPTH = 100
 #: The whole-article index: one passage per article however long, so its BM25 statistics
 #: are the article's own exact term counts (passages overlap by a sentence; pooled passage
 #: counts would count the overlap twice).
-WHOLE_ARTICLES = PassageSettings(min_words=10**9, max_words=10**9, overlap_sentences=0)
+WHOLE_ARTICLES = PassageSettings(
+    min_words=10**9, max_words=10**9, overlap_sentences=0, max_chars=10**12
+)
 #: rank-bm25's Okapi with its usual parameters: what the peers run on whole documents.
 ARTICLE_BM25 = BM25Settings(variant="okapi", k1=1.5, b=0.75)
 

@@ -3,10 +3,15 @@
 Short paragraphs are grouped, long ones are split at sentence boundaries with a sentence
 of overlap, and a heading (a short line without final punctuation) is kept with the
 paragraph after it. Each passage knows its article, its position and its paragraphs.
+
+Whatever the text, no passage holds more than ``max_words`` words or ``max_chars``
+characters: a sentence too long for a passage (or text with no sentence ends at all) is
+cut between words, and a "word" too long for one (a base64 blob) is cut where it must be.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from qabot.analysis import Analyzer
@@ -18,6 +23,7 @@ __all__ = ["is_heading", "split_article"]
 
 _HEADING_MAX_WORDS = 12
 _SENTENCE_END = tuple(".!?:;\"'”’)…")
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -69,25 +75,60 @@ def _units(
         first = index
         # A long paragraph is split before its heading joins it, so the heading stays on
         # its own line and never runs into a sentence.
-        words = len(paragraph.split())
-        pieces = (
-            [paragraph]
-            if words <= settings.max_words
-            else _split_long(paragraph, analyzer, settings)
+        lead = f"{heading[0]}\n" if heading is not None else ""
+        fits = (
+            len(lead.split()) + len(paragraph.split()) <= settings.max_words
+            and len(lead) + len(paragraph) <= settings.max_chars
         )
+        pieces = [paragraph] if fits else _split_long(paragraph, analyzer, settings)
         if heading is not None:
-            pieces[0] = f"{heading[0]}\n{pieces[0]}"
+            pieces[0] = lead + pieces[0]
             first = heading[1]
             heading = None
-        units.extend(_Unit(text, first, index, len(text.split())) for text in pieces)
+        # What still exceeds the bounds (a heading with a full piece, a run of headings,
+        # sentences of very long words) is cut between words.
+        units.extend(
+            _Unit(text, first, index, len(text.split()))
+            for piece in pieces
+            for text in _cut(piece, settings.max_words, settings.max_chars)
+        )
     return units
 
 
+def _cut(text: str, max_words: int, max_chars: int) -> list[str]:
+    """``text`` in consecutive slices of at most ``max_words`` words and ``max_chars``
+    characters, cut between words; a word longer than ``max_chars`` is cut inside."""
+    if len(text) <= max_chars and len(text.split()) <= max_words:
+        return [text]
+    pieces: list[str] = []
+    start = end = words = 0  # the slice being built is text[start:end], of `words` words
+    for match in _WORD.finditer(text):
+        lo, hi = match.span()
+        if words and (words == max_words or hi - start > max_chars):
+            pieces.append(text[start:end])
+            words = 0
+        if not words:
+            while hi - lo > max_chars:
+                pieces.append(text[lo : lo + max_chars])
+                lo += max_chars
+            start = lo
+        end = hi
+        words += 1
+    if words:
+        pieces.append(text[start:end])
+    return pieces
+
+
 def _split_long(paragraph: str, analyzer: Analyzer, settings: PassageSettings) -> list[str]:
-    """Windows of whole sentences of at most ``max_words`` (a longer sentence stands alone)."""
-    sentences = analyzer.sentences(paragraph)
-    counts = [len(s.split()) for s in sentences]
+    """Windows of whole sentences of about ``target`` words; a longer sentence, or one
+    without an end, is cut into windows of ``target`` words that stand alone."""
     target = (settings.min_words + settings.max_words) // 2
+    sentences = [
+        piece
+        for sentence in analyzer.sentences(paragraph)
+        for piece in _cut(sentence, target, settings.max_chars)
+    ]
+    counts = [len(s.split()) for s in sentences]
     chunks: list[str] = []
     start = 0
     while start < len(sentences):
@@ -104,22 +145,24 @@ def _split_long(paragraph: str, analyzer: Analyzer, settings: PassageSettings) -
 
 
 def _group(units: list[_Unit], settings: PassageSettings) -> list[list[_Unit]]:
+    """Consecutive units joined up to ``min_words``, never beyond the bounds."""
+
+    def fits(group: list[_Unit], more: list[_Unit]) -> bool:
+        both = [*group, *more]
+        chars = sum(len(u.text) for u in both) + len(both) - 1  # joined by newlines
+        return sum(u.words for u in both) <= settings.max_words and chars <= settings.max_chars
+
     groups: list[list[_Unit]] = []
     current: list[_Unit] = []
     words = 0
     for unit in units:
-        if current and (words >= settings.min_words or words + unit.words > settings.max_words):
+        if current and (words >= settings.min_words or not fits(current, [unit])):
             groups.append(current)
             current, words = [], 0
         current.append(unit)
         words += unit.words
     if current:
-        tail_words = words
-        if (
-            groups
-            and tail_words < settings.min_words
-            and sum(u.words for u in groups[-1]) + tail_words <= settings.max_words
-        ):
+        if groups and words < settings.min_words and fits(groups[-1], current):
             groups[-1].extend(current)
         else:
             groups.append(current)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from qabot import QABot
 from qabot.analysis import Analyzer
 from qabot.answers import compose
 from qabot.config import AnswerSettings
@@ -230,3 +233,42 @@ def test_a_question_of_no_particular_kind_is_not_unsure_for_lacking_one() -> Non
         "Berlin council budget", passage, settings=replace(LENIENT, type_check="decline")
     )
     assert found.text and not found.unsure
+
+
+# -- copies of one article (issue 12) -----------------------------------------------------------
+def test_byte_identical_articles_are_cited_once(
+    news_corpus: Path, open_bot: Callable[..., QABot]
+) -> None:
+    story = news_corpus / "markets" / "oil.txt"
+    shutil.copy(story, news_corpus / "markets" / "oil (copy).txt")
+    shutil.copy(story, news_corpus / "saved-oil.txt")
+    bot = open_bot(news_corpus)
+    # "company" and "production" bring in the chip maker's story too.
+    answer = bot.ask("how much oil output did OPEC cut, and company production", k=5)
+    assert answer.found and "1.5 million barrels" in answer.text
+    texts = [hit.text for hit in answer.passages]
+    assert len(texts) == len(set(texts)) and len(texts) >= 2
+    # The first copy (lowest id among equals) is the one cited; ranks stay 1, 2, …
+    assert answer.passages[0].article.id == "markets/oil (copy).txt"
+    assert [hit.rank for hit in answer.passages] == list(range(1, len(texts) + 1))
+    assert answer.source == 0 and "1.5 million barrels" in answer.passages[0].text
+
+
+def test_of_two_identical_passages_the_copy_with_more_metadata_is_cited(
+    news_corpus: Path, open_bot: Callable[..., QABot]
+) -> None:
+    body = (news_corpus / "markets" / "oil.txt").read_text("utf-8").split("\n\n", 1)[1].strip()
+    described = {
+        "id": "zz-oil",
+        "title": "Oil prices climb",
+        "text": body,
+        "date": "2024-11-30",
+        "url": "https://example.org/oil",
+        "source": "Wire",
+    }
+    (news_corpus / "wire.json").write_text(json.dumps(described), "utf-8")
+    answer = open_bot(news_corpus).ask("how much did OPEC cut oil output", k=5)
+    assert answer.found and "1.5 million barrels" in answer.text
+    first = answer.passages[0]
+    assert first.article.url == "https://example.org/oil" and "1.5 million" in first.text
+    assert [hit.text for hit in answer.passages].count(first.text) == 1

@@ -11,11 +11,18 @@ valid HTML within Telegram's limits; and each question must take well under a se
 
 from __future__ import annotations
 
+import base64
+import json
 import math
+import os
+import random
 import shutil
 import string
+import subprocess
+import sys
 import time
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -248,3 +255,98 @@ def test_a_follow_up_context_is_capped_like_the_question(bot: QABot) -> None:
     context = "the " * (limit // 4 + 1) + "Dresden " * 20_000
     capped = bot.ask("and the oil?", 5, context=context[:limit])
     assert bot.ask("and the oil?", 5, context=context) == capped
+
+
+# -- huge articles: what an answer holds stays bounded (issue 11) ------------------------------
+def answer_chars(answer: Answer) -> int:
+    """Characters an answer holds: its texts and those of every cited passage."""
+    fields = [answer.question, answer.text, answer.short, answer.reason, *answer.terms]
+    fields += answer.matched_words
+    for hit in answer.passages:
+        fields += [hit.text, hit.article.id, hit.article.title, hit.citation]
+    return sum(len(f) for f in fields)
+
+
+@pytest.mark.slow
+def test_answers_over_a_5mb_paragraph_and_a_1mb_blob_stay_small(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(DEMO_ARTICLE, corpus / DEMO_ARTICLE.name)
+    rng = random.Random(13)
+    words = [
+        "Minsk",
+        "talks",
+        "oil",
+        "prices",
+        "rose",
+        "the",
+        "ceasefire",
+        "and",
+        "OPEC",
+        "Stoltenberg",
+        "said",
+        "Kyiv",
+    ]
+    endless = " ".join(rng.choice(words) for _ in range(900_000))[:5_000_000]
+    write_article(corpus, "endless.txt", "Minutes of the talks", endless)
+    blob = base64.b64encode(rng.randbytes(750_000)).decode()
+    write_article(corpus, "blob.txt", "An attachment", f"Minsk talks attachment {blob}")
+    bot = QABot.open(corpus, tmp_path / "index")
+    passages = bot.settings.passages
+    for question, k in [
+        ("what did Stoltenberg say about the Minsk talks", 5),
+        ("why did oil prices rise after OPEC and the ceasefire", 12),
+        (f"what is in the attachment {blob[:40]}", 5),
+    ]:
+        answer = bot.ask(question, k)
+        assert answer.passages and any(h.article.id != DEMO_ARTICLE.name for h in answer.passages)
+        check_answer(bot, answer, k)
+        # Each cited passage within the passage bound; the answer's own text within one
+        # passage (its sentences come from one) plus separators.
+        assert all(len(hit.text) <= passages.max_chars for hit in answer.passages)
+        assert len(answer.text) <= 2 * passages.max_chars
+        bound = (k + 3) * passages.max_chars + 4 * bot.settings.answers.max_question_chars
+        assert answer_chars(answer) <= bound
+
+
+# -- reproducible answers (issue 11) -----------------------------------------------------------
+@pytest.mark.slow
+def test_the_same_question_gives_byte_identical_json_under_any_hash_seed(
+    news_corpus: Path, tmp_path: Path
+) -> None:
+    """Scores are sums of floats: their order may never follow set or dict hash order."""
+    write_article(
+        news_corpus, "markets/opec.txt", "OPEC meets in Vienna",
+        "OPEC ministers met in Vienna to discuss output cuts as oil prices fell.",
+        "Saudi Arabia said the cut of 1.5 million barrels would hold, and Goldman Sachs said"
+        " oil supply would tighten.",
+        "Ukraine and NATO officials in Kyiv said energy talks would follow the Minsk talks.",
+    )  # fmt: skip
+    write_article(
+        news_corpus, "world/talks.txt", "Talks resume",
+        "Peace talks between Russia and Ukraine resumed in Minsk, officials said on Tuesday.",
+        "Stoltenberg said NATO would support a ceasefire, and oil prices rose on the news.",
+    )  # fmt: skip
+    index = tmp_path / "index"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_")}
+    run = [sys.executable, "-m", "qabot"]
+    subprocess.run([*run, "index", str(news_corpus), "--index", str(index)], check=True, env=env)
+    questions = [
+        "what did Stoltenberg and NATO say about the Minsk peace talks in Ukraine",
+        "how much did OPEC cut oil output, and what did Goldman Sachs say about supply",
+        "when will talks on energy, oil prices and the ceasefire resume in Kyiv or Vienna",
+    ]
+    where = ["--corpus", str(news_corpus), "--index", str(index)]
+    outputs: dict[str, set[bytes]] = {q: set() for q in questions}
+    for seed in range(8):
+        for question in questions:
+            done = subprocess.run(
+                [*run, "ask", question, *where, "--json", "-k", "8"],
+                env={**env, "PYTHONHASHSEED": str(seed)},
+                capture_output=True,
+                check=True,
+            )
+            outputs[question].add(done.stdout)
+    for question, seen in outputs.items():
+        assert len(seen) == 1, question
+        assert json.loads(next(iter(seen)))["passages"], question
