@@ -169,7 +169,7 @@ class Analyzer:
         if not all(t.isascii() and t.isalpha() for t in terms):
             return None
         # Stems may change a last letter (happy → happi, axing → axe): match on all but it.
-        prefixes = sorted({t[:-1] if len(t) > 2 else t for t in terms}, key=len, reverse=True)
+        prefixes = sorted({t[:-1] if len(t) > 2 else t for t in terms}, key=lambda p: (-len(p), p))
         alternatives = "|".join(re.escape(p) for p in prefixes)
         return re.compile(rf"(?<![^\W\d_]|\.)(?:{alternatives})\w*", re.IGNORECASE)
 
