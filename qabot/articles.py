@@ -46,6 +46,11 @@ SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".json", ".jsonl"})
 #: Larger files are skipped: a news article is a few kilobytes; this leaves room for archives.
 MAX_FILE_BYTES = 20_000_000
 MAX_TITLE_CHARS = 300
+#: Metadata is kept within these bounds, so what an answer carries stays small whatever a
+#: file holds (a 5 MB "date" is cut; a URL longer than browsers keep is dropped).
+MAX_DATE_CHARS = 100
+MAX_SOURCE_CHARS = 300
+MAX_URL_CHARS = 2048
 #: A JSON list or JSONL file reports at most this many bad entries, then how many more.
 MAX_PROBLEMS_PER_FILE = 10
 
@@ -217,12 +222,21 @@ def _make(
             id=article_id,
             title=title or Path(article_id).stem,
             path=path,
-            date=_opt_str(meta.get("date")),
-            url=_opt_str(meta.get("url")),
-            source=_opt_str(meta.get("source")),
+            date=_cut(_opt_str(meta.get("date")), MAX_DATE_CHARS),
+            url=_url(_opt_str(meta.get("url"))),
+            source=_cut(_opt_str(meta.get("source")), MAX_SOURCE_CHARS),
         ),
         paragraphs,
     )
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _url(text: str | None) -> str | None:
+    """A URL longer than browsers keep is not a link to the article: dropped, not cut."""
+    return text if text is None or len(text) <= MAX_URL_CHARS else None
 
 
 def _opt_str(value: object) -> str | None:

@@ -88,6 +88,24 @@ def test_json_object_list_and_jsonl(tmp_path: Path) -> None:
     assert [p.reason.split(":")[0] for p in problems] == ["line 2", "line 3"]
 
 
+def test_huge_metadata_is_kept_within_bounds(tmp_path: Path) -> None:
+    """A 5 MB date, source or URL must not ride along in every answer that cites the article."""
+    huge = tmp_path / "huge.json"
+    long_url = "https://e.org/" + "a" * 5_000_000
+    huge.write_text(json.dumps({"title": "T" * 5000, "text": "Body.", "date": "2" * 5_000_000,
+                                "source": "S" * 5_000_000, "url": long_url}))  # fmt: skip
+    (text,), problems = parse(huge, tmp_path)
+    article = text.article
+    assert not problems
+    assert article.date is not None and len(article.date) <= 100 and article.date.endswith("…")
+    assert article.source is not None and len(article.source) <= 300
+    assert article.url is None  # a cut URL would be a broken link
+    assert len(article.title) <= 300
+    fine = tmp_path / "fine.json"
+    fine.write_text(json.dumps({"title": "T", "text": "Body.", "url": "https://e.org/a1"}))
+    assert parse(fine, tmp_path)[0][0].article.url == "https://e.org/a1"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
