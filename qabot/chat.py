@@ -3,66 +3,141 @@
 Started by ``qabot chat`` and by ``python bot.py`` when no Telegram token is configured.
 It owns the terminal's commands and its read-print loop; questions go through a
 :class:`~qabot.session.Session` and answers are worded by :func:`qabot.render.terminal`
-(matched words in bold when stdout is a terminal).
+(matched words in bold when stdout is a terminal). On a terminal, lines can be edited and
+earlier questions recalled with the arrow keys (the standard library's ``readline``, where
+the platform has it; the history is kept in memory only, never written to disk).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from qabot import render
 from qabot.core import QABot
-from qabot.session import Session
+from qabot.session import Session, example_questions
+from qabot.values import Answer, Article
 
-__all__ = ["run_chat"]
+__all__ = ["PROMPT", "run_chat"]
 
 #: The terminal is one conversation.
 CHAT_ID = "terminal"
+PROMPT = "question> "
+#: Typed alone, any of these ends the chat.
+QUIT = frozenset({"quit", "exit", "q", "/quit", "/exit", "/q"})
+#: Citations shown under an answer, and how much of each; /more shows them all in full.
+PASSAGES_SHOWN = 3
+EXCERPT_CHARS = 240
+SOURCES_PER_PAGE = 20
 
-HELP = """Ask a question about the articles, in plain words, for example:
-  what did Stoltenberg say about Minsk?
-Commands: /help, /sources (indexed articles), /stats, /reindex (after changing files), /quit"""
+COMMANDS = """Commands:
+  /more            every cited passage of the last answer, in full
+  /sources [N]     the indexed articles, page N; /sources WORD finds titles
+  /stats           index figures
+  /reindex         re-read the corpus folder (after changing files)
+  /help            this help
+  quit             leave (or Ctrl-D)"""
 
 
 def run_chat(bot: QABot, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Read questions line by line until end of input or /quit; returns an exit code."""
+    """Read questions line by line until end of input or ``quit``; returns an exit code."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
+    read = _reader(stdin, stdout, interactive)
     color = stdout.isatty()
     session = Session(bot)
-    stats = bot.stats()
-    print(
-        f"qabot: {stats.articles} articles, {stats.passages} passages. /help for help.", file=stdout
-    )
+    last: Answer | None = None
+    print(_greeting(bot), file=stdout, flush=True)
     while True:
-        if interactive:
-            print("\n? ", end="", file=stdout, flush=True)
         try:
-            line = stdin.readline()
+            line = read()
         except KeyboardInterrupt:
             print(file=stdout)
             return 0
-        if not line:
+        if line is None:
+            if interactive:
+                print(file=stdout)  # end of input (Ctrl-D): leave the prompt's line
             return 0
         text = line.strip()
         if not text:
             continue
-        command = text.split()[0].lower()
-        if command in ("/quit", "/exit", "/q"):
+        if text.lower() in QUIT:
             return 0
+        command, _, rest = text.partition(" ")
+        command = command.lower()
         if command == "/help":
-            print(HELP, file=stdout)
+            out = _help(bot)
         elif command == "/stats":
-            print(bot.stats(), file=stdout)
+            out = str(bot.stats())
         elif command == "/sources":
-            for article in bot.articles():
-                print(f"- {article.title} ({article.id})", file=stdout)
+            out = _sources(bot.articles(), rest.split())
         elif command == "/reindex":
-            print(bot.reindex(), file=stdout)
+            out = str(bot.reindex())
+        elif command == "/more":
+            out = render.terminal_passages(last, color=color) if last else "Ask a question first."
         elif command.startswith("/"):
-            print(f"Unknown command {command}. {HELP}", file=stdout)
+            out = f"Unknown command {command}.\n{COMMANDS}"
         else:
             reply = session.ask(CHAT_ID, text)
-            print(render.terminal(reply, color=color), file=stdout, flush=True)
+            out = render.terminal(
+                reply, color=color, excerpt_chars=EXCERPT_CHARS, passages=PASSAGES_SHOWN
+            )
+            if isinstance(reply, Answer):
+                last = reply
+                if reply.passages:
+                    out += "\n(/more: the passages in full)"
+        print(out, file=stdout, flush=True)
+        if interactive:
+            print(file=stdout)
+
+
+def _reader(stdin: TextIO, stdout: TextIO, interactive: bool) -> Callable[[], str | None]:
+    """A function giving the next line, or ``None`` at the end of input."""
+    if interactive and stdin is sys.stdin and stdout is sys.stdout:
+        # Importing readline is what gives input() line editing and history; Windows
+        # has none, and plain input() still works there.
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401
+
+        def read_input() -> str | None:
+            try:
+                return input(PROMPT)
+            except EOFError:
+                return None
+
+        return read_input
+
+    def read_line() -> str | None:
+        if interactive:
+            print(PROMPT, end="", file=stdout, flush=True)
+        return stdin.readline() or None
+
+    return read_line
+
+
+def _greeting(bot: QABot) -> str:
+    count = bot.stats().articles
+    articles = "1 article" if count == 1 else f"{count:,} articles"
+    return (
+        f"qabot: {articles} indexed. Ask a question in plain words; /help for help, quit to leave."
+    )
+
+
+def _help(bot: QABot) -> str:
+    examples = "\n".join(f"  {q}" for q in example_questions(bot))
+    return (
+        "Ask a question about the articles, in plain words, for example:\n"
+        f"{examples}\nFollow up with a short question such as: and what about …?\n{COMMANDS}"
+    )
+
+
+def _sources(articles: Sequence[Article], words: list[str]) -> str:
+    """/sources [WORD…] [PAGE]: a page of the articles whose title or id holds every word."""
+    page = int(words.pop()) if words and words[-1].isdigit() else 1
+    if words:
+        wanted = [w.casefold() for w in words]
+        articles = [a for a in articles if all(w in f"{a.title} {a.id}".casefold() for w in wanted)]
+    return render.sources_text(articles, page, SOURCES_PER_PAGE, " ".join(words))

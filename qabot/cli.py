@@ -11,15 +11,16 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from qabot import __version__
+from qabot.articles import SUPPORTED_SUFFIXES
 from qabot.config import Settings
 from qabot.core import QABot
 from qabot.errors import QABotError
-from qabot.values import ReindexReport
 
 if TYPE_CHECKING:  # evaluation is imported only by the eval command
     from qabot.evaluate import CrossValidation
@@ -30,17 +31,38 @@ log = logging.getLogger("qabot")
 
 #: Show a progress bar when indexing at least this many files on a terminal.
 PROGRESS_MIN_FILES = 200
+#: The command logs only warnings unless QABOT_LOG_LEVEL or -v asks for more.
+CLI_LOG_LEVEL = "WARNING"
+
+EVAL_EPILOG = """\
+The questions file holds one JSON object a line, for example:
+  {"question": "Who reopened the Tagus bridge?", "answers": ["Ana Lopez"], "article": "bridge.txt"}
+"answers" are the accepted answers (a list, or one string); "article" is the file that
+holds them, as a path relative to the corpus (or its end); "id" is optional.
+hit@k: share of questions with a passage of that article holding an answer among the
+first k cited. answer: share whose answer text holds an answer, taken from that article.
+"""
+
+
+class _UsageError(Exception):
+    """A command line that does not parse; reported in one line, like every user error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see {self.prog} --help)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the qabot command line; returns the process exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
     try:
-        settings = Settings.from_env()
-        result: int = args.func(args, settings)
-        return result
+        code = _run(argv)
+        # Output is written here, not at exit, so a reader that went away is noticed below.
+        sys.stdout.flush()
+        return code
+    except _UsageError as exc:
+        print(f"qabot: {exc}", file=sys.stderr)
+        return 1
     except QABotError as exc:
         print(f"qabot: {exc}", file=sys.stderr)
         return 1
@@ -55,41 +77,70 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _run(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+    except SystemExit as exc:  # --help and --version print, then exit
+        return exc.code if isinstance(exc.code, int) else 1
+    if extra:  # point to the help of the command they were given to
+        where = f"qabot {args.command}" if args.command else "qabot"
+        raise _UsageError(f"unrecognized arguments: {' '.join(extra)} (see {where} --help)")
+    if args.command is None:
+        # Bare `qabot`: what it can do, as `pip` does; asking for that is no error.
+        parser.print_help()
+        return 0
+    settings = Settings.from_env(log_level=CLI_LOG_LEVEL)
+    _configure_logging(settings.log_level, args.verbose)
+    result: int = args.func(args, settings)
+    return result
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="qabot", description="Answer questions about a folder of news articles, with sources."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"qabot {__version__}")
+    # -v after the command too: SUPPRESS leaves the value given before it alone.
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens"
+    )
+    common.add_argument("--corpus", type=Path, help="article folder (default: corpus)")
+    common.add_argument("--index", type=Path, help="index folder (default: CORPUS/.qabot-index)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def corpus_flags(p: argparse.ArgumentParser, positional: bool = False) -> None:
-        if positional:
-            p.add_argument("corpus", nargs="?", type=Path, help="article folder (default: corpus)")
-        else:
-            p.add_argument("--corpus", type=Path, help="article folder (default: corpus)")
-        p.add_argument("--index", type=Path, help="index folder (default: CORPUS/.qabot-index)")
+    def command(name: str, help: str, **kwargs: Any) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(
+            name, help=help, description=help[:1].upper() + help[1:] + ".", parents=[common],
+            **kwargs,
+        )  # fmt: skip
+        return p
 
-    p = sub.add_parser("index", help="build or update the index of a corpus")
-    corpus_flags(p, positional=True)
+    p = command("index", "build or update the index of a corpus")
+    p.add_argument(
+        "corpus_arg", nargs="?", type=Path, metavar="CORPUS", help="the same as --corpus"
+    )
     p.add_argument("--rebuild", action="store_true", help="re-analyse every article")
     p.set_defaults(func=_cmd_index)
 
-    p = sub.add_parser("ask", help="answer one question")
+    p = command("ask", "answer one question")
     p.add_argument("question", nargs="+", help="the question")
     p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    corpus_flags(p)
     p.set_defaults(func=_cmd_ask)
 
-    p = sub.add_parser("chat", help="a conversation in the terminal")
-    corpus_flags(p)
+    p = command("chat", "a conversation in the terminal")
     p.set_defaults(func=_cmd_chat)
 
-    p = sub.add_parser("stats", help="figures about the index")
-    corpus_flags(p)
+    p = command("stats", "figures about the index")
     p.set_defaults(func=_cmd_stats)
 
-    p = sub.add_parser("eval", help="measure answer quality on a question file (JSONL)")
+    p = command(
+        "eval", "measure answer quality on a question file (JSONL)", epilog=EVAL_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     p.add_argument("questions", type=Path, nargs="?", help="questions, one JSON object a line")
     p.add_argument(
         "--beir",
@@ -97,7 +148,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="instead, nDCG@10 of article ranking over a BEIR folder (indexed in a temp folder)",
     )
-    corpus_flags(p)
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument(
         "--folds",
@@ -113,43 +163,56 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_eval)
 
-    p = sub.add_parser("serve", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
-    corpus_flags(p)
+    p = command("serve", "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=_cmd_serve)
     return parser
 
 
-def _configure_logging(verbose: bool) -> None:
+def _configure_logging(level_name: str, verbose: bool) -> None:
+    level = logging.getLevelName(level_name)
+    if verbose:
+        level = min(level, logging.INFO)
+    detailed = level <= logging.INFO
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        if verbose
+        if detailed
         else "qabot: %(message)s",
     )
 
 
 def _settings(args: argparse.Namespace, settings: Settings) -> Settings:
-    return settings.with_paths(getattr(args, "corpus", None), getattr(args, "index", None))
+    corpus = getattr(args, "corpus", None)
+    positional = getattr(args, "corpus_arg", None)
+    if positional is not None:
+        if corpus is not None and corpus != positional:
+            raise _UsageError(f"two corpus folders given ({positional} and --corpus {corpus})")
+        corpus = positional
+    return settings.with_paths(corpus, getattr(args, "index", None))
 
 
-def _open(args: argparse.Namespace, settings: Settings, **kwargs: Any) -> QABot:
+def _open(args: argparse.Namespace, settings: Settings) -> QABot:
+    """Open the bot, first bringing the index in step with the corpus."""
     s = _settings(args, settings)
-    bot = QABot.open(s.corpus, s.index, settings=s, progress=_progress_bar(), **kwargs)
-    _note_problems(bot.last_report)
+    progress = _progress_bar()
+    bot = QABot.open(s.corpus, s.index, settings=s, update=False, progress=progress)
+    known = set() if bot.last_report else set(bot.stats().problems)
+    report = bot.last_report or bot.reindex(progress=progress)
+    # Files skipped before were reported by the run that found them: say only what is new.
+    new = {p.path for p in report.problems if p not in known}
+    if new:
+        print(
+            f"qabot: {len(new)} file(s) could not be indexed and are skipped; "
+            "`qabot index` lists them",
+            file=sys.stderr,
+        )
     return bot
 
 
-def _note_problems(report: ReindexReport | None) -> None:
-    if report and report.problems:
-        print(
-            f"qabot: {len(report.problems)} file(s) skipped; `qabot index` lists them",
-            file=sys.stderr,
-        )
-
-
-def _progress_bar() -> Callable[[int, int], None] | None:
-    """A tqdm bar on stderr for large corpora on a terminal; ``None`` elsewhere."""
-    if not sys.stderr.isatty():
+def _progress_bar(stream: TextIO | None = None) -> Callable[[int, int], None] | None:
+    """A tqdm bar on ``stream`` (stderr) for large corpora on a terminal; ``None`` elsewhere."""
+    out = stream or sys.stderr
+    if not out.isatty():
         return None
     from tqdm import tqdm  # the CLI owns the terminal progress bar
 
@@ -159,11 +222,16 @@ def _progress_bar() -> Callable[[int, int], None] | None:
         if total < PROGRESS_MIN_FILES:
             return
         if not bar:
-            bar.append(tqdm(total=total, unit="file", desc="indexing", leave=False))
-        bar[0].n = done
-        bar[0].refresh()
+            # Count from here: the files done before the bar existed took time it never
+            # saw, and would show as a rate of millions a second.
+            bar.append(
+                tqdm(total=total, initial=done, unit="file", desc="indexing", leave=False, file=out)
+            )
+        else:
+            # update() rather than setting n: tqdm then rates over its smoothing window.
+            bar[0].update(done - bar[0].n)
         if done >= total:
-            bar[0].close()
+            bar.pop().close()
 
     return update
 
@@ -177,16 +245,20 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(f"{report}")
-    for label, ids in (
-        ("added", report.added),
-        ("changed", report.changed),
-        ("removed", report.removed),
-    ):
-        for article_id in ids[:20]:
-            print(f"  {label}: {article_id}")
-        if len(ids) > 20:
-            print(f"  … and {len(ids) - 20} more {label}")
-    print(bot.stats())
+    if args.verbose:
+        for label, ids in (
+            ("added", report.added),
+            ("changed", report.changed),
+            ("removed", report.removed),
+        ):
+            for article_id in ids:
+                print(f"  {label}: {article_id}")
+    stats = bot.stats()
+    print(stats)
+    if not stats.articles:
+        # Not an error: an empty corpus is a start (the Telegram bot's /add fills it).
+        supported = " ".join(sorted(SUPPORTED_SUFFIXES))
+        print(f"qabot: no articles found in {s.corpus} (supported: {supported})", file=sys.stderr)
     return 0
 
 
@@ -228,29 +300,31 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.limit:
         questions = questions[: args.limit]
     bot = _open(args, settings)
-    result = evaluate(bot, questions)
-    folds = cross_validate(bot, questions, folds=args.folds) if args.folds else None
+    # The studies check their inputs first: a refusal comes before the long evaluation.
+    folds = cross_validate(bot, questions, folds=args.folds) if args.folds is not None else None
     study = no_answer_study(bot, questions) if args.no_answer else None
+    result = evaluate(bot, questions)
     extra: dict[str, Any] = {}
     tail = []
     if study is not None:
         extra["no_answer"] = [asdict(row) for row in study.rows]
         tail.append(f"\nKnowing when not to answer:\n{study}")
-    return _print_figures(args, result.rows(), folds, "article", extra, tail)
+    return _print_figures(args, result.rows(), result.figures(), folds, "article", extra, tail)
 
 
 def _eval_beir(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.evaluate import cross_validate_beir, evaluate_beir, ranking_grid
 
-    rankings = ranking_grid() if args.folds else None
+    rankings = ranking_grid() if args.folds is not None else None
     result = evaluate_beir(args.beir, settings, rankings, limit=args.limit)
-    folds = cross_validate_beir(result, args.folds) if args.folds else None
-    return _print_figures(args, result.rows(), folds, "query", {}, [])
+    folds = cross_validate_beir(result, args.folds) if args.folds is not None else None
+    return _print_figures(args, result.rows(), result.figures(), folds, "query", {}, [])
 
 
 def _print_figures(
     args: argparse.Namespace,
     rows: list[tuple[str, str]],
+    figures: Mapping[str, object],
     folds: CrossValidation | None,
     folded_by: str,
     extra: dict[str, Any],
@@ -258,7 +332,7 @@ def _print_figures(
 ) -> int:
     """An evaluation's figures, as JSON with ``--json``, else one aligned line each."""
     if args.json:
-        data: dict[str, Any] = dict(rows)
+        data: dict[str, Any] = dict(figures)
         if folds is not None:
             data["folds"] = [asdict(f) for f in folds.folds]
             data["chosen"] = folds.chosen

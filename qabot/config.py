@@ -18,6 +18,8 @@ from qabot.errors import ConfigError
 __all__ = [
     "DEFAULT_CORPUS",
     "DEFAULT_INDEX_DIRNAME",
+    "DEFAULT_LOG_LEVEL",
+    "LOG_LEVELS",
     "AnalyzerSettings",
     "AnswerSettings",
     "BM25Settings",
@@ -27,6 +29,10 @@ __all__ = [
 ]
 
 DEFAULT_CORPUS = Path("corpus")
+#: The log level of the Telegram bot; the ``qabot`` command logs only warnings by default.
+DEFAULT_LOG_LEVEL = "INFO"
+#: What ``QABOT_LOG_LEVEL`` may say (any case).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: The index lives in this hidden folder inside the corpus unless told otherwise.
 DEFAULT_INDEX_DIRNAME = ".qabot-index"
 
@@ -180,7 +186,14 @@ class Settings:
     bm25: BM25Settings = BM25Settings()
     answers: AnswerSettings = AnswerSettings()
     telegram: TelegramSettings = TelegramSettings()
-    log_level: str = "INFO"
+    #: One of :data:`LOG_LEVELS`.
+    log_level: str = DEFAULT_LOG_LEVEL
+
+    def __post_init__(self) -> None:
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(
+                f"unknown log level {self.log_level!r}: one of {', '.join(LOG_LEVELS)}"
+            )
 
     @property
     def index_dir(self) -> Path:
@@ -197,8 +210,13 @@ class Settings:
         )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, log_level: str = DEFAULT_LOG_LEVEL
+    ) -> Settings:
         """Settings from environment variables; unset ones keep their defaults.
+
+        ``log_level`` is the level when ``QABOT_LOG_LEVEL`` is unset: each entry point has
+        its own (the bot logs INFO, the ``qabot`` command only warnings).
 
         ``QABOT_CORPUS``, ``QABOT_INDEX``, ``QABOT_BM25`` (okapi / bm25l / bm25plus),
         ``QABOT_LOG_LEVEL``, ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_BASE_URL``,
@@ -232,8 +250,17 @@ class Settings:
             index=Path(index) if index else None,
             bm25=replace(base.bm25, variant=variant) if variant else base.bm25,  # type: ignore[arg-type]
             telegram=telegram,
-            log_level=(get("QABOT_LOG_LEVEL") or base.log_level).upper(),
+            log_level=_parse_log_level(get("QABOT_LOG_LEVEL"), log_level),
         )
+
+
+def _parse_log_level(raw: str | None, default: str) -> str:
+    level = (raw or default).upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(
+            f"QABOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (any case), got {raw!r}"
+        )
+    return level
 
 
 def _parse_ids(raw: str | None) -> frozenset[int]:

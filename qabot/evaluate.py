@@ -130,19 +130,26 @@ class EvalResult:
     #: Average words of ``Answer.text`` when there is one.
     answer_words: float = 0.0
 
-    def rows(self) -> list[tuple[str, str]]:
-        """(label, value) pairs for printing."""
-        rows = [("questions", str(self.questions))]
-        rows += [(f"hit@{k}", f"{v:.3f}") for k, v in sorted(self.hits.items())]
+    def _figures(self) -> list[tuple[str, float, str]]:
+        rows: list[tuple[str, float, str]] = [("questions", self.questions, "d")]
+        rows += [(f"hit@{k}", v, ".3f") for k, v in sorted(self.hits.items())]
         rows += [
-            ("answer", f"{self.answer:.3f}"),
-            ("answered", f"{self.answered:.3f}"),
-            ("answer words", f"{self.answer_words:.1f}"),
-            ("words/passage", f"{self.words_per_passage:.1f}"),
-            ("p50 ms", f"{self.p50_ms:.2f}"),
-            ("p95 ms", f"{self.p95_ms:.2f}"),
+            ("answer", self.answer, ".3f"),
+            ("answered", self.answered, ".3f"),
+            ("answer words", self.answer_words, ".1f"),
+            ("words/passage", self.words_per_passage, ".1f"),
+            ("p50 ms", self.p50_ms, ".2f"),
+            ("p95 ms", self.p95_ms, ".2f"),
         ]
         return rows
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, value) pairs for printing."""
+        return [(label, format(value, spec)) for label, value, spec in self._figures()]
+
+    def figures(self) -> dict[str, float]:
+        """The same figures as numbers, by label (for JSON)."""
+        return {label: value for label, value, _ in self._figures()}
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -171,6 +178,11 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise QABotError(f"{path}, line {number}: not a question object ({exc})") from None
+    if not questions:
+        raise QABotError(
+            f"{path} holds no questions: write one JSON object a line, with "
+            '"question", "answers" and "article" (see qabot eval --help)'
+        )
     return questions
 
 
@@ -298,6 +310,8 @@ class CrossValidation:
     folds: tuple[Fold, ...]
     #: The settings chosen on all the questions.
     chosen: str
+    #: Folds left out because none of the questions fell in them.
+    empty: int = 0
 
     def spread(self) -> dict[str, tuple[float, float, float, float]]:
         """figure → (mean, standard deviation, min, max) over the folds."""
@@ -324,6 +338,8 @@ class CrossValidation:
             + " | ".join(f"{spread[n][0]:.3f} ± {spread[n][1]:.3f}" for n in names)
             + " |"
         )
+        if self.empty:
+            lines.append(f"({self.empty} more fold(s) held no question and are left out.)")
         lines.append(f"\nChosen on all questions: {self.chosen}")
         return "\n".join(lines)
 
@@ -340,8 +356,7 @@ def cross_validate(
     ``variants`` defaults to :func:`settings_grid` of the bot's answer settings. The
     choice maximises the mean of hit@1, hit@5, hit@20 and the answer share.
     """
-    if folds < 2:
-        raise QABotError(f"cross-validation needs at least 2 folds, got {folds}")
+    used = _used_folds([q.article for q in questions], folds, "articles")
     variants = variants or settings_grid(bot.settings.answers)
     outcomes: dict[str, tuple[Outcome, ...]] = {}
     for label, answers in variants.items():
@@ -357,11 +372,34 @@ def cross_validate(
         )
 
     results = []
-    for number in range(folds):
+    for number in used:
         chosen = best(lambda o, n=number: fold_of(o.article, folds) != n)  # type: ignore[misc]
         held = [o for o in outcomes[chosen] if fold_of(o.article, folds) == number]
         results.append(Fold(number, len(held), chosen, _figures(held)))
-    return CrossValidation(tuple(results), best(lambda o: True))
+    return CrossValidation(tuple(results), best(lambda o: True), folds - len(used))
+
+
+def _used_folds(groups: Sequence[str], folds: int, what: str) -> list[int]:
+    """The folds that ``groups`` (one per question) fall in; refuses too few to compare.
+
+    Folds group by article (or query), and a fold without questions would count as a
+    zero in the averages: empty folds are left out, and more folds than groups refused.
+    """
+    if folds < 2:
+        raise QABotError(f"cross-validation needs at least 2 folds, got {folds}")
+    distinct = set(groups)
+    if folds > len(distinct):
+        raise QABotError(
+            f"{folds} folds need questions about at least {folds} different {what}; "
+            f"these are about {len(distinct)}: use fewer folds"
+        )
+    used = sorted({fold_of(g, folds) for g in distinct})
+    if len(used) < 2:
+        raise QABotError(
+            f"the {len(distinct)} {what} of these questions all fall in one of the {folds} "
+            "folds: try another number of folds"
+        )
+    return used
 
 
 @dataclass(frozen=True)
@@ -433,6 +471,13 @@ def no_answer_study(
     are asked there.
     """
     answers = bot.settings.answers
+    articles = bot.articles()
+    if len(articles) < 2:
+        raise QABotError(
+            "the no-answer study needs a corpus of at least two articles: it asks each "
+            f"question again without its own article, and {bot.settings.corpus} has "
+            f"{len(articles)}"
+        )
     variants = variants or threshold_variants(answers)
     with_stories = {
         label: evaluate(_variant(bot, settings), questions).per_question
@@ -440,7 +485,6 @@ def no_answer_study(
     }
     false_answers = dict.fromkeys(variants, 0)
     confident_false = dict.fromkeys(variants, 0)
-    articles = bot.articles()
     with tempfile.TemporaryDirectory(prefix="qabot-no-answer-") as tmp:
         for number in range(folds):
             held = [q for q in questions if fold_of(q.article, folds) == number]
@@ -478,6 +522,7 @@ def _link_corpus_without(
     """Link every indexed file of ``corpus`` into ``target`` except those of ``held``'s articles."""
     names = {q.article for q in held}
     drop = {a.path for a in articles if any(same_article(a, name) for name in names)}
+    target.mkdir(parents=True, exist_ok=True)  # an empty corpus when nothing else is left
     for path in sorted({a.path for a in articles} - drop):
         link = target / path.relative_to(corpus)
         link.parent.mkdir(parents=True, exist_ok=True)
@@ -567,12 +612,20 @@ class BeirResult:
         values = self.per_query[label]
         return sum(values) / len(values) if values else 0.0
 
+    def _figures(self) -> list[tuple[str, float, str]]:
+        rows: list[tuple[str, float, str]] = [("queries", len(self.query_ids), "d")]
+        rows += [(f"nDCG@{self.k} {label}", self.ndcg(label), ".4f") for label in self.per_query]
+        rows += [("self-queries", self.self_queries, "d"), ("p50 ms", self.p50_ms, ".1f")]
+        return rows
+
     def rows(self) -> list[tuple[str, str]]:
         """(label, value) pairs for printing."""
-        rows = [("dataset", self.dataset), ("queries", str(len(self.query_ids)))]
-        rows += [(f"nDCG@{self.k} {label}", f"{self.ndcg(label):.4f}") for label in self.per_query]
-        rows += [("self-queries", str(self.self_queries)), ("p50 ms", f"{self.p50_ms:.1f}")]
-        return rows
+        figures = [(label, format(value, spec)) for label, value, spec in self._figures()]
+        return [("dataset", self.dataset), *figures]
+
+    def figures(self) -> dict[str, str | float]:
+        """The same figures as numbers, by label (for JSON), with the dataset's name."""
+        return {"dataset": self.dataset, **{label: v for label, v, _ in self._figures()}}
 
 
 def ndcg(ranked: Sequence[str], relevance: Mapping[str, int], k: int = BEIR_K) -> float:
@@ -750,8 +803,7 @@ def cross_validate_beir(result: BeirResult, folds: int = DEFAULT_FOLDS) -> Cross
 
     Folds group queries by id (:func:`fold_of`); the first ranking wins ties.
     """
-    if folds < 2:
-        raise QABotError(f"cross-validation needs at least 2 folds, got {folds}")
+    used = _used_folds(result.query_ids, folds, "queries")
     fold = [fold_of(q, folds) for q in result.query_ids]
     name = f"nDCG@{result.k}"
 
@@ -763,8 +815,8 @@ def cross_validate_beir(result: BeirResult, folds: int = DEFAULT_FOLDS) -> Cross
         return max(result.per_query, key=lambda label: mean(label, keep))
 
     rows = []
-    for number in range(folds):
+    for number in used:
         chosen = best(lambda f, n=number: f != n)  # type: ignore[misc]
         held = sum(f == number for f in fold)
         rows.append(Fold(number, held, chosen, {name: mean(chosen, lambda f, n=number: f == n)}))  # type: ignore[misc]
-    return CrossValidation(tuple(rows), best(lambda f: True))
+    return CrossValidation(tuple(rows), best(lambda f: True), folds - len(used))

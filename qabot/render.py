@@ -32,6 +32,7 @@ __all__ = [
     "CLOSEST_LABEL",
     "FOREIGN_BUTTON",
     "MESSAGE_LIMIT",
+    "NO_ARTICLES",
     "PASSAGES_PER_MESSAGE",
     "RATE_LIMITED_COMMANDS",
     "RATE_LIMITED_QUESTIONS",
@@ -52,6 +53,7 @@ __all__ = [
     "label",
     "leads_with_short",
     "not_added_message",
+    "paragraph_label",
     "passage_message",
     "plain",
     "refusal_text",
@@ -60,9 +62,11 @@ __all__ = [
     "saved_message",
     "short_spans",
     "sources_message",
+    "sources_text",
     "start_message",
     "stats_message",
     "terminal",
+    "terminal_passages",
     "upload_limit_message",
     "utf16_len",
 ]
@@ -70,6 +74,7 @@ __all__ = [
 SOURCES_LABEL = "Sources"
 CLOSEST_LABEL = "Closest passages"
 UNSURE_NOTE = "(I'm not sure about this one: check the sources.)"
+NO_ARTICLES = "No articles are indexed yet."
 #: A short answer longer than this share of the sentence is not repeated above it.
 SHORT_SHARE = 0.6
 #: Excerpt of each cited passage in the terminal.
@@ -112,14 +117,15 @@ def refusal_text(refusal: Refusal) -> str:
     return "Ask me a question in words, for example: what did NATO decide?"
 
 
-def _where(hit: Hit) -> str:
+def paragraph_label(hit: Hit) -> str:
+    """``¶7`` or ``¶3–4``: ``hit.paragraphs`` (0-based indexes) counted from 1, as people do."""
     first, last = hit.paragraphs
     return f"¶{first + 1}" if first == last else f"¶{first + 1}–{last + 1}"
 
 
 def citation(hit: Hit) -> str:
     """``Title, ¶3–4, 2024-07-01, https://…`` (paragraphs counted from 1)."""
-    parts = [hit.article.title, _where(hit)]
+    parts = [hit.article.title, paragraph_label(hit)]
     if hit.article.date:
         parts.append(hit.article.date)
     if hit.article.url:
@@ -202,7 +208,52 @@ _ANSI = _Style(
 )
 
 
-def _text_lines(reply: Answer | Refusal, style: _Style, excerpt_chars: int | None) -> list[str]:
+def _excerpt(hit: Hit, answer: Answer, n: int) -> tuple[str, tuple[Span, ...]] | None:
+    """The text to show under citation ``n``, on one line, with its highlights.
+
+    The passage the answer came from is shown without the answer, printed just above:
+    only what stands around it, or nothing (``None``) when the answer is the passage.
+    """
+    text = hit.text.replace("\n", " ")  # same length: the highlights still fit
+    spans = hit.highlights
+    at = text.find(answer.text) if answer.found and n == answer.source else -1
+    if at < 0:
+        return text, spans
+    end = at + len(answer.text)
+    before, after = text[:at].rstrip(), text[end:].lstrip()
+    if not before and not after:
+        return None
+    gap = " […] " if before and after else (" […]" if before else "[…] ")
+    shift = len(before) + len(gap) - (len(text) - len(after))
+    kept = tuple(
+        (a, b) if b <= len(before) else (a + shift, b + shift)
+        for a, b in spans
+        if b <= len(before) or a >= len(text) - len(after)
+    )
+    return before + gap + after, kept
+
+
+def _around_hit(text: str, spans: Sequence[Span], limit: int) -> tuple[str, tuple[Span, ...]]:
+    """``text`` from the sentence holding its first highlight, when a cut would lose it."""
+    if not spans or min(spans)[1] <= limit * 2 // 3:
+        return text, tuple(spans)
+    first = min(spans)[0]
+    start = max(text.rfind(mark, 0, first) for mark in (". ", "? ", "! ")) + 2
+    if start < 2 or first - start > limit // 2:  # no sentence start near: a few words before
+        start = text.rfind(" ", 0, max(0, first - limit // 4)) + 1
+    start = len(text) - len(text[start:].lstrip())
+    if start == 0:
+        return text, tuple(spans)
+    shift = 1 - start  # the "…" in front
+    return "…" + text[start:], tuple((a + shift, b + shift) for a, b in spans if a >= start)
+
+
+def _text_lines(
+    reply: Answer | Refusal,
+    style: _Style,
+    excerpt_chars: int | None,
+    passages: int | None = None,
+) -> list[str]:
     if isinstance(reply, Refusal):
         return [refusal_text(reply)]
     answer = reply
@@ -217,12 +268,12 @@ def _text_lines(reply: Answer | Refusal, style: _Style, excerpt_chars: int | Non
         lines.append(style.dim(UNSURE_NOTE))
     if answer.passages:
         lines += ["", f"{label(answer)}:"]
-        for hit in answer.passages:
+        for n, hit in enumerate(answer.passages[:passages]):
             lines.append(style.strong(f"[{hit.rank}] {citation(hit)}"))
-            if excerpt_chars is not None:
-                flat = hit.text.replace("\n", " ")  # same length: the highlights still fit
-                excerpt = _marked(flat, hit.highlights, excerpt_chars, _same, style.strong)
-                lines.append("    " + excerpt)
+            shown = _excerpt(hit, answer, n) if excerpt_chars is not None else None
+            if shown is not None and excerpt_chars is not None:
+                text, spans = _around_hit(*shown, excerpt_chars)
+                lines.append("    " + _marked(text, spans, excerpt_chars, _same, style.strong))
     return lines
 
 
@@ -235,10 +286,55 @@ def plain(reply: Answer | Refusal, *, excerpt_chars: int | None = None) -> str:
 
 
 def terminal(
-    reply: Answer | Refusal, *, color: bool, excerpt_chars: int = TERMINAL_EXCERPT_CHARS
+    reply: Answer | Refusal,
+    *,
+    color: bool,
+    excerpt_chars: int = TERMINAL_EXCERPT_CHARS,
+    passages: int | None = None,
 ) -> str:
-    """For a terminal: :func:`plain` with excerpts, in bold where ``color`` allows it."""
-    return "\n".join(_text_lines(reply, _ANSI if color else _PLAIN, excerpt_chars))
+    """For a terminal: :func:`plain` with excerpts, in bold where ``color`` allows it.
+
+    Only the first ``passages`` citations are shown (``None``: all). Each excerpt starts
+    at the sentence of the passage's first matched word when that would be cut off; the
+    passage the answer came from shows only what stands around the answer.
+    """
+    style = _ANSI if color else _PLAIN
+    return "\n".join(_text_lines(reply, style, excerpt_chars, passages))
+
+
+def terminal_passages(answer: Answer, *, color: bool) -> str:
+    """Every cited passage of ``answer`` in full, for a terminal."""
+    style = _ANSI if color else _PLAIN
+    if not answer.passages:
+        return "No passages were cited for that."
+    lines = [f"{label(answer)} for: {answer.question}"]
+    for hit in answer.passages:
+        lines += ["", style.strong(f"[{hit.rank}] {citation(hit)}")]
+        text = _marked(hit.text, hit.highlights, None, _same, style.strong)
+        lines += ["    " + line for line in text.splitlines()]
+    return "\n".join(lines)
+
+
+def sources_text(articles: Sequence[Article], page: int, per_page: int, matching: str = "") -> str:
+    """Page ``page`` (from 1) of ``articles`` for a terminal; ``matching`` names a filter."""
+    if not articles:
+        return f"No article title matches {matching!r}." if matching else NO_ARTICLES
+    pages = -(-len(articles) // per_page)
+    page = min(max(page, 1), pages)
+    first = (page - 1) * per_page
+    shown = articles[first : first + per_page]
+    what = f"Articles matching {matching!r}" if matching else "Articles"
+    lines = [f"{what}, {first + 1}–{first + len(shown)} of {len(articles):,}:"]
+    lines += [f"- {article.title} ({article.id})" for article in shown]
+    hints = []
+    if page < pages:
+        command = f"/sources {matching} {page + 1}" if matching else f"/sources {page + 1}"
+        hints.append(f"{command} for the next page (of {pages})")
+    if not matching:
+        hints.append("/sources WORD to find titles")
+    if hints:
+        lines.append(", ".join(hints) + ".")
+    return "\n".join(lines)
 
 
 # -- Telegram HTML ---------------------------------------------------------------------------
@@ -286,7 +382,7 @@ def _detail(text: str, limit: int) -> str:
 
 
 def _html_citation(hit: Hit, with_link: bool = True) -> str:
-    parts = [f"<i>{escape(_detail(hit.article.title, TITLE_CHARS))}</i>", _where(hit)]
+    parts = [f"<i>{escape(_detail(hit.article.title, TITLE_CHARS))}</i>", paragraph_label(hit)]
     if hit.article.date:
         parts.append(escape(_detail(hit.article.date, DATE_CHARS)))
     if hit.article.url and with_link and len(hit.article.url) <= MAX_URL_CHARS:
@@ -366,7 +462,7 @@ def passage_message(hit: Hit, limit: int = MESSAGE_LIMIT) -> str:
     """One whole passage with its article's details, for a citation button."""
     article = hit.article
     lines = [f"<b>{escape(_detail(article.title, TITLE_CHARS))}</b>"]
-    details = [f"passage {hit.position + 1}", _where(hit)]
+    details = [f"passage {hit.position + 1}", paragraph_label(hit)]
     if article.date:
         details.append(escape(_detail(article.date, DATE_CHARS)))
     if article.source:
@@ -402,7 +498,7 @@ def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
     page = min(max(page, 0), pages - 1)
     shown = articles[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
     if not articles:
-        return "No articles are indexed yet.", 1
+        return NO_ARTICLES, 1
     lines = [f"<b>Indexed articles</b> ({len(articles)}), page {page + 1} of {pages}:"]
     for number, article in enumerate(shown, page * SOURCES_PER_PAGE + 1):
         extra = f" ({escape(_detail(article.date, DATE_CHARS))})" if article.date else ""
@@ -421,7 +517,7 @@ def stats_message(stats: IndexStats) -> str:
         f"updated {escape(updated)}"
     )
     if stats.problems:
-        text += f"\n{len(stats.problems)} file(s) skipped as unreadable."
+        text += f"\n{stats.skipped_files} file(s) skipped as unreadable."
     return text
 
 

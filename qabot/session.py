@@ -8,6 +8,8 @@ and validating the question itself is :meth:`QABot.ask`'s job, not the session's
 
 Context is kept per chat id, expires after a while, and never crosses from one chat to
 another. Sessions are thread-safe: adapters ask from worker threads.
+:func:`example_questions` gives every adapter's help the same examples, drawn from the
+corpus.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from qabot.values import Answer, Refusal
 if TYPE_CHECKING:  # the session is handed an open bot; it never opens one
     from qabot.core import QABot
 
-__all__ = ["Session", "is_follow_up"]
+__all__ = ["Session", "example_questions", "is_follow_up"]
 
 _FOLLOW_UP_START = re.compile(
     r"^\s*(?:and|also|but|or|then|so|plus|what about|how about|and what about|"
@@ -40,6 +42,19 @@ MAX_FOLLOW_UP_WORDS = 8
 #: Chats whose last question is kept; the least recently active are forgotten first.
 MAX_CHATS = 10_000
 DEFAULT_TTL = 600.0
+
+
+def example_questions(bot: QABot, count: int = 3) -> list[str]:
+    """Example questions drawn from the indexed article titles, spread over the corpus."""
+    articles = bot.articles()
+    if not articles:
+        return ["(add articles to the corpus first)"]
+    step = max(1, len(articles) // count)
+    examples = []
+    for article in articles[::step][:count]:
+        title = re.sub(r"\s+", " ", article.title).strip().rstrip(".?!:")
+        examples.append(f"What about {title[:80]}?")
+    return examples
 
 
 def is_follow_up(text: str) -> bool:

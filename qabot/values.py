@@ -38,7 +38,8 @@ class Article:
     source: str | None = None
 
     def __repr__(self) -> str:
-        return f"Article({self.id!r}, {self.title[:40]!r})"
+        title = self.title if len(self.title) <= 40 else self.title[:39] + "…"
+        return f"Article({self.id!r}, {title!r})"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class Passage:
     article_id: str
     #: 0-based position of the passage within its article.
     position: int
-    #: First and last body paragraph it covers, 0-based (title excluded).
+    #: First and last body paragraph it covers, as 0-based indexes (title excluded):
+    #: ``(6, 6)`` is the seventh paragraph, which a citation shows as ¶7.
     paragraphs: tuple[int, int]
     text: str
 
@@ -63,7 +65,9 @@ class Hit:
     article: Article
     #: 0-based position of the passage within its article.
     position: int
-    #: First and last body paragraph it covers, 0-based.
+    #: First and last body paragraph it covers, as 0-based indexes (title excluded), like
+    #: every index in the API; people count from 1, so :attr:`paragraph_label` and the
+    #: citation show ``(6, 6)`` as ``¶7``.
     paragraphs: tuple[int, int]
     text: str
     score: float
@@ -78,6 +82,13 @@ class Hit:
         from qabot.render import citation
 
         return citation(self)
+
+    @property
+    def paragraph_label(self) -> str:
+        """The paragraphs as a person counts them, from 1: ``¶7`` or ``¶3–4``."""
+        from qabot.render import paragraph_label
+
+        return paragraph_label(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of a cited passage."""
@@ -211,13 +222,18 @@ class ReindexReport:
     def modified(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
+    @property
+    def skipped_files(self) -> int:
+        """How many files were skipped (a file may have several problems)."""
+        return len({p.path for p in self.problems})
+
     def __str__(self) -> str:
         text = (
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged"
         )
         if self.problems:
-            text += f", {len(self.problems)} skipped"
+            text += f", {self.skipped_files} skipped"
         return text + (" (full rebuild)" if self.rebuilt else "")
 
     def __repr__(self) -> str:
@@ -236,6 +252,11 @@ class IndexStats:
     corpus: Path
     index: Path
     problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def skipped_files(self) -> int:
+        """How many files were skipped (a file may have several problems)."""
+        return len({p.path for p in self.problems})
 
     def __str__(self) -> str:
         updated = self.updated.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if self.updated else "never"

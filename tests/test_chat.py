@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from support.corpus import write_article
 
 from qabot import QABot
@@ -23,25 +24,28 @@ def test_questions_get_cited_answers_and_follow_ups_keep_context(tmp_path: Path)
     write_article(corpus, "b.txt", "Berlin", "The Berlin council rejected the budget for 2025.")
     bot = QABot.open(corpus, tmp_path / "index")
     code, out = chat(bot, "Berlin council", "and the budget?", "Paris council", "and the budget?")
-    assert code == 0 and out.startswith("qabot: 2 articles, 2 passages.")
+    assert code == 0 and out.startswith("qabot: 2 articles indexed.")
     assert "\033[" not in out  # no ANSI codes off a terminal
     heads = [
         line
         for line in out.splitlines()[1:]
-        if line and not line.startswith(("[", " ")) and not line.endswith(":")
+        if line and not line.startswith(("[", " ", "(/more")) and not line.endswith(":")
     ]
     # Each follow-up is read with the question before it.
     berlin = "The Berlin council rejected the budget for 2025."
     paris = "The Paris council approved the budget for 2025."
     assert heads == [berlin, berlin, paris, paris]
-    assert "Sources:\n[1] Berlin, ¶1\n    The Berlin council rejected" in out
+    # The passage is the answer: its citation is shown, its text not printed again; the
+    # other passage is.
+    assert f"{berlin}\n\nSources:\n[1] Berlin, ¶1\n[2] Paris, ¶1\n    {paris}\n" in out
+    assert f"{paris}\n\nSources:\n[1] Paris, ¶1\n[2] Berlin, ¶1\n    {berlin}\n" in out
 
 
 def test_commands_refusals_and_end_of_input(news_corpus: Path, tmp_path: Path) -> None:
     bot = QABot.open(news_corpus, tmp_path / "index")
     code, out = chat(bot, "/help", "/stats", "/sources", "/nope", "x" * 5000, "", "zxqv", "/quit")
     assert code == 0
-    assert "Commands: /help" in out and "4 articles" in out
+    assert "Commands:\n  /more" in out and "4 articles" in out
     assert "- Oil prices climb (markets/oil.txt)" in out
     assert "Unknown command /nope." in out
     assert "That message is too long for a question (5000 characters)." in out
@@ -50,4 +54,62 @@ def test_commands_refusals_and_end_of_input(news_corpus: Path, tmp_path: Path) -
 
 def test_end_of_input_ends_the_chat(corpus: Path, tmp_path: Path) -> None:
     code, out = chat(QABot.open(corpus, tmp_path / "index"))
-    assert code == 0 and out.startswith("qabot: 1 articles")
+    assert code == 0 and out.startswith("qabot: 1 article indexed.")
+    # Off a terminal there is no prompt to leave: no newline is added at the end.
+    assert out.count("\n") == 1
+
+
+@pytest.mark.parametrize("word", ["quit", "exit", "q", "QUIT", "/quit", "/exit", " q "])
+def test_quit_words_end_the_chat(corpus: Path, tmp_path: Path, word: str) -> None:
+    code, out = chat(QABot.open(corpus, tmp_path / "index"), word, "Minsk")
+    assert code == 0 and out.startswith("qabot: 1 article indexed.")
+    assert "quit to leave" in out.splitlines()[0] and "Minsk" not in out
+
+
+def test_help_draws_its_examples_from_the_corpus(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(corpus, "a.txt", "Rail strike halts trains", "Drivers walked out on Monday.")
+    write_article(corpus, "b.txt", "Museum reopens", "The city museum reopened after repairs.")
+    _, out = chat(QABot.open(corpus, tmp_path / "index"), "/help")
+    assert "What about Rail strike halts trains?" in out and "Stoltenberg" not in out
+
+
+def test_sources_are_paged_and_can_be_searched(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    for n in range(45):
+        title = f"Harbour story {n}" if n % 10 == 3 else f"Story {n}"
+        write_article(corpus, f"s{n:02}.txt", title, f"Something happened, number {n}.")
+    bot = QABot.open(corpus, tmp_path / "index")
+    _, out = chat(bot, "/sources")
+    listed = [line for line in out.splitlines() if line.startswith("- ")]
+    assert len(listed) == 20 and listed[0] == "- Story 0 (s00.txt)"
+    assert "Articles, 1–20 of 45:" in out and "/sources 2 for the next page (of 3)" in out
+    _, out = chat(bot, "/sources 3")
+    listed = [line for line in out.splitlines() if line.startswith("- ")]
+    assert len(listed) == 5 and "Articles, 41–45 of 45:" in out and "next page" not in out
+    _, out = chat(bot, "/sources harbour")
+    listed = [line for line in out.splitlines() if line.startswith("- ")]
+    assert listed == [f"- Harbour story {n} (s{n:02}.txt)" for n in (3, 13, 23, 33, 43)]
+    _, out = chat(bot, "/sources zebra")
+    assert "No article title matches 'zebra'." in out
+
+
+def test_answers_show_three_passages_and_more_shows_them_all_in_full(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    tail = " ".join(f"Filler sentence number {n} about nothing in particular." for n in range(30))
+    for n in range(5):
+        write_article(
+            corpus, f"t{n}.txt", f"Town {n}", f"Town {n} voted on the tram budget. {tail}"
+        )
+    bot = QABot.open(corpus, tmp_path / "index")
+    _, out = chat(bot, "tram budget vote", "/more")
+    answer, more = out.split("Sources for: tram budget vote")
+    assert "[3] " in answer and "[4] " not in answer and "/more" in answer
+    # The chat shows excerpts; /more every cited passage, whole.
+    assert answer.count("Filler sentence number 8") == 0 and answer.count("…\n") == 3
+    assert "[5] Town" in more and more.count("Filler sentence number 8 about") == 5
+
+
+def test_more_before_any_question(corpus: Path, tmp_path: Path) -> None:
+    _, out = chat(QABot.open(corpus, tmp_path / "index"), "/more")
+    assert "Ask a question first." in out

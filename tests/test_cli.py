@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +14,34 @@ from pathlib import Path
 import pytest
 from support.corpus import write_article
 
-from qabot.cli import main
+from qabot import __version__
+from qabot.cli import _progress_bar, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def qabot_env(**extra: str) -> dict[str, str]:
+    """The environment of a real ``qabot`` process, as a user's shell would give it.
+
+    This checkout comes first on the path; qabot's own variables are cleared; and output
+    is buffered as usual (PYTHONUNBUFFERED would make every write fail at once, and hide
+    the write that fails only when Python flushes stdout at exit).
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "PYTHONUNBUFFERED" and not k.startswith(("QABOT_", "TELEGRAM_"))
+    }
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return {**env, **extra}
+
+
+def qabot(*argv: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m qabot`` as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "qabot", *argv], input=stdin, capture_output=True, text=True,
+        env=qabot_env(**env), timeout=120, check=False,
+    )  # fmt: skip
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -30,7 +60,7 @@ def test_index_reports_changes_and_skipped_files(
     assert "1 articles, 6 passages" in out
     assert "broken.json: malformed JSON" in err
     write_article(corpus, "b.txt", "B", "Bees are busy.")
-    code, out, _ = run(capsys, "index", str(corpus))
+    code, out, _ = run(capsys, "index", str(corpus), "-v")
     assert out.splitlines()[0] == "1 added, 0 changed, 0 removed, 1 unchanged, 1 skipped"
     assert "  added: b.txt" in out
     code, out, _ = run(capsys, "index", str(corpus), "--rebuild")
@@ -73,7 +103,7 @@ def test_chat_answers_and_commands(
     )
     code, out, _ = run(capsys, "chat", "--corpus", str(corpus))
     assert code == 0
-    assert "qabot: 1 articles, 6 passages" in out
+    assert "qabot: 1 article indexed." in out
     assert "Sources:" in out and "Unknown command /nope" in out
     assert "- Stoltenberg on peace talks with Russia" in out
 
@@ -95,9 +125,10 @@ def test_eval_prints_figures(
     code, out, _ = run(capsys, "eval", str(questions), "--corpus", str(corpus), "--json")
     figures = json.loads(out)
     assert code == 0
-    assert (
-        figures["questions"] == "3" and figures["hit@1"] == "0.667" and figures["hit@20"] == "0.667"
-    )
+    # Numbers, not strings of them.
+    assert figures["questions"] == 3 and isinstance(figures["questions"], int)
+    assert figures["hit@1"] == pytest.approx(2 / 3) and figures["hit@20"] == pytest.approx(2 / 3)
+    assert all(isinstance(v, (int, float)) for v in figures.values())
 
 
 @pytest.mark.parametrize(
@@ -143,3 +174,237 @@ def test_a_reader_that_goes_away_gets_no_traceback(corpus: Path) -> None:
     proc.stdout.close()
     _, err = proc.communicate(b"Minsk\n" * 50, timeout=60)
     assert proc.returncode == 0 and b"Traceback" not in err, err.decode()
+
+
+# -- a newcomer's first hour (issue 12) -------------------------------------------------------
+@pytest.mark.parametrize("command", ["index", "stats", "ask", "chat"])
+def test_a_reader_gone_before_the_output_gets_no_traceback(corpus: Path, command: str) -> None:
+    # `qabot stats | head -1`, where head is gone by the time qabot writes: with stdout
+    # buffered, the failing write used to come as Python flushed it at exit (exit 120).
+    argv = {
+        "index": ["index", str(corpus)],
+        "stats": ["stats", "--corpus", str(corpus)],
+        "ask": ["ask", "Minsk", "--corpus", str(corpus)],
+        "chat": ["chat", "--corpus", str(corpus)],
+    }[command]
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "qabot", *argv], input=b"Minsk\n", stdout=write,
+            stderr=subprocess.PIPE, env=qabot_env(), timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ask"], "the following arguments are required: question (see qabot ask --help)"),
+        (["nope"], "invalid choice: 'nope'"),
+        (["ask", "-k", "many", "hi"], "invalid int value: 'many' (see qabot ask --help)"),
+        (["stats", "--bogus"], "unrecognized arguments: --bogus (see qabot stats --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_1(argv: list[str], message: str) -> None:
+    done = qabot(*argv)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("qabot: ") and done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr
+
+
+def test_a_bad_log_level_is_one_line_and_the_cli_honours_a_good_one(corpus: Path) -> None:
+    done = qabot("stats", "--corpus", str(corpus), QABOT_LOG_LEVEL="LOUD")
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert "QABOT_LOG_LEVEL" in done.stderr and "DEBUG, INFO, WARNING" in done.stderr
+    done = qabot("index", str(corpus), QABOT_LOG_LEVEL="info")
+    assert done.returncode == 0 and "INFO qabot.index.index: index updated" in done.stderr
+    # By default the command logs only warnings; -v (anywhere) overrides the environment.
+    assert "INFO" not in qabot("index", str(corpus), "--rebuild").stderr
+    done = qabot("index", str(corpus), "--rebuild", "-v", QABOT_LOG_LEVEL="ERROR")
+    assert "INFO qabot.index.index: index updated" in done.stderr
+
+
+def test_bare_qabot_prints_help_and_version_is_known(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys)
+    assert code == 0 and out.startswith("usage: qabot") and "ask" in out and err == ""
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.strip() == f"qabot {__version__}"
+
+
+def test_every_command_takes_corpus_and_verbose_anywhere(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = str(tmp_path / "index")
+    code, out, _ = run(capsys, "index", "--corpus", str(corpus), "--index", index, "-v")
+    assert code == 0 and out.startswith("1 added") and "  added: stoltenberg" in out
+    code, out, _ = run(capsys, "-v", "stats", "--corpus", str(corpus), "--index", index)
+    assert code == 0 and "1 articles" in out
+    code, _, err = run(capsys, "index", str(corpus), "--corpus", str(tmp_path))
+    assert code == 1 and err.startswith("qabot: two corpus folders given")
+
+
+def test_the_first_index_summarises_and_lists_names_only_when_verbose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "many"
+    for n in range(25):
+        write_article(corpus, f"a{n:02}.txt", f"Story {n}", f"Story number {n} is told here.")
+    code, out, _ = run(capsys, "index", str(corpus))
+    assert (
+        code == 0
+        and out.splitlines()[0] == "25 added, 0 changed, 0 removed, 0 unchanged (full rebuild)"
+    )
+    assert "added:" not in out and "more" not in out
+    code, out, _ = run(capsys, "index", str(corpus), "--rebuild", "-v")
+    assert [line for line in out.splitlines() if line.startswith("  added: ")] == [
+        f"  added: a{n:02}.txt" for n in range(25)
+    ]
+
+
+def test_indexing_a_folder_without_articles_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.pdf").write_bytes(b"%PDF")
+    code, out, err = run(capsys, "index", str(empty))
+    assert code == 0 and "0 articles" in out
+    assert f"qabot: no articles found in {empty} (supported: " in err and ".md" in err
+
+
+def test_skipped_files_are_counted_once_and_reported_when_found(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One file with two bad lines (and a good one): two problems, one file.
+    good = json.dumps({"title": "Feed", "text": "A story from the feed."})
+    (corpus / "feed.jsonl").write_text('{"title": "x"\n[1\n' + good + "\n")
+    code, out, err = run(capsys, "index", str(corpus))
+    assert out.startswith("2 added, 0 changed, 0 removed, 0 unchanged, 1 skipped")
+    assert err.count("skipped ") == 2  # both problems are listed
+    # Known problems are not repeated at every command …
+    for argv in (["stats"], ["ask", "Minsk"], ["chat"]):
+        monkey_stdin = io.StringIO("")
+        sys.stdin, saved = monkey_stdin, sys.stdin
+        try:
+            code, _, err = run(capsys, *argv, "--corpus", str(corpus))
+        finally:
+            sys.stdin = saved
+        assert code == 0 and err == "", argv
+    # … but a command that finds new ones says so, counting files.
+    (corpus / "broken.json").write_text("[1, 2")
+    code, _, err = run(capsys, "ask", "Minsk", "--corpus", str(corpus))
+    assert (
+        err == "qabot: 1 file(s) could not be indexed and are skipped; `qabot index` lists them\n"
+    )
+
+
+def test_eval_explains_its_file_and_refuses_what_it_cannot_measure(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "eval", "--help")
+    assert code == 0 and '{"question": "' in out and '"answers": [' in out and '"article": ' in out
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    code, out, err = run(capsys, "eval", str(empty), "--corpus", str(corpus))
+    assert code == 1 and out == "" and err.count("\n") == 1 and "holds no questions" in err
+    questions = tmp_path / "q.jsonl"
+    row = {"question": "What about Minsk?", "answers": ["Minsk 3"],
+           "article": "stoltenberg-peace-talks-minsk-3.txt"}  # fmt: skip
+    questions.write_text(json.dumps(row) + "\n" + json.dumps({**row, "article": "other.txt"}))
+    # Both articles fall in fold 1 of 2: fold 0 would average in as zeros.
+    code, out, err = run(capsys, "eval", str(questions), "--corpus", str(corpus), "--folds", "2")
+    assert code == 1 and "fall in one of the 2 folds" in err and "0.500" not in out
+    code, _, err = run(capsys, "eval", str(questions), "--corpus", str(corpus), "--folds", "3")
+    assert code == 1 and "3 folds need questions about at least 3 different articles" in err
+    # A one-article corpus has nothing left to ask without its article.
+    code, _, err = run(capsys, "eval", str(questions), "--corpus", str(corpus), "--no-answer")
+    assert code == 1 and "at least two articles" in err and "does not exist" not in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_rates_only_the_files_it_saw(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tqdm.std
+
+    now = [1000.0]
+
+    def clock() -> float:
+        now[0] += 1e-6  # a bar drawn right after the first chunk: microseconds later
+        return now[0]
+
+    monkeypatch.setattr(tqdm.std, "time", clock)
+    monkeypatch.setattr(tqdm.std.tqdm, "monitor_interval", 0)
+    stream = _Terminal()
+    update = _progress_bar(stream)
+    assert update is not None
+    update(200, 1000)  # the first chunk of 200 files was analysed before the bar existed
+    now[0] += 10
+    update(400, 1000)
+    now[0] += 10
+    update(600, 1000)
+    rates = [float(r) for r in re.findall(r"([\d.]+)file/s", stream.getvalue())]
+    assert rates and all(r == pytest.approx(20, rel=0.01) for r in rates), stream.getvalue()
+    update(1000, 1000)
+
+
+def _read_until(fd: int, marker: str | None, seen: list[str]) -> str:
+    """Read the terminal until ``marker`` shows (``None``: until it closes).
+
+    Returns what came since the last call.
+    """
+    start = len("".join(seen))
+    while marker is None or marker not in "".join(seen)[start:]:
+        ready, _, _ = select.select([fd], [], [], 60)
+        assert ready, f"no {marker!r} in {''.join(seen)!r}"
+        try:
+            chunk = os.read(fd, 4096).decode(errors="replace")
+        except OSError:  # the other side closed
+            chunk = ""
+        if not chunk:
+            assert marker is None, f"no {marker!r} before the end: {''.join(seen)!r}"
+            break
+        seen.append(chunk)
+    return "".join(seen)[start:]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX terminal")
+def test_the_chat_on_a_terminal_edits_lines_recalls_questions_and_ends_cleanly(
+    corpus: Path,
+) -> None:
+    import pty
+
+    from qabot.chat import PROMPT
+
+    assert main(["index", str(corpus)]) == 0  # the chat then starts at once
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qabot", "chat", "--corpus", str(corpus)],
+        stdin=slave, stdout=slave, stderr=slave, env=qabot_env(TERM="xterm"),
+        start_new_session=True,
+    )  # fmt: skip
+    os.close(slave)
+    seen: list[str] = []
+    try:
+        greeting = _read_until(master, PROMPT, seen)
+        assert "1 article indexed" in greeting and "quit" in greeting
+        os.write(master, b"what did Stoltenberg say about Minsk\r")
+        first = _read_until(master, PROMPT, seen)
+        assert "We cannot have Minsk 3" in first
+        os.write(master, b"\x1b[A\r")  # Up, Enter: the same question again
+        again = _read_until(master, PROMPT, seen)
+        assert "^[[A" not in again and "We cannot have Minsk 3" in again
+        os.write(master, b"\x04")  # Ctrl-D at the prompt
+        end = _read_until(master, None, seen)
+        assert proc.wait(timeout=60) == 0
+        assert "\n" in end  # the shell's prompt will not start after ours
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +47,26 @@ def test_value_checks() -> None:
         PassageSettings(min_words=200, max_words=100)
     with pytest.raises(ConfigError):
         BM25Settings(b=1.5)
+
+
+def test_the_log_level_is_checked_and_each_entry_point_has_its_default() -> None:
+    with pytest.raises(ConfigError, match="QABOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING"):
+        Settings.from_env({"QABOT_LOG_LEVEL": "LOUD"})
+    assert Settings.from_env({}).log_level == "INFO"
+    assert Settings.from_env({}, log_level="WARNING").log_level == "WARNING"
+    assert Settings.from_env({"QABOT_LOG_LEVEL": "error"}, log_level="WARNING").log_level == "ERROR"
+    with pytest.raises(ConfigError, match="log level"):
+        Settings(log_level="loud")
+
+
+def test_bot_py_reports_a_bad_log_level_in_one_line(tmp_path: Path) -> None:
+    bot_py = Path(__file__).resolve().parents[1] / "bot.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QABOT_", "TELEGRAM_"))}
+    env["QABOT_LOG_LEVEL"] = "LOUD"
+    done = subprocess.run(
+        [sys.executable, str(bot_py)], cwd=tmp_path, env=env, input="", capture_output=True,
+        text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("qabot: QABOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING")
+    assert done.stderr.count("\n") == 1

@@ -75,6 +75,9 @@ def test_load_questions(tmp_path: Path) -> None:
     path.write_text('{"question": "no answers"}')
     with pytest.raises(QABotError, match="line 1"):
         load_questions(path)
+    path.write_text("\n\n")
+    with pytest.raises(QABotError, match="holds no questions"):
+        load_questions(path)
 
 
 def test_a_hit_holds_an_answer_and_comes_from_the_article() -> None:
@@ -98,6 +101,7 @@ def test_evaluate_scores_every_question(
     assert [o.rank for o in result.per_question] == [1, 1, 1, 1]
     assert all(o.answered and o.right and o.answer_words > 3 for o in result.per_question)
     assert dict(result.rows())["answer words"] == f"{result.answer_words:.1f}"
+    assert result.figures()["questions"] == 4 and result.figures()["hit@1"] == 1.0
     wrong = [replace(q, article="bridge.txt") for q in questions[:1]]
     assert evaluate(bot, wrong).hits[20] == 0.0 and evaluate(bot, wrong).answer == 0.0
 
@@ -134,6 +138,44 @@ def test_cross_validation_chooses_on_the_other_folds(
     assert "| mean ± sd |" in str(result) and "Chosen on all questions: defaults" in str(result)
     with pytest.raises(QABotError, match="at least 2 folds"):
         cross_validate(bot, questions, folds=1)
+
+
+def test_cross_validation_never_averages_in_an_empty_fold(
+    stories: Path, tmp_path: Path, questions: list[EvalQuestion]
+) -> None:
+    bot = QABot.open(stories, tmp_path / "index")
+    variants = {"defaults": bot.settings.answers}
+    # The four stories fall in folds 2, 0, 2, 0 of 3: fold 1 holds no question.
+    assert sorted(fold_of(q.article, 3) for q in questions) == [0, 0, 2, 2]
+    result = cross_validate(bot, questions, variants, 3)
+    assert [f.number for f in result.folds] == [0, 2] and result.empty == 1
+    assert result.spread()["answer"] == (1.0, 0.0, 1.0, 1.0)
+    assert "1 more fold(s) held no question" in str(result)
+    with pytest.raises(QABotError, match="5 folds need questions about at least 5"):
+        cross_validate(bot, questions, variants, 5)
+
+
+def test_the_no_answer_study_needs_two_articles(tmp_path: Path) -> None:
+    corpus = tmp_path / "one"
+    write_article(corpus, "volcano.txt", *STORIES["volcano.txt"])
+    bot = QABot.open(corpus, tmp_path / "index")
+    question = EvalQuestion("1", "Where did Katla erupt?", ("Iceland",), "volcano.txt")
+    with pytest.raises(QABotError, match="at least two articles"):
+        no_answer_study(bot, [question])
+
+
+def test_a_fold_holding_every_article_is_asked_against_an_empty_corpus(
+    tmp_path: Path, questions: list[EvalQuestion]
+) -> None:
+    corpus = tmp_path / "two"
+    names = ("bridge.txt", "chips.txt")
+    assert fold_of(names[0], 2) == fold_of(names[1], 2) == 1
+    for name in names:
+        write_article(corpus, name, *STORIES[name])
+    bot = QABot.open(corpus, tmp_path / "index")
+    held = [q for q in questions if q.article in names]
+    study = no_answer_study(bot, held, {"default": bot.settings.answers}, 2)
+    assert study.rows[0].false_answers == 0.0 and study.rows[0].right == 1.0
 
 
 def test_no_answer_study_asks_without_the_stories(
@@ -180,7 +222,7 @@ def test_qabot_eval_prints_folds_and_the_no_answer_trade_off(
     assert "Knowing when not to answer" in out and "(default)" in out
     assert main([*argv, "--folds", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["hit@1"] == "1.000" and len(data["folds"]) == 2 and "no_answer" not in data
+    assert data["hit@1"] == 1.0 and len(data["folds"]) == 2 and "no_answer" not in data
 
 
 # -- article ranking over a BEIR folder ------------------------------------------------------
@@ -251,6 +293,8 @@ def test_cross_validate_beir_chooses_on_the_other_folds() -> None:
     assert all(f.figures["nDCG@10"] == pytest.approx(0.5) for f in folds.folds)
     with pytest.raises(QABotError, match="at least 2 folds"):
         cross_validate_beir(result, 1)
+    with pytest.raises(QABotError, match="50 folds need questions about at least 50 different"):
+        cross_validate_beir(result, 50)
 
 
 def test_qabot_eval_beir(beir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -259,6 +303,7 @@ def test_qabot_eval_beir(beir: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "nDCG@10 passages" in out and "self-queries" in out
     assert main(["eval", "--beir", str(beir), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["queries"] == "2" and data["dataset"] == "tiny-beir"
+    assert data["queries"] == 2 and data["dataset"] == "tiny-beir"
+    assert isinstance(data["nDCG@10 passages"], float)
     assert main(["eval", "--beir", str(beir / "missing")]) == 1
     assert "cannot read" in capsys.readouterr().err

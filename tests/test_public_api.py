@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import qabot
 
@@ -12,8 +13,8 @@ def test_exported_names() -> None:
     assert sorted(qabot.__all__) == [
         "Answer", "Article", "ArticleError", "ConfigError", "CorpusError", "Hit",
         "IndexCorruptError", "IndexLockedError", "IndexStats", "IndexStoreError",
-        "IndexVersionError", "IndexWriteError", "Passage", "Problem", "QABot", "QABotError", "ReindexReport",
-        "Settings",
+        "IndexVersionError", "IndexWriteError", "Passage", "Problem", "QABot", "QABotError",
+        "ReindexReport", "Settings",
     ]  # fmt: skip
     for name in qabot.__all__:
         assert getattr(qabot, name) is not None
@@ -48,3 +49,26 @@ def test_qabot_imports_where_there_is_no_fcntl() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "QABot"
+
+
+def test_the_articles_of_a_bot_read_well_in_a_repl(tmp_path: Path) -> None:
+    from support.corpus import write_article
+
+    corpus = tmp_path / "c"
+    for n, title in enumerate(["Rail strike", "Museum reopens", "Harbour fire", "Cup final"]):
+        write_article(corpus, f"{n}.txt", title, f"{title}: it happened on day {n}.")
+    articles = qabot.QABot.open(corpus, tmp_path / "index").articles()
+    assert repr(articles) == "<4 articles: 'Rail strike', 'Museum reopens', 'Harbour fire', …>"
+    assert repr(articles[:1]) == "[Article('0.txt', 'Rail strike')]"
+
+
+def test_the_packages_are_declared_where_they_are() -> None:
+    # The package sits at the top of the project. Saying so (package-dir "" = ".") lets
+    # `pip install -e .` write a plain .pth file; without it setuptools installs an
+    # import-hook finder and pip prints its "Editable installation" BuildBackendWarning.
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    setuptools = pyproject["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {"": "."}
+    assert setuptools["packages"]["find"]["include"] == ["qabot*"]

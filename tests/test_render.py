@@ -184,3 +184,63 @@ def test_a_short_answer_that_is_most_of_the_sentence_is_not_repeated_above_it() 
     )
     assert render.leads_with_short(short)
     assert render.plain(short).splitlines()[:2] == ["Monday", short.text]
+
+
+def test_the_terminal_does_not_print_the_answer_twice() -> None:
+    alone = Answer("q", "We cannot have Minsk 3.", (hit("We cannot have Minsk 3."),), source=0)
+    assert render.terminal(alone, color=False).endswith(
+        "Sources:\n[1] T, ¶1–2, 2024-07-01, https://e.org/?a=1&b=2"
+    )
+    text = "Talks began in May. We cannot have Minsk 3. He left for Vilnius."
+    vilnius = (text.index("Vilnius"), text.index("Vilnius") + 7)
+    minsk = (text.index("Minsk"), text.index("Minsk") + 5)
+    spans = ((0, 5), minsk, vilnius)
+    answer = Answer("q", "We cannot have Minsk 3.", (hit(text, spans=spans),), source=0)
+    shown = render.terminal(answer, color=False)
+    assert shown.count("We cannot have Minsk 3.") == 1
+    assert shown.endswith("\n    Talks began in May. […] He left for Vilnius.")
+    # The highlights move with the text around the answer.
+    ansi = render.terminal(answer, color=True)
+    assert f"{ANSI_BOLD}Talks\033[0m" in ansi and f"{ANSI_BOLD}Vilnius\033[0m" in ansi
+
+
+def test_terminal_excerpts_start_at_the_sentence_of_the_hit() -> None:
+    text = "Filler words here. " * 30 + "The Katla volcano erupted on Monday. More filler follows."
+    at = text.index("Katla")
+    answer = Answer("q", "", (hit(text, spans=((at, at + 5),)),), reason="Not sure.")
+    shown = render.terminal(answer, color=False, excerpt_chars=80)
+    assert shown.endswith("\n    …The Katla volcano erupted on Monday. More filler follows.")
+    ansi = render.terminal(answer, color=True, excerpt_chars=80)
+    assert f"…The {ANSI_BOLD}Katla\033[0m volcano" in ansi
+
+
+def test_the_terminal_can_show_fewer_passages_and_all_in_full() -> None:
+    hits = tuple(hit(f"Passage {n}. " + "word " * 200, n) for n in range(1, 6))
+    answer = Answer("q", "", hits, reason="No passage says so.")
+    shown = render.terminal(answer, color=False, passages=3, excerpt_chars=50)
+    assert "[3] T" in shown and "[4] T" not in shown
+    full = render.terminal_passages(answer, color=False)
+    assert "[5] T" in full and full.count("word " * 200) == 5
+
+
+def test_terminal_sources_are_paged() -> None:
+    articles = [Article(f"{n}.txt", f"Story {n}", Path()) for n in range(1, 8)]
+    page = render.sources_text(articles, 2, 3)
+    assert page.splitlines() == [
+        "Articles, 4–6 of 7:", "- Story 4 (4.txt)", "- Story 5 (5.txt)", "- Story 6 (6.txt)",
+        "/sources 3 for the next page (of 3), /sources WORD to find titles.",
+    ]  # fmt: skip
+    assert render.sources_text(articles[:1], 9, 3, "story").splitlines()[0] == (
+        "Articles matching 'story', 1–1 of 1:"
+    )
+    assert render.sources_text([], 1, 3) == render.NO_ARTICLES
+
+
+def test_stats_count_skipped_files_not_problems() -> None:
+    from qabot.values import IndexStats, Problem
+
+    feed = Path("feed.jsonl")
+    stats = IndexStats(
+        1, 1, 1, 0, None, Path("c"), Path("i"), (Problem(feed, "1"), Problem(feed, "2"))
+    )
+    assert "\n1 file(s) skipped as unreadable." in render.stats_message(stats)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from qabot.values import Answer, Article, Hit
+from qabot.values import Answer, Article, Hit, IndexStats, Problem, ReindexReport
 
 
 def test_answer_to_dict_has_everything_a_json_reader_needs() -> None:
@@ -85,3 +85,28 @@ def test_values_and_render_stay_at_the_bottom_of_the_layering() -> None:
     for module in (qabot.values, qabot.render):
         for name in top_level_imports(module):
             assert name.startswith("qabot") or name.split(".")[0] in sys.stdlib_module_names
+
+
+def test_reprs_are_short_and_say_when_they_cut() -> None:
+    long = Article(
+        "a.txt", "Stoltenberg on peace talks with Russia: We cannot have Minsk 3", Path()
+    )
+    assert repr(long) == "Article('a.txt', 'Stoltenberg on peace talks with Russia:…')"
+    assert repr(Article("b.txt", "Short title", Path())) == "Article('b.txt', 'Short title')"
+
+
+def test_paragraphs_are_indexes_and_the_label_counts_from_1() -> None:
+    article = Article("a.txt", "T", Path())
+    seventh = Hit(article, 3, (6, 6), "text", 1.0, 1)
+    assert seventh.paragraphs == (6, 6) and seventh.paragraph_label == "¶7"
+    assert seventh.citation == "T, ¶7"
+    assert Hit(article, 0, (2, 3), "text", 1.0, 1).paragraph_label == "¶3–4"
+
+
+def test_skipped_files_are_counted_once_whatever_their_problems() -> None:
+    feed, other = Path("c/feed.jsonl"), Path("c/x.json")
+    problems = (Problem(feed, "line 1: bad"), Problem(feed, "line 2: bad"), Problem(other, "bad"))
+    report = ReindexReport(added=("a",), problems=problems)
+    assert report.skipped_files == 2 and str(report).endswith(", 2 skipped")
+    stats = IndexStats(1, 1, 1, 0, None, Path("c"), Path("i"), problems)
+    assert stats.skipped_files == 2

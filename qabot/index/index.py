@@ -353,3 +353,9 @@ class _Articles(Sequence[Article]):
         if isinstance(index, slice):
             return [rec.article for _, rec in self._live[index]]
         return self._live[index][1].article
+
+    def __repr__(self) -> str:
+        # What a REPL user wants to see: how many, and which (a few titles).
+        titles = [a.title if len(a.title) <= 40 else a.title[:39] + "…" for a in self[:3]]
+        shown = ": " + ", ".join(map(repr, titles)) + (", …" if len(self) > 3 else "")
+        return f"<{len(self):,} articles{shown if titles else ''}>"

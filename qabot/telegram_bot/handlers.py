@@ -24,6 +24,7 @@ from telegram.ext import ContextTypes
 from qabot import render
 from qabot.core import QABot
 from qabot.errors import ArticleError, IndexLockedError
+from qabot.session import example_questions
 from qabot.telegram_bot.keyboards import (
     MorePassages,
     SourcesPage,
@@ -179,26 +180,15 @@ async def _sources_page(qabot: QABot, page: int) -> tuple[str, int]:
     return await asyncio.to_thread(lambda: render.sources_message(qabot.articles(), page))
 
 
-def _examples(qabot: QABot, count: int = 3) -> list[str]:
-    """Example questions drawn from the indexed article titles."""
-    articles = qabot.articles()
-    if not articles:
-        return ["(add articles to the corpus first)"]
-    step = max(1, len(articles) // count)
-    examples = []
-    for article in articles[::step][:count]:
-        title = re.sub(r"\s+", " ", article.title).strip().rstrip(".?!:")
-        examples.append(f"What about {title[:80]}?")
-    return examples
-
-
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet and explain."""
     state = state_of(context)
     if update.effective_message is not None:
         admin = is_admin(update, state.settings)
         text = await asyncio.to_thread(
-            lambda: render.start_message(state.qabot.stats(), _examples(state.qabot), admin=admin)
+            lambda: render.start_message(
+                state.qabot.stats(), example_questions(state.qabot), admin=admin
+            )
         )
         await reply(update.effective_message, text)
 
@@ -208,7 +198,7 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = state_of(context)
     if update.effective_message is not None:
         admin = is_admin(update, state.settings)
-        examples = await asyncio.to_thread(_examples, state.qabot)
+        examples = await asyncio.to_thread(example_questions, state.qabot)
         await reply(update.effective_message, render.help_message(examples, admin=admin))
 
 
