@@ -197,9 +197,10 @@ def _open(args: argparse.Namespace, settings: Settings) -> QABot:
     progress = _progress_bar()
     bot = QABot.open(s.corpus, s.index, settings=s, update=False, progress=progress)
     known = set() if bot.last_report else set(bot.stats().problems)
-    report = bot.last_report or bot.reindex(progress=progress)
+    # A reader: never waits for another process's update, and works on a read-only index.
+    report = bot.last_report or bot.catch_up(progress)
     # Files skipped before were reported by the run that found them: say only what is new.
-    new = {p.path for p in report.problems if p not in known}
+    new = {p.path for p in report.problems if p not in known} if report else set()
     if new:
         print(
             f"qabot: {len(new)} file(s) could not be indexed and are skipped; "

@@ -81,7 +81,7 @@ class QABot:
             # Not a forced rebuild: one committed meanwhile by another process is used.
             bot.reindex(progress=progress)
         elif update:
-            bot.last_report = bot.index.catch_up(progress)
+            bot.catch_up(progress)
         return bot
 
     # -- questions --------------------------------------------------------------------
@@ -145,6 +145,18 @@ class QABot:
         """
         report = self.index.update(rebuild=rebuild, progress=progress)
         self.last_report = report
+        return report
+
+    def catch_up(self, progress: Progress | None = None) -> ReindexReport | None:
+        """Bring the index in step with the corpus if that needs no waiting, as ``open`` does.
+
+        Returns what changed; ``None`` while another process updates the index (answers
+        then come from its last commit). A read-only index is left as it is: the report
+        then says what it misses, and a warning that answers may be stale is logged.
+        """
+        report = self.index.catch_up(progress)
+        if report is not None:
+            self.last_report = report
         return report
 
     def refresh(self) -> bool:
