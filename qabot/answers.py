@@ -252,12 +252,17 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
         if words <= settings.answer_words:
             chosen = sorted([*chosen, extra])
     text, offsets = _joined(read.sentences, chosen)
-    short = _short(query, read, s)
-    if (
-        settings.type_check != "off"
-        and query.shape.kind in _WANTED
-        and not fits(query.shape, short)
-    ):
+    short, at = _short(query, read, s), s
+    typed = settings.type_check != "off" and query.shape.kind in _WANTED
+    if typed and not fits(query.shape, short):
+        # The answer's other sentences may hold what the best one lacks: "… after eight
+        # months of repairs. The council said the work cost 41 million euros."
+        for o in sorted(chosen, key=lambda o: (abs(o - s), o)):
+            other = _short(query, read, o) if o != s else None
+            if fits(query.shape, other):
+                short, at = other, o
+                break
+    if typed and not fits(query.shape, short):
         # "How much was X paid?" answered by a sentence that names no amount.
         if settings.type_check == "decline":
             what = _WANTED[query.shape.kind or ""]
@@ -267,7 +272,7 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
         unsure = True
     if short is None:
         return Choice(text, h, confidence, best=h, unsure=unsure)
-    start = offsets[s] + short.start
+    start = offsets[at] + short.start
     return Choice(text, h, confidence, best=h, unsure=unsure, short=short.text, short_start=start)
 
 

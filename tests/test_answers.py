@@ -227,6 +227,20 @@ def test_a_question_whose_kind_no_sentence_gives_is_unsure_or_declined() -> None
     assert sure.text and not sure.unsure and sure.short == "£5,000"
 
 
+def test_the_short_answer_may_come_from_another_sentence_of_the_answer() -> None:
+    passage = hit(
+        "The harbour bridge reopened on Monday after eight months of repairs. "
+        "The council said the work cost 41 million euros."
+    )
+    joined = replace(LENIENT, answer_words=60)
+    found = answer("How much did the bridge repairs cost?", passage, settings=joined)
+    # The best sentence names the repairs but only a duration; the amount is in the next one.
+    assert found.short == "41 million euros" and not found.unsure
+    assert found.text[slice(*found.short_span)] == "41 million euros"  # type: ignore[misc]
+    alone = answer("How much did the bridge repairs cost?", passage, settings=LENIENT)
+    assert alone.unsure  # the answer holds the best sentence only: no amount in it
+
+
 def test_a_question_of_no_particular_kind_is_not_unsure_for_lacking_one() -> None:
     passage = hit("The Berlin council rejected the budget for 2025.")
     found = answer(
