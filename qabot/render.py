@@ -512,9 +512,7 @@ def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
 def stats_message(stats: IndexStats) -> str:
     updated = stats.updated.strftime("%Y-%m-%d %H:%M UTC") if stats.updated else "never"
     text = (
-        f"<b>Index</b>\n{stats.articles} articles, {stats.passages} passages, "
-        f"{stats.terms} distinct terms\n{stats.size_bytes / 1_048_576:.1f} MiB on disk, "
-        f"updated {escape(updated)}"
+        f"<b>Index</b>\n{stats.counts_text}\n{stats.size_text} on disk, updated {escape(updated)}"
     )
     if stats.problems:
         text += f"\n{stats.skipped_files} file(s) skipped as unreadable."

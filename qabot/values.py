@@ -258,9 +258,29 @@ class IndexStats:
         """How many files were skipped (a file may have several problems)."""
         return len({p.path for p in self.problems})
 
+    @property
+    def counts_text(self) -> str:
+        """``"1 article, 6 passages, 130 distinct terms"``."""
+        return (
+            f"{self.articles} {_plural(self.articles, 'article')}, "
+            f"{self.passages} {_plural(self.passages, 'passage')}, "
+            f"{self.terms} distinct {_plural(self.terms, 'term')}"
+        )
+
+    @property
+    def size_text(self) -> str:
+        """The index's size on disk for people: ``"52 KiB"``, ``"14.4 MiB"``, ``"1.2 GiB"``."""
+        size = float(self.size_bytes)
+        for unit in ("bytes", "KiB", "MiB"):
+            if size < 1024:
+                return f"{size:.0f} {unit}" if unit != "MiB" else f"{size:.1f} {unit}"
+            size /= 1024
+        return f"{size:.1f} GiB"
+
     def __str__(self) -> str:
         updated = self.updated.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if self.updated else "never"
-        return (
-            f"{self.articles} articles, {self.passages} passages, {self.terms} distinct terms, "
-            f"{self.size_bytes / 1_048_576:.1f} MiB on disk, updated {updated}"
-        )
+        return f"{self.counts_text}, {self.size_text} on disk, updated {updated}"
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"

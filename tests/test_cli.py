@@ -57,7 +57,7 @@ def test_index_reports_changes_and_skipped_files(
     code, out, err = run(capsys, "index", str(corpus))
     assert code == 0
     assert out.startswith("1 added, 0 changed, 0 removed, 0 unchanged, 1 skipped (full rebuild)")
-    assert "1 articles, 6 passages" in out
+    assert "1 article, 6 passages" in out
     assert "broken.json: malformed JSON" in err
     write_article(corpus, "b.txt", "B", "Bees are busy.")
     code, out, _ = run(capsys, "index", str(corpus), "-v")
@@ -92,7 +92,7 @@ def test_ask_json(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_stats(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "stats", "--corpus", str(corpus))
-    assert code == 0 and "1 articles, 6 passages" in out and "MiB on disk" in out
+    assert code == 0 and "1 article, 6 passages" in out and "KiB on disk" in out
 
 
 def test_chat_answers_and_commands(
@@ -241,7 +241,7 @@ def test_every_command_takes_corpus_and_verbose_anywhere(
     code, out, _ = run(capsys, "index", "--corpus", str(corpus), "--index", index, "-v")
     assert code == 0 and out.startswith("1 added") and "  added: stoltenberg" in out
     code, out, _ = run(capsys, "-v", "stats", "--corpus", str(corpus), "--index", index)
-    assert code == 0 and "1 articles" in out
+    assert code == 0 and "1 article," in out
     code, _, err = run(capsys, "index", str(corpus), "--corpus", str(tmp_path))
     assert code == 1 and err.startswith("qabot: two corpus folders given")
 

@@ -367,7 +367,7 @@ def test_odd_messages_get_polite_answers(api: BotApiServer, corpus: Path, tmp_pa
         await h.say("/sources")
         assert "Indexed articles (1)" in h.last_text()
         await h.say("/stats")
-        assert "1 articles, 6 passages" in h.last_text()
+        assert "1 article, 6 passages" in h.last_text()
 
     run(api, corpus, tmp_path, body)
 

@@ -110,3 +110,13 @@ def test_skipped_files_are_counted_once_whatever_their_problems() -> None:
     assert report.skipped_files == 2 and str(report).endswith(", 2 skipped")
     stats = IndexStats(1, 1, 1, 0, None, Path("c"), Path("i"), problems)
     assert stats.skipped_files == 2
+
+
+def test_stats_read_well_at_any_size() -> None:
+    def stats(articles: int, size: int) -> IndexStats:
+        return IndexStats(articles, articles * 6, 150, size, None, Path("c"), Path("i"), ())
+
+    assert str(stats(1, 53_248)).startswith("1 article, 6 passages, 150 distinct terms, 52 KiB")
+    assert stats(2, 900).size_text == "900 bytes"
+    assert stats(2, 15_099_494).size_text == "14.4 MiB"
+    assert stats(2, 3 * 1024**3).size_text == "3.0 GiB"
