@@ -212,25 +212,42 @@ def _excerpt(hit: Hit, answer: Answer, n: int) -> tuple[str, tuple[Span, ...]] |
     """The text to show under citation ``n``, on one line, with its highlights.
 
     The passage the answer came from is shown without the answer, printed just above:
-    only what stands around it, or nothing (``None``) when the answer is the passage.
+    only what stands around its sentences (``[…]`` where they were), or nothing (``None``)
+    when the answer is the passage.
     """
     text = hit.text.replace("\n", " ")  # same length: the highlights still fit
     spans = hit.highlights
-    at = text.find(answer.text) if answer.found and n == answer.source else -1
-    if at < 0:
+    if not answer.found or n != answer.source:
         return text, spans
-    end = at + len(answer.text)
-    before, after = text[:at].rstrip(), text[end:].lstrip()
-    if not before and not after:
+    # The answer's sentences, in the passage's order; " … " joins ones that were not adjacent.
+    taken: list[Span] = []
+    at = 0
+    for piece in answer.text.split(" … "):
+        found = text.find(piece, at)
+        if found < 0:
+            return text, spans
+        taken.append((found, found + len(piece)))
+        at = found + len(piece)
+    # The stretches of the passage outside the answer, without their surrounding spaces.
+    kept: list[Span] = []
+    for a, b in zip([0] + [e for _, e in taken], [s for s, _ in taken] + [len(text)], strict=True):
+        part = text[a:b]
+        if part.strip():
+            a += len(part) - len(part.lstrip())
+            kept.append((a, a + len(part.strip())))
+    if not kept:
         return None
-    gap = " […] " if before and after else (" […]" if before else "[…] ")
-    shift = len(before) + len(gap) - (len(text) - len(after))
-    kept = tuple(
-        (a, b) if b <= len(before) else (a + shift, b + shift)
-        for a, b in spans
-        if b <= len(before) or a >= len(text) - len(after)
-    )
-    return before + gap + after, kept
+    out = "[…] " if kept[0][0] > taken[0][0] else ""
+    shown: list[Span] = []
+    for i, (a, b) in enumerate(kept):
+        if i:
+            out += " […] "
+        shift = len(out) - a
+        shown += [(x + shift, y + shift) for x, y in spans if a <= x and y <= b]
+        out += text[a:b]
+    if kept[-1][1] < taken[-1][0]:
+        out += " […]"
+    return out, tuple(shown)
 
 
 def _around_hit(text: str, spans: Sequence[Span], limit: int) -> tuple[str, tuple[Span, ...]]:

@@ -204,6 +204,21 @@ def test_the_terminal_does_not_print_the_answer_twice() -> None:
     assert f"{ANSI_BOLD}Talks\033[0m" in ansi and f"{ANSI_BOLD}Vilnius\033[0m" in ansi
 
 
+def test_an_answer_of_sentences_apart_is_not_printed_twice_either() -> None:
+    text = "Talks began in May. We cannot have Minsk 3. He left. Vilnius hosts the summit."
+    vilnius = (text.index("Vilnius"), text.index("Vilnius") + 7)
+    joined = "Talks began in May. … Vilnius hosts the summit."
+    answer = Answer("q", joined, (hit(text, spans=((0, 5), vilnius)),), source=0)
+    shown = render.terminal(answer, color=False)
+    assert shown.count("Talks began") == 1 and shown.count("Vilnius hosts") == 1
+    assert shown.endswith("\n    […] We cannot have Minsk 3. He left. […]")
+    lead = Answer("q", "We cannot have Minsk 3.", (hit(text, spans=(vilnius,)),), source=0)
+    ansi = render.terminal(lead, color=True)
+    assert ansi.endswith(
+        f"Talks began in May. […] He left. {ANSI_BOLD}Vilnius\033[0m hosts the summit."
+    )
+
+
 def test_terminal_excerpts_start_at_the_sentence_of_the_hit() -> None:
     text = "Filler words here. " * 30 + "The Katla volcano erupted on Monday. More filler follows."
     at = text.index("Katla")
