@@ -60,6 +60,10 @@ def test_the_articles_of_a_bot_read_well_in_a_repl(tmp_path: Path) -> None:
     articles = qabot.QABot.open(corpus, tmp_path / "index").articles()
     assert repr(articles) == "<4 articles: 'Rail strike', 'Museum reopens', 'Harbour fire', …>"
     assert repr(articles[:1]) == "[Article('0.txt', 'Rail strike')]"
+    for n in (1, 2, 3):
+        (corpus / f"{n}.txt").unlink()
+    one = qabot.QABot.open(corpus, tmp_path / "index").articles()
+    assert repr(one) == "<1 article: 'Rail strike'>"
 
 
 def test_the_packages_are_declared_where_they_are() -> None:

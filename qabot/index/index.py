@@ -358,4 +358,5 @@ class _Articles(Sequence[Article]):
         # What a REPL user wants to see: how many, and which (a few titles).
         titles = [a.title if len(a.title) <= 40 else a.title[:39] + "…" for a in self[:3]]
         shown = ": " + ", ".join(map(repr, titles)) + (", …" if len(self) > 3 else "")
-        return f"<{len(self):,} articles{shown if titles else ''}>"
+        noun = "article" if len(self) == 1 else "articles"
+        return f"<{len(self):,} {noun}{shown if titles else ''}>"
