@@ -174,7 +174,8 @@ class Replay:
         shown = b""
         try:
             for line in typed:
-                shown = _read_until(master, shown, self.prompt)
+                # A prompt shown after what was typed last: the program waits for a line.
+                shown = _read_until(master, shown, self.prompt, after=len(shown))
                 os.write(master, line.encode() + b"\n")
             shown = _read_until(master, shown, None)
             process.wait(timeout=TIMEOUT)
@@ -186,12 +187,15 @@ class Replay:
         return shown.decode("utf-8", "replace")
 
 
-def _read_until(fd: int, shown: bytes, prompt: str | None) -> bytes:
-    """Read the terminal until its visible text ends with ``prompt`` (None: until it closes)."""
+def _read_until(fd: int, shown: bytes, prompt: str | None, after: int = 0) -> bytes:
+    """Read the terminal until the text past byte ``after`` ends with ``prompt``.
+
+    With ``prompt`` None, read until the terminal closes.
+    """
     deadline = time.monotonic() + TIMEOUT
     while True:
         if prompt is not None:
-            visible = _ESCAPES.sub("", shown.decode("utf-8", "replace")).replace("\r", "")
+            visible = _ESCAPES.sub("", shown[after:].decode("utf-8", "replace")).replace("\r", "")
             if visible.endswith(prompt):
                 return shown
         remaining = deadline - time.monotonic()
