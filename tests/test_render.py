@@ -95,6 +95,8 @@ def test_sources_pages() -> None:
 
 # -- one voice across the forms ---------------------------------------------------------------
 SENTENCE = '"We cannot have Minsk 3," Stoltenberg concluded.'
+#: The answer line starts with the day of the story it comes from (``hit`` is dated).
+DAY = "1 July 2024 — "
 SHORT = Answer(
     "What can NATO not have?",
     SENTENCE,
@@ -123,15 +125,15 @@ def forms(answer: Answer) -> dict[str, str]:
 def test_the_short_answer_comes_first_and_is_highlighted_in_its_sentence() -> None:
     assert SENTENCE[16:23] == "Minsk 3"
     shown = forms(SHORT)
-    assert shown["plain"].splitlines()[:2] == ["Minsk 3", SENTENCE]
+    assert shown["plain"].splitlines()[:2] == ["Minsk 3", DAY + SENTENCE]
     assert shown["str"] == shown["plain"]
-    assert shown["terminal"].splitlines()[:2] == ["Minsk 3", SENTENCE]
+    assert shown["terminal"].splitlines()[:2] == ["Minsk 3", DAY + SENTENCE]
     first, second = shown["ansi"].splitlines()[:2]
     assert first == f"{ANSI_BOLD}Minsk 3\033[0m"
-    assert second == f'"We cannot have {ANSI_BOLD}Minsk 3\033[0m," Stoltenberg concluded.'
+    assert second == f'{DAY}"We cannot have {ANSI_BOLD}Minsk 3\033[0m," Stoltenberg concluded.'
     head = answer_message(SHORT).split("\n\n")[0]
     assert head == (
-        "💬 <b>Minsk 3</b>\n&quot;We cannot have <b>Minsk 3</b>,&quot; Stoltenberg concluded."
+        f"💬 <b>Minsk 3</b>\n{DAY}&quot;We cannot have <b>Minsk 3</b>,&quot; Stoltenberg concluded."
     )
 
 
@@ -157,7 +159,7 @@ def test_every_form_says_when_it_is_unsure_and_when_it_does_not_know(form: str) 
 def test_plain_and_terminal_cite_alike_and_the_terminal_shows_excerpts() -> None:
     answer = Answer("q", "A.", (hit("one two three four " * 40, 1),), source=0)
     plain = render.plain(answer)
-    assert plain == "A.\n\nSources:\n[1] T, ¶1–2, 2024-07-01, https://e.org/?a=1&b=2"
+    assert plain == f"{DAY}A.\n\nSources:\n[1] T, ¶1–2, 2024-07-01, https://e.org/?a=1&b=2"
     terminal = render.terminal(answer, color=False, excerpt_chars=20)
     assert terminal.startswith(plain) and terminal.endswith("\n    one two three four…")
     assert answer.passages[0].citation in plain

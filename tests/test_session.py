@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.corpus import write_article
@@ -70,9 +71,11 @@ def test_context_expires_and_a_follow_up_keeps_the_root_question(
     contexts: list[str | None] = []
     real_ask = councils.ask
 
-    def recording_ask(question: str, k: int = 5, *, context: str | None = None) -> Answer:
+    def recording_ask(
+        question: str, k: int = 5, *, context: str | None = None, **filters: Any
+    ) -> Answer:
         contexts.append(context)
-        return real_ask(question, k, context=context)
+        return real_ask(question, k, context=context, **filters)
 
     monkeypatch.setattr(councils, "ask", recording_ask)
     now = [0.0]
