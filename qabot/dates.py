@@ -24,7 +24,7 @@ import re
 from datetime import date
 from email.utils import parsedate_to_datetime
 
-__all__ = ["UNKNOWN_DAY", "date_of_day", "day_number", "long_date", "parse_date"]
+__all__ = ["UNKNOWN_DAY", "day_number", "long_date", "parse_date"]
 
 #: What the index stores for an article without a known date; date.toordinal() starts at 1.
 UNKNOWN_DAY = 0
@@ -107,11 +107,6 @@ def _day(year: str | int, month: str | int, day: str | int) -> date | None:
 def day_number(day: date | None) -> int:
     """The index's number for ``day``: its ordinal, or :data:`UNKNOWN_DAY`."""
     return UNKNOWN_DAY if day is None else day.toordinal()
-
-
-def date_of_day(number: int) -> date | None:
-    """The date of an index day number (``None`` for :data:`UNKNOWN_DAY`)."""
-    return None if number == UNKNOWN_DAY else date.fromordinal(number)
 
 
 def long_date(day: date) -> str:
