@@ -261,3 +261,32 @@ def test_stats_count_skipped_files_not_problems() -> None:
         1, 1, 1, 0, None, Path("c"), Path("i"), (Problem(feed, "1"), Problem(feed, "2"))
     )
     assert "\n1 file(s) skipped as unreadable." in render.stats_message(stats)
+
+
+def test_an_answer_from_a_dated_story_says_when_in_every_form() -> None:
+    def story(day: str | None) -> Answer:
+        article = Article("a", "Vote", Path("a.md"), date=day)
+        cited = Hit(article, 0, (0, 0), "The council voted for the tram.", 2.0, 1)
+        return Answer("q", "The council voted for the tram.", (cited,), source=0)
+
+    dated = story("2024-06-12T08:30:00Z")
+    assert render.dateline(dated) == "12 June 2024 — "
+    for form, text in forms(dated).items():
+        line = ANSI.sub("", text).splitlines()[0].removeprefix("💬 ")
+        assert line == "12 June 2024 — The council voted for the tram.", form
+    # The citation shows the date as the article wrote it.
+    assert "[1] Vote, ¶1, 2024-06-12T08:30:00Z" in render.plain(dated)
+    for day in (None, "12/06/2024", "last week"):  # unknown: no dateline
+        assert render.plain(story(day)).startswith("The council voted"), day
+    # A "don't know" says no date, whatever the closest passage's.
+    assert render.dateline(UNKNOWN) == "" and UNKNOWN.published is None
+
+
+def test_a_refused_filter_says_what_to_write() -> None:
+    refusal = Refusal(20, 300, problem="since: 'soon' is not a date (use YYYY-MM-DD)")
+    text = render.plain(refusal)
+    assert text.startswith("Sorry, I could not use that filter: since: 'soon' is not a date")
+    assert "since:2024-05-01 until:2024-06-30 source:BBC" in text
+    assert render.reply_message(refusal) == render.escape(text)
+    help_text = render.help_message(["Who won?"], admin=False)
+    assert "since:YYYY-MM-DD" in help_text and "/ask since:2024-05-01" in help_text
