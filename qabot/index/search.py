@@ -29,7 +29,7 @@ then the earlier passage. An article without a date counts as the oldest.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -193,32 +193,46 @@ def _rerank(
         ),
         reverse=True,
     )
-    order = [-i for _, i in scored]
-    new = {-i: score for score, i in scored}
-    days = [snapshot.segments[ref.segment].day_of(ref.passage) for ref in refs]
-    order = newest_first(order, new.__getitem__, days.__getitem__)
-    return [(i, new[i]) for i in order]
+    days = _days(
+        snapshot, np.array([r.segment for r in refs]), np.array([r.passage for r in refs])
+    ).tolist()
+    order = newest_first([score for score, _ in scored], [days[-i] for _, i in scored])
+    return [(-scored[n][1], scored[n][0]) for n in order]
 
 
-def newest_first(
-    order: Sequence[int], score: Callable[[int], float], day: Callable[[int], int]
-) -> list[int]:
-    """``order`` (best first) with each run of tied scores (within :data:`TIE`) newest first.
+def newest_first(scores: Sequence[float], days: Sequence[int]) -> list[int]:
+    """The order of items ranked best first, with each run of tied scores newest first.
 
-    A run starts at its best item and holds the items after it scoring within ``TIE`` of
-    it; inside a run the sort by day is stable, so equal days keep their order.
+    ``scores`` (descending) and ``days`` describe the items; the result lists their
+    positions. A run starts at its best item and holds the items after it scoring within
+    :data:`TIE` of it; inside a run the sort by day is stable, so equal days keep their order.
     """
+    order = list(range(len(scores)))
+    if len(set(days)) <= 1:  # one day for all (an undated corpus): nothing to reorder
+        return order
     out: list[int] = []
     start = 0
     while start < len(order):
-        head = score(order[start])
+        head = scores[start]
         end = start + 1
-        while end < len(order) and score(order[end]) >= head - TIE * max(1.0, abs(head)):
+        while end < len(order) and scores[end] >= head - TIE * max(1.0, abs(head)):
             end += 1
-        run = list(order[start:end])
-        out += sorted(run, key=lambda i: -day(i)) if len(run) > 1 else run
+        run = order[start:end]
+        out += sorted(run, key=lambda i: -days[i]) if len(run) > 1 else run
         start = end
     return out
+
+
+def _days(
+    snapshot: Snapshot, segs: npt.NDArray[Any], docs: npt.NDArray[Any]
+) -> npt.NDArray[np.int64]:
+    """The day number of each passage's article (passages given as segment and number)."""
+    days = np.zeros(len(docs), np.int64)
+    for number in np.unique(segs).tolist():
+        here = segs == number
+        segment = snapshot.segments[number]
+        days[here] = segment.article_day[segment.passage_article[docs[here]]]
+    return days
 
 
 # -- top k -------------------------------------------------------------------------
@@ -376,11 +390,9 @@ def _top(
         top.tolist(),
         key=lambda i: (-values[i], _order_key(snapshot, int(segs[i]), int(docs[i]))),
     )
-    ranked = newest_first(
-        ranked,
-        lambda i: float(values[i]),
-        lambda i: snapshot.segments[int(segs[i])].day_of(int(docs[i])),
-    )
+    at = np.array(ranked, np.int64)
+    order = newest_first(values[at].tolist(), _days(snapshot, segs[at], docs[at]).tolist())
+    ranked = [ranked[n] for n in order]
     return [Ref(int(segs[i]), int(docs[i]), float(values[i])) for i in ranked[:k]]
 
 

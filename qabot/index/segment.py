@@ -207,10 +207,6 @@ class Segment:
         """An article's length in index terms: the sum of its passages' lengths."""
         return int(self.index.doc_len[record.first : record.first + record.count].sum())
 
-    def day_of(self, passage: int) -> int:
-        """The day number of the article holding ``passage``."""
-        return int(self.article_day[self.passage_article[passage]])
-
     @cached_property
     def _source_codes(self) -> tuple[npt.NDArray[np.int32], dict[str, int]]:
         """Each article's source as a number, and the numbers of the (case-folded) names."""

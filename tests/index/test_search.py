@@ -198,6 +198,7 @@ def test_equally_good_passages_go_to_the_newest_story_then_the_lower_id() -> Non
 
 
 def test_ties_within_a_run_are_ordered_by_day_and_otherwise_left_alone() -> None:
-    scores = {0: 5.0, 1: 5.0 - 1e-12, 2: 5.0 - 1e-12, 3: 4.0, 4: 4.0}
-    days = {0: 10, 1: 30, 2: 20, 3: 0, 4: 0}
-    assert newest_first([0, 1, 2, 3, 4], scores.__getitem__, days.__getitem__) == [1, 2, 0, 3, 4]
+    scores = [5.0, 5.0 - 1e-12, 5.0 - 1e-12, 4.0, 4.0, 4.0 - 1e-6]
+    assert newest_first(scores, [10, 30, 20, 0, 0, 9]) == [1, 2, 0, 3, 4, 5]
+    assert newest_first(scores, [0, 5, 5, 0, 3, 0]) == [1, 2, 0, 4, 3, 5]
+    assert newest_first(scores, [7] * 6) == [0, 1, 2, 3, 4, 5]
