@@ -20,7 +20,8 @@ from qabot import __version__
 from qabot.articles import SUPPORTED_SUFFIXES
 from qabot.config import Settings
 from qabot.core import QABot
-from qabot.errors import QABotError
+from qabot.errors import FilterError, QABotError
+from qabot.filters import Filters
 
 if TYPE_CHECKING:  # evaluation is imported only by the eval command
     from qabot.evaluate import CrossValidation
@@ -129,6 +130,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+", help="the question")
     p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--since", metavar="DATE", help="only stories of this day (YYYY-MM-DD) or later")
+    p.add_argument("--until", metavar="DATE", help="only stories of this day or earlier")
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME",
+        help="only stories from this source (any case); repeat for several",
+    )
     p.set_defaults(func=_cmd_ask)
 
     p = command("chat", "a conversation in the terminal")
@@ -266,8 +275,15 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qabot import render
 
+    try:
+        filters = Filters.of(args.since, args.until, args.source)
+    except FilterError as exc:  # checked before the index is opened: named as a flag
+        raise QABotError(f"--{exc.name}: {exc.reason}") from None
     bot = _open(args, settings)
-    answer = bot.ask(" ".join(args.question), k=max(1, args.k))
+    answer = bot.ask(
+        " ".join(args.question), k=max(1, args.k),
+        since=filters.since, until=filters.until, sources=filters.sources,
+    )  # fmt: skip
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -18,7 +18,7 @@ is picked up on the next question.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qabot.analysis import Analyzer
@@ -26,6 +26,7 @@ from qabot.answers import compose, hits_of
 from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, QABotError
+from qabot.filters import DateLike, Filters
 from qabot.index import Index, Progress
 from qabot.query import build_query
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
@@ -85,13 +86,29 @@ class QABot:
         return bot
 
     # -- questions --------------------------------------------------------------------
-    def ask(self, question: str, k: int = 5, *, context: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        context: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> Answer:
         """Answer ``question`` with its sentence(s) and the ``k`` best passages, cited.
 
         ``context`` is an earlier question that a follow-up ("and Minsk 2?") is read with:
         its words help rank passages, but only the question's own words must be found.
         Both are cut to ``AnswerSettings.max_question_chars``; a negative ``k`` counts as 0.
+
+        ``since`` and ``until`` (a ``date`` or ``"YYYY-MM-DD"``, both included) and
+        ``sources`` (names of ``Article.source``, any case) restrict the articles that may
+        answer (see :class:`~qabot.filters.Filters`; an article without a date is left out
+        when a date is given). Scores stay those of the whole corpus. A bad value raises
+        :class:`~qabot.errors.FilterError`.
         """
+        filters = Filters.of(since, until, sources)
         answers = self.settings.answers
         limit = answers.max_question_chars
         k = max(0, k)
@@ -119,11 +136,24 @@ class QABot:
         matches = snapshot.search(
             query.bag, max(k, answers.candidate_passages), self.settings.bm25, query.stats,
             rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+            filters=filters,
         )  # fmt: skip
-        return compose(query, matches, k, self.analyzer, answers)
+        return compose(query, matches, k, self.analyzer, answers, filters)
 
-    def search(self, question: str, k: int = 10) -> list[Hit]:
-        """The ``k`` best passages for ``question``, without picking an answer."""
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        *,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best passages for ``question``, without picking an answer.
+
+        ``since``, ``until`` and ``sources`` filter as in :meth:`ask`.
+        """
+        filters = Filters.of(since, until, sources)
         answers = self.settings.answers
         snapshot = self.index.current()
         question = question[: answers.max_question_chars]
@@ -133,6 +163,7 @@ class QABot:
         matches = snapshot.search(
             query.bag, k, self.settings.bm25, query.stats,
             rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+            filters=filters,
         )  # fmt: skip
         return hits_of(matches, query, self.analyzer)
 

@@ -7,6 +7,7 @@ catch one class. Messages say what went wrong and what to do about it::
     ├── ConfigError            a setting or environment variable has a bad value
     ├── CorpusError            the corpus folder is missing or not a folder
     ├── ArticleError           one article file cannot be read or parsed (reported, then skipped)
+    ├── FilterError            a question's filter (since, until, source) has a bad value
     └── IndexStoreError        the on-disk index cannot be used
         ├── IndexCorruptError  files missing, truncated, checksum mismatch: rebuilt from the corpus
         ├── IndexVersionError  written by another format version or other settings: rebuilt
@@ -22,6 +23,7 @@ __all__ = [
     "ArticleError",
     "ConfigError",
     "CorpusError",
+    "FilterError",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexStoreError",
@@ -49,6 +51,18 @@ class ArticleError(QABotError):
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
+        self.reason = reason
+
+
+class FilterError(QABotError):
+    """A question's filter has a value qabot cannot use: a date that is not one, an empty source.
+
+    ``name`` is the filter (``since``, ``until`` or ``source``); ``reason`` says what to write.
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
         self.reason = reason
 
 

@@ -408,3 +408,35 @@ def test_the_chat_on_a_terminal_edits_lines_recalls_questions_and_ends_cleanly(
             proc.kill()
             proc.wait()
         os.close(master)
+
+
+def test_ask_filters_by_date_and_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, day, source in (("old", "2024-05-02", "Reuters"), ("new", "12 June 2024", "BBC")):
+        (corpus / f"{name}.md").write_text(
+            f"---\ntitle: Tram vote {name}\ndate: {day}\nsource: {source}\n---\n"
+            f"The council voted for the {name} tram line to the harbour.\n"
+        )
+    for n in range(6):  # other news, so that the story's words are rare ones
+        write_article(corpus, f"k{n}.txt", f"Kites {n}", f"Kite festival number {n} drew crowds.")
+    ask = ("ask", "which tram line did the council vote for", "--corpus", str(corpus))
+
+    def cited(*flags: str) -> list[str]:
+        code, out, err = run(capsys, *ask, "--json", *flags)
+        assert code == 0, err
+        return [p["article"]["id"] for p in json.loads(out)["passages"]]
+
+    assert cited("--until", "2024-06-11") == ["old.md"]
+    assert cited("--source", "AP", "--source", "reuters") == ["old.md"]
+    assert cited() == ["new.md", "old.md"]
+    # As a user runs it: the answer says when, and a bad date is one line.
+    done = qabot(*ask, "--since", "2024-06-01", "--source", "bbc")
+    assert done.returncode == 0, done.stderr
+    assert "\n12 June 2024 — The council voted for the new tram" in "\n" + done.stdout
+    assert "old.md" not in done.stdout and "Tram vote old" not in done.stdout
+    done = qabot(*ask, "--since", "12/06/2024")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "qabot: --since: '12/06/2024' is not a date (use YYYY-MM-DD)\n"
+    code, _, err = run(capsys, *ask, "--until", "June")
+    assert code == 1 and err == "qabot: --until: 'June' is not a date (use YYYY-MM-DD)\n"

@@ -16,6 +16,14 @@ get their article's own BM25 score (:func:`~qabot.index.bm25.article_score`) add
 weighted by ``article_weight``; the article's counts are pooled from its passages among
 the candidates and its length is the sum of its passages' lengths. Only the few dozen
 candidates are touched, so the cost does not grow with the corpus.
+
+Filters (:class:`~qabot.filters.Filters`: dates, sources) act inside the search: only the
+passages of allowed articles enter the top k, which is exact among them, while the
+statistics (IDF, average length) stay those of the whole live corpus.
+
+Recency: among passages whose scores tie (equal within :data:`TIE`, as wire copies of one
+story do), the one from the more recent article ranks first; then the lower article id,
+then the earlier passage. An article without a date counts as the oldest.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qabot.config import BM25Settings
+from qabot.filters import Filters
 from qabot.index.bm25 import Weights, absent_score, article_score, term_scores
 from qabot.index.segment import Ref
 from qabot.values import Article, Passage
@@ -36,7 +45,10 @@ from qabot.values import Article, Passage
 if TYPE_CHECKING:
     from qabot.index.snapshot import Snapshot, TermStats
 
-__all__ = ["Match", "search", "top_k"]
+__all__ = ["TIE", "Match", "newest_first", "search", "top_k"]
+
+#: Scores this close (relative to their size) are equally good: recency decides.
+TIE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -61,20 +73,23 @@ def search(
     *,
     rerank_depth: int = 0,
     article_weight: float = 0.0,
+    filters: Filters | None = None,
 ) -> list[Match]:
     """The ``k`` best live passages for ``terms`` (a bag: a repeated term counts again).
 
     ``stats`` are the terms' live statistics when the caller has them already (a question
     is analysed once). With ``rerank_depth`` and ``article_weight`` the best candidates are
-    re-ranked by their article's evidence. Each match knows its passage's counts of the
-    query terms and which of them its whole article holds, read from the postings.
+    re-ranked by their article's evidence. With ``filters``, only passages of the articles
+    they allow are found. Each match knows its passage's counts of the query terms and
+    which of them its whole article holds, read from the postings.
     """
     if k <= 0 or not terms:
         return []
     stats = stats if stats is not None else snapshot.statistics(terms)
     weights = snapshot.weights(terms, settings, stats)
     reranking = article_weight > 0 and rerank_depth > 0
-    refs = top_k(snapshot, terms, max(k, rerank_depth) if reranking else k, weights)
+    depth = max(k, rerank_depth) if reranking else k
+    refs = top_k(snapshot, terms, depth, weights, snapshot.allowed(filters) if filters else None)
     wanted = tuple(dict.fromkeys(terms))
     counts = _term_counts(snapshot, refs, wanted)
     if reranking and len(refs) > 1:
@@ -178,16 +193,63 @@ def _rerank(
         ),
         reverse=True,
     )
-    return [(-i, score) for score, i in scored]
+    days = _days(
+        snapshot, np.array([r.segment for r in refs]), np.array([r.passage for r in refs])
+    ).tolist()
+    order = newest_first([score for score, _ in scored], [days[-i] for _, i in scored])
+    return [(-scored[n][1], scored[n][0]) for n in order]
+
+
+def newest_first(scores: Sequence[float], days: Sequence[int]) -> list[int]:
+    """The order of items ranked best first, with each run of tied scores newest first.
+
+    ``scores`` (descending) and ``days`` describe the items; the result lists their
+    positions. A run starts at its best item and holds the items after it scoring within
+    :data:`TIE` of it; inside a run the sort by day is stable, so equal days keep their order.
+    """
+    order = list(range(len(scores)))
+    if len(set(days)) <= 1:  # one day for all (an undated corpus): nothing to reorder
+        return order
+    out: list[int] = []
+    start = 0
+    while start < len(order):
+        head = scores[start]
+        end = start + 1
+        while end < len(order) and scores[end] >= head - TIE * max(1.0, abs(head)):
+            end += 1
+        run = order[start:end]
+        out += sorted(run, key=lambda i: -days[i]) if len(run) > 1 else run
+        start = end
+    return out
+
+
+def _days(
+    snapshot: Snapshot, segs: npt.NDArray[Any], docs: npt.NDArray[Any]
+) -> npt.NDArray[np.int64]:
+    """The day number of each passage's article (passages given as segment and number)."""
+    days = np.zeros(len(docs), np.int64)
+    for number in np.unique(segs).tolist():
+        here = segs == number
+        segment = snapshot.segments[number]
+        days[here] = segment.article_day[segment.passage_article[docs[here]]]
+    return days
 
 
 # -- top k -------------------------------------------------------------------------
-def top_k(snapshot: Snapshot, terms: Sequence[str], k: int, weights: Weights) -> list[Ref]:
+def top_k(
+    snapshot: Snapshot,
+    terms: Sequence[str],
+    k: int,
+    weights: Weights,
+    masks: Sequence[npt.NDArray[np.bool_] | None] | None = None,
+) -> list[Ref]:
     """The ``k`` best live passages holding at least one of ``terms``, best first.
 
     Scores equal rank-bm25's ``get_scores(terms)`` over the live passages (within
-    1e-12: contributions are summed rarest term first); ties go to the lower article
-    id, then the earlier passage.
+    1e-12: contributions are summed rarest term first); ties (within :data:`TIE`) go to
+    the more recent article, then the lower article id, then the earlier passage.
+    ``masks`` (per segment, ``None``: all) restrict the passages that may be found, as
+    :meth:`Snapshot.allowed` gives them; ``weights`` are not affected.
 
     Exact top-k with MaxScore pruning: terms are scored rarest first; once the
     remaining terms together could not lift a passage that has none of the earlier
@@ -199,7 +261,7 @@ def top_k(snapshot: Snapshot, terms: Sequence[str], k: int, weights: Weights) ->
     times = Counter(terms)
     absent = {t: absent_score(weights, weights.idf[t]) for t in times}
     constant = sum(absent[t] * n for t, n in times.items())
-    postings = _live_postings(snapshot, times)
+    postings = _live_postings(snapshot, times, snapshot.live if masks is None else masks)
     order = sorted(
         (t for t in times if any(t in p for p in postings)),
         key=lambda t: sum(p[t][0].size for p in postings if t in p),
@@ -260,11 +322,13 @@ def top_k(snapshot: Snapshot, terms: Sequence[str], k: int, weights: Weights) ->
 
 
 def _live_postings(
-    snapshot: Snapshot, terms: Mapping[str, int]
+    snapshot: Snapshot,
+    terms: Mapping[str, int],
+    masks: Sequence[npt.NDArray[np.bool_] | None],
 ) -> list[dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]]]:
-    """Per segment: each term's live passages and frequencies."""
+    """Per segment: each term's passages within ``masks`` (``None``: all), and frequencies."""
     out = []
-    for segment, mask in zip(snapshot.segments, snapshot.live, strict=True):
+    for segment, mask in zip(snapshot.segments, masks, strict=True):
         here = {}
         for term in terms:
             found = segment.index.postings(term)
@@ -317,14 +381,18 @@ def _top(
 ) -> list[Ref]:
     if values.size > k:
         top = np.argpartition(-values, k - 1)[:k]
-        # Everything tied with the k-th score competes on article id and position.
-        top = np.union1d(top, np.flatnonzero(values == values[top].min()))
+        # Everything tied with the k-th score competes on recency, article id and position.
+        kth = float(values[top].min())
+        top = np.union1d(top, np.flatnonzero(values >= kth - TIE * max(1.0, abs(kth))))
     else:
         top = np.arange(values.size)
     ranked = sorted(
         top.tolist(),
         key=lambda i: (-values[i], _order_key(snapshot, int(segs[i]), int(docs[i]))),
     )
+    at = np.array(ranked, np.int64)
+    order = newest_first(values[at].tolist(), _days(snapshot, segs[at], docs[at]).tolist())
+    ranked = [ranked[n] for n in order]
     return [Ref(int(segs[i]), int(docs[i]), float(values[i])) for i in ranked[:k]]
 
 
