@@ -6,6 +6,7 @@ may honour conditional GETs (``ETag`` / ``Last-Modified``) and then counts its 3
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import Iterator
@@ -151,6 +152,8 @@ def article_page(
     charset: str = "utf-8",
 ) -> str:
     """A news page with navigation and a footer around the article, as sites serve them."""
+    title = html.escape(title)
+    paragraphs = [html.escape(p) for p in paragraphs]
     meta = [f'<meta charset="{charset}">', f"<title>{title} | {site or 'News'}</title>"]
     if date:
         meta.append(f'<meta property="article:published_time" content="{date}T08:00:00Z">')
