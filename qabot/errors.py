@@ -68,6 +68,10 @@ class FetchError(QABotError):
         self.url = url
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, str]]:
+        # Raised in extraction worker processes too: pickled with both arguments.
+        return (type(self), (self.url, self.reason))
+
 
 class UnsafeURLError(FetchError):
     """The URL is not http(s), or its host (or a redirect's) is a private or local address."""

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import re
 import tempfile
 import unicodedata
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -28,12 +30,16 @@ from qabot.articles import parse_file
 from qabot.config import FetchSettings
 from qabot.errors import ArticleError, FetchError
 from qabot.extract import Extracted, extract
-from qabot.fetch import Fetcher
+from qabot.fetch import Fetcher, Page
 from qabot.values import Article
 
 __all__ = ["Added", "Failed", "Hint", "Ingester", "article_path", "render_markdown"]
 
 log = logging.getLogger(__name__)
+
+#: Batches of at least this many URLs extract in worker processes, one per core (a page
+#: takes ~50 ms of CPU to extract; a worker ~1 s to start).
+PARALLEL_MIN_PAGES = 24
 
 _UNSAFE = re.compile(r"[^\w.-]+", re.ASCII)
 
@@ -139,6 +145,7 @@ class Ingester:
         self.corpus = corpus
         self.settings = settings
         self.fetcher = fetcher
+        self._pool: ProcessPoolExecutor | None = None
 
     def add(self, url: str, hint: Hint | None = None) -> Added:
         """Fetch, extract and save the article at ``url``; raises :class:`FetchError`."""
@@ -147,7 +154,7 @@ class Ingester:
         if known is not None:
             return known
         page = self.fetcher.fetch(url)
-        article = extract(page, self.settings.min_text_chars)
+        article = self._extract(page)
         path = article_path(self.corpus, page.url)
         data = render_markdown(article, hint)
         value = self._article(path, data)  # checked before anything is written
@@ -173,8 +180,30 @@ class Ingester:
 
         if len(urls) <= 1:
             return [one(job) for job in zip(urls, hints, strict=True)]
-        with ThreadPoolExecutor(min(self.settings.workers, len(urls))) as pool:
-            return list(pool.map(one, zip(urls, hints, strict=True)))
+        cores = os.cpu_count() or 1
+        if len(urls) >= PARALLEL_MIN_PAGES and cores > 1:
+            # A fresh interpreter per worker ("spawn"): forking a process that runs threads
+            # (a bot, these fetches) can deadlock.
+            self._pool = ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            with ThreadPoolExecutor(min(self.settings.workers, len(urls))) as threads:
+                return list(threads.map(one, zip(urls, hints, strict=True)))
+        finally:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown()
+
+    def _extract(self, page: Page) -> Extracted:
+        pool = self._pool
+        if pool is not None:
+            try:
+                return pool.submit(extract, page, self.settings.min_text_chars).result()
+            except BrokenProcessPool:
+                # Workers cannot start when the calling script runs its work at import time
+                # (no ``if __name__ == "__main__":`` guard): extract here instead.
+                log.warning("extraction worker processes could not start; extracting here")
+                self._pool = None
+        return extract(page, self.settings.min_text_chars)
 
     def _existing(self, url: str, path: Path) -> Added | None:
         try:

@@ -58,3 +58,10 @@ def test_a_page_of_links_is_not_an_article() -> None:
     html = f"<html><head><title>World</title></head><body><ul>{links}</ul></body></html>"
     with pytest.raises(NotAnArticleError, match="not an article"):
         extract(page(html))
+
+
+def test_a_page_in_a_script_without_spaces_is_an_article() -> None:
+    first = "東京の新しい橋が火曜日に開通し、朝六時に最初のバスが渡った。" * 4
+    second = "工事には十八か月かかり、費用は予定より二百万ユーロ少なかったと市長が述べた。" * 4
+    article = extract(page(article_page("橋が開通", [first, second], charset="utf-8")))
+    assert article.paragraphs == (first, second)
