@@ -142,27 +142,38 @@ def _resolve(host: str, port: int, allow_private: bool) -> str:
 
 
 class _PinnedTransport(httpx.BaseTransport):
-    """Resolves and checks each request's host, then connects to that checked address."""
+    """Resolves and checks each request's host, then connects to that checked address.
+
+    Connections are pooled per host name, never per address: a connection opened (and its
+    certificate checked) for one name is not reused for another name on the same address.
+    """
 
     def __init__(self, settings: FetchSettings) -> None:
-        self._allow_private = settings.allow_private
-        self._inner = httpx.HTTPTransport(
-            limits=httpx.Limits(max_connections=settings.workers * settings.per_host)
-        )
+        self._settings = settings
+        self._pools: dict[str, httpx.HTTPTransport] = {}
+        self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
         port = request.url.port or _default_port(request.url)
-        address = _resolve(host, port, self._allow_private)
+        address = _resolve(host, port, self._settings.allow_private)
         if address != host:
             # The Host header was set from the name when the request was built; TLS is
             # told the name too, so that SNI and certificate checks use it, not the address.
             request.extensions = {**request.extensions, "sni_hostname": host}
             request.url = request.url.copy_with(host=address)
-        return self._inner.handle_request(request)
+        with self._lock:
+            pool = self._pools.get(host)
+            if pool is None:
+                limits = httpx.Limits(max_connections=self._settings.per_host)
+                pool = self._pools[host] = httpx.HTTPTransport(limits=limits)
+        return pool.handle_request(request)
 
     def close(self) -> None:
-        self._inner.close()
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
 
 
 def _default_port(url: httpx.URL) -> int:

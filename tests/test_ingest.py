@@ -107,3 +107,25 @@ def test_private_addresses_are_refused_by_default(
     assert web.requests == []
     with pytest.raises(FetchError, match="only http"):
         bot.add_url("javascript:alert(1)")
+
+
+@pytest.mark.slow
+def test_a_large_batch_extracts_in_worker_processes(
+    web: WebServer, corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """24 URLs or more go through extraction worker processes; refusals cross back intact."""
+    from qabot.ingest import PARALLEL_MIN_PAGES
+
+    urls = [
+        web.add(f"/n/{n}.html", article_page(f"Story {n} of the bridge", BRIDGE))
+        for n in range(PARALLEL_MIN_PAGES)
+    ]
+    urls.append(web.add("/paper.pdf", b"%PDF-1.7", content_type="application/pdf"))
+    bot = open_bot(corpus, tmp_path)
+    results = bot.add_urls(urls)
+    assert all(isinstance(r, Added) and r.new for r in results[:-1])
+    failed = results[-1]
+    assert isinstance(failed, Failed) and isinstance(failed.error, NotAnArticleError)
+    assert "application/pdf" in failed.reason
+    assert bot.stats().articles == 1 + PARALLEL_MIN_PAGES
+    assert "could not start" not in caplog.text
