@@ -177,8 +177,9 @@ def _add_handlers(
             MessageHandler(NEW & UPLOAD & admins, on.on_document),
             MessageHandler(NEW & UPLOAD, on.on_not_admin),
             # A private message of links only: an admin adds them; others are told no.
-            MessageHandler(NEW & filters.ChatType.PRIVATE & news.LINKS & admins, news.on_links),
-            MessageHandler(NEW & filters.ChatType.PRIVATE & news.LINKS, on.on_not_admin),
+            # (Text first: a malformed update may have no chat to ask the type of.)
+            MessageHandler(news.LINKS & filters.ChatType.PRIVATE & NEW & admins, news.on_links),
+            MessageHandler(news.LINKS & filters.ChatType.PRIVATE & NEW, on.on_not_admin),
             MessageHandler(filters.ChatType.PRIVATE & TEXT, on.on_private_text),
             MessageHandler(filters.ChatType.GROUPS & TEXT & _AddressedToBot(), on.on_group_text),
             MessageHandler(filters.ChatType.GROUPS, on.on_group_chatter),

@@ -44,7 +44,8 @@ class _LinksOnly(filters.MessageFilter):
     """A text message made of one or more links and nothing else."""
 
     def filter(self, message: Message) -> bool:
-        return bool(links_in(message.text or ""))
+        # python-telegram-bot does not check types: a malformed update may carry a number.
+        return isinstance(message.text, str) and bool(links_in(message.text))
 
 
 LINKS = filters.TEXT & ~filters.COMMAND & _LinksOnly()
@@ -81,8 +82,8 @@ async def on_add_links(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def on_links(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A message of links from an admin (in private): add each article."""
     message = update.effective_message
-    if message is not None:
-        await add_links(update, context, links_in(message.text or ""))
+    if message is not None and isinstance(message.text, str):
+        await add_links(update, context, links_in(message.text))
 
 
 async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
