@@ -11,12 +11,17 @@ from qabot.errors import (
     ArticleError,
     ConfigError,
     CorpusError,
+    FeedError,
+    FetchError,
+    FilterError,
     IndexCorruptError,
     IndexLockedError,
     IndexStoreError,
     IndexVersionError,
     IndexWriteError,
+    NotAnArticleError,
     QABotError,
+    UnsafeURLError,
 )
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, Problem, ReindexReport
 
@@ -26,6 +31,9 @@ __all__ = [
     "ArticleError",
     "ConfigError",
     "CorpusError",
+    "FeedError",
+    "FetchError",
+    "FilterError",
     "Hit",
     "IndexCorruptError",
     "IndexLockedError",
@@ -33,12 +41,14 @@ __all__ = [
     "IndexStoreError",
     "IndexVersionError",
     "IndexWriteError",
+    "NotAnArticleError",
     "Passage",
     "Problem",
     "QABot",
     "QABotError",
     "ReindexReport",
     "Settings",
+    "UnsafeURLError",
 ]
 
 __version__ = "0.1.0"

@@ -172,6 +172,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_eval)
 
+    p = command("add", "add articles by URL: fetch, extract, save into the corpus and index")
+    p.add_argument("urls", nargs="+", metavar="URL", help="the article pages")
+    p.add_argument("--json", action="store_true", help='print [{"url", "path", "title", "date"}]')
+    p.set_defaults(func=_cmd_add)
+
+    p = sub.add_parser(
+        "feeds", help="RSS and Atom feeds: add, list, remove, poll",
+        description="RSS and Atom feeds, kept in INDEX/feeds.json.",
+    )  # fmt: skip
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in [("add", "add a feed"), ("remove", "remove a feed")]:
+        a = actions.add_parser(name, help=text, description=text + ".", parents=[common])
+        a.add_argument("url", metavar="URL")
+        a.set_defaults(func=_cmd_feeds)
+    a = actions.add_parser("list", help="list the feeds", parents=[common])
+    a.set_defaults(func=_cmd_feeds)
+    a = actions.add_parser(
+        "poll", help="fetch every feed once and add its new items", parents=[common]
+    )
+    a.add_argument("--json", action="store_true", help="print the figures as JSON")
+    a.set_defaults(func=_cmd_feeds)
+
     p = command("serve", "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=_cmd_serve)
     return parser
@@ -362,6 +384,58 @@ def _print_figures(
         print(f"\nCross-validation, {len(folds.folds)} folds by {folded_by}:\n{folds}")
     for text in tail:
         print(text)
+    return 0
+
+
+def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot.ingest import Added
+
+    results = _open(args, settings).add_urls(args.urls)
+    added = []
+    for result in results:
+        if isinstance(result, Added):
+            article = result.article
+            added.append(
+                {"url": result.url, "path": str(result.path), "title": article.title,
+                 "date": article.date}
+            )  # fmt: skip
+            if not args.json:
+                done = "added" if result.new else "already added"
+                print(
+                    f"{done}: {result.path}  {article.title}"
+                    + (f" ({article.date})" if article.date else "")
+                )
+        else:
+            print(f"qabot: cannot add {result.url}: {result.reason}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(added, ensure_ascii=False, indent=2))
+    return 0 if len(added) == len(results) else 1
+
+
+def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot.feeds import FeedList, subscribe
+
+    s = _settings(args, settings)
+    feeds = FeedList.of(s.index_dir)
+    if args.action == "add":
+        feed, new = subscribe(s, args.url)
+        print(("added feed: " if new else "already in the feed list: ") + feed.url
+              + (f"  {feed.title}" if feed.title else ""))  # fmt: skip
+    elif args.action == "remove":
+        if not feeds.remove(args.url):
+            raise QABotError(f"{args.url} is not in the feed list (`qabot feeds list` shows it)")
+        print(f"removed feed: {args.url}")
+    elif args.action == "list":
+        listed = feeds.feeds()
+        for feed in listed:
+            print(feed.url + (f"  {feed.title}" if feed.title else ""))
+        if not listed:
+            print("no feeds yet: `qabot feeds add URL` adds one", file=sys.stderr)
+    else:
+        report = _open(args, settings).poll_feeds()
+        for failed in report.failed:
+            print(f"qabot: cannot add {failed.url}: {failed.reason}", file=sys.stderr)
+        print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else str(report))
     return 0
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qabot.analysis import Analyzer
 from qabot.answers import compose, hits_of
@@ -30,6 +31,10 @@ from qabot.filters import DateLike, Filters
 from qabot.index import Index, Progress
 from qabot.query import build_query
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
+
+if TYPE_CHECKING:  # fetching is imported only when a URL or a feed is added
+    from qabot.feeds import PollReport
+    from qabot.ingest import Added, Failed
 
 __all__ = ["QABot"]
 
@@ -203,6 +208,50 @@ class QABot:
         """
         path = save_article(self.settings.corpus, name, data)
         return path, self.reindex()
+
+    def add_url(self, url: str) -> Article:
+        """Fetch the article at ``url``, save it into the corpus and index it; returns it.
+
+        It is saved as ``<corpus>/<site>/<name>.md`` with front matter (title, date, url,
+        source, author). A URL added before is not fetched again: its article is returned.
+        Raises :class:`~qabot.errors.FetchError` (with the reason) when the page cannot be
+        fetched or is no article, and then nothing is written.
+        """
+        from qabot.errors import FetchError
+        from qabot.ingest import Failed
+
+        result = self.add_urls([url])[0]
+        if isinstance(result, Failed):
+            raise result.error or FetchError(url, result.reason)
+        return result.article
+
+    def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]:
+        """:meth:`add_url` for several URLs, fetched a few at a time, then one reindex.
+
+        One result per URL, in order: ``Added`` (``.path``, ``.article``, ``.new``) or
+        ``Failed`` (``.reason``).
+        """
+        from qabot.fetch import Fetcher
+        from qabot.ingest import Added, Ingester
+
+        with Fetcher(self.settings.fetch) as fetcher:
+            results = Ingester(self.settings.corpus, self.settings.fetch, fetcher).add_many(urls)
+        if any(isinstance(r, Added) and r.new for r in results):
+            self.reindex()
+        return results
+
+    def poll_feeds(self) -> PollReport:
+        """Fetch every feed in the feed list once and add its new items (then one reindex)."""
+        from qabot.feeds import FeedList, poll
+        from qabot.fetch import Fetcher
+        from qabot.ingest import Ingester
+
+        feeds = FeedList.of(self.settings.index_dir)
+        with Fetcher(self.settings.fetch) as fetcher:
+            report = poll(feeds, Ingester(self.settings.corpus, self.settings.fetch, fetcher))
+        if report.added:
+            self.reindex()
+        return report
 
     def articles(self) -> Sequence[Article]:
         """The indexed articles ordered by id; each is built when read, so paging is cheap."""

@@ -579,6 +579,9 @@ def help_message(examples: Sequence[str], *, admin: bool) -> str:
             "/reindex: re-read the corpus folder",
             "/add: send a .txt, .md or .json file with caption /add, "
             "or reply /add to a message holding an article (first line the title)",
+            "/add <i>link</i>, or a message of links: fetch the articles and add them",
+            "/feeds: the RSS and Atom feeds I poll (/feeds add <i>URL</i>, /feeds remove "
+            "<i>URL</i>)",
         ]
     return "\n".join(lines)
 
@@ -625,3 +628,31 @@ def not_added_message(name: str, reason: str) -> str:
 
 def upload_limit_message(size: int, limit: int) -> str:
     return f"That file is {size:,} bytes; I accept articles up to {limit:,} bytes."
+
+
+# -- news in: links and feeds (Telegram HTML) ------------------------------------------------
+FEEDS_USAGE = (
+    "/feeds lists the feeds I poll; <code>/feeds add URL</code> adds an RSS or Atom feed, "
+    "<code>/feeds remove URL</code> removes one."
+)
+
+
+def url_added_message(article: Article, new: bool) -> str:
+    """One line about an article added by URL (or found added before)."""
+    when = f" ({escape(article.date)})" if article.date else ""
+    done = "Added" if new else "Already added"
+    return f"{done}: <b>{escape(article.title)}</b>{when}"
+
+
+def url_not_added_message(url: str, reason: str) -> str:
+    return f"Could not add {escape(url)}: {escape(reason)}"
+
+
+def feeds_message(feeds: Sequence[tuple[str, str | None]]) -> str:
+    """The feed list: (url, title) pairs."""
+    if not feeds:
+        return "No feeds yet. " + FEEDS_USAGE
+    lines = [f"<b>Feeds</b> ({len(feeds)})"]
+    lines += [f"• {escape(title)}: {escape(url)}" if title else f"• {escape(url)}"
+              for url, title in feeds]  # fmt: skip
+    return "\n".join(lines)
