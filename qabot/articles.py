@@ -33,6 +33,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "ArticleText",
     "SourceFile",
+    "body_key",
     "parse_file",
     "read_source",
     "safe_filename",
@@ -78,6 +79,16 @@ class ArticleText:
 
     article: Article
     paragraphs: tuple[str, ...]
+
+
+def body_key(text: ArticleText) -> str:
+    """A key of the article's body text, whitespace folded, title and metadata left out.
+
+    Two articles with the same key are the same story saved twice (every article has body
+    text: parsing refuses one without).
+    """
+    body = " ".join(" ".join(text.paragraphs).split())
+    return hashlib.blake2b(body.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def scan_corpus(corpus: Path, skip: Path | None = None) -> tuple[list[SourceFile], list[Problem]]:

@@ -254,6 +254,8 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         ):
             for article_id in ids:
                 print(f"  {label}: {article_id}")
+    if report.duplicates:
+        print(_duplicates_text(report.duplicates, everything=args.verbose))
     stats = bot.stats()
     print(stats)
     if not stats.articles:
@@ -261,6 +263,14 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         supported = " ".join(sorted(SUPPORTED_SUFFIXES))
         print(f"qabot: no articles found in {s.corpus} (supported: {supported})", file=sys.stderr)
     return 0
+
+
+def _duplicates_text(pairs: Sequence[tuple[str, str]], everything: bool) -> str:
+    """``3 duplicates of other articles not indexed again: a.txt = b.txt, …``."""
+    shown = [f"{dup} = {kept}" for dup, kept in (pairs if everything else pairs[:3])]
+    noun = "duplicate" if len(pairs) == 1 else "duplicates"
+    more = ", … (-v lists all)" if len(pairs) > len(shown) else ""
+    return f"{len(pairs)} {noun} of other articles not indexed again: {', '.join(shown)}{more}"
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -46,9 +46,13 @@ class ArticleRecord:
     digest: str
     first: int
     count: int
+    #: The key of its body text (:func:`~qabot.articles.body_key`): equal bodies, one article.
+    body: str = ""
 
 
-_COLUMNS = ("id", "title", "relpath", "date", "url", "source", "digest", "first", "count")
+_COLUMNS = (
+    "id", "title", "relpath", "date", "url", "source", "digest", "first", "count", "body",
+)  # fmt: skip
 
 
 class ArticleTable(Sequence[ArticleRecord]):
@@ -74,7 +78,7 @@ class ArticleTable(Sequence[ArticleRecord]):
             for name, value in zip(
                 _COLUMNS,
                 (a.id, a.title, rec.relpath, a.date, a.url, a.source, rec.digest, rec.first,
-                 rec.count),
+                 rec.count, rec.body),
                 strict=True,
             ):  # fmt: skip
                 columns[name].append(value)
@@ -105,7 +109,7 @@ class ArticleTable(Sequence[ArticleRecord]):
             )  # fmt: skip
             record = ArticleRecord(
                 article, c["relpath"][index], c["digest"][index], int(c["first"][index]),
-                int(c["count"][index]),
+                int(c["count"][index]), c["body"][index],
             )  # fmt: skip
             self._built[index] = record
         return record

@@ -22,9 +22,23 @@ from qabot.config import BM25Settings
 from qabot.index.bm25 import Weights, bm25_weights, rarity
 from qabot.index.search import Match, search
 from qabot.index.segment import ArticleRecord, ArticleTable, Ref, Segment, SourceRecord
-from qabot.values import Problem
+from qabot.values import Article, Problem
 
-__all__ = ["Snapshot", "TermStats"]
+__all__ = ["Duplicate", "Snapshot", "TermStats"]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An article whose body text is that of an indexed article: recorded, not indexed again."""
+
+    article: Article
+    relpath: str
+    #: Its content hash, as an indexed article's: tells whether it changed.
+    digest: str
+    #: Its body key (:func:`~qabot.articles.body_key`), shared with the article kept.
+    body: str
+    #: The id of the indexed article with the same body.
+    of: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,8 @@ class Snapshot:
     problems: tuple[Problem, ...] = ()
     created: datetime | None = None
     generation: int = 0
+    #: Articles not indexed because an indexed one has the same body text, by id.
+    duplicates: tuple[Duplicate, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -157,6 +173,39 @@ class Snapshot:
             if index is not None and article_id not in self.deleted[number]:
                 return number, segment.articles[index]
         return None
+
+    @property
+    def duplicate_of(self) -> Mapping[str, Duplicate]:
+        """The recorded duplicates by id."""
+        return self._cached("duplicate_of", lambda: {d.article.id: d for d in self.duplicates})  # type: ignore[no-any-return]
+
+    @property
+    def body_index(self) -> Mapping[str, str]:
+        """The live indexed article holding each body key."""
+
+        def make() -> dict[str, str]:
+            found: dict[str, str] = {}
+            for segment, deleted in zip(self.segments, self.deleted, strict=True):
+                articles = segment.articles
+                pairs: Iterable[tuple[str, str]] = (
+                    zip(articles.ids, articles.columns["body"], strict=True)
+                    if isinstance(articles, ArticleTable)
+                    else ((r.article.id, r.body) for r in articles)
+                )
+                found.update((body, aid) for aid, body in pairs if aid not in deleted)
+            return found
+
+        return self._cached("body_index", make)  # type: ignore[no-any-return]
+
+    def article_body(self, article_id: str) -> str:
+        """The text of a live article's passages, joined ("" for no such article)."""
+        found = self.find_article(article_id)
+        if found is None:
+            return ""
+        segment, record = self.segments[found[0]], found[1]
+        return "\n".join(
+            segment.passage_text(p) for p in range(record.first, record.first + record.count)
+        )
 
     @property
     def sources(self) -> dict[str, SourceRecord]:

@@ -7,7 +7,7 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
                             replaced atomically
       snap-000007.json      format version, generation, analyzer and passage settings,
                             the segments in force (name and random id) and the article ids
-                            deleted from each
+                            deleted from each, the duplicates not indexed again
       seg-000003/           one segment, never modified once written:
         segment.json        its random id; size and xxh3-64 checksum of each file below
         vocab.json articles.json sources.json texts.bin
@@ -53,8 +53,8 @@ from filelock import FileLock, Timeout
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError, IndexWriteError
 from qabot.index.postings import InvertedIndex
 from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceRecord
-from qabot.index.snapshot import Snapshot
-from qabot.values import Problem
+from qabot.index.snapshot import Duplicate, Snapshot
+from qabot.values import Article, Problem
 
 __all__ = [
     "FORMAT_VERSION",
@@ -74,7 +74,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr",
@@ -207,6 +207,7 @@ def write_snapshot(
     analyzer: dict[str, Any],
     passage_settings: dict[str, Any],
     problems: tuple[Problem, ...],
+    duplicates: Sequence[Duplicate] = (),
 ) -> int:
     """Commit a snapshot of ``segments`` (with their deleted article ids); returns its generation.
 
@@ -224,6 +225,7 @@ def write_snapshot(
         "passages": passage_settings,
         "segments": [{"name": s.name, "uid": s.uid, "deleted": sorted(d)} for s, d in segments],
         "problems": [{"path": str(p.path), "reason": p.reason} for p in problems],
+        "duplicates": [_duplicate_to_json(d) for d in duplicates],
     }
     payload = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
     try:
@@ -384,6 +386,7 @@ def read_snapshot(
             problems=tuple(Problem(Path(p["path"]), p["reason"]) for p in manifest["problems"]),
             created=datetime.fromisoformat(manifest["created"]),
             generation=int(manifest["generation"]),
+            duplicates=tuple(_duplicate_from_json(d, corpus) for d in manifest["duplicates"]),
         )
     except IndexCorruptError:
         raise
@@ -500,3 +503,20 @@ def _source_from_json(obj: dict[str, Any]) -> SourceRecord:
         obj["relpath"], int(obj["size"]), int(obj["mtime_ns"]), tuple(obj["articles"]),
         tuple(obj.get("problems", ())),
     )  # fmt: skip
+
+
+def _duplicate_to_json(dup: Duplicate) -> dict[str, Any]:
+    a = dup.article
+    return {
+        "id": a.id, "title": a.title, "relpath": dup.relpath, "date": a.date, "url": a.url,
+        "source": a.source, "digest": dup.digest, "body": dup.body, "of": dup.of,
+    }  # fmt: skip
+
+
+def _duplicate_from_json(obj: dict[str, Any], corpus: Path) -> Duplicate:
+    article = Article(
+        id=str(obj["id"]), title=str(obj["title"]), path=corpus / str(obj["relpath"]),
+        date=obj["date"], url=obj["url"], source=obj["source"],
+    )  # fmt: skip
+    fields = (str(obj[key]) for key in ("relpath", "digest", "body", "of"))
+    return Duplicate(article, *fields)
