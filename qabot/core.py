@@ -25,6 +25,7 @@ from qabot.analysis import Analyzer
 from qabot.answers import compose, hits_of
 from qabot.articles import save_article
 from qabot.config import Settings
+from qabot.dedup import fold_near_duplicates
 from qabot.errors import CorpusError, QABotError
 from qabot.index import Index, Progress
 from qabot.query import build_query
@@ -116,11 +117,14 @@ class QABot:
                 query.terms,
                 reason="The corpus is empty: add articles and reindex.",
             )
+        depth = max(k, answers.candidate_passages)
+        # Twice as deep: near-duplicate stories folded away leave room for other stories.
         matches = snapshot.search(
-            query.bag, max(k, answers.candidate_passages), self.settings.bm25, query.stats,
+            query.bag, 2 * depth, self.settings.bm25, query.stats,
             rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
         )  # fmt: skip
-        return compose(query, matches, k, self.analyzer, answers)
+        matches = fold_near_duplicates(matches, snapshot.article_body, answers.near_duplicate)
+        return compose(query, matches[:depth], k, self.analyzer, answers)
 
     def search(self, question: str, k: int = 10) -> list[Hit]:
         """The ``k`` best passages for ``question``, without picking an answer."""
