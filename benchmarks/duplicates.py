@@ -108,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("## exact duplicates (same body text, folded at index time)")
     print(f"  articles in the corpus      {snapshot.n_articles + len(snapshot.duplicates)}")
     print(f"  indexed                     {snapshot.n_articles}")
-    print(f"  groups                      {len(groups)}  (sizes: {dict(Counter(groups.values()))})")
+    sizes = dict(Counter(n + 1 for n in groups.values()))
+    print(f"  groups                      {len(groups)}  (articles per group: {sizes})")
     print(f"  of them byte-identical      {byte_groups}")
     print(f"  duplicates not indexed      {len(snapshot.duplicates)}")
 

@@ -26,7 +26,7 @@ __all__ = ["MAX_WORDS", "SHINGLE_WORDS", "fold_near_duplicates", "resemblance", 
 SHINGLE_WORDS = 3
 #: Only an article's first words are compared: copies agree from the start, and a
 #: 20 MB archive file must not cost seconds a question.
-MAX_WORDS = 2000
+MAX_WORDS = 1000
 _WORD = re.compile(r"\w+")
 
 
@@ -34,10 +34,9 @@ def shingles(text: str) -> frozenset[int]:
     """The hashed word 3-shingles of ``text`` (its first :data:`MAX_WORDS` words, case folded)."""
     words = _WORD.findall(text.casefold())[:MAX_WORDS]
     if len(words) < SHINGLE_WORDS:
-        return frozenset([hash(" ".join(words))]) if words else frozenset()
-    return frozenset(
-        hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
-    )
+        return frozenset([hash(tuple(words))]) if words else frozenset()
+    # Tuples hashed in C: a few times faster than joining each shingle into a string.
+    return frozenset(map(hash, zip(words, words[1:], words[2:], strict=False)))
 
 
 def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
