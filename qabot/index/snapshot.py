@@ -209,7 +209,7 @@ class Snapshot:
 
     @property
     def sources(self) -> dict[str, SourceRecord]:
-        """The record of every indexed file, by path relative to the corpus.
+        """The record of every indexed file, by path relative to the corpus (in no order).
 
         Later segments hold newer records; a removed file's newest record is a tombstone
         (negative size), so it has none.
@@ -220,9 +220,34 @@ class Snapshot:
             for segment in self.segments:
                 for record in segment.sources:
                     found[record.relpath] = record
-            return {path: rec for path, rec in sorted(found.items()) if rec.size >= 0}
+            return {path: rec for path, rec in found.items() if rec.size >= 0}
 
         return self._cached("sources", make)  # type: ignore[no-any-return]
+
+    @property
+    def source_stamps(self) -> Mapping[str, tuple[int, int]]:
+        """(size, modification time in ns) of every indexed file, by relative path."""
+
+        def make() -> dict[str, tuple[int, int]]:
+            found: dict[str, tuple[int, int]] = {}
+            for segment in self.segments:
+                found.update((r.relpath, (r.size, r.mtime_ns)) for r in segment.sources)
+            return {path: stamp for path, stamp in found.items() if stamp[0] >= 0}
+
+        return self._cached("source_stamps", make)  # type: ignore[no-any-return]
+
+    @property
+    def sources_with_problems(self) -> Sequence[SourceRecord]:
+        """The records of indexed files that were partly skipped."""
+
+        def make() -> list[SourceRecord]:
+            flagged = {r.relpath for s in self.segments for r in s.sources if r.problems}
+            latest = {
+                r.relpath: r for s in self.segments for r in s.sources if r.relpath in flagged
+            }
+            return [r for _, r in sorted(latest.items()) if r.problems and r.size >= 0]
+
+        return self._cached("sources_with_problems", make)  # type: ignore[no-any-return]
 
     def document_frequency(self, term: str) -> int:
         """Live passages holding ``term``."""

@@ -16,7 +16,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -33,7 +33,7 @@ from qabot.articles import (
     body_key,
     parse_file,
     read_source,
-    scan_corpus,
+    scan_stamps,
 )
 from qabot.config import AnalyzerSettings, PassageSettings
 from qabot.errors import ArticleError
@@ -118,29 +118,28 @@ def plan_update(
     articles: an unchanged file's articles are not even listed. Articles with the same body
     text are indexed once (:func:`_fold`).
     """
-    files, problems = scan_corpus(corpus, skip=index_dir)
+    stamps, problems = scan_stamps(corpus, skip=index_dir)
     old_sources = old.sources if old else {}
+    old_stamps = old.source_stamps if old else {}
     old_dups = old.duplicate_of if old else {}
-    unchanged_files: dict[str, SourceRecord] = {}
-    changed_files: list[SourceFile] = []
-    unchanged_sources: dict[str, SourceFile] = {}
-    for source in files:
-        record = old_sources.get(source.relpath)
-        if record and (record.size, record.mtime_ns) == (source.size, source.mtime_ns):
-            unchanged_files[source.relpath] = record
-            unchanged_sources[source.relpath] = source
-        else:
-            changed_files.append(source)
-    removed_files = sorted(set(old_sources) - {f.relpath for f in files})
-    touched_paths = [*(f.relpath for f in changed_files), *removed_files]
+    # One dict look-up per file, no object: 100,000 unchanged files cost little.
+    changed_paths = sorted(p for p, stamp in stamps.items() if old_stamps.get(p) != stamp)
+    removed_files = sorted(old_stamps.keys() - stamps.keys())
+    unchanged_files = stamps.keys() - changed_paths
+    touched_paths = [*changed_paths, *removed_files]
     touched = {a for p in touched_paths if p in old_sources for a in old_sources[p].article_ids}
     # A duplicate of an article that may go is read again: it may take that article's place.
     for path in sorted({d.relpath for d in old_dups.values() if d.of in touched}):
         if path in unchanged_files:
-            touched.update(unchanged_files.pop(path).article_ids)
-            changed_files.append(unchanged_sources[path])
-    for path, record in unchanged_files.items():
-        problems.extend(Problem(unchanged_sources[path].path, r) for r in record.problems)
+            unchanged_files.discard(path)
+            touched.update(old_sources[path].article_ids)
+            changed_paths.append(path)
+    changed_files = [SourceFile(corpus / p, p, *stamps[p]) for p in changed_paths]
+    if old is not None:
+        for record in old.sources_with_problems:
+            if record.relpath in unchanged_files:
+                where = corpus / record.relpath
+                problems.extend(Problem(where, reason) for reason in record.problems)
     entries: dict[str, _Fresh | _Kept] = {}
     read = [_read(source, old, unchanged_files, entries, problems) for source in changed_files]
     # A removed file leaves a tombstone record, so older segments' records of it are void.
@@ -166,7 +165,7 @@ def plan_update(
             for aid in touched
             if (found := old.find_article(aid)) is not None
         )
-    unchanged = [aid for record in unchanged_files.values() for aid in record.article_ids]
+    unchanged = [aid for path in unchanged_files for aid in old_sources[path].article_ids]
     added: list[str] = []
     changed: list[str] = []
     for aid in sorted(entries):
@@ -271,7 +270,7 @@ def _fold(old: Snapshot | None, entries: dict[str, _Fresh | _Kept], touched: set
 def _read(
     source: SourceFile,
     old: Snapshot | None,
-    unchanged_files: dict[str, SourceRecord],
+    unchanged_files: Set[str],
     entries: dict[str, _Fresh | _Kept],
     problems: list[Problem],
 ) -> SourceRecord | None:
