@@ -21,7 +21,9 @@ from qabot.errors import IndexCorruptError
 from qabot.index.postings import InvertedIndex
 from qabot.values import Article, Passage
 
-__all__ = ["ArticleRecord", "ArticleTable", "FileStamp", "Ref", "Segment", "SourceRecord"]
+__all__ = [
+    "ArticleRecord", "ArticleTable", "FileStamp", "Ref", "Segment", "SourceRecord", "SourceTable",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,55 @@ class SourceRecord:
     #: Why parts of the file were skipped (bad feed rows, duplicate ids): reported again
     #: while the file stays as it is.
     problems: tuple[str, ...] = ()
+
+
+_SOURCE_COLUMNS = ("relpath", "size", "mtime_ns", "articles", "problems")
+
+
+class SourceTable(Sequence[SourceRecord]):
+    """A segment's file records stored by column; a record is built only when asked for.
+
+    Telling that 100,000 files are unchanged needs their stamps, not 100,000 records.
+    """
+
+    def __init__(self, columns: Mapping[str, list[Any]]) -> None:
+        if len({len(columns[c]) for c in _SOURCE_COLUMNS}) != 1:
+            raise ValueError("source columns differ in length")
+        self.columns = {c: columns[c] for c in _SOURCE_COLUMNS}
+
+    @classmethod
+    def of(cls, records: Sequence[SourceRecord]) -> SourceTable:
+        if isinstance(records, SourceTable):
+            return records
+        return cls({
+            "relpath": [r.relpath for r in records], "size": [r.size for r in records],
+            "mtime_ns": [r.mtime_ns for r in records],
+            "articles": [list(r.article_ids) for r in records],
+            "problems": [list(r.problems) for r in records],
+        })  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.columns["relpath"])
+
+    @overload
+    def __getitem__(self, index: int) -> SourceRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SourceRecord]: ...
+    def __getitem__(self, index: int | slice) -> SourceRecord | Sequence[SourceRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        c = self.columns
+        return SourceRecord(
+            c["relpath"][index], int(c["size"][index]), int(c["mtime_ns"][index]),
+            tuple(c["articles"][index]), tuple(c["problems"][index]),
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -155,7 +206,7 @@ class Segment:
     name: str
     index: InvertedIndex
     articles: Sequence[ArticleRecord]
-    sources: tuple[SourceRecord, ...]
+    sources: Sequence[SourceRecord]
     passage_article: npt.NDArray[np.int32]
     passage_para: npt.NDArray[np.int32]
     text_ptr: npt.NDArray[np.int64]

@@ -21,7 +21,14 @@ import numpy.typing as npt
 from qabot.config import BM25Settings
 from qabot.index.bm25 import Weights, bm25_weights, rarity
 from qabot.index.search import Match, search
-from qabot.index.segment import ArticleRecord, ArticleTable, Ref, Segment, SourceRecord
+from qabot.index.segment import (
+    ArticleRecord,
+    ArticleTable,
+    Ref,
+    Segment,
+    SourceRecord,
+    SourceTable,
+)
 from qabot.values import Article, Problem
 
 __all__ = ["Duplicate", "Snapshot", "TermStats"]
@@ -231,23 +238,61 @@ class Snapshot:
         def make() -> dict[str, tuple[int, int]]:
             found: dict[str, tuple[int, int]] = {}
             for segment in self.segments:
-                found.update((r.relpath, (r.size, r.mtime_ns)) for r in segment.sources)
+                c = SourceTable.of(segment.sources).columns
+                stamps = zip(c["size"], c["mtime_ns"], strict=True)
+                found.update(zip(c["relpath"], stamps, strict=True))
             return {path: stamp for path, stamp in found.items() if stamp[0] >= 0}
 
         return self._cached("source_stamps", make)  # type: ignore[no-any-return]
 
+    def source(self, relpath: str) -> SourceRecord | None:
+        """The record of one indexed file (``None``: not indexed, or removed)."""
+
+        def make() -> list[dict[str, int]]:
+            return [
+                {path: row for row, path in enumerate(SourceTable.of(s.sources).columns["relpath"])}
+                for s in self.segments
+            ]
+
+        rows: list[dict[str, int]] = self._cached("source_rows", make)
+        for number in range(len(self.segments) - 1, -1, -1):
+            row = rows[number].get(relpath)
+            if row is not None:
+                record = self.segments[number].sources[row]
+                return record if record.size >= 0 else None
+        return None
+
     @property
     def sources_with_problems(self) -> Sequence[SourceRecord]:
-        """The records of indexed files that were partly skipped."""
+        """The records of indexed files that were partly skipped, by path."""
 
         def make() -> list[SourceRecord]:
-            flagged = {r.relpath for s in self.segments for r in s.sources if r.problems}
-            latest = {
-                r.relpath: r for s in self.segments for r in s.sources if r.relpath in flagged
-            }
-            return [r for _, r in sorted(latest.items()) if r.problems and r.size >= 0]
+            flagged = []
+            for segment in self.segments:
+                c = SourceTable.of(segment.sources).columns
+                flagged += [p for p, bad in zip(c["relpath"], c["problems"], strict=True) if bad]
+            records = (self.source(path) for path in sorted(set(flagged)))
+            return [r for r in records if r is not None and r.problems]
 
         return self._cached("sources_with_problems", make)  # type: ignore[no-any-return]
+
+    @property
+    def live_ids(self) -> frozenset[str]:
+        """The ids of every article in the corpus when committed: indexed, and duplicates."""
+
+        def make() -> frozenset[str]:
+            ids = [d.article.id for d in self.duplicates]
+            for segment, deleted in zip(self.segments, self.deleted, strict=True):
+                articles = segment.articles
+                every = (
+                    articles.ids
+                    if isinstance(articles, ArticleTable)
+                    else [r.article.id for r in articles]
+                )
+                ids += [a for a in every if a not in deleted] if deleted else every
+            return frozenset(ids)
+
+        return self._cached("live_ids", make)  # type: ignore[no-any-return]
 
     def document_frequency(self, term: str) -> int:
         """Live passages holding ``term``."""

@@ -52,7 +52,7 @@ from filelock import FileLock, Timeout
 
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError, IndexWriteError
 from qabot.index.postings import InvertedIndex
-from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceRecord
+from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceTable
 from qabot.index.snapshot import Duplicate, Snapshot
 from qabot.values import Article, Problem
 
@@ -181,7 +181,7 @@ def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) ->
     documents: dict[str, Any] = {
         "vocab": list(idx.vocab),
         "articles": _articles_to_json(segment.articles),
-        "sources": [_source_to_json(rec) for rec in segment.sources],
+        "sources": SourceTable.of(segment.sources).columns,
     }
     for key, doc in documents.items():
         payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -464,7 +464,7 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         name=name,
         index=index,
         articles=articles,
-        sources=tuple(_source_from_json(o) for o in docs["sources"]),
+        sources=SourceTable(docs["sources"]),
         passage_article=arrays["passage_article"],
         passage_para=arrays["passage_para"],
         text_ptr=arrays["text_ptr"],
@@ -488,21 +488,6 @@ def _checksum(path: Path) -> str:
 def _articles_to_json(articles: Sequence[ArticleRecord]) -> dict[str, list[Any]]:
     table = articles if isinstance(articles, ArticleTable) else ArticleTable.of(articles, Path())
     return table.columns
-
-
-def _source_to_json(rec: SourceRecord) -> dict[str, Any]:
-    return {
-        "relpath": rec.relpath, "size": rec.size, "mtime_ns": rec.mtime_ns,
-        "articles": list(rec.article_ids),
-        "problems": list(rec.problems),
-    }  # fmt: skip
-
-
-def _source_from_json(obj: dict[str, Any]) -> SourceRecord:
-    return SourceRecord(
-        obj["relpath"], int(obj["size"]), int(obj["mtime_ns"]), tuple(obj["articles"]),
-        tuple(obj.get("problems", ())),
-    )  # fmt: skip
 
 
 def _duplicate_to_json(dup: Duplicate) -> dict[str, Any]:

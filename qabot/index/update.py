@@ -119,7 +119,6 @@ def plan_update(
     text are indexed once (:func:`_fold`).
     """
     stamps, problems = scan_stamps(corpus, skip=index_dir)
-    old_sources = old.sources if old else {}
     old_stamps = old.source_stamps if old else {}
     old_dups = old.duplicate_of if old else {}
     # One dict look-up per file, no object: 100,000 unchanged files cost little.
@@ -127,12 +126,13 @@ def plan_update(
     removed_files = sorted(old_stamps.keys() - stamps.keys())
     unchanged_files = stamps.keys() - changed_paths
     touched_paths = [*changed_paths, *removed_files]
-    touched = {a for p in touched_paths if p in old_sources for a in old_sources[p].article_ids}
+    touched = {a for p in touched_paths if (r := _source(old, p)) for a in r.article_ids}
     # A duplicate of an article that may go is read again: it may take that article's place.
     for path in sorted({d.relpath for d in old_dups.values() if d.of in touched}):
-        if path in unchanged_files:
+        record = _source(old, path)
+        if path in unchanged_files and record is not None:
             unchanged_files.discard(path)
-            touched.update(old_sources[path].article_ids)
+            touched.update(record.article_ids)
             changed_paths.append(path)
     changed_files = [SourceFile(corpus / p, p, *stamps[p]) for p in changed_paths]
     if old is not None:
@@ -165,7 +165,8 @@ def plan_update(
             for aid in touched
             if (found := old.find_article(aid)) is not None
         )
-    unchanged = [aid for path in unchanged_files for aid in old_sources[path].article_ids]
+    # Every article of the last commit is claimed by one file: those of untouched files stay.
+    unchanged = list(old.live_ids - touched) if old else []
     added: list[str] = []
     changed: list[str] = []
     for aid in sorted(entries):
@@ -265,6 +266,10 @@ def _fold(old: Snapshot | None, entries: dict[str, _Fresh | _Kept], touched: set
                 duplicates.append(replace(other, of=winner))
     duplicates.sort(key=lambda d: d.article.id)
     return _Folded(chosen, tuple(duplicates), frozenset(demoted))
+
+
+def _source(old: Snapshot | None, relpath: str) -> SourceRecord | None:
+    return old.source(relpath) if old else None
 
 
 def _read(
