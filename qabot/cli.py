@@ -288,7 +288,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.chat import run_chat
 
-    return run_chat(_open(args, settings))
+    return run_chat(_open(args, settings), watch=True)
 
 
 def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,26 @@ def test_duplicates_inside_one_feed_file(tmp_path: Path) -> None:
     report = bot.reindex()
     assert report.removed == ("wire-2",) and report.duplicates == ()
     assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh"))
+
+
+def test_one_shot_check_sees_in_place_changes_and_new_files_in_subfolders(
+    folder: Path, tmp_path: Path
+) -> None:
+    """Every file is stat-ed: a folder's time says nothing of its files rewritten in place."""
+    write_article(folder, "deep/er/a.txt", "Ferry terminal approved", *BODY)
+    QABot.open(folder, tmp_path / "index")
+    target = folder / "deep" / "er" / "a.txt"
+    before = target.stat()
+    folder_times = {p: p.stat().st_mtime_ns for p in (folder / "deep", folder / "deep" / "er")}
+    same_size = target.read_text().replace("40 million", "90 million")
+    assert len(same_size) == before.st_size
+    target.write_text(same_size)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    for path, mtime in folder_times.items():
+        os.utime(path, ns=(mtime, mtime))
+    write_article(folder, "deep/er/new/b.txt", "Rail fares", "Rail fares rise by 90 pence.")
+    bot = QABot.open(folder, tmp_path / "index")  # what `qabot ask` does first
+    assert bot.last_report is not None
+    assert bot.last_report.changed == ("deep/er/a.txt",)
+    assert bot.last_report.added == ("deep/er/new/b.txt",)
+    assert "90 million" in bot.ask("how much does the ferry terminal cost").text
