@@ -57,7 +57,8 @@ def ask_seconds(tree: Path, corpus: Path, index: Path) -> float:
     command = [sys.executable, "-m", "qabot", "ask", "w0001 w0002", "--corpus", str(corpus)]
     command += ["--index", str(index)]
     start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, capture_output=True)
+    # Run from the tree: ``-m`` puts the working folder first on the path, before PYTHONPATH.
+    subprocess.run(command, env=env, check=True, capture_output=True, cwd=tree)
     return time.perf_counter() - start
 
 

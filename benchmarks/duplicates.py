@@ -47,7 +47,7 @@ def build_seconds(tree: Path, corpus: Path, index: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     run = subprocess.run(
         [sys.executable, "-c", _BUILD, str(corpus), str(index)],
-        env=env, check=True, capture_output=True, text=True,
+        env=env, check=True, capture_output=True, text=True, cwd=tree,
     )  # fmt: skip
     return float(run.stdout.split()[-1])
 

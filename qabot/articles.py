@@ -122,6 +122,7 @@ def scan_stamps(corpus: Path, skip: Path | None = None) -> tuple[dict[str, Stamp
     stamps: dict[str, Stamp] = {}
     problems: list[Problem] = []
     _scan(os.fspath(corpus), "", skip_resolved, stamps, problems)
+    problems.sort(key=lambda p: p.path.parts)
     # Reported paths are shown and stored as text: undecodable bytes become U+FFFD.
     return stamps, [Problem(_printable(p.path), p.reason) for p in problems]
 
@@ -129,10 +130,10 @@ def scan_stamps(corpus: Path, skip: Path | None = None) -> tuple[dict[str, Stamp
 def _scan(
     folder: str, prefix: str, skip: str | None, stamps: dict[str, Stamp], problems: list[Problem]
 ) -> None:
-    """Walk one folder (entries by name, depth first), with ``os.scandir``'s cheap entries."""
+    """Walk one folder, depth first, with ``os.scandir``'s cheap entries (in no order)."""
     try:
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
+            entries = list(listing)
     except OSError as exc:
         problems.append(Problem(Path(folder), f"cannot list folder: {exc.strerror or exc}"))
         return

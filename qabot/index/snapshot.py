@@ -277,10 +277,11 @@ class Snapshot:
         return self._cached("sources_with_problems", make)  # type: ignore[no-any-return]
 
     @property
-    def live_ids(self) -> frozenset[str]:
-        """The ids of every article in the corpus when committed: indexed, and duplicates."""
+    def live_ids(self) -> Sequence[str]:
+        """The ids of every article in the corpus when committed (indexed, and duplicates),
+        sorted."""
 
-        def make() -> frozenset[str]:
+        def make() -> list[str]:
             ids = [d.article.id for d in self.duplicates]
             for segment, deleted in zip(self.segments, self.deleted, strict=True):
                 articles = segment.articles
@@ -290,7 +291,9 @@ class Snapshot:
                     else [r.article.id for r in articles]
                 )
                 ids += [a for a in every if a not in deleted] if deleted else every
-            return frozenset(ids)
+            # Each segment's ids are sorted already: the sort merges runs, in linear time.
+            ids.sort()
+            return ids
 
         return self._cached("live_ids", make)  # type: ignore[no-any-return]
 

@@ -166,7 +166,7 @@ def plan_update(
             if (found := old.find_article(aid)) is not None
         )
     # Every article of the last commit is claimed by one file: those of untouched files stay.
-    unchanged = list(old.live_ids - touched) if old else []
+    unchanged = [a for a in old.live_ids if a not in touched] if old else []
     added: list[str] = []
     changed: list[str] = []
     for aid in sorted(entries):
