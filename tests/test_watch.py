@@ -102,6 +102,7 @@ def _lines(stream: object) -> queue.Queue[str]:
     return lines
 
 
+@pytest.mark.slow
 def test_qabot_chat_answers_from_a_file_saved_while_it_runs(corpus: Path, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "qabot", "chat", "--corpus", str(corpus)]
     command += ["--index", str(tmp_path / "index")]
@@ -139,6 +140,7 @@ def test_qabot_chat_answers_from_a_file_saved_while_it_runs(corpus: Path, tmp_pa
     assert proc.returncode == 0, errors.read_text()[-2000:]
 
 
+@pytest.mark.slow
 def test_bot_py_answers_from_a_file_saved_while_it_runs(api: BotApiServer, corpus: Path) -> None:
     env = {
         **os.environ,
