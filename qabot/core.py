@@ -25,7 +25,7 @@ from qabot.analysis import Analyzer
 from qabot.answers import compose, hits_of
 from qabot.articles import save_article
 from qabot.config import Settings
-from qabot.dedup import fold_near_duplicates
+from qabot.dedup import MAX_CHARS, fold_near_duplicates
 from qabot.errors import CorpusError, QABotError
 from qabot.index import Index, Progress
 from qabot.query import build_query
@@ -123,8 +123,11 @@ class QABot:
             query.bag, 2 * depth, self.settings.bm25, query.stats,
             rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
         )  # fmt: skip
-        matches = fold_near_duplicates(matches, snapshot.article_body, answers.near_duplicate)
-        return compose(query, matches[:depth], k, self.analyzer, answers)
+        matches = fold_near_duplicates(
+            matches, lambda a: snapshot.article_body(a, MAX_CHARS), answers.near_duplicate,
+            limit=depth,
+        )  # fmt: skip
+        return compose(query, matches, k, self.analyzer, answers)
 
     def search(self, question: str, k: int = 10) -> list[Hit]:
         """The ``k`` best passages for ``question``, without picking an answer."""

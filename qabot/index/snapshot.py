@@ -204,15 +204,21 @@ class Snapshot:
 
         return self._cached("body_index", make)  # type: ignore[no-any-return]
 
-    def article_body(self, article_id: str) -> str:
-        """The text of a live article's passages, joined ("" for no such article)."""
+    def article_body(self, article_id: str, max_chars: int | None = None) -> str:
+        """The text of a live article's passages, joined ("" for no such article); with
+        ``max_chars``, only the passages needed to reach that many characters."""
         found = self.find_article(article_id)
         if found is None:
             return ""
         segment, record = self.segments[found[0]], found[1]
-        return "\n".join(
-            segment.passage_text(p) for p in range(record.first, record.first + record.count)
-        )
+        texts: list[str] = []
+        length = 0
+        for p in range(record.first, record.first + record.count):
+            if max_chars is not None and length >= max_chars:
+                break
+            texts.append(segment.passage_text(p))
+            length += len(texts[-1]) + 1
+        return "\n".join(texts)
 
     @property
     def sources(self) -> dict[str, SourceRecord]:
