@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
 
@@ -114,6 +115,12 @@ class CorpusWatcher:
 
     def _observe(self) -> BaseObserver | None:
         corpus = self.bot.settings.corpus
+        # watchdog's inotify thread warns when a folder created with its parents (mkdir -p)
+        # is watched twice, and goes on watching it once: noise, and under warnings-as-
+        # errors it would end the thread.
+        warnings.filterwarnings(
+            "ignore", r"Callback with id .* already exists", RuntimeWarning, r"watchdog\."
+        )
         observer = Observer()
         try:
             observer.schedule(_Handler(self), str(corpus), recursive=True)
