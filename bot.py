@@ -54,7 +54,7 @@ def _terminal(settings: Settings) -> int:
     # Quieter than the bot's log while a person types.
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     bot = QABot.open(settings.corpus, settings.index, settings=settings)
-    return run_chat(bot)
+    return run_chat(bot, watch=True)
 
 
 if __name__ == "__main__":

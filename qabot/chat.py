@@ -36,13 +36,28 @@ COMMANDS = """Commands:
   /more            every cited passage of the last answer, in full
   /sources [N]     the indexed articles, page N; /sources WORD finds titles
   /stats           index figures
-  /reindex         re-read the corpus folder (after changing files)
+  /reindex         re-read the corpus folder now (changes are picked up by themselves)
   /help            this help
   quit             leave (or Ctrl-D)"""
 
 
-def run_chat(bot: QABot, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Read questions line by line until end of input or ``quit``; returns an exit code."""
+def run_chat(
+    bot: QABot, stdin: TextIO | None = None, stdout: TextIO | None = None, *, watch: bool = False
+) -> int:
+    """Read questions line by line until end of input or ``quit``; returns an exit code.
+
+    With ``watch``, the index follows the corpus folder while the chat runs
+    (:class:`~qabot.watch.CorpusWatcher`): an article saved meanwhile is answered from.
+    """
+    if not watch:
+        return _chat(bot, stdin, stdout)
+    from qabot.watch import CorpusWatcher
+
+    with CorpusWatcher(bot):
+        return _chat(bot, stdin, stdout)
+
+
+def _chat(bot: QABot, stdin: TextIO | None, stdout: TextIO | None) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()

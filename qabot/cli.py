@@ -285,6 +285,8 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         ):
             for article_id in ids:
                 print(f"  {label}: {article_id}")
+    if report.duplicates:
+        print(_duplicates_text(report.duplicates, everything=args.verbose))
     stats = bot.stats()
     print(stats)
     if not stats.articles:
@@ -292,6 +294,14 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         supported = " ".join(sorted(SUPPORTED_SUFFIXES))
         print(f"qabot: no articles found in {s.corpus} (supported: {supported})", file=sys.stderr)
     return 0
+
+
+def _duplicates_text(pairs: Sequence[tuple[str, str]], everything: bool) -> str:
+    """``3 duplicates of other articles not indexed again: a.txt = b.txt, …``."""
+    shown = [f"{dup} = {kept}" for dup, kept in (pairs if everything else pairs[:3])]
+    noun = "duplicate" if len(pairs) == 1 else "duplicates"
+    more = ", … (-v lists all)" if len(pairs) > len(shown) else ""
+    return f"{len(pairs)} {noun} of other articles not indexed again: {', '.join(shown)}{more}"
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -316,7 +326,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.chat import run_chat
 
-    return run_chat(_open(args, settings))
+    return run_chat(_open(args, settings), watch=True)
 
 
 def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:

@@ -146,6 +146,9 @@ class AnswerSettings:
     sure_specificity: float = 1.25
     #: Questions are cut to this many characters before analysis.
     max_question_chars: int = 1000
+    #: Two cited articles sharing this share of their word 3-shingles (Jaccard) are one
+    #: story republished with small edits: only the better ranked is cited (above 1: off).
+    near_duplicate: float = 0.5
 
 
 @dataclass(frozen=True)

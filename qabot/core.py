@@ -26,6 +26,7 @@ from qabot.analysis import Analyzer
 from qabot.answers import compose, hits_of
 from qabot.articles import save_article
 from qabot.config import Settings
+from qabot.dedup import MAX_CHARS, fold_near_duplicates
 from qabot.errors import CorpusError, QABotError
 from qabot.filters import DateLike, Filters
 from qabot.index import Index, Progress
@@ -138,10 +139,16 @@ class QABot:
                 query.terms,
                 reason="The corpus is empty: add articles and reindex.",
             )
+        depth = max(k, answers.candidate_passages)
+        # Twice as deep: near-duplicate stories folded away leave room for other stories.
         matches = snapshot.search(
-            query.bag, max(k, answers.candidate_passages), self.settings.bm25, query.stats,
+            query.bag, 2 * depth, self.settings.bm25, query.stats,
             rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
             filters=filters,
+        )  # fmt: skip
+        matches = fold_near_duplicates(
+            matches, lambda a: snapshot.article_body(a, MAX_CHARS), answers.near_duplicate,
+            limit=depth,
         )  # fmt: skip
         return compose(query, matches, k, self.analyzer, answers, filters)
 

@@ -239,6 +239,9 @@ class ReindexReport:
     unchanged: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
     rebuilt: bool = False
+    #: Articles not indexed again, as (its id, the id of the indexed article with the same
+    #: body text), every such article in the corpus after this update, by id.
+    duplicates: tuple[tuple[str, str], ...] = ()
 
     @property
     def modified(self) -> bool:
@@ -274,6 +277,8 @@ class IndexStats:
     corpus: Path
     index: Path
     problems: tuple[Problem, ...] = field(default=())
+    #: Articles not indexed because an indexed article has the same body text.
+    duplicates: int = 0
 
     @property
     def skipped_files(self) -> int:
@@ -301,7 +306,12 @@ class IndexStats:
 
     def __str__(self) -> str:
         updated = self.updated.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if self.updated else "never"
-        return f"{self.counts_text}, {self.size_text} on disk, updated {updated}"
+        folded = (
+            f" ({self.duplicates} {_plural(self.duplicates, 'duplicate')} not indexed again)"
+            if self.duplicates
+            else ""
+        )
+        return f"{self.counts_text}{folded}, {self.size_text} on disk, updated {updated}"
 
 
 def _plural(n: int, word: str) -> str:

@@ -96,8 +96,9 @@ def test_sources_are_paged_and_can_be_searched(tmp_path: Path) -> None:
 
 def test_answers_show_three_passages_and_more_shows_them_all_in_full(tmp_path: Path) -> None:
     corpus = tmp_path / "c"
-    tail = " ".join(f"Filler sentence number {n} about nothing in particular." for n in range(30))
     for n in range(5):
+        # Five different stories (copies of one story would be cited once).
+        tail = " ".join(f"Filler sentence number {i} about item {n}x{i}." for i in range(30))
         write_article(
             corpus, f"t{n}.txt", f"Town {n}", f"Town {n} voted on the tram budget. {tail}"
         )

@@ -264,6 +264,25 @@ def test_the_first_index_summarises_and_lists_names_only_when_verbose(
     ]
 
 
+def test_index_reports_duplicates_and_stats_count_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "c"
+    body = "The harbour authority approved a new ferry terminal at Kelmouth on Monday."
+    for n in range(5):
+        write_article(folder, f"copy{n}.txt", f"Ferry, take {n}", body)
+    code, out, _ = run(capsys, "index", str(folder))
+    assert code == 0
+    assert (
+        "4 duplicates of other articles not indexed again: copy1.txt = copy0.txt, "
+        "copy2.txt = copy0.txt, copy3.txt = copy0.txt, … (-v lists all)"
+    ) in out.splitlines()
+    code, out, _ = run(capsys, "index", str(folder), "-v")
+    assert "copy4.txt = copy0.txt" in out and "-v lists all" not in out
+    code, out, _ = run(capsys, "stats", "--corpus", str(folder))
+    assert out.startswith("1 article, 1 passage, ") and "(4 duplicates not indexed again)" in out
+
+
 def test_indexing_a_folder_without_articles_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

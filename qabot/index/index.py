@@ -192,6 +192,7 @@ class Index:
             corpus=self.settings.corpus,
             index=self.settings.index_dir,
             problems=snapshot.problems,
+            duplicates=len(snapshot.duplicates),
         )
 
     # -- updating -------------------------------------------------------------------------
@@ -249,6 +250,7 @@ class Index:
                 self.analyzer.fingerprint(),
                 settings.passages.to_dict(),
                 plan.problems,
+                plan.duplicates,
             )
         except OSError as exc:
             # Not committed: give back the disk the new segments took.

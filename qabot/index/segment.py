@@ -26,7 +26,8 @@ from qabot.index.postings import InvertedIndex
 from qabot.values import Article, Passage
 
 __all__ = [
-    "ArticleRecord", "ArticleTable", "FileStamp", "Ref", "Segment", "SourceRecord", "days_of",
+    "ArticleRecord", "ArticleTable", "FileStamp", "Ref", "Segment", "SourceRecord", "SourceTable",
+    "days_of",
 ]  # fmt: skip
 
 
@@ -43,6 +44,55 @@ class SourceRecord:
     problems: tuple[str, ...] = ()
 
 
+_SOURCE_COLUMNS = ("relpath", "size", "mtime_ns", "articles", "problems")
+
+
+class SourceTable(Sequence[SourceRecord]):
+    """A segment's file records stored by column; a record is built only when asked for.
+
+    Telling that 100,000 files are unchanged needs their stamps, not 100,000 records.
+    """
+
+    def __init__(self, columns: Mapping[str, list[Any]]) -> None:
+        if len({len(columns[c]) for c in _SOURCE_COLUMNS}) != 1:
+            raise ValueError("source columns differ in length")
+        self.columns = {c: columns[c] for c in _SOURCE_COLUMNS}
+
+    @classmethod
+    def of(cls, records: Sequence[SourceRecord]) -> SourceTable:
+        if isinstance(records, SourceTable):
+            return records
+        return cls({
+            "relpath": [r.relpath for r in records], "size": [r.size for r in records],
+            "mtime_ns": [r.mtime_ns for r in records],
+            "articles": [list(r.article_ids) for r in records],
+            "problems": [list(r.problems) for r in records],
+        })  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.columns["relpath"])
+
+    @overload
+    def __getitem__(self, index: int) -> SourceRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SourceRecord]: ...
+    def __getitem__(self, index: int | slice) -> SourceRecord | Sequence[SourceRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        c = self.columns
+        return SourceRecord(
+            c["relpath"][index], int(c["size"][index]), int(c["mtime_ns"][index]),
+            tuple(c["articles"][index]), tuple(c["problems"][index]),
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class ArticleRecord:
     """An indexed article: metadata, content hash and its range of passages in a segment."""
@@ -52,9 +102,13 @@ class ArticleRecord:
     digest: str
     first: int
     count: int
+    #: The key of its body text (:func:`~qabot.articles.body_key`): equal bodies, one article.
+    body: str = ""
 
 
-_COLUMNS = ("id", "title", "relpath", "date", "url", "source", "digest", "first", "count")
+_COLUMNS = (
+    "id", "title", "relpath", "date", "url", "source", "digest", "first", "count", "body",
+)  # fmt: skip
 
 
 class ArticleTable(Sequence[ArticleRecord]):
@@ -80,7 +134,7 @@ class ArticleTable(Sequence[ArticleRecord]):
             for name, value in zip(
                 _COLUMNS,
                 (a.id, a.title, rec.relpath, a.date, a.url, a.source, rec.digest, rec.first,
-                 rec.count),
+                 rec.count, rec.body),
                 strict=True,
             ):  # fmt: skip
                 columns[name].append(value)
@@ -111,7 +165,7 @@ class ArticleTable(Sequence[ArticleRecord]):
             )  # fmt: skip
             record = ArticleRecord(
                 article, c["relpath"][index], c["digest"][index], int(c["first"][index]),
-                int(c["count"][index]),
+                int(c["count"][index]), c["body"][index],
             )  # fmt: skip
             self._built[index] = record
         return record
@@ -162,7 +216,7 @@ class Segment:
     name: str
     index: InvertedIndex
     articles: Sequence[ArticleRecord]
-    sources: tuple[SourceRecord, ...]
+    sources: Sequence[SourceRecord]
     passage_article: npt.NDArray[np.int32]
     #: Each article's day (:func:`qabot.dates.day_number`), in ``articles`` order.
     article_day: npt.NDArray[np.int32]

@@ -26,10 +26,31 @@ from qabot.config import BM25Settings
 from qabot.filters import Filters
 from qabot.index.bm25 import Weights, bm25_weights, rarity
 from qabot.index.search import Match, search
-from qabot.index.segment import ArticleRecord, ArticleTable, Ref, Segment, SourceRecord
-from qabot.values import Problem
+from qabot.index.segment import (
+    ArticleRecord,
+    ArticleTable,
+    Ref,
+    Segment,
+    SourceRecord,
+    SourceTable,
+)
+from qabot.values import Article, Problem
 
-__all__ = ["Snapshot", "TermStats"]
+__all__ = ["Duplicate", "Snapshot", "TermStats"]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An article whose body text is that of an indexed article: recorded, not indexed again."""
+
+    article: Article
+    relpath: str
+    #: Its content hash, as an indexed article's: tells whether it changed.
+    digest: str
+    #: Its body key (:func:`~qabot.articles.body_key`), shared with the article kept.
+    body: str
+    #: The id of the indexed article with the same body.
+    of: str
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,8 @@ class Snapshot:
     problems: tuple[Problem, ...] = ()
     created: datetime | None = None
     generation: int = 0
+    #: Articles not indexed because an indexed one has the same body text, by id.
+    duplicates: tuple[Duplicate, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -175,8 +198,47 @@ class Snapshot:
         return None
 
     @property
+    def duplicate_of(self) -> Mapping[str, Duplicate]:
+        """The recorded duplicates by id."""
+        return self._cached("duplicate_of", lambda: {d.article.id: d for d in self.duplicates})  # type: ignore[no-any-return]
+
+    @property
+    def body_index(self) -> Mapping[str, str]:
+        """The live indexed article holding each body key."""
+
+        def make() -> dict[str, str]:
+            found: dict[str, str] = {}
+            for segment, deleted in zip(self.segments, self.deleted, strict=True):
+                articles = segment.articles
+                pairs: Iterable[tuple[str, str]] = (
+                    zip(articles.ids, articles.columns["body"], strict=True)
+                    if isinstance(articles, ArticleTable)
+                    else ((r.article.id, r.body) for r in articles)
+                )
+                found.update((body, aid) for aid, body in pairs if aid not in deleted)
+            return found
+
+        return self._cached("body_index", make)  # type: ignore[no-any-return]
+
+    def article_body(self, article_id: str, max_chars: int | None = None) -> str:
+        """The text of a live article's passages, joined ("" for no such article); with
+        ``max_chars``, only the passages needed to reach that many characters."""
+        found = self.find_article(article_id)
+        if found is None:
+            return ""
+        segment, record = self.segments[found[0]], found[1]
+        texts: list[str] = []
+        length = 0
+        for p in range(record.first, record.first + record.count):
+            if max_chars is not None and length >= max_chars:
+                break
+            texts.append(segment.passage_text(p))
+            length += len(texts[-1]) + 1
+        return "\n".join(texts)
+
+    @property
     def sources(self) -> dict[str, SourceRecord]:
-        """The record of every indexed file, by path relative to the corpus.
+        """The record of every indexed file, by path relative to the corpus (in no order).
 
         Later segments hold newer records; a removed file's newest record is a tombstone
         (negative size), so it has none.
@@ -187,9 +249,75 @@ class Snapshot:
             for segment in self.segments:
                 for record in segment.sources:
                     found[record.relpath] = record
-            return {path: rec for path, rec in sorted(found.items()) if rec.size >= 0}
+            return {path: rec for path, rec in found.items() if rec.size >= 0}
 
         return self._cached("sources", make)  # type: ignore[no-any-return]
+
+    @property
+    def source_stamps(self) -> Mapping[str, tuple[int, int]]:
+        """(size, modification time in ns) of every indexed file, by relative path."""
+
+        def make() -> dict[str, tuple[int, int]]:
+            found: dict[str, tuple[int, int]] = {}
+            for segment in self.segments:
+                c = SourceTable.of(segment.sources).columns
+                stamps = zip(c["size"], c["mtime_ns"], strict=True)
+                found.update(zip(c["relpath"], stamps, strict=True))
+            return {path: stamp for path, stamp in found.items() if stamp[0] >= 0}
+
+        return self._cached("source_stamps", make)  # type: ignore[no-any-return]
+
+    def source(self, relpath: str) -> SourceRecord | None:
+        """The record of one indexed file (``None``: not indexed, or removed)."""
+
+        def make() -> list[dict[str, int]]:
+            return [
+                {path: row for row, path in enumerate(SourceTable.of(s.sources).columns["relpath"])}
+                for s in self.segments
+            ]
+
+        rows: list[dict[str, int]] = self._cached("source_rows", make)
+        for number in range(len(self.segments) - 1, -1, -1):
+            row = rows[number].get(relpath)
+            if row is not None:
+                record = self.segments[number].sources[row]
+                return record if record.size >= 0 else None
+        return None
+
+    @property
+    def sources_with_problems(self) -> Sequence[SourceRecord]:
+        """The records of indexed files that were partly skipped, by path."""
+
+        def make() -> list[SourceRecord]:
+            flagged = []
+            for segment in self.segments:
+                c = SourceTable.of(segment.sources).columns
+                flagged += [p for p, bad in zip(c["relpath"], c["problems"], strict=True) if bad]
+            records = (self.source(path) for path in sorted(set(flagged)))
+            return [r for r in records if r is not None and r.problems]
+
+        return self._cached("sources_with_problems", make)  # type: ignore[no-any-return]
+
+    @property
+    def live_ids(self) -> Sequence[str]:
+        """The ids of every article in the corpus when committed (indexed, and duplicates),
+        sorted."""
+
+        def make() -> list[str]:
+            ids = [d.article.id for d in self.duplicates]
+            for segment, deleted in zip(self.segments, self.deleted, strict=True):
+                articles = segment.articles
+                every = (
+                    articles.ids
+                    if isinstance(articles, ArticleTable)
+                    else [r.article.id for r in articles]
+                )
+                ids += [a for a in every if a not in deleted] if deleted else every
+            # Each segment's ids are sorted already: the sort merges runs, in linear time.
+            ids.sort()
+            return ids
+
+        return self._cached("live_ids", make)  # type: ignore[no-any-return]
 
     def document_frequency(self, term: str) -> int:
         """Live passages holding ``term``."""

@@ -7,7 +7,7 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
                             replaced atomically
       snap-000007.json      format version, generation, analyzer and passage settings,
                             the segments in force (name and random id) and the article ids
-                            deleted from each
+                            deleted from each, the duplicates not indexed again
       seg-000003/           one segment, never modified once written:
         segment.json        its random id; size and xxh3-64 checksum of each file below
         vocab.json articles.json sources.json texts.bin
@@ -52,9 +52,9 @@ from filelock import FileLock, Timeout
 
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError, IndexWriteError
 from qabot.index.postings import InvertedIndex
-from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceRecord
-from qabot.index.snapshot import Snapshot
-from qabot.values import Problem
+from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceTable
+from qabot.index.snapshot import Duplicate, Snapshot
+from qabot.values import Article, Problem
 
 __all__ = [
     "FORMAT_VERSION",
@@ -74,7 +74,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr", "article_day",
@@ -182,7 +182,7 @@ def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) ->
     documents: dict[str, Any] = {
         "vocab": list(idx.vocab),
         "articles": _articles_to_json(segment.articles),
-        "sources": [_source_to_json(rec) for rec in segment.sources],
+        "sources": SourceTable.of(segment.sources).columns,
     }
     for key, doc in documents.items():
         payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -208,6 +208,7 @@ def write_snapshot(
     analyzer: dict[str, Any],
     passage_settings: dict[str, Any],
     problems: tuple[Problem, ...],
+    duplicates: Sequence[Duplicate] = (),
 ) -> int:
     """Commit a snapshot of ``segments`` (with their deleted article ids); returns its generation.
 
@@ -225,6 +226,7 @@ def write_snapshot(
         "passages": passage_settings,
         "segments": [{"name": s.name, "uid": s.uid, "deleted": sorted(d)} for s, d in segments],
         "problems": [{"path": str(p.path), "reason": p.reason} for p in problems],
+        "duplicates": [_duplicate_to_json(d) for d in duplicates],
     }
     payload = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
     try:
@@ -385,6 +387,7 @@ def read_snapshot(
             problems=tuple(Problem(Path(p["path"]), p["reason"]) for p in manifest["problems"]),
             created=datetime.fromisoformat(manifest["created"]),
             generation=int(manifest["generation"]),
+            duplicates=tuple(_duplicate_from_json(d, corpus) for d in manifest["duplicates"]),
         )
     except IndexCorruptError:
         raise
@@ -463,7 +466,7 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         name=name,
         index=index,
         articles=articles,
-        sources=tuple(_source_from_json(o) for o in docs["sources"]),
+        sources=SourceTable(docs["sources"]),
         passage_article=arrays["passage_article"],
         article_day=arrays["article_day"],
         passage_para=arrays["passage_para"],
@@ -490,16 +493,18 @@ def _articles_to_json(articles: Sequence[ArticleRecord]) -> dict[str, list[Any]]
     return table.columns
 
 
-def _source_to_json(rec: SourceRecord) -> dict[str, Any]:
+def _duplicate_to_json(dup: Duplicate) -> dict[str, Any]:
+    a = dup.article
     return {
-        "relpath": rec.relpath, "size": rec.size, "mtime_ns": rec.mtime_ns,
-        "articles": list(rec.article_ids),
-        "problems": list(rec.problems),
+        "id": a.id, "title": a.title, "relpath": dup.relpath, "date": a.date, "url": a.url,
+        "source": a.source, "digest": dup.digest, "body": dup.body, "of": dup.of,
     }  # fmt: skip
 
 
-def _source_from_json(obj: dict[str, Any]) -> SourceRecord:
-    return SourceRecord(
-        obj["relpath"], int(obj["size"]), int(obj["mtime_ns"]), tuple(obj["articles"]),
-        tuple(obj.get("problems", ())),
+def _duplicate_from_json(obj: dict[str, Any], corpus: Path) -> Duplicate:
+    article = Article(
+        id=str(obj["id"]), title=str(obj["title"]), path=corpus / str(obj["relpath"]),
+        date=obj["date"], url=obj["url"], source=obj["source"],
     )  # fmt: skip
+    fields = (str(obj[key]) for key in ("relpath", "digest", "body", "of"))
+    return Duplicate(article, *fields)

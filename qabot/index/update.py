@@ -16,10 +16,10 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,21 @@ import numpy as np
 import numpy.typing as npt
 
 from qabot.analysis import Analyzer
-from qabot.articles import ArticleText, SourceFile, parse_file, read_source, scan_corpus
+from qabot.articles import (
+    ArticleText,
+    SourceFile,
+    body_key,
+    parse_file,
+    read_source,
+    scan_stamps,
+)
 from qabot.config import AnalyzerSettings, PassageSettings
 from qabot.errors import ArticleError
 from qabot.index.postings import Block, InvertedIndex, Kept
 from qabot.index.segment import ArticleRecord, Segment, SourceRecord, days_of
-from qabot.index.snapshot import Snapshot
+from qabot.index.snapshot import Duplicate, Snapshot
 from qabot.passages import split_article
-from qabot.values import Problem, ReindexReport
+from qabot.values import Article, Problem, ReindexReport
 
 __all__ = ["Plan", "Progress", "plan_update"]
 
@@ -69,6 +76,7 @@ class _Fresh:
     text: ArticleText
     relpath: str
     digest: str
+    body: str
     analysed: _Analysed | None = None
     first: int = 0
     count: int = 0
@@ -91,6 +99,8 @@ class Plan:
     new: list[Segment]
     report: ReindexReport
     problems: tuple[Problem, ...]
+    #: Articles not indexed because an indexed one has the same body text.
+    duplicates: tuple[Duplicate, ...] = ()
 
 
 def plan_update(
@@ -105,61 +115,167 @@ def plan_update(
     """What the index must become for the corpus as it is now (``old=None``: from scratch).
 
     Work grows with the number of files and of changed articles, not with the number of
-    articles: an unchanged file's articles are not even listed.
+    articles: an unchanged file's articles are not even listed. Articles with the same body
+    text are indexed once (:func:`_fold`).
     """
-    files, problems = scan_corpus(corpus, skip=index_dir)
-    old_sources = old.sources if old else {}
-    unchanged_files: dict[str, SourceRecord] = {}
-    changed_files: list[SourceFile] = []
-    for source in files:
-        record = old_sources.get(source.relpath)
-        if record and (record.size, record.mtime_ns) == (source.size, source.mtime_ns):
-            unchanged_files[source.relpath] = record
-            problems.extend(Problem(source.path, reason) for reason in record.problems)
-        else:
-            changed_files.append(source)
+    stamps, problems = scan_stamps(corpus, skip=index_dir)
+    old_stamps = old.source_stamps if old else {}
+    old_dups = old.duplicate_of if old else {}
+    # One dict look-up per file, no object: 100,000 unchanged files cost little.
+    changed_paths = sorted(p for p, stamp in stamps.items() if old_stamps.get(p) != stamp)
+    removed_files = sorted(old_stamps.keys() - stamps.keys())
+    unchanged_files = stamps.keys() - changed_paths
+    touched_paths = [*changed_paths, *removed_files]
+    touched = {a for p in touched_paths if (r := _source(old, p)) for a in r.article_ids}
+    # A duplicate of an article that may go is read again: it may take that article's place.
+    for path in sorted({d.relpath for d in old_dups.values() if d.of in touched}):
+        record = _source(old, path)
+        if path in unchanged_files and record is not None:
+            unchanged_files.discard(path)
+            touched.update(record.article_ids)
+            changed_paths.append(path)
+    changed_files = [SourceFile(corpus / p, p, *stamps[p]) for p in changed_paths]
+    if old is not None:
+        for record in old.sources_with_problems:
+            if record.relpath in unchanged_files:
+                where = corpus / record.relpath
+                problems.extend(Problem(where, reason) for reason in record.problems)
     entries: dict[str, _Fresh | _Kept] = {}
     read = [_read(source, old, unchanged_files, entries, problems) for source in changed_files]
-    removed_files = sorted(set(old_sources) - {f.relpath for f in files})
     # A removed file leaves a tombstone record, so older segments' records of it are void.
     new_sources = [r for r in read if r is not None]
     new_sources += [SourceRecord(path, -1, 0, ()) for path in removed_files]
-    fresh = [e for e in entries.values() if isinstance(e, _Fresh)]
+
+    folded = _fold(old, entries, touched)
+    fresh = [e for e in folded.entries.values() if isinstance(e, _Fresh)]
     _analyze(fresh, analyzer, passage_settings, progress)
 
-    # Old articles that may be gone: those of changed and removed files, and re-read ones.
-    touched = set(entries)
-    for path in [*(f.relpath for f in changed_files), *removed_files]:
-        if path in old_sources:
-            touched.update(old_sources[path].article_ids)
+    # Indexed articles that go: those of changed and removed files not kept, and demoted ones.
     gone = {
         aid
-        for aid in touched
+        for aid in touched | folded.demoted
         if old is not None
         and old.find_article(aid) is not None
-        and not isinstance(entries.get(aid), _Kept)
+        and not isinstance(folded.entries.get(aid), _Kept)
     }
-    unchanged = [aid for record in unchanged_files.values() for aid in record.article_ids]
-    unchanged += [aid for aid, e in entries.items() if isinstance(e, _Kept)]
-    fresh_ids = sorted(a for a, e in entries.items() if isinstance(e, _Fresh))
+    old_digest = {aid: d.digest for aid, d in old_dups.items()}
+    if old is not None:
+        old_digest.update(
+            (aid, found[1].digest)
+            for aid in touched
+            if (found := old.find_article(aid)) is not None
+        )
+    # Every article of the last commit is claimed by one file: those of untouched files stay.
+    unchanged = [a for a in old.live_ids if a not in touched] if old else []
+    added: list[str] = []
+    changed: list[str] = []
+    for aid in sorted(entries):
+        was = old_digest.get(aid)
+        entry = entries[aid]
+        now = entry.record.digest if isinstance(entry, _Kept) else entry.digest
+        (added if was is None else unchanged if was == now else changed).append(aid)
     report = ReindexReport(
-        added=tuple(a for a in fresh_ids if a not in gone),
-        changed=tuple(a for a in fresh_ids if a in gone),
-        removed=tuple(sorted(gone - set(entries))),
+        added=tuple(added),
+        changed=tuple(changed),
+        removed=tuple(sorted(touched - set(entries))),
         unchanged=tuple(sorted(unchanged)),
         problems=tuple(problems),
         rebuilt=old is None,
+        duplicates=tuple((d.article.id, d.of) for d in folded.duplicates),
     )
     if old is None:
-        segment = _build_segment(new_name(), [entries[a] for a in sorted(entries)], new_sources, [])
-        return Plan([segment], [frozenset()], [segment], report, tuple(problems))
-    return _plan_segments(old, entries, gone, new_sources, new_name, report)
+        items = [folded.entries[a] for a in sorted(folded.entries)]
+        segment = _build_segment(new_name(), items, new_sources, [])
+        return Plan([segment], [frozenset()], [segment], report, tuple(problems), folded.duplicates)
+    return _plan_segments(old, folded, gone, new_sources, new_name, report)
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """Articles to index (one per body text), the others recorded as duplicates."""
+
+    entries: dict[str, _Fresh | _Kept]
+    duplicates: tuple[Duplicate, ...]
+    #: Indexed articles that an article with the same body and more metadata replaces.
+    demoted: frozenset[str]
+
+
+def _metadata(article: Article) -> int:
+    return sum(bool(v) for v in (article.date, article.url, article.source))
+
+
+def _fold(old: Snapshot | None, entries: dict[str, _Fresh | _Kept], touched: set[str]) -> _Folded:
+    """Index one article per body text: the one with the most metadata, then the least id.
+
+    Only the body texts of read and removed articles are looked at again. Articles of
+    untouched files keep their part, except an indexed article that one read now beats.
+    """
+    old_dups = old.duplicate_of if old else {}
+    body_index = old.body_index if old else {}
+    # Members of each body text: (sort key, id, what it is).
+    members: dict[str, list[tuple[tuple[int, str], str, _Fresh | _Kept | Duplicate | None]]] = {}
+    affected: set[str] = set()
+    for aid, entry in entries.items():
+        body = entry.record.body if isinstance(entry, _Kept) else entry.body
+        article = entry.record.article if isinstance(entry, _Kept) else entry.text.article
+        members.setdefault(body, []).append(((-_metadata(article), aid), aid, entry))
+        affected.add(body)
+    for aid in touched:
+        if aid in old_dups:
+            affected.add(old_dups[aid].body)
+        elif old is not None and (found := old.find_article(aid)) is not None:
+            affected.add(found[1].body)
+    for body in affected:
+        kept = body_index.get(body)
+        if kept is not None and kept not in touched and old is not None:
+            found = old.find_article(kept)
+            if found is not None:
+                key = (-_metadata(found[1].article), kept)
+                members.setdefault(body, []).append((key, kept, None))
+    for dup in old_dups.values():
+        aid = dup.article.id
+        if dup.body in affected and aid not in touched:
+            members.setdefault(dup.body, []).append(((-_metadata(dup.article), aid), aid, dup))
+    chosen: dict[str, _Fresh | _Kept] = {}
+    duplicates = [
+        d for d in old_dups.values() if d.body not in affected and d.article.id not in touched
+    ]
+    demoted: set[str] = set()
+    for body, group in members.items():
+        group.sort(key=lambda m: m[0])
+        _, winner, what = group[0]
+        if isinstance(what, Duplicate):  # pragma: no cover - its file was read again
+            raise RuntimeError(f"duplicate {winner} would be indexed without being read")
+        if isinstance(what, (_Fresh, _Kept)):
+            chosen[winner] = what
+        for _, aid, other in group[1:]:
+            if other is None:  # the indexed article of an untouched file
+                found = old.find_article(aid) if old else None
+                if found is None:  # pragma: no cover - listed from the live articles
+                    raise RuntimeError(f"indexed article {aid} vanished")
+                other = _Kept(*found)
+            if isinstance(other, _Kept):
+                demoted.add(aid)
+                rec = other.record
+                duplicates.append(Duplicate(rec.article, rec.relpath, rec.digest, body, winner))
+            elif isinstance(other, _Fresh):
+                duplicates.append(
+                    Duplicate(other.text.article, other.relpath, other.digest, body, winner)
+                )
+            else:
+                duplicates.append(replace(other, of=winner))
+    duplicates.sort(key=lambda d: d.article.id)
+    return _Folded(chosen, tuple(duplicates), frozenset(demoted))
+
+
+def _source(old: Snapshot | None, relpath: str) -> SourceRecord | None:
+    return old.source(relpath) if old else None
 
 
 def _read(
     source: SourceFile,
     old: Snapshot | None,
-    unchanged_files: dict[str, SourceRecord],
+    unchanged_files: Set[str],
     entries: dict[str, _Fresh | _Kept],
     problems: list[Problem],
 ) -> SourceRecord | None:
@@ -176,9 +292,14 @@ def _read(
     for text in texts:
         article_id = text.article.id
         found = old.find_article(article_id) if old else None
+        dup = old.duplicate_of.get(article_id) if old else None
         # An id stays with the article that has it already: one read in this run, or one
         # in a file left as it was.
-        if article_id in entries or (found and found[1].relpath in unchanged_files):
+        if (
+            article_id in entries
+            or (found and found[1].relpath in unchanged_files)
+            or (dup and dup.relpath in unchanged_files)
+        ):
             file_problems.append(
                 Problem(
                     source.path,
@@ -190,7 +311,7 @@ def _read(
         if found is not None and found[1].digest == article_digest:
             entries[article_id] = _Kept(*found)
         else:
-            entries[article_id] = _Fresh(text, source.relpath, article_digest)
+            entries[article_id] = _Fresh(text, source.relpath, article_digest, body_key(text))
         claimed.append(article_id)
     problems.extend(file_problems)
     return SourceRecord(
@@ -307,12 +428,13 @@ def _analyze(
 # -- segments -----------------------------------------------------------------------------
 def _plan_segments(
     old: Snapshot,
-    entries: dict[str, _Fresh | _Kept],
+    folded: _Folded,
     gone: set[str],
     new_sources: list[SourceRecord],
     new_name: Callable[[], str],
     report: ReindexReport,
 ) -> Plan:
+    entries = folded.entries
     deleted = list(old.deleted)
     for article_id in gone:
         found = old.find_article(article_id)
@@ -354,7 +476,7 @@ def _plan_segments(
         segments.append(segment)
         deletions.append(frozenset())
         new.append(segment)
-    return Plan(segments, deletions, new, report, report.problems)
+    return Plan(segments, deletions, new, report, report.problems, folded.duplicates)
 
 
 def _latest_sources(records: list[SourceRecord]) -> list[SourceRecord]:
@@ -382,13 +504,17 @@ def _build_segment(
         if isinstance(item, _Kept):
             source, rec = old_segments[item.segment], item.record
             lo, count = rec.first, rec.count
-            records.append(ArticleRecord(rec.article, rec.relpath, rec.digest, first, count))
+            records.append(
+                ArticleRecord(rec.article, rec.relpath, rec.digest, first, count, rec.body)
+            )
         else:
             if item.analysed is None:  # pragma: no cover - _analyze fills every entry
                 raise RuntimeError(f"article {item.text.article.id} was not analysed")
             source, lo, count = item.analysed, item.first, item.count
             article = item.text.article
-            records.append(ArticleRecord(article, item.relpath, item.digest, first, count))
+            records.append(
+                ArticleRecord(article, item.relpath, item.digest, first, count, item.body)
+            )
         hi = lo + count
         _extend_kept(blocks, source.index, lo, hi)
         paras.append(np.asarray(source.passage_para[lo:hi], np.int32))

@@ -39,6 +39,7 @@ from qabot.telegram_bot import news, policies, startup
 from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, WholePassage
 from qabot.telegram_bot.state import BotState
 from qabot.telegram_bot.transport import TolerantUpdatesRequest, protect_token_in_logs
+from qabot.watch import CorpusWatcher
 
 __all__ = ["build_application", "run_bot"]
 
@@ -231,6 +232,8 @@ def run_bot(settings: Settings) -> int:
         "serving %d articles (%d passages) from %s", stats.articles, stats.passages, stats.corpus
     )
     app = build_application(qabot, replace(tg, base_url=url))
+    # Articles saved into the corpus while the bot runs are answered from within seconds.
+    watcher = CorpusWatcher(qabot).start()
     try:
         if tg.webhook_url and secret:
             # A configured secret is also the path (README: the proxy forwards /<secret>).
@@ -248,4 +251,6 @@ def run_bot(settings: Settings) -> int:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except TelegramError as exc:
         raise startup.start_up_error(exc, tg.token, url) from None
+    finally:
+        watcher.stop()
     return 0

@@ -183,7 +183,7 @@ def test_an_index_without_article_days_is_rebuilt_with_them(
     index = tmp_path / "index"
     QABot.open(corpus, index)
     _as_format_5(index)
-    with pytest.raises(IndexVersionError, match=r"index format 5 .* this qabot reads 6"):
+    with pytest.raises(IndexVersionError, match=r"index format 5 .* this qabot reads 7"):
         read_snapshot(index, corpus)
     caplog.set_level(logging.WARNING)
     bot = QABot.open(corpus, index)

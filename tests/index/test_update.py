@@ -1,0 +1,168 @@
+"""Exact duplicates: one body text is indexed once, whatever the order files come and go."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from support.corpus import write_article
+
+from qabot import QABot
+
+BODY = (
+    "The harbour authority approved a new ferry terminal on Monday.",
+    "Construction of the terminal at Kelmouth starts in spring and costs 40 million.",
+)
+
+
+def _md(folder: Path, name: str, title: str, *, url: str | None = None) -> Path:
+    """A Markdown copy of the story, with a URL in its front matter when given."""
+    front = f"---\ntitle: {title}\nurl: {url}\n---\n" if url else f"# {title}\n"
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(front + "\n" + "\n\n".join(BODY) + "\n", encoding="utf-8")
+    return path
+
+
+def _state(bot: QABot) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """Indexed ids, duplicate pairs and who answers: what must equal a fresh build."""
+    snapshot = bot.index.current()
+    answer = bot.ask("where is the new ferry terminal")
+    return (
+        [a.id for a in bot.articles()],
+        [(d.article.id, d.of) for d in snapshot.duplicates],
+        [h.article.id for h in answer.passages],
+    )
+
+
+def _fresh(folder: Path, tmp_path: Path, name: str) -> QABot:
+    return QABot.open(folder, tmp_path / name)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    write_article(folder, "other.txt", "Rail strike", "Rail workers strike over pay in Leeds.")
+    return folder
+
+
+def test_same_body_is_indexed_once_cited_once_and_reported(folder: Path, tmp_path: Path) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    write_article(folder, "copies/b.txt", "Kelmouth gets a terminal", *BODY)
+    # The same words with other line breaks are the same body.
+    write_article(folder, "c.txt", "Terminal", " ".join(BODY))
+    bot = QABot.open(folder, tmp_path / "index")
+    report = bot.last_report
+    assert report is not None
+    assert report.duplicates == (("c.txt", "a.txt"), ("copies/b.txt", "a.txt"))
+    assert [a.id for a in bot.articles()] == ["a.txt", "other.txt"]
+    answer = bot.ask("where is the new ferry terminal", k=5)
+    assert [h.article.id for h in answer.passages] == ["a.txt"]
+    assert bot.stats().duplicates == 2 and bot.stats().articles == 2
+    assert "(2 duplicates not indexed again)" in str(bot.stats())
+
+
+def test_the_copy_with_more_metadata_is_kept(folder: Path, tmp_path: Path) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    _md(folder, "z.md", "Ferry terminal approved", url="https://example.com/ferry")
+    bot = QABot.open(folder, tmp_path / "index")
+    assert [a.id for a in bot.articles()] == ["other.txt", "z.md"]
+    assert bot.ask("where is the new ferry terminal").passages[0].article.url == (
+        "https://example.com/ferry"
+    )
+
+
+def test_removing_the_kept_copy_promotes_a_duplicate(folder: Path, tmp_path: Path) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY)
+    bot = QABot.open(folder, tmp_path / "index")
+    (folder / "a.txt").unlink()
+    report = bot.reindex()
+    assert report.removed == ("a.txt",) and report.duplicates == ()
+    assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh"))
+    assert bot.ask("where is the new ferry terminal").passages[0].article.id == "b.txt"
+
+
+def test_removing_a_duplicate_keeps_the_kept_copy(folder: Path, tmp_path: Path) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY)
+    bot = QABot.open(folder, tmp_path / "index")
+    (folder / "b.txt").unlink()
+    report = bot.reindex()
+    assert report.removed == ("b.txt",) and not report.added and not report.changed
+    assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh"))
+
+
+def test_adding_a_copy_with_more_metadata_replaces_the_kept_one(
+    folder: Path, tmp_path: Path
+) -> None:
+    write_article(folder, "b.txt", "Ferry terminal approved", *BODY)
+    bot = QABot.open(folder, tmp_path / "index")
+    write_article(folder, "a.txt", "Kelmouth gets a terminal", *BODY)  # smaller id
+    assert bot.reindex().duplicates == (("b.txt", "a.txt"),)
+    _md(folder, "m.md", "Ferry", url="https://example.com/ferry")  # more metadata
+    report = bot.reindex()
+    assert report.added == ("m.md",)
+    assert report.duplicates == (("a.txt", "m.md"), ("b.txt", "m.md"))
+    assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh"))
+
+
+@pytest.mark.parametrize("which", ["a.txt", "b.txt"])
+def test_changing_either_copy_parts_them(folder: Path, tmp_path: Path, which: str) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY)
+    bot = QABot.open(folder, tmp_path / "index")
+    write_article(folder, which, "Terminal delayed", "The ferry terminal at Kelmouth is delayed.")
+    report = bot.reindex()
+    assert report.changed == (which,) and report.duplicates == ()
+    assert [a.id for a in bot.articles()] == ["a.txt", "b.txt", "other.txt"]
+    assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh"))
+    # ... and changing it back folds them again.
+    write_article(folder, which, "Ferry terminal approved", *BODY)
+    assert bot.reindex().duplicates == (("b.txt", "a.txt"),)
+    assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh-again"))
+
+
+def test_duplicates_inside_one_feed_file(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    rows = [
+        {"id": "wire-1", "title": "Ferry", "text": "\n\n".join(BODY)},
+        {"id": "wire-2", "title": "Ferry", "text": "\n\n".join(BODY), "date": "2024-05-01"},
+        {"id": "wire-3", "title": "Rail", "text": "Rail workers strike over pay in Leeds."},
+    ]
+    feed = folder / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(r) for r in rows))
+    bot = QABot.open(folder, tmp_path / "index")
+    assert bot.last_report is not None
+    assert bot.last_report.duplicates == (("wire-1", "wire-2"),)
+    del rows[1]
+    feed.write_text("\n".join(json.dumps(r) for r in rows))
+    report = bot.reindex()
+    assert report.removed == ("wire-2",) and report.duplicates == ()
+    assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh"))
+
+
+def test_one_shot_check_sees_in_place_changes_and_new_files_in_subfolders(
+    folder: Path, tmp_path: Path
+) -> None:
+    """Every file is stat-ed: a folder's time says nothing of its files rewritten in place."""
+    write_article(folder, "deep/er/a.txt", "Ferry terminal approved", *BODY)
+    QABot.open(folder, tmp_path / "index")
+    target = folder / "deep" / "er" / "a.txt"
+    before = target.stat()
+    folder_times = {p: p.stat().st_mtime_ns for p in (folder / "deep", folder / "deep" / "er")}
+    same_size = target.read_text().replace("40 million", "90 million")
+    assert len(same_size) == before.st_size
+    target.write_text(same_size)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    for path, mtime in folder_times.items():
+        os.utime(path, ns=(mtime, mtime))
+    write_article(folder, "deep/er/new/b.txt", "Rail fares", "Rail fares rise by 90 pence.")
+    bot = QABot.open(folder, tmp_path / "index")  # what `qabot ask` does first
+    assert bot.last_report is not None
+    assert bot.last_report.changed == ("deep/er/a.txt",)
+    assert bot.last_report.added == ("deep/er/new/b.txt",)
+    assert "90 million" in bot.ask("how much does the ferry terminal cost").text

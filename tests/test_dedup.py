@@ -1,0 +1,64 @@
+"""Near-duplicate stories: folded among an answer's citations, the better ranked kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.corpus import write_article
+
+from qabot import QABot
+from qabot.config import AnswerSettings, Settings
+from qabot.dedup import resemblance, shingles
+
+STORY = (
+    "The harbour authority approved a new ferry terminal at Kelmouth on Monday after a "
+    "two-year planning inquiry.",
+    "Construction starts in spring and is expected to cost 40 million pounds, the "
+    "authority said in a statement.",
+    "Local businesses welcomed the decision, saying the terminal would bring visitors to "
+    "the town all year round.",
+    "Opponents argued the terminal would harm the estuary's bird colonies and said they "
+    "would consider a legal challenge.",
+)
+
+
+def _corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    write_article(folder, "wire/original.txt", "Ferry terminal approved", *STORY)
+    # The same wire story republished with a new headline, an edited figure and a line added.
+    edited = list(STORY)
+    edited[1] = edited[1].replace("40 million", "42 million")
+    edited.append("The terminal is due to open in 2027.")
+    write_article(folder, "site/republished.txt", "Kelmouth terminal gets go-ahead", *edited)
+    write_article(
+        folder, "other/ferries.txt", "Ferry fares rise",
+        "Ferry operators raised fares on Kelmouth routes by five percent, blaming the cost "
+        "of fuel. The new terminal was not mentioned.",
+    )  # fmt: skip
+    return folder
+
+
+def test_resemblance_of_shingle_sets() -> None:
+    a = shingles(" ".join(STORY))
+    assert resemblance(a, a) == 1.0
+    assert resemblance(a, shingles("Something else entirely, about rail strikes in Leeds.")) == 0
+    assert resemblance(a, frozenset()) == 0.0
+    edited = " ".join(STORY).replace("40 million", "42 million")
+    assert 0.8 < resemblance(a, shingles(edited)) < 1.0
+    # Case and punctuation do not count.
+    assert shingles("The Ferry, terminal!") == shingles("the ferry terminal")
+
+
+def test_near_duplicate_stories_are_cited_once(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    bot = QABot.open(folder, tmp_path / "index")
+    answer = bot.ask("ferry terminal Kelmouth", k=5)
+    cited = {h.article.id for h in answer.passages}
+    assert len(cited & {"wire/original.txt", "site/republished.txt"}) == 1
+    assert "other/ferries.txt" in cited
+
+    # Folding off: both copies are cited, which is what folding prevents.
+    off = Settings(answers=AnswerSettings(near_duplicate=1.5))
+    plain = QABot.open(folder, tmp_path / "index", settings=off)
+    cited = {h.article.id for h in plain.ask("ferry terminal Kelmouth", k=5).passages}
+    assert {"wire/original.txt", "site/republished.txt"} <= cited

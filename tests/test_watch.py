@@ -1,0 +1,169 @@
+"""The watcher: files saved into the corpus of a running chat or bot become answerable.
+
+Real files, a real watchdog observer, real processes for the chat and the bot; deadlines
+are generous and nothing asserts how fast it happens (benchmarks/change_check.py does).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support.botapi_server import BotApiServer
+from support.corpus import write_article
+
+from qabot import QABot
+from qabot.watch import CorpusWatcher
+
+ROOT = Path(__file__).resolve().parents[1]
+DEADLINE = 60.0
+FACT = ("Zebra finches nest in Kelmouth", "A colony of zebra finches nests under the pier.")
+
+
+def eventually(check: Callable[[], bool], deadline: float = DEADLINE) -> bool:
+    """Poll ``check`` until it holds or the deadline passes."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_file_saved_under_a_watcher_becomes_answerable(corpus: Path, tmp_path: Path) -> None:
+    bot = QABot.open(corpus, tmp_path / "index")
+    assert not bot.ask("zebra finches").found
+    with CorpusWatcher(bot) as watcher:
+        assert watcher.watching
+        write_article(corpus, "new/folder/finches.txt", *FACT)
+        assert eventually(lambda: bot.ask("zebra finches").found)
+        # A change in place (same size) and a removal are followed too.
+        write_article(corpus, "new/folder/finches.txt", FACT[0], FACT[1].replace("pier", "quay"))
+        assert eventually(lambda: "quay" in bot.ask("zebra finches nest").text)
+        (corpus / "new" / "folder" / "finches.txt").unlink()
+        assert eventually(lambda: not bot.ask("zebra finches").found)
+
+
+def test_without_events_the_folder_is_polled_and_that_is_logged(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import watchdog.observers.api
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "inotify watch limit reached")
+
+    # What the kernel answers when its inotify watches run out.
+    monkeypatch.setattr(watchdog.observers.api.BaseObserver, "schedule", refuse)
+    bot = QABot.open(corpus, tmp_path / "index")
+    with caplog.at_level(logging.WARNING), CorpusWatcher(bot, poll=0.2) as watcher:
+        assert not watcher.watching
+        write_article(corpus, "finches.txt", *FACT)
+        assert eventually(lambda: bot.ask("zebra finches").found)
+    assert "cannot watch" in caplog.text and "checking it every 0.2 s" in caplog.text
+
+
+def test_the_watcher_does_not_wake_itself(corpus: Path, tmp_path: Path) -> None:
+    """Its own index writes and corpus reads are not changes: no update without one."""
+    bot = QABot.open(corpus)  # the index inside the corpus, as by default
+    calls: list[int] = []
+    real = bot.catch_up
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real()
+
+    bot.catch_up = counted  # type: ignore[method-assign]
+    with CorpusWatcher(bot, debounce=0.05):
+        write_article(corpus, "finches.txt", *FACT)
+        assert eventually(lambda: bot.ask("zebra finches").found)
+        settled = len(calls)
+        time.sleep(1.0)  # room for a loop of self-inflicted updates to show
+        assert len(calls) == settled
+
+
+def _lines(stream: object) -> queue.Queue[str]:
+    """The lines of a process's output, read in a thread, so that waits have deadlines."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+@pytest.mark.slow
+def test_qabot_chat_answers_from_a_file_saved_while_it_runs(corpus: Path, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "qabot", "chat", "--corpus", str(corpus)]
+    command += ["--index", str(tmp_path / "index")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    errors = tmp_path / "stderr.txt"
+    with open(errors, "w") as err:
+        proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
+            env=env,
+        )  # fmt: skip
+    assert proc.stdin is not None
+    out = _lines(proc.stdout)
+    try:
+        # Saved once the chat runs (its greeting is out), not before it opened the index.
+        assert "indexed" in out.get(timeout=DEADLINE)
+        write_article(corpus, "sub/finches.txt", *FACT)
+        end = time.monotonic() + DEADLINE
+        answered = False
+        while not answered and time.monotonic() < end:
+            proc.stdin.write("where do zebra finches nest\n")
+            proc.stdin.flush()
+            while True:  # read this question's answer up to its last line
+                line = out.get(timeout=DEADLINE)
+                if "pier" in line:
+                    answered = True
+                if line.startswith(("I don't know", "(/more")):
+                    break
+            time.sleep(0.2)
+        assert answered
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=20)
+        assert proc.stdout is not None
+        proc.stdout.close()
+    assert proc.returncode == 0, errors.read_text()[-2000:]
+
+
+@pytest.mark.slow
+def test_bot_py_answers_from_a_file_saved_while_it_runs(api: BotApiServer, corpus: Path) -> None:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "QABOT_CORPUS": str(corpus),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bot.py")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        api.wait_for("setMyCommands", timeout=30)
+        write_article(corpus, "sub/finches.txt", *FACT)
+
+        def answered() -> bool:
+            sent = len(api.calls("sendMessage"))
+            api.push_update(api.make_message_update("Where do zebra finches nest?"))
+            call = api.wait_for("sendMessage", timeout=30, count=sent + 1)
+            return "pier" in str(call.params.get("text", ""))
+
+        assert eventually(answered)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err[-2000:]
