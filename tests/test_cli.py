@@ -432,10 +432,14 @@ def test_the_chat_on_a_terminal_edits_lines_recalls_questions_and_ends_cleanly(
 def test_ask_filters_by_date_and_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     corpus = tmp_path / "c"
     corpus.mkdir()
-    for name, day, source in (("old", "2024-05-02", "Reuters"), ("new", "12 June 2024", "BBC")):
+    stories = (
+        ("old", "2024-05-02", "Reuters", "Forty members backed it after a debate of six hours."),
+        ("new", "12 June 2024", "BBC", "Crowds watched the session live from the town hall."),
+    )
+    for name, day, source, more in stories:  # two stories, not near-duplicate copies of one
         (corpus / f"{name}.md").write_text(
             f"---\ntitle: Tram vote {name}\ndate: {day}\nsource: {source}\n---\n"
-            f"The council voted for the {name} tram line to the harbour.\n"
+            f"The council voted for the {name} tram line to the harbour. {more}\n"
         )
     for n in range(6):  # other news, so that the story's words are rare ones
         write_article(corpus, f"k{n}.txt", f"Kites {n}", f"Kite festival number {n} drew crowds.")

@@ -356,12 +356,20 @@ def _md(folder: Path, name: str, title: str, body: tuple[str, ...], **meta: str)
 
 @pytest.fixture
 def wire_corpus(tmp_path: Path) -> Path:
-    """One wire story saved three times with different dates and sources, and another story."""
+    """One wire story republished three times with different dates and sources, and another.
+
+    Each copy names its agency (one word, so the passages score alike): copies with the
+    same body would be indexed once (see tests/index/test_update.py).
+    """
     folder = tmp_path / "wire"
     folder.mkdir()
-    _md(folder, "a-reuters.md", "Bridge reopens", WIRE, date="2024-06-01", source="Reuters")
-    _md(folder, "b-ap.md", "Bridge reopens", WIRE, date="12 June 2024", source="AP")
-    _md(folder, "c-bbc.md", "Bridge reopens", WIRE, source="BBC")  # no date
+    for name, source, meta in (
+        ("a-reuters.md", "Reuters", {"date": "2024-06-01"}),
+        ("b-ap.md", "AP", {"date": "12 June 2024"}),
+        ("c-bbc.md", "BBC", {}),  # no date
+    ):
+        body = (*WIRE, f"Reported by {source}.")
+        _md(folder, name, "Bridge reopens", body, source=source, **meta)
     _md(
         folder, "d-budget.md", "Budget", ("The council approved the harbour budget on Monday.",),
         date="2024-05-03", source="BBC",

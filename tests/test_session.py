@@ -97,10 +97,14 @@ def test_filters_in_a_message_restrict_it_and_a_bad_one_is_refused_politely(
 ) -> None:
     corpus = tmp_path / "c"
     corpus.mkdir()
-    for city, day in (("Paris", "2024-05-02"), ("Berlin", "2024-06-12")):
+    stories = (  # two stories, not near-duplicate copies of one (those are cited once)
+        ("Paris", "2024-05-02", "The mayor praised the new cycle lanes along the Seine."),
+        ("Berlin", "2024-06-12", "Schools and the tram network get the largest share."),
+    )
+    for city, day, more in stories:
         (corpus / f"{city}.md").write_text(
             f"---\ntitle: {city}\ndate: {day}\nsource: {city} Post\n---\n"
-            f"The {city} council approved the budget for 2025.\n"
+            f"The {city} council approved the budget for 2025. {more}\n"
         )
     session = Session(QABot.open(corpus, tmp_path / "index"))
     answer = session.ask("a", "since:2024-06-01 which council approved the budget?")

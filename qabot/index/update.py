@@ -200,12 +200,15 @@ class _Folded:
     demoted: frozenset[str]
 
 
-def _metadata(article: Article) -> int:
-    return sum(bool(v) for v in (article.date, article.url, article.source))
+def _rank(article: Article, aid: str) -> tuple[int, int, str]:
+    """Which copy of a body text is indexed: the most metadata, then the newest, then the id."""
+    metadata = sum(bool(v) for v in (article.date, article.url, article.source))
+    day = article.published.toordinal() if article.published else 0
+    return (-metadata, -day, aid)
 
 
 def _fold(old: Snapshot | None, entries: dict[str, _Fresh | _Kept], touched: set[str]) -> _Folded:
-    """Index one article per body text: the one with the most metadata, then the least id.
+    """Index one article per body text: the most metadata, then the newest, then the least id.
 
     Only the body texts of read and removed articles are looked at again. Articles of
     untouched files keep their part, except an indexed article that one read now beats.
@@ -213,12 +216,14 @@ def _fold(old: Snapshot | None, entries: dict[str, _Fresh | _Kept], touched: set
     old_dups = old.duplicate_of if old else {}
     body_index = old.body_index if old else {}
     # Members of each body text: (sort key, id, what it is).
-    members: dict[str, list[tuple[tuple[int, str], str, _Fresh | _Kept | Duplicate | None]]] = {}
+    members: dict[
+        str, list[tuple[tuple[int, int, str], str, _Fresh | _Kept | Duplicate | None]]
+    ] = {}
     affected: set[str] = set()
     for aid, entry in entries.items():
         body = entry.record.body if isinstance(entry, _Kept) else entry.body
         article = entry.record.article if isinstance(entry, _Kept) else entry.text.article
-        members.setdefault(body, []).append(((-_metadata(article), aid), aid, entry))
+        members.setdefault(body, []).append((_rank(article, aid), aid, entry))
         affected.add(body)
     for aid in touched:
         if aid in old_dups:
@@ -230,12 +235,12 @@ def _fold(old: Snapshot | None, entries: dict[str, _Fresh | _Kept], touched: set
         if kept is not None and kept not in touched and old is not None:
             found = old.find_article(kept)
             if found is not None:
-                key = (-_metadata(found[1].article), kept)
+                key = _rank(found[1].article, kept)
                 members.setdefault(body, []).append((key, kept, None))
     for dup in old_dups.values():
         aid = dup.article.id
         if dup.body in affected and aid not in touched:
-            members.setdefault(dup.body, []).append(((-_metadata(dup.article), aid), aid, dup))
+            members.setdefault(dup.body, []).append((_rank(dup.article, aid), aid, dup))
     chosen: dict[str, _Fresh | _Kept] = {}
     duplicates = [
         d for d in old_dups.values() if d.body not in affected and d.article.id not in touched

@@ -74,6 +74,16 @@ def test_the_copy_with_more_metadata_is_kept(folder: Path, tmp_path: Path) -> No
     )
 
 
+def test_of_copies_with_as_much_metadata_the_newest_is_kept(folder: Path, tmp_path: Path) -> None:
+    # A wire story saved on two days: the newest answers, as among equally good stories.
+    for name, day in (("a.md", "2024-06-01"), ("b.md", "12 June 2024")):
+        front = f"---\ntitle: Ferry terminal approved\ndate: {day}\n---\n\n"
+        (folder / name).write_text(front + "\n\n".join(BODY) + "\n", encoding="utf-8")
+    bot = QABot.open(folder, tmp_path / "index")
+    assert [a.id for a in bot.articles()] == ["b.md", "other.txt"]
+    assert bot.stats().duplicates == 1
+
+
 def test_removing_the_kept_copy_promotes_a_duplicate(folder: Path, tmp_path: Path) -> None:
     write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
     write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY)
