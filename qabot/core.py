@@ -18,7 +18,7 @@ is picked up on the next question.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from qabot.analysis import Analyzer
@@ -26,11 +26,11 @@ from qabot.answers import compose, hits_of
 from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, QABotError
-from qabot.index import Index, Progress
-from qabot.query import build_query
+from qabot.index import Index, Match, Progress, Snapshot, TermStats
+from qabot.query import Query, build_query
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
 
-__all__ = ["QABot"]
+__all__ = ["QABot", "answer_question", "search_question"]
 
 
 class QABot:
@@ -92,49 +92,36 @@ class QABot:
         its words help rank passages, but only the question's own words must be found.
         Both are cut to ``AnswerSettings.max_question_chars``; a negative ``k`` counts as 0.
         """
-        answers = self.settings.answers
-        limit = answers.max_question_chars
-        k = max(0, k)
-        question = " ".join(str(question).split())[:limit]
-        context = " ".join(context.split())[:limit] if context else None
-        if not question:
-            return Answer(question, "", (), reason="Ask a question in words.")
-        snapshot = self.index.current()
-        query = build_query(question, self.analyzer, snapshot.statistics, context)
-        if not query.terms:
-            reason = (
-                "Your question has only common words; name a topic."
-                if query.n_words
-                else "Ask a question in words."
-            )
-            return Answer(question, "", (), reason=reason)
-        if snapshot.n_passages == 0:
-            return Answer(
-                question,
-                "",
-                (),
-                query.terms,
-                reason="The corpus is empty: add articles and reindex.",
-            )
-        matches = snapshot.search(
-            query.bag, max(k, answers.candidate_passages), self.settings.bm25, query.stats,
-            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
-        )  # fmt: skip
-        return compose(query, matches, k, self.analyzer, answers)
+        statistics, search = self._reader()
+        return answer_question(
+            question, k, context, self.analyzer, self.settings, statistics, search
+        )
 
     def search(self, question: str, k: int = 10) -> list[Hit]:
         """The ``k`` best passages for ``question``, without picking an answer."""
-        answers = self.settings.answers
-        snapshot = self.index.current()
-        question = question[: answers.max_question_chars]
-        query = build_query(question, self.analyzer, snapshot.statistics)
-        if not query.terms:
-            return []
-        matches = snapshot.search(
-            query.bag, k, self.settings.bm25, query.stats,
-            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
-        )  # fmt: skip
-        return hits_of(matches, query, self.analyzer)
+        statistics, search = self._reader()
+        return search_question(question, k, self.analyzer, self.settings, statistics, search)
+
+    def _reader(self) -> tuple[Statistics, Searcher]:
+        """Statistics and search over one snapshot, taken when first needed."""
+        bm25, answers = self.settings.bm25, self.settings.answers
+        taken: list[Snapshot] = []
+
+        def snapshot() -> Snapshot:
+            if not taken:
+                taken.append(self.index.current())
+            return taken[0]
+
+        def statistics(terms: Iterable[str]) -> TermStats:
+            return snapshot().statistics(terms)
+
+        def search(query: Query, k: int) -> list[Match]:
+            return snapshot().search(
+                query.bag, k, bm25, query.stats,
+                rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+            )  # fmt: skip
+
+        return statistics, search
 
     # -- the corpus -------------------------------------------------------------------
     def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> ReindexReport:
@@ -193,3 +180,62 @@ class QABot:
         stats = self.index.current()
         corpus = str(self.settings.corpus)
         return f"QABot({corpus!r}, {stats.n_articles} articles, {stats.n_passages} passages)"
+
+
+#: Gives the live statistics of some terms (``Snapshot.statistics``, or a cluster's).
+Statistics = Callable[[Iterable[str]], TermStats]
+#: Finds the ``k`` best matches for a query, re-ranked (one snapshot, or a cluster's shards).
+Searcher = Callable[[Query, int], list[Match]]
+
+
+def answer_question(
+    question: str,
+    k: int,
+    context: str | None,
+    analyzer: Analyzer,
+    settings: Settings,
+    statistics: Statistics,
+    search: Searcher,
+) -> Answer:
+    """What :meth:`QABot.ask` does, over any index: one snapshot or a cluster's shards."""
+    answers = settings.answers
+    limit = answers.max_question_chars
+    k = max(0, k)
+    question = " ".join(str(question).split())[:limit]
+    context = " ".join(context.split())[:limit] if context else None
+    if not question:
+        return Answer(question, "", (), reason="Ask a question in words.")
+    query = build_query(question, analyzer, statistics, context)
+    if not query.terms:
+        reason = (
+            "Your question has only common words; name a topic."
+            if query.n_words
+            else "Ask a question in words."
+        )
+        return Answer(question, "", (), reason=reason)
+    if query.stats.n_passages == 0:
+        return Answer(
+            question,
+            "",
+            (),
+            query.terms,
+            reason="The corpus is empty: add articles and reindex.",
+        )
+    matches = search(query, max(k, answers.candidate_passages))
+    return compose(query, matches, k, analyzer, answers)
+
+
+def search_question(
+    question: str,
+    k: int,
+    analyzer: Analyzer,
+    settings: Settings,
+    statistics: Statistics,
+    search: Searcher,
+) -> list[Hit]:
+    """What :meth:`QABot.search` does, over any index: one snapshot or a cluster's shards."""
+    question = question[: settings.answers.max_question_chars]
+    query = build_query(question, analyzer, statistics)
+    if not query.terms:
+        return []
+    return hits_of(search(query, k), query, analyzer)
