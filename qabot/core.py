@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qabot.analysis import Analyzer
 from qabot.answers import compose, hits_of
@@ -29,6 +30,9 @@ from qabot.errors import CorpusError, QABotError
 from qabot.index import Index, Match, Progress, Snapshot, TermStats
 from qabot.query import Query, build_query
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
+
+if TYPE_CHECKING:
+    from qabot.cluster import ClusterBot
 
 __all__ = ["QABot", "answer_question", "search_question"]
 
@@ -83,6 +87,29 @@ class QABot:
         elif update:
             bot.catch_up(progress)
         return bot
+
+    @staticmethod
+    def open_cluster(
+        address: str | None,
+        corpus: str | Path | None = None,
+        shards: int | None = None,
+        index: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        update: bool = True,
+    ) -> ClusterBot:
+        """Serve ``corpus`` from ``shards`` shards on the Ray cluster at ``address``.
+
+        ``None`` starts a Ray instance on this machine. The result answers with the same
+        ``ask``/``search``/``reindex``/``stats`` as a QABot, with exactly one index's
+        scores; see :class:`qabot.cluster.ClusterBot`. Needs ``pip install "qabot[cluster]"``.
+        """
+        # Imported here: Ray is optional, and `import qabot` never needs it.
+        from qabot.cluster import ClusterBot
+
+        return ClusterBot.open(
+            address, corpus, shards=shards, index=index, settings=settings, update=update
+        )
 
     # -- questions --------------------------------------------------------------------
     def ask(self, question: str, k: int = 5, *, context: str | None = None) -> Answer:

@@ -7,11 +7,12 @@ catch one class. Messages say what went wrong and what to do about it::
     ├── ConfigError            a setting or environment variable has a bad value
     ├── CorpusError            the corpus folder is missing or not a folder
     ├── ArticleError           one article file cannot be read or parsed (reported, then skipped)
-    └── IndexStoreError        the on-disk index cannot be used
-        ├── IndexCorruptError  files missing, truncated, checksum mismatch: rebuilt from the corpus
-        ├── IndexVersionError  written by another format version or other settings: rebuilt
-        ├── IndexLockedError   another process is updating the index right now
-        └── IndexWriteError    the index folder cannot be written: read-only, full, not a folder
+    ├── IndexStoreError        the on-disk index cannot be used
+    │   ├── IndexCorruptError  files missing, truncated, checksum mismatch: rebuilt from the corpus
+    │   ├── IndexVersionError  written by another format version or other settings: rebuilt
+    │   ├── IndexLockedError   another process is updating the index right now
+    │   └── IndexWriteError    the index folder cannot be written: read-only, full, not a folder
+    └── ClusterError           no Ray, no cluster at the address, or shards that cannot serve
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 __all__ = [
     "ArticleError",
+    "ClusterError",
     "ConfigError",
     "CorpusError",
     "IndexCorruptError",
@@ -78,3 +80,7 @@ class IndexWriteError(IndexStoreError):
         super().__init__(message)
         #: What the file system said (``strerror``), without the advice.
         self.reason = reason
+
+
+class ClusterError(QABotError):
+    """A Ray cluster cannot be reached, Ray is not installed, or shards cannot serve."""

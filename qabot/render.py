@@ -54,6 +54,7 @@ __all__ = [
     "leads_with_short",
     "not_added_message",
     "paragraph_label",
+    "partial_note",
     "passage_message",
     "plain",
     "refusal_text",
@@ -283,6 +284,8 @@ def _text_lines(
         lines.append(headline(answer))
     if answer.found and answer.unsure:
         lines.append(style.dim(UNSURE_NOTE))
+    if answer.partial:
+        lines.append(style.dim(partial_note(answer)))
     if answer.passages:
         lines += ["", f"{label(answer)}:"]
         for n, hit in enumerate(answer.passages[:passages]):
@@ -416,7 +419,18 @@ def _html_head(answer: Answer) -> str:
     head += highlighted(answer.text, short_spans(answer))
     if answer.unsure:
         head += f"\n<i>{escape(UNSURE_NOTE)}</i>"
+    if answer.partial:
+        head += f"\n<i>{escape(partial_note(answer))}</i>"
     return head
+
+
+def partial_note(answer: Answer) -> str:
+    """Why a cluster's answer may miss passages: some shards did not reply in time."""
+    missing = len(answer.missing_shards)
+    return (
+        f"(Partial: {missing} of {answer.shards} parts of the archive did not reply in time; "
+        "this comes from the others.)"
+    )
 
 
 def answer_message(

@@ -202,6 +202,10 @@ class Snapshot:
 
         return self._cached("all_df", make)  # type: ignore[no-any-return]
 
+    def document_frequencies(self) -> Mapping[str, int]:
+        """Every term's live document frequency (computed once per snapshot)."""
+        return self._all_df()
+
     def statistics(self, terms: Iterable[str]) -> TermStats:
         """The live statistics of ``terms``: each term's document frequency, taken once."""
         df = {t: self.document_frequency(t) for t in dict.fromkeys(terms)}
