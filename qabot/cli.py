@@ -22,7 +22,8 @@ from qabot.config import Settings
 from qabot.core import QABot
 from qabot.errors import QABotError
 
-if TYPE_CHECKING:  # evaluation is imported only by the eval command
+if TYPE_CHECKING:  # evaluation is imported only by the eval command, Ray only by cluster
+    from qabot.cluster import ClusterBot
     from qabot.evaluate import CrossValidation
 
 __all__ = ["main"]
@@ -165,7 +166,43 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("serve", "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=_cmd_serve)
+
+    _cluster_parser(command("cluster", "index, ask or show stats on a Ray cluster, in shards"))
     return parser
+
+
+def _cluster_parser(parser: argparse.ArgumentParser) -> None:
+    """``qabot cluster index|ask|stats``: the same commands over shards on Ray."""
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens"
+    )
+    common.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="article folder")
+    common.add_argument(
+        "--index",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="folder of the shards' indexes (default: CORPUS/.qabot-cluster)",
+    )
+    common.add_argument(
+        "--address",
+        help="Ray cluster address, host:port (default: QABOT_CLUSTER_ADDRESS, else start Ray here)",
+    )
+    common.add_argument(
+        "--shards", type=int, help="shards of a new cluster folder (default: as built, else 4)"
+    )
+    sub = parser.add_subparsers(dest="cluster_command", metavar="COMMAND")
+    p = sub.add_parser("index", help="build or update every shard", parents=[common])
+    p.add_argument("--rebuild", action="store_true", help="re-analyse every article")
+    p.set_defaults(func=_cmd_cluster_index)
+    p = sub.add_parser("ask", help="answer one question from every shard", parents=[common])
+    p.add_argument("question", nargs="+", help="the question")
+    p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(func=_cmd_cluster_ask)
+    p = sub.add_parser("stats", help="figures over every shard", parents=[common])
+    p.set_defaults(func=_cmd_cluster_stats)
+    parser.set_defaults(func=_cmd_cluster_help, cluster_parser=parser)
 
 
 def _configure_logging(level_name: str, verbose: bool) -> None:
@@ -353,3 +390,49 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.telegram_bot import run_bot
 
     return run_bot(_settings(args, settings))
+
+
+def _open_cluster(args: argparse.Namespace, settings: Settings, update: bool) -> ClusterBot:
+    s = _settings(args, settings)
+    return QABot.open_cluster(
+        args.address or s.cluster.address, s.corpus, args.shards or s.cluster.shards, s.index,
+        settings=s, update=update,
+    )  # fmt: skip
+
+
+def _cmd_cluster_help(args: argparse.Namespace, settings: Settings) -> int:
+    args.cluster_parser.print_help()
+    return 0
+
+
+def _cmd_cluster_index(args: argparse.Namespace, settings: Settings) -> int:
+    bot = _open_cluster(args, settings, update=not args.rebuild)
+    report = bot.reindex(rebuild=True) if args.rebuild else bot.last_report or bot.reindex()
+    for problem in report.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    print(f"{report}")
+    print(f"{bot.stats()} in {bot.shards} shards")
+    return 0
+
+
+def _cmd_cluster_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot import render
+
+    answer = _open_cluster(args, settings, update=True).ask(
+        " ".join(args.question), k=max(1, args.k)
+    )
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render.terminal(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def _cmd_cluster_stats(args: argparse.Namespace, settings: Settings) -> int:
+    bot = _open_cluster(args, settings, update=False)
+    stats = bot.stats()
+    print(f"{stats} in {bot.shards} shards")
+    print(f"corpus: {stats.corpus}\nindex:  {stats.index}")
+    for info in bot.shard_info():
+        print(f"  shard {info.shard}: generation {info.generation}, process {info.pid}")
+    return 0

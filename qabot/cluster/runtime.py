@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: Seconds to wait for a cluster's address to accept a connection.
+CONNECT_TIMEOUT = 5.0
+
 try:
     import ray
     from ray.exceptions import RayError
@@ -42,19 +46,35 @@ def connect(address: str | None) -> None:
         raise ClusterError('Ray is not installed; install it with: pip install "qabot[cluster]"')
     if ray.is_initialized():
         return
+    if address is not None:
+        _check_reachable(address)
     try:
         ray.init(
-            address=address,
+            # "local" always starts a new instance; None would join one a dead run left.
+            address=address or "local",
             include_dashboard=False,
             logging_level=logging.WARNING,
             log_to_driver=False,
             configure_logging=False,
         )
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = address or "this machine"
         raise ClusterError(
-            f"cannot reach a Ray cluster at {where} ({exc}); start one with `ray start --head` "
-            "and give its address (host:port), or leave the address out to start one here"
+            f"cannot join the Ray cluster at {address or 'this machine'} ({_cause(exc)}); "
+            "start one with `ray start --head` and give its address (host:port)"
+        ) from None
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once, not after Ray's minutes of retries, when nothing listens at host:port."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return  # "auto", "ray://…": Ray resolves those itself
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise ClusterError(
+            f"no Ray cluster answers at {address} ({exc.strerror or exc}); start one with "
+            "`ray start --head` there, or check the address (QABOT_CLUSTER_ADDRESS, --address)"
         ) from None
 
 
