@@ -20,7 +20,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from qabot.analysis import Analyzer
 from qabot.answers import compose, hits_of
@@ -34,7 +34,19 @@ from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexRepor
 if TYPE_CHECKING:
     from qabot.cluster import ClusterBot
 
-__all__ = ["QABot", "answer_question", "search_question"]
+__all__ = ["Library", "QABot", "answer_question", "search_question"]
+
+
+class Library(Protocol):
+    """What the chat adapters use of qabot: a :class:`QABot`, or a cluster's ``ClusterBot``."""
+
+    settings: Settings
+
+    def ask(self, question: str, k: int = 5, *, context: str | None = None) -> Answer: ...
+    def reindex(self, rebuild: bool = False) -> ReindexReport: ...
+    def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]: ...
+    def articles(self) -> Sequence[Article]: ...
+    def stats(self) -> IndexStats: ...
 
 
 class QABot:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from qabot.values import Answer, Refusal
 
 if TYPE_CHECKING:  # the session is handed an open bot; it never opens one
-    from qabot.core import QABot
+    from qabot.core import Library
 
 __all__ = ["Session", "example_questions", "is_follow_up"]
 
@@ -44,7 +44,7 @@ MAX_CHATS = 10_000
 DEFAULT_TTL = 600.0
 
 
-def example_questions(bot: QABot, count: int = 3) -> list[str]:
+def example_questions(bot: Library, count: int = 3) -> list[str]:
     """Example questions drawn from the indexed article titles, spread over the corpus."""
     articles = bot.articles()
     if not articles:
@@ -115,7 +115,7 @@ class Session:
 
     def __init__(
         self,
-        bot: QABot,
+        bot: Library,
         *,
         k: int = 5,
         ttl: float = DEFAULT_TTL,

@@ -17,8 +17,9 @@ comes from the others and says so (``Answer.partial``, ``missing_shards``).
 
 from __future__ import annotations
 
+import heapq
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from qabot.errors import ClusterError, CorpusError
 from qabot.index import Match, TermStats, merge
 from qabot.index.bm25 import bm25_weights
 from qabot.query import Query
-from qabot.values import Answer, Hit, IndexStats, Problem, ReindexReport
+from qabot.values import Answer, Article, Hit, IndexStats, Problem, ReindexReport
 
 __all__ = ["DEFAULT_SHARDS", "DEFAULT_WAIT", "ClusterBot"]
 
@@ -147,6 +148,10 @@ class ClusterBot:
         report = _combined(list(replies.values()))
         self.last_report = report
         return path, report
+
+    def articles(self) -> Sequence[Article]:
+        """Every shard's articles, ordered by id (each shard's list is ordered already)."""
+        return list(heapq.merge(*self.runtime.call_all("articles"), key=lambda a: a.id))
 
     def stats(self) -> IndexStats:
         """Figures over every shard: articles, passages, distinct terms, size, last update."""

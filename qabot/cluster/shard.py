@@ -22,7 +22,7 @@ from qabot.cluster.sharding import Owner, shard_settings
 from qabot.config import Settings
 from qabot.index import Candidate, Index, Snapshot, candidates
 from qabot.index.bm25 import Weights
-from qabot.values import IndexStats, ReindexReport
+from qabot.values import Article, IndexStats, ReindexReport
 
 __all__ = ["Shard", "ShardInfo", "ShardStats", "build_shard"]
 
@@ -128,6 +128,10 @@ class Shard:
 
     def stats(self) -> IndexStats:
         return self.index.stats()
+
+    def articles(self) -> list[Article]:
+        """This shard's articles, ordered by id."""
+        return list(self.index.articles())
 
     def terms(self) -> list[str]:
         """The distinct live terms of this shard (to count a cluster's distinct terms)."""
