@@ -411,17 +411,16 @@ def _html_citation(hit: Hit, with_link: bool = True) -> str:
 
 
 def _html_head(answer: Answer) -> str:
+    partial = f"\n<i>{escape(partial_note(answer))}</i>" if answer.partial else ""
     if not answer.found:
-        return f"🤷 {escape(headline(answer))}"
+        return f"🤷 {escape(headline(answer))}{partial}"
     head = "💬 "
     if leads_with_short(answer):
         head += f"{_bold(answer.short)}\n"
     head += highlighted(answer.text, short_spans(answer))
     if answer.unsure:
         head += f"\n<i>{escape(UNSURE_NOTE)}</i>"
-    if answer.partial:
-        head += f"\n<i>{escape(partial_note(answer))}</i>"
-    return head
+    return head + partial
 
 
 def partial_note(answer: Answer) -> str:

@@ -194,7 +194,8 @@ class ClusterBot:
             for found in replies.values():
                 for term, n in found.items():
                     total[term] = total.get(term, 0) + n
-            self._all_df = (key, total)
+            # In term order, as one index sums them (Snapshot.document_frequencies).
+            self._all_df = (key, dict(sorted(total.items())))
         return self._all_df[1]
 
 

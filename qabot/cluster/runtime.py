@@ -78,6 +78,13 @@ def _check_reachable(address: str) -> None:
         ) from None
 
 
+class _ShardActor(Shard):
+    """A shard as a Ray actor: a :class:`Shard` that can say where it runs."""
+
+    def node_id(self) -> str:
+        return str(ray.get_runtime_context().get_node_id())
+
+
 class Runtime:
     """The shard actors of one cluster folder, and calls to them with deadlines."""
 
@@ -88,7 +95,7 @@ class Runtime:
         self.shards = shards
         root = str(cluster_root(settings).resolve())
         self.namespace = "qabot-" + hashlib.blake2b(root.encode(), digest_size=6).hexdigest()
-        actor = ray.remote(Shard)
+        actor = ray.remote(_ShardActor)
         self.actors: list[Any] = [
             actor.options(
                 name=f"qabot-shard-{i}-of-{shards}",
@@ -163,9 +170,14 @@ class Runtime:
             )
         return [replies[i] for i in range(self.shards)]
 
-    def kill(self, shard: int) -> None:
-        """Kill one shard's actor; Ray restarts it (for fault drills and tests)."""
-        ray.kill(self.actors[shard], no_restart=False)
+    def kill(self, shard: int, *, restart: bool = True) -> None:
+        """Kill one shard's actor, as a crash would; Ray restarts it unless told not to."""
+        ray.kill(self.actors[shard], no_restart=not restart)
+
+    def nodes(self) -> list[str]:
+        """The id of the Ray node each shard's actor runs on."""
+        found: list[str] = self.call_all("node_id")
+        return found
 
     def shutdown(self) -> None:
         """Stop every shard actor of this cluster folder (they are detached otherwise)."""
