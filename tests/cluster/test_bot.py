@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.corpus import story_name, story_path, story_questions, write_article, write_stories
 
@@ -109,6 +109,29 @@ _questions = st.lists(
     deleted=st.sets(st.integers(0, 11), max_size=4),
     variant=st.sampled_from(["bm25plus", "okapi"]),
 )
+# Found by this test: Okapi's IDF floor (the average IDF of every term) summed in segment
+# order differed in the last bit from one index's; both now sum in term order.
+@example(
+    articles=[
+        ["Stoltenberg minsk minsk minsk election minsk minsk election troops talks bridge "
+         "ceasefire vote minsk budget troops minsk troops election troops lopez.",
+         "Minsk budget ceasefire.", "Election stoltenberg summit."],
+        ["Stoltenberg energy budget budget lopez prices stoltenberg budget harbour council "
+         "court lopez court stoltenberg troops budget harbour talks energy energy vote "
+         "stoltenberg lopez minsk bridge.", "Prices court troops minsk court council energy."],
+        ["Budget minsk talks troops stoltenberg minsk bridge prices budget council summit "
+         "council bridge election prices ceasefire bridge prices lopez minsk court troops "
+         "court bridge lopez.", "Council talks lopez court court lopez troops harbour troops "
+         "harbour troops council summit lopez prices.", "Budget lopez bridge."],
+        ["Bridge court vote stoltenberg stoltenberg harbour court bridge budget troops council "
+         "vote stoltenberg vote summit summit.", "Election bridge summit energy bridge prices."],
+        ["Prices budget court lopez election minsk minsk troops vote council."],
+    ],
+    questions=["what about Lopez and budget?", "what about summit and energy?"],
+    shards=4,
+    deleted={2},
+    variant="okapi",
+)  # fmt: skip
 def test_answers_equal_one_index_over_the_whole_corpus(
     open_cluster: Callable[..., ClusterBot],
     articles: list[list[str]],

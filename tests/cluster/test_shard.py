@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-from support.corpus import story_path, write_stories
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from support.corpus import story_path, write_article, write_stories
 
 from qabot import QABot
 from qabot.cluster.shard import Shard, build_shard
@@ -44,42 +48,93 @@ def test_a_restarted_shard_reopens_its_committed_index(tmp_path: Path) -> None:
     assert again.info().generation == first.info().generation
 
 
+def _merged(shards: list[Shard], terms: list[str], k: int, opts: Settings) -> list[Any]:
+    """What ClusterBot's two rounds give, called on the shards directly."""
+    answers = opts.answers
+    stats = [s.statistics(terms) for s in shards]
+    df = Counter[str]()
+    for found in stats:
+        df.update(found.df)
+    total = TermStats(
+        sum(s.n_passages for s in stats), sum(s.total_length for s in stats), dict(df)
+    )
+    weights = bm25_weights(
+        opts.bm25, total.n_passages, total.total_length,
+        {t: df[t] for t in dict.fromkeys(terms)}, dict,
+    )  # fmt: skip
+    depth = max(k, answers.rerank_depth)
+    found = [
+        s.candidates(terms, depth, weights, dict(df), st.generation)
+        for s, st in zip(shards, stats, strict=True)
+    ]
+    return merge(
+        found, terms, k, total, sum(s.n_articles for s in stats),
+        rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+    )  # fmt: skip
+
+
+def _searched(one: QABot, terms: list[str], k: int, opts: Settings) -> list[Any]:
+    answers = opts.answers
+    return one.index.current().search(
+        terms, k, opts.bm25,
+        rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+    )  # fmt: skip
+
+
 def test_candidates_merged_over_shards_equal_one_indexs_search(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
-    settings = Settings(corpus=corpus)
+    opts = Settings(corpus=corpus)
     one = QABot.open(corpus, tmp_path / "one")
     # A deletion and a change, so that live statistics differ from what was built.
     story_path(corpus, 3).unlink()
     write_stories(corpus, [5], "second")
     one.reindex()
-    shards = [Shard(settings, s, SHARDS) for s in range(SHARDS)]
+    shards = [Shard(opts, s, SHARDS) for s in range(SHARDS)]
     for shard in shards:
         shard.update()
-    answers = settings.answers
     for terms in (["zqbaf", "first"], ["first"], ["second", "first", "first"], ["zqbbb"]):
-        expected = one.index.current().search(
-            terms, 5, settings.bm25,
-            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
-        )  # fmt: skip
-        stats = [s.statistics(terms) for s in shards]
-        df = Counter[str]()
-        for found in stats:
-            df.update(found.df)
-        total = TermStats(
-            sum(s.n_passages for s in stats), sum(s.total_length for s in stats), dict(df)
-        )
-        weights = bm25_weights(
-            settings.bm25, total.n_passages, total.total_length,
-            {t: df[t] for t in dict.fromkeys(terms)}, dict,
-        )  # fmt: skip
-        depth = max(5, answers.rerank_depth)
-        found = [
-            s.candidates(terms, depth, weights, dict(df), st.generation)
-            for s, st in zip(shards, stats, strict=True)
-        ]
-        merged = merge(
-            found, terms, 5, total, sum(s.n_articles for s in stats),
-            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
-        )  # fmt: skip
-        assert merged == expected
+        merged = _merged(shards, terms, 5, opts)
+        assert merged == _searched(one, terms, 5, opts)
         assert merged
+
+
+WORDS = ["oil", "price", "council", "bridge", "vote", "court", "troop", "summit"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    articles=st.lists(
+        st.lists(st.lists(st.sampled_from(WORDS), min_size=2, max_size=20), min_size=1, max_size=3),
+        min_size=1,
+        max_size=10,
+    ),
+    query=st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+    shards=st.integers(2, 4),
+    k=st.integers(1, 8),
+)
+# Found by this test: "oil" is rarer in the whole corpus than in the shard holding the
+# second article, and summing oil, council, vote in the shard's order changed the last bit.
+@example(
+    articles=[
+        [["oil", "oil"]],
+        [["oil", "oil", "oil", "price", "price", "price", "council", "vote"]],
+    ],
+    query=["oil", "council", "vote"],
+    shards=3,
+    k=1,
+)
+def test_merged_scores_equal_one_indexs_to_the_last_bit(
+    articles: list[list[list[str]]], query: list[str], shards: int, k: int
+) -> None:
+    # Terms are summed in the corpus-wide order of rarity, never a shard's own: with
+    # three terms or more, another order changes the last bit of a score.
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        for n, paragraphs in enumerate(articles):
+            write_article(
+                corpus, f"a{n}.txt", f"Title {n}", *(" ".join(p) + "." for p in paragraphs)
+            )
+        opts = Settings(corpus=corpus, index=Path(tmp) / "shards")
+        one = QABot.open(corpus, Path(tmp) / "one")
+        parts = [Shard(opts, s, shards) for s in range(shards)]
+        assert _merged(parts, query, k, opts) == _searched(one, query, k, opts)
