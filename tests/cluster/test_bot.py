@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.botapi_server import BotApiServer
 from support.corpus import story_name, story_path, story_questions, write_article, write_stories
 
 from qabot import QABot, render
@@ -306,3 +308,34 @@ def test_a_cluster_address_where_nothing_listens_is_one_line(tmp_path: Path) -> 
     assert done.returncode == 1
     assert done.stderr.startswith("qabot: no Ray cluster answers at 127.0.0.1:9")
     assert "Traceback" not in done.stderr
+
+
+# -- Telegram -------------------------------------------------------------------------------
+def test_the_telegram_bot_serves_from_the_cluster(
+    ray_cluster: Any, api: BotApiServer, corpus: Path
+) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "QABOT_CORPUS": str(corpus),
+        "QABOT_CLUSTER_ADDRESS": ray_cluster.address,
+        "QABOT_CLUSTER_SHARDS": "2",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qabot", "serve"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        api.wait_for("setMyCommands", timeout=60)
+        api.push_update(api.make_message_update("What did Stoltenberg say about Minsk?"))
+        call = api.wait_for("sendMessage", timeout=30)
+        assert 'We cannot have Minsk 3," Stoltenberg concluded.' in call.result["text"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        ClusterBot.open(ray_cluster.address, corpus, update=False).shutdown()
+    assert proc.returncode == 0, err[-2000:]
+    assert api.token not in out + err
+    assert (corpus / ".qabot-cluster" / "shard-001-of-002").is_dir()
