@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import ray
 from ray.cluster_utils import Cluster
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -126,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(json.dumps(rows[-1]), file=sys.stderr)
             bot.shutdown()
+    ray.shutdown()  # the driver leaves before its head node goes
     cluster.shutdown()
     keys = list(rows[0])
     print("| " + " | ".join(keys) + " |")
