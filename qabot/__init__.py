@@ -9,14 +9,20 @@ from qabot.config import Settings
 from qabot.core import QABot
 from qabot.errors import (
     ArticleError,
+    ClusterError,
     ConfigError,
     CorpusError,
+    FeedError,
+    FetchError,
+    FilterError,
     IndexCorruptError,
     IndexLockedError,
     IndexStoreError,
     IndexVersionError,
     IndexWriteError,
+    NotAnArticleError,
     QABotError,
+    UnsafeURLError,
 )
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, Problem, ReindexReport
 
@@ -24,8 +30,12 @@ __all__ = [
     "Answer",
     "Article",
     "ArticleError",
+    "ClusterError",
     "ConfigError",
     "CorpusError",
+    "FeedError",
+    "FetchError",
+    "FilterError",
     "Hit",
     "IndexCorruptError",
     "IndexLockedError",
@@ -33,12 +43,14 @@ __all__ = [
     "IndexStoreError",
     "IndexVersionError",
     "IndexWriteError",
+    "NotAnArticleError",
     "Passage",
     "Problem",
     "QABot",
     "QABotError",
     "ReindexReport",
     "Settings",
+    "UnsafeURLError",
 ]
 
 __version__ = "0.1.0"

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from qabot.analysis import Analyzer, Token
 from qabot.candidates import Candidate, fits, short_answer
 from qabot.config import AnswerSettings
+from qabot.dates import day_number
+from qabot.filters import Filters
 from qabot.index import Match
 from qabot.passages import is_heading
 from qabot.query import Query
@@ -82,11 +84,18 @@ def compose(
     k: int,
     analyzer: Analyzer,
     settings: AnswerSettings,
+    filters: Filters | None = None,
 ) -> Answer:
-    """The answer to ``query`` from its ranked ``matches``, citing at most ``k`` passages."""
+    """The answer to ``query`` from its ranked ``matches``, citing at most ``k`` passages.
+
+    ``filters`` are those the matches were found with, named when nothing was found.
+    """
     if not matches:
         words = ", ".join(dict.fromkeys(query.words.values()))
-        return Answer(query.question, "", (), query.terms, reason=f"No article mentions: {words}.")
+        within = f" within {filters}" if filters else ""
+        return Answer(
+            query.question, "", (), query.terms, reason=f"No article{within} mentions: {words}."
+        )
     reads = [_read(m, query, analyzer) for m in matches[: settings.candidate_passages]]
     choice = _choose(query, reads, settings)
     order = list(range(len(matches)))
@@ -144,7 +153,7 @@ def hits_of(
 
 def _distinct(matches: Sequence[Match], order: Sequence[int]) -> list[int]:
     """``order`` with each passage text once, at its best rank, from the copy whose article
-    has the most metadata (date, url, source); among equals, the first."""
+    has the most metadata (date, url, source), then the most recent; among equals, the first."""
     out: list[int] = []
     at: dict[str, int] = {}  # passage text → its place in ``out``
     for n in order:
@@ -157,8 +166,9 @@ def _distinct(matches: Sequence[Match], order: Sequence[int]) -> list[int]:
     return out
 
 
-def _metadata(article: Article) -> int:
-    return sum(bool(v) for v in (article.date, article.url, article.source))
+def _metadata(article: Article) -> tuple[int, int]:
+    known = sum(bool(v) for v in (article.date, article.url, article.source))
+    return known, day_number(article.published)
 
 
 def _matched_words(hits: Sequence[Hit]) -> tuple[str, ...]:
@@ -313,6 +323,9 @@ def _scored_sentences(
     out: list[tuple[float, int, int]] = []
     top_score = reads[0].match.score or 1.0 if reads else 1.0
     weighed = set(query.weights)
+    # Ties go to the more recent story, then the earlier candidate and sentence.
+    days = [day_number(read.match.article.published) for read in reads]
+    place = {h: n for n, h in enumerate(sorted(range(len(reads)), key=lambda h: -days[h]))}
     for h, read in enumerate(reads):
         match = read.match
         pairs = zip(read.sentences, read.sentence_terms, strict=True)
@@ -330,8 +343,7 @@ def _scored_sentences(
             if sentence.rstrip().endswith("?"):
                 # A question in the text ("So how do teams prepare?") restates, not answers.
                 value -= settings.question_penalty
-            # Ties go to the earlier candidate and sentence.
-            out.append((value - 1e-9 * (h * 1000 + s), h, s))
+            out.append((value - 1e-9 * (place[h] * 1000 + s), h, s))
     return out
 
 

@@ -20,7 +20,8 @@ from qabot import __version__
 from qabot.articles import SUPPORTED_SUFFIXES
 from qabot.config import Settings
 from qabot.core import QABot
-from qabot.errors import QABotError
+from qabot.errors import FilterError, QABotError
+from qabot.filters import Filters
 
 if TYPE_CHECKING:  # evaluation is imported only by the eval command, Ray only by cluster
     from qabot.cluster import ClusterBot
@@ -130,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+", help="the question")
     p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _filter_arguments(p)
     p.set_defaults(func=_cmd_ask)
 
     p = command("chat", "a conversation in the terminal")
@@ -163,6 +165,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_eval)
+
+    p = command("add", "add articles by URL: fetch, extract, save into the corpus and index")
+    p.add_argument("urls", nargs="+", metavar="URL", help="the article pages")
+    p.add_argument("--json", action="store_true", help='print [{"url", "path", "title", "date"}]')
+    p.set_defaults(func=_cmd_add)
+
+    p = sub.add_parser(
+        "feeds", help="RSS and Atom feeds: add, list, remove, poll",
+        description="RSS and Atom feeds, kept in INDEX/feeds.json.",
+    )  # fmt: skip
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in [("add", "add a feed"), ("remove", "remove a feed")]:
+        a = actions.add_parser(name, help=text, description=text + ".", parents=[common])
+        a.add_argument("url", metavar="URL")
+        a.set_defaults(func=_cmd_feeds)
+    a = actions.add_parser("list", help="list the feeds", parents=[common])
+    a.set_defaults(func=_cmd_feeds)
+    a = actions.add_parser(
+        "poll", help="fetch every feed once and add its new items", parents=[common]
+    )
+    a.add_argument("--json", action="store_true", help="print the figures as JSON")
+    a.set_defaults(func=_cmd_feeds)
 
     p = command("serve", "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=_cmd_serve)
@@ -199,6 +223,7 @@ def _cluster_parser(parser: argparse.ArgumentParser) -> None:
     p.add_argument("question", nargs="+", help="the question")
     p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _filter_arguments(p)
     p.set_defaults(func=_cmd_cluster_ask)
     p = sub.add_parser("stats", help="figures over every shard", parents=[common])
     p.set_defaults(func=_cmd_cluster_stats)
@@ -300,11 +325,35 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _filter_arguments(p: argparse.ArgumentParser) -> None:
+    """``--since``, ``--until`` and ``--source`` of a question."""
+    p.add_argument("--since", metavar="DATE", help="only stories of this day (YYYY-MM-DD) or later")
+    p.add_argument("--until", metavar="DATE", help="only stories of this day or earlier")
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME",
+        help="only stories from this source (any case); repeat for several",
+    )
+
+
+def _filters_of(args: argparse.Namespace) -> Filters:
+    """The question's filters, checked before the index is opened: named as a flag."""
+    try:
+        return Filters.of(args.since, args.until, args.source)
+    except FilterError as exc:
+        raise QABotError(f"--{exc.name}: {exc.reason}") from None
+
+
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qabot import render
 
+    filters = _filters_of(args)
     bot = _open(args, settings)
-    answer = bot.ask(" ".join(args.question), k=max(1, args.k))
+    answer = bot.ask(
+        " ".join(args.question), k=max(1, args.k),
+        since=filters.since, until=filters.until, sources=filters.sources,
+    )  # fmt: skip
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -386,6 +435,58 @@ def _print_figures(
     return 0
 
 
+def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot.ingest import Added
+
+    results = _open(args, settings).add_urls(args.urls)
+    added = []
+    for result in results:
+        if isinstance(result, Added):
+            article = result.article
+            added.append(
+                {"url": result.url, "path": str(result.path), "title": article.title,
+                 "date": article.date}
+            )  # fmt: skip
+            if not args.json:
+                done = "added" if result.new else "already added"
+                print(
+                    f"{done}: {result.path}  {article.title}"
+                    + (f" ({article.date})" if article.date else "")
+                )
+        else:
+            print(f"qabot: cannot add {result.url}: {result.reason}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(added, ensure_ascii=False, indent=2))
+    return 0 if len(added) == len(results) else 1
+
+
+def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot.feeds import FeedList, subscribe
+
+    s = _settings(args, settings)
+    feeds = FeedList.of(s.index_dir)
+    if args.action == "add":
+        feed, new = subscribe(s, args.url)
+        print(("added feed: " if new else "already in the feed list: ") + feed.url
+              + (f"  {feed.title}" if feed.title else ""))  # fmt: skip
+    elif args.action == "remove":
+        if not feeds.remove(args.url):
+            raise QABotError(f"{args.url} is not in the feed list (`qabot feeds list` shows it)")
+        print(f"removed feed: {args.url}")
+    elif args.action == "list":
+        listed = feeds.feeds()
+        for feed in listed:
+            print(feed.url + (f"  {feed.title}" if feed.title else ""))
+        if not listed:
+            print("no feeds yet: `qabot feeds add URL` adds one", file=sys.stderr)
+    else:
+        report = _open(args, settings).poll_feeds()
+        for failed in report.failed:
+            print(f"qabot: cannot add {failed.url}: {failed.reason}", file=sys.stderr)
+        print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else str(report))
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.telegram_bot import run_bot
 
@@ -418,9 +519,11 @@ def _cmd_cluster_index(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_cluster_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qabot import render
 
+    filters = _filters_of(args)
     answer = _open_cluster(args, settings, update=True).ask(
-        " ".join(args.question), k=max(1, args.k)
-    )
+        " ".join(args.question), k=max(1, args.k),
+        since=filters.since, until=filters.until, sources=filters.sources,
+    )  # fmt: skip
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -17,6 +17,7 @@ from qabot.errors import ConfigError
 
 __all__ = [
     "DEFAULT_CORPUS",
+    "DEFAULT_FEED_INTERVAL",
     "DEFAULT_INDEX_DIRNAME",
     "DEFAULT_LOG_LEVEL",
     "LOG_LEVELS",
@@ -24,6 +25,7 @@ __all__ = [
     "AnswerSettings",
     "BM25Settings",
     "ClusterSettings",
+    "FetchSettings",
     "PassageSettings",
     "Settings",
     "TelegramSettings",
@@ -36,6 +38,8 @@ DEFAULT_LOG_LEVEL = "INFO"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: The index lives in this hidden folder inside the corpus unless told otherwise.
 DEFAULT_INDEX_DIRNAME = ".qabot-index"
+#: The Telegram bot polls its feeds this often, in minutes.
+DEFAULT_FEED_INTERVAL = 15.0
 
 Stemmer = Literal["snowball", "porter", "none"]
 Variant = Literal["okapi", "bm25l", "bm25plus"]
@@ -146,6 +150,37 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class FetchSettings:
+    """How pages and feeds are fetched from the web (``qabot add``, feeds, the bot's links)."""
+
+    #: Off by default: a URL whose host resolves to a loopback, private, link-local,
+    #: multicast, reserved or cloud-metadata address is refused (SSRF). ``1`` lifts that
+    #: for local testing and intranet sites (``QABOT_ALLOW_PRIVATE_URLS``).
+    allow_private: bool = False
+    #: Seconds for connecting, and for each read; a whole fetch gets ``total_timeout``.
+    timeout: float = 10.0
+    total_timeout: float = 30.0
+    #: A page (or feed) larger than this is refused; reading stops there.
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    #: At most this many requests to one host at a time, and in all.
+    per_host: int = 2
+    workers: int = 8
+    #: Sent with every request (``QABOT_USER_AGENT``); add your contact for site owners.
+    user_agent: str = ""
+    #: Extracted main text shorter than this is not an article (a login form, an index page).
+    min_text_chars: int = 200
+
+    def __post_init__(self) -> None:
+        if self.timeout <= 0 or self.total_timeout <= 0:
+            raise ConfigError("fetch timeouts must be positive")
+        if self.max_bytes < 1 or self.max_redirects < 0 or self.per_host < 1 or self.workers < 1:
+            raise ConfigError(
+                "fetch limits need max_bytes >= 1, max_redirects >= 0, per_host >= 1, workers >= 1"
+            )
+
+
+@dataclass(frozen=True)
 class TelegramSettings:
     """How the Telegram adapter connects and whom it trusts."""
 
@@ -164,6 +199,8 @@ class TelegramSettings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    #: Minutes between two polls of the feeds (``QABOT_FEED_INTERVAL``; 0: never poll).
+    feed_interval: float = DEFAULT_FEED_INTERVAL
 
     @property
     def file_url(self) -> str | None:
@@ -201,6 +238,7 @@ class Settings:
     answers: AnswerSettings = AnswerSettings()
     telegram: TelegramSettings = TelegramSettings()
     cluster: ClusterSettings = ClusterSettings()
+    fetch: FetchSettings = FetchSettings()
     #: One of :data:`LOG_LEVELS`.
     log_level: str = DEFAULT_LOG_LEVEL
 
@@ -238,7 +276,9 @@ class Settings:
         ``TELEGRAM_BASE_FILE_URL``, ``QABOT_ADMIN_IDS`` (comma-separated user ids),
         ``QABOT_RATE_LIMIT`` (questions a minute per user), ``QABOT_WEBHOOK_URL``,
         ``QABOT_WEBHOOK_LISTEN``, ``QABOT_WEBHOOK_PORT``, ``QABOT_WEBHOOK_SECRET``,
-        ``QABOT_CLUSTER_ADDRESS`` (a Ray cluster to serve from), ``QABOT_CLUSTER_SHARDS``.
+        ``QABOT_CLUSTER_ADDRESS`` (a Ray cluster to serve from), ``QABOT_CLUSTER_SHARDS``,
+        ``QABOT_ALLOW_PRIVATE_URLS`` (``1`` lets URLs reach private addresses),
+        ``QABOT_USER_AGENT``, ``QABOT_FEED_INTERVAL`` (minutes between feed polls).
         """
         env = os.environ if environ is None else environ
         base = cls()
@@ -259,6 +299,14 @@ class Settings:
             webhook_listen=get("QABOT_WEBHOOK_LISTEN") or "0.0.0.0",
             webhook_port=_parse_int("QABOT_WEBHOOK_PORT", get("QABOT_WEBHOOK_PORT"), 8443),
             webhook_secret=get("QABOT_WEBHOOK_SECRET"),
+            feed_interval=_parse_float(
+                "QABOT_FEED_INTERVAL", get("QABOT_FEED_INTERVAL"), DEFAULT_FEED_INTERVAL
+            ),
+        )
+        fetch = replace(
+            base.fetch,
+            allow_private=_parse_flag("QABOT_ALLOW_PRIVATE_URLS", get("QABOT_ALLOW_PRIVATE_URLS")),
+            user_agent=get("QABOT_USER_AGENT") or base.fetch.user_agent,
         )
         return replace(
             base,
@@ -270,6 +318,7 @@ class Settings:
                 address=get("QABOT_CLUSTER_ADDRESS"),
                 shards=_parse_int("QABOT_CLUSTER_SHARDS", get("QABOT_CLUSTER_SHARDS"), 0) or None,
             ),
+            fetch=fetch,
             log_level=_parse_log_level(get("QABOT_LOG_LEVEL"), log_level),
         )
 
@@ -307,3 +356,26 @@ def _parse_int(name: str, raw: str | None, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _parse_float(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= 0:  # also refuses nan
+        raise ConfigError(f"{name} cannot be negative, got {raw!r}")
+    return value
+
+
+def _parse_flag(name: str, raw: str | None) -> bool:
+    if raw is None:
+        return False
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")

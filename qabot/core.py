@@ -27,12 +27,15 @@ from qabot.answers import compose, hits_of
 from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, QABotError
+from qabot.filters import DateLike, Filters
 from qabot.index import Index, Match, Progress, Snapshot, TermStats
 from qabot.query import Query, build_query
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the cluster, and fetching, are imported only when used
     from qabot.cluster import ClusterBot
+    from qabot.feeds import PollReport
+    from qabot.ingest import Added, Failed
 
 __all__ = ["Library", "QABot", "answer_question", "search_question"]
 
@@ -42,9 +45,20 @@ class Library(Protocol):
 
     settings: Settings
 
-    def ask(self, question: str, k: int = 5, *, context: str | None = None) -> Answer: ...
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        context: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> Answer: ...
     def reindex(self, rebuild: bool = False) -> ReindexReport: ...
     def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]: ...
+    def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]: ...
+    def poll_feeds(self) -> PollReport: ...
     def articles(self) -> Sequence[Article]: ...
     def stats(self) -> IndexStats: ...
 
@@ -124,22 +138,52 @@ class QABot:
         )
 
     # -- questions --------------------------------------------------------------------
-    def ask(self, question: str, k: int = 5, *, context: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        context: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> Answer:
         """Answer ``question`` with its sentence(s) and the ``k`` best passages, cited.
 
         ``context`` is an earlier question that a follow-up ("and Minsk 2?") is read with:
         its words help rank passages, but only the question's own words must be found.
         Both are cut to ``AnswerSettings.max_question_chars``; a negative ``k`` counts as 0.
+
+        ``since`` and ``until`` (a ``date`` or ``"YYYY-MM-DD"``, both included) and
+        ``sources`` (names of ``Article.source``, any case) restrict the articles that may
+        answer (see :class:`~qabot.filters.Filters`; an article without a date is left out
+        when a date is given). Scores stay those of the whole corpus. A bad value raises
+        :class:`~qabot.errors.FilterError`.
         """
+        filters = Filters.of(since, until, sources)
         statistics, search = self._reader()
         return answer_question(
-            question, k, context, self.analyzer, self.settings, statistics, search
+            question, k, context, self.analyzer, self.settings, statistics, search, filters
         )
 
-    def search(self, question: str, k: int = 10) -> list[Hit]:
-        """The ``k`` best passages for ``question``, without picking an answer."""
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        *,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best passages for ``question``, without picking an answer.
+
+        ``since``, ``until`` and ``sources`` filter as in :meth:`ask`.
+        """
+        filters = Filters.of(since, until, sources)
         statistics, search = self._reader()
-        return search_question(question, k, self.analyzer, self.settings, statistics, search)
+        return search_question(
+            question, k, self.analyzer, self.settings, statistics, search, filters
+        )
 
     def _reader(self) -> tuple[Statistics, Searcher]:
         """Statistics and search over one snapshot, taken when first needed."""
@@ -154,10 +198,11 @@ class QABot:
         def statistics(terms: Iterable[str]) -> TermStats:
             return snapshot().statistics(terms)
 
-        def search(query: Query, k: int) -> list[Match]:
+        def search(query: Query, k: int, filters: Filters | None) -> list[Match]:
             return snapshot().search(
                 query.bag, k, bm25, query.stats,
                 rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+                filters=filters,
             )  # fmt: skip
 
         return statistics, search
@@ -199,6 +244,50 @@ class QABot:
         path = save_article(self.settings.corpus, name, data)
         return path, self.reindex()
 
+    def add_url(self, url: str) -> Article:
+        """Fetch the article at ``url``, save it into the corpus and index it; returns it.
+
+        It is saved as ``<corpus>/<site>/<name>.md`` with front matter (title, date, url,
+        source, author). A URL added before is not fetched again: its article is returned.
+        Raises :class:`~qabot.errors.FetchError` (with the reason) when the page cannot be
+        fetched or is no article, and then nothing is written.
+        """
+        from qabot.errors import FetchError
+        from qabot.ingest import Failed
+
+        result = self.add_urls([url])[0]
+        if isinstance(result, Failed):
+            raise result.error or FetchError(url, result.reason)
+        return result.article
+
+    def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]:
+        """:meth:`add_url` for several URLs, fetched a few at a time, then one reindex.
+
+        One result per URL, in order: ``Added`` (``.path``, ``.article``, ``.new``) or
+        ``Failed`` (``.reason``).
+        """
+        from qabot.fetch import Fetcher
+        from qabot.ingest import Added, Ingester
+
+        with Fetcher(self.settings.fetch) as fetcher:
+            results = Ingester(self.settings.corpus, self.settings.fetch, fetcher).add_many(urls)
+        if any(isinstance(r, Added) and r.new for r in results):
+            self.reindex()
+        return results
+
+    def poll_feeds(self) -> PollReport:
+        """Fetch every feed in the feed list once and add its new items (then one reindex)."""
+        from qabot.feeds import FeedList, poll
+        from qabot.fetch import Fetcher
+        from qabot.ingest import Ingester
+
+        feeds = FeedList.of(self.settings.index_dir)
+        with Fetcher(self.settings.fetch) as fetcher:
+            report = poll(feeds, Ingester(self.settings.corpus, self.settings.fetch, fetcher))
+        if report.added:
+            self.reindex()
+        return report
+
     def articles(self) -> Sequence[Article]:
         """The indexed articles ordered by id; each is built when read, so paging is cheap."""
         return self.index.articles()
@@ -223,8 +312,9 @@ class QABot:
 
 #: Gives the live statistics of some terms (``Snapshot.statistics``, or a cluster's).
 Statistics = Callable[[Iterable[str]], TermStats]
-#: Finds the ``k`` best matches for a query, re-ranked (one snapshot, or a cluster's shards).
-Searcher = Callable[[Query, int], list[Match]]
+#: Finds the ``k`` best matches for a query among the articles the filters allow (``None``:
+#: all), re-ranked (one snapshot, or a cluster's shards).
+Searcher = Callable[[Query, int, Filters | None], list[Match]]
 
 
 def answer_question(
@@ -235,6 +325,7 @@ def answer_question(
     settings: Settings,
     statistics: Statistics,
     search: Searcher,
+    filters: Filters | None = None,
 ) -> Answer:
     """What :meth:`QABot.ask` does, over any index: one snapshot or a cluster's shards."""
     answers = settings.answers
@@ -260,8 +351,8 @@ def answer_question(
             query.terms,
             reason="The corpus is empty: add articles and reindex.",
         )
-    matches = search(query, max(k, answers.candidate_passages))
-    return compose(query, matches, k, analyzer, answers)
+    matches = search(query, max(k, answers.candidate_passages), filters)
+    return compose(query, matches, k, analyzer, answers, filters)
 
 
 def search_question(
@@ -271,10 +362,11 @@ def search_question(
     settings: Settings,
     statistics: Statistics,
     search: Searcher,
+    filters: Filters | None = None,
 ) -> list[Hit]:
     """What :meth:`QABot.search` does, over any index: one snapshot or a cluster's shards."""
     question = question[: settings.answers.max_question_chars]
     query = build_query(question, analyzer, statistics)
     if not query.terms:
         return []
-    return hits_of(search(query, k), query, analyzer)
+    return hits_of(search(query, k, filters), query, analyzer)

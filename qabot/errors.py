@@ -7,6 +7,11 @@ catch one class. Messages say what went wrong and what to do about it::
     ├── ConfigError            a setting or environment variable has a bad value
     ├── CorpusError            the corpus folder is missing or not a folder
     ├── ArticleError           one article file cannot be read or parsed (reported, then skipped)
+    ├── FilterError            a question's filter (since, until, source) has a bad value
+    ├── FetchError             a URL cannot be added: network, HTTP status, size, timeout
+    │   ├── UnsafeURLError     not http(s), or it leads to a private or local address (SSRF)
+    │   └── NotAnArticleError  the page is no article: a PDF, a login form, no main text
+    ├── FeedError              a feed cannot be read, or the feed list cannot be kept
     ├── IndexStoreError        the on-disk index cannot be used
     │   ├── IndexCorruptError  files missing, truncated, checksum mismatch: rebuilt from the corpus
     │   ├── IndexVersionError  written by another format version or other settings: rebuilt
@@ -24,12 +29,17 @@ __all__ = [
     "ClusterError",
     "ConfigError",
     "CorpusError",
+    "FeedError",
+    "FetchError",
+    "FilterError",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexStoreError",
     "IndexVersionError",
     "IndexWriteError",
+    "NotAnArticleError",
     "QABotError",
+    "UnsafeURLError",
 ]
 
 
@@ -52,6 +62,43 @@ class ArticleError(QABotError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class FilterError(QABotError):
+    """A question's filter has a value qabot cannot use: a date that is not one, an empty source.
+
+    ``name`` is the filter (``since``, ``until`` or ``source``); ``reason`` says what to write.
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class FetchError(QABotError):
+    """A URL could not be fetched or added; ``reason`` says why, for the person who sent it."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"cannot add {url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, str]]:
+        # Raised in extraction worker processes too: pickled with both arguments.
+        return (type(self), (self.url, self.reason))
+
+
+class UnsafeURLError(FetchError):
+    """The URL is not http(s), or its host (or a redirect's) is a private or local address."""
+
+
+class NotAnArticleError(FetchError):
+    """The page was fetched but holds no article: not HTML, or no main text to speak of."""
+
+
+class FeedError(QABotError):
+    """A feed cannot be parsed, or the list of feeds cannot be read or written."""
 
 
 class IndexStoreError(QABotError):

@@ -11,8 +11,9 @@ excerpt cutting and highlights, in three forms:
   trimming excerpts, never by cutting through a tag.
 
 An answer's short answer (:attr:`Answer.short`) comes first, on its own line, and is
-highlighted inside the sentence. The JSON form is :meth:`Answer.to_dict`. Nothing here
-imports python-telegram-bot; this module imports only :mod:`qabot.values`.
+highlighted inside the sentence, which starts with the day of its story when that is known
+("12 June 2024 — …"). The JSON form is :meth:`Answer.to_dict`. Nothing here imports
+python-telegram-bot; this module imports only :mod:`qabot.values` and :mod:`qabot.dates`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from qabot.dates import long_date
 from qabot.values import Answer, Article, Hit, IndexStats, Refusal, ReindexReport
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "APOLOGY",
     "ASK_USAGE",
     "CLOSEST_LABEL",
+    "FILTER_EXAMPLE",
     "FOREIGN_BUTTON",
     "MESSAGE_LIMIT",
     "NO_ARTICLES",
@@ -44,7 +47,9 @@ __all__ = [
     "UNSURE_NOTE",
     "answer_message",
     "citation",
+    "dateline",
     "escape",
+    "filter_help",
     "headline",
     "help_message",
     "highlighted",
@@ -72,6 +77,11 @@ __all__ = [
     "utf16_len",
 ]
 
+#: How filters are written in a chat message, for the help and for a refused filter.
+FILTER_EXAMPLE = (
+    "Filters go before or after the question, for example: "
+    "since:2024-05-01 until:2024-06-30 source:BBC who won the vote?"
+)
 SOURCES_LABEL = "Sources"
 CLOSEST_LABEL = "Closest passages"
 UNSURE_NOTE = "(I'm not sure about this one: check the sources.)"
@@ -103,6 +113,12 @@ def headline(answer: Answer) -> str:
     return answer.text if answer.found else f"I don't know. {answer.reason}".strip()
 
 
+def dateline(answer: Answer) -> str:
+    """``"12 June 2024 — "`` when the answer's story has a known day, else ``""``."""
+    day = answer.published
+    return f"{long_date(day)} — " if day is not None else ""
+
+
 def label(answer: Answer) -> str:
     """What the cited passages are: sources of an answer, or the closest ones to none."""
     return SOURCES_LABEL if answer.found else CLOSEST_LABEL
@@ -110,6 +126,8 @@ def label(answer: Answer) -> str:
 
 def refusal_text(refusal: Refusal) -> str:
     """Why a chat message was not asked, politely."""
+    if refusal.problem:
+        return f"Sorry, I could not use that filter: {refusal.problem}. {FILTER_EXAMPLE}"
     if refusal.too_long:
         return (
             f"That message is too long for a question ({refusal.length} characters). "
@@ -279,9 +297,10 @@ def _text_lines(
     if leads_with_short(answer):
         lines.append(style.strong(answer.short))
     if answer.found and style.marks:
-        lines.append(_marked(answer.text, short_spans(answer), None, _same, style.strong))
+        marked = _marked(answer.text, short_spans(answer), None, _same, style.strong)
+        lines.append(dateline(answer) + marked)
     else:
-        lines.append(headline(answer))
+        lines.append(dateline(answer) + headline(answer))
     if answer.found and answer.unsure:
         lines.append(style.dim(UNSURE_NOTE))
     if answer.partial:
@@ -417,7 +436,7 @@ def _html_head(answer: Answer) -> str:
     head = "💬 "
     if leads_with_short(answer):
         head += f"{_bold(answer.short)}\n"
-    head += highlighted(answer.text, short_spans(answer))
+    head += escape(dateline(answer)) + highlighted(answer.text, short_spans(answer))
     if answer.unsure:
         head += f"\n<i>{escape(UNSURE_NOTE)}</i>"
     return head + partial
@@ -560,6 +579,9 @@ def help_message(examples: Sequence[str], *, admin: bool) -> str:
         "Follow up with a short question such as <i>and what about …?</i>",
         "In groups, use /ask or mention me. Inline: type my name and a question in any chat.",
         "",
+        "<b>Filters</b>",
+        *(escape(line) for line in filter_help("/ask ")),
+        "",
         "<b>Commands</b>",
         "/ask <i>question</i>: ask (in groups)",
         "/sources: the indexed articles",
@@ -570,8 +592,25 @@ def help_message(examples: Sequence[str], *, admin: bool) -> str:
             "/reindex: re-read the corpus folder",
             "/add: send a .txt, .md or .json file with caption /add, "
             "or reply /add to a message holding an article (first line the title)",
+            "/add <i>link</i>, or a message of links: fetch the articles and add them",
+            "/feeds: the RSS and Atom feeds I poll (/feeds add <i>URL</i>, /feeds remove "
+            "<i>URL</i>)",
         ]
     return "\n".join(lines)
+
+
+def filter_help(ask: str = "") -> list[str]:
+    """How to restrict a question to dates and sources, one line each (plain text).
+
+    ``ask`` is what a question starts with in the example (``"/ask "`` in Telegram).
+    """
+    return [
+        "since:YYYY-MM-DD and until:YYYY-MM-DD: only stories of those days (both included; "
+        "stories without a date are left out)",
+        "source:NAME: only that source (repeat for several; quote names with spaces: "
+        'source:"Le Monde")',
+        f"for example: {ask}since:2024-05-01 until:2024-06-30 source:BBC who won the vote?",
+    ]
 
 
 def start_message(stats: IndexStats, examples: Sequence[str], *, admin: bool) -> str:
@@ -602,3 +641,31 @@ def not_added_message(name: str, reason: str) -> str:
 
 def upload_limit_message(size: int, limit: int) -> str:
     return f"That file is {size:,} bytes; I accept articles up to {limit:,} bytes."
+
+
+# -- news in: links and feeds (Telegram HTML) ------------------------------------------------
+FEEDS_USAGE = (
+    "/feeds lists the feeds I poll; <code>/feeds add URL</code> adds an RSS or Atom feed, "
+    "<code>/feeds remove URL</code> removes one."
+)
+
+
+def url_added_message(article: Article, new: bool) -> str:
+    """One line about an article added by URL (or found added before)."""
+    when = f" ({escape(article.date)})" if article.date else ""
+    done = "Added" if new else "Already added"
+    return f"{done}: <b>{escape(article.title)}</b>{when}"
+
+
+def url_not_added_message(url: str, reason: str) -> str:
+    return f"Could not add {escape(url)}: {escape(reason)}"
+
+
+def feeds_message(feeds: Sequence[tuple[str, str | None]]) -> str:
+    """The feed list: (url, title) pairs."""
+    if not feeds:
+        return "No feeds yet. " + FEEDS_USAGE
+    lines = [f"<b>Feeds</b> ({len(feeds)})"]
+    lines += [f"• {escape(title)}: {escape(url)}" if title else f"• {escape(url)}"
+              for url, title in feeds]  # fmt: skip
+    return "\n".join(lines)

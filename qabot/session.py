@@ -6,6 +6,11 @@ follow-up ("and Minsk 2?", "what about Zelenskyy?") is asked with the chat's las
 question as context; the question is then remembered for the next follow-up. Cutting
 and validating the question itself is :meth:`QABot.ask`'s job, not the session's.
 
+Filters written into the message (``since:2024-05-01 until:2024-06-30 source:BBC``, see
+:func:`qabot.filters.split_filters`) restrict the articles that may answer that message;
+a bad value gets a :class:`Refusal` saying what to write. Filters are not remembered: a
+follow-up names its own.
+
 Context is kept per chat id, expires after a while, and never crosses from one chat to
 another. Sessions are thread-safe: adapters ask from worker threads.
 :func:`example_questions` gives every adapter's help the same examples, drawn from the
@@ -22,6 +27,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from qabot.errors import FilterError
+from qabot.filters import split_filters
 from qabot.values import Answer, Refusal
 
 if TYPE_CHECKING:  # the session is handed an open bot; it never opens one
@@ -132,7 +139,16 @@ class Session:
         limit = self.bot.settings.answers.max_question_chars
         if not message or len(message) > limit:
             return Refusal(len(message), limit)
-        context = self._memory.context_for(chat, message)
-        answer = self.bot.ask(message, self.k, context=context)
-        self._memory.remember(chat, message, follow_up=context is not None)
+        try:
+            filters, question = split_filters(message)
+        except FilterError as exc:
+            return Refusal(len(message), limit, problem=str(exc))
+        if not question:
+            return Refusal(0, limit)
+        context = self._memory.context_for(chat, question)
+        answer = self.bot.ask(
+            question, self.k, context=context,
+            since=filters.since, until=filters.until, sources=filters.sources,
+        )  # fmt: skip
+        self._memory.remember(chat, question, follow_up=context is not None)
         return answer

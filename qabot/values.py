@@ -8,6 +8,7 @@ module stays at the bottom of the layering); ``repr`` stays short.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,17 @@ class Article:
     title: str
     #: The file it came from.
     path: Path
+    #: The date as the article gives it (shown as written); :attr:`published` is the day.
     date: str | None = None
     url: str | None = None
     source: str | None = None
+
+    @property
+    def published(self) -> Date | None:
+        """The day ``date`` names, or ``None`` when unknown (:func:`qabot.dates.parse_date`)."""
+        from qabot.dates import parse_date
+
+        return parse_date(self.date)
 
     def __repr__(self) -> str:
         title = self.title if len(self.title) <= 40 else self.title[:39] + "…"
@@ -157,6 +166,13 @@ class Answer:
         """Some shards of a cluster did not reply: passages of theirs may be missing."""
         return bool(self.missing_shards)
 
+    @property
+    def published(self) -> Date | None:
+        """The day of the story the answer comes from, when it is known."""
+        if not self.found or self.source is None or not 0 <= self.source < len(self.passages):
+            return None
+        return self.passages[self.source].article.published
+
     def __str__(self) -> str:
         from qabot.render import plain
 
@@ -164,6 +180,7 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, as printed by ``qabot ask --json``."""
+        published = self.published
         return {
             "question": self.question,
             "text": self.text,
@@ -174,6 +191,7 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "reason": self.reason,
             "source": self.source,
+            "date": published.isoformat() if published else None,
             "terms": list(self.terms),
             "passages": [hit.to_dict() for hit in self.passages],
         } | (
@@ -194,7 +212,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A chat message that was not asked: empty, or too long for a question.
+    """A chat message that was not asked: empty, too long for a question, or with a
+    filter (``since:``, ``until:``, ``source:``) that cannot be used.
 
     ``str()`` says so politely (worded by :mod:`qabot.render`).
     """
@@ -203,6 +222,9 @@ class Refusal:
     length: int
     #: The most characters a question may have.
     limit: int
+    #: What is wrong with the message's filters (``"since: 'soon' is not a date …"``), if
+    #: that is why it was not asked.
+    problem: str = ""
 
     @property
     def too_long(self) -> bool:

@@ -113,3 +113,21 @@ def test_answers_show_three_passages_and_more_shows_them_all_in_full(tmp_path: P
 def test_more_before_any_question(corpus: Path, tmp_path: Path) -> None:
     _, out = chat(QABot.open(corpus, tmp_path / "index"), "/more")
     assert "Ask a question first." in out
+
+
+def test_the_terminal_takes_the_same_filters_as_telegram(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for city, day in (("Paris", "2024-05-02"), ("Berlin", "2024-06-12")):
+        (corpus / f"{city}.md").write_text(
+            f"---\ntitle: {city}\ndate: {day}\n---\nThe {city} council approved the budget.\n"
+        )
+    bot = QABot.open(corpus, tmp_path / "index")
+    code, out = chat(bot, "/help", "until:2024-05-31 what did the Paris council approve?",
+                     "since:later which council?")  # fmt: skip
+    assert code == 0
+    assert "Filters:\n  since:YYYY-MM-DD and until:YYYY-MM-DD" in out
+    assert "\n2 May 2024 — The Paris council approved the budget.\n" in out
+    assert "Berlin" not in out.split("/help")[-1].split("Filters:")[0]
+    assert "Sources:\n[1] Paris, ¶1, 2024-05-02\n" in out and "[2]" not in out
+    assert "Sorry, I could not use that filter: since: 'later' is not a date" in out

@@ -408,3 +408,99 @@ def test_the_chat_on_a_terminal_edits_lines_recalls_questions_and_ends_cleanly(
             proc.kill()
             proc.wait()
         os.close(master)
+
+
+def test_ask_filters_by_date_and_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, day, source in (("old", "2024-05-02", "Reuters"), ("new", "12 June 2024", "BBC")):
+        (corpus / f"{name}.md").write_text(
+            f"---\ntitle: Tram vote {name}\ndate: {day}\nsource: {source}\n---\n"
+            f"The council voted for the {name} tram line to the harbour.\n"
+        )
+    for n in range(6):  # other news, so that the story's words are rare ones
+        write_article(corpus, f"k{n}.txt", f"Kites {n}", f"Kite festival number {n} drew crowds.")
+    ask = ("ask", "which tram line did the council vote for", "--corpus", str(corpus))
+
+    def cited(*flags: str) -> list[str]:
+        code, out, err = run(capsys, *ask, "--json", *flags)
+        assert code == 0, err
+        return [p["article"]["id"] for p in json.loads(out)["passages"]]
+
+    assert cited("--until", "2024-06-11") == ["old.md"]
+    assert cited("--source", "AP", "--source", "reuters") == ["old.md"]
+    assert cited() == ["new.md", "old.md"]
+    # As a user runs it: the answer says when, and a bad date is one line.
+    done = qabot(*ask, "--since", "2024-06-01", "--source", "bbc")
+    assert done.returncode == 0, done.stderr
+    assert "\n12 June 2024 — The council voted for the new tram" in "\n" + done.stdout
+    assert "old.md" not in done.stdout and "Tram vote old" not in done.stdout
+    done = qabot(*ask, "--since", "12/06/2024")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "qabot: --since: '12/06/2024' is not a date (use YYYY-MM-DD)\n"
+    code, _, err = run(capsys, *ask, "--until", "June")
+    assert code == 1 and err == "qabot: --until: 'June' is not a date (use YYYY-MM-DD)\n"
+
+
+def test_add_urls_prints_what_was_added_and_fails_one_by_one(
+    corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.web_server import BRIDGE, article_page, serving
+
+    monkeypatch.setenv("QABOT_ALLOW_PRIVATE_URLS", "1")
+    with serving() as web:
+        good = web.add("/bridge.html", article_page("Tagus bridge reopens", BRIDGE))
+        missing = web.url("/gone.html")
+        code, out, err = run(capsys, "add", good, missing, "--corpus", str(corpus), "--json")
+        assert code == 1
+        assert err == f"qabot: cannot add {missing}: no such page (HTTP 404)\n"
+        [entry] = json.loads(out)
+        assert entry["url"] == good and entry["title"] == "Tagus bridge reopens"
+        assert entry["date"] == "2024-06-12" and Path(entry["path"]).is_file()
+        code, out, err = run(capsys, "add", good, "--corpus", str(corpus))
+        assert (code, err) == (0, "")
+        assert out == f"already added: {entry['path']}  Tagus bridge reopens (2024-06-12)\n"
+        code, out, _ = run(capsys, "ask", "how much did the bridge repairs cost", "--corpus",
+                           str(corpus))  # fmt: skip
+        assert "41 million" in out
+
+
+def test_add_refuses_local_addresses_by_default(
+    corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QABOT_ALLOW_PRIVATE_URLS", raising=False)
+    code, out, err = run(capsys, "add", "http://127.0.0.1:9/a", "--corpus", str(corpus))
+    assert (code, out) == (1, "")
+    assert err.startswith("qabot: cannot add http://127.0.0.1:9/a: 127.0.0.1 is a loopback")
+    assert err.count("\n") == 1
+
+
+def test_feeds_add_list_poll_remove(
+    corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.web_server import BRIDGE, article_page, serving
+
+    monkeypatch.setenv("QABOT_ALLOW_PRIVATE_URLS", "1")
+    where = ["--corpus", str(corpus)]
+    with serving() as web:
+        page = web.add("/bridge.html", article_page("Tagus bridge reopens", BRIDGE))
+        feed = web.add(
+            "/rss.xml",
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Lisbon Daily</title>'
+            f"<item><title>Bridge</title><link>{page}</link></item></channel></rss>",
+            content_type="application/rss+xml", etag='"v1"',
+        )  # fmt: skip
+        assert run(capsys, "feeds", "add", feed, *where) == (
+            0, f"added feed: {feed}  Lisbon Daily\n", "",
+        )  # fmt: skip
+        assert run(capsys, "feeds", "list", *where) == (0, f"{feed}  Lisbon Daily\n", "")
+        code, out, _ = run(capsys, "feeds", "poll", "--json", *where)
+        assert (code, json.loads(out)) == (0, {"added": 1, "unchanged": 0, "failed": []})
+        code, out, _ = run(capsys, "feeds", "poll", *where)
+        assert (code, out) == (0, "0 added, 1 unchanged\n")
+        assert web.not_modified == 1
+    assert run(capsys, "feeds", "remove", feed, *where) == (0, f"removed feed: {feed}\n", "")
+    code, _, err = run(capsys, "feeds", "remove", feed, *where)
+    assert code == 1 and err.startswith(f"qabot: {feed} is not in the feed list")
+    code, _, err = run(capsys, "feeds", *where)
+    assert code == 1 and err.startswith("qabot: ") and err.count("\n") == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qabot.config import BM25Settings, PassageSettings, Settings
+from qabot.config import BM25Settings, FetchSettings, PassageSettings, Settings
 from qabot.errors import ConfigError
 
 
@@ -70,3 +70,19 @@ def test_bot_py_reports_a_bad_log_level_in_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("qabot: QABOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING")
     assert done.stderr.count("\n") == 1
+
+
+def test_fetching_settings_from_the_environment() -> None:
+    s = Settings.from_env({})
+    assert not s.fetch.allow_private and s.telegram.feed_interval == 15.0
+    s = Settings.from_env({
+        "QABOT_ALLOW_PRIVATE_URLS": "1", "QABOT_FEED_INTERVAL": "2.5",
+        "QABOT_USER_AGENT": "newsbot (+mailto:ops@example.org)",
+    })  # fmt: skip
+    assert s.fetch.allow_private and s.telegram.feed_interval == 2.5
+    assert s.fetch.user_agent == "newsbot (+mailto:ops@example.org)"
+    for env in ({"QABOT_ALLOW_PRIVATE_URLS": "maybe"}, {"QABOT_FEED_INTERVAL": "-1"}):
+        with pytest.raises(ConfigError, match=next(iter(env))):
+            Settings.from_env(env)
+    with pytest.raises(ConfigError, match="fetch"):
+        FetchSettings(timeout=0)

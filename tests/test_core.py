@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from support.corpus import write_article
 
 from qabot import Answer, CorpusError, QABot, Settings
 from qabot.config import PassageSettings
+from qabot.errors import FilterError
 
 MINSK_QUOTE = 'We cannot have Minsk 3," Stoltenberg concluded.'
 
@@ -338,3 +340,75 @@ def test_a_new_file_cannot_take_an_existing_article_id(tmp_path: Path) -> None:
     assert [p.path.name for p in report.problems] == ["b.json"]
     assert "already used" in report.problems[0].reason
     assert bot.ask("owls").found and not bot.ask("bats").found
+
+
+# -- dates, filters and recency -------------------------------------------------------------------
+WIRE = (
+    "The Tagus harbour bridge reopened to traffic on Monday after eight months of repairs.",
+    "Engineers replaced the cables of the central span.",
+)
+
+
+def _md(folder: Path, name: str, title: str, body: tuple[str, ...], **meta: str) -> None:
+    front = "".join(f"{key}: {value}\n" for key, value in meta.items())
+    (folder / name).write_text(f"---\ntitle: {title}\n{front}---\n" + "\n\n".join(body) + "\n")
+
+
+@pytest.fixture
+def wire_corpus(tmp_path: Path) -> Path:
+    """One wire story saved three times with different dates and sources, and another story."""
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    _md(folder, "a-reuters.md", "Bridge reopens", WIRE, date="2024-06-01", source="Reuters")
+    _md(folder, "b-ap.md", "Bridge reopens", WIRE, date="12 June 2024", source="AP")
+    _md(folder, "c-bbc.md", "Bridge reopens", WIRE, source="BBC")  # no date
+    _md(
+        folder, "d-budget.md", "Budget", ("The council approved the harbour budget on Monday.",),
+        date="2024-05-03", source="BBC",
+    )  # fmt: skip
+    for n in range(20):  # other news, so that the story's words are rare ones
+        write_article(
+            folder, f"other/{n}.txt", f"Kites {n}", f"Kite festival number {n} drew crowds."
+        )
+    return folder
+
+
+QUESTION = "when did the Tagus harbour bridge reopen"
+
+
+def test_the_newest_of_equally_good_stories_answers_and_says_when(
+    wire_corpus: Path, open_bot: Callable[..., QABot]
+) -> None:
+    bot = open_bot(wire_corpus)
+    answer = bot.ask(QUESTION)
+    assert answer.found and answer.text.startswith("The Tagus harbour bridge reopened")
+    cited = answer.passages[answer.source or 0].article
+    assert cited.id == "b-ap.md" and cited.published == date(2024, 6, 12)
+    assert cited.date == "12 June 2024"  # shown as written
+    assert answer.published == date(2024, 6, 12) and answer.to_dict()["date"] == "2024-06-12"
+    assert f"\n12 June 2024 — {answer.text}\n" in f"\n{answer}\n"
+    # The search ranks the copies newest first, the undated one last.
+    ids = [hit.article.id for hit in bot.search(QUESTION, 3)]
+    assert ids == ["b-ap.md", "a-reuters.md", "c-bbc.md"]
+
+
+def test_filters_choose_the_stories_that_may_answer(
+    wire_corpus: Path, open_bot: Callable[..., QABot]
+) -> None:
+    bot = open_bot(wire_corpus)
+
+    def cited(**filters: object) -> list[str]:
+        return [hit.article.id for hit in bot.search(QUESTION, 10, **filters)]  # type: ignore[arg-type]
+
+    assert cited(until="2024-06-11") == ["a-reuters.md", "d-budget.md"]
+    assert cited(since=date(2024, 6, 1), until="2024-06-01") == ["a-reuters.md"]
+    assert cited(sources=["bbc"]) == ["c-bbc.md", "d-budget.md"]  # undated, yet a BBC story
+    assert cited(since="2024-05-01", sources=["BBC", "ap"]) == ["b-ap.md", "d-budget.md"]
+    answer = bot.ask(QUESTION, until="2024-06-11")
+    assert answer.passages[answer.source or 0].article.id == "a-reuters.md"
+    assert str(answer).splitlines()[:2] == ["Monday", f"1 June 2024 — {answer.text}"]
+    nothing = bot.ask(QUESTION, since="2024-07-01")
+    assert not nothing.found and nothing.passages == ()
+    assert nothing.reason.startswith("No article within since:2024-07-01 mentions:")
+    with pytest.raises(FilterError, match=r"since: '1/7/2024' is not a date \(use YYYY-MM-DD\)"):
+        bot.ask(QUESTION, since="1/7/2024")

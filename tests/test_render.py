@@ -95,6 +95,8 @@ def test_sources_pages() -> None:
 
 # -- one voice across the forms ---------------------------------------------------------------
 SENTENCE = '"We cannot have Minsk 3," Stoltenberg concluded.'
+#: The answer line starts with the day of the story it comes from (``hit`` is dated).
+DAY = "1 July 2024 — "
 SHORT = Answer(
     "What can NATO not have?",
     SENTENCE,
@@ -123,15 +125,15 @@ def forms(answer: Answer) -> dict[str, str]:
 def test_the_short_answer_comes_first_and_is_highlighted_in_its_sentence() -> None:
     assert SENTENCE[16:23] == "Minsk 3"
     shown = forms(SHORT)
-    assert shown["plain"].splitlines()[:2] == ["Minsk 3", SENTENCE]
+    assert shown["plain"].splitlines()[:2] == ["Minsk 3", DAY + SENTENCE]
     assert shown["str"] == shown["plain"]
-    assert shown["terminal"].splitlines()[:2] == ["Minsk 3", SENTENCE]
+    assert shown["terminal"].splitlines()[:2] == ["Minsk 3", DAY + SENTENCE]
     first, second = shown["ansi"].splitlines()[:2]
     assert first == f"{ANSI_BOLD}Minsk 3\033[0m"
-    assert second == f'"We cannot have {ANSI_BOLD}Minsk 3\033[0m," Stoltenberg concluded.'
+    assert second == f'{DAY}"We cannot have {ANSI_BOLD}Minsk 3\033[0m," Stoltenberg concluded.'
     head = answer_message(SHORT).split("\n\n")[0]
     assert head == (
-        "💬 <b>Minsk 3</b>\n&quot;We cannot have <b>Minsk 3</b>,&quot; Stoltenberg concluded."
+        f"💬 <b>Minsk 3</b>\n{DAY}&quot;We cannot have <b>Minsk 3</b>,&quot; Stoltenberg concluded."
     )
 
 
@@ -157,7 +159,7 @@ def test_every_form_says_when_it_is_unsure_and_when_it_does_not_know(form: str) 
 def test_plain_and_terminal_cite_alike_and_the_terminal_shows_excerpts() -> None:
     answer = Answer("q", "A.", (hit("one two three four " * 40, 1),), source=0)
     plain = render.plain(answer)
-    assert plain == "A.\n\nSources:\n[1] T, ¶1–2, 2024-07-01, https://e.org/?a=1&b=2"
+    assert plain == f"{DAY}A.\n\nSources:\n[1] T, ¶1–2, 2024-07-01, https://e.org/?a=1&b=2"
     terminal = render.terminal(answer, color=False, excerpt_chars=20)
     assert terminal.startswith(plain) and terminal.endswith("\n    one two three four…")
     assert answer.passages[0].citation in plain
@@ -259,3 +261,32 @@ def test_stats_count_skipped_files_not_problems() -> None:
         1, 1, 1, 0, None, Path("c"), Path("i"), (Problem(feed, "1"), Problem(feed, "2"))
     )
     assert "\n1 file(s) skipped as unreadable." in render.stats_message(stats)
+
+
+def test_an_answer_from_a_dated_story_says_when_in_every_form() -> None:
+    def story(day: str | None) -> Answer:
+        article = Article("a", "Vote", Path("a.md"), date=day)
+        cited = Hit(article, 0, (0, 0), "The council voted for the tram.", 2.0, 1)
+        return Answer("q", "The council voted for the tram.", (cited,), source=0)
+
+    dated = story("2024-06-12T08:30:00Z")
+    assert render.dateline(dated) == "12 June 2024 — "
+    for form, text in forms(dated).items():
+        line = ANSI.sub("", text).splitlines()[0].removeprefix("💬 ")
+        assert line == "12 June 2024 — The council voted for the tram.", form
+    # The citation shows the date as the article wrote it.
+    assert "[1] Vote, ¶1, 2024-06-12T08:30:00Z" in render.plain(dated)
+    for day in (None, "12/06/2024", "last week"):  # unknown: no dateline
+        assert render.plain(story(day)).startswith("The council voted"), day
+    # A "don't know" says no date, whatever the closest passage's.
+    assert render.dateline(UNKNOWN) == "" and UNKNOWN.published is None
+
+
+def test_a_refused_filter_says_what_to_write() -> None:
+    refusal = Refusal(20, 300, problem="since: 'soon' is not a date (use YYYY-MM-DD)")
+    text = render.plain(refusal)
+    assert text.startswith("Sorry, I could not use that filter: since: 'soon' is not a date")
+    assert "since:2024-05-01 until:2024-06-30 source:BBC" in text
+    assert render.reply_message(refusal) == render.escape(text)
+    help_text = render.help_message(["Who won?"], admin=False)
+    assert "since:YYYY-MM-DD" in help_text and "/ask since:2024-05-01" in help_text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.corpus import write_article
@@ -70,9 +71,11 @@ def test_context_expires_and_a_follow_up_keeps_the_root_question(
     contexts: list[str | None] = []
     real_ask = councils.ask
 
-    def recording_ask(question: str, k: int = 5, *, context: str | None = None) -> Answer:
+    def recording_ask(
+        question: str, k: int = 5, *, context: str | None = None, **filters: Any
+    ) -> Answer:
         contexts.append(context)
-        return real_ask(question, k, context=context)
+        return real_ask(question, k, context=context, **filters)
 
     monkeypatch.setattr(councils, "ask", recording_ask)
     now = [0.0]
@@ -87,3 +90,30 @@ def test_context_expires_and_a_follow_up_keeps_the_root_question(
     session.ask("a", "and the budget?")
     session.ask("a", "Who approved the budget for 2025?")  # stands alone: no context
     assert contexts == [None, root, root, None, None]
+
+
+def test_filters_in_a_message_restrict_it_and_a_bad_one_is_refused_politely(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for city, day in (("Paris", "2024-05-02"), ("Berlin", "2024-06-12")):
+        (corpus / f"{city}.md").write_text(
+            f"---\ntitle: {city}\ndate: {day}\nsource: {city} Post\n---\n"
+            f"The {city} council approved the budget for 2025.\n"
+        )
+    session = Session(QABot.open(corpus, tmp_path / "index"))
+    answer = session.ask("a", "since:2024-06-01 which council approved the budget?")
+    assert isinstance(answer, Answer) and answer.question == "which council approved the budget?"
+    assert [h.article.id for h in answer.passages] == ["Berlin.md"]
+    answer = session.ask("a", 'which council approved the budget? source:"paris  POST"')
+    assert isinstance(answer, Answer) and [h.article.id for h in answer.passages] == ["Paris.md"]
+    refused = session.ask("a", "until:tomorrow which council approved the budget?")
+    assert isinstance(refused, Refusal)
+    assert refused.problem == "until: 'tomorrow' is not a date (use YYYY-MM-DD)"
+    assert str(refused).startswith("Sorry, I could not use that filter: until: 'tomorrow'")
+    only_filters = session.ask("a", "since:2024-06-01")
+    assert isinstance(only_filters, Refusal) and "in words" in str(only_filters)
+    # The follow-up is read with the question, not with its filters.
+    follow = session.ask("a", "and the mayor?")
+    assert isinstance(follow, Answer) and len(follow.passages) == 2

@@ -481,3 +481,42 @@ def test_rate_limiter_units() -> None:
 
 def test_group_id_constant_is_a_group() -> None:
     assert DEFAULT_GROUP_ID < 0 < DEFAULT_USER_ID
+
+
+def test_ask_with_filters_and_a_polite_reply_to_a_bad_one(
+    api: BotApiServer, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "wire"
+    corpus.mkdir()
+    for name, day, source in (("old", "2024-05-02", "Reuters"), ("new", "2024-06-12", "BBC")):
+        (corpus / f"{name}.md").write_text(
+            f"---\ntitle: Tram vote <{name}>\ndate: {day}\nsource: {source}\n---\n"
+            f"The council voted for the {name} tram line to the harbour.\n"
+        )
+    for n in range(6):
+        write_article(corpus, f"k{n}.txt", f"Kites {n}", f"Kite festival number {n} drew crowds.")
+
+    async def body(h: Harness) -> None:
+        group = {"chat_type": "supergroup"}
+        await h.say("/ask since:2024-05-01 until:2024-06-30 source:BBC which tram line?", **group)
+        text = h.replies(DEFAULT_GROUP_ID)[-1].params["text"]
+        head = text.split("\n\n")[0]  # the short answer, then the dated sentence
+        assert head.splitlines()[-1].startswith("12 June 2024 — The <b>council voted")
+        assert "Tram vote &lt;new&gt;" in text and "&lt;old&gt;" not in text
+        # The same tokens in a private chat's question.
+        await h.say("which tram line did the council vote for? until:2024-06-01")
+        text = h.last_text()
+        assert text.split("\n\n")[0].splitlines()[-1].startswith("2 May 2024 — The ")
+        assert "Tram vote <new>" not in text
+        await h.say("/ask since:<b>soon</b> which tram line?")
+        assert h.last_text() == (
+            "Sorry, I could not use that filter: since: '<b>soon</b>' is not a date "
+            "(use YYYY-MM-DD). Filters go before or after the question, for example: "
+            "since:2024-05-01 until:2024-06-30 source:BBC who won the vote?"
+        )
+        assert "&lt;b&gt;soon" in h.replies()[-1].params["text"]  # escaped, not markup
+        await h.say("/help")
+        assert "source:NAME: only that source" in h.last_text()
+        assert "/ask since:2024-05-01 until:2024-06-30 source:BBC" in h.last_text()
+
+    run(api, corpus, tmp_path, body)

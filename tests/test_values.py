@@ -38,6 +38,7 @@ def test_answer_to_dict_has_everything_a_json_reader_needs() -> None:
         "confidence": 0.6123,
         "reason": "",
         "source": 0,
+        "date": "2024-07-01",
         "terms": ["nato"],
         "passages": [
             {
@@ -62,6 +63,7 @@ def test_answer_to_dict_has_everything_a_json_reader_needs() -> None:
     unknown = Answer("q", "", (), reason="No article mentions: q.").to_dict()
     assert unknown["found"] is False and unknown["short_span"] is None
     assert unknown["reason"] == "No article mentions: q." and unknown["passages"] == []
+    assert unknown["date"] is None
 
 
 def top_level_imports(module: ModuleType) -> set[str]:
@@ -76,13 +78,17 @@ def top_level_imports(module: ModuleType) -> set[str]:
 
 
 def test_values_and_render_stay_at_the_bottom_of_the_layering() -> None:
+    import qabot.dates
     import qabot.render
     import qabot.values
 
-    qabot_modules = {n for n in top_level_imports(qabot.values) if n.startswith("qabot")}
-    assert qabot_modules == set()
-    assert {n for n in top_level_imports(qabot.render) if n.startswith("qabot")} == {"qabot.values"}
-    for module in (qabot.values, qabot.render):
+    for bottom in (qabot.values, qabot.dates):
+        assert {n for n in top_level_imports(bottom) if n.startswith("qabot")} == set()
+    assert {n for n in top_level_imports(qabot.render) if n.startswith("qabot")} == {
+        "qabot.values",
+        "qabot.dates",
+    }
+    for module in (qabot.values, qabot.dates, qabot.render):
         for name in top_level_imports(module):
             assert name.startswith("qabot") or name.split(".")[0] in sys.stdlib_module_names
 

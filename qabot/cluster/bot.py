@@ -22,6 +22,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qabot.analysis import Analyzer
 from qabot.articles import parse_file, save_article
@@ -31,10 +32,15 @@ from qabot.cluster.sharding import cluster_root, read_shards, shard_of, write_sh
 from qabot.config import Settings
 from qabot.core import answer_question, search_question
 from qabot.errors import ClusterError, CorpusError
+from qabot.filters import DateLike, Filters
 from qabot.index import Match, TermStats, merge
 from qabot.index.bm25 import bm25_weights
 from qabot.query import Query
 from qabot.values import Answer, Article, Hit, IndexStats, Problem, ReindexReport
+
+if TYPE_CHECKING:  # fetching is imported only when a URL or a feed is added
+    from qabot.feeds import PollReport
+    from qabot.ingest import Added, Failed
 
 __all__ = ["DEFAULT_SHARDS", "DEFAULT_WAIT", "ClusterBot"]
 
@@ -108,20 +114,45 @@ class ClusterBot:
         return bot
 
     # -- questions --------------------------------------------------------------------
-    def ask(self, question: str, k: int = 5, *, context: str | None = None) -> Answer:
-        """Answer ``question`` as :meth:`QABot.ask` does, from every shard that replies."""
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        context: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> Answer:
+        """Answer ``question`` as :meth:`QABot.ask` does, from every shard that replies.
+
+        ``since``, ``until`` and ``sources`` filter as in :meth:`QABot.ask`: each shard
+        looks only at the articles they allow, the statistics stay the whole corpus's.
+        """
+        filters = Filters.of(since, until, sources)
         rounds = _Rounds(self)
         answer = answer_question(
-            question, k, context, self.analyzer, self.settings, rounds.statistics, rounds.search
-        )
+            question, k, context, self.analyzer, self.settings, rounds.statistics,
+            rounds.search, filters,
+        )  # fmt: skip
         return replace(answer, shards=self.shards, missing_shards=rounds.missing)
 
-    def search(self, question: str, k: int = 10) -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        *,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> list[Hit]:
         """The ``k`` best passages for ``question``, as :meth:`QABot.search` gives them."""
+        filters = Filters.of(since, until, sources)
         rounds = _Rounds(self)
         return search_question(
-            question, k, self.analyzer, self.settings, rounds.statistics, rounds.search
-        )
+            question, k, self.analyzer, self.settings, rounds.statistics, rounds.search,
+            filters,
+        )  # fmt: skip
 
     # -- the corpus -------------------------------------------------------------------
     def reindex(self, rebuild: bool = False) -> ReindexReport:
@@ -148,6 +179,31 @@ class ClusterBot:
         report = _combined(list(replies.values()))
         self.last_report = report
         return path, report
+
+    def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]:
+        """Fetch the articles at ``urls`` into the corpus, as :meth:`QABot.add_urls` does,
+        then bring the shards in step (one reindex, only when something is new)."""
+        from qabot.fetch import Fetcher
+        from qabot.ingest import Added, Ingester
+
+        with Fetcher(self.settings.fetch) as fetcher:
+            results = Ingester(self.settings.corpus, self.settings.fetch, fetcher).add_many(urls)
+        if any(isinstance(r, Added) and r.new for r in results):
+            self.reindex()
+        return results
+
+    def poll_feeds(self) -> PollReport:
+        """Fetch every feed in the feed list once and add its new items (then one reindex)."""
+        from qabot.feeds import FeedList, poll
+        from qabot.fetch import Fetcher
+        from qabot.ingest import Ingester
+
+        feeds = FeedList.of(self.settings.index_dir)
+        with Fetcher(self.settings.fetch) as fetcher:
+            report = poll(feeds, Ingester(self.settings.corpus, self.settings.fetch, fetcher))
+        if report.added:
+            self.reindex()
+        return report
 
     def articles(self) -> Sequence[Article]:
         """Every shard's articles, ordered by id (each shard's list is ordered already)."""
@@ -229,7 +285,7 @@ class _Rounds:
             df,
         )
 
-    def search(self, query: Query, k: int) -> list[Match]:
+    def search(self, query: Query, k: int, filters: Filters | None) -> list[Match]:
         """Round two: each shard's best candidates with the corpus-wide weights, merged."""
         bot = self.bot
         bm25, answers = bot.settings.bm25, bot.settings.answers
@@ -245,7 +301,7 @@ class _Rounds:
         reranking = answers.article_weight > 0 and answers.rerank_depth > 0
         depth = max(k, answers.rerank_depth) if reranking else k
         found = bot.runtime.call(
-            "candidates", lambda i: (terms, depth, weights, df, generations[i]),
+            "candidates", lambda i: (terms, depth, weights, df, generations[i], filters),
             list(generations), bot.wait,
         )  # fmt: skip
         self._lost(set(generations) - set(found))

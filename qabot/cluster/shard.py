@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from qabot.analysis import Analyzer
 from qabot.cluster.sharding import Owner, shard_settings
 from qabot.config import Settings
+from qabot.filters import Filters
 from qabot.index import Candidate, Index, Snapshot, candidates
 from qabot.index.bm25 import Weights
 from qabot.values import Article, IndexStats, ReindexReport
@@ -118,9 +119,10 @@ class Shard:
         weights: Weights,
         df: Mapping[str, int],
         generation: int,
+        filters: Filters | None = None,
     ) -> list[Candidate]:
-        """Round two: the ``depth`` best passages, scored with the corpus-wide weights."""
-        return candidates(self._at(generation), terms, depth, weights, df)
+        """Round two: the ``depth`` best passages the filters allow, with corpus-wide weights."""
+        return candidates(self._at(generation), terms, depth, weights, df, filters)
 
     def update(self, rebuild: bool = False) -> ReindexReport:
         """Bring this shard in step with the corpus (its own articles only)."""

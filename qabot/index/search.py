@@ -16,6 +16,14 @@ get their article's own BM25 score (:func:`~qabot.index.bm25.article_score`) add
 weighted by ``article_weight``; the article's counts are pooled from its passages among
 the candidates and its length is the sum of its passages' lengths. Only the few dozen
 candidates are touched, so the cost does not grow with the corpus.
+
+Filters (:class:`~qabot.filters.Filters`: dates, sources) act inside the search: only the
+passages of allowed articles enter the top k, which is exact among them, while the
+statistics (IDF, average length) stay those of the whole live corpus.
+
+Recency: among passages whose scores tie (equal within :data:`TIE`, as wire copies of one
+story do), the one from the more recent article ranks first; then the lower article id,
+then the earlier passage. An article without a date counts as the oldest.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qabot.config import BM25Settings
+from qabot.filters import Filters
 from qabot.index.bm25 import Weights, absent_score, article_score, term_scores
 from qabot.index.segment import Ref
 from qabot.values import Article, Passage
@@ -36,7 +45,20 @@ from qabot.values import Article, Passage
 if TYPE_CHECKING:
     from qabot.index.snapshot import Snapshot, TermStats
 
-__all__ = ["Candidate", "Match", "candidates", "merge", "rerank", "search", "top_k"]
+__all__ = [
+    "TIE",
+    "Candidate",
+    "Match",
+    "candidates",
+    "merge",
+    "newest_first",
+    "rerank",
+    "search",
+    "top_k",
+]
+
+#: Scores this close (relative to their size) are equally good: recency decides.
+TIE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -61,27 +83,30 @@ def search(
     *,
     rerank_depth: int = 0,
     article_weight: float = 0.0,
+    filters: Filters | None = None,
 ) -> list[Match]:
     """The ``k`` best live passages for ``terms`` (a bag: a repeated term counts again).
 
     ``stats`` are the terms' live statistics when the caller has them already (a question
     is analysed once). With ``rerank_depth`` and ``article_weight`` the best candidates are
-    re-ranked by their article's evidence. Each match knows its passage's counts of the
-    query terms and which of them its whole article holds, read from the postings.
+    re-ranked by their article's evidence. With ``filters``, only passages of the articles
+    they allow are found. Each match knows its passage's counts of the query terms and
+    which of them its whole article holds, read from the postings.
     """
     if k <= 0 or not terms:
         return []
     stats = stats if stats is not None else snapshot.statistics(terms)
     weights = snapshot.weights(terms, settings, stats)
     reranking = article_weight > 0 and rerank_depth > 0
-    refs = top_k(snapshot, terms, max(k, rerank_depth) if reranking else k, weights)
+    depth = max(k, rerank_depth) if reranking else k
+    refs = top_k(snapshot, terms, depth, weights, snapshot.allowed(filters) if filters else None)
     wanted = tuple(dict.fromkeys(terms))
     counts = _term_counts(snapshot, refs, wanted)
     if reranking and len(refs) > 1:
         keys, lengths = _articles_of(snapshot, refs)
         order = rerank(
-            [ref.score for ref in refs], keys, lengths, counts, Counter(terms), stats,
-            snapshot.n_articles, article_weight,
+            [ref.score for ref in refs], keys, lengths, _ref_days(snapshot, refs), counts,
+            Counter(terms), stats, snapshot.n_articles, article_weight,
         )  # fmt: skip
         refs = [Ref(refs[i].segment, refs[i].passage, score) for i, score in order]
         counts = [counts[i] for i, _ in order]
@@ -101,6 +126,8 @@ class Candidate:
     match: Match
     #: Its article's length in index terms (re-ranking normalises by it).
     article_length: int
+    #: Its article's day number (:func:`~qabot.dates.day_number`): recency breaks ties.
+    day: int
 
 
 def candidates(
@@ -109,21 +136,25 @@ def candidates(
     depth: int,
     weights: Weights,
     df: Mapping[str, int],
+    filters: Filters | None = None,
 ) -> list[Candidate]:
     """This snapshot's ``depth`` best live passages for ``terms``, scored with ``weights``.
 
     ``weights`` and ``df`` (live document frequencies) are those of the whole corpus the
     snapshot is a shard of: terms are then summed in the corpus-wide order, so scores
-    equal one index's to the last bit.
+    equal one index's to the last bit. ``filters`` restrict the passages as in
+    :func:`search`; ties among the candidates go to the most recent article, as there.
     """
     if depth <= 0 or not terms:
         return []
-    refs = top_k(snapshot, terms, depth, weights, df)
+    masks = snapshot.allowed(filters) if filters else None
+    refs = top_k(snapshot, terms, depth, weights, masks, df=df)
     wanted = tuple(dict.fromkeys(terms))
     counts = _term_counts(snapshot, refs, wanted)
     _, lengths = _articles_of(snapshot, refs)
+    days = _ref_days(snapshot, refs)
     found = _matches(snapshot, refs, counts, _article_terms(snapshot, refs, wanted))
-    return [Candidate(m, n) for m, n in zip(found, lengths, strict=True)]
+    return [Candidate(m, n, d) for m, n, d in zip(found, lengths, days, strict=True)]
 
 
 def merge(
@@ -145,17 +176,19 @@ def merge(
     depth = max(k, rerank_depth) if reranking else k
     if k <= 0 or not terms:
         return []
-    # The order of one index's top k: score, then article id and position.
-    best = sorted(
+    # The order of one index's top k: score, ties newest first, then article id and position.
+    ranked = sorted(
         (c for found in shards for c in found),
         key=lambda c: (-c.match.score, c.match.article.id, c.match.passage.position),
-    )[:depth]
+    )
+    newest = newest_first([c.match.score for c in ranked], [c.day for c in ranked])
+    best = [ranked[n] for n in newest][:depth]
     found = [c.match for c in best]
     if reranking and len(best) > 1:
         order = rerank(
             [m.score for m in found], [m.article.id for m in found],
-            [c.article_length for c in best], [m.counts for m in found], Counter(terms),
-            stats, n_articles, article_weight,
+            [c.article_length for c in best], [c.day for c in best],
+            [m.counts for m in found], Counter(terms), stats, n_articles, article_weight,
         )  # fmt: skip
         found = [replace(found[i], score=score) for i, score in order]
     return found[:k]
@@ -249,17 +282,19 @@ def rerank(
     scores: Sequence[float],
     articles: Sequence[Hashable],
     lengths: Sequence[int],
+    days: Sequence[int],
     counts: Sequence[Mapping[str, int]],
     query: Mapping[str, int],
     stats: TermStats,
     n_articles: int,
     article_weight: float,
 ) -> list[tuple[int, float]]:
-    """(candidate number, new score), best first; ties keep the BM25 order.
+    """(candidate number, new score), best first; ties go to the newer article, then
+    keep the BM25 order.
 
     Candidate ``i`` has BM25 score ``scores[i]``, belongs to article ``articles[i]`` of
-    ``lengths[i]`` terms, and holds ``counts[i]`` of the query terms; an article's counts
-    are pooled over its passages among the candidates.
+    ``lengths[i]`` terms published on day ``days[i]``, and holds ``counts[i]`` of the
+    query terms; an article's counts are pooled over its passages among the candidates.
     """
     pooled: dict[Hashable, dict[str, int]] = {}
     length_of: dict[Hashable, int] = {}
@@ -280,7 +315,51 @@ def rerank(
         ),
         reverse=True,
     )
-    return [(-i, score) for score, i in scored]
+    order = newest_first([score for score, _ in scored], [days[-i] for _, i in scored])
+    return [(-scored[n][1], scored[n][0]) for n in order]
+
+
+def newest_first(scores: Sequence[float], days: Sequence[int]) -> list[int]:
+    """The order of items ranked best first, with each run of tied scores newest first.
+
+    ``scores`` (descending) and ``days`` describe the items; the result lists their
+    positions. A run starts at its best item and holds the items after it scoring within
+    :data:`TIE` of it; inside a run the sort by day is stable, so equal days keep their order.
+    """
+    order = list(range(len(scores)))
+    if len(set(days)) <= 1:  # one day for all (an undated corpus): nothing to reorder
+        return order
+    out: list[int] = []
+    start = 0
+    while start < len(order):
+        head = scores[start]
+        end = start + 1
+        while end < len(order) and scores[end] >= head - TIE * max(1.0, abs(head)):
+            end += 1
+        run = order[start:end]
+        out += sorted(run, key=lambda i: -days[i]) if len(run) > 1 else run
+        start = end
+    return out
+
+
+def _ref_days(snapshot: Snapshot, refs: Sequence[Ref]) -> list[int]:
+    """The day number of each passage's article."""
+    segs = np.array([r.segment for r in refs], np.int64)
+    docs = np.array([r.passage for r in refs], np.int64)
+    days: list[int] = _days(snapshot, segs, docs).tolist()
+    return days
+
+
+def _days(
+    snapshot: Snapshot, segs: npt.NDArray[Any], docs: npt.NDArray[Any]
+) -> npt.NDArray[np.int64]:
+    """The day number of each passage's article (passages given as segment and number)."""
+    days = np.zeros(len(docs), np.int64)
+    for number in np.unique(segs).tolist():
+        here = segs == number
+        segment = snapshot.segments[number]
+        days[here] = segment.article_day[segment.passage_article[docs[here]]]
+    return days
 
 
 # -- top k -------------------------------------------------------------------------
@@ -289,6 +368,8 @@ def top_k(
     terms: Sequence[str],
     k: int,
     weights: Weights,
+    masks: Sequence[npt.NDArray[np.bool_] | None] | None = None,
+    *,
     df: Mapping[str, int] | None = None,
 ) -> list[Ref]:
     """The ``k`` best live passages holding at least one of ``terms``, best first.
@@ -297,8 +378,10 @@ def top_k(
     document frequencies (``None``: the snapshot's own, the same figures for one index).
 
     Scores equal rank-bm25's ``get_scores(terms)`` over the live passages (within
-    1e-12: contributions are summed rarest term first); ties go to the lower article
-    id, then the earlier passage.
+    1e-12: contributions are summed rarest term first); ties (within :data:`TIE`) go to
+    the more recent article, then the lower article id, then the earlier passage.
+    ``masks`` (per segment, ``None``: all) restrict the passages that may be found, as
+    :meth:`Snapshot.allowed` gives them; ``weights`` are not affected.
 
     Exact top-k with MaxScore pruning: terms are scored rarest first; once the
     remaining terms together could not lift a passage that has none of the earlier
@@ -310,7 +393,7 @@ def top_k(
     times = Counter(terms)
     absent = {t: absent_score(weights, weights.idf[t]) for t in times}
     constant = sum(absent[t] * n for t, n in times.items())
-    postings = _live_postings(snapshot, times)
+    postings = _live_postings(snapshot, times, snapshot.live if masks is None else masks)
     order = sorted(
         (t for t in times if any(t in p for p in postings)),
         key=lambda t: sum(p[t][0].size for p in postings if t in p) if df is None else df[t],
@@ -371,11 +454,13 @@ def top_k(
 
 
 def _live_postings(
-    snapshot: Snapshot, terms: Mapping[str, int]
+    snapshot: Snapshot,
+    terms: Mapping[str, int],
+    masks: Sequence[npt.NDArray[np.bool_] | None],
 ) -> list[dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]]]:
-    """Per segment: each term's live passages and frequencies."""
+    """Per segment: each term's passages within ``masks`` (``None``: all), and frequencies."""
     out = []
-    for segment, mask in zip(snapshot.segments, snapshot.live, strict=True):
+    for segment, mask in zip(snapshot.segments, masks, strict=True):
         here = {}
         for term in terms:
             found = segment.index.postings(term)
@@ -428,14 +513,18 @@ def _top(
 ) -> list[Ref]:
     if values.size > k:
         top = np.argpartition(-values, k - 1)[:k]
-        # Everything tied with the k-th score competes on article id and position.
-        top = np.union1d(top, np.flatnonzero(values == values[top].min()))
+        # Everything tied with the k-th score competes on recency, article id and position.
+        kth = float(values[top].min())
+        top = np.union1d(top, np.flatnonzero(values >= kth - TIE * max(1.0, abs(kth))))
     else:
         top = np.arange(values.size)
     ranked = sorted(
         top.tolist(),
         key=lambda i: (-values[i], _order_key(snapshot, int(segs[i]), int(docs[i]))),
     )
+    at = np.array(ranked, np.int64)
+    order = newest_first(values[at].tolist(), _days(snapshot, segs[at], docs[at]).tolist())
+    ranked = [ranked[n] for n in order]
     return [Ref(int(segs[i]), int(docs[i]), float(values[i])) for i in ranked[:k]]
 
 

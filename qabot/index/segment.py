@@ -1,8 +1,10 @@
 """A segment: an immutable set of articles with their passages, texts and postings.
 
-Articles are stored by column (:class:`ArticleTable`) and built only when read; passage
-texts are one UTF-8 blob with offsets; postings are an :class:`InvertedIndex`. The files
-a segment is stored in are :mod:`qabot.index.store`'s business.
+Articles are stored by column (:class:`ArticleTable`) and built only when read, with each
+article's day (:func:`qabot.dates.day_number`) in an array so that a question filtered by
+date, or ranked by recency, reads no records; passage texts are one UTF-8 blob with
+offsets; postings are an :class:`InvertedIndex`. The files a segment is stored in are
+:mod:`qabot.index.store`'s business.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
+from qabot.dates import UNKNOWN_DAY, day_number
 from qabot.errors import IndexCorruptError
+from qabot.filters import Filters
 from qabot.index.postings import InvertedIndex
 from qabot.values import Article, Passage
 
-__all__ = ["ArticleRecord", "ArticleTable", "FileStamp", "Ref", "Segment", "SourceRecord"]
+__all__ = [
+    "ArticleRecord", "ArticleTable", "FileStamp", "Ref", "Segment", "SourceRecord", "days_of",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,11 @@ class FileStamp:
     ctime_ns: int
 
 
+def days_of(records: Sequence[ArticleRecord]) -> npt.NDArray[np.int32]:
+    """Each article's day number, from its date text (:data:`~qabot.dates.UNKNOWN_DAY`: none)."""
+    return np.array([day_number(r.article.published) for r in records], np.int32)
+
+
 def new_uid() -> str:
     """A random segment id: names start again after the folder is deleted, ids never do."""
     return secrets.token_hex(8)
@@ -153,6 +164,8 @@ class Segment:
     articles: Sequence[ArticleRecord]
     sources: tuple[SourceRecord, ...]
     passage_article: npt.NDArray[np.int32]
+    #: Each article's day (:func:`qabot.dates.day_number`), in ``articles`` order.
+    article_day: npt.NDArray[np.int32]
     passage_para: npt.NDArray[np.int32]
     text_ptr: npt.NDArray[np.int64]
     texts: Any
@@ -193,6 +206,37 @@ class Segment:
     def length_of(self, record: ArticleRecord) -> int:
         """An article's length in index terms: the sum of its passages' lengths."""
         return int(self.index.doc_len[record.first : record.first + record.count].sum())
+
+    @cached_property
+    def _source_codes(self) -> tuple[npt.NDArray[np.int32], dict[str, int]]:
+        """Each article's source as a number, and the numbers of the (case-folded) names."""
+        articles = self.articles
+        names = (
+            articles.columns["source"]
+            if isinstance(articles, ArticleTable)
+            else [r.article.source for r in articles]
+        )
+        codes: dict[str, int] = {}
+        numbers = [
+            codes.setdefault(" ".join(n.split()).casefold(), len(codes)) if n else -1 for n in names
+        ]
+        return np.array(numbers, np.int32), codes
+
+    def allowed_articles(self, filters: Filters) -> npt.NDArray[np.bool_]:
+        """Per article: whether ``filters`` let it answer."""
+        keep = np.ones(len(self.article_day), bool)
+        if filters.sources:
+            numbers, codes = self._source_codes
+            wanted = [codes[name] for name in filters.sources if name in codes]
+            keep &= np.isin(numbers, wanted)
+        if filters.dated:
+            days = self.article_day
+            keep &= days != UNKNOWN_DAY
+            if filters.since is not None:
+                keep &= days >= filters.since.toordinal()
+            if filters.until is not None:
+                keep &= days <= filters.until.toordinal()
+        return keep
 
     def passage_text(self, passage: int) -> str:
         lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])

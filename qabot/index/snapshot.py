@@ -4,7 +4,11 @@ New and changed articles go into a new small segment; the passages of removed or
 articles are marked deleted in the segment that holds them. Statistics (passage count,
 average length, document frequencies) are taken over live passages only, so scores equal
 those of a single index built from scratch over the same articles; ties are broken by
-article id and position, as the passage order of such an index would.
+recency, then article id and position, as the passage order of such an index would.
+
+A search restricted by :class:`~qabot.filters.Filters` (dates, sources) looks only at the
+passages of the articles they allow, while its statistics stay those of every live passage:
+a filter changes which passages compete, never how a passage scores.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qabot.config import BM25Settings
+from qabot.filters import Filters
 from qabot.index.bm25 import Weights, bm25_weights, rarity
 from qabot.index.search import Match, search
 from qabot.index.segment import ArticleRecord, ArticleTable, Ref, Segment, SourceRecord
@@ -92,6 +97,17 @@ class Snapshot:
             return tuple(masks)
 
         return self._cached("live", make)  # type: ignore[no-any-return]
+
+    def allowed(self, filters: Filters | None) -> tuple[npt.NDArray[np.bool_] | None, ...]:
+        """Per segment: a mask of the live passages whose articles ``filters`` allow, or
+        ``None`` when every passage of the segment may answer."""
+        if not filters:
+            return self.live
+        masks = []
+        for segment, live in zip(self.segments, self.live, strict=True):
+            keep = segment.allowed_articles(filters)[segment.passage_article]
+            masks.append(keep if live is None else keep & live)
+        return tuple(masks)
 
     @property
     def n_passages(self) -> int:
@@ -230,11 +246,12 @@ class Snapshot:
         *,
         rerank_depth: int = 0,
         article_weight: float = 0.0,
+        filters: Filters | None = None,
     ) -> list[Match]:
         """The ``k`` best live passages for ``terms``: see :func:`qabot.index.search.search`."""
         return search(
             self, terms, k, settings, stats,
-            rerank_depth=rerank_depth, article_weight=article_weight,
+            rerank_depth=rerank_depth, article_weight=article_weight, filters=filters,
         )  # fmt: skip
 
     def term_counts(self, ref: Ref, terms: Collection[str]) -> dict[str, int]:

@@ -12,7 +12,7 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
         segment.json        its random id; size and xxh3-64 checksum of each file below
         vocab.json articles.json sources.json texts.bin
         doc_len.npy fwd_ptr.npy fwd_term.npy fwd_tf.npy post_ptr.npy post_doc.npy post_tf.npy
-        passage_article.npy passage_para.npy text_ptr.npy
+        passage_article.npy passage_para.npy text_ptr.npy article_day.npy
       .lock                 held by the one process writing
       .gitignore            "*": the index never lands in a git repository
 
@@ -74,10 +74,10 @@ log = logging.getLogger(__name__)
 
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
-    "passage_article", "passage_para", "text_ptr",
+    "passage_article", "passage_para", "text_ptr", "article_day",
 )  # fmt: skip
 _JSON = ("vocab", "articles", "sources")
 _CHUNK = 4 << 20
@@ -173,6 +173,7 @@ def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) ->
         "fwd_tf": idx.fwd_tf, "post_ptr": idx.post_ptr, "post_doc": idx.post_doc,
         "post_tf": idx.post_tf, "passage_article": segment.passage_article,
         "passage_para": segment.passage_para, "text_ptr": segment.text_ptr,
+        "article_day": segment.article_day,
     }  # fmt: skip
     files: dict[str, dict[str, Any]] = {}
     for key, array in arrays.items():
@@ -455,6 +456,7 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         or index.fwd_ptr.shape != (n + 1,)
         or index.post_ptr.shape != (len(index.vocab) + 1,)
         or sum(articles.columns["count"]) != n
+        or arrays["article_day"].shape != (len(articles),)
     ):
         raise IndexCorruptError(f"segment {folder} has inconsistent array shapes")
     return Segment(
@@ -463,6 +465,7 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         articles=articles,
         sources=tuple(_source_from_json(o) for o in docs["sources"]),
         passage_article=arrays["passage_article"],
+        article_day=arrays["article_day"],
         passage_para=arrays["passage_para"],
         text_ptr=arrays["text_ptr"],
         texts=texts,

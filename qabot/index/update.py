@@ -31,7 +31,7 @@ from qabot.articles import ArticleText, SourceFile, parse_file, read_source, sca
 from qabot.config import AnalyzerSettings, PassageSettings
 from qabot.errors import ArticleError
 from qabot.index.postings import Block, InvertedIndex, Kept
-from qabot.index.segment import ArticleRecord, Segment, SourceRecord
+from qabot.index.segment import ArticleRecord, Segment, SourceRecord, days_of
 from qabot.index.snapshot import Snapshot
 from qabot.passages import split_article
 from qabot.values import Problem, ReindexReport
@@ -416,6 +416,7 @@ def _build_segment(
         articles=tuple(records),
         sources=tuple(sources),
         passage_article=np.concatenate(article_of) if article_of else np.empty(0, np.int32),
+        article_day=days_of(records),
         passage_para=np.concatenate(paras) if paras else np.empty((0, 2), np.int32),
         text_ptr=text_ptr,
         texts=b"".join(text_parts),

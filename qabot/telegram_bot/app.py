@@ -35,7 +35,7 @@ from qabot.core import Library, QABot
 from qabot.errors import ConfigError
 from qabot.session import Session
 from qabot.telegram_bot import handlers as on
-from qabot.telegram_bot import policies, startup
+from qabot.telegram_bot import news, policies, startup
 from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, WholePassage
 from qabot.telegram_bot.state import BotState
 from qabot.telegram_bot.transport import TolerantUpdatesRequest, protect_token_in_logs
@@ -51,7 +51,13 @@ COMMANDS = [
     ("sources", "the indexed articles"),
     ("stats", "index figures"),
 ]
-ADMIN_COMMANDS = [("reindex", "re-read the corpus (admins)"), ("add", "add an article (admins)")]
+ADMIN_COMMANDS = [
+    ("reindex", "re-read the corpus (admins)"),
+    ("add", "add an article or a link (admins)"),
+    ("feeds", "RSS and Atom feeds (admins)"),
+]
+#: The first feed poll comes this many seconds after the start, then every feed_interval.
+FIRST_FEED_POLL = 10.0
 #: Keyboards whose buttons still work; older ones answer "ask again".
 KEYBOARDS_KEPT = 2000
 # httpcore's pool bookkeeping grows with the pool (256 by default) and cost a third of the
@@ -132,6 +138,12 @@ def build_application(
         refusals=policies.RateLimiter(policies.REFUSALS_PER_WINDOW, settings.rate_window),
     )
     _add_handlers(app, settings)
+    if settings.feed_interval > 0 and app.job_queue is not None:
+        interval = settings.feed_interval * 60
+        app.job_queue.run_repeating(
+            news.poll_feeds_job, interval=interval, first=min(FIRST_FEED_POLL, interval),
+            name="poll feeds",
+        )  # fmt: skip
     return app
 
 
@@ -158,10 +170,16 @@ def _add_handlers(
             CommandHandler("sources", on.on_sources),
             CommandHandler("stats", on.on_stats),
             CommandHandler("reindex", on.on_reindex, filters=NEW & admins),
+            CommandHandler("add", news.on_add_links, filters=NEW & admins & news.ADD_LINKS),
             CommandHandler("add", on.on_add, filters=NEW & admins),
-            CommandHandler(["reindex", "add"], on.on_not_admin, filters=NEW),
+            CommandHandler("feeds", news.on_feeds, filters=NEW & admins),
+            CommandHandler(["reindex", "add", "feeds"], on.on_not_admin, filters=NEW),
             MessageHandler(NEW & UPLOAD & admins, on.on_document),
             MessageHandler(NEW & UPLOAD, on.on_not_admin),
+            # A private message of links only: an admin adds them; others are told no.
+            # (Text first: a malformed update may have no chat to ask the type of.)
+            MessageHandler(news.LINKS & filters.ChatType.PRIVATE & NEW & admins, news.on_links),
+            MessageHandler(news.LINKS & filters.ChatType.PRIVATE & NEW, on.on_not_admin),
             MessageHandler(filters.ChatType.PRIVATE & TEXT, on.on_private_text),
             MessageHandler(filters.ChatType.GROUPS & TEXT & _AddressedToBot(), on.on_group_text),
             MessageHandler(filters.ChatType.GROUPS, on.on_group_chatter),

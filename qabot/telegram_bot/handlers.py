@@ -234,12 +234,12 @@ async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is None:
         return
-    report = await _change_index(update, context, state_of(context).qabot.reindex)
+    report = await change_index(update, context, state_of(context).qabot.reindex)
     if report is not None:
         await reply(message, render.report_message(report))
 
 
-async def _change_index(
+async def change_index(
     update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[[], T]
 ) -> T | None:
     """Run ``work``, which changes the index, in a worker thread, one change at a time.
@@ -303,7 +303,7 @@ async def _save_and_index(
         return
     qabot = state_of(context).qabot
     try:
-        added = await _change_index(update, context, lambda: qabot.add_article(name, data))
+        added = await change_index(update, context, lambda: qabot.add_article(name, data))
     except ArticleError as exc:
         await reply(message, render.not_added_message(exc.path.name, exc.reason))
         return

@@ -160,6 +160,36 @@ def test_answers_equal_one_index_over_the_whole_corpus(
             assert bot.search(question, 7) == one.search(question, 7)
 
 
+def test_dates_and_sources_filter_as_on_one_index_and_the_newest_copy_answers(
+    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    wire = "The Tagus harbour bridge reopened on Monday.\n\nEngineers replaced its cables.\n"
+    copies = [("2024-06-01", "Reuters"), ("2024-06-12", "AP"), (None, "BBC"), ("2024-05-03", "AP")]
+    for n, (day, source) in enumerate(copies):
+        dated = f"date: {day}\n" if day else ""
+        (corpus / f"copy{n}.md").write_text(
+            f"---\ntitle: Bridge reopens\n{dated}source: {source}\n---\n{wire}"
+        )
+    write_stories(corpus, range(12), "first")
+    one = QABot.open(corpus, tmp_path / "one")
+    bot = open_cluster(corpus, 3)
+    question = "when did the Tagus harbour bridge reopen"
+    for filters in (
+        {},
+        {"until": "2024-06-11"},
+        {"since": "2024-05-01", "sources": ["ap"]},
+        {"sources": ["BBC"]},
+        {"since": "2024-07-01"},
+    ):
+        _same(bot.ask(question, **filters), one.ask(question, **filters))  # type: ignore[arg-type]
+        assert bot.search(question, 5, **filters) == one.search(question, 5, **filters)  # type: ignore[arg-type]
+    newest = bot.ask(question)
+    assert newest.passages[newest.source or 0].article.id == "copy1.md"
+    assert newest.to_dict()["date"] == "2024-06-12" and newest.to_dict()["shards"] == 3
+
+
 # -- updates ----------------------------------------------------------------------------------
 def test_an_added_article_goes_to_its_shard_and_answers_the_next_question(
     open_cluster: Callable[..., ClusterBot], tmp_path: Path

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from dataclasses import replace
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from qabot import QABot
 from qabot.cluster.shard import Shard, build_shard
 from qabot.cluster.sharding import shard_of
 from qabot.config import Settings
+from qabot.filters import Filters
 from qabot.index import TermStats, merge
 from qabot.index.bm25 import bm25_weights
 
@@ -48,7 +51,9 @@ def test_a_restarted_shard_reopens_its_committed_index(tmp_path: Path) -> None:
     assert again.info().generation == first.info().generation
 
 
-def _merged(shards: list[Shard], terms: list[str], k: int, opts: Settings) -> list[Any]:
+def _merged(
+    shards: list[Shard], terms: list[str], k: int, opts: Settings, filters: Filters | None = None
+) -> list[Any]:
     """What ClusterBot's two rounds give, called on the shards directly."""
     answers = opts.answers
     stats = [s.statistics(terms) for s in shards]
@@ -64,7 +69,7 @@ def _merged(shards: list[Shard], terms: list[str], k: int, opts: Settings) -> li
     )  # fmt: skip
     depth = max(k, answers.rerank_depth)
     found = [
-        s.candidates(terms, depth, weights, dict(df), st.generation)
+        s.candidates(terms, depth, weights, dict(df), st.generation, filters)
         for s, st in zip(shards, stats, strict=True)
     ]
     return merge(
@@ -73,11 +78,14 @@ def _merged(shards: list[Shard], terms: list[str], k: int, opts: Settings) -> li
     )  # fmt: skip
 
 
-def _searched(one: QABot, terms: list[str], k: int, opts: Settings) -> list[Any]:
+def _searched(
+    one: QABot, terms: list[str], k: int, opts: Settings, filters: Filters | None = None
+) -> list[Any]:
     answers = opts.answers
     return one.index.current().search(
         terms, k, opts.bm25,
         rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+        filters=filters,
     )  # fmt: skip
 
 
@@ -138,3 +146,57 @@ def test_merged_scores_equal_one_indexs_to_the_last_bit(
         one = QABot.open(corpus, Path(tmp) / "one")
         parts = [Shard(opts, s, shards) for s in range(shards)]
         assert _merged(parts, query, k, opts) == _searched(one, query, k, opts)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    articles=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(WORDS[:4]), min_size=1, max_size=4),
+            st.one_of(st.none(), st.integers(1, 5)),
+            st.sampled_from(["BBC", "Reuters", "AP"]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    query=st.lists(st.sampled_from(WORDS[:4]), min_size=1, max_size=3),
+    shards=st.integers(2, 4),
+    k=st.integers(1, 6),
+    since=st.one_of(st.none(), st.integers(1, 5)),
+    sources=st.sets(st.sampled_from(["bbc", "AP"]), max_size=1),
+)
+# Copies of one story: equal scores, so the newest must come first across shards too.
+@example(
+    articles=[(["oil", "price"], day, "AP") for day in (1, 5, 3)],
+    query=["oil"],
+    shards=2,
+    k=2,
+    since=None,
+    sources=set(),
+)
+def test_filtered_merged_candidates_equal_one_indexs_filtered_search(
+    articles: list[tuple[list[str], int | None, str]],
+    query: list[str],
+    shards: int,
+    k: int,
+    since: int | None,
+    sources: set[str],
+) -> None:
+    # Few words and short passages: many equal scores, which recency then orders.
+    filters = Filters.of(f"2024-06-{since:02d}" if since else None, None, sources)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        for n, (words, day, source) in enumerate(articles):
+            dated = f"date: 2024-06-{day:02d}\n" if day else ""
+            (corpus / f"a{n:02d}.md").write_text(
+                f"---\ntitle: Story {n}\n{dated}source: {source}\n---\n{' '.join(words)}.\n"
+            )
+        opts = Settings(corpus=corpus, index=Path(tmp) / "shards")
+        one = QABot.open(corpus, Path(tmp) / "one")
+        parts = [Shard(opts, s, shards) for s in range(shards)]
+        plain = replace(opts, answers=replace(opts.answers, article_weight=0.0))
+        for chosen, how in product((None, filters), (opts, plain)):  # re-ranked or not
+            merged = _merged(parts, query, k, how, chosen)
+            assert merged == _searched(one, query, k, how, chosen)
+            assert all(chosen is None or chosen.allows(m.article) for m in merged)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +155,41 @@ def test_write_lock_refuses_a_second_writer_after_timeout(tmp_path: Path) -> Non
         thread.join()
     with write_lock(tmp_path, timeout=0.2):
         pass
+
+
+def _as_format_5(index: Path) -> None:
+    """Turn an index into one written before article days were stored (format 5)."""
+    for folder in segment_folders(index):
+        (folder / "article_day.npy").unlink()
+        meta = json.loads((folder / "segment.json").read_text())
+        del meta["files"]["article_day.npy"]
+        meta["version"] = 5
+        (folder / "segment.json").write_text(json.dumps(meta))
+    pointer = json.loads((index / "CURRENT").read_text())
+    path = index / pointer["snapshot"]
+    path.write_text(json.dumps({**json.loads(path.read_text()), "version": 5}))
+    pointer["xxh3"] = xxhash.xxh3_64(path.read_bytes()).hexdigest()
+    (index / "CURRENT").write_text(json.dumps(pointer))
+
+
+def test_an_index_without_article_days_is_rebuilt_with_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "vote.md").write_text(
+        "---\ntitle: Vote\ndate: 12 June 2024\n---\nThe council voted for the tram line.\n"
+    )
+    index = tmp_path / "index"
+    QABot.open(corpus, index)
+    _as_format_5(index)
+    with pytest.raises(IndexVersionError, match=r"index format 5 .* this qabot reads 6"):
+        read_snapshot(index, corpus)
+    caplog.set_level(logging.WARNING)
+    bot = QABot.open(corpus, index)
+    assert "index format 5" in caplog.text and "it will be rebuilt from the corpus" in caplog.text
+    assert bot.last_report is not None and bot.last_report.rebuilt
+    (segment,) = bot.index.current().segments
+    assert segment.article_day.tolist() == [date(2024, 6, 12).toordinal()]
+    assert bot.ask("tram line vote", since="2024-06-12").found
+    assert not bot.ask("tram line vote", since="2024-06-13").found

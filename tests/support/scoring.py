@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from qabot.config import BM25Settings
 from qabot.index import Snapshot
 from qabot.index.postings import InvertedIndex
-from qabot.index.segment import ArticleRecord, Segment
+from qabot.index.segment import ArticleRecord, Segment, days_of
 from qabot.values import Article
 
 REFERENCE = {
@@ -26,11 +27,15 @@ docs_strategy = st.lists(
 query_strategy = st.lists(st.sampled_from([*WORDS, "unseen"]), min_size=1, max_size=5)
 
 
-def segment_of(name: str, docs: list[list[str]], ids: list[str]) -> Segment:
-    """A segment of one-passage articles with the given ids."""
-    records = tuple(
-        ArticleRecord(Article(i, i, Path(i)), i, "digest", n, 1) for n, i in enumerate(ids)
-    )
+def segment_of(
+    name: str,
+    docs: list[list[str]],
+    ids: list[str],
+    article: Callable[[str], Article] | None = None,
+) -> Segment:
+    """A segment of one-passage articles with the given ids (``article`` makes each one)."""
+    make = article or (lambda i: Article(i, i, Path(i)))
+    records = tuple(ArticleRecord(make(i), i, "digest", n, 1) for n, i in enumerate(ids))
     n = len(docs)
     return Segment(
         name=name,
@@ -38,17 +43,23 @@ def segment_of(name: str, docs: list[list[str]], ids: list[str]) -> Segment:
         articles=records,
         sources=(),
         passage_article=np.arange(n, dtype=np.int32),
+        article_day=days_of(records),
         passage_para=np.zeros((n, 2), np.int32),
         text_ptr=np.zeros(n + 1, np.int64),
         texts=b"",
     )
 
 
-def snapshot_of(parts: list[list[list[str]]], deleted: set[str] = frozenset()) -> Snapshot:  # type: ignore[assignment]
+def snapshot_of(
+    parts: list[list[list[str]]],
+    deleted: set[str] = frozenset(),  # type: ignore[assignment]
+    article: Callable[[str], Article] | None = None,
+) -> Snapshot:
+    """Segments of one-passage articles ``a0000``, ``a0001`` … (``article`` makes each one)."""
     segments, deletions, start = [], [], 0
     for number, docs in enumerate(parts):
         ids = [f"a{start + i:04d}" for i in range(len(docs))]
-        segments.append(segment_of(f"seg-{number}", docs, ids))
+        segments.append(segment_of(f"seg-{number}", docs, ids, article))
         deletions.append(frozenset(deleted) & frozenset(ids))
         start += len(docs)
     return Snapshot(tuple(segments), tuple(deletions), {}, {})

@@ -1,0 +1,298 @@
+"""RSS and Atom feeds: the feed list, and one poll of it (the one owner of feedparser, which
+reads RSS 0.9x, 1.0 and 2.0 and Atom).
+
+The list is plain JSON beside the index (``<index>/feeds.json``), replaced atomically. For
+each feed it keeps the validators of the last answer (``ETag``, ``Last-Modified``), sent
+back as a conditional GET, and the items already added, so that a second poll fetches
+nothing but the feed, or only its 304.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+import feedparser
+
+from qabot.config import Settings
+from qabot.errors import FeedError, FetchError
+from qabot.fetch import Fetcher
+from qabot.ingest import Added, Failed, Hint, Ingester, normalise_url
+
+__all__ = [
+    "FEEDS_FILE",
+    "Feed",
+    "FeedItem",
+    "FeedList",
+    "PollReport",
+    "parse_feed",
+    "poll",
+    "subscribe",
+]
+
+log = logging.getLogger(__name__)
+
+FEEDS_FILE = "feeds.json"
+FORMAT_VERSION = 1
+#: Items remembered per feed: well over what a news feed lists at once.
+MAX_SEEN = 2000
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed in the list, with what the last poll learnt."""
+
+    url: str
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    #: Keys (ids, else links) of the items already added, newest last.
+    seen: tuple[str, ...] = ()
+    #: How many items the feed listed at the last poll.
+    items: int = 0
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One item of a feed: its key (id, else link), link, title and date (``YYYY-MM-DD``)."""
+
+    key: str
+    link: str
+    title: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class PollReport:
+    """What one poll did: articles added, items already known, and what failed (feeds or items)."""
+
+    added: int = 0
+    unchanged: int = 0
+    failed: tuple[Failed, ...] = ()
+    added_paths: tuple[Path, ...] = field(default=(), repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "unchanged": self.unchanged,
+            "failed": [{"url": f.url, "reason": f.reason} for f in self.failed],
+        }
+
+    def __str__(self) -> str:
+        text = f"{self.added} added, {self.unchanged} unchanged"
+        return text + (f", {len(self.failed)} failed" if self.failed else "")
+
+
+class FeedList:
+    """The feeds of one index, kept in ``<index>/feeds.json``. Safe to share between threads."""
+
+    # One lock per file for every FeedList of this process (the bot's poll and /feeds).
+    _locks: ClassVar[dict[Path, threading.Lock]] = {}
+    _locks_guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with FeedList._locks_guard:
+            self._lock = FeedList._locks.setdefault(path.resolve(), threading.Lock())
+
+    @classmethod
+    def of(cls, index_dir: Path) -> FeedList:
+        return cls(index_dir / FEEDS_FILE)
+
+    def feeds(self) -> list[Feed]:
+        """The feeds, in the order they were added."""
+        with self._lock:
+            return self._read()
+
+    def add(self, url: str, title: str | None = None) -> bool:
+        """Add a feed; ``False`` if it is in the list already."""
+        url = url.strip()
+        with self._changing() as feeds:
+            if any(normalise_url(f.url) == normalise_url(url) for f in feeds):
+                return False
+            feeds.append(Feed(url, title))
+            return True
+
+    def remove(self, url: str) -> bool:
+        """Remove a feed; ``False`` if it was not in the list."""
+        with self._changing() as feeds:
+            kept = [f for f in feeds if normalise_url(f.url) != normalise_url(url)]
+            removed = len(kept) != len(feeds)
+            feeds[:] = kept
+            return removed
+
+    def update(self, feed: Feed) -> None:
+        """Store what a poll learnt about ``feed`` (unless it was removed meanwhile)."""
+        with self._changing() as feeds:
+            for i, old in enumerate(feeds):
+                if old.url == feed.url:
+                    feeds[i] = feed
+
+    @contextmanager
+    def _changing(self) -> Iterator[list[Feed]]:
+        with self._lock:
+            feeds = self._read()
+            before = list(feeds)
+            yield feeds
+            if feeds != before:
+                self._write(feeds)
+
+    def _read(self) -> list[Feed]:
+        try:
+            raw = json.loads(self.path.read_bytes())
+            return [
+                Feed(
+                    url=str(f["url"]),
+                    title=f.get("title"),
+                    etag=f.get("etag"),
+                    last_modified=f.get("last_modified"),
+                    seen=tuple(str(s) for s in f.get("seen", ())),
+                    items=int(f.get("items", 0)),
+                )
+                for f in raw["feeds"]
+            ]
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise FeedError(f"cannot read the feed list {self.path}: {exc.strerror}") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FeedError(
+                f"the feed list {self.path} is damaged ({exc!r}); fix or delete it, then add "
+                "the feeds again"
+            ) from None
+
+    def _write(self, feeds: list[Feed]) -> None:
+        data = {"version": FORMAT_VERSION, "feeds": [asdict(f) for f in feeds]}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # ".part", not ".tmp": the index's clean-up removes stray *.tmp files.
+            fd, tmp = tempfile.mkstemp(prefix=".feeds-", suffix=".part", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(data, fh, ensure_ascii=False, indent=1)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        except OSError as exc:
+            raise FeedError(f"cannot write the feed list {self.path}: {exc.strerror}") from None
+
+
+def parse_feed(data: bytes, url: str) -> tuple[str | None, list[FeedItem]]:
+    """A feed's title and items (RSS 0.9x/1.0/2.0 or Atom); :class:`FeedError` if not a feed."""
+    parsed = feedparser.parse(data, response_headers={"content-location": url})
+    version = parsed.get("version") or ""
+    if not version and not parsed.entries:
+        raise FeedError("it is not an RSS or Atom feed")
+    items: list[FeedItem] = []
+    for entry in parsed.entries:
+        link = entry.get("link") or ""
+        if not link.startswith(("http://", "https://")):
+            continue
+        when = entry.get("published_parsed") or entry.get("updated_parsed")
+        items.append(
+            FeedItem(
+                key=str(entry.get("id") or link),
+                link=link,
+                title=entry.get("title") or None,
+                date=time.strftime("%Y-%m-%d", when) if when else None,
+            )
+        )
+    title = parsed.feed.get("title") or None
+    return title, items
+
+
+def check_feed(url: str, fetcher: Fetcher) -> str | None:
+    """Fetch ``url`` once to make sure it is a feed; returns its title."""
+    page = fetcher.fetch(url, accept=FEED_ACCEPT)
+    title, _ = parse_feed(page.body, page.url)
+    return title
+
+
+def subscribe(settings: Settings, url: str) -> tuple[Feed, bool]:
+    """Add ``url`` to the feed list of ``settings``' index once it proved to be a feed.
+
+    Returns the feed and whether it is new (``False``: it was in the list already).
+    Raises :class:`FetchError` or :class:`FeedError` with the reason otherwise.
+    """
+    feeds = FeedList.of(settings.index_dir)
+    known = next((f for f in feeds.feeds() if normalise_url(f.url) == normalise_url(url)), None)
+    if known is not None:
+        return known, False
+    with Fetcher(settings.fetch) as fetcher:
+        try:
+            title = check_feed(url.strip(), fetcher)
+        except FeedError as exc:
+            raise FeedError(f"cannot add the feed {url}: {exc}") from None
+    feeds.add(url, title)
+    return Feed(url.strip(), title), True
+
+
+def poll(feeds: FeedList, ingester: Ingester) -> PollReport:
+    """Fetch each feed (conditionally) and add the items not added before."""
+    fetcher = ingester.fetcher
+    unchanged = 0
+    failed: list[Failed] = []
+    jobs: list[tuple[Feed, FeedItem]] = []
+    fresh: list[tuple[Feed, list[FeedItem]]] = []
+    for feed in feeds.feeds():
+        try:
+            page = fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
+            )
+            if page.not_modified:
+                log.info("feed %s: not modified", feed.url)
+                unchanged += feed.items
+                continue
+            title, items = parse_feed(page.body, page.url)
+        except FetchError as exc:
+            failed.append(Failed(feed.url, exc.reason))
+            continue
+        except FeedError as exc:
+            failed.append(Failed(feed.url, str(exc)))
+            continue
+        seen = set(feed.seen)
+        new = [item for item in items if item.key not in seen]
+        unchanged += len(items) - len(new)
+        log.info("feed %s: %d items, %d new", feed.url, len(items), len(new))
+        feed = replace(
+            feed, title=title or feed.title, etag=page.etag, last_modified=page.last_modified,
+            items=len(items),
+        )  # fmt: skip
+        fresh.append((feed, new))
+        jobs.extend((feed, item) for item in new)
+    results = ingester.add_many(
+        [item.link for _, item in jobs], [Hint(item.title, item.date) for _, item in jobs]
+    )
+    done: dict[str, list[str]] = {}
+    added: list[Path] = []
+    for (feed, item), result in zip(jobs, results, strict=True):
+        if isinstance(result, Added):
+            done.setdefault(feed.url, []).append(item.key)
+            if result.new:
+                added.append(result.path)
+            else:
+                unchanged += 1
+        else:
+            failed.append(result)
+    for feed, new in fresh:
+        keys = done.get(feed.url, [])
+        if len(keys) < len(new):
+            # Some items failed: poll the whole feed again next time, to retry them.
+            feed = replace(feed, etag=None, last_modified=None)
+        feeds.update(replace(feed, seen=(*feed.seen, *keys)[-MAX_SEEN:]))
+    return PollReport(len(added), unchanged, tuple(failed), tuple(added))
