@@ -9,6 +9,7 @@ from qabot.config import Settings
 from qabot.core import QABot
 from qabot.errors import (
     ArticleError,
+    ClusterError,
     ConfigError,
     CorpusError,
     FeedError,
@@ -29,6 +30,7 @@ __all__ = [
     "Answer",
     "Article",
     "ArticleError",
+    "ClusterError",
     "ConfigError",
     "CorpusError",
     "FeedError",

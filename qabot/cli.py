@@ -23,7 +23,8 @@ from qabot.core import QABot
 from qabot.errors import FilterError, QABotError
 from qabot.filters import Filters
 
-if TYPE_CHECKING:  # evaluation is imported only by the eval command
+if TYPE_CHECKING:  # evaluation is imported only by the eval command, Ray only by cluster
+    from qabot.cluster import ClusterBot
     from qabot.evaluate import CrossValidation
 
 __all__ = ["main"]
@@ -130,14 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+", help="the question")
     p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.add_argument("--since", metavar="DATE", help="only stories of this day (YYYY-MM-DD) or later")
-    p.add_argument("--until", metavar="DATE", help="only stories of this day or earlier")
-    p.add_argument(
-        "--source",
-        action="append",
-        metavar="NAME",
-        help="only stories from this source (any case); repeat for several",
-    )
+    _filter_arguments(p)
     p.set_defaults(func=_cmd_ask)
 
     p = command("chat", "a conversation in the terminal")
@@ -196,7 +190,44 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("serve", "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=_cmd_serve)
+
+    _cluster_parser(command("cluster", "index, ask or show stats on a Ray cluster, in shards"))
     return parser
+
+
+def _cluster_parser(parser: argparse.ArgumentParser) -> None:
+    """``qabot cluster index|ask|stats``: the same commands over shards on Ray."""
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens"
+    )
+    common.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="article folder")
+    common.add_argument(
+        "--index",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="folder of the shards' indexes (default: CORPUS/.qabot-cluster)",
+    )
+    common.add_argument(
+        "--address",
+        help="Ray cluster address, host:port (default: QABOT_CLUSTER_ADDRESS, else start Ray here)",
+    )
+    common.add_argument(
+        "--shards", type=int, help="shards of a new cluster folder (default: as built, else 4)"
+    )
+    sub = parser.add_subparsers(dest="cluster_command", metavar="COMMAND")
+    p = sub.add_parser("index", help="build or update every shard", parents=[common])
+    p.add_argument("--rebuild", action="store_true", help="re-analyse every article")
+    p.set_defaults(func=_cmd_cluster_index)
+    p = sub.add_parser("ask", help="answer one question from every shard", parents=[common])
+    p.add_argument("question", nargs="+", help="the question")
+    p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _filter_arguments(p)
+    p.set_defaults(func=_cmd_cluster_ask)
+    p = sub.add_parser("stats", help="figures over every shard", parents=[common])
+    p.set_defaults(func=_cmd_cluster_stats)
+    parser.set_defaults(func=_cmd_cluster_help, cluster_parser=parser)
 
 
 def _configure_logging(level_name: str, verbose: bool) -> None:
@@ -304,13 +335,30 @@ def _duplicates_text(pairs: Sequence[tuple[str, str]], everything: bool) -> str:
     return f"{len(pairs)} {noun} of other articles not indexed again: {', '.join(shown)}{more}"
 
 
+def _filter_arguments(p: argparse.ArgumentParser) -> None:
+    """``--since``, ``--until`` and ``--source`` of a question."""
+    p.add_argument("--since", metavar="DATE", help="only stories of this day (YYYY-MM-DD) or later")
+    p.add_argument("--until", metavar="DATE", help="only stories of this day or earlier")
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME",
+        help="only stories from this source (any case); repeat for several",
+    )
+
+
+def _filters_of(args: argparse.Namespace) -> Filters:
+    """The question's filters, checked before the index is opened: named as a flag."""
+    try:
+        return Filters.of(args.since, args.until, args.source)
+    except FilterError as exc:
+        raise QABotError(f"--{exc.name}: {exc.reason}") from None
+
+
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qabot import render
 
-    try:
-        filters = Filters.of(args.since, args.until, args.source)
-    except FilterError as exc:  # checked before the index is opened: named as a flag
-        raise QABotError(f"--{exc.name}: {exc.reason}") from None
+    filters = _filters_of(args)
     bot = _open(args, settings)
     answer = bot.ask(
         " ".join(args.question), k=max(1, args.k),
@@ -453,3 +501,51 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.telegram_bot import run_bot
 
     return run_bot(_settings(args, settings))
+
+
+def _open_cluster(args: argparse.Namespace, settings: Settings, update: bool) -> ClusterBot:
+    s = _settings(args, settings)
+    return QABot.open_cluster(
+        args.address or s.cluster.address, s.corpus, args.shards or s.cluster.shards, s.index,
+        settings=s, update=update,
+    )  # fmt: skip
+
+
+def _cmd_cluster_help(args: argparse.Namespace, settings: Settings) -> int:
+    args.cluster_parser.print_help()
+    return 0
+
+
+def _cmd_cluster_index(args: argparse.Namespace, settings: Settings) -> int:
+    bot = _open_cluster(args, settings, update=not args.rebuild)
+    report = bot.reindex(rebuild=True) if args.rebuild else bot.last_report or bot.reindex()
+    for problem in report.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    print(f"{report}")
+    print(f"{bot.stats()} in {bot.shards} shards")
+    return 0
+
+
+def _cmd_cluster_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot import render
+
+    filters = _filters_of(args)
+    answer = _open_cluster(args, settings, update=True).ask(
+        " ".join(args.question), k=max(1, args.k),
+        since=filters.since, until=filters.until, sources=filters.sources,
+    )  # fmt: skip
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render.terminal(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def _cmd_cluster_stats(args: argparse.Namespace, settings: Settings) -> int:
+    bot = _open_cluster(args, settings, update=False)
+    stats = bot.stats()
+    print(f"{stats} in {bot.shards} shards")
+    print(f"corpus: {stats.corpus}\nindex:  {stats.index}")
+    for info in bot.shard_info():
+        print(f"  shard {info.shard}: generation {info.generation}, process {info.pid}")
+    return 0

@@ -24,6 +24,7 @@ __all__ = [
     "AnalyzerSettings",
     "AnswerSettings",
     "BM25Settings",
+    "ClusterSettings",
     "FetchSettings",
     "PassageSettings",
     "Settings",
@@ -215,6 +216,19 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """Where a sharded qabot runs (``qabot.cluster``, on Ray)."""
+
+    #: The Ray cluster's address (``host:port``, ``auto``); ``None``: not on a cluster.
+    address: str | None = None
+    #: Shards of a new cluster folder (``None``: as built, else 4).
+    shards: int | None = None
+    #: Seconds a question waits for a shard that does not reply (restarting, node lost)
+    #: before it is answered from the others and marked partial.
+    wait: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything qabot can be told, with defaults that suit a newsroom corpus."""
 
@@ -226,6 +240,7 @@ class Settings:
     bm25: BM25Settings = BM25Settings()
     answers: AnswerSettings = AnswerSettings()
     telegram: TelegramSettings = TelegramSettings()
+    cluster: ClusterSettings = ClusterSettings()
     fetch: FetchSettings = FetchSettings()
     #: One of :data:`LOG_LEVELS`.
     log_level: str = DEFAULT_LOG_LEVEL
@@ -264,6 +279,7 @@ class Settings:
         ``TELEGRAM_BASE_FILE_URL``, ``QABOT_ADMIN_IDS`` (comma-separated user ids),
         ``QABOT_RATE_LIMIT`` (questions a minute per user), ``QABOT_WEBHOOK_URL``,
         ``QABOT_WEBHOOK_LISTEN``, ``QABOT_WEBHOOK_PORT``, ``QABOT_WEBHOOK_SECRET``,
+        ``QABOT_CLUSTER_ADDRESS`` (a Ray cluster to serve from), ``QABOT_CLUSTER_SHARDS``,
         ``QABOT_ALLOW_PRIVATE_URLS`` (``1`` lets URLs reach private addresses),
         ``QABOT_USER_AGENT``, ``QABOT_FEED_INTERVAL`` (minutes between feed polls).
         """
@@ -301,6 +317,10 @@ class Settings:
             index=Path(index) if index else None,
             bm25=replace(base.bm25, variant=variant) if variant else base.bm25,  # type: ignore[arg-type]
             telegram=telegram,
+            cluster=ClusterSettings(
+                address=get("QABOT_CLUSTER_ADDRESS"),
+                shards=_parse_int("QABOT_CLUSTER_SHARDS", get("QABOT_CLUSTER_SHARDS"), 0) or None,
+            ),
             fetch=fetch,
             log_level=_parse_log_level(get("QABOT_LOG_LEVEL"), log_level),
         )

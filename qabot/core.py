@@ -18,9 +18,9 @@ is picked up on the next question.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from qabot.analysis import Analyzer
 from qabot.answers import compose, hits_of
@@ -29,15 +29,39 @@ from qabot.config import Settings
 from qabot.dedup import MAX_CHARS, fold_near_duplicates
 from qabot.errors import CorpusError, QABotError
 from qabot.filters import DateLike, Filters
-from qabot.index import Index, Progress
-from qabot.query import build_query
+from qabot.index import Index, Match, Progress, Snapshot, TermStats
+from qabot.query import Query, build_query
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
 
-if TYPE_CHECKING:  # fetching is imported only when a URL or a feed is added
+if TYPE_CHECKING:  # the cluster, and fetching, are imported only when used
+    from qabot.cluster import ClusterBot
     from qabot.feeds import PollReport
     from qabot.ingest import Added, Failed
 
-__all__ = ["QABot"]
+__all__ = ["Library", "QABot", "answer_question", "search_question"]
+
+
+class Library(Protocol):
+    """What the chat adapters use of qabot: a :class:`QABot`, or a cluster's ``ClusterBot``."""
+
+    settings: Settings
+
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        context: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> Answer: ...
+    def reindex(self, rebuild: bool = False) -> ReindexReport: ...
+    def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]: ...
+    def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]: ...
+    def poll_feeds(self) -> PollReport: ...
+    def articles(self) -> Sequence[Article]: ...
+    def stats(self) -> IndexStats: ...
 
 
 class QABot:
@@ -91,6 +115,29 @@ class QABot:
             bot.catch_up(progress)
         return bot
 
+    @staticmethod
+    def open_cluster(
+        address: str | None,
+        corpus: str | Path | None = None,
+        shards: int | None = None,
+        index: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        update: bool = True,
+    ) -> ClusterBot:
+        """Serve ``corpus`` from ``shards`` shards on the Ray cluster at ``address``.
+
+        ``None`` starts a Ray instance on this machine. The result answers with the same
+        ``ask``/``search``/``reindex``/``stats`` as a QABot, with exactly one index's
+        scores; see :class:`qabot.cluster.ClusterBot`. Needs ``pip install "qabot[cluster]"``.
+        """
+        # Imported here: Ray is optional, and `import qabot` never needs it.
+        from qabot.cluster import ClusterBot
+
+        return ClusterBot.open(
+            address, corpus, shards=shards, index=index, settings=settings, update=update
+        )
+
     # -- questions --------------------------------------------------------------------
     def ask(
         self,
@@ -115,42 +162,10 @@ class QABot:
         :class:`~qabot.errors.FilterError`.
         """
         filters = Filters.of(since, until, sources)
-        answers = self.settings.answers
-        limit = answers.max_question_chars
-        k = max(0, k)
-        question = " ".join(str(question).split())[:limit]
-        context = " ".join(context.split())[:limit] if context else None
-        if not question:
-            return Answer(question, "", (), reason="Ask a question in words.")
-        snapshot = self.index.current()
-        query = build_query(question, self.analyzer, snapshot.statistics, context)
-        if not query.terms:
-            reason = (
-                "Your question has only common words; name a topic."
-                if query.n_words
-                else "Ask a question in words."
-            )
-            return Answer(question, "", (), reason=reason)
-        if snapshot.n_passages == 0:
-            return Answer(
-                question,
-                "",
-                (),
-                query.terms,
-                reason="The corpus is empty: add articles and reindex.",
-            )
-        depth = max(k, answers.candidate_passages)
-        # Twice as deep: near-duplicate stories folded away leave room for other stories.
-        matches = snapshot.search(
-            query.bag, 2 * depth, self.settings.bm25, query.stats,
-            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
-            filters=filters,
-        )  # fmt: skip
-        matches = fold_near_duplicates(
-            matches, lambda a: snapshot.article_body(a, MAX_CHARS), answers.near_duplicate,
-            limit=depth,
-        )  # fmt: skip
-        return compose(query, matches, k, self.analyzer, answers, filters)
+        statistics, search = self._reader(fold=True)
+        return answer_question(
+            question, k, context, self.analyzer, self.settings, statistics, search, filters
+        )
 
     def search(
         self,
@@ -166,18 +181,42 @@ class QABot:
         ``since``, ``until`` and ``sources`` filter as in :meth:`ask`.
         """
         filters = Filters.of(since, until, sources)
-        answers = self.settings.answers
-        snapshot = self.index.current()
-        question = question[: answers.max_question_chars]
-        query = build_query(question, self.analyzer, snapshot.statistics)
-        if not query.terms:
-            return []
-        matches = snapshot.search(
-            query.bag, k, self.settings.bm25, query.stats,
-            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
-            filters=filters,
-        )  # fmt: skip
-        return hits_of(matches, query, self.analyzer)
+        statistics, search = self._reader()
+        return search_question(
+            question, k, self.analyzer, self.settings, statistics, search, filters
+        )
+
+    def _reader(self, fold: bool = False) -> tuple[Statistics, Searcher]:
+        """Statistics and search over one snapshot, taken when first needed.
+
+        With ``fold``, near-duplicate stories (``AnswerSettings.near_duplicate``) are cited
+        once: the search goes twice as deep, so that folded copies leave room for others.
+        """
+        bm25, answers = self.settings.bm25, self.settings.answers
+        taken: list[Snapshot] = []
+
+        def snapshot() -> Snapshot:
+            if not taken:
+                taken.append(self.index.current())
+            return taken[0]
+
+        def statistics(terms: Iterable[str]) -> TermStats:
+            return snapshot().statistics(terms)
+
+        def search(query: Query, k: int, filters: Filters | None) -> list[Match]:
+            matches = snapshot().search(
+                query.bag, 2 * k if fold else k, bm25, query.stats,
+                rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+                filters=filters,
+            )  # fmt: skip
+            if not fold:
+                return matches
+            body = snapshot().article_body
+            return fold_near_duplicates(
+                matches, lambda a: body(a, MAX_CHARS), answers.near_duplicate, limit=k
+            )
+
+        return statistics, search
 
     # -- the corpus -------------------------------------------------------------------
     def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> ReindexReport:
@@ -280,3 +319,65 @@ class QABot:
         stats = self.index.current()
         corpus = str(self.settings.corpus)
         return f"QABot({corpus!r}, {stats.n_articles} articles, {stats.n_passages} passages)"
+
+
+#: Gives the live statistics of some terms (``Snapshot.statistics``, or a cluster's).
+Statistics = Callable[[Iterable[str]], TermStats]
+#: Finds the ``k`` best matches for a query among the articles the filters allow (``None``:
+#: all), re-ranked (one snapshot, or a cluster's shards).
+Searcher = Callable[[Query, int, Filters | None], list[Match]]
+
+
+def answer_question(
+    question: str,
+    k: int,
+    context: str | None,
+    analyzer: Analyzer,
+    settings: Settings,
+    statistics: Statistics,
+    search: Searcher,
+    filters: Filters | None = None,
+) -> Answer:
+    """What :meth:`QABot.ask` does, over any index: one snapshot or a cluster's shards."""
+    answers = settings.answers
+    limit = answers.max_question_chars
+    k = max(0, k)
+    question = " ".join(str(question).split())[:limit]
+    context = " ".join(context.split())[:limit] if context else None
+    if not question:
+        return Answer(question, "", (), reason="Ask a question in words.")
+    query = build_query(question, analyzer, statistics, context)
+    if not query.terms:
+        reason = (
+            "Your question has only common words; name a topic."
+            if query.n_words
+            else "Ask a question in words."
+        )
+        return Answer(question, "", (), reason=reason)
+    if query.stats.n_passages == 0:
+        return Answer(
+            question,
+            "",
+            (),
+            query.terms,
+            reason="The corpus is empty: add articles and reindex.",
+        )
+    matches = search(query, max(k, answers.candidate_passages), filters)
+    return compose(query, matches, k, analyzer, answers, filters)
+
+
+def search_question(
+    question: str,
+    k: int,
+    analyzer: Analyzer,
+    settings: Settings,
+    statistics: Statistics,
+    search: Searcher,
+    filters: Filters | None = None,
+) -> list[Hit]:
+    """What :meth:`QABot.search` does, over any index: one snapshot or a cluster's shards."""
+    question = question[: settings.answers.max_question_chars]
+    query = build_query(question, analyzer, statistics)
+    if not query.terms:
+        return []
+    return hits_of(search(query, k, filters), query, analyzer)

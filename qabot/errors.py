@@ -12,11 +12,12 @@ catch one class. Messages say what went wrong and what to do about it::
     │   ├── UnsafeURLError     not http(s), or it leads to a private or local address (SSRF)
     │   └── NotAnArticleError  the page is no article: a PDF, a login form, no main text
     ├── FeedError              a feed cannot be read, or the feed list cannot be kept
-    └── IndexStoreError        the on-disk index cannot be used
-        ├── IndexCorruptError  files missing, truncated, checksum mismatch: rebuilt from the corpus
-        ├── IndexVersionError  written by another format version or other settings: rebuilt
-        ├── IndexLockedError   another process is updating the index right now
-        └── IndexWriteError    the index folder cannot be written: read-only, full, not a folder
+    ├── IndexStoreError        the on-disk index cannot be used
+    │   ├── IndexCorruptError  files missing, truncated, checksum mismatch: rebuilt from the corpus
+    │   ├── IndexVersionError  written by another format version or other settings: rebuilt
+    │   ├── IndexLockedError   another process is updating the index right now
+    │   └── IndexWriteError    the index folder cannot be written: read-only, full, not a folder
+    └── ClusterError           no Ray, no cluster at the address, or shards that cannot serve
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 __all__ = [
     "ArticleError",
+    "ClusterError",
     "ConfigError",
     "CorpusError",
     "FeedError",
@@ -125,3 +127,7 @@ class IndexWriteError(IndexStoreError):
         super().__init__(message)
         #: What the file system said (``strerror``), without the advice.
         self.reason = reason
+
+
+class ClusterError(QABotError):
+    """A Ray cluster cannot be reached, Ray is not installed, or shards cannot serve."""

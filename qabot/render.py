@@ -59,6 +59,7 @@ __all__ = [
     "leads_with_short",
     "not_added_message",
     "paragraph_label",
+    "partial_note",
     "passage_message",
     "plain",
     "refusal_text",
@@ -302,6 +303,8 @@ def _text_lines(
         lines.append(dateline(answer) + headline(answer))
     if answer.found and answer.unsure:
         lines.append(style.dim(UNSURE_NOTE))
+    if answer.partial:
+        lines.append(style.dim(partial_note(answer)))
     if answer.passages:
         lines += ["", f"{label(answer)}:"]
         for n, hit in enumerate(answer.passages[:passages]):
@@ -427,15 +430,25 @@ def _html_citation(hit: Hit, with_link: bool = True) -> str:
 
 
 def _html_head(answer: Answer) -> str:
+    partial = f"\n<i>{escape(partial_note(answer))}</i>" if answer.partial else ""
     if not answer.found:
-        return f"🤷 {escape(headline(answer))}"
+        return f"🤷 {escape(headline(answer))}{partial}"
     head = "💬 "
     if leads_with_short(answer):
         head += f"{_bold(answer.short)}\n"
     head += escape(dateline(answer)) + highlighted(answer.text, short_spans(answer))
     if answer.unsure:
         head += f"\n<i>{escape(UNSURE_NOTE)}</i>"
-    return head
+    return head + partial
+
+
+def partial_note(answer: Answer) -> str:
+    """Why a cluster's answer may miss passages: some shards did not reply in time."""
+    missing = len(answer.missing_shards)
+    return (
+        f"(Partial: {missing} of {answer.shards} parts of the archive did not reply in time; "
+        "this comes from the others.)"
+    )
 
 
 def answer_message(

@@ -152,10 +152,19 @@ class Answer:
     short: str = ""
     #: Where ``short`` stands in ``text`` (start, end), or ``None``.
     short_span: tuple[int, int] | None = None
+    #: The shards of a cluster that were asked (0: one index, not a cluster).
+    shards: int = 0
+    #: The shards that did not reply in time: the answer comes from the others.
+    missing_shards: tuple[int, ...] = ()
 
     @property
     def found(self) -> bool:
         return bool(self.text)
+
+    @property
+    def partial(self) -> bool:
+        """Some shards of a cluster did not reply: passages of theirs may be missing."""
+        return bool(self.missing_shards)
 
     @property
     def published(self) -> Date | None:
@@ -185,7 +194,16 @@ class Answer:
             "date": published.isoformat() if published else None,
             "terms": list(self.terms),
             "passages": [hit.to_dict() for hit in self.passages],
-        }
+        } | (
+            # Only a cluster's answers say which shards answered.
+            {
+                "partial": self.partial,
+                "shards": self.shards,
+                "missing_shards": list(self.missing_shards),
+            }
+            if self.shards
+            else {}
+        )
 
     def __repr__(self) -> str:
         shown = self.text[:50] + ("…" if len(self.text) > 50 else "")

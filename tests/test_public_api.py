@@ -11,11 +11,11 @@ import qabot
 
 def test_exported_names() -> None:
     assert sorted(qabot.__all__) == [
-        "Answer", "Article", "ArticleError", "ConfigError", "CorpusError", "FeedError",
-        "FetchError", "FilterError", "Hit", "IndexCorruptError", "IndexLockedError",
-        "IndexStats", "IndexStoreError", "IndexVersionError", "IndexWriteError",
-        "NotAnArticleError", "Passage", "Problem", "QABot", "QABotError", "ReindexReport",
-        "Settings", "UnsafeURLError",
+        "Answer", "Article", "ArticleError", "ClusterError", "ConfigError", "CorpusError",
+        "FeedError", "FetchError", "FilterError", "Hit", "IndexCorruptError",
+        "IndexLockedError", "IndexStats", "IndexStoreError", "IndexVersionError",
+        "IndexWriteError", "NotAnArticleError", "Passage", "Problem", "QABot", "QABotError",
+        "ReindexReport", "Settings", "UnsafeURLError",
     ]  # fmt: skip
     for name in qabot.__all__:
         assert getattr(qabot, name) is not None

@@ -15,8 +15,17 @@ Nothing outside this package reads numpy arrays or index files.
 """
 
 from qabot.index.index import Index
-from qabot.index.search import Match
+from qabot.index.search import Candidate, Match, candidates, merge
 from qabot.index.snapshot import Snapshot, TermStats
 from qabot.index.update import Progress
 
-__all__ = ["Index", "Match", "Progress", "Snapshot", "TermStats"]
+__all__ = [
+    "Candidate",
+    "Index",
+    "Match",
+    "Progress",
+    "Snapshot",
+    "TermStats",
+    "candidates",
+    "merge",
+]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import overload
 
@@ -63,8 +63,11 @@ class Index:
         analyzer: Analyzer,
         snapshot: Snapshot | None,
         marker: bytes | None = None,
+        owns: Callable[[str], bool] | None = None,
     ) -> None:
         self.settings = settings
+        #: Which article ids this index holds (``None``: all; a cluster shard: its own).
+        self.owns = owns
         self.analyzer = analyzer
         #: Whether a usable committed snapshot was found when loading.
         self.loaded = snapshot is not None
@@ -79,17 +82,24 @@ class Index:
         self._refresh_lock = threading.Lock()
 
     @classmethod
-    def load(cls, settings: Settings, analyzer: Analyzer) -> Index:
+    def load(
+        cls,
+        settings: Settings,
+        analyzer: Analyzer,
+        *,
+        owns: Callable[[str], bool] | None = None,
+    ) -> Index:
         """The committed index in ``settings.index_dir``, or an empty one to build.
 
         An index that is missing, damaged, of another format or built with other settings
         loads empty (``loaded`` is false): :meth:`update` builds it. A location that can
         never hold an index (a file) raises :class:`~qabot.errors.IndexWriteError`.
+        With ``owns``, the index holds only the articles whose id it accepts (a shard).
         """
         check_location(settings.index_dir)
         # Read before the snapshot: a commit in between is then picked up by ``refresh``.
         marker = current_marker(settings.index_dir)
-        return cls(settings, analyzer, _load_usable(settings, analyzer), marker)
+        return cls(settings, analyzer, _load_usable(settings, analyzer), marker, owns)
 
     def _empty(self) -> Snapshot:
         return Snapshot.empty(self.analyzer.fingerprint(), self.settings.passages.to_dict())
@@ -231,7 +241,7 @@ class Index:
 
         plan = plan_update(
             settings.corpus, index_dir, self.analyzer, settings.passages, base, new_name,
-            progress,
+            progress, self.owns,
         )  # fmt: skip
         report = plan.report
         if not (report.modified or base is None or plan.new):

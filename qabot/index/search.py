@@ -29,8 +29,8 @@ then the earlier passage. An article without a date counts as the oldest.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,7 +45,17 @@ from qabot.values import Article, Passage
 if TYPE_CHECKING:
     from qabot.index.snapshot import Snapshot, TermStats
 
-__all__ = ["TIE", "Match", "newest_first", "search", "top_k"]
+__all__ = [
+    "TIE",
+    "Candidate",
+    "Match",
+    "candidates",
+    "merge",
+    "newest_first",
+    "rerank",
+    "search",
+    "top_k",
+]
 
 #: Scores this close (relative to their size) are equally good: recency decides.
 TIE = 1e-9
@@ -93,14 +103,105 @@ def search(
     wanted = tuple(dict.fromkeys(terms))
     counts = _term_counts(snapshot, refs, wanted)
     if reranking and len(refs) > 1:
-        order = _rerank(snapshot, refs, counts, Counter(terms), stats, article_weight)
+        keys, lengths = _articles_of(snapshot, refs)
+        order = rerank(
+            [ref.score for ref in refs], keys, lengths, _ref_days(snapshot, refs), counts,
+            Counter(terms), stats, snapshot.n_articles, article_weight,
+        )  # fmt: skip
         refs = [Ref(refs[i].segment, refs[i].passage, score) for i, score in order]
         counts = [counts[i] for i, _ in order]
     refs = refs[:k]
+    return _matches(snapshot, refs, counts, _article_terms(snapshot, refs, wanted))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage in the running for the top k of a sharded corpus, before re-ranking.
+
+    A shard returns its best candidates scored with the corpus-wide weights; the caller
+    merges every shard's in :func:`merge`, which re-ranks them as :func:`search` would.
+    """
+
+    #: The passage with its BM25 score (before re-ranking).
+    match: Match
+    #: Its article's length in index terms (re-ranking normalises by it).
+    article_length: int
+    #: Its article's day number (:func:`~qabot.dates.day_number`): recency breaks ties.
+    day: int
+
+
+def candidates(
+    snapshot: Snapshot,
+    terms: Sequence[str],
+    depth: int,
+    weights: Weights,
+    df: Mapping[str, int],
+    filters: Filters | None = None,
+) -> list[Candidate]:
+    """This snapshot's ``depth`` best live passages for ``terms``, scored with ``weights``.
+
+    ``weights`` and ``df`` (live document frequencies) are those of the whole corpus the
+    snapshot is a shard of: terms are then summed in the corpus-wide order, so scores
+    equal one index's to the last bit. ``filters`` restrict the passages as in
+    :func:`search`; ties among the candidates go to the most recent article, as there.
+    """
+    if depth <= 0 or not terms:
+        return []
+    masks = snapshot.allowed(filters) if filters else None
+    refs = top_k(snapshot, terms, depth, weights, masks, df=df)
+    wanted = tuple(dict.fromkeys(terms))
+    counts = _term_counts(snapshot, refs, wanted)
+    _, lengths = _articles_of(snapshot, refs)
+    days = _ref_days(snapshot, refs)
+    found = _matches(snapshot, refs, counts, _article_terms(snapshot, refs, wanted))
+    return [Candidate(m, n, d) for m, n, d in zip(found, lengths, days, strict=True)]
+
+
+def merge(
+    shards: Sequence[Sequence[Candidate]],
+    terms: Sequence[str],
+    k: int,
+    stats: TermStats,
+    n_articles: int,
+    *,
+    rerank_depth: int = 0,
+    article_weight: float = 0.0,
+) -> list[Match]:
+    """The ``k`` best of every shard's :func:`candidates`, as :func:`search` ranks one index.
+
+    ``stats`` and ``n_articles`` are the corpus-wide figures; each shard must have given
+    its best ``max(k, rerank_depth)`` (``k`` without re-ranking) candidates.
+    """
+    reranking = article_weight > 0 and rerank_depth > 0
+    depth = max(k, rerank_depth) if reranking else k
+    if k <= 0 or not terms:
+        return []
+    # The order of one index's top k: score, ties newest first, then article id and position.
+    ranked = sorted(
+        (c for found in shards for c in found),
+        key=lambda c: (-c.match.score, c.match.article.id, c.match.passage.position),
+    )
+    newest = newest_first([c.match.score for c in ranked], [c.day for c in ranked])
+    best = [ranked[n] for n in newest][:depth]
+    found = [c.match for c in best]
+    if reranking and len(best) > 1:
+        order = rerank(
+            [m.score for m in found], [m.article.id for m in found],
+            [c.article_length for c in best], [c.day for c in best],
+            [m.counts for m in found], Counter(terms), stats, n_articles, article_weight,
+        )  # fmt: skip
+        found = [replace(found[i], score=score) for i, score in order]
+    return found[:k]
+
+
+def _matches(
+    snapshot: Snapshot,
+    refs: Sequence[Ref],
+    counts: Sequence[Mapping[str, int]],
+    in_articles: Sequence[frozenset[str]],
+) -> list[Match]:
     matches = []
-    for ref, found, in_article in zip(
-        refs, counts, _article_terms(snapshot, refs, wanted), strict=False
-    ):
+    for ref, found, in_article in zip(refs, counts, in_articles, strict=False):
         segment = snapshot.segments[ref.segment]
         record = segment.record_of(ref.passage)
         matches.append(
@@ -159,43 +260,61 @@ def _article_terms(
     return [frozenset(p) for p in present]
 
 
-def _rerank(
-    snapshot: Snapshot,
-    refs: Sequence[Ref],
-    counts: Sequence[Mapping[str, int]],
-    query: Mapping[str, int],
-    stats: TermStats,
-    article_weight: float,
-) -> list[tuple[int, float]]:
-    """(candidate number, new score), best first; ties keep the BM25 order."""
-    pooled: dict[tuple[int, int], dict[str, int]] = {}
-    lengths: dict[tuple[int, int], int] = {}
+def _articles_of(
+    snapshot: Snapshot, refs: Sequence[Ref]
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """Each passage's article (as a key) and that article's length."""
     keys = []
-    for ref, found in zip(refs, counts, strict=True):
+    lengths = []
+    known: dict[tuple[int, int], int] = {}
+    for ref in refs:
         segment = snapshot.segments[ref.segment]
         record = segment.record_of(ref.passage)
         key = (ref.segment, record.first)
+        if key not in known:
+            known[key] = segment.length_of(record)
         keys.append(key)
-        if key not in lengths:
-            lengths[key] = segment.length_of(record)
+        lengths.append(known[key])
+    return keys, lengths
+
+
+def rerank(
+    scores: Sequence[float],
+    articles: Sequence[Hashable],
+    lengths: Sequence[int],
+    days: Sequence[int],
+    counts: Sequence[Mapping[str, int]],
+    query: Mapping[str, int],
+    stats: TermStats,
+    n_articles: int,
+    article_weight: float,
+) -> list[tuple[int, float]]:
+    """(candidate number, new score), best first; ties go to the newer article, then
+    keep the BM25 order.
+
+    Candidate ``i`` has BM25 score ``scores[i]``, belongs to article ``articles[i]`` of
+    ``lengths[i]`` terms published on day ``days[i]``, and holds ``counts[i]`` of the
+    query terms; an article's counts are pooled over its passages among the candidates.
+    """
+    pooled: dict[Hashable, dict[str, int]] = {}
+    length_of: dict[Hashable, int] = {}
+    for key, length, found in zip(articles, lengths, counts, strict=True):
+        length_of.setdefault(key, length)
         into = pooled.setdefault(key, {})
         for term, n in found.items():
             into[term] = into.get(term, 0) + n
     idf = {t: stats.rarity(t) for t in query}
-    average = stats.total_length / max(1, snapshot.n_articles)
+    average = stats.total_length / max(1, n_articles)
     evidence = {
-        key: article_score(pooled[key], query, idf, lengths[key], average) for key in pooled
+        key: article_score(pooled[key], query, idf, length_of[key], average) for key in pooled
     }
     scored = sorted(
         (
-            (ref.score + article_weight * evidence[key], -i)
-            for i, (ref, key) in enumerate(zip(refs, keys, strict=True))
+            (score + article_weight * evidence[key], -i)
+            for i, (score, key) in enumerate(zip(scores, articles, strict=True))
         ),
         reverse=True,
     )
-    days = _days(
-        snapshot, np.array([r.segment for r in refs]), np.array([r.passage for r in refs])
-    ).tolist()
     order = newest_first([score for score, _ in scored], [days[-i] for _, i in scored])
     return [(-scored[n][1], scored[n][0]) for n in order]
 
@@ -223,6 +342,14 @@ def newest_first(scores: Sequence[float], days: Sequence[int]) -> list[int]:
     return out
 
 
+def _ref_days(snapshot: Snapshot, refs: Sequence[Ref]) -> list[int]:
+    """The day number of each passage's article."""
+    segs = np.array([r.segment for r in refs], np.int64)
+    docs = np.array([r.passage for r in refs], np.int64)
+    days: list[int] = _days(snapshot, segs, docs).tolist()
+    return days
+
+
 def _days(
     snapshot: Snapshot, segs: npt.NDArray[Any], docs: npt.NDArray[Any]
 ) -> npt.NDArray[np.int64]:
@@ -242,8 +369,13 @@ def top_k(
     k: int,
     weights: Weights,
     masks: Sequence[npt.NDArray[np.bool_] | None] | None = None,
+    *,
+    df: Mapping[str, int] | None = None,
 ) -> list[Ref]:
     """The ``k`` best live passages holding at least one of ``terms``, best first.
+
+    ``df`` orders the terms when the snapshot is one shard of a corpus: its corpus-wide
+    document frequencies (``None``: the snapshot's own, the same figures for one index).
 
     Scores equal rank-bm25's ``get_scores(terms)`` over the live passages (within
     1e-12: contributions are summed rarest term first); ties (within :data:`TIE`) go to
@@ -264,7 +396,7 @@ def top_k(
     postings = _live_postings(snapshot, times, snapshot.live if masks is None else masks)
     order = sorted(
         (t for t in times if any(t in p for p in postings)),
-        key=lambda t: sum(p[t][0].size for p in postings if t in p),
+        key=lambda t: sum(p[t][0].size for p in postings if t in p) if df is None else df[t],
     )
     if not order:
         return []

@@ -342,9 +342,15 @@ class Snapshot:
                 for term, count in zip(index.vocab, counts.tolist(), strict=True):
                     if count:
                         df[term] = df.get(term, 0) + count
-            return df
+            # In term order: Okapi's IDF floor sums over this table, and a sum in a fixed
+            # order is the same however the terms are split into segments or shards.
+            return dict(sorted(df.items()))
 
         return self._cached("all_df", make)  # type: ignore[no-any-return]
+
+    def document_frequencies(self) -> Mapping[str, int]:
+        """Every term's live document frequency (computed once per snapshot)."""
+        return self._all_df()
 
     def statistics(self, terms: Iterable[str]) -> TermStats:
         """The live statistics of ``terms``: each term's document frequency, taken once."""

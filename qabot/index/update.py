@@ -111,12 +111,14 @@ def plan_update(
     old: Snapshot | None,
     new_name: Callable[[], str],
     progress: Progress | None = None,
+    owns: Callable[[str], bool] | None = None,
 ) -> Plan:
     """What the index must become for the corpus as it is now (``old=None``: from scratch).
 
     Work grows with the number of files and of changed articles, not with the number of
     articles: an unchanged file's articles are not even listed. Articles with the same body
-    text are indexed once (:func:`_fold`).
+    text are indexed once (:func:`_fold`). With ``owns``, only the articles whose id it
+    accepts are indexed (one shard of a cluster).
     """
     stamps, problems = scan_stamps(corpus, skip=index_dir)
     old_stamps = old.source_stamps if old else {}
@@ -141,7 +143,9 @@ def plan_update(
                 where = corpus / record.relpath
                 problems.extend(Problem(where, reason) for reason in record.problems)
     entries: dict[str, _Fresh | _Kept] = {}
-    read = [_read(source, old, unchanged_files, entries, problems) for source in changed_files]
+    read = [
+        _read(source, old, unchanged_files, entries, problems, owns) for source in changed_files
+    ]
     # A removed file leaves a tombstone record, so older segments' records of it are void.
     new_sources = [r for r in read if r is not None]
     new_sources += [SourceRecord(path, -1, 0, ()) for path in removed_files]
@@ -283,8 +287,12 @@ def _read(
     unchanged_files: Set[str],
     entries: dict[str, _Fresh | _Kept],
     problems: list[Problem],
+    owns: Callable[[str], bool] | None = None,
 ) -> SourceRecord | None:
-    """Parse a new or changed file; its articles go into ``entries``. ``None``: unusable."""
+    """Parse a new or changed file; its articles go into ``entries``. ``None``: unusable.
+
+    Articles whose id ``owns`` rejects belong to another shard and are passed over.
+    """
     try:
         data = read_source(source)
         texts, file_problems = parse_file(source.path, source.relpath, data)
@@ -296,6 +304,8 @@ def _read(
     claimed = []
     for text in texts:
         article_id = text.article.id
+        if owns is not None and not owns(article_id):
+            continue
         found = old.find_article(article_id) if old else None
         dup = old.duplicate_of.get(article_id) if old else None
         # An id stays with the article that has it already: one read in this run, or one

@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 
 from qabot.config import Settings, TelegramSettings
-from qabot.core import QABot
+from qabot.core import Library, QABot
 from qabot.errors import ConfigError
 from qabot.session import Session
 from qabot.telegram_bot import handlers as on
@@ -107,7 +107,7 @@ NEW = filters.UpdateType.MESSAGE
 
 
 def build_application(
-    qabot: QABot, settings: TelegramSettings
+    qabot: Library, settings: TelegramSettings
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application with every qabot handler, talking to ``settings.base_url`` if given."""
     if not settings.token:
@@ -226,14 +226,23 @@ def run_bot(settings: Settings) -> int:
         loop.close()
         raise
     log.info("connected to Telegram as @%s", username)
-    qabot = QABot.open(settings.corpus, settings.index, settings=settings)
+    qabot: Library
+    if settings.cluster.address:
+        # Served from shards on a Ray cluster (QABOT_CLUSTER_ADDRESS): the same answers.
+        qabot = QABot.open_cluster(
+            settings.cluster.address, settings.corpus, settings.cluster.shards, settings.index,
+            settings=settings,
+        )  # fmt: skip
+    else:
+        qabot = QABot.open(settings.corpus, settings.index, settings=settings)
     stats = qabot.stats()
     log.info(
         "serving %d articles (%d passages) from %s", stats.articles, stats.passages, stats.corpus
     )
     app = build_application(qabot, replace(tg, base_url=url))
-    # Articles saved into the corpus while the bot runs are answered from within seconds.
-    watcher = CorpusWatcher(qabot).start()
+    # Articles saved into the corpus while the bot runs are answered from within seconds
+    # (a cluster's shards follow the corpus through `qabot cluster index` or /reindex).
+    watcher = CorpusWatcher(qabot).start() if isinstance(qabot, QABot) else None
     try:
         if tg.webhook_url and secret:
             # A configured secret is also the path (README: the proxy forwards /<secret>).
@@ -252,5 +261,6 @@ def run_bot(settings: Settings) -> int:
     except TelegramError as exc:
         raise startup.start_up_error(exc, tg.token, url) from None
     finally:
-        watcher.stop()
+        if watcher is not None:
+            watcher.stop()
     return 0

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 from telegram.ext import ContextTypes
 
 from qabot.config import TelegramSettings
-from qabot.core import QABot
+from qabot.core import Library
 from qabot.session import Session
 
 if TYPE_CHECKING:  # policies read the state; the state only holds their limiters
@@ -22,7 +22,7 @@ __all__ = ["BotState", "state_of"]
 class BotState:
     """The library objects and policies one Application serves with."""
 
-    qabot: QABot
+    qabot: Library
     settings: TelegramSettings
     #: Every chat's questions, with their follow-up context.
     session: Session

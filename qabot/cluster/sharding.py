@@ -1,0 +1,93 @@
+"""Which shard owns an article, and where each shard's index lives.
+
+An article belongs to shard ``hash(id) mod S``, with a hash that is the same on every
+machine and Python run (BLAKE2b, not Python's salted ``hash``), so an article changed,
+added or removed is always routed to the same shard. The shards' indexes sit side by
+side under one cluster folder (``<corpus>/.qabot-cluster`` unless another is named), with
+``cluster.json`` recording the number of shards they were built for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from qabot.config import Settings
+from qabot.errors import ClusterError
+
+__all__ = [
+    "DEFAULT_CLUSTER_DIRNAME",
+    "Owner",
+    "cluster_root",
+    "read_shards",
+    "shard_of",
+    "shard_settings",
+    "write_shards",
+]
+
+#: The shards' indexes live in this hidden folder inside the corpus unless told otherwise.
+DEFAULT_CLUSTER_DIRNAME = ".qabot-cluster"
+_LAYOUT = "cluster.json"
+_LAYOUT_VERSION = 1
+
+
+def shard_of(article_id: str, shards: int) -> int:
+    """The shard (0 … ``shards`` - 1) that owns the article with this id."""
+    digest = hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whether an article id belongs to one shard: an index's ``owns`` filter."""
+
+    shard: int
+    shards: int
+
+    def __call__(self, article_id: str) -> bool:
+        return shard_of(article_id, self.shards) == self.shard
+
+
+def cluster_root(settings: Settings) -> Path:
+    """The folder of every shard's index: ``settings.index``, else in the corpus."""
+    return (
+        settings.index if settings.index is not None else settings.corpus / DEFAULT_CLUSTER_DIRNAME
+    )
+
+
+def shard_settings(settings: Settings, shard: int, shards: int) -> Settings:
+    """``settings`` with the index folder of one shard."""
+    return settings.with_paths(index=cluster_root(settings) / f"shard-{shard:03d}-of-{shards:03d}")
+
+
+def read_shards(settings: Settings) -> int | None:
+    """The number of shards the cluster folder was built for, or ``None`` if not built."""
+    path = cluster_root(settings) / _LAYOUT
+    try:
+        layout = json.loads(path.read_text("utf-8"))
+        return int(layout["shards"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ClusterError(
+            f"{path} cannot be read ({exc}); remove the folder {path.parent} to rebuild the shards"
+        ) from None
+
+
+def write_shards(settings: Settings, shards: int) -> None:
+    """Record (atomically) that the cluster folder holds ``shards`` shards."""
+    root = cluster_root(settings)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / ".gitignore").write_text("*\n", "utf-8")
+        temporary = root / f".{_LAYOUT}.tmp"
+        temporary.write_text(json.dumps({"version": _LAYOUT_VERSION, "shards": shards}), "utf-8")
+        os.replace(temporary, root / _LAYOUT)
+    except OSError as exc:
+        raise ClusterError(
+            f"cannot write the cluster folder {root}: {exc.strerror or exc}; "
+            "name a writable one with --index"
+        ) from None

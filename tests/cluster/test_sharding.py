@@ -1,0 +1,58 @@
+"""Sharding: a stable owner for every article id, and the cluster folder's layout."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from qabot.cluster.sharding import (
+    Owner,
+    cluster_root,
+    read_shards,
+    shard_of,
+    shard_settings,
+    write_shards,
+)
+from qabot.config import Settings
+from qabot.errors import ClusterError
+
+
+def test_the_owner_of_an_id_is_pinned_across_runs_and_machines() -> None:
+    # Python's own hash() is salted per process; these figures would change with it.
+    assert [shard_of(f"story{n}.txt", 4) for n in range(8)] == [
+        shard_of(f"story{n}.txt", 4) for n in range(8)
+    ]
+    assert shard_of("stoltenberg-peace-talks-minsk-3.txt", 4) == 1
+    assert shard_of("stoltenberg-peace-talks-minsk-3.txt", 7) == 5
+
+
+def test_ids_spread_over_every_shard() -> None:
+    counts = Counter(shard_of(f"desk{n % 20}/story{n:05d}.txt", 8) for n in range(8000))
+    assert sorted(counts) == list(range(8))
+    assert min(counts.values()) > 800
+
+
+def test_an_owner_accepts_exactly_its_shards_ids() -> None:
+    ids = [f"a{n}" for n in range(100)]
+    owners = [Owner(s, 3) for s in range(3)]
+    assert all(sum(owner(i) for owner in owners) == 1 for i in ids)
+
+
+def test_shard_indexes_live_side_by_side_in_the_cluster_folder(tmp_path: Path) -> None:
+    settings = Settings(corpus=tmp_path / "corpus")
+    assert cluster_root(settings) == tmp_path / "corpus" / ".qabot-cluster"
+    assert shard_settings(settings, 2, 4).index_dir == cluster_root(settings) / "shard-002-of-004"
+    elsewhere = settings.with_paths(index=tmp_path / "shards")
+    assert shard_settings(elsewhere, 0, 1).index_dir == tmp_path / "shards" / "shard-000-of-001"
+
+
+def test_the_folder_remembers_its_number_of_shards(tmp_path: Path) -> None:
+    settings = Settings(corpus=tmp_path, index=tmp_path / "shards")
+    assert read_shards(settings) is None
+    write_shards(settings, 5)
+    assert read_shards(settings) == 5
+    (tmp_path / "shards" / "cluster.json").write_text("{not json", "utf-8")
+    with pytest.raises(ClusterError, match="remove the folder"):
+        read_shards(settings)
