@@ -36,6 +36,7 @@ __all__ = [
     "PollReport",
     "parse_feed",
     "poll",
+    "poll_feed_list",
     "subscribe",
 ]
 
@@ -296,3 +297,14 @@ def poll(feeds: FeedList, ingester: Ingester) -> PollReport:
             feed = replace(feed, etag=None, last_modified=None)
         feeds.update(replace(feed, seen=(*feed.seen, *keys)[-MAX_SEEN:]))
     return PollReport(len(added), unchanged, tuple(failed), tuple(added))
+
+
+def poll_feed_list(settings: Settings) -> PollReport:
+    """Poll every feed kept beside ``settings``' index once, adding new items to the corpus.
+
+    What ``QABot.poll_feeds`` and a cluster's do before they bring their index in step.
+    """
+    with Fetcher(settings.fetch) as fetcher:
+        return poll(
+            FeedList.of(settings.index_dir), Ingester(settings.corpus, settings.fetch, fetcher)
+        )

@@ -27,13 +27,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from qabot.articles import parse_file
-from qabot.config import FetchSettings
+from qabot.config import FetchSettings, Settings
 from qabot.errors import ArticleError, FetchError
 from qabot.extract import Extracted, extract
 from qabot.fetch import Fetcher, Page
 from qabot.values import Article
 
-__all__ = ["Added", "Failed", "Hint", "Ingester", "article_path", "render_markdown"]
+__all__ = [
+    "Added", "Failed", "Hint", "Ingester", "article_path", "fetch_urls", "render_markdown",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -221,3 +223,12 @@ class Ingester:
         except ArticleError as exc:
             raise FetchError(str(path), exc.reason) from None
         return articles[0].article
+
+
+def fetch_urls(settings: Settings, urls: Sequence[str]) -> list[Added | Failed]:
+    """Fetch the articles at ``urls`` into ``settings.corpus``; one result per URL, in order.
+
+    What ``QABot.add_urls`` and a cluster's do before they bring their index in step.
+    """
+    with Fetcher(settings.fetch) as fetcher:
+        return Ingester(settings.corpus, settings.fetch, fetcher).add_many(urls)

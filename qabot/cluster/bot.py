@@ -183,24 +183,18 @@ class ClusterBot:
     def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]:
         """Fetch the articles at ``urls`` into the corpus, as :meth:`QABot.add_urls` does,
         then bring the shards in step (one reindex, only when something is new)."""
-        from qabot.fetch import Fetcher
-        from qabot.ingest import Added, Ingester
+        from qabot.ingest import Added, fetch_urls
 
-        with Fetcher(self.settings.fetch) as fetcher:
-            results = Ingester(self.settings.corpus, self.settings.fetch, fetcher).add_many(urls)
+        results = fetch_urls(self.settings, urls)
         if any(isinstance(r, Added) and r.new for r in results):
             self.reindex()
         return results
 
     def poll_feeds(self) -> PollReport:
         """Fetch every feed in the feed list once and add its new items (then one reindex)."""
-        from qabot.feeds import FeedList, poll
-        from qabot.fetch import Fetcher
-        from qabot.ingest import Ingester
+        from qabot.feeds import poll_feed_list
 
-        feeds = FeedList.of(self.settings.index_dir)
-        with Fetcher(self.settings.fetch) as fetcher:
-            report = poll(feeds, Ingester(self.settings.corpus, self.settings.fetch, fetcher))
+        report = poll_feed_list(self.settings)
         if report.added:
             self.reindex()
         return report
