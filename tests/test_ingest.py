@@ -117,7 +117,11 @@ def test_a_large_batch_extracts_in_worker_processes(
     from qabot.ingest import PARALLEL_MIN_PAGES
 
     urls = [
-        web.add(f"/n/{n}.html", article_page(f"Story {n} of the bridge", BRIDGE))
+        # Each page a story of its own: copies of one text would be indexed once.
+        web.add(
+            f"/n/{n}.html",
+            article_page(f"Story {n} of the bridge", [*BRIDGE, f"Reporter {n} filed this."]),
+        )
         for n in range(PARALLEL_MIN_PAGES)
     ]
     urls.append(web.add("/paper.pdf", b"%PDF-1.7", content_type="application/pdf"))
