@@ -43,7 +43,7 @@ class WebServer:
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         self.not_modified = 0
-        #: The most requests in progress at once.
+        #: The most requests in their delay at once (see do_GET).
         self.max_active = 0
         self._active = 0
         self._lock = threading.Lock()
@@ -51,14 +51,7 @@ class WebServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                with server._lock:
-                    server._active += 1
-                    server.max_active = max(server.max_active, server._active)
-                try:
-                    self._get()
-                finally:
-                    with server._lock:
-                        server._active -= 1
+                self._get()
 
             def _get(self) -> None:
                 server.requests.append(
@@ -69,7 +62,17 @@ class WebServer:
                     self._send(404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>")
                     return
                 if route.delay:
-                    time.sleep(route.delay)
+                    # Requests in their delay at once: counted while no reply is sent, so a
+                    # client that waits for one reply before the next request never counts 2
+                    # (counting until the reply was written raced with that client's next).
+                    with server._lock:
+                        server._active += 1
+                        server.max_active = max(server.max_active, server._active)
+                    try:
+                        time.sleep(route.delay)
+                    finally:
+                        with server._lock:
+                            server._active -= 1
                 validators = {}
                 if route.etag:
                     validators["ETag"] = route.etag
