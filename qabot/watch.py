@@ -47,6 +47,17 @@ RESCAN_SECONDS = 300.0
 _CHANGES = frozenset({"created", "modified", "moved", "deleted", "closed"})
 
 
+def _quiet_stop(record: logging.LogRecord) -> bool:
+    """Drop watchdog's error for an event read while its observer stops (harmless).
+
+    Stopping an inotify observer races with its reading thread: an event read just as
+    the watch closes is logged at ERROR ("queue_events() called when the thread is
+    inactive") and dropped, which is what stopping means. The CLI prints errors on
+    stderr, so a chat that ends while files change would end with that line.
+    """
+    return "called when the thread is inactive" not in record.getMessage()
+
+
 class CorpusWatcher:
     """Updates ``bot``'s index when its corpus changes, from :meth:`start` to :meth:`stop`.
 
@@ -121,6 +132,7 @@ class CorpusWatcher:
         warnings.filterwarnings(
             "ignore", r"Callback with id .* already exists", RuntimeWarning, r"watchdog\."
         )
+        logging.getLogger("watchdog.observers.inotify").addFilter(_quiet_stop)
         observer = Observer()
         try:
             observer.schedule(_Handler(self), str(corpus), recursive=True)
