@@ -14,29 +14,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from support.botapi_server import BotApiServer
 from support.corpus import write_article
+from support.waiting import DEADLINE, eventually
 
 from qabot import QABot
 from qabot.watch import CorpusWatcher
 
 ROOT = Path(__file__).resolve().parents[1]
-DEADLINE = 60.0
 FACT = ("Zebra finches nest in Kelmouth", "A colony of zebra finches nests under the pier.")
-
-
-def eventually(check: Callable[[], bool], deadline: float = DEADLINE) -> bool:
-    """Poll ``check`` until it holds or the deadline passes."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_file_saved_under_a_watcher_becomes_answerable(corpus: Path, tmp_path: Path) -> None:

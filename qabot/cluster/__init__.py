@@ -2,7 +2,7 @@
 
 Modules, bottom up::
 
-    sharding  which shard owns an article (a stable hash of its id), where shards live
+    sharding  which shard owns an article (a stable hash of its text), where shards live
     shard     one shard: an ordinary index of its own articles, and what it answers
     runtime   the one importer of Ray: connecting, build tasks, shard actors, deadlines
     bot       :class:`ClusterBot`: ask / search / reindex / stats over every shard
@@ -12,6 +12,6 @@ imports this package, and :meth:`qabot.QABot.open_cluster` imports it when calle
 """
 
 from qabot.cluster.bot import ClusterBot
-from qabot.cluster.sharding import shard_of
+from qabot.cluster.sharding import owner_of, shard_of
 
-__all__ = ["ClusterBot", "shard_of"]
+__all__ = ["ClusterBot", "owner_of", "shard_of"]

@@ -8,6 +8,10 @@ A question runs in two rounds, the way distributed search engines run a DFS quer
    scores its passages with those corpus-wide weights and gives its best candidates, and
    :func:`~qabot.index.merge` ranks and re-ranks them all as one index would.
 
+Near-duplicate stories are then cited once, as :meth:`QABot.ask` cites them: the merge
+goes twice as deep, and the texts of the articles it found are fetched from their shards
+(one more round, to those shards only) and compared. Exact copies of a text are all in
+one shard (:mod:`~qabot.cluster.sharding`), indexed once there as one index would.
 The answer is then composed from the merged matches by the code :meth:`QABot.ask` runs
 (:func:`~qabot.core.answer_question`), so passages, scores, answer sentence and short
 answer equal those of one index over the whole corpus. A shard that does not reply
@@ -28,12 +32,13 @@ from qabot.analysis import Analyzer
 from qabot.articles import parse_file, save_article
 from qabot.cluster.runtime import Runtime, connect
 from qabot.cluster.shard import ShardInfo, ShardStats
-from qabot.cluster.sharding import cluster_root, read_shards, shard_of, write_shards
+from qabot.cluster.sharding import cluster_root, owner_of, read_shards, write_shards
 from qabot.config import Settings
 from qabot.core import answer_question, search_question
+from qabot.dedup import MAX_CHARS, fold_near_duplicates
 from qabot.errors import ClusterError, CorpusError
 from qabot.filters import DateLike, Filters
-from qabot.index import Match, TermStats, merge
+from qabot.index import Candidate, Match, TermStats, merge
 from qabot.index.bm25 import bm25_weights
 from qabot.query import Query
 from qabot.values import Answer, Article, Hit, IndexStats, Problem, ReindexReport
@@ -94,7 +99,8 @@ class ClusterBot:
                 f"corpus folder {settings.corpus} does not exist or is not a folder; "
                 "create it and put articles in it"
             )
-        built = read_shards(settings)
+        layout = read_shards(settings)
+        built, current = layout if layout is not None else (None, True)
         if shards is None:
             shards = built or DEFAULT_SHARDS
         if shards < 1:
@@ -106,9 +112,17 @@ class ClusterBot:
             )
         connect(address)
         report = None
-        if update or built is None:
+        if not current:
+            log.warning(
+                "the cluster folder %s was built by an older qabot: rebuilding its shards",
+                cluster_root(settings),
+            )
+        if update or built is None or not current:
+            if current:
+                write_shards(settings, shards)
+            report = _combined(Runtime.build(settings, shards, rebuild=not current))
+            # Recorded once rebuilt: a rebuild cut short is started again, not trusted.
             write_shards(settings, shards)
-            report = _combined(Runtime.build(settings, shards, rebuild=False))
         bot = cls(settings, Analyzer(settings.analyzer), Runtime(settings, shards), wait)
         bot.last_report = report
         return bot
@@ -130,7 +144,7 @@ class ClusterBot:
         looks only at the articles they allow, the statistics stay the whole corpus's.
         """
         filters = Filters.of(since, until, sources)
-        rounds = _Rounds(self)
+        rounds = _Rounds(self, fold=True)
         answer = answer_question(
             question, k, context, self.analyzer, self.settings, rounds.statistics,
             rounds.search, filters,
@@ -165,12 +179,23 @@ class ClusterBot:
         self.last_report = report
         return report
 
+    def catch_up(self) -> ReindexReport:
+        """Bring every shard in step with the corpus (what a corpus watcher calls)."""
+        return self.reindex()
+
     def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]:
-        """Save an article file into the corpus and update only the shards that own it."""
+        """Save an article file into the corpus and update only the shards concerned.
+
+        Those are the owners of its articles' texts and, when it replaces a file, the
+        shards that held the old one's articles (an edited text may change shards).
+        """
         path = save_article(self.settings.corpus, name, data)
         relpath = path.relative_to(self.settings.corpus).as_posix()
         texts, _ = parse_file(path, relpath, data)
-        owners = sorted({shard_of(t.article.id, self.shards) for t in texts})
+        held = self.runtime.call_all("claims", relpath)
+        owners = sorted({owner_of(t, self.shards) for t in texts} | {
+            shard for shard, holds in enumerate(held) if holds
+        })  # fmt: skip
         replies = self.runtime.call("update", lambda _: (False,), owners, None)
         if len(replies) < len(owners):
             raise ClusterError(
@@ -219,6 +244,7 @@ class ClusterBot:
             corpus=self.settings.corpus,
             index=cluster_root(self.settings),
             problems=_distinct_problems(p for s in each for p in s.problems),
+            duplicates=sum(s.duplicates for s in each),
         )
 
     def shard_info(self) -> list[ShardInfo]:
@@ -252,8 +278,10 @@ class ClusterBot:
 class _Rounds:
     """One question's two rounds over the shards, and which shards did not reply."""
 
-    def __init__(self, bot: ClusterBot) -> None:
+    def __init__(self, bot: ClusterBot, fold: bool = False) -> None:
         self.bot = bot
+        #: Cite near-duplicate stories once, as :meth:`QABot.ask` does.
+        self.fold = fold
         self.stats: dict[int, ShardStats] = {}
         self.n_articles = 0
         self.missing: tuple[int, ...] = ()
@@ -292,29 +320,67 @@ class _Rounds:
             bm25, stats.n_passages, stats.total_length, df,
             lambda: bot._document_frequencies(generations),
         )  # fmt: skip
+        # Folding goes twice as deep, so that folded copies leave room for others.
+        wanted = 2 * k if self.fold else k
         reranking = answers.article_weight > 0 and answers.rerank_depth > 0
-        depth = max(k, answers.rerank_depth) if reranking else k
+        depth = max(wanted, answers.rerank_depth) if reranking else wanted
         found = bot.runtime.call(
             "candidates", lambda i: (terms, depth, weights, df, generations[i], filters),
             list(generations), bot.wait,
         )  # fmt: skip
         self._lost(set(generations) - set(found))
-        return merge(
-            [found[i] for i in sorted(found)], terms, k, stats, self.n_articles,
+        matches = merge(
+            [found[i] for i in sorted(found)], terms, wanted, stats, self.n_articles,
             rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
         )  # fmt: skip
+        if not self.fold:
+            return matches
+        threshold = answers.near_duplicate
+        bodies = self._bodies(matches, found, generations) if threshold <= 1.0 else {}
+        return fold_near_duplicates(matches, lambda a: bodies.get(a, ""), threshold, limit=k)
+
+    def _bodies(
+        self,
+        matches: Sequence[Match],
+        found: Mapping[int, Sequence[Candidate]],
+        generations: Mapping[int, int],
+    ) -> dict[str, str]:
+        """The beginning of each matched article's text, from the shard that gave it."""
+        wanted = {m.article.id for m in matches}
+        if len(wanted) < 2:
+            return {}  # nothing to compare
+        owned: dict[int, list[str]] = {}
+        for shard, candidates in found.items():
+            for article_id in dict.fromkeys(c.match.article.id for c in candidates):
+                if article_id in wanted:
+                    owned.setdefault(shard, []).append(article_id)
+        replies = self.bot.runtime.call(
+            "bodies", lambda i: (owned[i], generations[i], MAX_CHARS), list(owned), self.bot.wait
+        )
+        # A shard that did not reply: its articles are not compared (none is folded).
+        self._lost(set(owned) - set(replies))
+        return {a: text for reply in replies.values() for a, text in reply.items()}
 
 
 def _combined(reports: list[ReindexReport]) -> ReindexReport:
-    """One report for the cluster: each article is reported by the shard that owns it."""
+    """One report for the cluster: each article is reported by the shard that owns it.
+
+    An article whose text was edited into another shard's is removed by one and added by
+    the other: for the cluster it changed.
+    """
+    added = {a for r in reports for a in r.added}
+    removed = {a for r in reports for a in r.removed}
+    moved = added & removed
     return ReindexReport(
-        added=tuple(sorted(a for r in reports for a in r.added)),
-        changed=tuple(sorted(a for r in reports for a in r.changed)),
-        removed=tuple(sorted(a for r in reports for a in r.removed)),
+        added=tuple(sorted(added - moved)),
+        changed=tuple(sorted(moved.union(*(r.changed for r in reports)))),
+        removed=tuple(sorted(removed - moved)),
         unchanged=tuple(sorted(a for r in reports for a in r.unchanged)),
         # Every shard reads a file it cannot use: say so once.
         problems=_distinct_problems(p for r in reports for p in r.problems),
         rebuilt=any(r.rebuilt for r in reports),
+        # Copies of one text are all in the shard that owns it.
+        duplicates=tuple(sorted(d for r in reports for d in r.duplicates)),
     )
 
 

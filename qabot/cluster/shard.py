@@ -124,9 +124,19 @@ class Shard:
         """Round two: the ``depth`` best passages the filters allow, with corpus-wide weights."""
         return candidates(self._at(generation), terms, depth, weights, df, filters)
 
+    def bodies(self, article_ids: Sequence[str], generation: int, max_chars: int) -> dict[str, str]:
+        """The first ``max_chars`` characters of these articles' text (to fold copies)."""
+        snapshot = self._at(generation)
+        return {a: snapshot.article_body(a, max_chars) for a in article_ids}
+
     def update(self, rebuild: bool = False) -> ReindexReport:
         """Bring this shard in step with the corpus (its own articles only)."""
         return self.index.update(rebuild=rebuild)
+
+    def claims(self, relpath: str) -> bool:
+        """Whether an article of the corpus file ``relpath`` is in this shard."""
+        record = self.index.current().source(relpath)
+        return record is not None and bool(record.article_ids)
 
     def stats(self) -> IndexStats:
         return self.index.stats()

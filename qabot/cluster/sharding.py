@@ -1,8 +1,12 @@
 """Which shard owns an article, and where each shard's index lives.
 
-An article belongs to shard ``hash(id) mod S``, with a hash that is the same on every
-machine and Python run (BLAKE2b, not Python's salted ``hash``), so an article changed,
-added or removed is always routed to the same shard. The shards' indexes sit side by
+An article belongs to shard ``hash(body) mod S``: the hash of its body text
+(:func:`~qabot.articles.body_key`, whitespace folded, title and metadata left out), with
+a hash that is the same on every machine and Python run (BLAKE2b, not Python's salted
+``hash``). Copies of one story saved under different names thus land in one shard, which
+indexes the story once and cites the copy one index would keep, as one index does; an
+article whose text is edited moves to the shard of its new text (every shard reads the
+changed files, the old one drops it, the new one adds it). The shards' indexes sit side by
 side under one cluster folder (``<corpus>/.qabot-cluster`` unless another is named), with
 ``cluster.json`` recording the number of shards they were built for.
 """
@@ -15,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from qabot.articles import ArticleText, body_key
 from qabot.config import Settings
 from qabot.errors import ClusterError
 
@@ -22,6 +27,7 @@ __all__ = [
     "DEFAULT_CLUSTER_DIRNAME",
     "Owner",
     "cluster_root",
+    "owner_of",
     "read_shards",
     "shard_of",
     "shard_settings",
@@ -31,24 +37,30 @@ __all__ = [
 #: The shards' indexes live in this hidden folder inside the corpus unless told otherwise.
 DEFAULT_CLUSTER_DIRNAME = ".qabot-cluster"
 _LAYOUT = "cluster.json"
-_LAYOUT_VERSION = 1
+#: 2: shards own articles by body text (1: by id). A folder of another layout is rebuilt.
+_LAYOUT_VERSION = 2
 
 
-def shard_of(article_id: str, shards: int) -> int:
-    """The shard (0 … ``shards`` - 1) that owns the article with this id."""
-    digest = hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest()
+def shard_of(key: str, shards: int) -> int:
+    """The shard (0 … ``shards`` - 1) that owns the articles with this body key."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big") % shards
+
+
+def owner_of(text: ArticleText, shards: int) -> int:
+    """The shard that owns a parsed article: that of its body key."""
+    return shard_of(body_key(text), shards)
 
 
 @dataclass(frozen=True)
 class Owner:
-    """Whether an article id belongs to one shard: an index's ``owns`` filter."""
+    """Whether a body key belongs to one shard: an index's ``owns`` filter."""
 
     shard: int
     shards: int
 
-    def __call__(self, article_id: str) -> bool:
-        return shard_of(article_id, self.shards) == self.shard
+    def __call__(self, key: str) -> bool:
+        return shard_of(key, self.shards) == self.shard
 
 
 def cluster_root(settings: Settings) -> Path:
@@ -63,12 +75,13 @@ def shard_settings(settings: Settings, shard: int, shards: int) -> Settings:
     return settings.with_paths(index=cluster_root(settings) / f"shard-{shard:03d}-of-{shards:03d}")
 
 
-def read_shards(settings: Settings) -> int | None:
-    """The number of shards the cluster folder was built for, or ``None`` if not built."""
+def read_shards(settings: Settings) -> tuple[int, bool] | None:
+    """The number of shards the cluster folder was built for, and whether it was built
+    with today's layout (its shards must be rebuilt if not); ``None`` if not built."""
     path = cluster_root(settings) / _LAYOUT
     try:
         layout = json.loads(path.read_text("utf-8"))
-        return int(layout["shards"])
+        return int(layout["shards"]), layout.get("version") == _LAYOUT_VERSION
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:

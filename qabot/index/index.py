@@ -66,7 +66,7 @@ class Index:
         owns: Callable[[str], bool] | None = None,
     ) -> None:
         self.settings = settings
-        #: Which article ids this index holds (``None``: all; a cluster shard: its own).
+        #: Which articles this index holds, by body key (``None``: all; a shard: its own).
         self.owns = owns
         self.analyzer = analyzer
         #: Whether a usable committed snapshot was found when loading.
@@ -94,7 +94,8 @@ class Index:
         An index that is missing, damaged, of another format or built with other settings
         loads empty (``loaded`` is false): :meth:`update` builds it. A location that can
         never hold an index (a file) raises :class:`~qabot.errors.IndexWriteError`.
-        With ``owns``, the index holds only the articles whose id it accepts (a shard).
+        With ``owns``, the index holds only the articles whose body key
+        (:func:`~qabot.articles.body_key`) it accepts: one shard of a cluster.
         """
         check_location(settings.index_dir)
         # Read before the snapshot: a commit in between is then picked up by ``refresh``.

@@ -117,8 +117,8 @@ def plan_update(
 
     Work grows with the number of files and of changed articles, not with the number of
     articles: an unchanged file's articles are not even listed. Articles with the same body
-    text are indexed once (:func:`_fold`). With ``owns``, only the articles whose id it
-    accepts are indexed (one shard of a cluster).
+    text are indexed once (:func:`_fold`). With ``owns``, only the articles whose body key
+    (:func:`~qabot.articles.body_key`) it accepts are indexed (one shard of a cluster).
     """
     stamps, problems = scan_stamps(corpus, skip=index_dir)
     old_stamps = old.source_stamps if old else {}
@@ -291,7 +291,7 @@ def _read(
 ) -> SourceRecord | None:
     """Parse a new or changed file; its articles go into ``entries``. ``None``: unusable.
 
-    Articles whose id ``owns`` rejects belong to another shard and are passed over.
+    Articles whose body key ``owns`` rejects belong to another shard and are passed over.
     """
     try:
         data = read_source(source)
@@ -304,7 +304,8 @@ def _read(
     claimed = []
     for text in texts:
         article_id = text.article.id
-        if owns is not None and not owns(article_id):
+        key = body_key(text)
+        if owns is not None and not owns(key):
             continue
         found = old.find_article(article_id) if old else None
         dup = old.duplicate_of.get(article_id) if old else None
@@ -326,7 +327,7 @@ def _read(
         if found is not None and found[1].digest == article_digest:
             entries[article_id] = _Kept(*found)
         else:
-            entries[article_id] = _Fresh(text, source.relpath, article_digest, body_key(text))
+            entries[article_id] = _Fresh(text, source.relpath, article_digest, key)
         claimed.append(article_id)
     problems.extend(file_problems)
     return SourceRecord(

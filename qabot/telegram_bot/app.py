@@ -241,8 +241,8 @@ def run_bot(settings: Settings) -> int:
     )
     app = build_application(qabot, replace(tg, base_url=url))
     # Articles saved into the corpus while the bot runs are answered from within seconds
-    # (a cluster's shards follow the corpus through `qabot cluster index` or /reindex).
-    watcher = CorpusWatcher(qabot).start() if isinstance(qabot, QABot) else None
+    # (on a cluster, the corpus folder this process sees: the shards read the same one).
+    watcher = CorpusWatcher(qabot).start()
     try:
         if tg.webhook_url and secret:
             # A configured secret is also the path (README: the proxy forwards /<secret>).
@@ -261,6 +261,5 @@ def run_bot(settings: Settings) -> int:
     except TelegramError as exc:
         raise startup.start_up_error(exc, tg.token, url) from None
     finally:
-        if watcher is not None:
-            watcher.stop()
+        watcher.stop()
     return 0

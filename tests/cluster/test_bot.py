@@ -24,11 +24,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.botapi_server import BotApiServer
 from support.corpus import story_name, story_path, story_questions, write_article, write_stories
+from support.shards import owner_of_file
+from support.waiting import eventually
 
 from qabot import QABot, render
-from qabot.cluster import ClusterBot, shard_of
+from qabot.cluster import ClusterBot
 from qabot.config import AnswerSettings, BM25Settings, Settings
 from qabot.values import Answer
+from qabot.watch import CorpusWatcher
 
 ray = pytest.importorskip("ray", reason='Ray is not installed: pip install "qabot[cluster]"')
 cluster_utils = pytest.importorskip("ray.cluster_utils")
@@ -74,12 +77,6 @@ def open_cluster(ray_cluster: Any) -> Iterator[Callable[..., ClusterBot]]:
         bot.shutdown()
 
 
-#: Copies are folded by one index (exact copies when indexed, near-duplicate stories when
-#: cited); a cluster's shards do not fold across shards yet, so equality is over corpora of
-#: distinct stories, with near-duplicate citing off (README, "Scaling out").
-UNFOLDED = AnswerSettings(near_duplicate=2.0)
-
-
 def _same(cluster: Answer, one: Answer) -> None:
     """Everything a reader sees, equal to the last bit (scores included)."""
     assert cluster.shards > 0
@@ -115,7 +112,9 @@ _questions = st.lists(
     questions=_questions,
     shards=st.integers(1, 4),
     deleted=st.sets(st.integers(0, 11), max_size=4),
+    copied=st.sets(st.integers(0, 11), max_size=3),
     variant=st.sampled_from(["bm25plus", "okapi"]),
+    near_duplicate=st.sampled_from([0.5, 0.2, 2.0]),
 )
 # Found by this test: Okapi's IDF floor (the average IDF of every term) summed in segment
 # order differed in the last bit from one index's; both now sum in term order.
@@ -138,7 +137,9 @@ _questions = st.lists(
     questions=["what about Lopez and budget?", "what about summit and energy?"],
     shards=4,
     deleted={2},
+    copied=set(),
     variant="okapi",
+    near_duplicate=2.0,
 )  # fmt: skip
 def test_answers_equal_one_index_over_the_whole_corpus(
     open_cluster: Callable[..., ClusterBot],
@@ -146,17 +147,24 @@ def test_answers_equal_one_index_over_the_whole_corpus(
     questions: list[str],
     shards: int,
     deleted: set[int],
+    copied: set[int],
     variant: str,
+    near_duplicate: float,
 ) -> None:
+    # Copies of a text (saved twice, under other titles) are indexed once, and stories
+    # alike are cited once, wherever their shards: as by one index.
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         for n, paragraphs in enumerate(articles):
-            # A word of its own (never asked for): no two articles are copies of one text.
             first, *rest = paragraphs
-            write_article(
-                corpus, f"a{n:02d}.txt", f"Article {n} on {WORDS[n]}", f"{first} Own{n}.", *rest
-            )
-        opts = Settings(bm25=BM25Settings(variant=variant), answers=UNFOLDED)  # type: ignore[arg-type]
+            body = (f"{first} Own{n}.", *rest)
+            write_article(corpus, f"a{n:02d}.txt", f"Article {n} on {WORDS[n]}", *body)
+            if n in copied:
+                write_article(corpus, f"copy{n:02d}.txt", f"Copy of article {n}", *body)
+        opts = Settings(
+            bm25=BM25Settings(variant=variant),  # type: ignore[arg-type]
+            answers=AnswerSettings(near_duplicate=near_duplicate),
+        )
         one = QABot.open(corpus, Path(tmp) / "one", settings=opts)
         bot = open_cluster(corpus, shards, settings=opts)
         for question in questions:
@@ -183,9 +191,8 @@ def test_dates_and_sources_filter_as_on_one_index_and_the_newest_copy_answers(
             f"---\ntitle: Bridge reopens\n{dated}source: {source}\n---\n{wire}\nBy desk{n}.\n"
         )
     write_stories(corpus, range(12), "first")
-    opts = Settings(answers=UNFOLDED)
-    one = QABot.open(corpus, tmp_path / "one", settings=opts)
-    bot = open_cluster(corpus, 3, settings=opts)
+    one = QABot.open(corpus, tmp_path / "one")
+    bot = open_cluster(corpus, 3)
     question = "when did the Tagus harbour bridge reopen"
     for filters in (
         {},
@@ -201,6 +208,32 @@ def test_dates_and_sources_filter_as_on_one_index_and_the_newest_copy_answers(
     assert newest.to_dict()["date"] == "2024-06-12" and newest.to_dict()["shards"] == 3
 
 
+def test_copies_of_a_story_are_indexed_once_in_one_shard_as_by_one_index(
+    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_stories(corpus, range(24), "first")
+    for n in range(0, 24, 3):  # the same text saved again under another name and title
+        text = story_path(corpus, n).read_text("utf-8")
+        (corpus / f"wire-{n:02d}.txt").write_text("Wire copy\n" + text.split("\n", 1)[1])
+    one = QABot.open(corpus, tmp_path / "one")
+    bot = open_cluster(corpus, 3)
+    assert bot.stats().articles == one.stats().articles == 24
+    assert bot.stats().duplicates == one.stats().duplicates == 8
+    assert bot.last_report is not None
+    assert bot.last_report.duplicates == one.last_report.duplicates  # type: ignore[union-attr]
+    questions = story_questions(range(0, 24, 3), extra=4)
+    for question in questions:
+        _same(bot.ask(question), one.ask(question))
+    # The kept copies go: the others take their place, in their shard.
+    for n in range(0, 24, 6):
+        story_path(corpus, n).unlink()
+    assert bot.reindex().changed == one.reindex().changed
+    assert [a.id for a in bot.articles()] == [a.id for a in one.articles()]
+    for question in questions:
+        _same(bot.ask(question), one.ask(question))
+
+
 # -- updates ----------------------------------------------------------------------------------
 def test_an_added_article_goes_to_its_shard_and_answers_the_next_question(
     open_cluster: Callable[..., ClusterBot], tmp_path: Path
@@ -211,7 +244,7 @@ def test_an_added_article_goes_to_its_shard_and_answers_the_next_question(
     before = [info.generation for info in bot.shard_info()]
     data = b"Harbour reopens\n\nThe Tagus harbour reopened on Monday, said Ana Lopez.\n"
     path, report = bot.add_article("harbour.txt", data)
-    owner = shard_of("harbour.txt", 3)
+    owner = owner_of_file(corpus, "harbour.txt", 3)
     assert report.added == ("harbour.txt",)
     after = [info.generation for info in bot.shard_info()]
     assert [a - b for a, b in zip(after, before, strict=True)] == [
@@ -220,12 +253,27 @@ def test_an_added_article_goes_to_its_shard_and_answers_the_next_question(
     answer = bot.ask("who reopened the Tagus harbour?")
     assert answer.passages[0].article.id == "harbour.txt"
     # Edited, then removed: each once, by its owner; the next question sees it.
+    # (An edited text may belong to another shard: one drops it, the other adds it.)
     path.write_text("Harbour stays shut\n\nThe Tagus harbour stays shut, said Rui Costa.\n")
     assert bot.reindex().changed == ("harbour.txt",)
     assert "Rui Costa" in bot.ask("who said the Tagus harbour stays shut?").text
     path.unlink()
     assert bot.reindex().removed == ("harbour.txt",)
     assert bot.stats().articles == 30
+
+
+def test_a_watched_corpus_updates_the_shards(
+    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_stories(corpus, range(12), "first")
+    bot = open_cluster(corpus, 2)
+    question = "where do the zebra finches nest?"
+    with CorpusWatcher(bot):
+        write_article(corpus, "finches.txt", "Finches", "Zebra finches nest under the pier.")
+        assert eventually(lambda: bot.ask(question).found)
+        (corpus / "finches.txt").unlink()
+        assert eventually(lambda: not bot.ask(question).found)
 
 
 # -- faults -----------------------------------------------------------------------------------
@@ -253,11 +301,13 @@ def test_a_shard_that_cannot_reply_gives_a_partial_answer(
     write_stories(corpus, range(40), "first")
     bot = open_cluster(corpus, 3)
     bot.runtime.kill(2, restart=False)
-    present = next(n for n in range(40) if shard_of(story_path(Path(), n).as_posix(), 3) != 2)
+    present = next(
+        n for n in range(40) if owner_of_file(corpus, story_path(Path(), n).as_posix(), 3) != 2
+    )
     answer = bot.ask(f"what about {story_name(present)}?")
     assert answer.partial and answer.missing_shards == (2,)
     assert answer.found
-    assert all(shard_of(hit.article.id, 3) != 2 for hit in answer.passages)
+    assert all(owner_of_file(corpus, hit.article.id, 3) != 2 for hit in answer.passages)
     assert answer.to_dict()["partial"] is True
     assert answer.to_dict()["missing_shards"] == [2]
     assert "1 of 3 parts of the archive did not reply" in str(answer)

@@ -12,10 +12,10 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.corpus import story_path, write_article, write_stories
+from support.shards import owner_of_file
 
 from qabot import QABot
 from qabot.cluster.shard import Shard, build_shard
-from qabot.cluster.sharding import shard_of
 from qabot.config import Settings
 from qabot.filters import Filters
 from qabot.index import TermStats, merge
@@ -36,7 +36,7 @@ def test_a_shard_indexes_only_the_articles_it_owns(tmp_path: Path) -> None:
     reports = [build_shard(settings, s, SHARDS, rebuild=False) for s in range(SHARDS)]
     for shard, report in enumerate(reports):
         assert report.added
-        assert {shard_of(a, SHARDS) for a in report.added} == {shard}
+        assert {owner_of_file(corpus, a, SHARDS) for a in report.added} == {shard}
     assert sorted(a for r in reports for a in r.added) == sorted(
         p.relative_to(corpus).as_posix() for p in corpus.rglob("*.txt")
     )

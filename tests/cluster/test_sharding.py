@@ -1,4 +1,4 @@
-"""Sharding: a stable owner for every article id, and the cluster folder's layout."""
+"""Sharding: a stable owner for every article text, and the cluster folder's layout."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from qabot.articles import ArticleText
 from qabot.cluster.sharding import (
     Owner,
     cluster_root,
+    owner_of,
     read_shards,
     shard_of,
     shard_settings,
@@ -17,6 +19,7 @@ from qabot.cluster.sharding import (
 )
 from qabot.config import Settings
 from qabot.errors import ClusterError
+from qabot.values import Article
 
 
 def test_the_owner_of_an_id_is_pinned_across_runs_and_machines() -> None:
@@ -52,7 +55,25 @@ def test_the_folder_remembers_its_number_of_shards(tmp_path: Path) -> None:
     settings = Settings(corpus=tmp_path, index=tmp_path / "shards")
     assert read_shards(settings) is None
     write_shards(settings, 5)
-    assert read_shards(settings) == 5
+    assert read_shards(settings) == (5, True)
     (tmp_path / "shards" / "cluster.json").write_text("{not json", "utf-8")
     with pytest.raises(ClusterError, match="remove the folder"):
         read_shards(settings)
+
+
+def test_copies_of_one_text_have_one_owner_whatever_their_names() -> None:
+    def text(article_id: str, title: str, body: str) -> ArticleText:
+        return ArticleText(Article(article_id, title, Path(article_id)), (body,))
+
+    body = "The Tagus bridge reopened on Monday."
+    owners = {owner_of(text(f"desk{n}/copy.txt", f"Title {n}", body), 8) for n in range(50)}
+    assert len(owners) == 1
+    spread = {owner_of(text("same.txt", "Same", f"{body} Edit {n}."), 8) for n in range(50)}
+    assert len(spread) > 1  # an edited text may move
+
+
+def test_a_folder_of_an_older_layout_is_to_be_rebuilt(tmp_path: Path) -> None:
+    settings = Settings(corpus=tmp_path, index=tmp_path / "shards")
+    (tmp_path / "shards").mkdir()
+    (tmp_path / "shards" / "cluster.json").write_text('{"version": 1, "shards": 3}', "utf-8")
+    assert read_shards(settings) == (3, False)
