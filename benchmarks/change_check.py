@@ -11,7 +11,8 @@ Then it times, in fresh processes, alternated, median of ``--rounds``:
 
 With ``--watch`` it opens the corpus with a watcher (as the Telegram bot and the terminal
 chat do), writes a new article into a subfolder and prints how long until a question finds
-it, ``--watch`` times (median and max).
+it, ``--watch`` times per round (median and max); each tree's watcher runs in a process
+of its own, the trees taking turns each round.
 
     .venv/bin/python benchmarks/change_check.py --corpus /tmp/qabot-100k --make --files 100000
     .venv/bin/python benchmarks/change_check.py --corpus /tmp/qabot-100k \\
@@ -21,6 +22,7 @@ it, ``--watch`` times (median and max).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -70,7 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, help="a qabot checkout to compare with")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--watch", type=int, default=0, help="files to add under a watcher")
+    parser.add_argument("--watch-here", type=Path, help=argparse.SUPPRESS)  # one tree's run
     args = parser.parse_args(argv)
+    if args.watch_here:
+        print(json.dumps(watch(args.corpus, args.watch_here, args.watch)))
+        return 0
     here = Path(__file__).resolve().parent.parent
     corpus = args.corpus
     if args.make:
@@ -104,11 +110,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         checks.append(time.perf_counter() - start)
     print(f"  catch_up() alone, median    {statistics.median(checks):.3f} s")
     if args.watch:
-        watch(corpus, indexes["this tree"], args.watch)
+        delays: dict[str, list[float]] = {name: [] for name in trees}
+        for _ in range(args.rounds):
+            for name, tree in trees.items():
+                command = [sys.executable, __file__, "--corpus", str(corpus)]
+                command += ["--watch", str(args.watch), "--watch-here", str(indexes[name])]
+                env = {**os.environ, "PYTHONPATH": str(tree)}
+                done = subprocess.run(command, env=env, check=True, capture_output=True, cwd=tree)
+                delays[name] += json.loads(done.stdout)
+        print(f"## a file added under a watcher, until a question finds it ({args.watch} files "
+              f"x {args.rounds} rounds)")  # fmt: skip
+        for name, values in delays.items():
+            print(f"  {name:12s} median {statistics.median(values):.2f} s, max {max(values):.2f} s")
+        if args.baseline:
+            ratio = statistics.median(delays["this tree"]) / statistics.median(delays["baseline"])
+            print(f"  ratio this tree / baseline {ratio:.2f}")
     return 0
 
 
-def watch(corpus: Path, index: Path, count: int) -> None:
+def watch(corpus: Path, index: Path, count: int) -> list[float]:
     """Seconds from writing a new article to a question that finds it, under a watcher."""
     from qabot.watch import CorpusWatcher
 
@@ -126,8 +146,7 @@ def watch(corpus: Path, index: Path, count: int) -> None:
         for path in folder.iterdir():
             path.unlink()
         folder.rmdir()
-    print(f"## a file added under a watcher, until a question finds it ({count} files)")
-    print(f"  median {statistics.median(delays):.2f} s, max {max(delays):.2f} s")
+    return delays
 
 
 if __name__ == "__main__":

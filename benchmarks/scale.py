@@ -1,7 +1,9 @@
 """qabot's index at 100k and 1M passages, against rank-bm25 and bm25s, from one run.
 
 Corpus: the BBC articles of ``--bbc`` replicated with altered ids (copy ``r`` of
-``business/001.txt`` is the JSON article ``r<r>/business/001.txt``; texts are unchanged),
+``business/001.txt`` is the JSON article ``r<r>/business/001.txt``; its text starts with a
+word of that copy's own, :func:`edition`, else copies would be indexed once as the same
+story),
 written as one JSONL file per copy into a temporary folder, until the index holds at
 least the requested number of passages. Questions are the NewsQA dev questions.
 
@@ -50,12 +52,26 @@ def bbc_articles(folder: Path) -> list[tuple[str, str, str]]:
     return out
 
 
+def edition(r: int) -> str:
+    """Copy ``r``'s own word, letters only (``edqa``, ``edqb`` …): no number to answer with."""
+    letters, n = "", r + 26
+    while n:
+        n, digit = divmod(n, 26)
+        letters = chr(97 + digit) + letters
+    return "ed" + letters
+
+
 def write_copies(articles: Sequence[tuple[str, str, str]], corpus: Path, copies: range) -> None:
+    """Copy ``r`` of every article into ``copy-<r>.jsonl``, each text marked with its edition.
+
+    Copies of one story are near-duplicates: one index cites one of them per answer.
+    """
     corpus.mkdir(parents=True, exist_ok=True)
     for r in copies:
         with open(corpus / f"copy-{r:04d}.jsonl", "w", encoding="utf-8") as fh:
             for rel, title, body in articles:
-                fh.write(json.dumps({"id": f"r{r}/{rel}", "title": title, "text": body}) + "\n")
+                text = f"{edition(r).capitalize()}: {body}"
+                fh.write(json.dumps({"id": f"r{r}/{rel}", "title": title, "text": text}) + "\n")
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

@@ -18,7 +18,7 @@ is picked up on the next question.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -57,7 +57,7 @@ class Library(Protocol):
         sources: Iterable[str] | None = None,
     ) -> Answer: ...
     def reindex(self, rebuild: bool = False) -> ReindexReport: ...
-    def catch_up(self) -> ReindexReport | None: ...
+    def catch_up(self, *, paths: Collection[str] | None = None) -> ReindexReport | None: ...
     def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]: ...
     def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]: ...
     def poll_feeds(self) -> PollReport: ...
@@ -230,14 +230,18 @@ class QABot:
         self.last_report = report
         return report
 
-    def catch_up(self, progress: Progress | None = None) -> ReindexReport | None:
+    def catch_up(
+        self, progress: Progress | None = None, *, paths: Collection[str] | None = None
+    ) -> ReindexReport | None:
         """Bring the index in step with the corpus if that needs no waiting, as ``open`` does.
 
         Returns what changed; ``None`` while another process updates the index (answers
         then come from its last commit). A read-only index is left as it is: the report
         then says what it misses, and a warning that answers may be stale is logged.
+        With ``paths`` (relative paths of the files and folders known to have changed, as
+        a corpus watcher sees them) only those are looked at in the corpus.
         """
-        report = self.index.catch_up(progress)
+        report = self.index.catch_up(progress, paths)
         if report is not None:
             self.last_report = report
         return report

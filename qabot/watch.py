@@ -4,14 +4,16 @@ The Telegram bot and the terminal chat run for days while articles are saved int
 corpus. :class:`CorpusWatcher` watches the folder (watchdog: inotify, FSEvents, kqueue or
 ReadDirectoryChangesW) and brings the index up to date when files change: a burst of
 events (a folder of articles copied in, an editor's save-and-rename) is waited out
-(``debounce``) and costs one update. Reading the corpus opens files and fires events of
-its own: only changes (created, modified, moved, deleted, closed after writing) count,
-and nothing under a hidden folder such as the index's own ``.qabot-index``.
+(``debounce``) and costs one update, which looks only at the paths the events named
+(a few ``stat`` calls, not one per file of the corpus). Reading the corpus opens files
+and fires events of its own: only changes (created, modified, moved, deleted, closed
+after writing) count, and nothing under a hidden folder such as the index's own
+``.qabot-index``.
 
 When the folder cannot be watched (no inotify watches left, a file system without
 events) the watcher says so in the log and checks the folder every ``poll`` seconds
 instead. While watching, it still checks every ``rescan`` seconds, in case events were
-lost (an overflowing event queue drops them).
+lost (an overflowing event queue drops them): that check looks at every file.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ MAX_WAIT_SECONDS = 2.0
 POLL_SECONDS = 5.0
 #: How often a watched folder is checked anyway, for events the system dropped.
 RESCAN_SECONDS = 300.0
+#: More paths than this in one burst: the update looks at the whole corpus instead.
+MAX_PATHS = 10_000
 #: Events that say a file changed; reading one (opened, closed without writing) does not.
 _CHANGES = frozenset({"created", "modified", "moved", "deleted", "closed"})
 
@@ -83,9 +87,13 @@ class CorpusWatcher:
         self._use_events = use_events
         self._changed = threading.Event()
         self._stopping = threading.Event()
+        #: The paths events named since the last update (``None``: look at everything).
+        self._paths: set[str] | None = set()
+        self._paths_lock = threading.Lock()
         self._observer: BaseObserver | None = None
         self._thread: threading.Thread | None = None
         corpus = bot.settings.corpus
+        self._watched = os.path.abspath(corpus)  # events name paths under it
         self._corpus = os.path.realpath(corpus)
         self._index = os.path.realpath(bot.settings.index_dir)
 
@@ -149,26 +157,55 @@ class CorpusWatcher:
         log.info("watching %s for changes", corpus)
         return observer
 
-    def _notice(self, path: str) -> None:
-        """An event at ``path``: count it unless it is hidden or inside the index."""
+    def _notice(self, path: str, named: bool = True) -> None:
+        """An event at ``path``: count it unless it is hidden or inside the index.
+
+        ``named``: the path itself changed (not so for a folder whose listing changed:
+        the events of its files name them).
+        """
         real = os.path.realpath(path)
         if real == self._index or real.startswith(self._index + os.sep):
             return
         relative = os.path.relpath(real, self._corpus)
         if any(part.startswith(".") and part != ".." for part in Path(relative).parts):
             return
+        if named:
+            inside = os.path.relpath(os.path.abspath(path), self._watched)
+            with self._paths_lock:
+                if self._paths is None:
+                    pass
+                elif inside == "." or inside.startswith("..") or len(self._paths) >= MAX_PATHS:
+                    self._paths = None
+                else:
+                    self._paths.add(Path(inside).as_posix())
         self._changed.set()
+
+    def _take_paths(self) -> set[str] | None:
+        with self._paths_lock:
+            paths, self._paths = self._paths, set()
+        return paths
+
+    def _give_back(self, paths: set[str] | None) -> None:
+        """Paths not yet looked at (``None``: the next update looks at everything)."""
+        with self._paths_lock:
+            if paths is None or self._paths is None:
+                self._paths = None
+            else:
+                self._paths |= paths
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             interval = self.rescan if self.watching else self.poll
-            if self._changed.wait(interval):
+            woke = self._changed.wait(interval)
+            if woke:
                 self._settle()
             if self._stopping.is_set():
                 return
             # Cleared before reading the folder: a change made meanwhile calls again.
             self._changed.clear()
-            self._update()
+            paths = self._take_paths()
+            # Woken by events: look at what they named; on the clock: at everything.
+            self._update(paths if woke else None)
 
     def _settle(self) -> None:
         """Wait until events stop for ``debounce`` seconds (at most ``MAX_WAIT_SECONDS``)."""
@@ -178,13 +215,15 @@ class CorpusWatcher:
             if self._stopping.wait(self.debounce) or not self._changed.is_set():
                 return
 
-    def _update(self) -> None:
+    def _update(self, paths: set[str] | None) -> None:
         try:
-            report = self.bot.catch_up()
+            report = self.bot.catch_up(paths=paths)
         except QABotError as exc:
             log.warning("could not update the index after a change in the corpus: %s", exc)
+            self._give_back(None)
             return
         if report is None:  # another writer holds the index: try again after it
+            self._give_back(paths)
             self._changed.set()
             self._stopping.wait(self.debounce)
         elif report.modified:
@@ -200,6 +239,8 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in _CHANGES:
             return
+        # A folder "modified" when a file in it was added or removed: the file's event names it.
+        named = not (event.is_directory and event.event_type in ("modified", "closed"))
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path:
-                self.watcher._notice(os.fsdecode(path))
+                self.watcher._notice(os.fsdecode(path), named)

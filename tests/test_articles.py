@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.corpus import DEMO_ARTICLE, write_article
 
-from qabot.articles import parse_file, read_source, scan_corpus
+from qabot.articles import parse_file, read_source, rescan_stamps, scan_corpus, scan_stamps
 from qabot.errors import ArticleError, CorpusError
 
 
@@ -194,3 +198,88 @@ def test_save_article_never_overwrites_or_escapes(tmp_path: Path) -> None:
     with pytest.raises(ArticleError, match="malformed JSON"):
         save_article(tmp_path, "x.json", b"{")
     assert {p.name for p in tmp_path.iterdir()} == {"x.txt", "x-2.txt"}
+
+
+# -- looking again at some paths only (what the corpus watcher does) ---------------------------
+_NAMES = ["a.txt", "b.md", "c.json", "notes.pdf", ".hidden.txt", "d.jsonl"]
+_FOLDERS = ["x", "x/y", "z", ".git", "idx"]
+_operation = st.tuples(
+    st.sampled_from(["write", "touch", "delete", "mkdir", "rmtree", "move", "movedir", "link"]),
+    st.sampled_from([*_FOLDERS, ""]),
+    st.sampled_from(_NAMES),
+    st.sampled_from([*_FOLDERS, ""]),
+)
+
+
+def _apply(corpus: Path, op: tuple[str, str, str, str], n: int) -> set[str]:
+    """Carry out one file operation; returns the relative paths a watcher's events name."""
+    kind, folder, name, other = op
+    where = corpus / folder / name
+    rel = (Path(folder) / name).as_posix()
+    if kind in ("write", "touch") and not where.is_dir():
+        where.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "touch" and where.is_file():  # same size, new time: an in-place change
+            os.utime(where, ns=(n * 1_000_000_000, n * 1_000_000_000))
+        else:
+            where.write_text(f"Title {n}\n\nBody {n} of {rel}.\n", encoding="utf-8")
+        return {rel}
+    if kind == "delete" and where.is_file():
+        where.unlink()
+        return {rel}
+    if kind == "mkdir" and folder:  # a folder arrives with its files (copied in at once)
+        (corpus / folder / "new").mkdir(parents=True, exist_ok=True)
+        (corpus / folder / "new" / f"n{n}.txt").write_text(f"New {n}\n\nText {n}.\n")
+        return {f"{folder}/new"}
+    if kind == "rmtree" and folder and (corpus / folder).is_dir():
+        shutil.rmtree(corpus / folder)
+        return {folder}
+    if kind == "move" and where.exists() and other != folder:
+        target = corpus / other / f"m{n}-{name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        where.rename(target)
+        return {rel, (Path(other) / target.name).as_posix()}
+    if kind == "movedir" and folder and (corpus / folder).is_dir() and folder not in other:
+        target = corpus / (other or ".") / f"moved{n}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (corpus / folder).rename(target)
+        return {folder, target.relative_to(corpus).as_posix()}
+    if kind == "link" and not os.path.lexists(where):
+        where.parent.mkdir(parents=True, exist_ok=True)
+        target = corpus / other if other else corpus
+        where.symlink_to(target, target_is_directory=True)
+        return {rel}
+    return set()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_operation, min_size=1, max_size=8))
+def test_a_look_at_the_named_paths_finds_what_a_full_scan_finds(
+    operations: list[tuple[str, str, str, str]],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        for folder in ("x/y", "z", ".git", "idx"):
+            (corpus / folder).mkdir(parents=True)
+        for n, rel in enumerate(["a.txt", "x/b.md", "x/y/c.json", "z/a.txt", "idx/i.txt"]):
+            (corpus / rel).write_text(f"Start {n}\n\nText {n}.\n")
+        (corpus / "z" / "bad.txt").write_text("x")
+        os.chmod(corpus / "z" / "bad.txt", 0)  # unreadable for others than root: a problem
+        skip = corpus / "idx"
+        known, known_problems = scan_stamps(corpus, skip)
+        named: set[str] = set()
+        for n, op in enumerate(operations):
+            named |= _apply(corpus, op, n + 2)
+        stamps, problems = rescan_stamps(corpus, skip, known, known_problems, named)
+        full_stamps, full_problems = scan_stamps(corpus, skip)
+        assert stamps == full_stamps
+        assert sorted(problems, key=str) == sorted(full_problems, key=str)
+
+
+def test_a_look_at_no_path_changes_nothing_and_a_corpus_path_looks_at_everything(
+    tmp_path: Path,
+) -> None:
+    write_article(tmp_path, "a.txt", "A", "Alpha.")
+    known, problems = scan_stamps(tmp_path)
+    write_article(tmp_path, "b.txt", "B", "Beta.")
+    assert rescan_stamps(tmp_path, None, known, problems, []) == (known, problems)
+    assert set(rescan_stamps(tmp_path, None, known, problems, [""])[0]) == {"a.txt", "b.txt"}

@@ -180,6 +180,32 @@ def test_reindex_after_add_change_delete_equals_full_rebuild(
     assert bot.reindex().modified is False
 
 
+def test_an_update_told_which_paths_changed_equals_a_full_rebuild(
+    news_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the corpus watcher does: it names the paths its events named, and only those
+    # are looked at (no stat of every file).
+    bot = QABot.open(news_corpus, tmp_path / "index")
+    write_article(news_corpus, "new/aid.txt", "Aid pledged", "Donors pledged 5 billion.")
+    write_article(news_corpus, "markets/oil.txt", "Oil prices fall", "Oil fell 2% on Friday.")
+    (news_corpus / "sport" / "final.txt").unlink()
+    import qabot.index.update
+
+    def no_full_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole corpus was scanned")
+
+    monkeypatch.setattr(qabot.index.update, "scan_stamps", no_full_scan)
+    report = bot.catch_up(paths=["new", "markets/oil.txt", "sport/final.txt"])
+    assert report is not None
+    assert (report.added, report.changed, report.removed) == (
+        ("new/aid.txt",), ("markets/oil.txt",), ("sport/final.txt",),
+    )  # fmt: skip
+    monkeypatch.undo()
+    fresh = QABot.open(news_corpus, tmp_path / "fresh-index")
+    assert fingerprint(bot) == fingerprint(fresh)
+    assert bot.reindex().modified is False
+
+
 def test_unchanged_articles_are_not_reanalysed(
     news_corpus: Path, open_bot: Callable[..., QABot], monkeypatch: pytest.MonkeyPatch
 ) -> None:

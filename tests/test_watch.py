@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.botapi_server import BotApiServer
@@ -40,6 +41,30 @@ def test_a_file_saved_under_a_watcher_becomes_answerable(corpus: Path, tmp_path:
         assert eventually(lambda: "quay" in bot.ask("zebra finches nest").text)
         (corpus / "new" / "folder" / "finches.txt").unlink()
         assert eventually(lambda: not bot.ask("zebra finches").found)
+
+
+def test_an_event_costs_a_look_at_its_paths_not_a_scan_of_the_corpus(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = QABot.open(corpus, tmp_path / "index")
+    import qabot.index.update
+
+    full_scans: list[Path] = []
+    real = qabot.index.update.scan_stamps
+
+    def counted(folder: Path, skip: Path | None = None) -> Any:
+        full_scans.append(folder)
+        return real(folder, skip)
+
+    monkeypatch.setattr(qabot.index.update, "scan_stamps", counted)
+    with CorpusWatcher(bot) as watcher:
+        assert watcher.watching
+        write_article(corpus, "new/folder/finches.txt", *FACT)
+        assert eventually(lambda: bot.ask("zebra finches").found)
+        (corpus / "new" / "folder" / "finches.txt").unlink()
+        assert eventually(lambda: not bot.ask("zebra finches").found)
+    assert full_scans == []
+    assert bot.stats().articles == QABot.open(corpus, tmp_path / "fresh").stats().articles
 
 
 def test_without_events_the_folder_is_polled_and_that_is_logged(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -179,8 +179,11 @@ class ClusterBot:
         self.last_report = report
         return report
 
-    def catch_up(self) -> ReindexReport:
-        """Bring every shard in step with the corpus (what a corpus watcher calls)."""
+    def catch_up(self, *, paths: Collection[str] | None = None) -> ReindexReport:
+        """Bring every shard in step with the corpus (what a corpus watcher calls).
+
+        Each shard looks at the whole corpus; ``paths`` (what the watcher saw) is not used.
+        """
         return self.reindex()
 
     def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import overload
 
@@ -208,11 +208,18 @@ class Index:
 
     # -- updating -------------------------------------------------------------------------
     def update(
-        self, rebuild: bool = False, progress: Progress | None = None, *, wait: bool = True
+        self,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        *,
+        wait: bool = True,
+        paths: Collection[str] | None = None,
     ) -> ReindexReport:
         """Bring the index in step with the corpus and commit it; returns what changed.
 
         Only new or changed articles are analysed; ``rebuild`` re-analyses everything.
+        With ``paths`` (relative paths of files and folders known to have changed), only
+        they are looked at in the corpus: the rest is taken to be as last committed.
         Readers keep the previous snapshot until the new one is committed and read back.
         Waits for another writer up to 30 s (``wait=False``: not at all), then raises
         :class:`~qabot.errors.IndexLockedError`; a folder that cannot be written raises
@@ -223,11 +230,13 @@ class Index:
             raise IndexLockedError(f"the index in {index_dir} is being updated by this process")
         try:
             with write_lock(index_dir, timeout=30.0 if wait else 0.0):
-                return self._update_locked(rebuild, progress)
+                return self._update_locked(rebuild, progress, paths)
         finally:
             self._update_lock.release()
 
-    def _update_locked(self, rebuild: bool, progress: Progress | None) -> ReindexReport:
+    def _update_locked(
+        self, rebuild: bool, progress: Progress | None, paths: Collection[str] | None
+    ) -> ReindexReport:
         settings = self.settings
         index_dir = settings.index_dir
         # Planned against what is committed now: another writer may have gone before.
@@ -242,7 +251,7 @@ class Index:
 
         plan = plan_update(
             settings.corpus, index_dir, self.analyzer, settings.passages, base, new_name,
-            progress, self.owns,
+            progress, self.owns, paths,
         )  # fmt: skip
         report = plan.report
         if not (report.modified or base is None or plan.new):
@@ -278,8 +287,12 @@ class Index:
         log.info("index updated: %s", report)
         return report
 
-    def catch_up(self, progress: Progress | None = None) -> ReindexReport | None:
+    def catch_up(
+        self, progress: Progress | None = None, paths: Collection[str] | None = None
+    ) -> ReindexReport | None:
         """Update the index if the corpus changed, without ever waiting: what readers do.
+
+        ``paths``: as for :meth:`update` (what a corpus watcher saw change).
 
         Returns the report, or ``None`` when another writer holds the lock: answers then
         come from the last commit. An index that cannot be written (read-only, disk
@@ -287,7 +300,7 @@ class Index:
         """
         index_dir = self.settings.index_dir
         try:
-            return self.update(progress=progress, wait=False)
+            return self.update(progress=progress, wait=False, paths=paths)
         except IndexLockedError:
             log.info("an update is in progress in %s; answering from the last commit", index_dir)
             return None

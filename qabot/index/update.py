@@ -16,7 +16,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Collection, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -33,6 +33,7 @@ from qabot.articles import (
     body_key,
     parse_file,
     read_source,
+    rescan_stamps,
     scan_stamps,
 )
 from qabot.config import AnalyzerSettings, PassageSettings
@@ -112,6 +113,7 @@ def plan_update(
     new_name: Callable[[], str],
     progress: Progress | None = None,
     owns: Callable[[str], bool] | None = None,
+    paths: Collection[str] | None = None,
 ) -> Plan:
     """What the index must become for the corpus as it is now (``old=None``: from scratch).
 
@@ -119,8 +121,14 @@ def plan_update(
     articles: an unchanged file's articles are not even listed. Articles with the same body
     text are indexed once (:func:`_fold`). With ``owns``, only the articles whose body key
     (:func:`~qabot.articles.body_key`) it accepts are indexed (one shard of a cluster).
+
+    ``paths`` (relative paths of the files and folders a watcher saw change) limits the
+    look at the corpus to them; everything else is taken to be as ``old`` recorded it.
     """
-    stamps, problems = scan_stamps(corpus, skip=index_dir)
+    if paths is None or old is None:
+        stamps, problems = scan_stamps(corpus, skip=index_dir)
+    else:
+        stamps, problems = rescan_stamps(corpus, index_dir, old.source_stamps, old.problems, paths)
     old_stamps = old.source_stamps if old else {}
     old_dups = old.duplicate_of if old else {}
     # One dict look-up per file, no object: 100,000 unchanged files cost little.
@@ -178,6 +186,8 @@ def plan_update(
         entry = entries[aid]
         now = entry.record.digest if isinstance(entry, _Kept) else entry.digest
         (added if was is None else unchanged if was == now else changed).append(aid)
+    # A look at some paths only keeps the last scan's problems, which the records repeat.
+    problems = list(dict.fromkeys(problems))
     report = ReindexReport(
         added=tuple(added),
         changed=tuple(changed),
