@@ -172,12 +172,11 @@ class CorpusWatcher:
         if named:
             inside = os.path.relpath(os.path.abspath(path), self._watched)
             with self._paths_lock:
-                if self._paths is None:
-                    pass
-                elif inside == "." or inside.startswith("..") or len(self._paths) >= MAX_PATHS:
-                    self._paths = None
-                else:
-                    self._paths.add(Path(inside).as_posix())
+                if self._paths is not None:
+                    if inside == "." or inside.startswith("..") or len(self._paths) >= MAX_PATHS:
+                        self._paths = None  # the next update looks at everything
+                    else:
+                        self._paths.add(Path(inside).as_posix())
         self._changed.set()
 
     def _take_paths(self) -> set[str] | None:
