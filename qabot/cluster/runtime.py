@@ -48,6 +48,12 @@ def connect(address: str | None) -> None:
         return
     if address is not None:
         _check_reachable(address)
+    else:
+        # A new local instance turns on Ray's token authentication (what we want) and
+        # says so on stderr at length; qabot's own log says where it runs.
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+            logging.ERROR
+        )
     try:
         ray.init(
             # "local" always starts a new instance; None would join one a dead run left.
@@ -62,6 +68,7 @@ def connect(address: str | None) -> None:
             f"cannot join the Ray cluster at {address or 'this machine'} ({_cause(exc)}); "
             "start one with `ray start --head` and give its address (host:port)"
         ) from None
+    log.info("%s", f"joined the Ray cluster at {address}" if address else "started Ray here")
 
 
 def _check_reachable(address: str) -> None:

@@ -390,6 +390,22 @@ def test_the_cluster_commands_index_ask_and_show_stats(ray_cluster: Any, tmp_pat
         ClusterBot.open(ray_cluster.address, corpus, settings=settings, update=False).shutdown()
 
 
+def test_a_cluster_started_on_this_machine_prints_only_the_answer(tmp_path: Path) -> None:
+    # Without an address, Ray starts here; its notice about token authentication (on by
+    # default) used to come out on stderr.
+    corpus = tmp_path / "corpus"
+    write_stories(corpus, range(3), "first")
+    env = {k: v for k, v in os.environ.items() if k != "QABOT_CLUSTER_ADDRESS"}
+    asked = subprocess.run(
+        [sys.executable, "-m", "qabot", "cluster", "ask", f"what about {story_name(1)}?",
+         "--corpus", str(corpus), "--shards", "1"],
+        capture_output=True, text=True, env={**env, "PYTHONPATH": str(ROOT)}, timeout=120,
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    assert story_name(1) in asked.stdout.lower()
+    assert asked.stderr == ""
+
+
 def test_a_cluster_address_where_nothing_listens_is_one_line(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "qabot", "cluster", "ask", "x", "--corpus", str(tmp_path)],
