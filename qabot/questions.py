@@ -147,6 +147,7 @@ _TIME = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _QUESTION_WORD = re.compile(r"\w[\w'’.,-]*")
+_POSSESSIVE = re.compile(r"['’]s?$")
 # A news dateline ("NEW DELHI, India (CNN) -- "): its capitals name the newsroom, not an answer.
 _DATELINE = re.compile(r"^[^.!?\n]{0,80}?\([^()\n]{1,30}\)\s*(?:--|—|–|-)\s*")
 _PLACE = re.compile(
@@ -202,7 +203,9 @@ def analyze_question(question: str) -> QuestionShape:
     if quote and kind in (None, "manner", "thing"):
         kind = "quote"
         speaker = tuple(_QUESTION_WORD.findall(quote.group("speaker")))
-    words = frozenset(_plain(w) for w in _QUESTION_WORD.findall(question))
+    plain = [_plain(w) for w in _QUESTION_WORD.findall(question)]
+    # "NATO's secretary general" names NATO too: it cannot be the answer.
+    words = frozenset(plain + [_POSSESSIVE.sub("", w) for w in plain])
     unit: Unit | None = None
     counted = ""
     if kind == "number":

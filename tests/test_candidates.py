@@ -161,6 +161,13 @@ def test_candidates_made_of_question_words_are_left_out() -> None:
     assert [c.text for c in candidates(sentence, shape)] == ["Netanyahu"]
 
 
+@pytest.mark.parametrize("owner", ["NATO's", "NATO’s", "Nato's"])
+def test_a_possessive_in_the_question_names_its_owner_too(owner: str) -> None:
+    # "NATO's secretary general" was answered "NATO".
+    sentence = "Peace needs arms, states NATO Secretary General Jens Stoltenberg."
+    assert short(f"Who is {owner} secretary general?", sentence) == "Jens Stoltenberg"
+
+
 def test_months_and_weekdays_are_times_not_names() -> None:
     sentence = "Clinton arrived in Seoul on Tuesday, 4 August."
     kinds = {c.text: c.kind for c in candidates(sentence, analyze_question("Who came?"))}
