@@ -16,13 +16,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 import feedparser
 
+from qabot import locks
 from qabot.config import Settings
 from qabot.errors import FeedError, FetchError
 from qabot.fetch import Fetcher
@@ -43,6 +44,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FEEDS_FILE = "feeds.json"
+#: Changes to the feed list are made under a lock on this file, beside it.
+LOCK_FILE = ".feeds.lock"
+#: Seconds a change waits for another process's (a change takes milliseconds).
+LOCK_TIMEOUT = 30.0
 FORMAT_VERSION = 1
 #: Items remembered per feed: well over what a news feed lists at once.
 MAX_SEEN = 2000
@@ -98,7 +103,12 @@ class PollReport:
 
 
 class FeedList:
-    """The feeds of one index, kept in ``<index>/feeds.json``. Safe to share between threads."""
+    """The feeds of one index, kept in ``<index>/feeds.json``.
+
+    Safe to share between threads and processes (a bot polling while ``qabot feeds add``
+    runs): a change reads, changes and writes the list under a lock on
+    ``<index>/.feeds.lock``, so no change is lost.
+    """
 
     # One lock per file for every FeedList of this process (the bot's poll and /feeds).
     _locks: ClassVar[dict[Path, threading.Lock]] = {}
@@ -144,12 +154,29 @@ class FeedList:
 
     @contextmanager
     def _changing(self) -> Iterator[list[Feed]]:
-        with self._lock:
+        with self._lock, self._process_lock():
             feeds = self._read()
             before = list(feeds)
             yield feeds
             if feeds != before:
                 self._write(feeds)
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        with ExitStack() as held:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                held.enter_context(locks.hold(self.path.with_name(LOCK_FILE), LOCK_TIMEOUT))
+            except TimeoutError:  # (an OSError: caught first)
+                raise FeedError(
+                    f"another process has been changing the feed list {self.path} for "
+                    f"{LOCK_TIMEOUT:g} s; try again"
+                ) from None
+            except OSError as exc:
+                raise FeedError(
+                    f"cannot write the feed list {self.path}: {exc.strerror or exc}"
+                ) from None
+            yield
 
     def _read(self) -> list[Feed]:
         try:

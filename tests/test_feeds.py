@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +16,8 @@ from qabot import QABot
 from qabot.config import FetchSettings, Settings
 from qabot.errors import FeedError
 from qabot.feeds import FeedList, parse_feed, subscribe
+
+ROOT = Path(__file__).resolve().parents[1]
 
 STORIES = {
     "/news/bridge.html": ("Tagus bridge reopens", BRIDGE),
@@ -189,3 +194,30 @@ def test_rss_1_0_and_0_91_are_read() -> None:
     assert [i.link for i in parse_feed(old.encode(), "https://n.example/rss")[1]] == [
         "https://n.example/b"
     ]
+
+
+def test_two_processes_changing_the_feed_list_lose_nothing(tmp_path: Path) -> None:
+    # A bot polling while `qabot feeds add` runs: each change reads, changes and writes
+    # the whole list; without a lock between processes one overwrote the other's.
+    index = tmp_path / "index"
+    adder = (
+        "import sys\nfrom pathlib import Path\nfrom qabot.feeds import FeedList\n"
+        "feeds = FeedList.of(Path(sys.argv[1]))\n"
+        "for n in range(40):\n"
+        "    feeds.add(f'https://{sys.argv[2]}.example/feed{n}.xml')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", adder, str(index), site], env=env)
+        for site in ("one", "two", "three")
+    ]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0, 0]
+    assert len(FeedList.of(index).feeds()) == 120
+    assert not list(index.glob("*.part"))
+
+
+def test_a_feed_list_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.write_text("a file where the index folder should be")
+    with pytest.raises(FeedError, match="cannot write the feed list"):
+        FeedList.of(index).add("https://example.org/feed.xml")

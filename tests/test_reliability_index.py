@@ -441,7 +441,7 @@ def test_a_read_only_index_in_process_answers_warns_and_refuses_writes(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import qabot.index.store as store
+    import qabot.locks as locks
 
     class ReadOnlyLock:
         """What taking the lock does on a read-only file system."""
@@ -454,7 +454,7 @@ def test_a_read_only_index_in_process_answers_warns_and_refuses_writes(
 
     caplog.set_level(logging.WARNING)
     corpus, index, expected = pristine
-    monkeypatch.setattr(store, "FileLock", ReadOnlyLock)
+    monkeypatch.setattr(locks, "FileLock", ReadOnlyLock)
     assert behaviour(QABot.open(corpus, index), QUESTIONS) == expected
     assert not caplog.text
     write_article(corpus, "new/kites.txt", "Kites", "Kites flew over the beach all weekend.")

@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import xxhash
-from filelock import FileLock, Timeout
 
+from qabot import locks
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError, IndexWriteError
 from qabot.index.postings import InvertedIndex
 from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceTable
@@ -107,33 +107,27 @@ def write_error(index_dir: Path, exc: OSError) -> IndexWriteError:
 def write_lock(index_dir: Path, timeout: float = 30.0) -> Iterator[None]:
     """Hold the index's write lock; wait up to ``timeout`` seconds (0: not at all), then refuse.
 
-    filelock takes an OS lock (flock, or msvcrt on Windows) that dies with its process, so
-    a writer killed mid-update never leaves the index locked. Raises
-    :class:`IndexLockedError` when it is held, :class:`IndexWriteError` when the folder
-    cannot be written.
+    The lock (:mod:`qabot.locks`) dies with its process, so a writer killed mid-update
+    never leaves the index locked. Raises :class:`IndexLockedError` when it is held,
+    :class:`IndexWriteError` when the folder cannot be written.
     """
-    # thread_local=False: the lock belongs to the process, as flock's did.
-    lock = FileLock(index_dir / ".lock", thread_local=False)
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        _ensure_gitignore(index_dir)
+
+    def waiting() -> None:
+        log.warning("waiting for another process to finish updating the index in %s", index_dir)
+
+    with contextlib.ExitStack() as held:
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            if timeout <= 0:
-                raise
-            log.warning("waiting for another process to finish updating the index in %s", index_dir)
-            lock.acquire(timeout=timeout, poll_interval=0.05)
-    except Timeout:  # (a TimeoutError, so an OSError: caught first)
-        raise IndexLockedError(
-            f"another process is updating the index in {index_dir}; try again when it has finished"
-        ) from None
-    except OSError as exc:
-        raise write_error(index_dir, exc) from None
-    try:
+            index_dir.mkdir(parents=True, exist_ok=True)
+            _ensure_gitignore(index_dir)
+            held.enter_context(locks.hold(index_dir / ".lock", timeout, waiting))
+        except TimeoutError:  # (an OSError: caught first)
+            raise IndexLockedError(
+                f"another process is updating the index in {index_dir}; "
+                "try again when it has finished"
+            ) from None
+        except OSError as exc:
+            raise write_error(index_dir, exc) from None
         yield
-    finally:
-        lock.release()
 
 
 # -- writing ------------------------------------------------------------------------------
