@@ -494,6 +494,8 @@ def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         for failed in report.failed:
             print(f"qabot: cannot add {failed.url}: {failed.reason}", file=sys.stderr)
         print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else str(report))
+        # As `qabot add`: what could be added was, and a cron job still learns of failures.
+        return 1 if report.failed else 0
     return 0
 
 

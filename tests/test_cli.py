@@ -522,6 +522,10 @@ def test_feeds_add_list_poll_remove(
         code, out, _ = run(capsys, "feeds", "poll", *where)
         assert (code, out) == (0, "0 added, 1 unchanged\n")
         assert web.not_modified == 1
+    # The site is gone: the poll says why, and its exit code tells a cron job.
+    code, out, err = run(capsys, "feeds", "poll", *where)
+    assert (code, out) == (1, "0 added, 0 unchanged, 1 failed\n")
+    assert err.startswith(f"qabot: cannot add {feed}: ") and err.count("\n") == 1
     assert run(capsys, "feeds", "remove", feed, *where) == (0, f"removed feed: {feed}\n", "")
     code, _, err = run(capsys, "feeds", "remove", feed, *where)
     assert code == 1 and err.startswith(f"qabot: {feed} is not in the feed list")
