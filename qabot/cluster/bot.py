@@ -182,9 +182,13 @@ class ClusterBot:
     def catch_up(self, *, paths: Collection[str] | None = None) -> ReindexReport:
         """Bring every shard in step with the corpus (what a corpus watcher calls).
 
-        Each shard looks at the whole corpus; ``paths`` (what the watcher saw) is not used.
+        With ``paths`` (relative paths of the files and folders known to have changed)
+        each shard looks only at those, as :meth:`QABot.catch_up` does.
         """
-        return self.reindex()
+        wanted = None if paths is None else sorted(paths)
+        report = _combined(self.runtime.call_all("update", False, wanted))
+        self.last_report = report
+        return report
 
     def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]:
         """Save an article file into the corpus and update only the shards concerned.

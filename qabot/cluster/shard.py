@@ -129,9 +129,10 @@ class Shard:
         snapshot = self._at(generation)
         return {a: snapshot.article_body(a, max_chars) for a in article_ids}
 
-    def update(self, rebuild: bool = False) -> ReindexReport:
-        """Bring this shard in step with the corpus (its own articles only)."""
-        return self.index.update(rebuild=rebuild)
+    def update(self, rebuild: bool = False, paths: Sequence[str] | None = None) -> ReindexReport:
+        """Bring this shard in step with the corpus (its own articles only); with ``paths``,
+        looking only at those files and folders (see :meth:`Index.update`)."""
+        return self.index.update(rebuild=rebuild, paths=paths)
 
     def claims(self, relpath: str) -> bool:
         """Whether an article of the corpus file ``relpath`` is in this shard."""

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.botapi_server import BotApiServer
 from support.corpus import story_name, story_path, story_questions, write_article, write_stories
-from support.shards import owner_of_file
+from support.shards import owner_of_data, owner_of_file
 from support.waiting import eventually
 
 from qabot import QABot, render
@@ -272,6 +272,16 @@ def test_a_watched_corpus_updates_the_shards(
     with CorpusWatcher(bot):
         write_article(corpus, "finches.txt", "Finches", "Zebra finches nest under the pier.")
         assert eventually(lambda: bot.ask(question).found)
+        # Edited into a text another shard owns: one shard drops it, the other adds it.
+        first = owner_of_file(corpus, "finches.txt", 2)
+        place = next(
+            p for p in (f"the quay {n}" for n in range(50))
+            if owner_of_data("f.txt", f"Finches\n\nZebra finches nest near {p}.\n".encode(), 2)
+            != first
+        )  # fmt: skip
+        write_article(corpus, "finches.txt", "Finches", f"Zebra finches nest near {place}.")
+        assert eventually(lambda: place in bot.ask(question).text)
+        assert bot.stats().articles == 13
         (corpus / "finches.txt").unlink()
         assert eventually(lambda: not bot.ask(question).found)
 

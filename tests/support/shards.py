@@ -10,6 +10,10 @@ from qabot.cluster.sharding import owner_of
 
 def owner_of_file(corpus: Path, relpath: str, shards: int) -> int:
     """The shard owning the (first) article of the file ``relpath`` in ``corpus``."""
-    path = corpus / relpath
-    texts, _ = parse_file(path, relpath, path.read_bytes())
+    return owner_of_data(relpath, (corpus / relpath).read_bytes(), shards)
+
+
+def owner_of_data(relpath: str, data: bytes, shards: int) -> int:
+    """The shard that would own the (first) article of a file ``relpath`` holding ``data``."""
+    texts, _ = parse_file(Path(relpath), relpath, data)
     return owner_of(texts[0], shards)
