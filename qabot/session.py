@@ -135,6 +135,14 @@ class Session:
 
     def ask(self, chat: Hashable, message: str) -> Answer | Refusal:
         """Answer a chat message, or say politely why it is not a question."""
+        return self._ask(chat, message, self.k)
+
+    def ask_alone(self, message: str, k: int | None = None) -> Answer | Refusal:
+        """Answer a message that belongs to no conversation (an inline query): filters are
+        read, nothing is read with an earlier question nor remembered for a later one."""
+        return self._ask(None, message, self.k if k is None else k)
+
+    def _ask(self, chat: Hashable | None, message: str, k: int) -> Answer | Refusal:
         message = message.strip()
         limit = self.bot.settings.answers.max_question_chars
         if not message or len(message) > limit:
@@ -145,10 +153,11 @@ class Session:
             return Refusal(len(message), limit, problem=str(exc))
         if not question:
             return Refusal(0, limit)
-        context = self._memory.context_for(chat, question)
+        context = self._memory.context_for(chat, question) if chat is not None else None
         answer = self.bot.ask(
-            question, self.k, context=context,
+            question, k, context=context,
             since=filters.since, until=filters.until, sources=filters.sources,
         )  # fmt: skip
-        self._memory.remember(chat, question, follow_up=context is not None)
+        if chat is not None:
+            self._memory.remember(chat, question, follow_up=context is not None)
         return answer

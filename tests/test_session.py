@@ -92,6 +92,32 @@ def test_context_expires_and_a_follow_up_keeps_the_root_question(
     assert contexts == [None, root, root, None, None]
 
 
+def test_a_message_asked_alone_is_neither_read_with_nor_remembered_for_others(
+    councils: QABot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Inline queries belong to no chat: "and the budget?" typed there has no context, and
+    # a question typed there is no chat's context either.
+    contexts: list[str | None] = []
+    real_ask = councils.ask
+
+    def recording_ask(
+        question: str, k: int = 5, *, context: str | None = None, **filters: Any
+    ) -> Answer:
+        contexts.append(context)
+        return real_ask(question, k, context=context, **filters)
+
+    monkeypatch.setattr(councils, "ask", recording_ask)
+    session = Session(councils)
+    session.ask("a", "What did the Paris council decide?")
+    alone = session.ask_alone("and the budget? until:2030-01-01", k=2)
+    assert isinstance(alone, Answer) and alone.question == "and the budget?"
+    assert len(alone.passages) <= 2
+    session.ask_alone("Who approved the budget for 2025?")
+    session.ask("b", "and the budget?")
+    assert contexts == [None, None, None, None]
+    assert isinstance(session.ask_alone("since:soon budget"), Refusal)
+
+
 def test_filters_in_a_message_restrict_it_and_a_bad_one_is_refused_politely(
     tmp_path: Path,
 ) -> None:

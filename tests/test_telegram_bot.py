@@ -515,6 +515,12 @@ def test_ask_with_filters_and_a_polite_reply_to_a_bad_one(
             "since:2024-05-01 until:2024-06-30 source:BBC who won the vote?"
         )
         assert "&lt;b&gt;soon" in h.replies()[-1].params["text"]  # escaped, not markup
+        # Inline mode reads the same tokens; a bad one offers nothing to share.
+        await h.feed(h.api.make_inline_query_update("until:2024-06-01 which tram line?"))
+        titles = [r["title"] for r in h.api.calls("answerInlineQuery")[-1].params["results"]]
+        assert titles[0] == "Tram vote <old>" and "Tram vote <new>" not in titles
+        await h.feed(h.api.make_inline_query_update("since:soon which tram line?"))
+        assert h.api.calls("answerInlineQuery")[-1].params["results"] == []
         await h.say("/help")
         assert "source:NAME: only that source" in h.last_text()
         assert "/ask since:2024-05-01 until:2024-06-30 source:BBC" in h.last_text()

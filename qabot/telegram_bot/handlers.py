@@ -96,23 +96,26 @@ async def on_group_chatter(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Inline mode: the top passages as results to share in any chat."""
+    """Inline mode: the top passages as results to share in any chat (filters read too)."""
     query = update.inline_query
     if query is None:
         return
     text = query.query.strip()
     results = []
     if text:
-        qabot = state_of(context).qabot
-        answer = await asyncio.to_thread(qabot.ask, text, INLINE_RESULTS)
-        for hit in answer.passages:
+        session = state_of(context).session
+        answer = await asyncio.to_thread(session.ask_alone, text, INLINE_RESULTS)
+        # A refusal (too long, a bad filter, filters alone) offers nothing to share.
+        hits = answer.passages if isinstance(answer, Answer) else ()
+        question = answer.question if isinstance(answer, Answer) else ""
+        for hit in hits:
             results.append(
                 InlineQueryResultArticle(
                     id=f"{hit.rank}",
                     title=hit.article.title[:100],
                     description=render.inline_description(hit),
                     input_message_content=InputTextMessageContent(
-                        render.inline_passage_message(hit, answer.question)
+                        render.inline_passage_message(hit, question)
                     ),
                 )
             )
