@@ -260,6 +260,9 @@ class ReindexReport:
     #: Articles not indexed again, as (its id, the id of the indexed article with the same
     #: body text), every such article in the corpus after this update, by id.
     duplicates: tuple[tuple[str, str], ...] = ()
+    #: ``False``: the changes could not be written (a read-only index, a full disk) and
+    #: the index answers as it was; the report says what it misses.
+    written: bool = True
 
     @property
     def modified(self) -> bool:

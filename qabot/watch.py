@@ -193,18 +193,23 @@ class CorpusWatcher:
                 self._paths |= paths
 
     def _run(self) -> None:
+        # The bot was brought up to date when opened: the first look at everything is due
+        # one interval later, and every interval after it, however often events come.
+        last_full = time.monotonic()
         while not self._stopping.is_set():
             interval = self.rescan if self.watching else self.poll
-            woke = self._changed.wait(interval)
-            if woke:
+            due = last_full + interval
+            if self._changed.wait(max(0.0, due - time.monotonic())):
                 self._settle()
             if self._stopping.is_set():
                 return
             # Cleared before reading the folder: a change made meanwhile calls again.
             self._changed.clear()
             paths = self._take_paths()
-            # Woken by events: look at what they named; on the clock: at everything.
-            self._update(paths if woke else None)
+            if time.monotonic() >= due:
+                paths, last_full = None, time.monotonic()
+            # Look at what the events named; on the clock, at everything.
+            self._update(paths)
 
     def _settle(self) -> None:
         """Wait until events stop for ``debounce`` seconds (at most ``MAX_WAIT_SECONDS``)."""
@@ -225,6 +230,9 @@ class CorpusWatcher:
             self._give_back(paths)
             self._changed.set()
             self._stopping.wait(self.debounce)
+        elif not report.written:
+            # Not written (a full disk): the next update looks at everything again.
+            self._give_back(None)
         elif report.modified:
             log.info("corpus changed; index updated: %s", report)
 

@@ -67,6 +67,55 @@ def test_an_event_costs_a_look_at_its_paths_not_a_scan_of_the_corpus(
     assert bot.stats().articles == QABot.open(corpus, tmp_path / "fresh").stats().articles
 
 
+def test_a_steady_stream_of_events_does_not_put_off_the_full_check(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The full check finds what no event named (a dropped event, a link's target); it is
+    # due every `rescan` seconds even when events come more often than that.
+    bot = QABot.open(corpus, tmp_path / "index")
+    import qabot.index.update
+
+    full_scans: list[Path] = []
+    real = qabot.index.update.scan_stamps
+
+    def counted(folder: Path, skip: Path | None = None) -> Any:
+        full_scans.append(folder)
+        return real(folder, skip)
+
+    monkeypatch.setattr(qabot.index.update, "scan_stamps", counted)
+    noise = corpus / "logs"
+    noise.mkdir()
+    with CorpusWatcher(bot, rescan=1.0, debounce=0.05):
+        end = time.monotonic() + 4.0
+        while time.monotonic() < end:
+            (noise / "run.log").write_text(str(time.monotonic()), encoding="utf-8")
+            time.sleep(0.2)
+    assert len(full_scans) >= 2
+
+
+def test_an_update_that_could_not_be_written_is_looked_at_again_in_full(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import qabot.index.index
+
+    bot = QABot.open(corpus, tmp_path / "index")
+    real = qabot.index.index.write_snapshot
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(qabot.index.index, "write_snapshot", disk_full)
+    with CorpusWatcher(bot, rescan=3600.0) as watcher:
+        write_article(corpus, "finches.txt", *FACT)
+        assert eventually(lambda: watcher._paths is None)  # the write failed: all again
+        monkeypatch.setattr(qabot.index.index, "write_snapshot", real)
+        write_article(corpus, "other.txt", "Otters", "Otters swim in the river Kel.")
+        assert eventually(lambda: bot.ask("otters river Kel").found)
+        assert bot.ask("zebra finches").found  # not lost with the failed write
+
+
 def test_without_events_the_folder_is_polled_and_that_is_logged(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -315,7 +315,7 @@ class Index:
                     "answers may be stale (%s)",
                     index_dir, exc.reason, plan.report,
                 )  # fmt: skip
-            return plan.report
+            return replace(plan.report, written=not plan.report.modified)
 
     def _latest_committed(self) -> Snapshot | None:
         """The snapshot on disk now (another process may have committed a newer one)."""
