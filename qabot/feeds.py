@@ -146,11 +146,16 @@ class FeedList:
             return removed
 
     def update(self, feed: Feed) -> None:
-        """Store what a poll learnt about ``feed`` (unless it was removed meanwhile)."""
+        """Store what a poll learnt about ``feed`` (unless it was removed meanwhile).
+
+        Items another poll added meanwhile (a bot's and ``qabot feeds poll`` at once) stay
+        remembered: the lists of added items are merged, not replaced.
+        """
         with self._changing() as feeds:
             for i, old in enumerate(feeds):
                 if old.url == feed.url:
-                    feeds[i] = feed
+                    seen = tuple(dict.fromkeys((*old.seen, *feed.seen)))[-MAX_SEEN:]
+                    feeds[i] = replace(feed, seen=seen)
 
     @contextmanager
     def _changing(self) -> Iterator[list[Feed]]:

@@ -221,3 +221,15 @@ def test_a_feed_list_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -
     index.write_text("a file where the index folder should be")
     with pytest.raises(FeedError, match="cannot write the feed list"):
         FeedList.of(index).add("https://example.org/feed.xml")
+
+
+def test_two_polls_at_once_both_remember_what_they_added(tmp_path: Path) -> None:
+    # A bot's scheduled poll and `qabot feeds poll` read the list, then store what they
+    # added: the second used to overwrite the first's memory, which fetched it again.
+    first, second = FeedList.of(tmp_path), FeedList.of(tmp_path)
+    first.add("https://example.org/rss.xml")
+    [seen_by_first], [seen_by_second] = first.feeds(), second.feeds()
+    first.update(replace(seen_by_first, seen=("item-1",), etag='"a"'))
+    second.update(replace(seen_by_second, seen=("item-2",), etag='"b"'))
+    [feed] = FeedList.of(tmp_path).feeds()
+    assert feed.seen == ("item-1", "item-2") and feed.etag == '"b"'
