@@ -199,10 +199,11 @@ class ClusterBot:
         path = save_article(self.settings.corpus, name, data)
         relpath = path.relative_to(self.settings.corpus).as_posix()
         texts, _ = parse_file(path, relpath, data)
-        held = self.runtime.call_all("claims", relpath)
-        owners = sorted({owner_of(t, self.shards) for t in texts} | {
-            shard for shard, holds in enumerate(held) if holds
-        })  # fmt: skip
+        # A shard that does not reply in time catches up at the next reindex.
+        held = self.runtime.call("claims", lambda _: (relpath,), range(self.shards), self.wait)
+        owners = sorted(
+            {owner_of(t, self.shards) for t in texts} | {s for s, holds in held.items() if holds}
+        )
         replies = self.runtime.call("update", lambda _: (False,), owners, None)
         if len(replies) < len(owners):
             raise ClusterError(
@@ -388,6 +389,7 @@ def _combined(reports: list[ReindexReport]) -> ReindexReport:
         rebuilt=any(r.rebuilt for r in reports),
         # Copies of one text are all in the shard that owns it.
         duplicates=tuple(sorted(d for r in reports for d in r.duplicates)),
+        written=all(r.written for r in reports),
     )
 
 

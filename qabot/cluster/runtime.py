@@ -1,8 +1,9 @@
 """The one importer of Ray: connecting, build tasks, shard actors and calls with deadlines.
 
-Each shard is served by a named, detached Ray actor (``qabot-shard-<i>-of-<S>`` in a
-namespace of the cluster folder), so every process that opens the same cluster folder on
-the same Ray cluster talks to the same shards. Ray restarts a dead actor (``max_restarts``
+Each shard is served by a named, detached Ray actor
+(``qabot-<version>-layout<L>-shard-<i>-of-<S>`` in a namespace of the cluster folder), so
+every process of one qabot version that opens the same cluster folder on the same Ray
+cluster talks to the same shards. Ray restarts a dead actor (``max_restarts``
 without limit), on another node when its node is gone; the restarted actor reopens its
 committed index. Calls in flight are re-sent to the restarted actor (``max_task_retries``):
 questions are read-only and updates bring an index in step with the corpus, so a call
@@ -18,8 +19,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from qabot import __version__
 from qabot.cluster.shard import Shard, build_shard
-from qabot.cluster.sharding import cluster_root
+from qabot.cluster.sharding import LAYOUT_VERSION, cluster_root
 from qabot.config import Settings
 from qabot.errors import ClusterError
 from qabot.values import ReindexReport
@@ -105,7 +107,8 @@ class Runtime:
         actor = ray.remote(_ShardActor)
         self.actors: list[Any] = [
             actor.options(
-                name=f"qabot-shard-{i}-of-{shards}",
+                # Actors outlive their driver: one of another qabot or layout is not reused.
+                name=f"qabot-{__version__}-layout{LAYOUT_VERSION}-shard-{i}-of-{shards}",
                 namespace=self.namespace,
                 get_if_exists=True,
                 lifetime="detached",

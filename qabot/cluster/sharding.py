@@ -25,6 +25,7 @@ from qabot.errors import ClusterError
 
 __all__ = [
     "DEFAULT_CLUSTER_DIRNAME",
+    "LAYOUT_VERSION",
     "Owner",
     "cluster_root",
     "owner_of",
@@ -38,7 +39,7 @@ __all__ = [
 DEFAULT_CLUSTER_DIRNAME = ".qabot-cluster"
 _LAYOUT = "cluster.json"
 #: 2: shards own articles by body text (1: by id). A folder of another layout is rebuilt.
-_LAYOUT_VERSION = 2
+LAYOUT_VERSION = 2
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -81,7 +82,7 @@ def read_shards(settings: Settings) -> tuple[int, bool] | None:
     path = cluster_root(settings) / _LAYOUT
     try:
         layout = json.loads(path.read_text("utf-8"))
-        return int(layout["shards"]), layout.get("version") == _LAYOUT_VERSION
+        return int(layout["shards"]), layout.get("version") == LAYOUT_VERSION
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -97,7 +98,7 @@ def write_shards(settings: Settings, shards: int) -> None:
         root.mkdir(parents=True, exist_ok=True)
         (root / ".gitignore").write_text("*\n", "utf-8")
         temporary = root / f".{_LAYOUT}.tmp"
-        temporary.write_text(json.dumps({"version": _LAYOUT_VERSION, "shards": shards}), "utf-8")
+        temporary.write_text(json.dumps({"version": LAYOUT_VERSION, "shards": shards}), "utf-8")
         os.replace(temporary, root / _LAYOUT)
     except OSError as exc:
         raise ClusterError(
