@@ -12,8 +12,10 @@ after writing) count, and nothing under a hidden folder such as the index's own
 
 When the folder cannot be watched (no inotify watches left, a file system without
 events) the watcher says so in the log and checks the folder every ``poll`` seconds
-instead. While watching, it still checks every ``rescan`` seconds, in case events were
-lost (an overflowing event queue drops them): that check looks at every file.
+instead. While watching, it still checks every ``rescan`` seconds, however often events
+come, for what no event named: events an overflowing queue dropped, a file changed through
+a link from inside the corpus, a folder that became readable. That check looks at every
+file.
 """
 
 from __future__ import annotations
