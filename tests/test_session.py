@@ -65,19 +65,25 @@ def test_follow_ups_use_their_own_chat_s_context(councils: QABot) -> None:
     assert isinstance(stranger, Answer) and not stranger.found
 
 
-def test_context_expires_and_a_follow_up_keeps_the_root_question(
-    councils: QABot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    contexts: list[str | None] = []
+@pytest.fixture
+def contexts(councils: QABot, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The context each question reached ``councils.ask`` with, in order."""
+    seen: list[str | None] = []
     real_ask = councils.ask
 
     def recording_ask(
         question: str, k: int = 5, *, context: str | None = None, **filters: Any
     ) -> Answer:
-        contexts.append(context)
+        seen.append(context)
         return real_ask(question, k, context=context, **filters)
 
     monkeypatch.setattr(councils, "ask", recording_ask)
+    return seen
+
+
+def test_context_expires_and_a_follow_up_keeps_the_root_question(
+    councils: QABot, contexts: list[str | None]
+) -> None:
     now = [0.0]
     session = Session(councils, ttl=60, clock=lambda: now[0])
     root = "What did the Paris council decide?"
@@ -93,20 +99,10 @@ def test_context_expires_and_a_follow_up_keeps_the_root_question(
 
 
 def test_a_message_asked_alone_is_neither_read_with_nor_remembered_for_others(
-    councils: QABot, monkeypatch: pytest.MonkeyPatch
+    councils: QABot, contexts: list[str | None]
 ) -> None:
     # Inline queries belong to no chat: "and the budget?" typed there has no context, and
     # a question typed there is no chat's context either.
-    contexts: list[str | None] = []
-    real_ask = councils.ask
-
-    def recording_ask(
-        question: str, k: int = 5, *, context: str | None = None, **filters: Any
-    ) -> Answer:
-        contexts.append(context)
-        return real_ask(question, k, context=context, **filters)
-
-    monkeypatch.setattr(councils, "ask", recording_ask)
     session = Session(councils)
     session.ask("a", "What did the Paris council decide?")
     alone = session.ask_alone("and the budget? until:2030-01-01", k=2)

@@ -43,20 +43,27 @@ def test_a_file_saved_under_a_watcher_becomes_answerable(corpus: Path, tmp_path:
         assert eventually(lambda: not bot.ask("zebra finches").found)
 
 
-def test_an_event_costs_a_look_at_its_paths_not_a_scan_of_the_corpus(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    bot = QABot.open(corpus, tmp_path / "index")
+@pytest.fixture
+def full_scans(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The corpus folders scanned whole (every file stat-ed) while the test runs."""
     import qabot.index.update
 
-    full_scans: list[Path] = []
+    scanned: list[Path] = []
     real = qabot.index.update.scan_stamps
 
     def counted(folder: Path, skip: Path | None = None) -> Any:
-        full_scans.append(folder)
+        scanned.append(folder)
         return real(folder, skip)
 
     monkeypatch.setattr(qabot.index.update, "scan_stamps", counted)
+    return scanned
+
+
+def test_an_event_costs_a_look_at_its_paths_not_a_scan_of_the_corpus(
+    corpus: Path, tmp_path: Path, full_scans: list[Path]
+) -> None:
+    bot = QABot.open(corpus, tmp_path / "index")
+    full_scans.clear()  # opening scans whole
     with CorpusWatcher(bot) as watcher:
         assert watcher.watching
         write_article(corpus, "new/folder/finches.txt", *FACT)
@@ -68,21 +75,12 @@ def test_an_event_costs_a_look_at_its_paths_not_a_scan_of_the_corpus(
 
 
 def test_a_steady_stream_of_events_does_not_put_off_the_full_check(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: Path, tmp_path: Path, full_scans: list[Path]
 ) -> None:
     # The full check finds what no event named (a dropped event, a link's target); it is
     # due every `rescan` seconds even when events come more often than that.
     bot = QABot.open(corpus, tmp_path / "index")
-    import qabot.index.update
-
-    full_scans: list[Path] = []
-    real = qabot.index.update.scan_stamps
-
-    def counted(folder: Path, skip: Path | None = None) -> Any:
-        full_scans.append(folder)
-        return real(folder, skip)
-
-    monkeypatch.setattr(qabot.index.update, "scan_stamps", counted)
+    full_scans.clear()  # opening scans whole
     noise = corpus / "logs"
     noise.mkdir()
     with CorpusWatcher(bot, rescan=1.0, debounce=0.05):
