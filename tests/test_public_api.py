@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import qabot
 
@@ -77,3 +80,24 @@ def test_the_packages_are_declared_where_they_are() -> None:
     setuptools = pyproject["tool"]["setuptools"]
     assert setuptools["package-dir"] == {"": "."}
     assert setuptools["packages"]["find"]["include"] == ["qabot*"]
+
+
+@pytest.mark.parametrize(
+    ("library", "owner"),
+    [
+        ("telegram", "telegram_bot/ptb.py"), ("nltk", "analysis.py"),
+        ("rank_bm25", "index/bm25.py"), ("filelock", "locks.py"), ("watchdog", "watch.py"),
+        ("feedparser", "feeds.py"), ("trafilatura", "extract.py"),
+        ("ray", "cluster/runtime.py"),
+    ],
+)  # fmt: skip
+def test_each_third_party_library_has_one_owning_module(library: str, owner: str) -> None:
+    # An upgrade of the library touches that module only (STYLE.md: one owner each).
+    importing = re.compile(rf"^\s*(?:from|import) {library}\b", re.MULTILINE)
+    package = Path(qabot.__file__).parent
+    found = sorted(
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if importing.search(p.read_text(encoding="utf-8"))
+    )
+    assert found == [owner]

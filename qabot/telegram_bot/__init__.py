@@ -1,11 +1,12 @@
-"""The Telegram adapter, the one owner of python-telegram-bot.
+"""The Telegram adapter: python-telegram-bot is used here only, imported by :mod:`.ptb`.
 
 Split by concern: :mod:`.app` builds and runs the Application (Defaults, arbitrary
 callback data, handlers by filter and pattern); :mod:`.handlers` turns updates into
 library calls and rendered messages; :mod:`.keyboards` holds the buttons' values;
 :mod:`.policies` the rate limits and admin rights; :mod:`.state` what handlers share;
 :mod:`.transport` retries, readable updates and token redaction; :mod:`.startup` the
-checks before serving (token, Bot API address, webhook secret). All text comes from
+checks before serving (token, Bot API address, webhook secret); :mod:`.ptb` every name
+they use from python-telegram-bot, its one importer. All text comes from
 :mod:`qabot.render`; questions go through :class:`qabot.session.Session`.
 """
 

@@ -15,21 +15,6 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Message, Update
-from telegram.constants import MessageEntityType, ParseMode
-from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    CommandHandler,
-    Defaults,
-    InlineQueryHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
-
 from qabot.config import Settings, TelegramSettings
 from qabot.core import Library, QABot
 from qabot.errors import ConfigError
@@ -37,6 +22,24 @@ from qabot.session import Session
 from qabot.telegram_bot import handlers as on
 from qabot.telegram_bot import news, policies, startup
 from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, WholePassage
+from qabot.telegram_bot.ptb import (
+    Application,
+    ApplicationBuilder,
+    BotCommand,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    LinkPreviewOptions,
+    Message,
+    MessageEntityType,
+    MessageHandler,
+    ParseMode,
+    TelegramError,
+    TypeHandler,
+    Update,
+    filters,
+)
 from qabot.telegram_bot.state import BotState
 from qabot.telegram_bot.transport import TolerantUpdatesRequest, protect_token_in_logs
 from qabot.watch import CorpusWatcher

@@ -16,11 +16,6 @@ import re
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
-from telegram.constants import ChatAction, MessageEntityType
-from telegram.error import TelegramError
-from telegram.ext import ContextTypes
-
 from qabot import render
 from qabot.core import Library
 from qabot.errors import ArticleError, IndexLockedError
@@ -33,6 +28,16 @@ from qabot.telegram_bot.keyboards import (
     sources_keyboard,
 )
 from qabot.telegram_bot.policies import is_admin, refuse
+from qabot.telegram_bot.ptb import (
+    ChatAction,
+    ContextTypes,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntityType,
+    TelegramError,
+    Update,
+)
 from qabot.telegram_bot.state import state_of
 from qabot.telegram_bot.transport import edit, reply, retrying
 from qabot.values import Answer

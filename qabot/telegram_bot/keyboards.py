@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from qabot.render import PASSAGES_PER_MESSAGE
+from qabot.telegram_bot.ptb import InlineKeyboardButton, InlineKeyboardMarkup
 from qabot.values import Answer
 
 __all__ = ["MorePassages", "SourcesPage", "WholePassage", "answer_keyboard", "sources_keyboard"]

@@ -11,15 +11,13 @@ import asyncio
 import logging
 import re
 
-from telegram import Message, Update
-from telegram.ext import ContextTypes, filters
-
 from qabot import render
 from qabot.errors import FeedError, FetchError, QABotError
 from qabot.feeds import FeedList, subscribe
 from qabot.ingest import Added
 from qabot.telegram_bot.handlers import change_index
 from qabot.telegram_bot.policies import refuse
+from qabot.telegram_bot.ptb import ContextTypes, Message, Update, filters
 from qabot.telegram_bot.state import state_of
 from qabot.telegram_bot.transport import reply
 

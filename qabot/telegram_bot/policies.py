@@ -18,11 +18,9 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes, filters
-
 from qabot import render
 from qabot.config import TelegramSettings
+from qabot.telegram_bot.ptb import ApplicationHandlerStop, ContextTypes, Update, filters
 from qabot.telegram_bot.state import state_of
 from qabot.telegram_bot.transport import reply, retrying
 

@@ -13,12 +13,16 @@ import importlib.util
 import re
 import secrets
 
-from telegram import Bot
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
-from telegram.request import HTTPXRequest
-
 from qabot.config import TelegramSettings
 from qabot.errors import ConfigError
+from qabot.telegram_bot.ptb import (
+    BadRequest,
+    Bot,
+    HTTPXRequest,
+    InvalidToken,
+    NetworkError,
+    TelegramError,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -6,11 +6,10 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from telegram.ext import ContextTypes
-
 from qabot.config import TelegramSettings
 from qabot.core import Library
 from qabot.session import Session
+from qabot.telegram_bot.ptb import ContextTypes
 
 if TYPE_CHECKING:  # policies read the state; the state only holds their limiters
     from qabot.telegram_bot.policies import RateLimiter

@@ -16,9 +16,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.request import HTTPXRequest
+
+from qabot.telegram_bot.ptb import (
+    BadRequest,
+    HTTPXRequest,
+    InlineKeyboardMarkup,
+    Message,
+    NetworkError,
+    RetryAfter,
+    Update,
+)
 
 __all__ = [
     "TokenFilter",
