@@ -520,7 +520,8 @@ def _cmd_cluster_help(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_cluster_index(args: argparse.Namespace, settings: Settings) -> int:
     bot = _open_cluster(args, settings, update=not args.rebuild)
-    report = bot.reindex(rebuild=True) if args.rebuild else bot.last_report or bot.reindex()
+    # A folder built on opening (new, or of an older layout) is not built a second time.
+    report = bot.last_report or bot.reindex(rebuild=args.rebuild)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(f"{report}")

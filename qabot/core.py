@@ -282,21 +282,15 @@ class QABot:
         One result per URL, in order: ``Added`` (``.path``, ``.article``, ``.new``) or
         ``Failed`` (``.reason``).
         """
-        from qabot.ingest import Added, fetch_urls
+        from qabot.ingest import fetch_urls
 
-        results = fetch_urls(self.settings, urls)
-        if any(isinstance(r, Added) and r.new for r in results):
-            self.reindex()
-        return results
+        return fetch_urls(self.settings, urls, self.reindex)
 
     def poll_feeds(self) -> PollReport:
         """Fetch every feed in the feed list once and add its new items (then one reindex)."""
         from qabot.feeds import poll_feed_list
 
-        report = poll_feed_list(self.settings)
-        if report.added:
-            self.reindex()
-        return report
+        return poll_feed_list(self.settings, self.reindex)
 
     def articles(self) -> Sequence[Article]:
         """The indexed articles ordered by id; each is built when read, so paging is cheap."""

@@ -15,7 +15,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -148,8 +148,8 @@ class FeedList:
     def update(self, feed: Feed) -> None:
         """Store what a poll learnt about ``feed`` (unless it was removed meanwhile).
 
-        Items another poll added meanwhile (a bot's and ``qabot feeds poll`` at once) stay
-        remembered: the lists of added items are merged, not replaced.
+        ``feed.seen`` holds the items this poll added: they join those remembered, which
+        keeps what another poll added meanwhile (a bot's and ``qabot feeds poll`` at once).
         """
         with self._changing() as feeds:
             for i, old in enumerate(feeds):
@@ -327,16 +327,17 @@ def poll(feeds: FeedList, ingester: Ingester) -> PollReport:
         if len(keys) < len(new):
             # Some items failed: poll the whole feed again next time, to retry them.
             feed = replace(feed, etag=None, last_modified=None)
-        feeds.update(replace(feed, seen=(*feed.seen, *keys)[-MAX_SEEN:]))
+        feeds.update(replace(feed, seen=tuple(keys)))
     return PollReport(len(added), unchanged, tuple(failed), tuple(added))
 
 
-def poll_feed_list(settings: Settings) -> PollReport:
-    """Poll every feed kept beside ``settings``' index once, adding new items to the corpus.
-
-    What ``QABot.poll_feeds`` and a cluster's do before they bring their index in step.
-    """
+def poll_feed_list(settings: Settings, reindex: Callable[[], object]) -> PollReport:
+    """Poll every feed kept beside ``settings``' index once, adding new items to the corpus,
+    then call ``reindex`` once if any was added. ``QABot.poll_feeds`` and a cluster's."""
     with Fetcher(settings.fetch) as fetcher:
-        return poll(
+        report = poll(
             FeedList.of(settings.index_dir), Ingester(settings.corpus, settings.fetch, fetcher)
         )
+    if report.added:
+        reindex()
+    return report

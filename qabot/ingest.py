@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -225,10 +225,13 @@ class Ingester:
         return articles[0].article
 
 
-def fetch_urls(settings: Settings, urls: Sequence[str]) -> list[Added | Failed]:
-    """Fetch the articles at ``urls`` into ``settings.corpus``; one result per URL, in order.
-
-    What ``QABot.add_urls`` and a cluster's do before they bring their index in step.
-    """
+def fetch_urls(
+    settings: Settings, urls: Sequence[str], reindex: Callable[[], object]
+) -> list[Added | Failed]:
+    """Fetch the articles at ``urls`` into ``settings.corpus``, then call ``reindex`` once if
+    one is new; one result per URL, in order. ``QABot.add_urls`` and a cluster's."""
     with Fetcher(settings.fetch) as fetcher:
-        return Ingester(settings.corpus, settings.fetch, fetcher).add_many(urls)
+        results = Ingester(settings.corpus, settings.fetch, fetcher).add_many(urls)
+    if any(isinstance(r, Added) and r.new for r in results):
+        reindex()
+    return results

@@ -47,15 +47,12 @@ if TYPE_CHECKING:  # fetching is imported only when a URL or a feed is added
     from qabot.feeds import PollReport
     from qabot.ingest import Added, Failed
 
-__all__ = ["DEFAULT_SHARDS", "DEFAULT_WAIT", "ClusterBot"]
+__all__ = ["DEFAULT_SHARDS", "ClusterBot"]
 
 log = logging.getLogger(__name__)
 
 #: Shards of a new cluster unless told otherwise.
 DEFAULT_SHARDS = 4
-#: How long a question waits for a shard (restarting, or on a lost node) before it is
-#: answered from the others, in seconds.
-DEFAULT_WAIT = 30.0
 
 
 class ClusterBot:
@@ -83,7 +80,7 @@ class ClusterBot:
         index: str | Path | None = None,
         settings: Settings | None = None,
         update: bool = True,
-        wait: float = DEFAULT_WAIT,
+        wait: float | None = None,
     ) -> ClusterBot:
         """Join the Ray cluster at ``address`` (``None``: start one here) and serve the corpus.
 
@@ -92,6 +89,7 @@ class ClusterBot:
         of shards it was built with (``shards`` defaults to it, else to 4). With ``update``
         every shard is first built or brought in step with the corpus by parallel Ray
         tasks; then each shard is served by an actor that opens its committed index.
+        A question waits ``wait`` seconds (default ``settings.cluster.wait``) for a shard.
         """
         settings = (settings or Settings()).with_paths(corpus, index)
         if not settings.corpus.is_dir():
@@ -118,11 +116,13 @@ class ClusterBot:
                 cluster_root(settings),
             )
         if update or built is None or not current:
-            if current:
+            if built is None:
                 write_shards(settings, shards)
             report = _combined(Runtime.build(settings, shards, rebuild=not current))
             # Recorded once rebuilt: a rebuild cut short is started again, not trusted.
             write_shards(settings, shards)
+        if wait is None:
+            wait = settings.cluster.wait
         bot = cls(settings, Analyzer(settings.analyzer), Runtime(settings, shards), wait)
         bot.last_report = report
         return bot
@@ -169,13 +169,17 @@ class ClusterBot:
         )  # fmt: skip
 
     # -- the corpus -------------------------------------------------------------------
-    def reindex(self, rebuild: bool = False) -> ReindexReport:
+    def reindex(
+        self, rebuild: bool = False, *, paths: Collection[str] | None = None
+    ) -> ReindexReport:
         """Bring every shard in step with the corpus; each indexes only its own articles.
 
         Waits for every shard (a restarting one included): an update is never lost, and
-        running one twice changes nothing more.
+        running one twice changes nothing more. With ``paths`` (relative paths of the
+        files and folders known to have changed) each shard looks only at those.
         """
-        report = _combined(self.runtime.call_all("update", rebuild))
+        wanted = None if paths is None else sorted(paths)
+        report = _combined(self.runtime.call_all("update", rebuild, wanted))
         self.last_report = report
         return report
 
@@ -185,10 +189,7 @@ class ClusterBot:
         With ``paths`` (relative paths of the files and folders known to have changed)
         each shard looks only at those, as :meth:`QABot.catch_up` does.
         """
-        wanted = None if paths is None else sorted(paths)
-        report = _combined(self.runtime.call_all("update", False, wanted))
-        self.last_report = report
-        return report
+        return self.reindex(paths=paths)
 
     def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]:
         """Save an article file into the corpus and update only the shards concerned.
@@ -204,7 +205,7 @@ class ClusterBot:
         owners = sorted(
             {owner_of(t, self.shards) for t in texts} | {s for s, holds in held.items() if holds}
         )
-        replies = self.runtime.call("update", lambda _: (False,), owners, None)
+        replies = self.runtime.call("update", lambda _: (False, [relpath]), owners, None)
         if len(replies) < len(owners):
             raise ClusterError(
                 f"the shards owning {path.name} did not take it; run `qabot cluster index`"
@@ -216,21 +217,15 @@ class ClusterBot:
     def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]:
         """Fetch the articles at ``urls`` into the corpus, as :meth:`QABot.add_urls` does,
         then bring the shards in step (one reindex, only when something is new)."""
-        from qabot.ingest import Added, fetch_urls
+        from qabot.ingest import fetch_urls
 
-        results = fetch_urls(self.settings, urls)
-        if any(isinstance(r, Added) and r.new for r in results):
-            self.reindex()
-        return results
+        return fetch_urls(self.settings, urls, self.reindex)
 
     def poll_feeds(self) -> PollReport:
         """Fetch every feed in the feed list once and add its new items (then one reindex)."""
         from qabot.feeds import poll_feed_list
 
-        report = poll_feed_list(self.settings)
-        if report.added:
-            self.reindex()
-        return report
+        return poll_feed_list(self.settings, self.reindex)
 
     def articles(self) -> Sequence[Article]:
         """Every shard's articles, ordered by id (each shard's list is ordered already)."""
