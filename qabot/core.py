@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the cluster, and fetching, are imported only when used
     from qabot.feeds import PollReport
     from qabot.ingest import Added, Failed
 
-__all__ = ["Library", "QABot", "answer_question", "search_question"]
+__all__ = ["Library", "QABot", "answer_question", "require_corpus", "search_question"]
 
 
 class Library(Protocol):
@@ -102,11 +102,7 @@ class QABot:
                 'script\'s work with `if __name__ == "__main__":`'
             )
         settings = (settings or Settings()).with_paths(corpus, index)
-        if not settings.corpus.is_dir():
-            raise CorpusError(
-                f"corpus folder {settings.corpus} does not exist or is not a folder; "
-                "create it and put articles in it"
-            )
+        require_corpus(settings)
         analyzer = Analyzer(settings.analyzer)
         bot = cls(settings, analyzer, Index.load(settings, analyzer))
         if not bot.index.loaded:
@@ -319,6 +315,15 @@ Statistics = Callable[[Iterable[str]], TermStats]
 #: Finds the ``k`` best matches for a query among the articles the filters allow (``None``:
 #: all), re-ranked (one snapshot, or a cluster's shards).
 Searcher = Callable[[Query, int, Filters | None], list[Match]]
+
+
+def require_corpus(settings: Settings) -> None:
+    """Raise :class:`~qabot.errors.CorpusError` unless the corpus folder exists."""
+    if not settings.corpus.is_dir():
+        raise CorpusError(
+            f"corpus folder {settings.corpus} does not exist or is not a folder; "
+            "create it and put articles in it"
+        )
 
 
 def answer_question(

@@ -47,10 +47,6 @@ class Extracted:
     #: The site's name (``og:site_name``…), else its host.
     source: str | None = None
 
-    @property
-    def text(self) -> str:
-        return "\n\n".join(self.paragraphs)
-
 
 def extract(page: Page, min_chars: int = 200) -> Extracted:
     """The article on ``page``; raises :class:`~qabot.errors.NotAnArticleError` if none."""

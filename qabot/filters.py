@@ -28,7 +28,7 @@ from datetime import date, datetime
 from qabot.errors import FilterError
 from qabot.values import Article
 
-__all__ = ["DateLike", "Filters", "parse_day", "split_filters"]
+__all__ = ["DateLike", "Filters", "fold_source", "parse_day", "split_filters"]
 
 #: A filter date: a date, or its ISO text ``YYYY-MM-DD``.
 DateLike = date | str
@@ -50,6 +50,11 @@ def parse_day(value: DateLike, name: str) -> date:
             pass
     shown = text if len(text) <= 40 else text[:39] + "…"
     raise FilterError(name, f"{shown!r} is not a date (use YYYY-MM-DD)")
+
+
+def fold_source(name: str) -> str:
+    """A source name as filters compare it: spaces and case folded ("Le  Monde", "le monde")."""
+    return " ".join(name.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class Filters:
         for name in names:
             if not isinstance(name, str) or not name.strip():
                 raise FilterError("source", "name a source, for example source:BBC")
-            folded.add(" ".join(name.split()).casefold())
+            folded.add(fold_source(name))
         return cls(first, last, frozenset(folded))
 
     @property
@@ -105,7 +110,7 @@ class Filters:
         """Whether an article from ``source`` passes the source names."""
         if not self.sources:
             return True
-        return source is not None and " ".join(source.split()).casefold() in self.sources
+        return source is not None and fold_source(source) in self.sources
 
     def allows(self, article: Article) -> bool:
         """Whether ``article`` may answer."""

@@ -34,9 +34,9 @@ from qabot.cluster.runtime import Runtime, connect
 from qabot.cluster.shard import ShardInfo, ShardStats
 from qabot.cluster.sharding import cluster_root, owner_of, read_shards, write_shards
 from qabot.config import Settings
-from qabot.core import answer_question, search_question
+from qabot.core import answer_question, require_corpus, search_question
 from qabot.dedup import MAX_CHARS, fold_near_duplicates
-from qabot.errors import ClusterError, CorpusError
+from qabot.errors import ClusterError
 from qabot.filters import DateLike, Filters
 from qabot.index import Candidate, Match, TermStats, merge
 from qabot.index.bm25 import bm25_weights
@@ -92,11 +92,7 @@ class ClusterBot:
         A question waits ``wait`` seconds (default ``settings.cluster.wait``) for a shard.
         """
         settings = (settings or Settings()).with_paths(corpus, index)
-        if not settings.corpus.is_dir():
-            raise CorpusError(
-                f"corpus folder {settings.corpus} does not exist or is not a folder; "
-                "create it and put articles in it"
-            )
+        require_corpus(settings)
         layout = read_shards(settings)
         built, current = layout if layout is not None else (None, True)
         if shards is None:

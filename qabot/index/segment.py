@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from qabot.dates import UNKNOWN_DAY, day_number
 from qabot.errors import IndexCorruptError
-from qabot.filters import Filters
+from qabot.filters import Filters, fold_source
 from qabot.index.postings import InvertedIndex
 from qabot.values import Article, Passage
 
@@ -271,9 +271,7 @@ class Segment:
             else [r.article.source for r in articles]
         )
         codes: dict[str, int] = {}
-        numbers = [
-            codes.setdefault(" ".join(n.split()).casefold(), len(codes)) if n else -1 for n in names
-        ]
+        numbers = [codes.setdefault(fold_source(n), len(codes)) if n else -1 for n in names]
         return np.array(numbers, np.int32), codes
 
     def allowed_articles(self, filters: Filters) -> npt.NDArray[np.bool_]:
