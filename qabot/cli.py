@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from qabot import __version__
 from qabot.articles import SUPPORTED_SUFFIXES
 from qabot.config import Settings
-from qabot.core import QABot
+from qabot.core import Library, QABot
 from qabot.errors import FilterError, QABotError
 from qabot.filters import Filters
 
@@ -356,10 +356,14 @@ def _filters_of(args: argparse.Namespace) -> Filters:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    return _ask(args, _open(args, settings))
+
+
+def _ask(args: argparse.Namespace, bot: Library) -> int:
+    """``qabot ask`` and ``qabot cluster ask``: one answer, printed or as JSON."""
     from qabot import render
 
     filters = _filters_of(args)
-    bot = _open(args, settings)
     answer = bot.ask(
         " ".join(args.question), k=max(1, args.k),
         since=filters.since, until=filters.until, sources=filters.sources,
@@ -530,18 +534,7 @@ def _cmd_cluster_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_cluster_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from qabot import render
-
-    filters = _filters_of(args)
-    answer = _open_cluster(args, settings, update=True).ask(
-        " ".join(args.question), k=max(1, args.k),
-        since=filters.since, until=filters.until, sources=filters.sources,
-    )  # fmt: skip
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print(render.terminal(answer, color=sys.stdout.isatty()))
-    return 0
+    return _ask(args, _open_cluster(args, settings, update=True))
 
 
 def _cmd_cluster_stats(args: argparse.Namespace, settings: Settings) -> int:
