@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qabot.analysis import Analyzer
-from qabot.candidates import short_answer
-from qabot.questions import analyze_question
+from qabot.answering.shape import analyze_question
+from qabot.answering.short import short_answer
 
 
 def normalize(text: str) -> list[str]:

@@ -15,7 +15,6 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Collection
-from importlib import resources
 from typing import NamedTuple
 
 import nltk
@@ -24,6 +23,7 @@ from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
+from qabot import lexicon
 from qabot.config import AnalyzerSettings
 
 __all__ = ["Analyzer", "Token"]
@@ -53,13 +53,6 @@ class Token(NamedTuple):
     term: str | None
 
 
-def _load_word_list(name: str) -> frozenset[str]:
-    text = resources.files("qabot").joinpath("data", name).read_text(encoding="utf-8")
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
-
-
 class Analyzer:
     """Turns text into index terms and sentences. Build once, share freely (thread-safe)."""
 
@@ -67,10 +60,10 @@ class Analyzer:
         self.settings = settings or AnalyzerSettings()
         self._tokenizer = RegexpTokenizer(_TOKEN_PATTERN)
         self._stopwords = (
-            _load_word_list("stopwords_en.txt") if self.settings.stopwords else (frozenset())
+            lexicon.word_list("stopwords_en.txt") if self.settings.stopwords else (frozenset())
         )
         params = PunktParameters()
-        params.abbrev_types = set(_load_word_list("abbreviations_en.txt"))
+        params.abbrev_types = set(lexicon.word_list("abbreviations_en.txt"))
         self._sentences = PunktSentenceTokenizer(params)
         self._stem: Callable[[str], str] = _make_stemmer(self.settings.stemmer)
         # Word → term, for every distinct spelling seen: normalizing and stemming cost far
@@ -85,7 +78,7 @@ class Analyzer:
         """Everything that decides which terms a text gives; stored with the index."""
         lists = hashlib.sha256()
         for name in ("stopwords_en.txt", "abbreviations_en.txt"):
-            lists.update(resources.files("qabot").joinpath("data", name).read_bytes())
+            lists.update(lexicon.data_bytes(name))
         return {
             **self.settings.to_dict(),
             "version": ANALYZER_VERSION,

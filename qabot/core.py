@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from qabot.analysis import Analyzer
-from qabot.answers import compose, hits_of
+from qabot.answering import compose, hits_of
 from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.dedup import MAX_CHARS, fold_near_duplicates

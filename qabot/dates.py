@@ -23,6 +23,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from email.utils import parsedate_to_datetime
+from functools import cache
+
+from qabot import lexicon
 
 __all__ = ["UNKNOWN_DAY", "day_number", "long_date", "parse_date"]
 
@@ -31,34 +34,12 @@ UNKNOWN_DAY = 0
 #: Longer texts are no date (front matter is bounded, but a caller's string may not be).
 MAX_DATE_TEXT = 100
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-            ("december", "dec"),
-        ),
-        1,
-    )
-    for name in names
-}  # fmt: skip
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
 _MONTH = r"(?P<month>[A-Za-z]{3,9})\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
-_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
 #: A time of day (and zone) may follow the date; anything else makes it no date.
 _TIME = r"(?:(?:,?\s+|\s*T)(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?[^\n]{0,40})?"
 _ISO = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ][\d:.,+\-Z ]{2,40})?")
-_NAMED = (
-    re.compile(rf"{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}{_TIME}", re.I),
-    re.compile(rf"{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}{_TIME}", re.I),
-)
 _NUMERIC = re.compile(r"(?P<a>\d{1,4})([/.])(?P<b>\d{1,2})\2(?P<c>\d{1,4})")
 
 
@@ -72,10 +53,10 @@ def parse_date(text: str | None) -> date | None:
     found = _ISO.fullmatch(text)
     if found:
         return _day(found["year"], found["month"], found["day"])
-    for pattern in _NAMED:
+    for pattern in _named():
         found = pattern.fullmatch(text)
-        if found and found["month"].lower() in _MONTHS:
-            return _day(found["year"], _MONTHS[found["month"].lower()], found["day"])
+        if found and found["month"].lower() in _months():
+            return _day(found["year"], _months()[found["month"].lower()], found["day"])
     found = _NUMERIC.fullmatch(text)
     if found:
         return _numeric(found["a"], found["b"], found["c"])
@@ -84,6 +65,25 @@ def parse_date(text: str | None) -> date | None:
         return parsedate_to_datetime(text).date()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+@cache
+def _named() -> tuple[re.Pattern[str], ...]:
+    """Patterns of "12 June 2024" and "June 12, 2024", after an optional weekday ("Wed,")."""
+    short = sorted({f for forms in lexicon.forms("weekdays") for f in forms[1:]}, key=len)
+    weekday = rf"(?:(?:{'|'.join(reversed(short))})[a-z]*\.?,?\s+)?"
+    return (
+        re.compile(rf"{weekday}{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}{_TIME}", re.I),
+        re.compile(rf"{weekday}{_MONTH}\s+{_DAY},?\s+{_YEAR}{_TIME}", re.I),
+    )
+
+
+@cache
+def _months() -> dict[str, int]:
+    """Month names and abbreviations (case-folded) → month number, from the lexicon."""
+    return {
+        form: number for number, forms in enumerate(lexicon.forms("months"), 1) for form in forms
+    }
 
 
 def _numeric(a: str, b: str, c: str) -> date | None:
@@ -111,4 +111,4 @@ def day_number(day: date | None) -> int:
 
 def long_date(day: date) -> str:
     """``12 June 2024``: day, month name, year, as a dateline reads."""
-    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+    return f"{day.day} {lexicon.forms('months')[day.month - 1][0].capitalize()} {day.year}"

@@ -13,20 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from typing import TYPE_CHECKING
 
+from qabot import lexicon
 from qabot.analysis import Analyzer, Token
-from qabot.index import TermStats
-from qabot.questions import QuestionShape, analyze_question
+from qabot.answering.shape import QuestionShape, analyze_question
+
+if TYPE_CHECKING:  # the statistics come from the index; a Query never reaches into it
+    from qabot.index import TermStats
 
 __all__ = ["Query", "build_query"]
-
-
-@cache
-def _question_words() -> frozenset[str]:
-    text = resources.files("qabot").joinpath("data", "question_words_en.txt").read_text("utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
 @dataclass(frozen=True)
@@ -129,7 +125,7 @@ def build_query(
     context_terms = tuple(analyzer.terms(context)) if context else ()
     distinct = tuple(dict.fromkeys((*terms, *context_terms)))
     stats = statistics(distinct)
-    frame_terms = {analyzer.term(w) for w in _question_words()}
+    frame_terms = {analyzer.term(w) for w in lexicon.word_list("question_words_en.txt")}
     frame = frozenset(t for t in distinct if t in frame_terms)
     optional = frame | (frozenset(context_terms) - frozenset(terms))
     full = f"{context} {question}" if context else question

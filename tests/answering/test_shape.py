@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.questions import analyze_question, offers
+from qabot.answering.shape import analyze_question
+from qabot.answering.short import offers
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qabot import QABot
 from qabot.analysis import Analyzer
-from qabot.answers import compose
+from qabot.answering import compose
 from qabot.config import AnswerSettings
 from qabot.index import Match, TermStats
 from qabot.query import Query, build_query

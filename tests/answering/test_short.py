@@ -1,11 +1,12 @@
-"""Candidate answers in a sentence, and the short answer chosen among them."""
+"""The short answer: the candidates a question takes from a sentence, and the one chosen."""
 
 from __future__ import annotations
 
 import pytest
 
-from qabot.candidates import Candidate, candidates, fits, short_answer
-from qabot.questions import analyze_question
+from qabot.answering.shape import analyze_question
+from qabot.answering.short import candidates, fits, offers, short_answer
+from qabot.answering.spans import Span
 
 TIME_WARNER = (
     "Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the "
@@ -191,7 +192,7 @@ def test_a_quotation_knows_its_speaker() -> None:
     sentence = 'Stoltenberg said: "We will not accept it."'
     found = candidates(sentence, analyze_question("What did Stoltenberg say?"))
     quotes = [c for c in found if c.kind == "quote"]
-    assert quotes == [Candidate(19, 41, "quote", "We will not accept it.", "", "Stoltenberg")]
+    assert quotes == [Span(19, 41, "quote", "We will not accept it.", "", "Stoltenberg")]
 
 
 def test_anchors_given_by_the_caller_decide_between_equals() -> None:
@@ -208,9 +209,9 @@ def test_fits_is_strict_about_the_kind_asked_for() -> None:
     count = analyze_question("How many people came?")
     who = analyze_question("Who opened the plant?")
     what = analyze_question("What did the council approve?")
-    week = Candidate(0, 6, "number", "£5,000", detail="money")
-    people = Candidate(0, 5, "number", "3,000", detail="count")
-    company = Candidate(0, 7, "organisation", "Siemens")
+    week = Span(0, 6, "number", "£5,000", detail="money")
+    people = Span(0, 5, "number", "3,000", detail="count")
+    company = Span(0, 7, "organisation", "Siemens")
     assert fits(money, week) and not fits(money, people)
     assert fits(count, people) and fits(count, week)
     assert fits(who, company) and not fits(who, people) and not fits(who, None)
@@ -226,3 +227,38 @@ def test_a_name_loses_the_question_words_that_lead_it() -> None:
     found = short_answer(analyze_question("Who is the NATO Secretary General?"), sentence)
     assert found is not None and (found.text, found.kind) == ("Jens Stoltenberg", "person")
     assert sentence[found.start : found.end] == "Jens Stoltenberg"
+
+
+def test_the_kind_bonus_and_the_short_answer_read_the_same_spans() -> None:
+    # They once disagreed: the sentence rule found no time in "the 1990s" while the short
+    # answer took it. Both now read spans.spans(), so a sentence offers a time exactly when
+    # a time can be its short answer.
+    shape = analyze_question("When did grunge music peak?")
+    sentence = "Grunge music peaked in the early 1990s, when Nirvana topped the charts."
+    assert offers(shape, sentence)
+    assert short("When did grunge music peak?", sentence) == "the early 1990s"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("When did grunge music peak?", "Grunge music peaked in the early 1990s."),
+        ("When did it open?", "The plant opened on Tuesday."),
+        ("When did it open?", "The plant opened to great fanfare."),
+        ("How many died?", "At least 19 people died, police said."),
+        ("How much was she paid?", "She was paid 41 million euros in 2009."),
+        ("How much was she paid?", "She was paid in 2009, 41 times over."),
+        ("Who opened the plant?", "The plant was opened by Angela Merkel."),
+        ("Who opened the plant?", "Officials opened the plant."),
+        ("Where did it open?", "The plant opened in Dresden."),
+        ("What did Stoltenberg say?", '"We cannot have Minsk 3," Stoltenberg said.'),
+    ],
+)
+def test_a_sentence_offers_the_kind_exactly_when_a_fitting_candidate_exists(
+    question: str, sentence: str
+) -> None:
+    shape = analyze_question(question)
+    fitting = [c for c in candidates(sentence, shape) if fits(shape, c)]
+    assert offers(shape, sentence) == bool(fitting)
+    if fits(shape, short_answer(shape, sentence)):
+        assert offers(shape, sentence)

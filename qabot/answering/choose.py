@@ -1,36 +1,39 @@
-"""Matches → the answer: the answering sentence(s), highlights, and the decision not to answer.
+"""The answering sentence: which sentence of the best passages answers, or none does.
 
-:func:`compose` reads each candidate passage once (its tokens and sentences), picks the
-sentence covering most of the question's weight among the best passages, with a
-preference for quotations when the question asks what someone said and for sentences
-holding the kind of thing asked for, and builds the :class:`~qabot.values.Answer` with
-its cited passages, ranked once, each text cited once (copies of an article saved under
-two names give identical passages). When the passage the answer would come from, with its
-article, covers less than ``min_coverage`` of the question's weight, or only common words,
-qabot says it does not know rather than cite a weak match.
+:func:`read` reads a candidate passage once (where the question's words stand, its
+sentences); :func:`choose` picks the sentence covering most of the question's weight,
+helped by its passage's score, by holding the kind of thing asked for
+(:func:`~qabot.answering.short.offers`) or a quotation when the question asks what someone
+said, and by opening its article; it adds what a reader needs with it (the opening of a
+quotation it closes, the sentence a "He said …" refers to, the passage's next best
+sentence while the answer stays short), finds the short answer inside, and decides
+whether to answer at all: when the passage the answer would come from, with its article,
+covers less than ``min_coverage`` of the question's weight, or only common words, qabot
+says it does not know rather than cite a weak match.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
+from qabot import lexicon
 from qabot.analysis import Analyzer, Token
-from qabot.candidates import Candidate, fits, short_answer
+from qabot.answering.short import fits, offers, short_answer
+from qabot.answering.spans import Span, closing_marks, opening_marks, quote_marks
 from qabot.config import AnswerSettings
 from qabot.dates import day_number
-from qabot.filters import Filters
-from qabot.index import Match
 from qabot.passages import is_heading
-from qabot.query import Query
-from qabot.questions import offers
-from qabot.values import Answer, Article, Hit
 
-__all__ = ["Choice", "compose", "hits_of"]
+if TYPE_CHECKING:
+    from qabot.index import Match
+    from qabot.query import Query
 
-# A sentence starting with one of these words leans on the sentence before it.
-_REFERS_BACK = re.compile(r"(?:He|She|They|It|This|These|Those|His|Her|Their|Its)\b")
+__all__ = ["Choice", "Reading", "choose", "read"]
+
 #: What a question of each kind asks for, in a reason for not answering.
 _WANTED = {
     "person": "name",
@@ -40,9 +43,6 @@ _WANTED = {
     "number": "figure",
     "quote": "quotation",
 }
-_QUOTES = '"“”«»„'
-_OPENING = "“«„"
-_CLOSING = "”»"
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class _Read:
+class Reading:
     """A candidate passage read once: where the question's words are, and its sentences."""
 
     match: Match
@@ -78,108 +78,8 @@ class _Read:
     sentence_terms: Sequence[frozenset[str]]
 
 
-def compose(
-    query: Query,
-    matches: Sequence[Match],
-    k: int,
-    analyzer: Analyzer,
-    settings: AnswerSettings,
-    filters: Filters | None = None,
-) -> Answer:
-    """The answer to ``query`` from its ranked ``matches``, citing at most ``k`` passages.
-
-    ``filters`` are those the matches were found with, named when nothing was found.
-    """
-    if not matches:
-        words = ", ".join(dict.fromkeys(query.words.values()))
-        within = f" within {filters}" if filters else ""
-        return Answer(
-            query.question, "", (), query.terms, reason=f"No article{within} mentions: {words}."
-        )
-    reads = [_read(m, query, analyzer) for m in matches[: settings.candidate_passages]]
-    choice = _choose(query, reads, settings)
-    order = list(range(len(matches)))
-    if choice.best:
-        # The passage the answer comes from is cited first: it is what the reader checks.
-        order.insert(0, order.pop(choice.best))
-    order = _distinct(matches, order)
-    tokens = {n: r.tokens for n, r in enumerate(reads)}
-    hits = hits_of([matches[n] for n in order[:k]], query, analyzer, [tokens.get(n) for n in order])
-    # With k = 0 no passage is cited, so the answer points at none.
-    source = 0 if choice.source is not None and k > 0 else None
-    return Answer(
-        question=query.question,
-        text=choice.text,
-        passages=tuple(hits),
-        terms=query.terms,
-        matched_words=_matched_words(hits[: max(1, k)]),
-        confidence=choice.confidence,
-        source=source,
-        reason=choice.reason,
-        unsure=bool(choice.text) and choice.unsure,
-        short=choice.short,
-        short_span=(choice.short_start, choice.short_start + len(choice.short))
-        if choice.short
-        else None,
-    )
-
-
-def hits_of(
-    matches: Sequence[Match],
-    query: Query,
-    analyzer: Analyzer,
-    tokens: Sequence[Sequence[Token] | None] = (),
-) -> list[Hit]:
-    """Ranked, highlighted hits; ``tokens`` are the passages' tokens where already read."""
-    wanted = frozenset(query.bag)
-    hits = []
-    for rank, match in enumerate(matches, 1):
-        passage = match.passage
-        known = tokens[rank - 1] if rank - 1 < len(tokens) else None
-        words = known if known is not None else analyzer.find(passage.text, wanted)
-        hits.append(
-            Hit(
-                article=match.article,
-                position=passage.position,
-                paragraphs=passage.paragraphs,
-                text=passage.text,
-                score=match.score,
-                rank=rank,
-                highlights=tuple((t.start, t.end) for t in words if t.term in wanted),
-            )
-        )
-    return hits
-
-
-def _distinct(matches: Sequence[Match], order: Sequence[int]) -> list[int]:
-    """``order`` with each passage text once, at its best rank, from the copy whose article
-    has the most metadata (date, url, source), then the most recent; among equals, the first."""
-    out: list[int] = []
-    at: dict[str, int] = {}  # passage text → its place in ``out``
-    for n in order:
-        text = matches[n].passage.text
-        if text not in at:
-            at[text] = len(out)
-            out.append(n)
-        elif _metadata(matches[n].article) > _metadata(matches[out[at[text]]].article):
-            out[at[text]] = n
-    return out
-
-
-def _metadata(article: Article) -> tuple[int, int]:
-    known = sum(bool(v) for v in (article.date, article.url, article.source))
-    return known, day_number(article.published)
-
-
-def _matched_words(hits: Sequence[Hit]) -> tuple[str, ...]:
-    words: dict[str, None] = {}
-    for hit in hits:
-        for start, end in hit.highlights:
-            words.setdefault(hit.text[start:end].casefold(), None)
-    return tuple(words)
-
-
-def _read(match: Match, query: Query, analyzer: Analyzer) -> _Read:
+def read(match: Match, query: Query, analyzer: Analyzer) -> Reading:
+    """``match``'s passage read for ``query``: its sentences and the question's words in them."""
     text = match.passage.text
     # Only the question's words matter from here on: where they stand, in which sentence.
     tokens = analyzer.find(text, query.weights)
@@ -211,18 +111,63 @@ def _read(match: Match, query: Query, analyzer: Analyzer) -> _Read:
                 starts.append(first)
                 terms.append(frozenset(found))  # type: ignore[arg-type]
         offset += len(line) + 1
-    return _Read(match, tokens, sentences, starts, terms)
+    return Reading(match, tokens, sentences, starts, terms)
 
 
-def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> Choice:
+class _Scores:
+    """Every sentence's value; the kind bonus (its spans) is read only where it can matter.
+
+    A sentence's value is its base (coverage, passage score, quotation, lead, question
+    penalty) plus ``kind_weight`` when it offers the kind asked for. Reading spans costs
+    far more than the rest, so the best is found by exact pruning: sentences are taken
+    best base first, and once a base plus the largest bonus falls below the best value
+    found, no later sentence can win.
+    """
+
+    def __init__(self, query: Query, reads: Sequence[Reading], settings: AnswerSettings) -> None:
+        self.query = query
+        self.reads = reads
+        self.weight = settings.kind_weight if query.shape.kind is not None else 0.0
+        #: (base, candidate, sentence), best base first.
+        self.items = sorted(_bases(query, reads, settings), reverse=True)
+        self._values: dict[tuple[int, int], float] = {}
+
+    def value(self, base: float, h: int, s: int) -> float:
+        key = (h, s)
+        found = self._values.get(key)
+        if found is None:
+            sentence = self.reads[h].sentences[s]
+            bonus = self.weight if self.weight and offers(self.query.shape, sentence) else 0.0
+            found = self._values[key] = base + bonus
+        return found
+
+    def best(self, keep: Callable[[int, int], bool] | None = None) -> tuple[float, int, int] | None:
+        """The best (value, candidate, sentence), among those ``keep`` allows (all: None)."""
+        bound = max(0.0, self.weight)
+        best: tuple[float, int, int] | None = None
+        for base, h, s in self.items:
+            if keep is not None and not keep(h, s):
+                continue
+            if best is not None and base + bound < best[0]:
+                break  # sorted by base: nothing after this can reach the best
+            item = (self.value(base, h, s), h, s)
+            if best is None or item > best:
+                best = item
+        return best
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def choose(query: Query, reads: Sequence[Reading], settings: AnswerSettings) -> Choice:
     """Pick the answering sentence(s) from the candidates, or decide not to answer.
 
     The decision weighs the passage the best sentence comes from together with the
     question terms its whole article holds: a story that holds every word of the
     question, if not all in one passage, is judged as a whole.
     """
-    scored = _scored_sentences(query, reads, settings)
-    best = max(scored, default=None)
+    scores = _Scores(query, reads, settings)
+    best = scores.best()
     lead = best[1] if best is not None else None
     cited = reads[lead or 0].match
     found = set(cited.counts) | cited.article_terms
@@ -250,27 +195,27 @@ def _choose(query: Query, reads: Sequence[_Read], settings: AnswerSettings) -> C
         return Choice("", None, confidence, "No sentence of the closest passages fits.")
     _, h, s = best
     unsure = confidence < settings.sure_coverage or specificity < settings.sure_specificity
-    read = reads[h]
-    first, last = _context(read.sentences, s, settings.max_sentences)
+    reading = reads[h]
+    first, last = _context(reading.sentences, s, settings.max_sentences)
     chosen = list(range(first, last + 1))
     # The passage's next best sentence often holds what the best one leaves out; it
     # joins when the answer stays short enough to read on a phone.
-    others = [(v, o) for v, hh, o in scored if hh == h and not first <= o <= last]
-    if others and settings.answer_words:
-        extra = max(others)[1]
-        words = sum(len(read.sentences[o].split()) for o in [*chosen, extra])
+    other = scores.best(lambda hh, o: hh == h and not first <= o <= last)
+    if other is not None and settings.answer_words:
+        extra = other[2]
+        words = sum(len(reading.sentences[o].split()) for o in [*chosen, extra])
         if words <= settings.answer_words:
             chosen = sorted([*chosen, extra])
-    text, offsets = _joined(read.sentences, chosen)
-    short, at = _short(query, read, s), s
+    text, offsets = _joined(reading.sentences, chosen)
+    short, at = _short(query, reading, s), s
     typed = settings.type_check != "off" and query.shape.kind in _WANTED
     if typed and not fits(query.shape, short):
         # The answer's other sentences may hold what the best one lacks: "… after eight
         # months of repairs. The council said the work cost 41 million euros."
         for o in sorted(chosen, key=lambda o: (abs(o - s), o)):
-            other = _short(query, read, o) if o != s else None
-            if fits(query.shape, other):
-                short, at = other, o
+            found_here = _short(query, reading, o) if o != s else None
+            if fits(query.shape, found_here):
+                short, at = found_here, o
                 break
     if typed and not fits(query.shape, short):
         # "How much was X paid?" answered by a sentence that names no amount.
@@ -302,42 +247,41 @@ def _joined(sentences: Sequence[str], chosen: Sequence[int]) -> tuple[str, dict[
     return "".join(pieces), offsets
 
 
-def _short(query: Query, read: _Read, s: int) -> Candidate | None:
-    """The short answer in sentence ``s`` of ``read``, near the question's own words."""
-    start = read.starts[s]
-    end = start + len(read.sentences[s])
+def _short(query: Query, reading: Reading, s: int) -> Span | None:
+    """The short answer in sentence ``s`` of ``reading``, near the question's own words."""
+    start = reading.starts[s]
+    end = start + len(reading.sentences[s])
     wanted = frozenset(query.terms) - query.frame
     anchors = [
         (t.start - start, t.end - start)
-        for t in read.tokens
+        for t in reading.tokens
         if start <= t.start and t.end <= end and t.term in wanted
     ]
-    return short_answer(query.shape, read.sentences[s], anchors)
+    return short_answer(query.shape, reading.sentences[s], anchors)
 
 
-def _scored_sentences(
-    query: Query, reads: Sequence[_Read], settings: AnswerSettings
+def _bases(
+    query: Query, reads: Sequence[Reading], settings: AnswerSettings
 ) -> list[tuple[float, int, int]]:
-    """(value, candidate, sentence) of every sentence holding a question term."""
+    """(base value, candidate, sentence) of every sentence holding a question term."""
     shape = query.shape
     out: list[tuple[float, int, int]] = []
     top_score = reads[0].match.score or 1.0 if reads else 1.0
     weighed = set(query.weights)
+    marks = quote_marks()
     # Ties go to the more recent story, then the earlier candidate and sentence.
     days = [day_number(read.match.article.published) for read in reads]
     place = {h: n for n, h in enumerate(sorted(range(len(reads)), key=lambda h: -days[h]))}
-    for h, read in enumerate(reads):
-        match = read.match
-        pairs = zip(read.sentences, read.sentence_terms, strict=True)
+    for h, reading in enumerate(reads):
+        match = reading.match
+        pairs = zip(reading.sentences, reading.sentence_terms, strict=True)
         for s, (sentence, terms) in enumerate(pairs):
             if not terms & weighed:
                 continue
             value = query.coverage(terms)
             value += settings.passage_weight * (match.score / top_score)
-            if shape.asks_for_quote and _has_quote(sentence):
+            if shape.asks_for_quote and any(q in sentence for q in marks):
                 value += settings.quote_weight
-            if shape.kind is not None and offers(shape, sentence):
-                value += settings.kind_weight
             if match.passage.position == 0 and s == 0:
                 value += settings.lead_weight
             if sentence.rstrip().endswith("?"):
@@ -347,8 +291,10 @@ def _scored_sentences(
     return out
 
 
-def _has_quote(sentence: str) -> bool:
-    return any(q in sentence for q in _QUOTES)
+@cache
+def _refers_back() -> re.Pattern[str]:
+    # A sentence starting with one of these words leans on the sentence before it.
+    return re.compile(rf"(?:{lexicon.alternation('referring_words')})\b")
 
 
 def _context(sentences: Sequence[str], index: int, max_sentences: int) -> tuple[int, int]:
@@ -373,7 +319,7 @@ def _context(sentences: Sequence[str], index: int, max_sentences: int) -> tuple[
         first == last == index
         and first > 0
         and max_sentences > 1
-        and _REFERS_BACK.match(sentences[first])
+        and _refers_back().match(sentences[first])
     ):
         first -= 1
     return first, last
@@ -382,7 +328,9 @@ def _context(sentences: Sequence[str], index: int, max_sentences: int) -> tuple[
 def _open_quotes(text: str) -> int:
     """> 0: a quotation is left open; < 0: one closes that opened before ``text``."""
     straight = text.count('"')
-    balance = sum(text.count(c) for c in _OPENING) - sum(text.count(c) for c in _CLOSING)
+    balance = sum(text.count(c) for c in opening_marks()) - sum(
+        text.count(c) for c in closing_marks()
+    )
     if balance:
         return balance
     if straight % 2 == 0:

@@ -1,0 +1,218 @@
+"""Question shapes: what kind of answer a question asks for.
+
+"Who …" wants a person (or an organisation), "which company …" an organisation, "where …" a
+place, "when …" a time, "how many/much/long …" a number (with a hint of its unit), "what did
+X say …" a quotation by X, "why …" a reason and "how …" a manner. The rules are plain
+English patterns over the raw question, built from the word lists of :mod:`qabot.lexicon`
+and the same for every corpus; they nudge the choice of the answering sentence and shape
+the short answer (:mod:`qabot.answering.short`), and never decide alone.
+
+Question words ("who", "when", "how") are stopwords to the index, so they are read here from
+the raw question, never from its index terms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from qabot import lexicon
+
+__all__ = ["AnswerKind", "QuestionShape", "Unit", "analyze_question"]
+
+AnswerKind = Literal[
+    "person", "organisation", "place", "time", "number", "quote", "reason", "manner", "thing"
+]
+#: What a number answer should measure: money, an age, a duration, a distance or size,
+#: a percentage, a change ("how much did profits rise": the rise, not the new level), a count.
+Unit = Literal["money", "age", "duration", "distance", "percent", "change", "count"]
+
+
+@dataclass(frozen=True)
+class QuestionShape:
+    """What a question asks for: a kind of answer (or ``None``), or words someone said."""
+
+    kind: AnswerKind | None
+    #: A saying verb is in the question ("say", "told", "claim"): quotations fit.
+    asks_for_quote: bool
+    #: The question's own words, case-folded: an answer must bring something else.
+    words: frozenset[str]
+    #: For a number: what it should measure, when the question says.
+    unit: Unit | None = None
+    #: For "how many X": X, case-folded ("subscribers").
+    counted: str = ""
+    #: For a quotation: the words naming who spoke ("Stoltenberg", "the prime minister").
+    speaker: tuple[str, ...] = ()
+    #: "Who won …": the answer is the subject, before the verb; "who did X meet": after it.
+    asks_for_subject: bool = False
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    kinds: tuple[tuple[AnswerKind, re.Pattern[str]], ...]
+    saying: re.Pattern[str]
+    quote_question: re.Pattern[str]
+    money: re.Pattern[str]
+    change: re.Pattern[str]
+
+
+@cache
+def _rx() -> _Patterns:
+    alt = lexicon.alternation
+    kinds: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
+        # Order matters: "how many people" is a number, "what year" a time, before "who".
+        (
+            "number",
+            re.compile(
+                r"\bhow (?:many|much|old|long|far|big|large|tall|fast|often|high|deep|wide|"
+                r"heavy)\b|\b(?:what|which) (?:number|amount|percent|percentage|age|size|price|"
+                r"total|proportion|share|rate|sum|cost|value|figure)\b",
+                re.I,
+            ),
+        ),
+        (
+            "time",
+            re.compile(
+                r"\bwhen\b|\b(?:what|which) "
+                r"(?:year|month|day|date|time|decade|century|season|period)\b",
+                re.I,
+            ),
+        ),
+        (
+            "place",
+            re.compile(
+                rf"\bwhere\b|\b(?:what|which|in what|in which) (?:{alt('place_nouns')})\b", re.I
+            ),
+        ),
+        (
+            "organisation",
+            re.compile(rf"\b(?:what|which) (?:{alt('organisation_nouns')})\b", re.I),
+        ),
+        (
+            "person",
+            re.compile(rf"\bwho(?:m|se)?\b|\b(?:what|which) (?:{alt('person_nouns')})\b", re.I),
+        ),
+        ("reason", re.compile(r"\bwhy\b|\bwhat (?:was|is|were) the (?:reason|cause)\b", re.I)),
+        # "How" alone, once "how many/much/…" above has taken the numbers.
+        ("manner", re.compile(r"\bhow\b", re.I)),
+        # Any other "what …"/"which …": a phrase of the sentence, the weakest kind.
+        ("thing", re.compile(r"\b(?:what|which)\b", re.I)),
+    )
+    # "What state …" asks for a place, not a statement, hence the look-behind.
+    asking = "|".join(
+        rf"(?<!what )(?<!which ){re.escape(v)}" if v == "state" else re.escape(v)
+        for v in sorted(lexicon.entries("asking_verbs"), key=len, reverse=True)
+    )
+    return _Patterns(
+        kinds=kinds,
+        saying=re.compile(rf"\b(?:{asking})\b", re.I),
+        # "What did Stoltenberg say about Minsk?": a quotation, and who said it.
+        quote_question=re.compile(
+            r"\bwhat\s+(?:did|does|do|has|have|had|is|was|were|are|will|would|could)\s+"
+            rf"(?P<speaker>.+?)\s+(?:{alt('question_speech_verbs')})\b",
+            re.I,
+        ),
+        money=re.compile(rf"\b(?:{alt('money_cues')})\b", re.I),
+        change=re.compile(rf"\b(?:{alt('change_words')})\b", re.I),
+    )
+
+
+_UNIT_PATTERNS: tuple[tuple[Unit, re.Pattern[str]], ...] = (
+    (
+        "percent",
+        re.compile(
+            r"\b(?:what|which) (?:percent|percentage|proportion|share|rate)\b|"
+            r"\bhow many percent\b",
+            re.I,
+        ),
+    ),
+    ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b|\bat what age\b", re.I)),
+    (
+        "duration",
+        re.compile(
+            r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours|"
+            r"minutes|decades)\b",
+            re.I,
+        ),
+    ),
+    ("distance", re.compile(r"\bhow (?:far|tall|high|deep|wide|big|large|heavy)\b", re.I)),
+)
+_COUNTED = re.compile(r"\bhow many\s+(?:more\s+|of\s+the\s+)?(?P<noun>[^\W\d_][\w'-]*)", re.I)
+_QUESTION_WORD = re.compile(r"\w[\w'’.,-]*")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_AUXILIARY = re.compile(
+    r"\b(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|may|might)\b",
+    re.I,
+)
+_WHO_IS_NAME = re.compile(r"\s*[Ww]ho (?:is|was) [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*\s*\??\s*$")
+_SUBJECT_AFTER_AUX = re.compile(
+    r"\s+(?:the|a|an|his|her|their|its|this|that|these|those|he|she|they|it|i|you|we|"
+    r"there|[A-Z0-9])",
+)
+
+
+def analyze_question(question: str) -> QuestionShape:
+    """The kind of answer ``question`` asks for."""
+    rx = _rx()
+    # The first question word decides: "what satellite was used when …" asks for a thing,
+    # "when …" alone for a time; at the same place the earlier rule wins ("what year").
+    found = [
+        (m.start(), order, k)
+        for order, (k, pattern) in enumerate(rx.kinds)
+        if (m := pattern.search(question)) is not None
+    ]
+    kind: AnswerKind | None = min(found)[2] if found else None
+    if _WHO_IS_NAME.match(question):
+        # "Who is Radu Mazare?" asks what the person is ("the mayor of Constanta").
+        kind = "thing"
+    speaker: tuple[str, ...] = ()
+    quote = rx.quote_question.search(question)
+    if quote and kind in (None, "manner", "thing"):
+        kind = "quote"
+        speaker = tuple(_QUESTION_WORD.findall(quote.group("speaker")))
+    plain = [_plain(w) for w in _QUESTION_WORD.findall(question)]
+    # "NATO's secretary general" names NATO too: it cannot be the answer.
+    words = frozenset(plain + [_POSSESSIVE.sub("", w) for w in plain])
+    unit: Unit | None = None
+    counted = ""
+    if kind == "number":
+        unit = _number_unit(question)
+        m = _COUNTED.search(question)
+        # "How many were hurt?" counts nothing named: "were" is no noun.
+        if m is not None and not _AUXILIARY.fullmatch(m.group("noun")):
+            counted = m.group("noun").casefold()
+    # "Who won …", "what frightened …": no auxiliary after the question word, so the
+    # question word is the subject and the answer stands before the verb.
+    # "What was taken …", "what did not violate …": an auxiliary not followed by a subject
+    # of its own ("what was he …", "what did Carlin …") leaves the question word the subject.
+    wh = re.search(r"\b(?:who|what|which)\b", question, re.I)
+    subject = False
+    if wh is not None:
+        aux = _AUXILIARY.search(question, wh.end())
+        own = _SUBJECT_AFTER_AUX.match(question, aux.end()) if aux else None
+        subject = aux is None or (aux.start() == wh.end() + 1 and own is None)
+    return QuestionShape(
+        kind, bool(rx.saying.search(question)), words, unit, counted, speaker, subject
+    )
+
+
+def _number_unit(question: str) -> Unit | None:
+    # "How much did profits rise?": the rise (76%), not the new level ($1.13bn), though
+    # "profits" also cues money; so a change verb wins over the money cue.
+    rx = _rx()
+    if re.search(r"\bhow much\b", question, re.I) and rx.change.search(question):
+        return "change"
+    for unit, pattern in _UNIT_PATTERNS:
+        if pattern.search(question):
+            return unit
+    if re.search(r"\bhow much\b|\b(?:what|which) (?:price|cost|sum|value)\b", question, re.I):
+        return "money" if rx.money.search(question) else None
+    if re.search(r"\bhow many\b", question, re.I):
+        return "count"
+    return None
+
+
+def _plain(word: str) -> str:
+    return word.casefold().rstrip(".,:")

@@ -1,0 +1,250 @@
+"""The short answer: which span of a sentence answers the question, and whether one does.
+
+Of a sentence's :func:`~qabot.answering.spans.spans`, a question takes those of the kinds
+it can use (:func:`candidates`: a "who" question takes names; the question's own words
+are cut out), and :func:`short_answer` picks the one that answers best: of the asked
+type, new, and nearest to the words that match the question. :func:`offers` says whether
+a sentence holds one of the kind asked for, strictly: it is what the choice of the
+answering sentence rewards, read from the same spans as the short answer itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from qabot import lexicon
+from qabot.answering.shape import QuestionShape
+from qabot.answering.spans import (
+    Span,
+    ends_with_place_cue,
+    name_span,
+    spans,
+    stopwords,
+    tokens,
+)
+
+__all__ = ["candidates", "fits", "offers", "short_answer"]
+
+# Which span kinds fit each asked kind, and how well: a name's kind is only guessed,
+# so a "who" question still takes a name that looks like a place, at a cost.
+_FIT: dict[str, dict[str, float]] = {
+    "person": {"person": 1.0, "organisation": 0.7, "place": 0.3},
+    "organisation": {"organisation": 1.0, "person": 0.7, "place": 0.4},
+    "place": {"place": 1.0, "organisation": 0.5, "person": 0.5, "phrase": 0.1},
+    "time": {"time": 1.0},
+    "number": {"number": 1.0},
+    "quote": {"quote": 1.0, "phrase": 0.3},
+    "reason": {"reason": 1.0, "phrase": 0.3},
+    "manner": {"manner": 1.0, "phrase": 0.3},
+    "thing": {"phrase": 1.0, "organisation": 0.9, "person": 0.9, "place": 0.9, "quote": 0.8},
+}
+#: What a question of each kind must find to be answered: the kinds of span that count
+#: (a name's kind is a guess, so people and organisations stand for each other).
+_STRICT: dict[str, frozenset[str]] = {
+    "person": frozenset({"person", "organisation"}),
+    "organisation": frozenset({"organisation", "person"}),
+    "place": frozenset({"place"}),
+    "time": frozenset({"time"}),
+    "number": frozenset({"number"}),
+    "quote": frozenset({"quote"}),
+}
+#: What makes a sentence offer the kind asked for: the strict kinds, and reasons for "why".
+_OFFERED: dict[str, frozenset[str]] = {**_STRICT, "reason": frozenset({"reason"})}
+_UNITS = frozenset({"money", "percent", "age", "duration", "distance"})
+
+
+def candidates(sentence: str, shape: QuestionShape) -> list[Span]:
+    """The spans of ``sentence`` a question of this shape can use, beyond its own words."""
+    fit = _FIT.get(shape.kind or "", {})
+    out: list[Span] = []
+    for c in spans(sentence):
+        if c.kind not in fit:
+            continue
+        if c.kind == "phrase":
+            parts = _outside_question(sentence, c, shape)
+        else:
+            parts = [_untitled(sentence, c, shape)]
+        out.extend(p for p in parts if not _only_question_words(p.text, shape))
+    return sorted(out, key=lambda c: (c.start, c.end))
+
+
+def fits(shape: QuestionShape, candidate: Span | None) -> bool:
+    """Whether ``candidate`` is the kind of thing ``shape`` asks for, strictly.
+
+    "How much was she paid?" wants an amount of money, not any number; questions of no
+    strict kind ("what …", "why …", "how …") are fitted by any candidate.
+    """
+    kind = shape.kind or ""
+    if kind not in _STRICT:
+        return candidate is not None
+    if candidate is None or candidate.kind not in _STRICT[kind]:
+        return False
+    if kind == "number" and shape.unit in _UNITS:
+        return candidate.detail == shape.unit
+    return True
+
+
+def offers(shape: QuestionShape, sentence: str) -> bool:
+    """Whether ``sentence`` holds a span of the kind ``shape`` asks for, not named in it.
+
+    True exactly when :func:`short_answer` could find a fitting answer in the sentence
+    (for "why", a reason), so the choice of sentence and the short answer never disagree.
+    """
+    wanted = _OFFERED.get(shape.kind or "")
+    if not wanted:
+        return False
+    return any(c.kind in wanted and fits(shape, c) for c in candidates(sentence, shape))
+
+
+def short_answer(
+    shape: QuestionShape, sentence: str, anchors: Sequence[tuple[int, int]] = ()
+) -> Span | None:
+    """The candidate that best answers: of the asked type, new, and near the question's words.
+
+    ``anchors`` are the spans of ``sentence`` whose words match the question; when empty,
+    words equal to the question's (case-folded, or sharing a five-letter stem) are used.
+    """
+    found = candidates(sentence, shape)
+    if not found or shape.kind is None:
+        return None
+    near = list(anchors) or _anchors(sentence, shape)
+    return max(found, key=lambda c: _score(c, shape, sentence, near))
+
+
+@cache
+def _change_before() -> re.Pattern[str]:
+    """Words a change is stated with, just before a figure: "jumped 76%", "rose by $2m"."""
+    return re.compile(rf"\b(?:by|{lexicon.alternation('change_words')})\s*$", re.I)
+
+
+# "to"/"from" a figure give levels, not changes.
+_LEVEL_BEFORE = re.compile(r"\b(?:to|from|at|of)\s*$", re.I)
+
+
+def _score(c: Span, shape: QuestionShape, sentence: str, anchors: list[tuple[int, int]]) -> float:
+    value = _FIT[shape.kind or ""][c.kind]
+    words = _words(c.text)
+    # A candidate that repeats part of the question ("President Obama" for "what did
+    # Obama say") is less likely the new information asked for.
+    if words:
+        value -= 0.5 * sum(w in shape.words for w in words) / len(words)
+    if anchors:
+        gap = min(_gap(c, a, sentence) for a in anchors)
+        value -= 0.04 * min(gap, 20)
+        if shape.asks_for_subject and shape.kind in ("person", "organisation"):
+            # "Who won …": the subject comes before the verb the question names.
+            value += 0.15 if c.end <= anchors[0][0] else 0.0
+    before = sentence[max(0, c.start - 20) : c.start]
+    if shape.kind == "number":
+        value += _unit_fit(c, shape, sentence, before)
+    elif shape.kind == "quote":
+        value += 0.0 if c.detail == "reported" else 0.5
+        speaker = {w.casefold() for w in shape.speaker} - stopwords()
+        if speaker and speaker & set(_words(c.context)):
+            value += 1.0
+    elif c.kind == "phrase" and anchors:
+        # "What did X order?": the object after the question's words; "what frightened
+        # the families?": the subject before them.
+        if shape.asks_for_subject:
+            value += 0.2 if c.end <= anchors[0][0] else 0.0
+        else:
+            value += 0.2 if c.start >= anchors[0][1] else 0.0
+    elif shape.kind == "place" and c.kind == "place":
+        value += 0.2 if ends_with_place_cue(before) else 0.0
+    return value
+
+
+def _unit_fit(c: Span, shape: QuestionShape, sentence: str, before: str) -> float:
+    value = 0.0
+    if shape.unit == "change":
+        if _change_before().search(before):
+            value += 0.6
+        elif _LEVEL_BEFORE.search(before):
+            value -= 0.4
+        value += 0.3 if c.detail == "percent" else 0.0
+    elif shape.unit is not None and shape.unit != "count":
+        value += 0.6 if c.detail == shape.unit else 0.0
+    elif shape.unit == "count":
+        value -= 0.4 if c.detail in ("money", "percent") else 0.0
+    if shape.counted:
+        after = _words(sentence[c.end : c.end + 30])[:3]
+        if any(_same_word(w, shape.counted) for w in after):
+            value += 0.5
+    return value
+
+
+def _untitled(sentence: str, c: Span, shape: QuestionShape) -> Span:
+    """A name without the question's words that lead it: "NATO Secretary General Jens
+    Stoltenberg" answers "who is the NATO Secretary General?" as "Jens Stoltenberg"."""
+    if c.kind not in ("person", "organisation", "place"):
+        return c
+    wanted = {w for w in shape.words if w not in stopwords()}
+    run = list(tokens(sentence, c.start, c.end))
+    lead = 0
+    while lead < len(run) - 1 and any(_same_word(run[lead].group().casefold(), w) for w in wanted):
+        lead += 1
+    if not lead:
+        return c
+    # The rest is judged again: without "NATO" the name is a person's, not an organisation's.
+    return next(name_span(sentence, run[lead:], -1), c)
+
+
+def _outside_question(sentence: str, c: Span, shape: QuestionShape) -> list[Span]:
+    """The runs of a phrase between the question's words, without stopwords at the ends."""
+    stop = stopwords()
+    wanted = {w for w in shape.words if w not in stop}
+    runs: list[list[re.Match[str]]] = [[]]
+    for m in tokens(sentence, c.start, c.end):
+        word = m.group().casefold()
+        if any(_same_word(word, w) for w in wanted):
+            runs.append([])
+        else:
+            runs[-1].append(m)
+    out = []
+    for run in runs:
+        while run and run[0].group().casefold() in stop:
+            run = run[1:]
+        while run and run[-1].group().casefold() in stop:
+            run = run[:-1]
+        if run:
+            start, end = run[0].start(), run[-1].end()
+            out.append(Span(start, end, "phrase", sentence[start:end]))
+    return out
+
+
+def _anchors(sentence: str, shape: QuestionShape) -> list[tuple[int, int]]:
+    """Spans of ``sentence`` whose words match the question's content words."""
+    stop = stopwords()
+    wanted = [w for w in shape.words if w not in stop and w.isalnum()]
+    return [
+        m.span()
+        for m in tokens(sentence)
+        if any(_same_word(m.group().casefold(), w) for w in wanted)
+    ]
+
+
+def _same_word(a: str, b: str) -> bool:
+    # A crude stem: "subscribers"/"subscriber", "profits"/"profit", without nltk data.
+    return a == b or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
+
+
+def _gap(c: Span, anchor: tuple[int, int], sentence: str) -> int:
+    """Words between a candidate and an anchor (0 when they touch or overlap)."""
+    if anchor[1] <= c.start:
+        between = sentence[anchor[1] : c.start]
+    elif c.end <= anchor[0]:
+        between = sentence[c.end : anchor[0]]
+    else:
+        return 0
+    return len(_words(between))
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in re.findall(r"[\w'’-]+", text)]
+
+
+def _only_question_words(text: str, shape: QuestionShape) -> bool:
+    words = [w for w in _words(text) if w not in stopwords()]
+    return not words or all(w in shape.words or w.rstrip("s'’") in shape.words for w in words)

@@ -1,0 +1,70 @@
+"""Typed spans: what a sentence holds, read once, whatever the question."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot.answering.spans import Span, body_start, spans
+
+
+def kinds(sentence: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for span in spans(sentence):
+        assert sentence[span.start : span.end] == span.text  # a span is what it says
+        found.setdefault(span.kind, []).append(span.text)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "text"),
+    [
+        ("The plant opened on Tuesday, 3 March 2009.", "time", "Tuesday, 3 March 2009"),
+        ("Grunge peaked in the early 1990s.", "time", "the early 1990s"),
+        ("It was built in the nineteenth century.", "time", "nineteenth century"),
+        ("The talks ended three weeks ago.", "time", "three weeks ago"),
+        ("Profits jumped 76% to $1.13bn.", "number", "76%"),
+        ("Profits jumped 76% to $1.13bn.", "number", "$1.13bn"),
+        ("The 34-year-old pilot landed.", "number", "34-year-old"),
+        ("Obama met Egyptian President Hosni Mubarak.", "person", "President Hosni Mubarak"),
+        ("Shares in Vodafone Group Plc fell.", "organisation", "Vodafone Group Plc"),
+        ("The bomb exploded in Peshawar.", "place", "Peshawar"),
+        ('"We cannot have Minsk 3," Stoltenberg concluded.', "quote", "We cannot have Minsk 3"),
+        ("She left because of the noise.", "reason", "the noise"),
+        ("They escaped by digging a tunnel.", "manner", "by digging a tunnel"),
+    ],
+)
+def test_a_sentence_holds_spans_of_each_kind(sentence: str, kind: str, text: str) -> None:
+    assert text in kinds(sentence).get(kind, [])
+
+
+def test_numbers_say_what_they_measure() -> None:
+    found = {s.text: s.detail for s in spans("Profits jumped 76% to $1.13bn after 3 years.")}
+    assert found["76%"] == "percent"
+    assert found["$1.13bn"] == "money"
+    assert found["3 years"] == "duration"
+
+
+def test_a_quotation_knows_its_speaker_and_indirect_speech_is_marked() -> None:
+    quote = next(s for s in spans('"We will win," the coach said.') if s.kind == "quote")
+    assert quote.context.strip() == "the coach"
+    reported = next(
+        s for s in spans("The minister said that the talks had failed.") if s.kind == "quote"
+    )
+    assert reported.detail == "reported"
+    assert reported.text == "the talks had failed"
+
+
+def test_a_dateline_is_no_answer() -> None:
+    sentence = "LONDON, England (CNN) -- The coach was replaced by Fabio Capello."
+    assert sentence[body_start(sentence) :].startswith("The coach")
+    assert "LONDON" not in " ".join(s.text for s in spans(sentence))
+
+
+def test_the_first_word_of_a_sentence_is_no_name_for_being_capitalised() -> None:
+    assert "Police" not in kinds("Police said the man fled.").get("person", [])
+
+
+def test_spans_are_read_once_per_sentence() -> None:
+    sentence = "The plant opened in Dresden on Tuesday."
+    assert spans(sentence) is spans(sentence)
+    assert all(isinstance(s, Span) for s in spans(sentence))
