@@ -1,0 +1,76 @@
+"""A question set for evaluation: the questions, their gold answers, and the hit rule.
+
+Questions come one JSON object a line: ``{"id", "question", "answers": [str], "article":
+"<file name>", "paragraph_index": int}`` (the NewsQA dev-set layout). A question is a hit
+at k when one of the top-k passages comes from ``article`` and contains one of ``answers``
+(case-insensitive). (How a question is analysed for answering is :mod:`qabot.questions`.)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from qabot.errors import QABotError
+from qabot.values import Article, Hit
+
+__all__ = ["EvalQuestion", "is_hit", "load_questions", "same_article"]
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """A question with its gold answers and the article that holds them."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    article: str
+    paragraph_index: int | None = None
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Read a JSONL question file; a malformed line is an error naming the line."""
+    questions = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QABotError(f"cannot read questions file {path}: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            answers = obj["answers"]
+            if isinstance(answers, str):
+                answers = [answers]
+            questions.append(
+                EvalQuestion(
+                    id=str(obj.get("id", number)),
+                    question=str(obj["question"]),
+                    answers=tuple(str(a) for a in answers if str(a).strip()),
+                    article=str(obj["article"]),
+                    paragraph_index=obj.get("paragraph_index"),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QABotError(f"{path}, line {number}: not a question object ({exc})") from None
+    if not questions:
+        raise QABotError(
+            f"{path} holds no questions: write one JSON object a line, with "
+            '"question", "answers" and "article" (see qabot eval --help)'
+        )
+    return questions
+
+
+def same_article(article: Article, name: str) -> bool:
+    """Whether ``article`` is the file ``name`` (a path relative to the corpus, or its tail)."""
+    return article.id == name or article.id.endswith("/" + name)
+
+
+def is_hit(hit: Hit, question: EvalQuestion) -> bool:
+    """The passage comes from the question's article and holds one of its answers."""
+    if not same_article(hit.article, question.article):
+        return False
+    text = hit.text.casefold()
+    return any(a.casefold() in text for a in question.answers)
