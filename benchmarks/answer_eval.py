@@ -26,35 +26,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
-import string
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from qabot import QABot
 from qabot.evaluate import EvalQuestion, fold_of, load_questions, same_article
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-
-
-def normalize(text: str) -> list[str]:
-    """SQuAD's answer normalisation: lower case, no punctuation, no articles."""
-    text = "".join(c for c in text.lower() if c not in set(string.punctuation))
-    return _ARTICLES.sub(" ", text).split()
-
-
-def f1(prediction: str, gold: str) -> float:
-    pred, ref = normalize(prediction), normalize(gold)
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if not pred or not ref or not common:
-        return float(pred == ref == [])
-    precision, recall = common / len(pred), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
+from qabot.evaluate.squad import f1, normalize
 
 
 def link(article_dirs: Sequence[Path], target: Path, skip: set[str] = frozenset()) -> None:  # type: ignore[assignment]

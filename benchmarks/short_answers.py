@@ -4,55 +4,37 @@ For each question of a QA set (``questions.jsonl`` + ``articles/``, the layout o
 ``newsqa-dev`` and ``xquad-en``), the gold paragraph is split into sentences and the first
 sentence containing a gold answer (case-insensitive) is the oracle sentence; questions
 whose answer crosses sentences are counted and left out. ``short_answer`` runs on it, and
-the SQuAD token F1 and exact match (lower-cased, punctuation and a/an/the dropped, best
-over the gold answers, 0 when no short answer) are printed overall and by answer type.
+the SQuAD token F1 and exact match (``qabot.evaluate.squad``: lower-cased, punctuation and
+a/an/the dropped; best over the gold answers, 0 when no short answer) are printed overall
+and by answer type.
 
     .venv/bin/python benchmarks/short_answers.py \\
         --questions ../shared/data/xquad-en/questions.jsonl \\
         --articles ../shared/data/xquad-en/articles --split test
 
-``--split`` keeps the questions of one part of the articles (a stable hash of the article
-name: crc32 % 5 == 0 is ``test``, the rest ``tune``), so rules are tuned on one part and
-reported on the other.
+``--split`` keeps the questions of one part of the articles (by article, as
+``benchmarks/answer_eval.py`` splits: fold 0 of ``qabot.evaluate.fold_of`` is ``test``, the
+rest ``tune``), so rules are tuned on one part and reported on the other.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
-import string
 import sys
-import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 from qabot.analysis import Analyzer
 from qabot.answering.shape import analyze_question
 from qabot.answering.short import short_answer
-
-
-def normalize(text: str) -> list[str]:
-    """SQuAD's answer normalisation, as tokens."""
-    text = "".join(
-        ch for ch in text.lower() if ch not in set(string.punctuation) | {"“", "”", "’", "‘"}
-    )
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return text.split()
-
-
-def f1(prediction: str, gold: str) -> float:
-    p, g = normalize(prediction), normalize(gold)
-    common = sum((Counter(p) & Counter(g)).values())
-    if not p or not g or common == 0:
-        return float(p == g)
-    precision, recall = common / len(p), common / len(g)
-    return 2 * precision * recall / (precision + recall)
+from qabot.evaluate import fold_of
+from qabot.evaluate.squad import f1, normalize
 
 
 def in_split(article: str, split: str) -> bool:
-    test = zlib.crc32(article.encode("utf-8")) % 5 == 0
+    test = fold_of(article) == 0
     return split == "all" or (split == "test") == test
 
 

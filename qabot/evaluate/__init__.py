@@ -7,6 +7,7 @@ ranking outside news. One module per harness:
 * :mod:`.qa`: hit@k and answers (:func:`evaluate`), cross-validated answer settings;
 * :mod:`.no_answer`: the same questions asked without their stories, for each no-answer rule;
 * :mod:`.beir`: nDCG@10 of article rankings over a BEIR folder;
+* :mod:`.squad`: SQuAD's answer normalisation and token F1, for the benchmarks.
 
 The names below are the package's front door (``qabot eval`` and the benchmarks import
 them from here).
