@@ -6,9 +6,13 @@ excerpt cutting and highlights, in three forms:
 
 * plain text, for ``str(answer)``;
 * the terminal, with ANSI bold when it is a terminal (``qabot ask``, ``qabot chat``);
-* Telegram HTML: every message the Telegram adapter sends, escaped, highlighted, and
-  within Telegram's 4096 characters (counted in UTF-16 code units, as Telegram does) by
-  trimming excerpts, never by cutting through a tag.
+* Telegram HTML: answers and passages (whole, or shared inline), escaped, highlighted,
+  and within Telegram's 4096 characters (counted in UTF-16 code units, as Telegram does)
+  by trimming excerpts, never by cutting through a tag.
+
+What only the Telegram bot says (its /help, usage hints, alerts, the replies of its
+commands) is the adapter's, in :mod:`qabot.telegram_bot.texts`, built on :func:`escape`,
+:func:`detail` and :func:`filter_help` from here.
 
 An answer's short answer (:attr:`Answer.short`) comes first, on its own line, and is
 highlighted inside the sentence, which starts with the day of its story when that is known
@@ -24,56 +28,42 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qabot.dates import long_date
-from qabot.values import Answer, Article, Hit, IndexStats, Refusal, ReindexReport
+from qabot.values import Answer, Article, Hit, Refusal
 
 __all__ = [
-    "ADD_USAGE",
-    "ADMINS_ONLY",
-    "APOLOGY",
-    "ASK_USAGE",
     "CLOSEST_LABEL",
+    "DATE_CHARS",
     "FILTER_EXAMPLE",
-    "FOREIGN_BUTTON",
+    "MAX_URL_CHARS",
     "MESSAGE_LIMIT",
     "NO_ARTICLES",
     "PASSAGES_PER_MESSAGE",
-    "RATE_LIMITED_COMMANDS",
-    "RATE_LIMITED_QUESTIONS",
-    "RATE_LIMITED_TAPS",
     "SOURCES_LABEL",
-    "STALE_BUTTON",
     "TERMINAL_EXCERPT_CHARS",
-    "TOO_LARGE",
+    "TITLE_CHARS",
     "UNSURE_NOTE",
     "answer_message",
     "citation",
     "dateline",
+    "detail",
     "escape",
     "filter_help",
     "headline",
-    "help_message",
     "highlighted",
     "inline_description",
     "inline_passage_message",
     "label",
     "leads_with_short",
-    "not_added_message",
     "paragraph_label",
     "partial_note",
     "passage_message",
     "plain",
     "refusal_text",
     "reply_message",
-    "report_message",
-    "saved_message",
     "short_spans",
-    "sources_message",
     "sources_text",
-    "start_message",
-    "stats_message",
     "terminal",
     "terminal_passages",
-    "upload_limit_message",
     "utf16_len",
 ]
 
@@ -85,6 +75,7 @@ FILTER_EXAMPLE = (
 SOURCES_LABEL = "Sources"
 CLOSEST_LABEL = "Closest passages"
 UNSURE_NOTE = "(I'm not sure about this one: check the sources.)"
+#: The sources list of an empty index, in the terminal and in Telegram.
 NO_ARTICLES = "No articles are indexed yet."
 #: A short answer longer than this share of the sentence is not repeated above it.
 SHORT_SHARE = 0.6
@@ -95,7 +86,6 @@ MESSAGE_LIMIT = 4096
 #: Citations shown in one Telegram answer message; "More" shows the next ones.
 PASSAGES_PER_MESSAGE = 3
 EXCERPT_CHARS = 600
-SOURCES_PER_PAGE = 10
 #: Longer URLs are not shown (a link that long is noise, and it would eat the message).
 MAX_URL_CHARS = 500
 #: Article details shown in Telegram are cut to these lengths: front matter can hold
@@ -134,6 +124,20 @@ def refusal_text(refusal: Refusal) -> str:
             f"Please ask in at most {refusal.limit} characters."
         )
     return "Ask me a question in words, for example: what did NATO decide?"
+
+
+def filter_help(ask: str = "") -> list[str]:
+    """How to restrict a question to dates and sources, one line each (plain text).
+
+    ``ask`` is what a question starts with in the example (``"/ask "`` in Telegram).
+    """
+    return [
+        "since:YYYY-MM-DD and until:YYYY-MM-DD: only stories of those days (both included; "
+        "stories without a date are left out)",
+        "source:NAME: only that source (repeat for several; quote names with spaces: "
+        'source:"Le Monde")',
+        f"for example: {ask}since:2024-05-01 until:2024-06-30 source:BBC who won the vote?",
+    ]
 
 
 def paragraph_label(hit: Hit) -> str:
@@ -377,23 +381,6 @@ def sources_text(articles: Sequence[Article], page: int, per_page: int, matching
 
 
 # -- Telegram HTML ---------------------------------------------------------------------------
-RATE_LIMITED_QUESTIONS = (
-    "You are asking faster than I can read. Please wait a minute and ask again."
-)
-RATE_LIMITED_COMMANDS = "You are sending commands faster than I can answer. Please wait a minute."
-RATE_LIMITED_TAPS = "Too many taps: please wait a minute."
-ASK_USAGE = "Usage: /ask <i>your question</i>"
-ADMINS_ONLY = "Sorry, only the bot's admins can do that."
-STALE_BUTTON = "This button belongs to an older answer I no longer remember. Please ask again."
-FOREIGN_BUTTON = "This button belongs to an answer in another chat. Please ask here."
-APOLOGY = "Sorry, something went wrong on my side. Please try again."
-ADD_USAGE = (
-    "To add an article, send a .txt, .md or .json file with the caption /add, or reply "
-    "/add to a message whose first line is the title and the rest the article."
-)
-TOO_LARGE = "That file is larger than I accept."
-
-
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it."""
     return len(text.encode("utf-16-le")) // 2
@@ -414,16 +401,16 @@ def highlighted(text: str, spans: Sequence[Span], limit: int | None = None) -> s
     return _marked(text, spans, limit, escape, _bold)
 
 
-def _detail(text: str, limit: int) -> str:
+def detail(text: str, limit: int) -> str:
     """An article detail on one line, cut to ``limit`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _html_citation(hit: Hit, with_link: bool = True) -> str:
-    parts = [f"<i>{escape(_detail(hit.article.title, TITLE_CHARS))}</i>", paragraph_label(hit)]
+    parts = [f"<i>{escape(detail(hit.article.title, TITLE_CHARS))}</i>", paragraph_label(hit)]
     if hit.article.date:
-        parts.append(escape(_detail(hit.article.date, DATE_CHARS)))
+        parts.append(escape(detail(hit.article.date, DATE_CHARS)))
     if hit.article.url and with_link and len(hit.article.url) <= MAX_URL_CHARS:
         parts.append(f'<a href="{escape(hit.article.url)}">link</a>')
     return ", ".join(parts)
@@ -510,12 +497,12 @@ def _fit_text(markup: str, limit: int) -> str:
 def passage_message(hit: Hit, limit: int = MESSAGE_LIMIT) -> str:
     """One whole passage with its article's details, for a citation button."""
     article = hit.article
-    lines = [f"<b>{escape(_detail(article.title, TITLE_CHARS))}</b>"]
+    lines = [f"<b>{escape(detail(article.title, TITLE_CHARS))}</b>"]
     details = [f"passage {hit.position + 1}", paragraph_label(hit)]
     if article.date:
-        details.append(escape(_detail(article.date, DATE_CHARS)))
+        details.append(escape(detail(article.date, DATE_CHARS)))
     if article.source:
-        details.append(escape(_detail(article.source, SOURCE_CHARS)))
+        details.append(escape(detail(article.source, SOURCE_CHARS)))
     lines.append(" · ".join(details))
     if article.url and len(article.url) <= MAX_URL_CHARS:
         lines.append(f'<a href="{escape(article.url)}">{escape(article.url)}</a>')
@@ -539,133 +526,3 @@ def inline_description(hit: Hit, limit: int = 180) -> str:
     """Plain text preview of a passage for an inline result."""
     text = " ".join(hit.text.split())
     return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + "…"
-
-
-def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
-    """One page of the indexed articles, and the number of pages."""
-    pages = max(1, -(-len(articles) // SOURCES_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = articles[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
-    if not articles:
-        return NO_ARTICLES, 1
-    lines = [f"<b>Indexed articles</b> ({len(articles)}), page {page + 1} of {pages}:"]
-    for number, article in enumerate(shown, page * SOURCES_PER_PAGE + 1):
-        extra = f" ({escape(_detail(article.date, DATE_CHARS))})" if article.date else ""
-        title = escape(_detail(article.title, TITLE_CHARS))
-        if article.url and len(article.url) <= MAX_URL_CHARS:
-            title = f'<a href="{escape(article.url)}">{title}</a>'
-        lines.append(f"{number}. {title}{extra}")
-    return "\n".join(lines), pages
-
-
-def stats_message(stats: IndexStats) -> str:
-    updated = stats.updated.strftime("%Y-%m-%d %H:%M UTC") if stats.updated else "never"
-    text = (
-        f"<b>Index</b>\n{stats.counts_text}\n{stats.size_text} on disk, updated {escape(updated)}"
-    )
-    if stats.problems:
-        text += f"\n{stats.skipped_files} file(s) skipped as unreadable."
-    return text
-
-
-def help_message(examples: Sequence[str], *, admin: bool) -> str:
-    lines = [
-        "Ask me about the news articles I have read, in plain words. "
-        "I answer with the sentence that answers it and cite the passages it came from.",
-        "",
-        "<b>Try</b>",
-        *(f"• {escape(q)}" for q in examples),
-        "",
-        "Follow up with a short question such as <i>and what about …?</i>",
-        "In groups, use /ask or mention me. Inline: type my name and a question in any chat.",
-        "",
-        "<b>Filters</b>",
-        *(escape(line) for line in filter_help("/ask ")),
-        "",
-        "<b>Commands</b>",
-        "/ask <i>question</i>: ask (in groups)",
-        "/sources: the indexed articles",
-        "/stats: index figures",
-    ]
-    if admin:
-        lines += [
-            "/reindex: re-read the corpus folder",
-            "/add: send a .txt, .md or .json file with caption /add, "
-            "or reply /add to a message holding an article (first line the title)",
-            "/add <i>link</i>, or a message of links: fetch the articles and add them",
-            "/feeds: the RSS and Atom feeds I poll (/feeds add <i>URL</i>, /feeds remove "
-            "<i>URL</i>)",
-        ]
-    return "\n".join(lines)
-
-
-def filter_help(ask: str = "") -> list[str]:
-    """How to restrict a question to dates and sources, one line each (plain text).
-
-    ``ask`` is what a question starts with in the example (``"/ask "`` in Telegram).
-    """
-    return [
-        "since:YYYY-MM-DD and until:YYYY-MM-DD: only stories of those days (both included; "
-        "stories without a date are left out)",
-        "source:NAME: only that source (repeat for several; quote names with spaces: "
-        'source:"Le Monde")',
-        f"for example: {ask}since:2024-05-01 until:2024-06-30 source:BBC who won the vote?",
-    ]
-
-
-def start_message(stats: IndexStats, examples: Sequence[str], *, admin: bool) -> str:
-    return (
-        f"Hello! I answer questions about {stats.articles} news articles, citing my sources.\n\n"
-        + help_message(examples, admin=admin)
-    )
-
-
-def report_message(report: ReindexReport) -> str:
-    """What a reindex changed."""
-    text = f"Index updated: {escape(str(report))}."
-    if report.added:
-        text += "\nAdded: " + ", ".join(escape(a) for a in report.added[:10])
-    if report.problems:
-        text += "\nSkipped: " + "; ".join(escape(str(p)) for p in report.problems[:5])
-    return text
-
-
-def saved_message(name: str, report: ReindexReport) -> str:
-    """An uploaded article was saved as ``name`` and indexed."""
-    return f"Saved as <code>{escape(name)}</code>.\n{report_message(report)}"
-
-
-def not_added_message(name: str, reason: str) -> str:
-    return f"I could not add {escape(name)}: {escape(reason)}"
-
-
-def upload_limit_message(size: int, limit: int) -> str:
-    return f"That file is {size:,} bytes; I accept articles up to {limit:,} bytes."
-
-
-# -- news in: links and feeds (Telegram HTML) ------------------------------------------------
-FEEDS_USAGE = (
-    "/feeds lists the feeds I poll; <code>/feeds add URL</code> adds an RSS or Atom feed, "
-    "<code>/feeds remove URL</code> removes one."
-)
-
-
-def url_added_message(article: Article, new: bool) -> str:
-    """One line about an article added by URL (or found added before)."""
-    when = f" ({escape(article.date)})" if article.date else ""
-    done = "Added" if new else "Already added"
-    return f"{done}: <b>{escape(article.title)}</b>{when}"
-
-
-def url_not_added_message(url: str, reason: str) -> str:
-    return f"Could not add {escape(url)}: {escape(reason)}"
-
-
-def feeds_message(feeds: Sequence[tuple[str, str | None]]) -> str:
-    """The feed list: (url, title) pairs."""
-    if not feeds:
-        return "No feeds yet. " + FEEDS_USAGE
-    lines = [f"<b>Feeds</b> ({len(feeds)})"]
-    lines += [f"• {escape(title)}: {escape(url)}" if title else f"• {escape(url)}"
-              for url, title in feeds]  # fmt: skip
-    return "\n".join(lines)

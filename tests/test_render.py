@@ -20,7 +20,6 @@ from qabot.render import (
     answer_message,
     highlighted,
     passage_message,
-    sources_message,
     utf16_len,
 )
 from qabot.values import Answer, Article, Hit, Refusal
@@ -82,15 +81,6 @@ def test_everything_fits_the_limit() -> None:
     none = Answer("q", "", (), reason="No article mentions: <x>.")
     assert answer_message(none) == "🤷 I don't know. No article mentions: &lt;x&gt;."
     assert answer_message(Answer("q", long, (), short="é" * 10, short_span=(0, 10)))
-
-
-def test_sources_pages() -> None:
-    articles = [Article(str(i), f"Title {i} <&>", Path(f"{i}.txt")) for i in range(23)]
-    first, pages = sources_message(articles, 0)
-    assert pages == 3 and "1. Title 0 &lt;&amp;&gt;" in first and "11." not in first
-    last, _ = sources_message(articles, 99)
-    assert "page 3 of 3" in last and "23. Title 22" in last
-    assert sources_message([], 0) == ("No articles are indexed yet.", 1)
 
 
 # -- one voice across the forms ---------------------------------------------------------------
@@ -253,16 +243,6 @@ def test_terminal_sources_are_paged() -> None:
     assert render.sources_text([], 1, 3) == render.NO_ARTICLES
 
 
-def test_stats_count_skipped_files_not_problems() -> None:
-    from qabot.values import IndexStats, Problem
-
-    feed = Path("feed.jsonl")
-    stats = IndexStats(
-        1, 1, 1, 0, None, Path("c"), Path("i"), (Problem(feed, "1"), Problem(feed, "2"))
-    )
-    assert "\n1 file(s) skipped as unreadable." in render.stats_message(stats)
-
-
 def test_an_answer_from_a_dated_story_says_when_in_every_form() -> None:
     def story(day: str | None) -> Answer:
         article = Article("a", "Vote", Path("a.md"), date=day)
@@ -288,5 +268,3 @@ def test_a_refused_filter_says_what_to_write() -> None:
     assert text.startswith("Sorry, I could not use that filter: since: 'soon' is not a date")
     assert "since:2024-05-01 until:2024-06-30 source:BBC" in text
     assert render.reply_message(refusal) == render.escape(text)
-    help_text = render.help_message(["Who won?"], admin=False)
-    assert "since:YYYY-MM-DD" in help_text and "/ask since:2024-05-01" in help_text

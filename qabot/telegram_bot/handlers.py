@@ -3,8 +3,9 @@
 Which update reaches which handler is decided by the filters and patterns in
 :mod:`~qabot.telegram_bot.app`; rate limits have run before (see
 :mod:`~qabot.telegram_bot.policies`). Questions go through the shared
-:class:`~qabot.session.Session`; every text comes from :mod:`qabot.render`. Asking,
-reindexing and adding run in worker threads, off the event loop.
+:class:`~qabot.session.Session`; answers and passages are rendered by :mod:`qabot.render`,
+the bot's own texts come from :mod:`~qabot.telegram_bot.texts`. Asking, reindexing and
+adding run in worker threads, off the event loop.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from qabot import render
 from qabot.core import Library
 from qabot.errors import ArticleError, IndexLockedError
 from qabot.session import example_questions
+from qabot.telegram_bot import texts
 from qabot.telegram_bot.keyboards import (
     MorePassages,
     SourcesPage,
@@ -91,7 +93,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask question: works in groups and private chats alike."""
     question = " ".join(context.args or [])
     if not question:
-        await refuse(update, context, render.ASK_USAGE)
+        await refuse(update, context, texts.ASK_USAGE)
         return
     await _answer(update, context, question)
 
@@ -135,7 +137,7 @@ async def _message_of_chat(update: Update, chat_id: int) -> Message | None:
         return None
     message = query.message if isinstance(query.message, Message) else None
     if message is None or message.chat.id != chat_id:
-        await retrying(lambda: query.answer(render.FOREIGN_BUTTON, show_alert=True))
+        await retrying(lambda: query.answer(texts.FOREIGN_BUTTON, show_alert=True))
         return None
     await retrying(lambda: query.answer())
     return message
@@ -178,14 +180,14 @@ async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """A button whose data the bot no longer holds (or never sent): say so, show nothing."""
     query = update.callback_query
     if query is not None:
-        await retrying(lambda: query.answer(render.STALE_BUTTON, show_alert=True))
+        await retrying(lambda: query.answer(texts.STALE_BUTTON, show_alert=True))
 
 
 # -- commands --------------------------------------------------------------------------------
 # Reading the index may load a snapshot another process committed (every file checksummed):
 # never on the event loop.
 async def _sources_page(qabot: Library, page: int) -> tuple[str, int]:
-    return await asyncio.to_thread(lambda: render.sources_message(qabot.articles(), page))
+    return await asyncio.to_thread(lambda: texts.sources_message(qabot.articles(), page))
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -194,7 +196,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is not None:
         admin = is_admin(update, state.settings)
         text = await asyncio.to_thread(
-            lambda: render.start_message(
+            lambda: texts.start_message(
                 state.qabot.stats(), example_questions(state.qabot), admin=admin
             )
         )
@@ -207,7 +209,7 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is not None:
         admin = is_admin(update, state.settings)
         examples = await asyncio.to_thread(example_questions, state.qabot)
-        await reply(update.effective_message, render.help_message(examples, admin=admin))
+        await reply(update.effective_message, texts.help_message(examples, admin=admin))
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -221,13 +223,13 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Index figures."""
     if update.effective_message is not None:
         stats = await asyncio.to_thread(state_of(context).qabot.stats)
-        await reply(update.effective_message, render.stats_message(stats))
+        await reply(update.effective_message, texts.stats_message(stats))
 
 
 # -- admins ----------------------------------------------------------------------------------
 async def on_not_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An admin command or upload from someone else: refuse."""
-    await refuse(update, context, render.ADMINS_ONLY)
+    await refuse(update, context, texts.ADMINS_ONLY)
 
 
 async def _typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -244,7 +246,7 @@ async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     report = await change_index(update, context, state_of(context).qabot.reindex)
     if report is not None:
-        await reply(message, render.report_message(report))
+        await reply(message, texts.report_message(report))
 
 
 async def change_index(
@@ -273,7 +275,7 @@ async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     replied = message.reply_to_message
     text = (replied.text or replied.caption or "") if replied is not None else ""
     if not text.strip():
-        await reply(message, render.ADD_USAGE)
+        await reply(message, texts.ADD_USAGE)
         return
     title = text.strip().splitlines()[0]
     slug = re.sub(r"[^\w]+", "-", title.lower(), flags=re.ASCII).strip("-")[:60] or "article"
@@ -289,16 +291,16 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     document = message.document
     limit = state.settings.max_upload_bytes
     if (document.file_size or 0) > limit:
-        await reply(message, render.upload_limit_message(document.file_size or 0, limit))
+        await reply(message, texts.upload_limit_message(document.file_size or 0, limit))
         return
     # Reading a file twice does no harm: retried on any network error.
     file = await retrying(lambda: document.get_file(), idempotent=True)
     if (file.file_size or 0) > limit:  # when the message said none, or less
-        await reply(message, render.upload_limit_message(file.file_size or 0, limit))
+        await reply(message, texts.upload_limit_message(file.file_size or 0, limit))
         return
     data = bytes(await retrying(lambda: file.download_as_bytearray(), idempotent=True))
     if len(data) > limit:
-        await reply(message, render.TOO_LARGE)
+        await reply(message, texts.TOO_LARGE)
         return
     await _save_and_index(update, context, document.file_name or "article.txt", data)
 
@@ -313,11 +315,11 @@ async def _save_and_index(
     try:
         added = await change_index(update, context, lambda: qabot.add_article(name, data))
     except ArticleError as exc:
-        await reply(message, render.not_added_message(exc.path.name, exc.reason))
+        await reply(message, texts.not_added_message(exc.path.name, exc.reason))
         return
     if added is not None:
         path, report = added
-        await reply(message, render.saved_message(path.name, report))
+        await reply(message, texts.saved_message(path.name, report))
 
 
 # -- the rest --------------------------------------------------------------------------------
@@ -332,6 +334,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_text(render.APOLOGY)
+            await update.effective_message.reply_text(texts.APOLOGY)
         except TelegramError:
             log.warning("could not send the apology either")

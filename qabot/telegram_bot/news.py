@@ -15,6 +15,7 @@ from qabot import render
 from qabot.errors import FeedError, FetchError, QABotError
 from qabot.feeds import FeedList, subscribe
 from qabot.ingest import Added
+from qabot.telegram_bot import texts
 from qabot.telegram_bot.handlers import change_index
 from qabot.telegram_bot.policies import refuse
 from qabot.telegram_bot.ptb import ContextTypes, Message, Update, filters
@@ -58,15 +59,15 @@ async def add_links(update: Update, context: ContextTypes.DEFAULT_TYPE, urls: li
         return
     qabot = state_of(context).qabot
     if len(urls) > MAX_LINKS:
-        await reply(message, f"I add at most {MAX_LINKS} links at a time.")
+        await reply(message, texts.too_many_links_message(MAX_LINKS))
         return
     results = await change_index(update, context, lambda: qabot.add_urls(urls))
     if results is None:
         return
     lines = [
-        render.url_added_message(r.article, r.new)
+        texts.url_added_message(r.article, r.new)
         if isinstance(r, Added)
-        else render.url_not_added_message(r.url, r.reason)
+        else texts.url_not_added_message(r.url, r.reason)
         for r in results
     ]
     await reply(message, "\n".join(lines))
@@ -95,23 +96,22 @@ async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     action = args[0].lower() if args else "list"
     if action == "list" and len(args) <= 1:
         feeds = await asyncio.to_thread(lambda: FeedList.of(settings.index_dir).feeds())
-        await reply(message, render.feeds_message([(f.url, f.title) for f in feeds]))
+        await reply(message, texts.feeds_message([(f.url, f.title) for f in feeds]))
         return
     if action not in ("add", "remove") or len(args) != 2:
-        await refuse(update, context, render.FEEDS_USAGE)
+        await refuse(update, context, texts.FEEDS_USAGE)
         return
     url = args[1]
     try:
         if action == "add":
             feed, new = await asyncio.to_thread(subscribe, settings, url)
-            name = f" ({feed.title})" if feed.title else ""
-            text = ("Added the feed " if new else "Already in the feed list: ") + url + name
+            text = texts.feed_added_message(url, feed.title, new)
         else:
             removed = await asyncio.to_thread(FeedList.of(settings.index_dir).remove, url)
-            text = f"Removed the feed {url}" if removed else f"{url} is not in the feed list."
+            text = texts.feed_removed_message(url, removed)
     except (FetchError, FeedError) as exc:
-        text = str(exc)
-    await reply(message, render.escape(text))
+        text = render.escape(str(exc))
+    await reply(message, text)
 
 
 async def poll_feeds_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,8 +18,8 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from qabot import render
 from qabot.config import TelegramSettings
+from qabot.telegram_bot import texts
 from qabot.telegram_bot.ptb import ApplicationHandlerStop, ContextTypes, Update, filters
 from qabot.telegram_bot.state import state_of
 from qabot.telegram_bot.transport import reply, retrying
@@ -131,12 +131,12 @@ def _sender(update: Update) -> int:
 async def throttle_questions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop a question over the sender's budget, before it is read at all."""
     state = state_of(context)
-    await _stop_over_budget(update, state.questions, render.RATE_LIMITED_QUESTIONS)
+    await _stop_over_budget(update, state.questions, texts.RATE_LIMITED_QUESTIONS)
 
 
 async def throttle_actions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop a command over the sender's budget."""
-    await _stop_over_budget(update, state_of(context).actions, render.RATE_LIMITED_COMMANDS)
+    await _stop_over_budget(update, state_of(context).actions, texts.RATE_LIMITED_COMMANDS)
 
 
 async def _stop_over_budget(update: Update, limiter: RateLimiter, warning: str) -> None:
@@ -166,7 +166,7 @@ async def throttle_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if allowed or query is None:
         return
     if warn:
-        await retrying(lambda: query.answer(render.RATE_LIMITED_TAPS))
+        await retrying(lambda: query.answer(texts.RATE_LIMITED_TAPS))
     raise ApplicationHandlerStop
 
 

@@ -1,0 +1,197 @@
+"""What the Telegram bot says besides answers: its /start and /help, usage hints, alerts,
+rate-limit notices, and the replies of its commands and of admins' uploads, links and feeds.
+
+Answers, passages and citations are rendered by :mod:`qabot.render`, the renderer every
+adapter shares; this module builds on its escaping, its article-detail cuts and its
+filter help. Button labels stay with their keyboards (:mod:`.keyboards`), the command menu
+with the application (:mod:`.app`). Every text here is Telegram HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qabot import render
+from qabot.render import DATE_CHARS, MAX_URL_CHARS, NO_ARTICLES, TITLE_CHARS, detail, escape
+from qabot.values import Article, IndexStats, ReindexReport
+
+__all__ = [
+    "ADD_USAGE",
+    "ADMINS_ONLY",
+    "APOLOGY",
+    "ASK_USAGE",
+    "FEEDS_USAGE",
+    "FOREIGN_BUTTON",
+    "RATE_LIMITED_COMMANDS",
+    "RATE_LIMITED_QUESTIONS",
+    "RATE_LIMITED_TAPS",
+    "SOURCES_PER_PAGE",
+    "STALE_BUTTON",
+    "TOO_LARGE",
+    "feed_added_message",
+    "feed_removed_message",
+    "feeds_message",
+    "help_message",
+    "not_added_message",
+    "report_message",
+    "saved_message",
+    "sources_message",
+    "start_message",
+    "stats_message",
+    "too_many_links_message",
+    "upload_limit_message",
+    "url_added_message",
+    "url_not_added_message",
+]
+
+RATE_LIMITED_QUESTIONS = (
+    "You are asking faster than I can read. Please wait a minute and ask again."
+)
+RATE_LIMITED_COMMANDS = "You are sending commands faster than I can answer. Please wait a minute."
+RATE_LIMITED_TAPS = "Too many taps: please wait a minute."
+ASK_USAGE = "Usage: /ask <i>your question</i>"
+ADMINS_ONLY = "Sorry, only the bot's admins can do that."
+STALE_BUTTON = "This button belongs to an older answer I no longer remember. Please ask again."
+FOREIGN_BUTTON = "This button belongs to an answer in another chat. Please ask here."
+APOLOGY = "Sorry, something went wrong on my side. Please try again."
+ADD_USAGE = (
+    "To add an article, send a .txt, .md or .json file with the caption /add, or reply "
+    "/add to a message whose first line is the title and the rest the article."
+)
+TOO_LARGE = "That file is larger than I accept."
+SOURCES_PER_PAGE = 10
+
+
+# -- commands ---------------------------------------------------------------------------------
+def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
+    """/sources: one page (from 0) of the indexed articles, and the number of pages."""
+    pages = max(1, -(-len(articles) // SOURCES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = articles[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
+    if not articles:
+        return NO_ARTICLES, 1
+    lines = [f"<b>Indexed articles</b> ({len(articles)}), page {page + 1} of {pages}:"]
+    for number, article in enumerate(shown, page * SOURCES_PER_PAGE + 1):
+        extra = f" ({escape(detail(article.date, DATE_CHARS))})" if article.date else ""
+        title = escape(detail(article.title, TITLE_CHARS))
+        if article.url and len(article.url) <= MAX_URL_CHARS:
+            title = f'<a href="{escape(article.url)}">{title}</a>'
+        lines.append(f"{number}. {title}{extra}")
+    return "\n".join(lines), pages
+
+
+def stats_message(stats: IndexStats) -> str:
+    """/stats: the index's figures."""
+    updated = stats.updated.strftime("%Y-%m-%d %H:%M UTC") if stats.updated else "never"
+    text = (
+        f"<b>Index</b>\n{stats.counts_text}\n{stats.size_text} on disk, updated {escape(updated)}"
+    )
+    if stats.problems:
+        text += f"\n{stats.skipped_files} file(s) skipped as unreadable."
+    return text
+
+
+def help_message(examples: Sequence[str], *, admin: bool) -> str:
+    """/help: how to ask, with ``examples``; the admin commands for admins."""
+    lines = [
+        "Ask me about the news articles I have read, in plain words. "
+        "I answer with the sentence that answers it and cite the passages it came from.",
+        "",
+        "<b>Try</b>",
+        *(f"• {escape(q)}" for q in examples),
+        "",
+        "Follow up with a short question such as <i>and what about …?</i>",
+        "In groups, use /ask or mention me. Inline: type my name and a question in any chat.",
+        "",
+        "<b>Filters</b>",
+        *(escape(line) for line in render.filter_help("/ask ")),
+        "",
+        "<b>Commands</b>",
+        "/ask <i>question</i>: ask (in groups)",
+        "/sources: the indexed articles",
+        "/stats: index figures",
+    ]
+    if admin:
+        lines += [
+            "/reindex: re-read the corpus folder",
+            "/add: send a .txt, .md or .json file with caption /add, "
+            "or reply /add to a message holding an article (first line the title)",
+            "/add <i>link</i>, or a message of links: fetch the articles and add them",
+            "/feeds: the RSS and Atom feeds I poll (/feeds add <i>URL</i>, /feeds remove "
+            "<i>URL</i>)",
+        ]
+    return "\n".join(lines)
+
+
+def start_message(stats: IndexStats, examples: Sequence[str], *, admin: bool) -> str:
+    """/start: a greeting, then the help."""
+    return (
+        f"Hello! I answer questions about {stats.articles} news articles, citing my sources.\n\n"
+        + help_message(examples, admin=admin)
+    )
+
+
+def report_message(report: ReindexReport) -> str:
+    """What a reindex changed."""
+    text = f"Index updated: {escape(str(report))}."
+    if report.added:
+        text += "\nAdded: " + ", ".join(escape(a) for a in report.added[:10])
+    if report.problems:
+        text += "\nSkipped: " + "; ".join(escape(str(p)) for p in report.problems[:5])
+    return text
+
+
+def saved_message(name: str, report: ReindexReport) -> str:
+    """An uploaded article was saved as ``name`` and indexed."""
+    return f"Saved as <code>{escape(name)}</code>.\n{report_message(report)}"
+
+
+def not_added_message(name: str, reason: str) -> str:
+    return f"I could not add {escape(name)}: {escape(reason)}"
+
+
+def upload_limit_message(size: int, limit: int) -> str:
+    return f"That file is {size:,} bytes; I accept articles up to {limit:,} bytes."
+
+
+# -- news in: links and feeds -----------------------------------------------------------------
+FEEDS_USAGE = (
+    "/feeds lists the feeds I poll; <code>/feeds add URL</code> adds an RSS or Atom feed, "
+    "<code>/feeds remove URL</code> removes one."
+)
+
+
+def url_added_message(article: Article, new: bool) -> str:
+    """One line about an article added by URL (or found added before)."""
+    when = f" ({escape(article.date)})" if article.date else ""
+    done = "Added" if new else "Already added"
+    return f"{done}: <b>{escape(article.title)}</b>{when}"
+
+
+def url_not_added_message(url: str, reason: str) -> str:
+    return f"Could not add {escape(url)}: {escape(reason)}"
+
+
+def too_many_links_message(most: int) -> str:
+    return f"I add at most {most} links at a time."
+
+
+def feed_added_message(url: str, title: str | None, new: bool) -> str:
+    """/feeds add: the feed at ``url`` was added (or was in the list already)."""
+    name = f" ({title})" if title else ""
+    return escape(("Added the feed " if new else "Already in the feed list: ") + url + name)
+
+
+def feed_removed_message(url: str, removed: bool) -> str:
+    """/feeds remove: the feed at ``url`` was removed (or was not in the list)."""
+    return escape(f"Removed the feed {url}" if removed else f"{url} is not in the feed list.")
+
+
+def feeds_message(feeds: Sequence[tuple[str, str | None]]) -> str:
+    """The feed list: (url, title) pairs."""
+    if not feeds:
+        return "No feeds yet. " + FEEDS_USAGE
+    lines = [f"<b>Feeds</b> ({len(feeds)})"]
+    lines += [f"• {escape(title)}: {escape(url)}" if title else f"• {escape(url)}"
+              for url, title in feeds]  # fmt: skip
+    return "\n".join(lines)
