@@ -25,7 +25,7 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 from functools import cache
 
-from qabot import lexicon
+from qabot.lexicon import forms
 
 __all__ = ["UNKNOWN_DAY", "day_number", "long_date", "parse_date"]
 
@@ -70,7 +70,7 @@ def parse_date(text: str | None) -> date | None:
 @cache
 def _named() -> tuple[re.Pattern[str], ...]:
     """Patterns of "12 June 2024" and "June 12, 2024", after an optional weekday ("Wed,")."""
-    short = sorted({f for forms in lexicon.forms("weekdays") for f in forms[1:]}, key=len)
+    short = sorted({f for forms in forms("weekdays") for f in forms[1:]}, key=len)
     weekday = rf"(?:(?:{'|'.join(reversed(short))})[a-z]*\.?,?\s+)?"
     return (
         re.compile(rf"{weekday}{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}{_TIME}", re.I),
@@ -82,7 +82,7 @@ def _named() -> tuple[re.Pattern[str], ...]:
 def _months() -> dict[str, int]:
     """Month names and abbreviations (case-folded) → month number, from the lexicon."""
     return {
-        form: number for number, forms in enumerate(lexicon.forms("months"), 1) for form in forms
+        form: number for number, forms in enumerate(forms("months"), 1) for form in forms
     }
 
 
@@ -111,4 +111,4 @@ def day_number(day: date | None) -> int:
 
 def long_date(day: date) -> str:
     """``12 June 2024``: day, month name, year, as a dateline reads."""
-    return f"{day.day} {lexicon.forms('months')[day.month - 1][0].capitalize()} {day.year}"
+    return f"{day.day} {forms('months')[day.month - 1][0].capitalize()} {day.year}"
