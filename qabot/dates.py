@@ -70,7 +70,7 @@ def parse_date(text: str | None) -> date | None:
 @cache
 def _named() -> tuple[re.Pattern[str], ...]:
     """Patterns of "12 June 2024" and "June 12, 2024", after an optional weekday ("Wed,")."""
-    short = sorted({f for forms in forms("weekdays") for f in forms[1:]}, key=len)
+    short = sorted({f for names in forms("weekdays") for f in names[1:]}, key=len)
     weekday = rf"(?:(?:{'|'.join(reversed(short))})[a-z]*\.?,?\s+)?"
     return (
         re.compile(rf"{weekday}{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}{_TIME}", re.I),
@@ -82,7 +82,7 @@ def _named() -> tuple[re.Pattern[str], ...]:
 def _months() -> dict[str, int]:
     """Month names and abbreviations (case-folded) → month number, from the lexicon."""
     return {
-        form: number for number, forms in enumerate(forms("months"), 1) for form in forms
+        form: number for number, names in enumerate(forms("months"), 1) for form in names
     }
 
 
