@@ -5,7 +5,9 @@ Modules, bottom up::
     shape   question → what kind of answer it asks for (QuestionShape)
     spans   sentence → typed spans: names, places, times, numbers, quotations, reasons …
             (the only recogniser of these; built from qabot.lexicon's word lists)
-    short   spans → the short answer, and whether a sentence offers the kind asked for
+    short   spans → the candidates a question takes, whether a sentence offers the kind
+            asked for, and the hand-written choice
+    rank    the learned choice of the short answer: options, features, shipped weights
     choose  passages → the answering sentence(s), or the decision not to answer
     cite    matches → ranked, highlighted hits
 
@@ -20,8 +22,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from qabot.analysis import Analyzer
-from qabot.answering.choose import choose, read
+from qabot.answering.choose import choose_answer, read
 from qabot.answering.cite import distinct, hits_of, matched_words
+from qabot.answering.rank import Ranker
 from qabot.config import AnswerSettings
 from qabot.filters import Filters
 from qabot.values import Answer
@@ -40,10 +43,13 @@ def compose(
     analyzer: Analyzer,
     settings: AnswerSettings,
     filters: Filters | None = None,
+    *,
+    ranker: Ranker | None = None,
 ) -> Answer:
     """The answer to ``query`` from its ranked ``matches``, citing at most ``k`` passages.
 
-    ``filters`` are those the matches were found with, named when nothing was found.
+    ``filters`` are those the matches were found with, named when nothing was found;
+    ``ranker`` chooses the short answer (see :mod:`qabot.answering.short`).
     """
     if not matches:
         words = ", ".join(dict.fromkeys(query.words.values()))
@@ -52,7 +58,7 @@ def compose(
             query.question, "", (), query.terms, reason=f"No article{within} mentions: {words}."
         )
     reads = [read(m, query, analyzer) for m in matches[: settings.candidate_passages]]
-    choice = choose(query, reads, settings)
+    choice = choose_answer(query, reads, settings, ranker)
     order = list(range(len(matches)))
     if choice.best:
         # The passage the answer comes from is cited first: it is what the reader checks.

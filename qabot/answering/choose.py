@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from qabot import lexicon
 from qabot.analysis import Analyzer, Token
-from qabot.answering.short import fits, offers, short_answer
-from qabot.answering.spans import Span, closing_marks, opening_marks, quote_marks
+from qabot.answering.rank import Ranker, SentenceView, options, pick
+from qabot.answering.short import fits, offers
+from qabot.answering.spans import closing_marks, opening_marks, quote_marks
 from qabot.config import AnswerSettings
 from qabot.dates import day_number
 from qabot.passages import is_heading
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from qabot.index import Match
     from qabot.query import Query
 
-__all__ = ["Choice", "Reading", "choose", "read"]
+__all__ = ["Choice", "Reading", "choose_answer", "read"]
 
 #: What a question of each kind asks for, in a reason for not answering.
 _WANTED = {
@@ -159,8 +160,16 @@ class _Scores:
         return bool(self.items)
 
 
-def choose(query: Query, reads: Sequence[Reading], settings: AnswerSettings) -> Choice:
+def choose_answer(
+    query: Query,
+    reads: Sequence[Reading],
+    settings: AnswerSettings,
+    ranker: Ranker | None = None,
+) -> Choice:
     """Pick the answering sentence(s) from the candidates, or decide not to answer.
+
+    ``ranker`` chooses the short answer among the options of the chosen sentences
+    (default: :func:`~qabot.answering.short.pick`, the shipped weights).
 
     The decision weighs the passage the best sentence comes from together with the
     question terms its whole article holds: a story that holds every word of the
@@ -207,17 +216,14 @@ def choose(query: Query, reads: Sequence[Reading], settings: AnswerSettings) -> 
         if words <= settings.answer_words:
             chosen = sorted([*chosen, extra])
     text, offsets = _joined(reading.sentences, chosen)
-    short, at = _short(query, reading, s), s
     typed = settings.type_check != "off" and query.shape.kind in _WANTED
-    if typed and not fits(query.shape, short):
-        # The answer's other sentences may hold what the best one lacks: "… after eight
-        # months of repairs. The council said the work cost 41 million euros."
-        for o in sorted(chosen, key=lambda o: (abs(o - s), o)):
-            found_here = _short(query, reading, o) if o != s else None
-            if fits(query.shape, found_here):
-                short, at = found_here, o
-                break
-    if typed and not fits(query.shape, short):
+    views = [_view(query, reading, o, s) for o in chosen]
+    pool = options(query.shape, views)
+    picked = (ranker or pick)(pool)
+    short, at = (picked.span, chosen[picked.sentence]) if picked else (None, s)
+    # Unsure when none of the answer's sentences gives what the question asks for.
+    offered = any(fits(query.shape, o.span) for o in pool)
+    if typed and not offered:
         # "How much was X paid?" answered by a sentence that names no amount.
         if settings.type_check == "decline":
             what = _WANTED[query.shape.kind or ""]
@@ -247,17 +253,19 @@ def _joined(sentences: Sequence[str], chosen: Sequence[int]) -> tuple[str, dict[
     return "".join(pieces), offsets
 
 
-def _short(query: Query, reading: Reading, s: int) -> Span | None:
-    """The short answer in sentence ``s`` of ``reading``, near the question's own words."""
-    start = reading.starts[s]
-    end = start + len(reading.sentences[s])
+def _view(query: Query, reading: Reading, o: int, best: int) -> SentenceView:
+    """Sentence ``o`` of ``reading`` as the short-answer choice sees it."""
+    start = reading.starts[o]
+    end = start + len(reading.sentences[o])
     wanted = frozenset(query.terms) - query.frame
-    anchors = [
-        (t.start - start, t.end - start)
+    anchors = tuple(
+        (t.start - start, t.end - start, query.weights.get(t.term or "", 0.0))
         for t in reading.tokens
         if start <= t.start and t.end <= end and t.term in wanted
-    ]
-    return short_answer(query.shape, reading.sentences[s], anchors)
+    )
+    return SentenceView(
+        reading.sentences[o], anchors, query.coverage(reading.sentence_terms[o]), abs(o - best)
+    )
 
 
 def _bases(

@@ -47,6 +47,9 @@ class QuestionShape:
     speaker: tuple[str, ...] = ()
     #: "Who won …": the answer is the subject, before the verb; "who did X meet": after it.
     asks_for_subject: bool = False
+    #: The noun the question asks about ("what *satellite* …", "how many *species*"),
+    #: case-folded; "" when none follows the question word.
+    focus: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,8 +197,24 @@ def analyze_question(question: str) -> QuestionShape:
         own = _SUBJECT_AFTER_AUX.match(question, aux.end()) if aux else None
         subject = aux is None or (aux.start() == wh.end() + 1 and own is None)
     return QuestionShape(
-        kind, bool(rx.saying.search(question)), words, unit, counted, speaker, subject
-    )
+        kind, bool(rx.saying.search(question)), words, unit, counted, speaker, subject,
+        _focus(question),
+    )  # fmt: skip
+
+
+_FOCUS = re.compile(
+    r"\b(?:what|which|how many|how much)\s+(?:of\s+the\s+|kind of\s+|type of\s+)?"
+    r"(?P<noun>[^\W\d_][\w'-]*)",
+    re.I,
+)
+
+
+def _focus(question: str) -> str:
+    m = _FOCUS.search(question)
+    if m is None or _AUXILIARY.fullmatch(m.group("noun")):
+        return ""
+    noun = m.group("noun").casefold()
+    return "" if noun in ("is", "are", "was", "were", "the", "a", "an") else noun
 
 
 def _number_unit(question: str) -> Unit | None:

@@ -11,7 +11,7 @@ answering sentence rewards, read from the same spans as the short answer itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from qabot import lexicon
@@ -25,7 +25,19 @@ from qabot.answering.spans import (
     tokens,
 )
 
-__all__ = ["candidates", "fits", "offers", "short_answer"]
+__all__ = [
+    "candidates",
+    "eligible",
+    "figure_cue",
+    "fits",
+    "is_strict",
+    "kind_fit",
+    "offers",
+    "pool",
+    "rule_score",
+    "same_word",
+    "short_answer",
+]
 
 # Which span kinds fit each asked kind, and how well: a name's kind is only guessed,
 # so a "who" question still takes a name that looks like a place, at a cost.
@@ -110,7 +122,30 @@ def short_answer(
     if not found or shape.kind is None:
         return None
     near = list(anchors) or _anchors(sentence, shape)
-    return max(found, key=lambda c: _score(c, shape, sentence, near))
+    return max(found, key=lambda c: rule_score(c, shape, sentence, near))
+
+
+def kind_fit(shape: QuestionShape, kind: str) -> float:
+    """How well a span of ``kind`` fits what ``shape`` asks for (0: not at all)."""
+    return _FIT.get(shape.kind or "", {}).get(kind, 0.0)
+
+
+def is_strict(shape: QuestionShape) -> bool:
+    """Whether the question asks for one kind of thing (a name, place, time, figure, quote)."""
+    return (shape.kind or "") in _STRICT
+
+
+def figure_cue(before: str) -> str:
+    """What the words just before a figure make of it: "change" ("rose 5%"), "level"
+    ("to $3m"), or ""."""
+    if _change_before().search(before):
+        return "change"
+    return "level" if _LEVEL_BEFORE.search(before) else ""
+
+
+def same_word(a: str, b: str) -> bool:
+    """Two case-folded words are one: equal, or sharing a five-letter stem (no nltk data)."""
+    return _same_word(a, b)
 
 
 @cache
@@ -123,16 +158,26 @@ def _change_before() -> re.Pattern[str]:
 _LEVEL_BEFORE = re.compile(r"\b(?:to|from|at|of)\s*$", re.I)
 
 
-def _score(c: Span, shape: QuestionShape, sentence: str, anchors: list[tuple[int, int]]) -> float:
-    value = _FIT[shape.kind or ""][c.kind]
+def rule_score(
+    c: Span,
+    shape: QuestionShape,
+    sentence: str,
+    anchors: Sequence[tuple[int, int]],
+    gap: Callable[[Span, tuple[int, int]], int] | None = None,
+) -> float:
+    """How well ``c`` answers by the hand-written rule: kind fit, new words, nearness.
+
+    ``gap`` counts the words between a span and an anchor (default: read from the text).
+    """
+    value = _FIT[shape.kind or ""].get(c.kind, 0.0)
     words = _words(c.text)
     # A candidate that repeats part of the question ("President Obama" for "what did
     # Obama say") is less likely the new information asked for.
     if words:
         value -= 0.5 * sum(w in shape.words for w in words) / len(words)
     if anchors:
-        gap = min(_gap(c, a, sentence) for a in anchors)
-        value -= 0.04 * min(gap, 20)
+        between = gap or (lambda c, a: _gap(c, a, sentence))
+        value -= 0.04 * min(min(between(c, a) for a in anchors), 20)
         if shape.asks_for_subject and shape.kind in ("person", "organisation"):
             # "Who won …": the subject comes before the verb the question names.
             value += 0.15 if c.end <= anchors[0][0] else 0.0
@@ -248,3 +293,59 @@ def _words(text: str) -> list[str]:
 def _only_question_words(text: str, shape: QuestionShape) -> bool:
     words = [w for w in _words(text) if w not in stopwords()]
     return not words or all(w in shape.words or w.rstrip("s'’") in shape.words for w in words)
+
+
+def eligible(shape: QuestionShape, found: Sequence[Span]) -> list[Span]:
+    """The spans a short answer is chosen among: of the kind asked for, when one is.
+
+    A question of a strict kind ("who", "where", "when", "how many", "what did X say")
+    is answered with a span of that kind when the sentences hold one; when they hold none,
+    a time or a figure is not made up from another kind (no short answer), while a name's
+    kind is only a guess, so any span may still answer "who". A text that is no question
+    ("Berlin council") gets no short answer.
+    """
+    if shape.kind is None:
+        return []
+    if shape.kind not in _STRICT:
+        return list(found)
+    fitting = [c for c in found if fits(shape, c)]
+    if fitting or shape.kind in ("time", "number"):
+        return fitting
+    return list(found)
+
+
+def pool(sentence: str, shape: QuestionShape) -> list[Span]:
+    """Every span a short answer to ``shape`` may be in ``sentence``: typed spans, phrases
+    cut at the question's words and the runs between their stopwords, names without the
+    question's words that lead them; none made only of question words."""
+    out: list[Span] = []
+    seen: set[tuple[int, int, str]] = set()
+    for c in spans(sentence):
+        if c.kind == "phrase":
+            parts = _outside_question(sentence, c, shape)
+            # The stretches between stopwords inside a phrase: "the altitude chamber".
+            parts = parts + [q for p in parts for q in _chunks(sentence, p)]
+        else:
+            parts = [_untitled(sentence, c, shape)]
+        for p in parts:
+            key = (p.start, p.end, p.kind)
+            if key not in seen and not _only_question_words(p.text, shape):
+                seen.add(key)
+                out.append(p)
+    return sorted(out, key=lambda c: (c.start, c.end))
+
+
+def _chunks(sentence: str, phrase: Span) -> list[Span]:
+    """The runs of words of ``phrase`` between stopwords (a shorter answer often is one)."""
+    stop = stopwords()
+    out: list[Span] = []
+    run: list[re.Match[str]] = []
+    for m in [*tokens(sentence, phrase.start, phrase.end), None]:
+        if m is not None and m.group().casefold() not in stop:
+            run.append(m)
+            continue
+        if run and (run[0].start(), run[-1].end()) != (phrase.start, phrase.end):
+            start, end = run[0].start(), run[-1].end()
+            out.append(Span(start, end, "phrase", sentence[start:end], "chunk"))
+        run = []
+    return out
