@@ -81,9 +81,7 @@ def _named() -> tuple[re.Pattern[str], ...]:
 @cache
 def _months() -> dict[str, int]:
     """Month names and abbreviations (case-folded) → month number, from the lexicon."""
-    return {
-        form: number for number, names in enumerate(forms("months"), 1) for form in names
-    }
+    return {form: number for number, names in enumerate(forms("months"), 1) for form in names}
 
 
 def _numeric(a: str, b: str, c: str) -> date | None:
