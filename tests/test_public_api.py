@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -101,3 +102,73 @@ def test_each_third_party_library_has_one_owning_module(library: str, owner: str
         if importing.search(p.read_text(encoding="utf-8"))
     )
     assert found == [owner]
+
+
+def test_one_bot_class_answers_from_one_index_or_a_cluster() -> None:
+    # QABot.open and QABot.open_cluster give one class; what differs is its index.
+    import qabot.cluster
+
+    assert sorted(qabot.cluster.__all__) == [
+        "ClusterIndex", "ClusterReader", "DEFAULT_SHARDS", "owner_of", "shard_of",
+    ]  # fmt: skip
+    assert not hasattr(qabot.cluster, "ClusterBot")
+    for name in ["open", "open_cluster", "ask", "search", "reindex", "refresh", "catch_up",
+                 "add_article", "add_url", "add_urls", "poll_feeds", "articles", "passage",
+                 "stats"]:  # fmt: skip
+        assert callable(getattr(qabot.QABot, name)), name
+
+
+def _imports_on_loading(path: Path, modules: set[str]) -> set[str]:
+    """The qabot modules a module imports when it is loaded: imports inside functions (lazy
+    by design) and under ``if TYPE_CHECKING:`` do not count."""
+    found: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            if isinstance(node, ast.If | ast.Try):
+                visit(node.body)
+                visit(node.orelse)
+                for handler in getattr(node, "handlers", []):
+                    visit(handler.body)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"  # `from qabot import locks`: a module
+                    found.add(sub if sub in modules else node.module)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return found & modules
+
+
+def test_no_module_of_qabot_imports_itself_in_a_circle_when_loaded() -> None:
+    # Dependencies point one way (STYLE.md); a lazy import inside a function (Ray in
+    # QABot.open_cluster, fetching in QABot.add_urls) is the one deliberate exception.
+    package = Path(qabot.__file__).parent
+    names = {}
+    for path in package.rglob("*.py"):
+        parts = ("qabot", *path.relative_to(package).with_suffix("").parts)
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {m: _imports_on_loading(p, set(names)) - {m} for m, p in names.items()}
+
+    def circle_from(start: str) -> list[str] | None:
+        path, seen = [start], {start}
+
+        def walk(module: str) -> list[str] | None:
+            for nxt in sorted(graph[module]):
+                if nxt == start:
+                    return [*path, start]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    path.append(nxt)
+                    if found := walk(nxt):
+                        return found
+                    path.pop()
+            return None
+
+        return walk(start)
+
+    circles = [c for m in sorted(graph) if (c := circle_from(m))]
+    assert circles == [], " → ".join(circles[0])
