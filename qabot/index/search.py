@@ -209,7 +209,7 @@ def rank(
     """
     if k <= 0 or not terms:
         return []
-    every = found[0] if len(found) == 1 else [c for contenders in found for c in contenders]
+    every = found[0] if len(found) == 1 else [c for part in found for c in part]
     order: Sequence[int] = range(len(every))
     if len(found) > 1:
         # One list is in this order already; several are merged into it.
@@ -252,14 +252,14 @@ def _matches(
     counts: Sequence[Mapping[str, int]],
     in_articles: Sequence[frozenset[str]],
 ) -> list[Match]:
-    matches = []
+    made = []
     for ref, found, in_article in zip(refs, counts, in_articles, strict=False):
         segment = snapshot.segments[ref.segment]
         record = segment.record_of(ref.passage)
-        matches.append(
+        made.append(
             Match(segment.passage(ref.passage), record.article, ref.score, found, in_article)
         )
-    return matches
+    return made
 
 
 def _by_segment(refs: Sequence[Ref]) -> dict[int, list[int]]:
