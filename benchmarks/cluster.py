@@ -102,9 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 one_ms.append((t1 - t0) * 1000)
                 cluster_ms.append((t2 - t1) * 1000)
                 differ += replace(theirs, shards=0, missing_shards=()) != mine
-            info = bot.shard_info()
+            info = bot.index.shard_info()
             p50, one_p50 = statistics.median(cluster_ms), statistics.median(one_ms)
-            each = [s.passages for s in bot.runtime.call_all("stats")]
+            each = [s.passages for s in bot.index.runtime.call_all("stats")]
             rows.append(
                 {
                     "shards": shards,
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             )
             print(json.dumps(rows[-1]), file=sys.stderr)
-            bot.shutdown()
+            bot.index.shutdown()
     ray.shutdown()  # the driver leaves before its head node goes
     cluster.shutdown()
     keys = list(rows[0])

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from qabot import QABot
 from qabot.config import AnswerSettings, Settings
-from qabot.dedup import resemblance, shingles
+from qabot.index.dedup import resemblance, shingles
 
 _BUILD = (
     "import sys, time; from qabot import QABot; t = time.perf_counter(); "

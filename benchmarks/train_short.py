@@ -56,11 +56,11 @@ STEPS = 300
 
 def ask_with(bot: QABot, question: str, ranker: Ranker) -> Answer:
     """``bot.ask(question, k=5)``, with ``ranker`` choosing the short answer."""
-    statistics, search = bot._reader(fold=True)
-    query = build_query(question, bot.analyzer, statistics)
+    reader = bot.index.reader()
+    query = build_query(question, bot.analyzer, reader.statistics)
     if not query.terms:
         return Answer(question, "", ())
-    matches = search(query, 5, None)
+    matches = reader.search(query.bag, query.stats, 5, fold=True)
     return compose(query, matches, 5, bot.analyzer, bot.settings.answers, ranker=ranker)
 
 

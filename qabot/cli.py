@@ -14,17 +14,17 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from qabot import __version__
 from qabot.articles import SUPPORTED_SUFFIXES
 from qabot.config import Settings
-from qabot.core import Library, QABot
+from qabot.core import QABot
 from qabot.errors import FilterError, QABotError
 from qabot.filters import Filters
 
 if TYPE_CHECKING:  # evaluation is imported only by the eval command, Ray only by cluster
-    from qabot.cluster import ClusterBot
+    from qabot.cluster import ClusterIndex
     from qabot.evaluate import CrossValidation
 
 __all__ = ["main"]
@@ -359,7 +359,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return _ask(args, _open(args, settings))
 
 
-def _ask(args: argparse.Namespace, bot: Library) -> int:
+def _ask(args: argparse.Namespace, bot: QABot) -> int:
     """``qabot ask`` and ``qabot cluster ask``: one answer, printed or as JSON."""
     from qabot import render
 
@@ -509,12 +509,17 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return run_bot(_settings(args, settings))
 
 
-def _open_cluster(args: argparse.Namespace, settings: Settings, update: bool) -> ClusterBot:
+def _open_cluster(
+    args: argparse.Namespace, settings: Settings, update: bool
+) -> tuple[QABot, ClusterIndex]:
+    """The bot over the cluster's shards, and its index (which tells about the shards)."""
     s = _settings(args, settings)
-    return QABot.open_cluster(
+    bot = QABot.open_cluster(
         args.address or s.cluster.address, s.corpus, args.shards or s.cluster.shards, s.index,
         settings=s, update=update,
     )  # fmt: skip
+    # open_cluster answers from a ClusterIndex; QABot types its index as any back end.
+    return bot, cast("ClusterIndex", bot.index)
 
 
 def _cmd_cluster_help(args: argparse.Namespace, settings: Settings) -> int:
@@ -523,25 +528,26 @@ def _cmd_cluster_help(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_cluster_index(args: argparse.Namespace, settings: Settings) -> int:
-    bot = _open_cluster(args, settings, update=not args.rebuild)
+    bot, cluster = _open_cluster(args, settings, update=not args.rebuild)
     # A folder built on opening (new, or of an older layout) is not built a second time.
     report = bot.last_report or bot.reindex(rebuild=args.rebuild)
     for problem in report.problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(f"{report}")
-    print(f"{bot.stats()} in {bot.shards} shards")
+    print(f"{bot.stats()} in {cluster.shards} shards")
     return 0
 
 
 def _cmd_cluster_ask(args: argparse.Namespace, settings: Settings) -> int:
-    return _ask(args, _open_cluster(args, settings, update=True))
+    bot, _ = _open_cluster(args, settings, update=True)
+    return _ask(args, bot)
 
 
 def _cmd_cluster_stats(args: argparse.Namespace, settings: Settings) -> int:
-    bot = _open_cluster(args, settings, update=False)
+    bot, cluster = _open_cluster(args, settings, update=False)
     stats = bot.stats()
-    print(f"{stats} in {bot.shards} shards")
+    print(f"{stats} in {cluster.shards} shards")
     print(f"corpus: {stats.corpus}\nindex:  {stats.index}")
-    for info in bot.shard_info():
+    for info in cluster.shard_info():
         print(f"  shard {info.shard}: generation {info.generation}, process {info.pid}")
     return 0

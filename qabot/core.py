@@ -7,18 +7,23 @@ The one front door of the library::
     >>> bot.reindex()
 
 A question goes down once: it is analysed into a :class:`~qabot.query.Query` (terms,
-weights, statistics, shape), the index's current snapshot finds and re-ranks passages
-(:class:`~qabot.index.Match` values carrying their term counts), and
-:func:`~qabot.answers.compose` picks the answer and ranks the citations. A QABot is safe
-to share between threads: questions are answered from one immutable snapshot while a
-reindex builds the next one; a snapshot committed by another process (``qabot index``)
-is picked up on the next question.
+weights, statistics, shape), a :class:`~qabot.index.Reader` of the index finds and
+re-ranks passages (:class:`~qabot.index.Match` values carrying their term counts), and
+:func:`~qabot.answering.compose` picks the answer and ranks the citations.
+
+A QABot answers from its index, a :class:`Backend`: one folder's
+:class:`~qabot.index.Index` (:meth:`QABot.open`), or a corpus in shards on a Ray cluster,
+a :class:`~qabot.cluster.ClusterIndex` (:meth:`QABot.open_cluster`), whose readers give
+exactly one index's answers. Either is safe to share between threads: questions are
+answered from one immutable snapshot while a reindex builds the next one; a snapshot
+committed by another process (``qabot index``) is picked up on the next question.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,51 +31,65 @@ from qabot.analysis import Analyzer
 from qabot.answering import compose, hits_of
 from qabot.articles import save_article
 from qabot.config import Settings
-from qabot.dedup import MAX_CHARS, fold_near_duplicates
 from qabot.errors import CorpusError, QABotError
 from qabot.filters import DateLike, Filters
-from qabot.index import Index, Match, Progress, Snapshot, TermStats
-from qabot.query import Query, build_query
+from qabot.index import Index, Progress, Reader
+from qabot.query import build_query
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
 
-if TYPE_CHECKING:  # the cluster, and fetching, are imported only when used
-    from qabot.cluster import ClusterBot
+if TYPE_CHECKING:  # fetching is imported only when used
     from qabot.feeds import PollReport
     from qabot.ingest import Added, Failed
 
-__all__ = ["Library", "QABot", "answer_question", "require_corpus", "search_question"]
+__all__ = ["Backend", "QABot"]
 
 
-class Library(Protocol):
-    """What the chat adapters use of qabot: a :class:`QABot`, or a cluster's ``ClusterBot``."""
+class Backend(Protocol):
+    """What a :class:`QABot` answers from: an :class:`~qabot.index.Index` (one folder), or
+    a :class:`~qabot.cluster.ClusterIndex` (shards on a Ray cluster)."""
 
-    settings: Settings
+    def reader(self) -> Reader:
+        """A question's view of the index (statistics, search, article texts)."""
+        ...
 
-    def ask(
+    def update(
         self,
-        question: str,
-        k: int = 5,
+        rebuild: bool = False,
+        progress: Progress | None = None,
         *,
-        context: str | None = None,
-        since: DateLike | None = None,
-        until: DateLike | None = None,
-        sources: Iterable[str] | None = None,
-    ) -> Answer: ...
-    def reindex(self, rebuild: bool = False) -> ReindexReport: ...
-    def catch_up(self, *, paths: Collection[str] | None = None) -> ReindexReport | None: ...
-    def add_article(self, name: str, data: bytes) -> tuple[Path, ReindexReport]: ...
-    def add_urls(self, urls: Sequence[str]) -> list[Added | Failed]: ...
-    def poll_feeds(self) -> PollReport: ...
+        paths: Collection[str] | None = None,
+    ) -> ReindexReport:
+        """Bring the index in step with the corpus (waiting for another writer)."""
+        ...
+
+    def catch_up(
+        self, progress: Progress | None = None, paths: Collection[str] | None = None
+    ) -> ReindexReport | None:
+        """Bring the index in step if that needs no waiting; ``None`` if it would."""
+        ...
+
+    def add_file(self, path: Path, data: bytes) -> ReindexReport:
+        """Index an article file just saved into the corpus."""
+        ...
+
+    def refresh(self) -> bool:
+        """Load what another process committed; ``True`` if something was loaded."""
+        ...
+
     def articles(self) -> Sequence[Article]: ...
+    def passage(self, article_id: str, position: int) -> Passage | None: ...
+    def words_per_passage(self) -> float: ...
     def stats(self) -> IndexStats: ...
 
 
 class QABot:
-    """Question answering over a folder of articles. Create with :meth:`open`."""
+    """Question answering over a folder of articles. Create with :meth:`open` (one index)
+    or :meth:`open_cluster` (shards on a Ray cluster)."""
 
-    def __init__(self, settings: Settings, analyzer: Analyzer, index: Index) -> None:
+    def __init__(self, settings: Settings, analyzer: Analyzer, index: Backend) -> None:
         self.settings = settings
         self.analyzer = analyzer
+        #: What questions are answered from: an ``Index``, or a cluster's ``ClusterIndex``.
         self.index = index
         self.last_report: ReindexReport | None = None
 
@@ -102,18 +121,20 @@ class QABot:
                 'script\'s work with `if __name__ == "__main__":`'
             )
         settings = (settings or Settings()).with_paths(corpus, index)
-        require_corpus(settings)
+        _require_corpus(settings)
         analyzer = Analyzer(settings.analyzer)
-        bot = cls(settings, analyzer, Index.load(settings, analyzer))
-        if not bot.index.loaded:
+        loaded = Index.load(settings, analyzer)
+        bot = cls(settings, analyzer, loaded)
+        if not loaded.loaded:
             # Not a forced rebuild: one committed meanwhile by another process is used.
             bot.reindex(progress=progress)
         elif update:
             bot.catch_up(progress)
         return bot
 
-    @staticmethod
+    @classmethod
     def open_cluster(
+        cls,
         address: str | None,
         corpus: str | Path | None = None,
         shards: int | None = None,
@@ -121,19 +142,25 @@ class QABot:
         *,
         settings: Settings | None = None,
         update: bool = True,
-    ) -> ClusterBot:
+        wait: float | None = None,
+    ) -> QABot:
         """Serve ``corpus`` from ``shards`` shards on the Ray cluster at ``address``.
 
-        ``None`` starts a Ray instance on this machine. The result answers with the same
-        ``ask``/``search``/``reindex``/``stats`` as a QABot, with exactly one index's
-        scores; see :class:`qabot.cluster.ClusterBot`. Needs ``pip install "qabot[cluster]"``.
+        ``None`` starts a Ray instance on this machine. The bot answers with exactly one
+        index's scores; its ``index`` is a :class:`~qabot.cluster.ClusterIndex` (see
+        :meth:`ClusterIndex.open <qabot.cluster.ClusterIndex.open>` for ``shards``,
+        ``update`` and ``wait``; the shards' folder is ``index``, default
+        ``<corpus>/.qabot-cluster``). Needs ``pip install "qabot[cluster]"``.
         """
         # Imported here: Ray is optional, and `import qabot` never needs it.
-        from qabot.cluster import ClusterBot
+        from qabot.cluster import ClusterIndex
 
-        return ClusterBot.open(
-            address, corpus, shards=shards, index=index, settings=settings, update=update
-        )
+        settings = (settings or Settings()).with_paths(corpus, index)
+        _require_corpus(settings)
+        cluster, report = ClusterIndex.open(address, settings, shards, update=update, wait=wait)
+        bot = cls(settings, Analyzer(settings.analyzer), cluster)
+        bot.last_report = report
+        return bot
 
     # -- questions --------------------------------------------------------------------
     def ask(
@@ -157,12 +184,45 @@ class QABot:
         answer (see :class:`~qabot.filters.Filters`; an article without a date is left out
         when a date is given). Scores stay those of the whole corpus. A bad value raises
         :class:`~qabot.errors.FilterError`.
+
+        From a cluster, the answer says how many shards were asked and which did not
+        reply in time (``Answer.partial``): it then comes from the others.
         """
         filters = Filters.of(since, until, sources)
-        statistics, search = self._reader(fold=True)
-        return answer_question(
-            question, k, context, self.analyzer, self.settings, statistics, search, filters
+        reader = self.index.reader()
+        answer = self._answer(question, k, context, reader, filters)
+        return replace(answer, shards=reader.shards, missing_shards=reader.missing_shards)
+
+    def _answer(
+        self, question: str, k: int, context: str | None, reader: Reader, filters: Filters
+    ) -> Answer:
+        answers = self.settings.answers
+        limit = answers.max_question_chars
+        k = max(0, k)
+        question = " ".join(str(question).split())[:limit]
+        context = " ".join(context.split())[:limit] if context else None
+        if not question:
+            return Answer(question, "", (), reason="Ask a question in words.")
+        query = build_query(question, self.analyzer, reader.statistics, context)
+        if not query.terms:
+            reason = (
+                "Your question has only common words; name a topic."
+                if query.n_words
+                else "Ask a question in words."
+            )
+            return Answer(question, "", (), reason=reason)
+        if query.stats.n_passages == 0:
+            return Answer(
+                question,
+                "",
+                (),
+                query.terms,
+                reason="The corpus is empty: add articles and reindex.",
+            )
+        matches = reader.search(
+            query.bag, query.stats, max(k, answers.candidate_passages), filters, fold=True
         )
+        return compose(query, matches, k, self.analyzer, answers, filters)
 
     def search(
         self,
@@ -178,51 +238,29 @@ class QABot:
         ``since``, ``until`` and ``sources`` filter as in :meth:`ask`.
         """
         filters = Filters.of(since, until, sources)
-        statistics, search = self._reader()
-        return search_question(
-            question, k, self.analyzer, self.settings, statistics, search, filters
-        )
-
-    def _reader(self, fold: bool = False) -> tuple[Statistics, Searcher]:
-        """Statistics and search over one snapshot, taken when first needed.
-
-        With ``fold``, near-duplicate stories (``AnswerSettings.near_duplicate``) are cited
-        once: the search goes twice as deep, so that folded copies leave room for others.
-        """
-        bm25, answers = self.settings.bm25, self.settings.answers
-        taken: list[Snapshot] = []
-
-        def snapshot() -> Snapshot:
-            if not taken:
-                taken.append(self.index.current())
-            return taken[0]
-
-        def statistics(terms: Iterable[str]) -> TermStats:
-            return snapshot().statistics(terms)
-
-        def search(query: Query, k: int, filters: Filters | None) -> list[Match]:
-            matches = snapshot().search(
-                query.bag, 2 * k if fold else k, bm25, query.stats,
-                rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
-                filters=filters,
-            )  # fmt: skip
-            if not fold:
-                return matches
-            body = snapshot().article_body
-            return fold_near_duplicates(
-                matches, lambda a: body(a, MAX_CHARS), answers.near_duplicate, limit=k
-            )
-
-        return statistics, search
+        reader = self.index.reader()
+        question = question[: self.settings.answers.max_question_chars]
+        query = build_query(question, self.analyzer, reader.statistics)
+        if not query.terms:
+            return []
+        return hits_of(reader.search(query.bag, query.stats, k, filters), query, self.analyzer)
 
     # -- the corpus -------------------------------------------------------------------
-    def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> ReindexReport:
+    def reindex(
+        self,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        *,
+        paths: Collection[str] | None = None,
+    ) -> ReindexReport:
         """Bring the index in step with the corpus; returns what changed.
 
         Only new or changed articles are analysed; ``rebuild`` re-analyses everything.
-        Questions keep being answered from the previous snapshot meanwhile.
+        With ``paths`` (relative paths of the files and folders known to have changed)
+        only those are looked at in the corpus. Questions keep being answered from the
+        previous snapshot meanwhile. On a cluster, every shard updates its own articles.
         """
-        report = self.index.update(rebuild=rebuild, progress=progress)
+        report = self.index.update(rebuild, progress, paths=paths)
         self.last_report = report
         return report
 
@@ -251,10 +289,13 @@ class QABot:
 
         ``name`` is reduced to a safe file name inside the corpus (never outside it) and
         never overwrites a file. The content is checked first: an unusable file raises
-        :class:`~qabot.errors.ArticleError` and nothing is written.
+        :class:`~qabot.errors.ArticleError` and nothing is written. On a cluster only the
+        shards concerned are updated.
         """
         path = save_article(self.settings.corpus, name, data)
-        return path, self.reindex()
+        report = self.index.add_file(path, data)
+        self.last_report = report
+        return path, report
 
     def add_url(self, url: str) -> Article:
         """Fetch the article at ``url``, save it into the corpus and index it; returns it.
@@ -305,77 +346,13 @@ class QABot:
         return self.index.stats()
 
     def __repr__(self) -> str:
-        stats = self.index.current()
-        corpus = str(self.settings.corpus)
-        return f"QABot({corpus!r}, {stats.n_articles} articles, {stats.n_passages} passages)"
+        return f"QABot({str(self.settings.corpus)!r}, {self.index!r})"
 
 
-#: Gives the live statistics of some terms (``Snapshot.statistics``, or a cluster's).
-Statistics = Callable[[Iterable[str]], TermStats]
-#: Finds the ``k`` best matches for a query among the articles the filters allow (``None``:
-#: all), re-ranked (one snapshot, or a cluster's shards).
-Searcher = Callable[[Query, int, Filters | None], list[Match]]
-
-
-def require_corpus(settings: Settings) -> None:
+def _require_corpus(settings: Settings) -> None:
     """Raise :class:`~qabot.errors.CorpusError` unless the corpus folder exists."""
     if not settings.corpus.is_dir():
         raise CorpusError(
             f"corpus folder {settings.corpus} does not exist or is not a folder; "
             "create it and put articles in it"
         )
-
-
-def answer_question(
-    question: str,
-    k: int,
-    context: str | None,
-    analyzer: Analyzer,
-    settings: Settings,
-    statistics: Statistics,
-    search: Searcher,
-    filters: Filters | None = None,
-) -> Answer:
-    """What :meth:`QABot.ask` does, over any index: one snapshot or a cluster's shards."""
-    answers = settings.answers
-    limit = answers.max_question_chars
-    k = max(0, k)
-    question = " ".join(str(question).split())[:limit]
-    context = " ".join(context.split())[:limit] if context else None
-    if not question:
-        return Answer(question, "", (), reason="Ask a question in words.")
-    query = build_query(question, analyzer, statistics, context)
-    if not query.terms:
-        reason = (
-            "Your question has only common words; name a topic."
-            if query.n_words
-            else "Ask a question in words."
-        )
-        return Answer(question, "", (), reason=reason)
-    if query.stats.n_passages == 0:
-        return Answer(
-            question,
-            "",
-            (),
-            query.terms,
-            reason="The corpus is empty: add articles and reindex.",
-        )
-    matches = search(query, max(k, answers.candidate_passages), filters)
-    return compose(query, matches, k, analyzer, answers, filters)
-
-
-def search_question(
-    question: str,
-    k: int,
-    analyzer: Analyzer,
-    settings: Settings,
-    statistics: Statistics,
-    search: Searcher,
-    filters: Filters | None = None,
-) -> list[Hit]:
-    """What :meth:`QABot.search` does, over any index: one snapshot or a cluster's shards."""
-    question = question[: settings.answers.max_question_chars]
-    query = build_query(question, analyzer, statistics)
-    if not query.terms:
-        return []
-    return hits_of(search(query, k, filters), query, analyzer)

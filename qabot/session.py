@@ -32,7 +32,7 @@ from qabot.filters import split_filters
 from qabot.values import Answer, Refusal
 
 if TYPE_CHECKING:  # the session is handed an open bot; it never opens one
-    from qabot.core import Library
+    from qabot.core import QABot
 
 __all__ = ["Session", "example_questions", "is_follow_up"]
 
@@ -51,7 +51,7 @@ MAX_CHATS = 10_000
 DEFAULT_TTL = 600.0
 
 
-def example_questions(bot: Library, count: int = 3) -> list[str]:
+def example_questions(bot: QABot, count: int = 3) -> list[str]:
     """Example questions drawn from the indexed article titles, spread over the corpus."""
     articles = bot.articles()
     if not articles:
@@ -122,7 +122,7 @@ class Session:
 
     def __init__(
         self,
-        bot: Library,
+        bot: QABot,
         *,
         k: int = 5,
         ttl: float = DEFAULT_TTL,

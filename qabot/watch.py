@@ -32,7 +32,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from qabot.core import Library
+from qabot.core import QABot
 from qabot.errors import QABotError
 
 __all__ = ["DEBOUNCE_SECONDS", "POLL_SECONDS", "RESCAN_SECONDS", "CorpusWatcher"]
@@ -67,8 +67,8 @@ def _quiet_stop(record: logging.LogRecord) -> bool:
 class CorpusWatcher:
     """Updates ``bot``'s index when its corpus changes, from :meth:`start` to :meth:`stop`.
 
-    ``bot`` is a :class:`~qabot.QABot` or a cluster's ``ClusterBot`` (whose shards read
-    the same corpus folder).
+    ``bot`` answers from one index or from a cluster's shards (which read the same
+    corpus folder).
 
     Use as a context manager around a process's serving loop. Updates run in one
     background thread and never wait for another writer: when one holds the index, the
@@ -77,7 +77,7 @@ class CorpusWatcher:
 
     def __init__(
         self,
-        bot: Library,
+        bot: QABot,
         *,
         debounce: float = DEBOUNCE_SECONDS,
         poll: float = POLL_SECONDS,

@@ -101,3 +101,17 @@ def test_each_third_party_library_has_one_owning_module(library: str, owner: str
         if importing.search(p.read_text(encoding="utf-8"))
     )
     assert found == [owner]
+
+
+def test_one_bot_class_answers_from_one_index_or_a_cluster() -> None:
+    # QABot.open and QABot.open_cluster give one class; what differs is its index.
+    import qabot.cluster
+
+    assert sorted(qabot.cluster.__all__) == [
+        "ClusterIndex", "ClusterReader", "DEFAULT_SHARDS", "owner_of", "shard_of",
+    ]  # fmt: skip
+    assert not hasattr(qabot.cluster, "ClusterBot")
+    for name in ["open", "open_cluster", "ask", "search", "reindex", "refresh", "catch_up",
+                 "add_article", "add_url", "add_urls", "poll_feeds", "articles", "passage",
+                 "stats"]:  # fmt: skip
+        assert callable(getattr(qabot.QABot, name)), name

@@ -2,7 +2,7 @@
 
 A :class:`Shard` is what a Ray actor serves (``runtime``), but it is plain Python: it
 opens its committed index (building it only when none is committed), gives the live
-statistics of a question's terms (round one of a question), its best candidates scored
+statistics of a question's terms (round one of a question), its best passages scored
 with the corpus-wide weights it is handed (round two), and updates its index from the
 corpus, indexing only its own articles. The snapshot a question's statistics came from
 is kept for its second round, so a question is never scored across an update.
@@ -21,11 +21,10 @@ from qabot.analysis import Analyzer
 from qabot.cluster.sharding import Owner, shard_settings
 from qabot.config import Settings
 from qabot.filters import Filters
-from qabot.index import Candidate, Index, Snapshot, candidates
-from qabot.index.bm25 import Weights
-from qabot.values import Article, IndexStats, ReindexReport
+from qabot.index import Contender, Index, Match, Snapshot, Weights, contenders, matches
+from qabot.values import Article, IndexStats, Passage, ReindexReport
 
-__all__ = ["Shard", "ShardInfo", "ShardStats", "build_shard"]
+__all__ = ["Shard", "ShardHit", "ShardInfo", "ShardStats", "build_shard"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +43,16 @@ class ShardStats:
     n_articles: int
     #: Live passages of this shard holding each term.
     df: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ShardHit:
+    """Round two of a question: one of a shard's best passages, to be ranked with the
+    other shards' (:func:`~qabot.index.rank`)."""
+
+    contender: Contender
+    #: The passage as a match, made here: the caller cannot read this shard's snapshot.
+    match: Match
 
 
 @dataclass(frozen=True)
@@ -112,7 +121,7 @@ class Shard:
         """Every term's live document frequency (Okapi's IDF floor needs the whole table)."""
         return dict(self._at(generation).document_frequencies())
 
-    def candidates(
+    def contenders(
         self,
         terms: Sequence[str],
         depth: int,
@@ -120,9 +129,12 @@ class Shard:
         df: Mapping[str, int],
         generation: int,
         filters: Filters | None = None,
-    ) -> list[Candidate]:
+    ) -> list[ShardHit]:
         """Round two: the ``depth`` best passages the filters allow, with corpus-wide weights."""
-        return candidates(self._at(generation), terms, depth, weights, df, filters)
+        snapshot = self._at(generation)
+        found = contenders(snapshot, terms, depth, weights, filters, df=df)
+        made = matches(snapshot, found, terms)
+        return [ShardHit(c, m) for c, m in zip(found, made, strict=True)]
 
     def bodies(self, article_ids: Sequence[str], generation: int, max_chars: int) -> dict[str, str]:
         """The first ``max_chars`` characters of these articles' text (to fold copies)."""
@@ -145,6 +157,15 @@ class Shard:
     def articles(self) -> list[Article]:
         """This shard's articles, ordered by id."""
         return list(self.index.articles())
+
+    def passage(self, article_id: str, position: int) -> Passage | None:
+        """One passage of an article of this shard by position (``None``: no such one)."""
+        return self.index.passage(article_id, position)
+
+    def passage_words(self) -> tuple[int, int]:
+        """(words, passages) of this shard's live passages: for words per passage."""
+        snapshot = self._current()
+        return sum(len(t.split()) for t in snapshot.passage_texts()), snapshot.n_passages
 
     def terms(self) -> list[str]:
         """The distinct live terms of this shard (to count a cluster's distinct terms)."""

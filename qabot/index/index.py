@@ -21,6 +21,7 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import overload
 
 from qabot.analysis import Analyzer
@@ -32,6 +33,7 @@ from qabot.errors import (
     IndexWriteError,
     QABotError,
 )
+from qabot.index.reader import SnapshotReader
 from qabot.index.segment import ArticleRecord, Segment
 from qabot.index.snapshot import Snapshot
 from qabot.index.store import (
@@ -169,6 +171,10 @@ class Index:
             finally:
                 self._reopening = False
 
+    def reader(self) -> SnapshotReader:
+        """A question's reader: the snapshot to answer from, taken when first needed."""
+        return SnapshotReader(self.settings, self.current)
+
     def articles(self) -> Sequence[Article]:
         """The live articles ordered by id; each is built when read, so paging is cheap."""
         return _Articles(self.current().articles)
@@ -286,6 +292,13 @@ class Index:
         self._marker = current_marker(index_dir)
         log.info("index updated: %s", report)
         return report
+
+    def add_file(self, path: Path, data: bytes) -> ReindexReport:
+        """Index an article file just saved into the corpus (``data``: its bytes).
+
+        One update of the whole corpus: it picks up the file, and whatever else changed.
+        """
+        return self.update()
 
     def catch_up(
         self, progress: Progress | None = None, paths: Collection[str] | None = None

@@ -5,17 +5,22 @@
 the evidence of their whole article, each returned as a :class:`Match` carrying the term
 counts the index already holds, so later stages never re-tokenise a passage to count.
 
+One pipeline ranks one snapshot and a corpus in shards alike: a snapshot gives its best
+:class:`Contender` passages (:func:`contenders`), :func:`rank` orders and re-ranks them
+(one snapshot's, or every shard's together), and :func:`matches` makes the winners into
+matches (a shard makes its contenders into matches before they leave its process).
+
 Exact top-k uses MaxScore pruning: terms are scored rarest first; once the remaining terms
 together could not lift a passage that has none of the earlier ones up to the current
 k-th best score, they only update the passages already found, by binary search in their
 postings, instead of scanning them whole.
 
 Re-ranking: BM25 judges each passage alone, but a passage is more likely the right one
-when its article is about the question as a whole. The best ``rerank_depth`` candidates
+when its article is about the question as a whole. The best ``rerank_depth`` contenders
 get their article's own BM25 score (:func:`~qabot.index.bm25.article_score`) added,
 weighted by ``article_weight``; the article's counts are pooled from its passages among
-the candidates and its length is the sum of its passages' lengths. Only the few dozen
-candidates are touched, so the cost does not grow with the corpus.
+the contenders and its length is the sum of its passages' lengths. Only the few dozen
+contenders are touched, so the cost does not grow with the corpus.
 
 Filters (:class:`~qabot.filters.Filters`: dates, sources) act inside the search: only the
 passages of allowed articles enter the top k, which is exact among them, while the
@@ -30,8 +35,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -47,11 +52,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TIE",
-    "Candidate",
+    "Contender",
     "Match",
-    "candidates",
-    "merge",
+    "contender_depth",
+    "contenders",
+    "matches",
     "newest_first",
+    "rank",
     "rerank",
     "search",
     "top_k",
@@ -88,77 +95,101 @@ def search(
     """The ``k`` best live passages for ``terms`` (a bag: a repeated term counts again).
 
     ``stats`` are the terms' live statistics when the caller has them already (a question
-    is analysed once). With ``rerank_depth`` and ``article_weight`` the best candidates are
+    is analysed once). With ``rerank_depth`` and ``article_weight`` the best contenders are
     re-ranked by their article's evidence. With ``filters``, only passages of the articles
     they allow are found. Each match knows its passage's counts of the query terms and
     which of them its whole article holds, read from the postings.
+
+    One snapshot is ranked as every shard of a corpus is: its :func:`contenders`, then
+    :func:`rank`; only the ``k`` best are then made into matches.
     """
     if k <= 0 or not terms:
         return []
     stats = stats if stats is not None else snapshot.statistics(terms)
     weights = snapshot.weights(terms, settings, stats)
-    reranking = article_weight > 0 and rerank_depth > 0
-    depth = max(k, rerank_depth) if reranking else k
-    refs = top_k(snapshot, terms, depth, weights, snapshot.allowed(filters) if filters else None)
-    wanted = tuple(dict.fromkeys(terms))
-    counts = _term_counts(snapshot, refs, wanted)
-    if reranking and len(refs) > 1:
-        keys, lengths = _articles_of(snapshot, refs)
-        order = rerank(
-            [ref.score for ref in refs], keys, lengths, _ref_days(snapshot, refs), counts,
-            Counter(terms), stats, snapshot.n_articles, article_weight,
-        )  # fmt: skip
-        refs = [Ref(refs[i].segment, refs[i].passage, score) for i, score in order]
-        counts = [counts[i] for i, _ in order]
-    refs = refs[:k]
-    return _matches(snapshot, refs, counts, _article_terms(snapshot, refs, wanted))
+    depth = contender_depth(k, rerank_depth, article_weight)
+    found = contenders(snapshot, terms, depth, weights, filters)
+    order = rank(
+        [found], terms, k, stats, snapshot.n_articles,
+        rerank_depth=rerank_depth, article_weight=article_weight,
+    )  # fmt: skip
+    return matches(snapshot, [found[n] for n, _ in order], terms, [s for _, s in order])
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A passage in the running for the top k of a sharded corpus, before re-ranking.
+class Contender(NamedTuple):
+    """A passage in the running for the top k, before re-ranking: what ranking reads of it.
 
-    A shard returns its best candidates scored with the corpus-wide weights; the caller
-    merges every shard's in :func:`merge`, which re-ranks them as :func:`search` would.
+    :func:`contenders` gives a snapshot's best; :func:`rank` ranks and re-ranks those of
+    one snapshot, or those every shard of a corpus gave, as one index would.
     """
 
-    #: The passage with its BM25 score (before re-ranking).
-    match: Match
-    #: Its article's length in index terms (re-ranking normalises by it).
-    article_length: int
+    # A typed NamedTuple, not a frozen dataclass: a question makes a few dozen, and a
+    # frozen dataclass costs three times as much to make (a measurable share of a search).
+
+    #: Where the passage is in the snapshot that found it, with its BM25 score.
+    ref: Ref
+    article_id: str
+    #: The passage's position in its article.
+    position: int
     #: Its article's day number (:func:`~qabot.dates.day_number`): recency breaks ties.
     day: int
+    #: Its article's length in index terms (re-ranking normalises by it).
+    article_length: int
+    #: How often each query term occurs in the passage (absent terms left out).
+    counts: Mapping[str, int]
+
+    @property
+    def score(self) -> float:
+        """Its BM25 score (before re-ranking)."""
+        return self.ref.score
 
 
-def candidates(
+def contender_depth(k: int, rerank_depth: int, article_weight: float) -> int:
+    """How many contenders a snapshot (or each shard) gives for the ``k`` best: re-ranking
+    looks at the best ``rerank_depth``."""
+    reranking = article_weight > 0 and rerank_depth > 0
+    return max(k, rerank_depth) if reranking else k
+
+
+def contenders(
     snapshot: Snapshot,
     terms: Sequence[str],
     depth: int,
     weights: Weights,
-    df: Mapping[str, int],
     filters: Filters | None = None,
-) -> list[Candidate]:
-    """This snapshot's ``depth`` best live passages for ``terms``, scored with ``weights``.
+    *,
+    df: Mapping[str, int] | None = None,
+) -> list[Contender]:
+    """This snapshot's ``depth`` best live passages for ``terms``, scored with ``weights``,
+    best first (ties to the most recent article, then the lower article id, then the
+    earlier passage: one index's order, which :func:`rank` relies on).
 
-    ``weights`` and ``df`` (live document frequencies) are those of the whole corpus the
-    snapshot is a shard of: terms are then summed in the corpus-wide order, so scores
-    equal one index's to the last bit. ``filters`` restrict the passages as in
-    :func:`search`; ties among the candidates go to the most recent article, as there.
+    ``filters`` restrict the passages as in :func:`search`. For a snapshot that is one
+    shard of a corpus, ``weights`` and ``df`` (live document frequencies) are the whole
+    corpus's: terms are then summed in the corpus-wide order, so scores equal one index's
+    to the last bit.
     """
     if depth <= 0 or not terms:
         return []
     masks = snapshot.allowed(filters) if filters else None
     refs = top_k(snapshot, terms, depth, weights, masks, df=df)
-    wanted = tuple(dict.fromkeys(terms))
-    counts = _term_counts(snapshot, refs, wanted)
-    _, lengths = _articles_of(snapshot, refs)
+    counts = _term_counts(snapshot, refs, tuple(dict.fromkeys(terms)))
     days = _ref_days(snapshot, refs)
-    found = _matches(snapshot, refs, counts, _article_terms(snapshot, refs, wanted))
-    return [Candidate(m, n, d) for m, n, d in zip(found, lengths, days, strict=True)]
+    found = []
+    lengths: dict[tuple[int, int], int] = {}
+    for ref, count, day in zip(refs, counts, days, strict=True):
+        segment = snapshot.segments[ref.segment]
+        record = segment.record_of(ref.passage)
+        key = (ref.segment, record.first)
+        if key not in lengths:
+            lengths[key] = segment.length_of(record)
+        position = ref.passage - record.first
+        found.append(Contender(ref, record.article.id, position, day, lengths[key], count))
+    return found
 
 
-def merge(
-    shards: Sequence[Sequence[Candidate]],
+def rank(
+    found: Sequence[Sequence[Contender]],
     terms: Sequence[str],
     k: int,
     stats: TermStats,
@@ -166,32 +197,53 @@ def merge(
     *,
     rerank_depth: int = 0,
     article_weight: float = 0.0,
-) -> list[Match]:
-    """The ``k`` best of every shard's :func:`candidates`, as :func:`search` ranks one index.
+) -> list[tuple[int, float]]:
+    """(number, final score) of the ``k`` best contenders of ``found``, best first; a
+    contender's number is its place in the lists of ``found`` one after the other.
 
-    ``stats`` and ``n_articles`` are the corpus-wide figures; each shard must have given
-    its best ``max(k, rerank_depth)`` (``k`` without re-ranking) candidates.
+    ``found`` holds lists of contenders: one snapshot's (:func:`contenders`), or every
+    shard's; each must hold its best :func:`contender_depth` (with the same ``k``), best
+    first. ``stats`` and ``n_articles`` are the whole corpus's. The order is one index's:
+    score, ties newest first, then article id and position; then the best
+    ``rerank_depth`` are re-ranked.
     """
-    reranking = article_weight > 0 and rerank_depth > 0
-    depth = max(k, rerank_depth) if reranking else k
     if k <= 0 or not terms:
         return []
-    # The order of one index's top k: score, ties newest first, then article id and position.
-    ranked = sorted(
-        (c for found in shards for c in found),
-        key=lambda c: (-c.match.score, c.match.article.id, c.match.passage.position),
-    )
-    newest = newest_first([c.match.score for c in ranked], [c.day for c in ranked])
-    best = [ranked[n] for n in newest][:depth]
-    found = [c.match for c in best]
-    if reranking and len(best) > 1:
-        order = rerank(
-            [m.score for m in found], [m.article.id for m in found],
-            [c.article_length for c in best], [c.day for c in best],
-            [m.counts for m in found], Counter(terms), stats, n_articles, article_weight,
+    every = found[0] if len(found) == 1 else [c for part in found for c in part]
+    order: Sequence[int] = range(len(every))
+    if len(found) > 1:
+        # One list is in this order already; several are merged into it.
+        order = sorted(
+            order, key=lambda n: (-every[n].score, every[n].article_id, every[n].position)
+        )
+        newest = newest_first([every[n].score for n in order], [every[n].day for n in order])
+        order = [order[n] for n in newest]
+    best = order[: contender_depth(k, rerank_depth, article_weight)]
+    if article_weight > 0 and rerank_depth > 0 and len(best) > 1:
+        chosen = [every[n] for n in best]
+        reranked = rerank(
+            [c.score for c in chosen], [c.article_id for c in chosen],
+            [c.article_length for c in chosen], [c.day for c in chosen],
+            [c.counts for c in chosen], Counter(terms), stats, n_articles, article_weight,
         )  # fmt: skip
-        found = [replace(found[i], score=score) for i, score in order]
-    return found[:k]
+        return [(best[m], score) for m, score in reranked[:k]]
+    return [(n, every[n].score) for n in best[:k]]
+
+
+def matches(
+    snapshot: Snapshot,
+    found: Sequence[Contender],
+    terms: Sequence[str],
+    scores: Sequence[float] | None = None,
+) -> list[Match]:
+    """The snapshot's ``found`` contenders as matches (their passages, articles and the query
+    terms their articles hold), scored ``scores`` (``None``: their BM25 scores)."""
+    scores = [c.score for c in found] if scores is None else scores
+    refs = [Ref(c.ref.segment, c.ref.passage, s) for c, s in zip(found, scores, strict=True)]
+    wanted = tuple(dict.fromkeys(terms))
+    return _matches(
+        snapshot, refs, [c.counts for c in found], _article_terms(snapshot, refs, wanted)
+    )
 
 
 def _matches(
@@ -200,14 +252,14 @@ def _matches(
     counts: Sequence[Mapping[str, int]],
     in_articles: Sequence[frozenset[str]],
 ) -> list[Match]:
-    matches = []
+    made = []
     for ref, found, in_article in zip(refs, counts, in_articles, strict=False):
         segment = snapshot.segments[ref.segment]
         record = segment.record_of(ref.passage)
-        matches.append(
+        made.append(
             Match(segment.passage(ref.passage), record.article, ref.score, found, in_article)
         )
-    return matches
+    return made
 
 
 def _by_segment(refs: Sequence[Ref]) -> dict[int, list[int]]:
@@ -260,24 +312,6 @@ def _article_terms(
     return [frozenset(p) for p in present]
 
 
-def _articles_of(
-    snapshot: Snapshot, refs: Sequence[Ref]
-) -> tuple[list[tuple[int, int]], list[int]]:
-    """Each passage's article (as a key) and that article's length."""
-    keys = []
-    lengths = []
-    known: dict[tuple[int, int], int] = {}
-    for ref in refs:
-        segment = snapshot.segments[ref.segment]
-        record = segment.record_of(ref.passage)
-        key = (ref.segment, record.first)
-        if key not in known:
-            known[key] = segment.length_of(record)
-        keys.append(key)
-        lengths.append(known[key])
-    return keys, lengths
-
-
 def rerank(
     scores: Sequence[float],
     articles: Sequence[Hashable],
@@ -289,12 +323,12 @@ def rerank(
     n_articles: int,
     article_weight: float,
 ) -> list[tuple[int, float]]:
-    """(candidate number, new score), best first; ties go to the newer article, then
+    """(contender number, new score), best first; ties go to the newer article, then
     keep the BM25 order.
 
-    Candidate ``i`` has BM25 score ``scores[i]``, belongs to article ``articles[i]`` of
+    Contender ``i`` has BM25 score ``scores[i]``, belongs to article ``articles[i]`` of
     ``lengths[i]`` terms published on day ``days[i]``, and holds ``counts[i]`` of the
-    query terms; an article's counts are pooled over its passages among the candidates.
+    query terms; an article's counts are pooled over its passages among the contenders.
     """
     pooled: dict[Hashable, dict[str, int]] = {}
     length_of: dict[Hashable, int] = {}

@@ -14,7 +14,7 @@ a filter changes which passages compete, never how a passage scores.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, overload
@@ -69,6 +69,17 @@ class TermStats:
     def rarity_of(self, df: int) -> float:
         """The rarity of a term found in ``df`` live passages."""
         return rarity(self.n_passages, df)
+
+    def weights(
+        self,
+        terms: Sequence[str],
+        settings: BM25Settings,
+        all_df: Callable[[], Mapping[str, int]],
+    ) -> Weights:
+        """rank-bm25's weights of ``terms`` with these statistics; ``all_df`` gives every
+        term's live document frequency when asked (Okapi's IDF floor needs them all)."""
+        df = {t: self.df[t] for t in dict.fromkeys(terms)}
+        return bm25_weights(settings, self.n_passages, self.total_length, df, all_df)
 
 
 @dataclass
@@ -362,8 +373,7 @@ class Snapshot:
     ) -> Weights:
         """rank-bm25's weights of ``terms``, from ``stats`` when the caller has them."""
         stats = stats if stats is not None else self.statistics(terms)
-        df = {t: stats.df[t] for t in dict.fromkeys(terms)}
-        return bm25_weights(settings, stats.n_passages, stats.total_length, df, self._all_df)
+        return stats.weights(terms, settings, self._all_df)
 
     def search(
         self,

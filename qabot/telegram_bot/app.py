@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from qabot.config import Settings, TelegramSettings
-from qabot.core import Library, QABot
+from qabot.core import QABot
 from qabot.errors import ConfigError
 from qabot.session import Session
 from qabot.telegram_bot import handlers as on
@@ -110,7 +110,7 @@ NEW = filters.UpdateType.MESSAGE
 
 
 def build_application(
-    qabot: Library, settings: TelegramSettings
+    qabot: QABot, settings: TelegramSettings
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application with every qabot handler, talking to ``settings.base_url`` if given."""
     if not settings.token:
@@ -229,7 +229,6 @@ def run_bot(settings: Settings) -> int:
         loop.close()
         raise
     log.info("connected to Telegram as @%s", username)
-    qabot: Library
     if settings.cluster.address:
         # Served from shards on a Ray cluster (QABOT_CLUSTER_ADDRESS): the same answers.
         qabot = QABot.open_cluster(

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from qabot import render
-from qabot.core import Library
+from qabot.core import QABot
 from qabot.errors import ArticleError, IndexLockedError
 from qabot.session import example_questions
 from qabot.telegram_bot import texts
@@ -186,7 +186,7 @@ async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # -- commands --------------------------------------------------------------------------------
 # Reading the index may load a snapshot another process committed (every file checksummed):
 # never on the event loop.
-async def _sources_page(qabot: Library, page: int) -> tuple[str, int]:
+async def _sources_page(qabot: QABot, page: int) -> tuple[str, int]:
     return await asyncio.to_thread(lambda: texts.sources_message(qabot.articles(), page))
 
 

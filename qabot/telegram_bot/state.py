@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from qabot.config import TelegramSettings
-from qabot.core import Library
+from qabot.core import QABot
 from qabot.session import Session
 from qabot.telegram_bot.ptb import ContextTypes
 
@@ -21,7 +21,7 @@ __all__ = ["BotState", "state_of"]
 class BotState:
     """The library objects and policies one Application serves with."""
 
-    qabot: Library
+    qabot: QABot
     settings: TelegramSettings
     #: Every chat's questions, with their follow-up context.
     session: Session

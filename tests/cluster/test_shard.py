@@ -1,4 +1,4 @@
-"""One shard, without Ray: its own articles only, its candidates merged as one index ranks."""
+"""One shard, without Ray: its own articles only, its contenders ranked as one index ranks."""
 
 from __future__ import annotations
 
@@ -18,8 +18,7 @@ from qabot import QABot
 from qabot.cluster.shard import Shard, build_shard
 from qabot.config import Settings
 from qabot.filters import Filters
-from qabot.index import TermStats, merge
-from qabot.index.bm25 import bm25_weights
+from qabot.index import TermStats, rank
 
 SHARDS = 3
 
@@ -54,7 +53,7 @@ def test_a_restarted_shard_reopens_its_committed_index(tmp_path: Path) -> None:
 def _merged(
     shards: list[Shard], terms: list[str], k: int, opts: Settings, filters: Filters | None = None
 ) -> list[Any]:
-    """What ClusterBot's two rounds give, called on the shards directly."""
+    """What a ClusterReader's two rounds give, called on the shards directly."""
     answers = opts.answers
     stats = [s.statistics(terms) for s in shards]
     df = Counter[str]()
@@ -63,19 +62,19 @@ def _merged(
     total = TermStats(
         sum(s.n_passages for s in stats), sum(s.total_length for s in stats), dict(df)
     )
-    weights = bm25_weights(
-        opts.bm25, total.n_passages, total.total_length,
-        {t: df[t] for t in dict.fromkeys(terms)}, dict,
-    )  # fmt: skip
+    weights = total.weights(terms, opts.bm25, dict)
     depth = max(k, answers.rerank_depth)
     found = [
-        s.candidates(terms, depth, weights, dict(df), st.generation, filters)
+        s.contenders(terms, depth, weights, dict(df), st.generation, filters)
         for s, st in zip(shards, stats, strict=True)
     ]
-    return merge(
-        found, terms, k, total, sum(s.n_articles for s in stats),
+    order = rank(
+        [[hit.contender for hit in hits] for hits in found], terms, k, total,
+        sum(s.n_articles for s in stats),
         rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
     )  # fmt: skip
+    every = [hit for hits in found for hit in hits]
+    return [replace(every[n].match, score=score) for n, score in order]
 
 
 def _searched(
@@ -89,7 +88,7 @@ def _searched(
     )  # fmt: skip
 
 
-def test_candidates_merged_over_shards_equal_one_indexs_search(tmp_path: Path) -> None:
+def test_contenders_ranked_over_shards_equal_one_indexs_search(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
     opts = Settings(corpus=corpus)
     one = QABot.open(corpus, tmp_path / "one")
@@ -177,7 +176,7 @@ def test_merged_scores_equal_one_indexs_to_the_last_bit(
     since=None,
     sources=set(),
 )
-def test_filtered_merged_candidates_equal_one_indexs_filtered_search(
+def test_filtered_ranked_contenders_equal_one_indexs_filtered_search(
     articles: list[tuple[list[str], int | None, str]],
     query: list[str],
     shards: int,

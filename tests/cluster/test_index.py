@@ -1,4 +1,4 @@
-"""ClusterBot on a real local Ray cluster: one index's answers, routed updates, faults.
+"""QABot.open_cluster on a real local Ray cluster: one index's answers, routed updates, faults.
 
 One cluster (a head and a worker node, one CPU each) serves the whole module; each test
 opens its own cluster folder, whose shard actors it stops at the end. Skipped, with the
@@ -28,7 +28,6 @@ from support.shards import owner_of_data, owner_of_file
 from support.waiting import eventually
 
 from qabot import QABot, render
-from qabot.cluster import ClusterBot
 from qabot.config import AnswerSettings, BM25Settings, Settings
 from qabot.values import Answer
 from qabot.watch import CorpusWatcher
@@ -63,18 +62,18 @@ def ray_cluster() -> Iterator[Any]:
 
 
 @pytest.fixture
-def open_cluster(ray_cluster: Any) -> Iterator[Callable[..., ClusterBot]]:
-    """Opens ClusterBots on the module's cluster; their actors are stopped afterwards."""
-    bots: list[ClusterBot] = []
+def open_cluster(ray_cluster: Any) -> Iterator[Callable[..., QABot]]:
+    """Opens bots over clusters on the module's cluster; their actors are stopped afterwards."""
+    bots: list[QABot] = []
 
-    def _open(corpus: Path, shards: int, **kwargs: Any) -> ClusterBot:
+    def _open(corpus: Path, shards: int, **kwargs: Any) -> QABot:
         bot = QABot.open_cluster(ray_cluster.address, corpus, shards, **kwargs)
         bots.append(bot)
         return bot
 
     yield _open
     for bot in bots:
-        bot.shutdown()
+        bot.index.shutdown()
 
 
 def _same(cluster: Answer, one: Answer) -> None:
@@ -142,7 +141,7 @@ _questions = st.lists(
     near_duplicate=2.0,
 )  # fmt: skip
 def test_answers_equal_one_index_over_the_whole_corpus(
-    open_cluster: Callable[..., ClusterBot],
+    open_cluster: Callable[..., QABot],
     articles: list[list[str]],
     questions: list[str],
     shards: int,
@@ -179,7 +178,7 @@ def test_answers_equal_one_index_over_the_whole_corpus(
 
 
 def test_dates_and_sources_filter_as_on_one_index_and_the_newest_copy_answers(
-    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+    open_cluster: Callable[..., QABot], tmp_path: Path
 ) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -209,7 +208,7 @@ def test_dates_and_sources_filter_as_on_one_index_and_the_newest_copy_answers(
 
 
 def test_copies_of_a_story_are_indexed_once_in_one_shard_as_by_one_index(
-    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+    open_cluster: Callable[..., QABot], tmp_path: Path
 ) -> None:
     corpus = tmp_path / "corpus"
     write_stories(corpus, range(24), "first")
@@ -232,21 +231,26 @@ def test_copies_of_a_story_are_indexed_once_in_one_shard_as_by_one_index(
     assert [a.id for a in bot.articles()] == [a.id for a in one.articles()]
     for question in questions:
         _same(bot.ask(question), one.ask(question))
+    # Passages and figures come from the shard holding each article, as from one index.
+    for article in one.articles()[:6]:
+        assert bot.passage(article.id, 0) == one.passage(article.id, 0) is not None
+    assert bot.passage("no-such-article.txt", 0) is None
+    assert bot.words_per_passage() == one.words_per_passage()
 
 
 # -- updates ----------------------------------------------------------------------------------
 def test_an_added_article_goes_to_its_shard_and_answers_the_next_question(
-    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+    open_cluster: Callable[..., QABot], tmp_path: Path
 ) -> None:
     corpus = tmp_path / "corpus"
     write_stories(corpus, range(30), "first")
     bot = open_cluster(corpus, 3)
-    before = [info.generation for info in bot.shard_info()]
+    before = [info.generation for info in bot.index.shard_info()]
     data = b"Harbour reopens\n\nThe Tagus harbour reopened on Monday, said Ana Lopez.\n"
     path, report = bot.add_article("harbour.txt", data)
     owner = owner_of_file(corpus, "harbour.txt", 3)
     assert report.added == ("harbour.txt",)
-    after = [info.generation for info in bot.shard_info()]
+    after = [info.generation for info in bot.index.shard_info()]
     assert [a - b for a, b in zip(after, before, strict=True)] == [
         int(s == owner) for s in range(3)
     ]
@@ -263,7 +267,7 @@ def test_an_added_article_goes_to_its_shard_and_answers_the_next_question(
 
 
 def test_a_watched_corpus_updates_the_shards(
-    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+    open_cluster: Callable[..., QABot], tmp_path: Path
 ) -> None:
     corpus = tmp_path / "corpus"
     write_stories(corpus, range(12), "first")
@@ -288,29 +292,29 @@ def test_a_watched_corpus_updates_the_shards(
 
 # -- faults -----------------------------------------------------------------------------------
 def test_a_killed_shard_is_restarted_and_reopens_its_committed_index(
-    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+    open_cluster: Callable[..., QABot], tmp_path: Path
 ) -> None:
     corpus = tmp_path / "corpus"
     write_stories(corpus, range(40), "first")
     one = QABot.open(corpus, tmp_path / "one")
     bot = open_cluster(corpus, 3)
-    old = bot.shard_info()[1]
-    bot.runtime.kill(1)
+    old = bot.index.shard_info()[1]
+    bot.index.runtime.kill(1)
     # The question waits for the restarted shard: a whole answer, not a partial one.
     for question in story_questions(range(0, 40, 9), extra=2):
         _same(bot.ask(question), one.ask(question))
-    new = bot.shard_info()[1]
+    new = bot.index.shard_info()[1]
     assert new.pid != old.pid
     assert new.reopened and new.generation == old.generation
 
 
 def test_a_shard_that_cannot_reply_gives_a_partial_answer(
-    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+    open_cluster: Callable[..., QABot], tmp_path: Path
 ) -> None:
     corpus = tmp_path / "corpus"
     write_stories(corpus, range(40), "first")
     bot = open_cluster(corpus, 3)
-    bot.runtime.kill(2, restart=False)
+    bot.index.runtime.kill(2, restart=False)
     present = next(
         n for n in range(40) if owner_of_file(corpus, story_path(Path(), n).as_posix(), 3) != 2
     )
@@ -325,7 +329,7 @@ def test_a_shard_that_cannot_reply_gives_a_partial_answer(
 
 
 def test_an_update_interrupted_by_a_crash_is_neither_lost_nor_applied_twice(
-    open_cluster: Callable[..., ClusterBot], tmp_path: Path
+    open_cluster: Callable[..., QABot], tmp_path: Path
 ) -> None:
     corpus = tmp_path / "corpus"
     write_stories(corpus, range(300), "first")
@@ -334,7 +338,7 @@ def test_an_update_interrupted_by_a_crash_is_neither_lost_nor_applied_twice(
     done: list[Any] = []
     update = threading.Thread(target=lambda: done.append(bot.reindex()))
     update.start()
-    bot.runtime.kill(0)
+    bot.index.runtime.kill(0)
     update.join(timeout=90)
     assert done, "the update did not finish after the shard's restart"
     one = QABot.open(corpus, tmp_path / "one")
@@ -345,7 +349,7 @@ def test_an_update_interrupted_by_a_crash_is_neither_lost_nor_applied_twice(
 
 
 def test_a_lost_node_moves_its_shards_which_reopen_their_index(
-    open_cluster: Callable[..., ClusterBot], ray_cluster: Any, tmp_path: Path
+    open_cluster: Callable[..., QABot], ray_cluster: Any, tmp_path: Path
 ) -> None:
     ray_cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)
     ray_cluster.wait_for_nodes()
@@ -353,15 +357,15 @@ def test_a_lost_node_moves_its_shards_which_reopen_their_index(
     write_stories(corpus, range(40), "first")
     one = QABot.open(corpus, tmp_path / "one")
     bot = open_cluster(corpus, 4)
-    placed = bot.runtime.nodes()
+    placed = bot.index.runtime.nodes()
     # A node other than the head that serves shards: it goes down.
     lost = next(n for n in ray_cluster.worker_nodes if n.node_id in placed)
     moved = [s for s, n in enumerate(placed) if n == lost.node_id]
     ray_cluster.remove_node(lost)
     for question in story_questions(range(0, 40, 7), extra=2):
         _same(bot.ask(question), one.ask(question))
-    now = bot.runtime.nodes()
-    info = bot.shard_info()
+    now = bot.index.runtime.nodes()
+    info = bot.index.shard_info()
     for shard in moved:
         assert now[shard] != lost.node_id
         assert info[shard].reopened
@@ -397,7 +401,9 @@ def test_the_cluster_commands_index_ask_and_show_stats(ray_cluster: Any, tmp_pat
         assert wrong.stderr.strip().splitlines()[-1].startswith("qabot: the cluster folder")
     finally:
         settings = Settings(corpus=corpus)
-        ClusterBot.open(ray_cluster.address, corpus, settings=settings, update=False).shutdown()
+        QABot.open_cluster(
+            ray_cluster.address, corpus, settings=settings, update=False
+        ).index.shutdown()
 
 
 def test_a_cluster_started_on_this_machine_prints_only_the_answer(tmp_path: Path) -> None:
@@ -452,7 +458,7 @@ def test_the_telegram_bot_serves_from_the_cluster(
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
-        ClusterBot.open(ray_cluster.address, corpus, update=False).shutdown()
+        QABot.open_cluster(ray_cluster.address, corpus, update=False).index.shutdown()
     assert proc.returncode == 0, err[-2000:]
     assert api.token not in out + err
     assert (corpus / ".qabot-cluster" / "shard-001-of-002").is_dir()

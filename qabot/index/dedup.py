@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from qabot.index import Match
+from qabot.index.search import Match
 
 __all__ = [
     "MAX_CHARS", "MAX_WORDS", "SHINGLE_WORDS", "fold_near_duplicates", "resemblance", "shingles",

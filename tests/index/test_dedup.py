@@ -8,7 +8,7 @@ from support.corpus import write_article
 
 from qabot import QABot
 from qabot.config import AnswerSettings, Settings
-from qabot.dedup import resemblance, shingles
+from qabot.index.dedup import resemblance, shingles
 
 STORY = (
     "The harbour authority approved a new ferry terminal at Kelmouth on Monday after a "

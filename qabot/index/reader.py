@@ -1,0 +1,108 @@
+"""A reader: one question's view of an index, whatever holds it.
+
+A question reads an index through a :class:`Reader`: the live statistics of its terms
+(to weigh them), its best passages (:meth:`Reader.search`), and the beginnings of article
+texts (to fold near-duplicate stories). A :class:`SnapshotReader` reads one index's
+snapshot, taken when first needed so that a question never straddles an update; a cluster
+has its own reader (:class:`qabot.cluster.ClusterReader`) that asks its shards.
+
+Near-duplicate stories (:mod:`~qabot.index.dedup`) are folded here, once for every kind
+of reader: the search goes twice as deep, so that folded copies leave room for others.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+
+from qabot.config import Settings
+from qabot.filters import Filters
+from qabot.index.dedup import MAX_CHARS, fold_near_duplicates
+from qabot.index.search import Match
+from qabot.index.snapshot import Snapshot, TermStats
+
+__all__ = ["Reader", "SnapshotReader"]
+
+
+class Reader(ABC):
+    """One question's view of an index: statistics, the best matches, article texts."""
+
+    #: The shards asked (0: one index, not a cluster).
+    shards: int = 0
+    #: The shards that did not reply in time (their passages may be missing).
+    missing_shards: tuple[int, ...] = ()
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @abstractmethod
+    def statistics(self, terms: Iterable[str]) -> TermStats:
+        """The live statistics of ``terms`` over the whole index."""
+
+    @abstractmethod
+    def ranked(
+        self, terms: Sequence[str], stats: TermStats, k: int, filters: Filters | None
+    ) -> list[Match]:
+        """The ``k`` best passages for the bag ``terms``, re-ranked, not folded."""
+
+    @abstractmethod
+    def body(self, article_id: str, max_chars: int) -> str:
+        """The beginning (at least ``max_chars`` characters) of a live article's text;
+        ``""`` when it cannot be read."""
+
+    def search(
+        self,
+        terms: Sequence[str],
+        stats: TermStats,
+        k: int,
+        filters: Filters | None = None,
+        *,
+        fold: bool = False,
+    ) -> list[Match]:
+        """The ``k`` best passages for the bag ``terms`` among the articles ``filters``
+        allow (``None``: all), scored with ``stats`` (the terms' statistics, from
+        :meth:`statistics`), re-ranked as the settings say.
+
+        With ``fold``, near-duplicate stories (``AnswerSettings.near_duplicate``) are
+        cited once: the search goes twice as deep, so that folded copies leave room for
+        others.
+        """
+        if not fold:
+            return self.ranked(terms, stats, k, filters)
+        matches = self.ranked(terms, stats, 2 * k, filters)
+        threshold = self.settings.answers.near_duplicate
+        return fold_near_duplicates(
+            matches, lambda article_id: self.body(article_id, MAX_CHARS), threshold, limit=k
+        )
+
+
+class SnapshotReader(Reader):
+    """A question's reader of one index: one snapshot, taken when first needed."""
+
+    def __init__(self, settings: Settings, current: Callable[[], Snapshot]) -> None:
+        super().__init__(settings)
+        self._current = current
+        self._snapshot: Snapshot | None = None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The snapshot this question reads (taken at the first call)."""
+        if self._snapshot is None:
+            self._snapshot = self._current()
+        return self._snapshot
+
+    def statistics(self, terms: Iterable[str]) -> TermStats:
+        return self.snapshot.statistics(terms)
+
+    def ranked(
+        self, terms: Sequence[str], stats: TermStats, k: int, filters: Filters | None
+    ) -> list[Match]:
+        answers = self.settings.answers
+        return self.snapshot.search(
+            terms, k, self.settings.bm25, stats,
+            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+            filters=filters,
+        )  # fmt: skip
+
+    def body(self, article_id: str, max_chars: int) -> str:
+        return self.snapshot.article_body(article_id, max_chars)
