@@ -105,7 +105,8 @@ def test_a_process_killed_while_writing_leaves_the_old_file_whole(tmp_path: Path
     assert done.returncode == -signal.SIGKILL
     assert path.read_bytes() == b"old"
     # The killed writer's temporary file is hidden (corpus scans skip it).
-    assert [n for n in entries(tmp_path) if n != "list.json"][0].startswith(".list.json-")
+    [leftover] = [n for n in entries(tmp_path) if n != "list.json"]
+    assert leftover.startswith(".list.json-") and leftover.endswith(".tmp")
 
 
 def test_write_new_never_overwrites_any_entry(tmp_path: Path) -> None:
