@@ -94,7 +94,7 @@ async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
     action = args[0].lower() if args else "list"
     if action == "list" and len(args) <= 1:
-        feeds = await asyncio.to_thread(lambda: FeedList.of(settings.index_dir).feeds())
+        feeds = await asyncio.to_thread(lambda: FeedList.of(settings).feeds())
         await reply(message, render.feeds_message([(f.url, f.title) for f in feeds]))
         return
     if action not in ("add", "remove") or len(args) != 2:
@@ -107,7 +107,7 @@ async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             name = f" ({feed.title})" if feed.title else ""
             text = ("Added the feed " if new else "Already in the feed list: ") + url + name
         else:
-            removed = await asyncio.to_thread(FeedList.of(settings.index_dir).remove, url)
+            removed = await asyncio.to_thread(FeedList.of(settings).remove, url)
             text = f"Removed the feed {url}" if removed else f"{url} is not in the feed list."
     except (FetchError, FeedError) as exc:
         text = str(exc)
