@@ -20,7 +20,7 @@ from qabot import __version__
 from qabot.articles import SUPPORTED_SUFFIXES
 from qabot.config import Settings
 from qabot.core import Library, QABot
-from qabot.errors import FilterError, QABotError
+from qabot.errors import FilterError, MissingExtraError, QABotError
 from qabot.filters import Filters
 
 if TYPE_CHECKING:  # evaluation is imported only by the eval command, Ray only by cluster
@@ -505,8 +505,10 @@ def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from qabot.telegram_bot import run_bot
-
+    try:
+        from qabot.telegram_bot import run_bot
+    except ImportError as exc:
+        raise MissingExtraError.of(exc, "the Telegram bot", "telegram") from None
     return run_bot(_settings(args, settings))
 
 

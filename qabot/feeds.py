@@ -25,13 +25,16 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-import feedparser
-
 from qabot import atomic, locks
 from qabot.config import Settings
-from qabot.errors import FeedError, FetchError
+from qabot.errors import FeedError, FetchError, MissingExtraError
 from qabot.fetch import Fetcher
 from qabot.ingest import Added, Failed, Hint, Ingester, normalise_url
+
+try:
+    import feedparser
+except ImportError as exc:
+    raise MissingExtraError.of(exc, "RSS and Atom feeds", "ingest") from None
 
 __all__ = [
     "FEEDS_FILE",

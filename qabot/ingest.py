@@ -29,7 +29,7 @@ from qabot import atomic
 from qabot.articles import parse_file
 from qabot.config import FetchSettings, Settings
 from qabot.errors import ArticleError, FetchError
-from qabot.extract import Extracted, extract
+from qabot.extract import Extracted, extract, require_extractor
 from qabot.fetch import Fetcher, Page
 from qabot.values import Article
 
@@ -124,6 +124,7 @@ class Ingester:
     """Adds URLs to one corpus, through one :class:`~qabot.fetch.Fetcher`."""
 
     def __init__(self, corpus: Path, settings: FetchSettings, fetcher: Fetcher) -> None:
+        require_extractor()  # no page fetched in vain
         self.corpus = corpus
         self.settings = settings
         self.fetcher = fetcher

@@ -7,8 +7,9 @@ Modules, bottom up::
     runtime   the one importer of Ray: connecting, build tasks, shard actors, deadlines
     bot       :class:`ClusterBot`: ask / search / reindex / stats over every shard
 
-Ray is an optional extra (``pip install "qabot[cluster]"``): ``import qabot`` never
-imports this package, and :meth:`qabot.QABot.open_cluster` imports it when called.
+Ray is an optional extra (``pip install -e ".[cluster]"`` in a clone of qabot): ``import
+qabot`` never imports this package, and :meth:`qabot.QABot.open_cluster` imports it when
+called.
 """
 
 from qabot.cluster.bot import ClusterBot
