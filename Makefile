@@ -1,6 +1,7 @@
 # qabot: `make run` starts the bot, `make test` runs every check, `make test-fast` the quick
 # ones (all but tests marked slow; under a minute on two cores). All set up .venv first:
-# `make run` installs only what running needs, the test targets add the test tools.
+# `make run` installs what the bot needs (the library with its telegram and ingest extras),
+# the test targets every extra and the test tools (the dev extra).
 PYTHON    ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
@@ -29,7 +30,7 @@ setup: $(DEV_STAMP)
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[telegram,ingest]"
 	touch $(RUN_STAMP)
 
 $(DEV_STAMP): $(RUN_STAMP)

@@ -13,7 +13,7 @@ import os
 import sys
 
 from qabot.config import Settings
-from qabot.errors import QABotError
+from qabot.errors import MissingExtraError, QABotError
 
 
 def main() -> int:
@@ -29,8 +29,10 @@ def main() -> int:
     )
     try:
         if settings.telegram.token:
-            from qabot.telegram_bot import run_bot
-
+            try:
+                from qabot.telegram_bot import run_bot
+            except ImportError as exc:
+                raise MissingExtraError.of(exc, "the Telegram bot", "telegram") from None
             return run_bot(settings)
         return _terminal(settings)
     except QABotError as exc:

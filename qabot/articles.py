@@ -19,13 +19,13 @@ import logging
 import os
 import re
 import stat
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qabot import atomic
 from qabot.errors import ArticleError, CorpusError
 from qabot.values import Article, Problem
 
@@ -495,24 +495,13 @@ def save_article(corpus: Path, name: str, data: bytes) -> Path:
     parse_file(Path(filename), filename, data)  # raises ArticleError if unusable
     corpus = corpus.resolve()
     stem, suffix = filename.rsplit(".", 1)
-    # A fresh hidden file (O_EXCL: never an existing file or link), so scans skip it.
-    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=corpus)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    # A fresh hidden file (scans skip it), linked under the first free name.
+    with atomic.staged(corpus, data, prefix=".upload-") as tmp:
         counter = 1
         while True:
             target = corpus / (filename if counter == 1 else f"{stem}-{counter}.{suffix}")
             if target.parent != corpus:  # safe_filename makes this impossible; say so anyway
                 raise ArticleError(target, "refusing to write outside the corpus")
-            try:
-                os.link(tmp, target)  # fails on any existing entry, and follows no link
-            except FileExistsError:
-                counter += 1
-                continue
-            return target
-    finally:
-        tmp.unlink(missing_ok=True)
+            if atomic.link_new(tmp, target):
+                return target
+            counter += 1

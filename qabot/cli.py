@@ -20,7 +20,7 @@ from qabot import __version__
 from qabot.articles import SUPPORTED_SUFFIXES
 from qabot.config import Settings
 from qabot.core import QABot
-from qabot.errors import FilterError, QABotError
+from qabot.errors import FilterError, MissingExtraError, QABotError
 from qabot.filters import Filters
 
 if TYPE_CHECKING:  # evaluation is imported only by the eval command, Ray only by cluster
@@ -173,7 +173,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "feeds", help="RSS and Atom feeds: add, list, remove, poll",
-        description="RSS and Atom feeds, kept in INDEX/feeds.json.",
+        description="RSS and Atom feeds, kept with the articles in CORPUS/.qabot-feeds.json "
+        "(deleting the index keeps them).",
     )  # fmt: skip
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, text in [("add", "add a feed"), ("remove", "remove a feed")]:
@@ -478,7 +479,7 @@ def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.feeds import FeedList, subscribe
 
     s = _settings(args, settings)
-    feeds = FeedList.of(s.index_dir)
+    feeds = FeedList.of(s)
     if args.action == "add":
         feed, new = subscribe(s, args.url)
         print(("added feed: " if new else "already in the feed list: ") + feed.url
@@ -504,8 +505,10 @@ def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from qabot.telegram_bot import run_bot
-
+    try:
+        from qabot.telegram_bot import run_bot
+    except ImportError as exc:
+        raise MissingExtraError.of(exc, "the Telegram bot", "telegram") from None
     return run_bot(_settings(args, settings))
 
 

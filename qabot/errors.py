@@ -5,6 +5,7 @@ catch one class. Messages say what went wrong and what to do about it::
 
     QABotError
     ├── ConfigError            a setting or environment variable has a bad value
+    ├── MissingExtraError      an optional part is used, but its extra is not installed
     ├── CorpusError            the corpus folder is missing or not a folder
     ├── ArticleError           one article file cannot be read or parsed (reported, then skipped)
     ├── FilterError            a question's filter (since, until, source) has a bad value
@@ -17,7 +18,7 @@ catch one class. Messages say what went wrong and what to do about it::
     │   ├── IndexVersionError  written by another format version or other settings: rebuilt
     │   ├── IndexLockedError   another process is updating the index right now
     │   └── IndexWriteError    the index folder cannot be written: read-only, full, not a folder
-    └── ClusterError           no Ray, no cluster at the address, or shards that cannot serve
+    └── ClusterError           no cluster at the address, or shards that cannot serve
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "IndexStoreError",
     "IndexVersionError",
     "IndexWriteError",
+    "MissingExtraError",
     "NotAnArticleError",
     "QABotError",
     "UnsafeURLError",
@@ -49,6 +51,40 @@ class QABotError(Exception):
 
 class ConfigError(QABotError):
     """A setting (argument or environment variable) has a value qabot cannot use."""
+
+
+class MissingExtraError(QABotError):
+    """An optional part of qabot is used without the libraries it needs.
+
+    ``extra`` names the pip extra that installs them (``telegram``, ``ingest``,
+    ``cluster``); ``module`` is the library found missing. The message says how to
+    install the extra from a clone: the name ``qabot`` on PyPI is another project's.
+    """
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        super().__init__(
+            f"{feature} needs {module}, which is not installed; install qabot's [{extra}] "
+            f'extra: pip install -e ".[{extra}]" in a clone of qabot'
+        )
+        self.feature = feature
+        self.extra = extra
+        self.module = module
+
+    def __reduce__(self) -> tuple[type[MissingExtraError], tuple[str, str, str]]:
+        # Raised in extraction worker processes too: pickled with its arguments.
+        return (type(self), (self.feature, self.extra, self.module))
+
+    @classmethod
+    def of(cls, exc: ImportError, feature: str, extra: str) -> MissingExtraError:
+        """The error for an import that failed for want of a third-party library.
+
+        ``exc`` itself is raised again when a module of qabot failed to import: that is a
+        bug to see whole, not a missing extra.
+        """
+        name = exc.name or ""
+        if name == "qabot" or name.startswith("qabot."):
+            raise exc
+        return cls(feature, extra, name.partition(".")[0] or str(exc))
 
 
 class CorpusError(QABotError):
@@ -130,4 +166,4 @@ class IndexWriteError(IndexStoreError):
 
 
 class ClusterError(QABotError):
-    """A Ray cluster cannot be reached, Ray is not installed, or shards cannot serve."""
+    """A Ray cluster cannot be reached, or shards cannot serve (no Ray: MissingExtraError)."""

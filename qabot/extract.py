@@ -7,6 +7,7 @@ login form, or too little main text (an index page, an error page served with 20
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 import threading
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from qabot.errors import NotAnArticleError
+from qabot.errors import MissingExtraError, NotAnArticleError
 from qabot.fetch import Page
 
-__all__ = ["HTML_TYPES", "Extracted", "extract"]
+__all__ = ["HTML_TYPES", "Extracted", "extract", "require_extractor"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,15 @@ class Extracted:
     source: str | None = None
 
 
+_FEATURE = "extracting articles from web pages"
+
+
+def require_extractor() -> None:
+    """Raise :class:`MissingExtraError` now if trafilatura is not installed (before any fetch)."""
+    if importlib.util.find_spec("trafilatura") is None:
+        raise MissingExtraError(_FEATURE, "ingest", "trafilatura")
+
+
 def extract(page: Page, min_chars: int = 200) -> Extracted:
     """The article on ``page``; raises :class:`~qabot.errors.NotAnArticleError` if none."""
     if page.content_type not in HTML_TYPES:
@@ -58,7 +68,10 @@ def extract(page: Page, min_chars: int = 200) -> Extracted:
     if page.content_type == "" and "<" not in html[:1000]:
         raise NotAnArticleError(page.url, "it is not a web page (no HTML)")
     # Imported here: trafilatura takes a third of a second to import, and only adding needs it.
-    import trafilatura
+    try:
+        import trafilatura
+    except ImportError as exc:
+        raise MissingExtraError.of(exc, _FEATURE, "ingest") from None
 
     # fast: trafilatura's own extractor without its readability/justext fallbacks; on the
     # article-extraction benchmark it scores higher (F1 0.967 vs 0.961 on aeb-dev) at twice

@@ -1,18 +1,22 @@
 """RSS and Atom feeds: the feed list, and one poll of it (the one owner of feedparser, which
 reads RSS 0.9x, 1.0 and 2.0 and Atom).
 
-The list is plain JSON beside the index (``<index>/feeds.json``), replaced atomically. For
-each feed it keeps the validators of the last answer (``ETag``, ``Last-Modified``), sent
-back as a conditional GET, and the items already added, so that a second poll fetches
-nothing but the feed, or only its 304.
+The list is plain JSON in the corpus folder (``<corpus>/.qabot-feeds.json``, hidden, so
+corpus scans skip it), replaced atomically. It lives with the articles, not in the index
+folder, which is a cache anyone may delete (``make clean``, ``rm -rf corpus/.qabot-index``):
+a list found where qabot kept it before (``<index>/feeds.json``) is moved there on first
+use. For each feed it keeps the validators of the last answer (``ETag``,
+``Last-Modified``), sent back as a conditional GET, and the items already added, so that
+a second poll fetches nothing but the feed, or only its 304.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
-import tempfile
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,16 +25,20 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-import feedparser
-
-from qabot import locks
+from qabot import atomic, locks
 from qabot.config import Settings
-from qabot.errors import FeedError, FetchError
+from qabot.errors import FeedError, FetchError, MissingExtraError
 from qabot.fetch import Fetcher
 from qabot.ingest import Added, Failed, Hint, Ingester, normalise_url
 
+try:
+    import feedparser
+except ImportError as exc:
+    raise MissingExtraError.of(exc, "RSS and Atom feeds", "ingest") from None
+
 __all__ = [
     "FEEDS_FILE",
+    "LEGACY_FEEDS_FILE",
     "Feed",
     "FeedItem",
     "FeedList",
@@ -43,9 +51,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FEEDS_FILE = "feeds.json"
+#: The feed list, in the corpus folder.
+FEEDS_FILE = ".qabot-feeds.json"
 #: Changes to the feed list are made under a lock on this file, beside it.
-LOCK_FILE = ".feeds.lock"
+LOCK_FILE = ".qabot-feeds.lock"
+#: Where the list was kept before, in the index folder: moved to the corpus when found.
+LEGACY_FEEDS_FILE = "feeds.json"
 #: Seconds a change waits for another process's (a change takes milliseconds).
 LOCK_TIMEOUT = 30.0
 FORMAT_VERSION = 1
@@ -103,29 +114,35 @@ class PollReport:
 
 
 class FeedList:
-    """The feeds of one index, kept in ``<index>/feeds.json``.
+    """The feeds of one corpus, kept in ``<corpus>/.qabot-feeds.json``.
 
     Safe to share between threads and processes (a bot polling while ``qabot feeds add``
     runs): a change reads, changes and writes the list under a lock on
-    ``<index>/.feeds.lock``, so no change is lost.
+    ``<corpus>/.qabot-feeds.lock``, so no change is lost. A list at ``legacy`` (where an
+    older qabot kept it) is moved to ``path`` on first use when ``path`` does not exist.
     """
 
     # One lock per file for every FeedList of this process (the bot's poll and /feeds).
     _locks: ClassVar[dict[Path, threading.Lock]] = {}
     _locks_guard: ClassVar[threading.Lock] = threading.Lock()
+    # Old lists already warned about as left unused (once per process each).
+    _ignored: ClassVar[set[Path]] = set()
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, legacy: Path | None = None) -> None:
         self.path = path
+        self.legacy = legacy
         with FeedList._locks_guard:
             self._lock = FeedList._locks.setdefault(path.resolve(), threading.Lock())
 
     @classmethod
-    def of(cls, index_dir: Path) -> FeedList:
-        return cls(index_dir / FEEDS_FILE)
+    def of(cls, settings: Settings) -> FeedList:
+        """The feed list of ``settings``' corpus (moving one found in its index folder)."""
+        return cls(settings.corpus / FEEDS_FILE, settings.index_dir / LEGACY_FEEDS_FILE)
 
     def feeds(self) -> list[Feed]:
         """The feeds, in the order they were added."""
         with self._lock:
+            self._migrate()
             return self._read()
 
     def add(self, url: str, title: str | None = None) -> bool:
@@ -157,17 +174,60 @@ class FeedList:
                     seen = tuple(dict.fromkeys((*old.seen, *feed.seen)))[-MAX_SEEN:]
                     feeds[i] = replace(feed, seen=seen)
 
-    @contextmanager
-    def _changing(self) -> Iterator[list[Feed]]:
-        with self._lock, self._process_lock():
-            feeds = self._read()
-            before = list(feeds)
-            yield feeds
-            if feeds != before:
-                self._write(feeds)
+    def _migrate(self) -> None:
+        """Move the list from where an older qabot kept it (the index folder) to ``path``."""
+        legacy = self.legacy
+        if legacy is None or not _is_file(legacy):
+            return
+        if _is_file(self.path):
+            if legacy not in FeedList._ignored:
+                FeedList._ignored.add(legacy)
+                log.warning(
+                    "the old feed list %s is left unused: the feed list is %s now; add any "
+                    "feed missing from it with `qabot feeds add URL`, then delete the old one",
+                    legacy, self.path,
+                )  # fmt: skip
+            return
+        moving = f"move the feed list {legacy} to {self.path}"
+        with self._process_lock(moving):
+            if _is_file(self.path) or not _is_file(legacy):
+                return  # another process moved it meanwhile
+            try:
+                try:
+                    os.replace(legacy, self.path)
+                    moved = True
+                except OSError as exc:
+                    if exc.errno != errno.EXDEV:
+                        raise
+                    # The index folder is on another file system: copied, then removed.
+                    atomic.write_file(self.path, legacy.read_bytes())
+                    moved = False
+                atomic.fsync_folder(self.path.parent)
+            except OSError as exc:
+                raise FeedError(self._cannot(moving, exc)) from None
+            if not moved:
+                try:
+                    legacy.unlink()
+                except OSError as exc:
+                    log.warning("cannot delete the old feed list %s: %s", legacy, exc)
+        log.info(
+            "moved the feed list %s to %s, where deleting the index folder leaves it",
+            legacy, self.path,
+        )  # fmt: skip
 
     @contextmanager
-    def _process_lock(self) -> Iterator[None]:
+    def _changing(self) -> Iterator[list[Feed]]:
+        with self._lock:
+            self._migrate()
+            with self._process_lock():
+                feeds = self._read()
+                before = list(feeds)
+                yield feeds
+                if feeds != before:
+                    self._write(feeds)
+
+    @contextmanager
+    def _process_lock(self, doing: str | None = None) -> Iterator[None]:
         with ExitStack() as held:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,9 +238,7 @@ class FeedList:
                     f"{LOCK_TIMEOUT:g} s; try again"
                 ) from None
             except OSError as exc:
-                raise FeedError(
-                    f"cannot write the feed list {self.path}: {exc.strerror or exc}"
-                ) from None
+                raise FeedError(self._cannot(doing, exc)) from None
             yield
 
     def _read(self) -> list[Feed]:
@@ -209,20 +267,26 @@ class FeedList:
 
     def _write(self, feeds: list[Feed]) -> None:
         data = {"version": FORMAT_VERSION, "feeds": [asdict(f) for f in feeds]}
+        payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # ".part", not ".tmp": the index's clean-up removes stray *.tmp files.
-            fd, tmp = tempfile.mkstemp(prefix=".feeds-", suffix=".part", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh, ensure_ascii=False, indent=1)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+            atomic.write_file(self.path, payload)
         except OSError as exc:
-            raise FeedError(f"cannot write the feed list {self.path}: {exc.strerror}") from None
+            raise FeedError(self._cannot(None, exc)) from None
+
+    def _cannot(self, doing: str | None, exc: OSError) -> str:
+        """The one-line error for a file system that says no."""
+        doing = doing or f"write the feed list {self.path}"
+        return (
+            f"cannot {doing}: {exc.strerror or exc}; the feed list is kept in the corpus "
+            "folder, which must be writable"
+        )
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def parse_feed(data: bytes, url: str) -> tuple[str | None, list[FeedItem]]:
@@ -257,12 +321,12 @@ def check_feed(url: str, fetcher: Fetcher) -> str | None:
 
 
 def subscribe(settings: Settings, url: str) -> tuple[Feed, bool]:
-    """Add ``url`` to the feed list of ``settings``' index once it proved to be a feed.
+    """Add ``url`` to the feed list of ``settings``' corpus once it proved to be a feed.
 
     Returns the feed and whether it is new (``False``: it was in the list already).
     Raises :class:`FetchError` or :class:`FeedError` with the reason otherwise.
     """
-    feeds = FeedList.of(settings.index_dir)
+    feeds = FeedList.of(settings)
     known = next((f for f in feeds.feeds() if normalise_url(f.url) == normalise_url(url)), None)
     if known is not None:
         return known, False
@@ -332,12 +396,10 @@ def poll(feeds: FeedList, ingester: Ingester) -> PollReport:
 
 
 def poll_feed_list(settings: Settings, reindex: Callable[[], object]) -> PollReport:
-    """Poll every feed kept beside ``settings``' index once, adding new items to the corpus,
+    """Poll every feed in ``settings``' corpus's feed list once, adding new items to it,
     then call ``reindex`` once if any was added. ``QABot.poll_feeds`` and a cluster's."""
     with Fetcher(settings.fetch) as fetcher:
-        report = poll(
-            FeedList.of(settings.index_dir), Ingester(settings.corpus, settings.fetch, fetcher)
-        )
+        report = poll(FeedList.of(settings), Ingester(settings.corpus, settings.fetch, fetcher))
     if report.added:
         reindex()
     return report

@@ -27,11 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 
-import httpx
-
 from qabot import __version__
 from qabot.config import FetchSettings
-from qabot.errors import FetchError, UnsafeURLError
+from qabot.errors import FetchError, MissingExtraError, UnsafeURLError
+
+try:
+    import httpx
+except ImportError as exc:
+    raise MissingExtraError.of(exc, "adding articles from the web", "ingest") from None
 
 __all__ = ["Fetcher", "Page", "check_address", "decode_html", "user_agent"]
 

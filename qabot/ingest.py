@@ -17,7 +17,6 @@ import logging
 import multiprocessing
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -26,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from qabot import atomic
 from qabot.articles import parse_file
 from qabot.config import FetchSettings, Settings
 from qabot.errors import ArticleError, FetchError
-from qabot.extract import Extracted, extract
+from qabot.extract import Extracted, extract, require_extractor
 from qabot.fetch import Fetcher, Page
 from qabot.values import Article
 
@@ -120,30 +120,11 @@ def render_markdown(article: Extracted, hint: Hint | None = None) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def _write_new(path: Path, data: bytes) -> bool:
-    """Write ``path`` atomically if no entry has its name; ``False`` if one has."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A hidden name (corpus scans skip it) that the index's clean-up does not claim.
-    fd, tmp_name = tempfile.mkstemp(prefix=".fetch-", suffix=".part", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)  # fails on any existing entry, and follows no link
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 class Ingester:
     """Adds URLs to one corpus, through one :class:`~qabot.fetch.Fetcher`."""
 
     def __init__(self, corpus: Path, settings: FetchSettings, fetcher: Fetcher) -> None:
+        require_extractor()  # no page fetched in vain
         self.corpus = corpus
         self.settings = settings
         self.fetcher = fetcher
@@ -160,7 +141,10 @@ class Ingester:
         path = article_path(self.corpus, page.url)
         data = render_markdown(article, hint)
         value = self._article(path, data)  # checked before anything is written
-        if not _write_new(path, data):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A hidden temporary name (corpus scans skip it) that the index's clean-up does not
+        # claim; linked into place only if the name is free (atomic.write_new).
+        if not atomic.write_new(path, data, prefix=".fetch-", suffix=".part"):
             known = self._existing(url, path)
             if known is not None:
                 return known

@@ -200,6 +200,18 @@ def test_save_article_never_overwrites_or_escapes(tmp_path: Path) -> None:
     assert {p.name for p in tmp_path.iterdir()} == {"x.txt", "x-2.txt"}
 
 
+def test_save_article_never_writes_through_a_link(tmp_path: Path) -> None:
+    from qabot.articles import save_article
+
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside.txt"
+    corpus.mkdir()
+    (corpus / "x.txt").symlink_to(outside)  # dangling: opening it for writing would create it
+    path = save_article(corpus, "x.txt", b"Title\n\nSome body text.")
+    assert path == corpus / "x-2.txt" and path.read_bytes() == b"Title\n\nSome body text."
+    assert not outside.exists()
+    assert sorted(p.name for p in corpus.iterdir()) == ["x-2.txt", "x.txt"]  # no temporary file
+
+
 # -- looking again at some paths only (what the corpus watcher does) ---------------------------
 _NAMES = ["a.txt", "b.md", "c.json", "notes.pdf", ".hidden.txt", "d.jsonl"]
 _FOLDERS = ["x", "x/y", "z", ".git", "idx"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import logging
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support.read_only import run_qabot
 from support.web_server import BRIDGE, WebServer, article_page, serving
 
 from qabot import QABot
@@ -152,27 +157,117 @@ def test_failed_items_are_reported_and_retried(
     assert web.paths() == ["/rss.xml", "/news/gone.html"]  # the feed in full, the item again
 
 
-def test_the_feed_list_is_plain_json_beside_the_index(
+def test_the_feed_list_is_plain_json_in_the_corpus(
     web: WebServer, corpus: Path, tmp_path: Path
 ) -> None:
     settings = settings_for(corpus, tmp_path)
     url = web.add("/rss.xml", rss(web, ["/news/bridge.html"]))
     subscribe(settings, url)
-    feeds = FeedList.of(tmp_path / "index")
+    feeds = FeedList.of(settings)
     assert [f.url for f in feeds.feeds()] == [url]
-    assert (tmp_path / "index" / "feeds.json").read_text().startswith('{\n "version": 1')
+    assert (corpus / ".qabot-feeds.json").read_text().startswith('{\n "version": 1')
     assert feeds.remove(url) and not feeds.remove(url)
     assert feeds.feeds() == []
-    (tmp_path / "index" / "feeds.json").write_text("{oops")
+    (corpus / ".qabot-feeds.json").write_text("{oops")
     with pytest.raises(FeedError, match="damaged"):
         feeds.feeds()
+
+
+def test_deleting_the_index_keeps_the_feeds(web: WebServer, corpus: Path) -> None:
+    # The index folder is a cache (`make clean`, the README's `rm -rf corpus/.qabot-index`);
+    # the subscriptions are the user's: they live with the articles.
+    settings = Settings(fetch=FetchSettings(allow_private=True)).with_paths(corpus)
+    url = web.add("/rss.xml", rss(web, ["/news/bridge.html"]))
+    subscribe(settings, url)
+    bot = QABot.open(corpus, settings=settings)
+    assert bot.poll_feeds().added == 1
+    articles = bot.stats().articles
+    shutil.rmtree(corpus / ".qabot-index")
+    assert [f.url for f in FeedList.of(settings).feeds()] == [url]
+    bot = QABot.open(corpus, settings=settings)
+    assert bot.stats().articles == articles and not bot.stats().problems  # no article
+    assert bot.poll_feeds().added == 0  # what was added is remembered
+
+
+def test_a_feed_list_kept_in_the_index_folder_is_moved_to_the_corpus(
+    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings().with_paths(corpus, tmp_path / "index")
+    old = tmp_path / "index" / "feeds.json"
+    old.parent.mkdir()
+    listed = {"url": "https://example.org/rss.xml", "title": "Example", "seen": ["a", "b"]}
+    old.write_text(json.dumps({"version": 1, "feeds": [listed]}))
+    caplog.set_level(logging.INFO, logger="qabot.feeds")
+    [feed] = FeedList.of(settings).feeds()
+    assert (feed.url, feed.title, feed.seen) == (
+        "https://example.org/rss.xml",
+        "Example",
+        ("a", "b"),
+    )
+    assert not old.exists() and (corpus / ".qabot-feeds.json").is_file()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"moved the feed list {old} to {corpus / '.qabot-feeds.json'}, where deleting the "
+        "index folder leaves it"
+    ]
+    # A list in the corpus already wins; an old one found later is left, with a warning.
+    old.write_text(json.dumps({"version": 1, "feeds": []}))
+    caplog.clear()
+    assert FeedList.of(settings).add("https://example.org/other.xml")
+    assert [f.url for f in FeedList.of(settings).feeds()] == [
+        "https://example.org/rss.xml", "https://example.org/other.xml",
+    ]  # fmt: skip
+    assert old.exists()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "old feed list" in caplog.text and "left unused" in caplog.text
+
+
+def test_the_move_works_across_file_systems(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings().with_paths(corpus, tmp_path / "elsewhere")
+    old = tmp_path / "elsewhere" / "feeds.json"
+    old.parent.mkdir()
+    old.write_text(json.dumps({"version": 1, "feeds": [{"url": "https://example.org/a.xml"}]}))
+    rename = os.replace
+
+    def cross_device(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(src) == old:
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "replace", cross_device)
+    assert [f.url for f in FeedList.of(settings).feeds()] == ["https://example.org/a.xml"]
+    assert not old.exists()
+    assert sorted(p.name for p in corpus.iterdir() if p.name.startswith(".qabot-feeds")) == [
+        ".qabot-feeds.json", ".qabot-feeds.lock",
+    ]  # fmt: skip
+
+
+def test_a_read_only_corpus_is_one_clear_error(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    where = ["--corpus", str(corpus), "--index", str(index)]
+    listed = run_qabot("feeds", "list", *where, read_only=corpus)
+    assert (listed.returncode, listed.stdout) == (0, "")  # nothing to read is no error
+    removed = run_qabot("feeds", "remove", "https://example.org/rss.xml", *where, read_only=corpus)
+    assert removed.returncode == 1
+    (error,) = removed.stderr.splitlines()
+    assert error.startswith(f"qabot: cannot write the feed list {corpus / '.qabot-feeds.json'}: ")
+    assert error.endswith("the feed list is kept in the corpus folder, which must be writable")
+    # An old list that cannot be moved into the corpus: the same, and the old list is kept.
+    index.mkdir()
+    (index / "feeds.json").write_text(json.dumps({"version": 1, "feeds": []}))
+    listed = run_qabot("feeds", "list", *where, read_only=corpus)
+    assert listed.returncode == 1
+    (error,) = listed.stderr.splitlines()
+    assert error.startswith(f"qabot: cannot move the feed list {index / 'feeds.json'} to ")
+    assert (index / "feeds.json").is_file() and not (corpus / ".qabot-feeds.json").exists()
 
 
 def test_a_page_that_is_no_feed_is_refused(web: WebServer, corpus: Path, tmp_path: Path) -> None:
     settings = settings_for(corpus, tmp_path)
     with pytest.raises(FeedError, match="not an RSS or Atom feed"):
         subscribe(settings, web.url("/news/bridge.html"))
-    assert FeedList.of(tmp_path / "index").feeds() == []
+    assert FeedList.of(settings).feeds() == []
 
 
 def test_rss_1_0_and_0_91_are_read() -> None:
@@ -199,37 +294,38 @@ def test_rss_1_0_and_0_91_are_read() -> None:
 def test_two_processes_changing_the_feed_list_lose_nothing(tmp_path: Path) -> None:
     # A bot polling while `qabot feeds add` runs: each change reads, changes and writes
     # the whole list; without a lock between processes one overwrote the other's.
-    index = tmp_path / "index"
+    corpus = tmp_path / "corpus"
     adder = (
-        "import sys\nfrom pathlib import Path\nfrom qabot.feeds import FeedList\n"
-        "feeds = FeedList.of(Path(sys.argv[1]))\n"
+        "import sys\nfrom qabot.config import Settings\nfrom qabot.feeds import FeedList\n"
+        "feeds = FeedList.of(Settings().with_paths(sys.argv[1]))\n"
         "for n in range(40):\n"
         "    feeds.add(f'https://{sys.argv[2]}.example/feed{n}.xml')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     runs = [
-        subprocess.Popen([sys.executable, "-c", adder, str(index), site], env=env)
+        subprocess.Popen([sys.executable, "-c", adder, str(corpus), site], env=env)
         for site in ("one", "two", "three")
     ]
     assert [run.wait(timeout=120) for run in runs] == [0, 0, 0]
-    assert len(FeedList.of(index).feeds()) == 120
-    assert not list(index.glob("*.part"))
+    assert len(FeedList.of(Settings().with_paths(corpus)).feeds()) == 120
+    assert sorted(p.name for p in corpus.iterdir()) == [".qabot-feeds.json", ".qabot-feeds.lock"]
 
 
 def test_a_feed_list_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
-    index = tmp_path / "index"
-    index.write_text("a file where the index folder should be")
+    corpus = tmp_path / "corpus"
+    corpus.write_text("a file where the corpus folder should be")
     with pytest.raises(FeedError, match="cannot write the feed list"):
-        FeedList.of(index).add("https://example.org/feed.xml")
+        FeedList.of(Settings().with_paths(corpus)).add("https://example.org/feed.xml")
 
 
 def test_two_polls_at_once_both_remember_what_they_added(tmp_path: Path) -> None:
     # A bot's scheduled poll and `qabot feeds poll` read the list, then store what they
     # added: the second used to overwrite the first's memory, which fetched it again.
-    first, second = FeedList.of(tmp_path), FeedList.of(tmp_path)
+    settings = Settings().with_paths(tmp_path)
+    first, second = FeedList.of(settings), FeedList.of(settings)
     first.add("https://example.org/rss.xml")
     [seen_by_first], [seen_by_second] = first.feeds(), second.feeds()
     first.update(replace(seen_by_first, seen=("item-1",), etag='"a"'))
     second.update(replace(seen_by_second, seen=("item-2",), etag='"b"'))
-    [feed] = FeedList.of(tmp_path).feeds()
+    [feed] = FeedList.of(settings).feeds()
     assert feed.seen == ("item-1", "item-2") and feed.etag == '"b"'

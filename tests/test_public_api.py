@@ -17,8 +17,8 @@ def test_exported_names() -> None:
         "Answer", "Article", "ArticleError", "ClusterError", "ConfigError", "CorpusError",
         "FeedError", "FetchError", "FilterError", "Hit", "IndexCorruptError",
         "IndexLockedError", "IndexStats", "IndexStoreError", "IndexVersionError",
-        "IndexWriteError", "NotAnArticleError", "Passage", "Problem", "QABot", "QABotError",
-        "ReindexReport", "Settings", "UnsafeURLError",
+        "IndexWriteError", "MissingExtraError", "NotAnArticleError", "Passage", "Problem",
+        "QABot", "QABotError", "ReindexReport", "Settings", "UnsafeURLError",
     ]  # fmt: skip
     for name in qabot.__all__:
         assert getattr(qabot, name) is not None

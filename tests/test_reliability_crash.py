@@ -1,13 +1,17 @@
 """Crashes during reindex: a SIGKILLed ``qabot index`` never loses or tears the index.
 
 A corpus of 3,000 generated articles is indexed, then changed (articles added, rewritten
-and removed). ``qabot index`` is started on it again and again and killed with SIGKILL:
-after seeded random delays spread over its whole run (start-up, scan, analysis, writing,
-clean-up), right after it starts, near its end, and at the n-th change it makes in the
-index folder (seen by walking the folder, whatever its layout). After every kill the index
-must open without a rebuild and answer exactly as before the reindex began, or, when the
-kill came after the commit, exactly as the finished reindex. Every run let finish, debris
-of killed runs included, must give exactly what a full rebuild of the changed corpus gives.
+and removed). ``qabot index`` is started on it again and again and SIGKILLed at one of the
+changes it makes to the file system (``support/kill_at.py``: before each rename, link,
+removal, folder creation and fsync, after each file opened for writing): the first and
+the last, either side of the commit (the rename of ``CURRENT``), and seeded points spread
+over the whole run, for updates and for rebuilds. Counted in changes, not in seconds, the
+kills are the same on an idle and on a busy machine. A few more kills come after seeded
+delays (during start-up, the scan, the analysis), which no point reaches. After every kill
+the index must open without a rebuild and answer exactly as before the reindex began when
+the kill came before the commit, or exactly as the finished reindex when it came after.
+Every run let finish, debris of killed runs included, must give exactly what a full
+rebuild of the changed corpus gives.
 """
 
 from __future__ import annotations
@@ -31,11 +35,12 @@ from qabot import QABot
 
 ARTICLES = 3000
 SEED = 20240611
-#: SIGKILLs delivered to a running `qabot index`; runs that finish first do not count.
+#: SIGKILLs at points of the run, and after delays (these may find it finished).
 KILL_POINTS = 30
-MAX_RUNS = 60
-#: Kill points per round; each round ends with a run that is let finish.
+KILL_DELAYS = 3
+#: Kills per round; each round ends with a run that is let finish.
 ROUND = 8
+KILL_AT = Path(__file__).parent / "support" / "kill_at.py"
 
 
 def observe(corpus: Path, index: Path, questions: list[str]) -> Behaviour:
@@ -62,6 +67,11 @@ def tree_state(folder: Path) -> frozenset[tuple[str, int]]:
 def index_command(corpus: Path, index: Path, rebuild: bool) -> list[str]:
     command = [sys.executable, "-m", "qabot", "index", str(corpus), "--index", str(index)]
     return [*command, "--rebuild"] if rebuild else command
+
+
+def kill_at_command(corpus: Path, index: Path, rebuild: bool, *how: str) -> list[str]:
+    """``qabot index`` run by ``support/kill_at.py`` (``--at N`` or ``--trace FILE``)."""
+    return [sys.executable, str(KILL_AT), *how, *index_command(corpus, index, rebuild)[3:]]
 
 
 def session_members(session: int) -> list[int]:
@@ -98,7 +108,7 @@ def change_corpus(corpus: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)
 def test_sigkill_at_any_moment_of_a_reindex_keeps_the_index(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -116,79 +126,99 @@ def test_sigkill_at_any_moment_of_a_reindex_keeps_the_index(
     after = observe(corpus, reference, questions)
     assert before.answers != after.answers and before.figures != after.figures
 
-    def finish(rebuild: bool) -> float:
-        started = time.monotonic()
+    def finish(rebuild: bool) -> None:
         done = subprocess.run(
-            index_command(corpus, index, rebuild), capture_output=True, text=True, timeout=60
+            index_command(corpus, index, rebuild), capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stderr[-2000:]
         assert observe(corpus, index, questions) == after
-        return time.monotonic() - started
 
-    duration = finish(rebuild=False)
-    restore(saved, index)
+    def trace(rebuild: bool) -> list[str]:
+        """The points of a whole run from the saved index, by name."""
+        names = tmp_path / "points.txt"
+        done = subprocess.run(
+            kill_at_command(corpus, index, rebuild, "--trace", str(names)),
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert observe(corpus, index, questions) == after
+        restore(saved, index)
+        return names.read_text().splitlines()
+
+    # Where each kind of run commits (the point that renames the pointer into place), and
+    # how many points it has.
+    commits = {}
+    for rebuild in (False, True):
+        started = time.monotonic()
+        points = trace(rebuild)
+        duration = time.monotonic() - started
+        commits[rebuild] = (points.index(f"replace {index.name}/CURRENT") + 1, len(points))
 
     rng = random.Random(SEED)
-    plan: list[tuple[str, float]] = [("delay", d) for d in (0.0, 0.005, 0.02, 0.05)]
-    plan += [("delay", duration * f) for f in (0.9, 0.95, 1.0)]
-    plan += [("change", rng.randint(1, 6)) for _ in range(10)]
+    plan: list[tuple[bool, str, float]] = []
+    for rebuild in (False, True):
+        commit, last = commits[rebuild]
+        plan += [(rebuild, "point", n) for n in (1, commit - 1, commit, commit + 1, last)]
+    spread = KILL_POINTS - len(plan)
+    for n in range(spread):  # one seeded point in each of `spread` slices of a run
+        rebuild = n % 4 == 3
+        last = commits[rebuild][1]
+        plan.append((rebuild, "point", 1 + int((n + rng.random()) * last / spread)))
+    plan += [(False, "delay", d) for d in (0.0, *(rng.uniform(0, duration) for _ in range(2)))]
+    assert len(plan) == KILL_POINTS + KILL_DELAYS
     rng.shuffle(plan)
 
-    def next_point() -> tuple[str, float]:
-        # The fixed points first, then random moments across the whole run.
-        return plan.pop() if plan else ("delay", rng.uniform(0.0, 0.9 * duration))
-
     killed = {"before writing": 0, "while writing": 0, "after the commit": 0}
-    completed = 0
-    for number in range(1, MAX_RUNS + 1):
-        if sum(killed.values()) >= KILL_POINTS:
-            break
-        how, when = next_point()
+    at_points = 0
+    for number, (rebuild, how, when) in enumerate(plan, 1):
         untouched = tree_state(index)
         caplog.clear()
+        if how == "point":
+            command = kill_at_command(corpus, index, rebuild, "--at", str(int(when)))
+        else:
+            command = index_command(corpus, index, rebuild)
         proc = subprocess.Popen(
-            index_command(corpus, index, rebuild=rng.random() < 0.25),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         if how == "delay":
             time.sleep(when)
-        else:
-            seen, changes = untouched, 0
-            while proc.poll() is None and changes < when:
-                state = tree_state(index)
-                if state != seen:
-                    seen, changes = state, changes + 1
-        if proc.poll() is None:
-            proc.kill()
-        returncode = proc.wait()
+            if proc.poll() is None:
+                proc.kill()
+        returncode = proc.wait(timeout=120)
         end_session(proc.pid)  # helpers it left, if any (see the test below)
         now = observe(corpus, index, questions)
         assert not caplog.records, [r.getMessage() for r in caplog.records]
-        if returncode == 0:  # it finished before the kill
-            assert now == after
-            completed += 1
+        label = f"kill {number} ({'rebuild' if rebuild else 'update'}, {how} {when:g})"
+        if how == "point":
+            # Every point lies within the run: the kill is certain, and so is its effect.
+            assert returncode == -signal.SIGKILL, label
+            at_points += 1
+            assert now == (after if when > commits[rebuild][0] else before), label
+        if returncode == 0:  # a delayed kill came after the end
+            assert now == after, label
             restore(saved, index)
         else:
-            assert returncode == -9
+            assert returncode == -signal.SIGKILL, label
             if now == after:
                 killed["after the commit"] += 1
                 restore(saved, index)
             else:
-                assert now == before, f"kill point {number} ({how} {when:.3f}) tore the index"
+                assert now == before, f"{label} tore the index"
                 killed["while writing" if tree_state(index) != untouched else "before writing"] += 1
         if number % ROUND == 0:  # the next run, on whatever the kills left, completes
             finish(rebuild=number % (2 * ROUND) == 0)
-            completed += 1
             restore(saved, index)
+    finish(rebuild=False)  # on the debris of the last round
 
-    total = sum(killed.values())
     print(
-        f"\n{total} kill points over a {duration:.2f}s reindex of {ARTICLES} articles: "
+        f"\n{sum(killed.values())} kills ({at_points} at points of runs of "
+        f"{commits[False][1]} (update) and {commits[True][1]} (rebuild) points) over a "
+        f"{duration:.2f}s reindex of {ARTICLES} articles: "
         + ", ".join(f"{n} {label}" for label, n in killed.items())
-        + f"; {completed} runs completed and equal to a full rebuild"
     )
-    assert total >= KILL_POINTS
-    assert killed["while writing"] >= 5, killed
+    assert at_points == KILL_POINTS
+    assert killed["while writing"] >= KILL_POINTS // 2, killed
+    assert killed["after the commit"] >= 4, killed
 
 
 @pytest.mark.slow

@@ -136,7 +136,7 @@ def test_admins_manage_feeds(
 
     qabot = open_qabot(corpus, tmp_path)
     run(api, qabot, body)
-    assert FeedList.of(tmp_path / "index").feeds() == []
+    assert FeedList.of(qabot.settings).feeds() == []
 
 
 def test_the_bot_polls_its_feeds_on_a_schedule(
@@ -150,7 +150,7 @@ def test_the_bot_polls_its_feeds_on_a_schedule(
         content_type="application/rss+xml", etag='"v1"',
     )  # fmt: skip
     qabot = open_qabot(corpus, tmp_path)
-    FeedList.of(tmp_path / "index").add(feed)
+    FeedList.of(qabot.settings).add(feed)
 
     async def main() -> None:
         # Every 0.3 s (0.005 minutes), the first poll as soon.

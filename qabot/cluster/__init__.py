@@ -8,9 +8,9 @@ Modules, bottom up::
     reader    :class:`ClusterReader`: a question's two rounds over the shards
     index     :class:`ClusterIndex`: build, update, read and sum every shard
 
-Ray is an optional extra (``pip install "qabot[cluster]"``): ``import qabot`` never
-imports this package; :meth:`qabot.QABot.open_cluster` imports it when called and
-answers from a :class:`ClusterIndex`. Nothing here imports :mod:`qabot.core`.
+Ray is an optional extra (``pip install -e ".[cluster]"`` in a clone of qabot): ``import
+qabot`` never imports this package; :meth:`qabot.QABot.open_cluster` imports it when
+called and answers from a :class:`ClusterIndex`. Nothing here imports :mod:`qabot.core`.
 """
 
 from qabot.cluster.index import DEFAULT_SHARDS, ClusterIndex

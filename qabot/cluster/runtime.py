@@ -23,7 +23,7 @@ from qabot import __version__
 from qabot.cluster.shard import Shard, build_shard
 from qabot.cluster.sharding import LAYOUT_VERSION, cluster_root
 from qabot.config import Settings
-from qabot.errors import ClusterError
+from qabot.errors import ClusterError, MissingExtraError
 from qabot.values import ReindexReport
 
 __all__ = ["Runtime", "connect"]
@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - checked by connect()
 def connect(address: str | None) -> None:
     """Join the Ray cluster at ``address``; ``None`` starts a Ray instance on this machine."""
     if ray is None:
-        raise ClusterError('Ray is not installed; install it with: pip install "qabot[cluster]"')
+        raise MissingExtraError("qabot on a Ray cluster", "cluster", "ray")
     if ray.is_initialized():
         return
     if address is not None:

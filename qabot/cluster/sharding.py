@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from qabot import atomic
 from qabot.articles import ArticleText, body_key
 from qabot.config import Settings
 from qabot.errors import ClusterError
@@ -97,9 +97,8 @@ def write_shards(settings: Settings, shards: int) -> None:
     try:
         root.mkdir(parents=True, exist_ok=True)
         (root / ".gitignore").write_text("*\n", "utf-8")
-        temporary = root / f".{_LAYOUT}.tmp"
-        temporary.write_text(json.dumps({"version": LAYOUT_VERSION, "shards": shards}), "utf-8")
-        os.replace(temporary, root / _LAYOUT)
+        layout = json.dumps({"version": LAYOUT_VERSION, "shards": shards}).encode()
+        atomic.write_file(root / _LAYOUT, layout)
     except OSError as exc:
         raise ClusterError(
             f"cannot write the cluster folder {root}: {exc.strerror or exc}; "

@@ -49,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from qabot import locks
+from qabot import atomic, locks
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError, IndexWriteError
 from qabot.index.postings import InvertedIndex
 from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceTable
@@ -183,9 +183,9 @@ def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) ->
         files[f"{key}.json"] = _write(tmp / f"{key}.json", lambda fh, p=payload: fh.write(p))
     meta = {"format": FORMAT, "version": FORMAT_VERSION, "uid": segment.uid, "files": files}
     _write(tmp / "segment.json", lambda fh: fh.write(json.dumps(meta, indent=1).encode()))
-    _fsync_dir(tmp)
+    atomic.fsync_folder(tmp)
     os.replace(tmp, final)
-    _fsync_dir(index_dir)
+    atomic.fsync_folder(index_dir)
     return sum(int(f["bytes"]) for f in files.values())
 
 
@@ -223,22 +223,22 @@ def write_snapshot(
         "duplicates": [_duplicate_to_json(d) for d in duplicates],
     }
     payload = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
+    committed = False
     try:
-        _write(index_dir / f"{name}.tmp", lambda fh: fh.write(payload))
-        os.replace(index_dir / f"{name}.tmp", index_dir / name)
+        atomic.write_file(index_dir / name, payload)
         # CURRENT carries the manifest's checksum: the manifest says which articles are
         # deleted, and a flipped bit there must not bring one back.
         pointer = {"snapshot": name, "generation": generation, "xxh3": _checksum(index_dir / name)}
-        current = json.dumps(pointer).encode()
-        _write(index_dir / "CURRENT.tmp", lambda fh: fh.write(current))
-        os.replace(index_dir / "CURRENT.tmp", index_dir / "CURRENT")  # the commit
+        with atomic.staged(index_dir, json.dumps(pointer).encode(), prefix=".CURRENT-") as tmp:
+            atomic.replace(tmp, index_dir / "CURRENT", sync_folder=False)  # the commit
+            committed = True
     except BaseException:
-        for leftover in (f"{name}.tmp", name, "CURRENT.tmp"):
-            _remove(index_dir / leftover)
+        if not committed:  # (the temporary files went with their writers)
+            _remove(index_dir / name)
         raise
     # Committed: what follows only tidies up, and failing at it must not undo the commit.
     try:
-        _fsync_dir(index_dir)
+        atomic.fsync_folder(index_dir)
         _collect_garbage(index_dir, generation)
     except OSError as exc:
         log.warning("index generation %d committed, but tidying up failed: %s", generation, exc)
@@ -246,19 +246,8 @@ def write_snapshot(
 
 
 def _write(path: Path, fill: Any) -> dict[str, Any]:
-    with open(path, "wb") as fh:
-        fill(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
+    atomic.write_synced(path, fill)
     return {"bytes": path.stat().st_size, "xxh3": _checksum(path)}
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _collect_garbage(index_dir: Path, generation: int) -> None:

@@ -95,7 +95,7 @@ async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
     action = args[0].lower() if args else "list"
     if action == "list" and len(args) <= 1:
-        feeds = await asyncio.to_thread(lambda: FeedList.of(settings.index_dir).feeds())
+        feeds = await asyncio.to_thread(lambda: FeedList.of(settings).feeds())
         await reply(message, texts.feeds_message([(f.url, f.title) for f in feeds]))
         return
     if action not in ("add", "remove") or len(args) != 2:
@@ -107,7 +107,7 @@ async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             feed, new = await asyncio.to_thread(subscribe, settings, url)
             text = texts.feed_added_message(url, feed.title, new)
         else:
-            removed = await asyncio.to_thread(FeedList.of(settings.index_dir).remove, url)
+            removed = await asyncio.to_thread(FeedList.of(settings).remove, url)
             text = texts.feed_removed_message(url, removed)
     except (FetchError, FeedError) as exc:
         text = render.escape(str(exc))

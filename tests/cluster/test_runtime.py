@@ -33,4 +33,7 @@ def test_qabot_works_without_ray_and_the_cluster_says_how_to_get_it(corpus: Path
     assert done.returncode == 0, done.stderr
     short, message = done.stdout.strip().splitlines()
     assert short == "We cannot have Minsk 3"
-    assert message == 'Ray is not installed; install it with: pip install "qabot[cluster]"'
+    assert message == (
+        "qabot on a Ray cluster needs ray, which is not installed; install qabot's [cluster] "
+        'extra: pip install -e ".[cluster]" in a clone of qabot'
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -77,3 +78,24 @@ def test_a_folder_of_an_older_layout_is_to_be_rebuilt(tmp_path: Path) -> None:
     (tmp_path / "shards").mkdir()
     (tmp_path / "shards" / "cluster.json").write_text('{"version": 1, "shards": 3}', "utf-8")
     assert read_shards(settings) == (3, False)
+
+
+def test_the_layout_is_written_atomically_and_durably(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(corpus=tmp_path, index=tmp_path / "shards")
+    write_shards(settings, 3)
+    synced: list[str] = []
+    fsync = os.fsync
+
+    def record(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", record)
+    write_shards(settings, 4)
+    # The new layout reached the disk before its name, then the name (the folder).
+    assert len(synced) == 2 and synced[1] == str(tmp_path / "shards")
+    assert Path(synced[0]).parent == tmp_path / "shards"
+    assert read_shards(settings) == (4, True)
+    assert sorted(p.name for p in (tmp_path / "shards").iterdir()) == [".gitignore", "cluster.json"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from datetime import date
 from pathlib import Path
@@ -193,3 +194,63 @@ def test_an_index_without_article_days_is_rebuilt_with_them(
     assert segment.article_day.tolist() == [date(2024, 6, 12).toordinal()]
     assert bot.ask("tram line vote", since="2024-06-12").found
     assert not bot.ask("tram line vote", since="2024-06-13").found
+
+
+def test_a_commit_syncs_each_file_before_naming_it_and_names_current_last(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index"
+    bot = QABot.open(corpus, index)
+    write_article(corpus, "kites.txt", "Kites", "Kites flew over the beach all weekend.")
+    steps: list[str] = []
+    fsync, rename = os.fsync, os.replace
+
+    def record_fsync(fd: int) -> None:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        steps.append(f"sync {Path(target).name if os.path.isfile(target) else 'folder'}")
+        fsync(fd)
+
+    def record_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        steps.append(f"name {Path(dst).name}")
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "fsync", record_fsync)
+    monkeypatch.setattr(os, "replace", record_replace)
+    bot.reindex()
+    monkeypatch.undo()
+    generation = manifest(index)["generation"]
+    snap = f"snap-{generation:06d}.json"
+    commit = steps[steps.index(f"name {snap}") - 1 :]
+    # The manifest synced, named and its name synced; then the pointer synced and named
+    # (the commit); then the folder synced once more.
+    assert [s.split("-")[0] if "tmp" in s else s for s in commit] == [
+        "sync .snap", f"name {snap}", "sync folder", "sync .CURRENT", "name CURRENT",
+        "sync folder",
+    ]  # fmt: skip
+    segment = manifest(index)["segments"][-1]["name"]  # type: ignore[index]
+    assert steps.index(f"name {segment}") < steps.index(f"name {snap}")
+    assert not [p.name for p in index.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_commit_that_cannot_sync_its_folder_afterwards_stands(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import qabot.index.store as store
+
+    index = tmp_path / "index"
+    bot = QABot.open(corpus, index)
+    write_article(corpus, "kites.txt", "Kites", "Kites flew over the beach all weekend.")
+    real = store.atomic.fsync_folder
+
+    def fail_after_the_commit(path: Path) -> None:
+        if (index / "CURRENT").read_bytes() != before:
+            raise OSError(5, "Input/output error")
+        real(path)
+
+    before = (index / "CURRENT").read_bytes()
+    monkeypatch.setattr(store.atomic, "fsync_folder", fail_after_the_commit)
+    caplog.set_level(logging.WARNING)
+    bot.reindex()
+    monkeypatch.undo()
+    assert "committed, but tidying up failed" in caplog.text
+    assert QABot.open(corpus, index, update=False).ask("who flew kites?").found
