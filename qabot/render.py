@@ -25,10 +25,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qabot.dates import long_date
-from qabot.values import Answer, Article, Hit, Refusal
+from qabot.values import Answer, Article, Hit, Quotation, Refusal
 
 __all__ = [
     "CLOSEST_LABEL",
@@ -38,6 +38,7 @@ __all__ = [
     "MESSAGE_LIMIT",
     "NO_ARTICLES",
     "PASSAGES_PER_MESSAGE",
+    "QUOTES_USAGE",
     "SOURCES_LABEL",
     "TERMINAL_EXCERPT_CHARS",
     "TITLE_CHARS",
@@ -58,12 +59,16 @@ __all__ = [
     "partial_note",
     "passage_message",
     "plain",
+    "quotation_citation",
+    "quotation_text",
+    "quotation_words",
     "refusal_text",
     "reply_message",
     "short_spans",
     "sources_text",
     "terminal",
     "terminal_passages",
+    "timeline_text",
     "utf16_len",
 ]
 
@@ -154,6 +159,45 @@ def citation(hit: Hit) -> str:
     if hit.article.url:
         parts.append(hit.article.url)
     return ", ".join(parts)
+
+
+def quotation_citation(quote: Quotation) -> str:
+    """``Title, ¶7, 2024-07-01, https://…``: where a quotation is reported."""
+    parts = [quote.article.title, f"¶{quote.paragraph + 1}"]
+    if quote.article.date:
+        parts.append(quote.article.date)
+    if quote.article.url:
+        parts.append(quote.article.url)
+    return ", ".join(parts)
+
+
+def quotation_words(quote: Quotation) -> str:
+    """The words said, in quotation marks when quoted directly."""
+    return f"“{quote.text}”" if quote.kind == "direct" else quote.text
+
+
+def quotation_text(quote: Quotation) -> str:
+    """``12 June 2024 — Jens Stoltenberg: “We cannot have Minsk 3”`` and where it is from."""
+    day = quote.published
+    head = f"{long_date(day)} — " if day else ""
+    lines = [f"{head}{quote.speaker}: {quotation_words(quote)}", f"  {quote.citation}"]
+    lines += [f"  also: {quotation_citation(replace(quote, article=a))}" for a in quote.also]
+    return "\n".join(lines)
+
+
+#: How ``/quotes`` is written, for a chat's help and for a request without a name.
+QUOTES_USAGE = "Write a name, and a topic if you like: /quotes Stoltenberg Minsk"
+
+
+def timeline_text(quotes: Sequence[Quotation], speaker: str, about: str = "") -> str:
+    """A statement timeline as plain text: oldest first, each cited (undated last)."""
+    topic = f" about {about}" if about else ""
+    if not speaker:
+        return QUOTES_USAGE
+    if not quotes:
+        return f"No quotation of {speaker}{topic} in the indexed articles."
+    count = f"{len(quotes)} statement{'s' if len(quotes) != 1 else ''}"
+    return "\n\n".join([f"{speaker}{topic}: {count}, oldest first.", *map(quotation_text, quotes)])
 
 
 def leads_with_short(answer: Answer) -> bool:
@@ -309,6 +353,10 @@ def _text_lines(
         lines.append(style.dim(UNSURE_NOTE))
     if answer.partial:
         lines.append(style.dim(partial_note(answer)))
+    for quote in answer.quotations:
+        # A statement timeline: each quotation with its day and where it is reported.
+        head, *cited = quotation_text(quote).split("\n")
+        lines += ["", style.strong(head), *cited]
     if answer.passages:
         lines += ["", f"{label(answer)}:"]
         for n, hit in enumerate(answer.passages[:passages]):

@@ -20,8 +20,10 @@ __all__ = [
     "IndexStats",
     "Passage",
     "Problem",
+    "Quotation",
     "Refusal",
     "ReindexReport",
+    "Timeline",
 ]
 
 
@@ -109,18 +111,104 @@ class Hit:
             "paragraphs": list(self.paragraphs),
             "text": self.text,
             "highlights": [list(span) for span in self.highlights],
-            "article": {
-                "id": self.article.id,
-                "title": self.article.title,
-                "path": str(self.article.path),
-                "date": self.article.date,
-                "url": self.article.url,
-                "source": self.article.source,
-            },
+            "article": _article_dict(self.article),
         }
 
     def __repr__(self) -> str:
         return f"Hit(#{self.rank} {self.article.id!r} p{self.position} score={self.score:.3f})"
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """Words someone said, as an article reports them: quoted, or in reported speech."""
+
+    #: The words said, without quotation marks (a split quotation's parts joined by " … ").
+    text: str
+    #: Who said them: the fullest name the article gives ("Jens Stoltenberg"), or the
+    #: words as written for someone unnamed ("a spokesman").
+    speaker: str
+    #: Who said them as the article writes it there ("he", "the NATO Secretary General").
+    speaker_as_written: str
+    #: The verb that attributes them ("said", "told", "according to"); "" when none.
+    verb: str
+    #: "direct" (in quotation marks) or "reported" ("he said that …").
+    kind: str
+    #: The sentence(s) holding them, with the attribution, as the article has them.
+    context: str
+    article: Article
+    #: The 0-based body paragraph and passage position that hold them.
+    paragraph: int
+    position: int
+    #: Other articles reporting the same words (a story republished): cited with it.
+    also: tuple[Article, ...] = ()
+
+    @property
+    def published(self) -> Date | None:
+        """The day of the article that reports them, when it is known."""
+        return self.article.published
+
+    @property
+    def citation(self) -> str:
+        """``Title, ¶7, 2024-07-01, https://…``, as a passage's citation reads."""
+        from qabot.render import quotation_citation
+
+        return quotation_citation(self)
+
+    def __str__(self) -> str:
+        from qabot.render import quotation_text
+
+        return quotation_text(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, as printed by ``qabot quotes --json``."""
+        published = self.published
+        return {
+            "speaker": self.speaker,
+            "speaker_as_written": self.speaker_as_written,
+            "verb": self.verb,
+            "kind": self.kind,
+            "text": self.text,
+            "context": self.context,
+            "date": published.isoformat() if published else None,
+            "citation": self.citation,
+            "paragraph": self.paragraph,
+            "position": self.position,
+            "article": _article_dict(self.article),
+            "also": [_article_dict(a) for a in self.also],
+        }
+
+    def __repr__(self) -> str:
+        shown = self.text[:40] + ("…" if len(self.text) > 40 else "")
+        return f"Quotation({self.speaker!r}, {shown!r})"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What someone said, oldest first: the reply to ``/quotes`` in a chat."""
+
+    #: The speaker as asked for ("Stoltenberg"), and the topic ("" for everything).
+    speaker: str
+    about: str
+    quotations: tuple[Quotation, ...]
+
+    def __str__(self) -> str:
+        from qabot.render import timeline_text
+
+        return timeline_text(self.quotations, self.speaker, self.about)
+
+    def __repr__(self) -> str:
+        return f"Timeline({self.speaker!r}, {self.about!r}, {len(self.quotations)} quotations)"
+
+
+def _article_dict(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "path": str(article.path),
+        "date": article.date,
+        "url": article.url,
+        "source": article.source,
+    }
 
 
 @dataclass(frozen=True)
@@ -156,6 +244,9 @@ class Answer:
     shards: int = 0
     #: The shards that did not reply in time: the answer comes from the others.
     missing_shards: tuple[int, ...] = ()
+    #: For "what has X said about Y over time": X's statements, oldest first (``text``
+    #: then says how many there are).
+    quotations: tuple[Quotation, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -181,28 +272,32 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, as printed by ``qabot ask --json``."""
         published = self.published
-        return {
-            "question": self.question,
-            "text": self.text,
-            "short": self.short,
-            "short_span": list(self.short_span) if self.short_span is not None else None,
-            "found": self.found,
-            "unsure": self.unsure,
-            "confidence": round(self.confidence, 4),
-            "reason": self.reason,
-            "source": self.source,
-            "date": published.isoformat() if published else None,
-            "terms": list(self.terms),
-            "passages": [hit.to_dict() for hit in self.passages],
-        } | (
-            # Only a cluster's answers say which shards answered.
+        return (
             {
-                "partial": self.partial,
-                "shards": self.shards,
-                "missing_shards": list(self.missing_shards),
+                "question": self.question,
+                "text": self.text,
+                "short": self.short,
+                "short_span": list(self.short_span) if self.short_span is not None else None,
+                "found": self.found,
+                "unsure": self.unsure,
+                "confidence": round(self.confidence, 4),
+                "reason": self.reason,
+                "source": self.source,
+                "date": published.isoformat() if published else None,
+                "terms": list(self.terms),
+                "passages": [hit.to_dict() for hit in self.passages],
             }
-            if self.shards
-            else {}
+            | ({"quotations": [q.to_dict() for q in self.quotations]} if self.quotations else {})
+            | (
+                # Only a cluster's answers say which shards answered.
+                {
+                    "partial": self.partial,
+                    "shards": self.shards,
+                    "missing_shards": list(self.missing_shards),
+                }
+                if self.shards
+                else {}
+            )
         )
 
     def __repr__(self) -> str:

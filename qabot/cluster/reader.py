@@ -18,13 +18,14 @@ answer comes from the others and says which (:attr:`ClusterReader.missing_shards
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from qabot.cluster.shard import ShardHit, ShardStats
 from qabot.filters import Filters
 from qabot.index import Match, Reader, TermStats, contender_depth, rank
+from qabot.values import Passage, Quotation
 
 if TYPE_CHECKING:  # the cluster's index makes its readers
     from qabot.cluster.index import ClusterIndex
@@ -106,6 +107,23 @@ class ClusterReader(Reader):
         if (article_id, max_chars) not in self._bodies:
             self._fetch_bodies([article_id, *self._owner], max_chars)
         return self._bodies.get((article_id, max_chars), "")
+
+    def quotations(self, speaker: Collection[str], filters: Filters | None) -> list[Quotation]:
+        """Every shard's quotations of the speaker (at the shard's current generation)."""
+        index = self.index
+        wanted = sorted(speaker)
+        generations = {i: s.generation for i, s in self._stats.items()}
+        everyone = range(index.shards)
+        found: dict[int, list[Quotation]] = index.runtime.call(
+            "quotations", lambda i: (wanted, generations.get(i, -1), filters), everyone,
+            index.wait,
+        )  # fmt: skip
+        self._lost(set(everyone) - set(found))
+        return [q for i in sorted(found) for q in found[i]]
+
+    def passage(self, article_id: str, position: int) -> Passage | None:
+        """An article's passage, from the shard that holds the article."""
+        return self.index.passage(article_id, position)
 
     def _fetch_bodies(self, article_ids: Sequence[str], max_chars: int) -> None:
         generations = {i: s.generation for i, s in self._stats.items()}

@@ -22,7 +22,7 @@ from qabot.cluster.sharding import Owner, shard_settings
 from qabot.config import Settings
 from qabot.filters import Filters
 from qabot.index import Contender, Index, Match, Snapshot, Weights, contenders, matches
-from qabot.values import Article, IndexStats, Passage, ReindexReport
+from qabot.values import Article, IndexStats, Passage, Quotation, ReindexReport
 
 __all__ = ["Shard", "ShardHit", "ShardInfo", "ShardStats", "build_shard"]
 
@@ -140,6 +140,12 @@ class Shard:
         """The first ``max_chars`` characters of these articles' text (to fold copies)."""
         snapshot = self._at(generation)
         return {a: snapshot.article_body(a, max_chars) for a in article_ids}
+
+    def quotations(
+        self, speaker: Sequence[str], generation: int, filters: Filters | None = None
+    ) -> list[Quotation]:
+        """This shard's quotations of the speaker ``speaker`` names (see ``Reader``)."""
+        return self._at(generation).quotations(speaker, filters)
 
     def update(self, rebuild: bool = False, paths: Sequence[str] | None = None) -> ReindexReport:
         """Bring this shard in step with the corpus (its own articles only); with ``paths``,

@@ -5,6 +5,7 @@ Modules, bottom up::
     bm25      all BM25 maths, the one rank-bm25 importer
     postings  one segment's term counts by passage and by term (numpy arrays)
     segment   a segment: articles, passage texts, postings; never modified once written
+    quotes    the quotations kept with a segment, and who said them
     search    exact top-k across segments: contenders, ranking and re-ranking, matches
     snapshot  one committed state: segments, deletions, live statistics
     dedup     near-duplicate stories among a question's matches (word shingles)
@@ -21,6 +22,7 @@ and weighs terms with :meth:`TermStats.weights`, as one index does.
 
 from qabot.index.bm25 import Weights
 from qabot.index.index import Index
+from qabot.index.quotes import speaker_words
 from qabot.index.reader import Reader, SnapshotReader
 from qabot.index.search import Contender, Match, contender_depth, contenders, matches, rank
 from qabot.index.snapshot import Snapshot, TermStats
@@ -40,4 +42,5 @@ __all__ = [
     "contenders",
     "matches",
     "rank",
+    "speaker_words",
 ]

@@ -181,14 +181,7 @@ class Index:
 
     def passage(self, article_id: str, position: int) -> Passage | None:
         """One passage of an article by position, or ``None`` if there is no such passage."""
-        snapshot = self.current()
-        found = snapshot.find_article(article_id)
-        if found is None:
-            return None
-        segment, record = found
-        if not 0 <= position < record.count:
-            return None
-        return snapshot.segments[segment].passage(record.first + position)
+        return self.current().passage(article_id, position)
 
     def words_per_passage(self) -> float:
         """Average number of words in a passage (what a reader gets per hit)."""

@@ -1,10 +1,12 @@
 """A reader: one question's view of an index, whatever holds it.
 
 A question reads an index through a :class:`Reader`: the live statistics of its terms
-(to weigh them), its best passages (:meth:`Reader.search`), and the beginnings of article
-texts (to fold near-duplicate stories). A :class:`SnapshotReader` reads one index's
-snapshot, taken when first needed so that a question never straddles an update; a cluster
-has its own reader (:class:`qabot.cluster.ClusterReader`) that asks its shards.
+(to weigh them), its best passages (:meth:`Reader.search`), the beginnings of article
+texts (to fold near-duplicate stories), and someone's quotations with the passages that
+hold them (:meth:`Reader.quotations`, :meth:`Reader.passage`). A :class:`SnapshotReader`
+reads one index's snapshot, taken when first needed so that a question never straddles an
+update; a cluster has its own reader (:class:`qabot.cluster.ClusterReader`) that asks its
+shards.
 
 Near-duplicate stories (:mod:`~qabot.index.dedup`) are folded here, once for every kind
 of reader: the search goes twice as deep, so that folded copies leave room for others.
@@ -13,13 +15,14 @@ of reader: the search goes twice as deep, so that folded copies leave room for o
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from qabot.config import Settings
 from qabot.filters import Filters
 from qabot.index.dedup import MAX_CHARS, fold_near_duplicates
 from qabot.index.search import Match
 from qabot.index.snapshot import Snapshot, TermStats
+from qabot.values import Passage, Quotation
 
 __all__ = ["Reader", "SnapshotReader"]
 
@@ -49,6 +52,15 @@ class Reader(ABC):
     def body(self, article_id: str, max_chars: int) -> str:
         """The beginning (at least ``max_chars`` characters) of a live article's text;
         ``""`` when it cannot be read."""
+
+    @abstractmethod
+    def quotations(self, speaker: Collection[str], filters: Filters | None) -> list[Quotation]:
+        """The live quotations of the speaker every word of ``speaker`` names (case-folded
+        name words, :func:`~qabot.index.quotes.speaker_words`), of the allowed articles."""
+
+    @abstractmethod
+    def passage(self, article_id: str, position: int) -> Passage | None:
+        """One live passage of an article by position (``None``: no such passage)."""
 
     def search(
         self,
@@ -106,3 +118,9 @@ class SnapshotReader(Reader):
 
     def body(self, article_id: str, max_chars: int) -> str:
         return self.snapshot.article_body(article_id, max_chars)
+
+    def quotations(self, speaker: Collection[str], filters: Filters | None) -> list[Quotation]:
+        return self.snapshot.quotations(speaker, filters)
+
+    def passage(self, article_id: str, position: int) -> Passage | None:
+        return self.snapshot.passage(article_id, position)

@@ -1,9 +1,10 @@
-"""A segment: an immutable set of articles with their passages, texts and postings.
+"""A segment: an immutable set of articles with their passages, texts, postings, quotations.
 
 Articles are stored by column (:class:`ArticleTable`) and built only when read, with each
 article's day (:func:`qabot.dates.day_number`) in an array so that a question filtered by
 date, or ranked by recency, reads no records; passage texts are one UTF-8 blob with
-offsets; postings are an :class:`InvertedIndex`. The files a segment is stored in are
+offsets; postings are an :class:`InvertedIndex`; quotations a
+:class:`~qabot.index.quotes.QuoteTable`. The files a segment is stored in are
 :mod:`qabot.index.store`'s business.
 """
 
@@ -23,6 +24,7 @@ from qabot.dates import UNKNOWN_DAY, day_number
 from qabot.errors import IndexCorruptError
 from qabot.filters import Filters, fold_source
 from qabot.index.postings import InvertedIndex
+from qabot.index.quotes import QuoteTable
 from qabot.values import Article, Passage
 
 __all__ = [
@@ -228,6 +230,8 @@ class Segment:
     uid: str = field(default_factory=new_uid)
     #: The files this segment's arrays are mapped from, as they were when checked.
     stamps: tuple[FileStamp, ...] = ()
+    #: Its articles' quotations (:mod:`qabot.index.quotes`), read when first asked for.
+    quotes: QuoteTable = field(default_factory=lambda: QuoteTable.of([]))
 
     @property
     def n_passages(self) -> int:

@@ -34,7 +34,7 @@ from qabot.index.segment import (
     SourceRecord,
     SourceTable,
 )
-from qabot.values import Article, Problem
+from qabot.values import Article, Passage, Problem, Quotation
 
 __all__ = ["Duplicate", "Snapshot", "TermStats"]
 
@@ -230,6 +230,36 @@ class Snapshot:
             return found
 
         return self._cached("body_index", make)  # type: ignore[no-any-return]
+
+    def quotations(
+        self, speaker: Collection[str], filters: Filters | None = None
+    ) -> list[Quotation]:
+        """The live quotations whose speaker is named by every word of ``speaker``
+        (case-folded, as :func:`~qabot.index.quotes.speaker_words` gives them), of the
+        articles ``filters`` allow, in index order."""
+        if not speaker:
+            return []
+        out = []
+        for segment, deleted in zip(self.segments, self.deleted, strict=True):
+            rows = segment.quotes.by_speaker(speaker)
+            if not rows:
+                continue
+            allowed = segment.allowed_articles(filters) if filters else None
+            numbers = segment.quotes.columns["article"]
+            for row in rows:
+                number = numbers[row]
+                record = segment.articles[number]
+                if record.article.id in deleted or (allowed is not None and not allowed[number]):
+                    continue
+                out.append(segment.quotes.quotation(row, record.article))
+        return out
+
+    def passage(self, article_id: str, position: int) -> Passage | None:
+        """One live passage of an article by position, or ``None`` if there is no such one."""
+        found = self.find_article(article_id)
+        if found is None or not 0 <= position < found[1].count:
+            return None
+        return self.segments[found[0]].passage(found[1].first + position)
 
     def article_body(self, article_id: str, max_chars: int | None = None) -> str:
         """The text of a live article's passages, joined ("" for no such article); with

@@ -10,7 +10,7 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
                             deleted from each, the duplicates not indexed again
       seg-000003/           one segment, never modified once written:
         segment.json        its random id; size and xxh3-64 checksum of each file below
-        vocab.json articles.json sources.json texts.bin
+        vocab.json articles.json sources.json quotes.json texts.bin
         doc_len.npy fwd_ptr.npy fwd_term.npy fwd_tf.npy post_ptr.npy post_doc.npy post_tf.npy
         passage_article.npy passage_para.npy text_ptr.npy article_day.npy
       .lock                 held by the one process writing
@@ -52,6 +52,7 @@ import xxhash
 from qabot import atomic, locks
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError, IndexWriteError
 from qabot.index.postings import InvertedIndex
+from qabot.index.quotes import QUOTE_COLUMNS, QuoteTable
 from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceTable
 from qabot.index.snapshot import Duplicate, Snapshot
 from qabot.values import Article, Problem
@@ -74,12 +75,14 @@ log = logging.getLogger(__name__)
 
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr", "article_day",
 )  # fmt: skip
 _JSON = ("vocab", "articles", "sources")
+#: Parsed only when a question asks for someone's words.
+_LAZY_JSON = ("quotes",)
 _CHUNK = 4 << 20
 
 
@@ -177,6 +180,7 @@ def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) ->
         "vocab": list(idx.vocab),
         "articles": _articles_to_json(segment.articles),
         "sources": SourceTable.of(segment.sources).columns,
+        "quotes": segment.quotes.columns,
     }
     for key, doc in documents.items():
         payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -396,7 +400,8 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
     if meta.get("uid") != uid:
         raise IndexCorruptError(f"segment {folder} is not the one the snapshot names")
     expected = meta["files"]
-    wanted = {f"{k}.npy" for k in _ARRAYS} | {f"{k}.json" for k in _JSON} | {"texts.bin"}
+    wanted = {f"{k}.npy" for k in _ARRAYS} | {f"{k}.json" for k in (*_JSON, *_LAZY_JSON)}
+    wanted.add("texts.bin")
     if set(expected) != wanted:
         raise IndexCorruptError(f"segment {folder} lists unexpected files")
     size = 0
@@ -458,7 +463,24 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         size_bytes=size,
         uid=uid,
         stamps=tuple(stamps),
+        quotes=QuoteTable(lambda: _quotes_from(folder / "quotes.json", len(articles))),
     )
+
+
+def _quotes_from(path: Path, n_articles: int) -> dict[str, list[Any]]:
+    """A segment's quotation columns, read when first asked for; checked like the rest."""
+    try:
+        columns = json.loads(path.read_bytes())
+        numbers = columns["article"]
+        if any(not 0 <= n < n_articles for n in numbers) or numbers != sorted(numbers):
+            raise ValueError("quotations name articles the segment does not hold")
+        if {len(columns[c]) for c in QUOTE_COLUMNS} != {len(numbers)}:
+            raise ValueError("quotation columns differ in length")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(
+            f"unreadable quotations {path}: {exc}; run `qabot index --rebuild`"
+        ) from None
+    return {c: columns[c] for c in QUOTE_COLUMNS}
 
 
 def _checksum(path: Path) -> str:

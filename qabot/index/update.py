@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qabot.analysis import Analyzer
+from qabot.answering.quotes import extract_quotes
 from qabot.articles import (
     ArticleText,
     SourceFile,
@@ -39,10 +40,11 @@ from qabot.articles import (
 from qabot.config import AnalyzerSettings, PassageSettings
 from qabot.errors import ArticleError
 from qabot.index.postings import Block, InvertedIndex, Kept
+from qabot.index.quotes import QuoteTable
 from qabot.index.segment import ArticleRecord, Segment, SourceRecord, days_of
 from qabot.index.snapshot import Duplicate, Snapshot
 from qabot.passages import split_article
-from qabot.values import Article, Problem, ReindexReport
+from qabot.values import Article, Passage, Problem, ReindexReport
 
 __all__ = ["Plan", "Progress", "plan_update"]
 
@@ -62,12 +64,15 @@ _CHUNK_ARTICLES = 200
 
 @dataclass(frozen=True)
 class _Analysed:
-    """Passages analysed together (one worker's chunk): their postings, paragraphs, texts."""
+    """Passages analysed together (one worker's chunk): their postings, paragraphs, texts,
+    and each article's quotations (rows of :data:`~qabot.index.quotes.QUOTE_COLUMNS`
+    without the article number)."""
 
     index: InvertedIndex
     passage_para: npt.NDArray[np.int32]
     text_ptr: npt.NDArray[np.int64]
     texts: bytes
+    quotes: tuple[tuple[tuple[Any, ...], ...], ...] = ()
 
 
 @dataclass
@@ -81,6 +86,8 @@ class _Fresh:
     analysed: _Analysed | None = None
     first: int = 0
     count: int = 0
+    #: Its quotations, as stored rows without the article number.
+    quotes: tuple[tuple[Any, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -386,6 +393,7 @@ def _analyze_chunk(
     terms: list[list[str]] = []
     paragraphs: list[tuple[int, int]] = []
     encoded: list[bytes] = []
+    quotes: list[tuple[tuple[Any, ...], ...]] = []
     for text in texts:
         passages = split_article(text, analyzer, settings)
         counts.append(len(passages))
@@ -393,6 +401,7 @@ def _analyze_chunk(
             terms.append(analyzer.terms(passage.text))
             paragraphs.append(passage.paragraphs)
             encoded.append(passage.text.encode("utf-8"))
+        quotes.append(_quotation_rows(text, passages, analyzer))
     text_ptr = np.zeros(len(encoded) + 1, np.int64)
     np.cumsum([len(e) for e in encoded], out=text_ptr[1:])
     analysed = _Analysed(
@@ -400,8 +409,32 @@ def _analyze_chunk(
         passage_para=np.array(paragraphs, np.int32).reshape(-1, 2),
         text_ptr=text_ptr,
         texts=b"".join(encoded),
+        quotes=tuple(quotes),
     )
     return counts, analysed
+
+
+def _quotation_rows(
+    text: ArticleText, passages: Sequence[Passage], analyzer: Analyzer
+) -> tuple[tuple[Any, ...], ...]:
+    """An article's quotations as stored rows, each with the passage that holds it."""
+    rows = []
+    for quote in extract_quotes(text.paragraphs, analyzer):
+        if quote.fragment:
+            continue  # a phrase inside someone's speech: the whole quotation is kept
+        paragraph = text.paragraphs[quote.paragraph]
+        context = paragraph[quote.sentence_start : quote.sentence_end]
+        holding = [p for p in passages if p.paragraphs[0] <= quote.paragraph <= p.paragraphs[1]]
+        lead = paragraph[quote.start : quote.start + 40]
+        position = next(
+            (p.position for p in holding if lead in p.text),
+            holding[0].position if holding else 0,
+        )
+        rows.append((
+            position, quote.paragraph, quote.kind, quote.text, context, quote.speaker,
+            quote.speaker_as_written, quote.verb,
+        ))  # fmt: skip
+    return tuple(rows)
 
 
 def _analyze(
@@ -418,8 +451,9 @@ def _analyze(
         nonlocal done
         counts, analysed = result
         first = 0
-        for entry, count in zip(chunk, counts, strict=True):
+        for number, (entry, count) in enumerate(zip(chunk, counts, strict=True)):
             entry.analysed, entry.first, entry.count = analysed, first, count
+            entry.quotes = analysed.quotes[number] if analysed.quotes else ()
             first += count
         done += len(chunk)
         if progress:
@@ -524,6 +558,7 @@ def _build_segment(
     paras: list[Any] = []
     text_parts: list[bytes] = []
     text_lens: list[Any] = []
+    quotes: list[tuple[Any, ...]] = []
     first = 0
     for number, item in enumerate(items):
         source: Segment | _Analysed
@@ -533,6 +568,9 @@ def _build_segment(
             records.append(
                 ArticleRecord(rec.article, rec.relpath, rec.digest, first, count, rec.body)
             )
+            held = source.article_number(rec.article.id)
+            kept = source.quotes.of_article(held) if held is not None else []
+            quotes.extend((number, *row[1:]) for row in kept)
         else:
             if item.analysed is None:  # pragma: no cover - _analyze fills every entry
                 raise RuntimeError(f"article {item.text.article.id} was not analysed")
@@ -541,6 +579,7 @@ def _build_segment(
             records.append(
                 ArticleRecord(article, item.relpath, item.digest, first, count, item.body)
             )
+            quotes.extend((number, *row) for row in item.quotes)
         hi = lo + count
         _extend_kept(blocks, source.index, lo, hi)
         paras.append(np.asarray(source.passage_para[lo:hi], np.int32))
@@ -562,6 +601,7 @@ def _build_segment(
         passage_para=np.concatenate(paras) if paras else np.empty((0, 2), np.int32),
         text_ptr=text_ptr,
         texts=b"".join(text_parts),
+        quotes=QuoteTable.of(quotes),
     )
 
 

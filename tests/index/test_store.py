@@ -16,7 +16,7 @@ from support.corpus import write_article
 
 from qabot import QABot
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError
-from qabot.index.store import read_snapshot, write_lock
+from qabot.index.store import FORMAT_VERSION, read_snapshot, write_lock
 
 
 def manifest(index: Path) -> dict[str, object]:
@@ -184,7 +184,9 @@ def test_an_index_without_article_days_is_rebuilt_with_them(
     index = tmp_path / "index"
     QABot.open(corpus, index)
     _as_format_5(index)
-    with pytest.raises(IndexVersionError, match=r"index format 5 .* this qabot reads 7"):
+    with pytest.raises(
+        IndexVersionError, match=rf"index format 5 .* this qabot reads {FORMAT_VERSION}"
+    ):
         read_snapshot(index, corpus)
     caplog.set_level(logging.WARNING)
     bot = QABot.open(corpus, index)

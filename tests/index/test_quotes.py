@@ -1,0 +1,100 @@
+"""Quotations kept with the index: extracted once, stored, found by speaker, incremental."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support.corpus import write_article
+
+from qabot import QABot
+from qabot.index import speaker_words
+from qabot.index.quotes import QuoteTable
+
+
+def _corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "a.txt", "Talks stall",
+        "Foreign Minister Anna Berg met her counterpart on Monday.",
+        '"We will not sign a deal that gives away the harbour," Ms Berg said.',
+        "She added that talks would resume in May.",
+    )  # fmt: skip
+    write_article(
+        corpus, "b.txt", "Harbour vote",
+        'Mayor Tom Reed said: "The harbour belongs to the city."',
+    )  # fmt: skip
+    return corpus
+
+
+def quotes_of(bot: QABot, name: str) -> list[str]:
+    return [q.text for q in bot.index.reader().quotations(speaker_words(name), None)]
+
+
+def test_quotations_are_stored_with_their_speaker_and_found_by_any_word_of_the_name(
+    tmp_path: Path,
+) -> None:
+    corpus = _corpus(tmp_path)
+    bot = QABot.open(corpus, tmp_path / "index")
+    berg = bot.index.reader().quotations(speaker_words("Berg"), None)
+    assert [q.text for q in berg] == [
+        "We will not sign a deal that gives away the harbour",
+        "talks would resume in May",
+    ]
+    first = berg[0]
+    assert first.speaker == "Anna Berg" and first.speaker_as_written == "Ms Berg"
+    assert first.kind == "direct" and first.verb == "said"
+    assert first.article.id == "a.txt" and first.paragraph == 1
+    assert first.context.startswith('"We will not sign') and first.context.endswith("said.")
+    assert quotes_of(bot, "Anna Berg") == quotes_of(bot, "berg")
+    assert quotes_of(bot, "Tom Reed") == ["The harbour belongs to the city."]
+    assert quotes_of(bot, "Anna Reed") == []  # every word must name the speaker
+    # The passage that holds a quotation is the one cited for it.
+    held = bot.index.reader().passage(first.article.id, first.position)
+    assert held is not None and "gives away the harbour" in held.text
+
+
+def test_quotations_survive_reopening_and_follow_edits_and_deletions(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    QABot.open(corpus, tmp_path / "index")
+    bot = QABot.open(corpus, tmp_path / "index")  # read back from disk
+    assert quotes_of(bot, "Reed") == ["The harbour belongs to the city."]
+    write_article(
+        corpus, "b.txt", "Harbour vote", 'Mayor Tom Reed said: "We will appeal the ruling."'
+    )
+    (corpus / "a.txt").unlink()
+    report = bot.reindex()
+    assert report.changed == ("b.txt",) and report.removed == ("a.txt",)
+    assert quotes_of(bot, "Reed") == ["We will appeal the ruling."]
+    assert quotes_of(bot, "Berg") == []
+    # The incremental index holds the same quotations as a full rebuild.
+    fresh = QABot.open(corpus, tmp_path / "fresh")
+    assert quotes_of(fresh, "Reed") == quotes_of(bot, "Reed")
+
+
+def test_a_kept_article_keeps_its_quotations_when_segments_merge(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    bot = QABot.open(corpus, tmp_path / "index")
+    for n in range(12):  # more segments than are kept apart: they are merged
+        write_article(corpus, f"n{n}.txt", f"Note {n}", f"Note {n} says nothing quoted.")
+        bot.reindex()
+    assert len(bot.index.current().segments) <= 8
+    assert quotes_of(bot, "Berg")[0].startswith("We will not sign")
+
+
+def test_quotations_are_stored_as_plain_json_columns(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    bot = QABot.open(corpus, tmp_path / "index")
+    segment = bot.index.current().segments[0]
+    stored = json.loads((tmp_path / "index" / segment.name / "quotes.json").read_text())
+    assert set(stored) >= {"article", "text", "speaker", "written", "verb", "context"}
+    assert QuoteTable.of([]).by_speaker({"berg"}) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("Mr Tony Blair", {"tony", "blair"}), ("Blair's", {"blair"}), ("the Tories", {"tories"})],
+)
+def test_a_name_is_read_as_the_words_that_identify_it(name: str, words: set[str]) -> None:
+    assert speaker_words(name) == words
