@@ -14,7 +14,10 @@ project), asks every question of the chosen split and prints:
 - with ``--unanswerable FILE``: plausible questions about indexed stories whose answer no
   story states (JSONL with a ``question`` field), asked of the same index.
 
-Splits are by article (``qabot.evaluate.fold_of``): ``test`` is fold 0, ``tune`` the rest.
+Splits are by article (``qabot.evaluate.fold_of``): ``test`` is fold 0, ``tune`` the rest;
+a set that says which part each question belongs to (a ``split`` field, as the say/react
+questions of ``benchmarks/data/bbc_say_questions.jsonl``) is cut with ``--split all
+--part test``.
 
     .venv/bin/python benchmarks/answer_eval.py \\
         --questions ../shared/data/newsqa-dev/questions.jsonl \\
@@ -102,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--articles", type=Path, action="append", required=True)
     parser.add_argument("--split", choices=("tune", "test", "all"), default="test")
+    parser.add_argument(
+        "--part", help="only the questions whose own 'split' field is this (dev, test)"
+    )
     parser.add_argument("--without-gold", action="store_true")
     parser.add_argument("--unanswerable", type=Path)
     parser.add_argument("--work", type=Path, help="keep indexes here between runs")
@@ -110,12 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.split != "all":
         test = args.split == "test"
         questions = [q for q in questions if (fold_of(q.article) == 0) == test]
+    if args.part:
+        questions = [q for q in questions if q.part == args.part]
     work = args.work or Path(tempfile.mkdtemp(prefix="qabot-answers-"))
     corpus = work / "corpus"
     if not corpus.exists():
         link(args.articles, corpus)
     bot = QABot.open(corpus, work / "index")
-    rows = {f"{args.questions.parent.name} {args.split}": ask_all(bot, questions)}
+    name = f"{args.questions.parent.name} {args.split}" + (f" {args.part}" if args.part else "")
+    rows = {name: ask_all(bot, questions)}
     if args.unanswerable:
         lines = args.unanswerable.read_text(encoding="utf-8").splitlines()
         rows["unanswerable"] = declines(bot, [json.loads(x)["question"] for x in lines if x])

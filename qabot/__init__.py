@@ -3,6 +3,7 @@
 >>> from qabot import QABot
 >>> bot = QABot.open("corpus")
 >>> print(bot.ask("what did Stoltenberg say about Minsk"))
+>>> bot.quotes("Stoltenberg", about="Minsk")  # what he said, oldest first
 """
 
 from qabot.config import Settings
@@ -25,7 +26,16 @@ from qabot.errors import (
     QABotError,
     UnsafeURLError,
 )
-from qabot.values import Answer, Article, Hit, IndexStats, Passage, Problem, ReindexReport
+from qabot.values import (
+    Answer,
+    Article,
+    Hit,
+    IndexStats,
+    Passage,
+    Problem,
+    Quotation,
+    ReindexReport,
+)
 
 __all__ = [
     "Answer",
@@ -50,6 +60,7 @@ __all__ = [
     "Problem",
     "QABot",
     "QABotError",
+    "Quotation",
     "ReindexReport",
     "Settings",
     "UnsafeURLError",

@@ -34,6 +34,7 @@ SOURCES_PER_PAGE = 20
 
 COMMANDS = """Commands:
   /more            every cited passage of the last answer, in full
+  /quotes NAME [TOPIC]  what someone said, oldest first
   /sources [N]     the indexed articles, page N; /sources WORD finds titles
   /stats           index figures
   /reindex         re-read the corpus folder now (changes are picked up by themselves)
@@ -91,6 +92,8 @@ def _chat(bot: QABot, stdin: TextIO | None, stdout: TextIO | None) -> int:
             out = _sources(bot.articles(), rest.split())
         elif command == "/reindex":
             out = str(bot.reindex())
+        elif command == "/quotes":
+            out = str(session.quotes(rest))
         elif command == "/more":
             out = render.terminal_passages(last, color=color) if last else "Ask a question first."
         elif command.startswith("/"):

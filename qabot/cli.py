@@ -134,6 +134,13 @@ def _parser() -> argparse.ArgumentParser:
     _filter_arguments(p)
     p.set_defaults(func=_cmd_ask)
 
+    p = command("quotes", "what someone said, oldest first: a statement timeline")
+    p.add_argument("speaker", help='who said it, as people write it ("Stoltenberg")')
+    p.add_argument("--about", metavar="TOPIC", help="only their words about this")
+    p.add_argument("--json", action="store_true", help="print the quotations as JSON")
+    _filter_arguments(p)
+    p.set_defaults(func=_cmd_quotes)
+
     p = command("chat", "a conversation in the terminal")
     p.set_defaults(func=_cmd_chat)
 
@@ -373,6 +380,21 @@ def _ask(args: argparse.Namespace, bot: QABot) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(render.terminal(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def _cmd_quotes(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot import render
+
+    filters = _filters_of(args)
+    quotes = _open(args, settings).quotes(
+        args.speaker, args.about,
+        since=filters.since, until=filters.until, sources=filters.sources,
+    )  # fmt: skip
+    if args.json:
+        print(json.dumps([q.to_dict() for q in quotes], ensure_ascii=False, indent=2))
+    else:
+        print(render.timeline_text(quotes, args.speaker, args.about or ""))
     return 0
 
 

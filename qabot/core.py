@@ -29,19 +29,23 @@ from typing import TYPE_CHECKING, Protocol
 
 from qabot.analysis import Analyzer
 from qabot.answering import compose, hits_of
+from qabot.answering.quoted import compose_quoted, compose_timeline, statements
 from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, QABotError
 from qabot.filters import DateLike, Filters
-from qabot.index import Index, Progress, Reader
+from qabot.index import Index, Progress, Reader, speaker_words
 from qabot.query import build_query
-from qabot.values import Answer, Article, Hit, IndexStats, Passage, ReindexReport
+from qabot.values import Answer, Article, Hit, IndexStats, Passage, Quotation, ReindexReport
 
 if TYPE_CHECKING:  # fetching is imported only when used
     from qabot.feeds import PollReport
     from qabot.ingest import Added, Failed
 
-__all__ = ["Backend", "QABot"]
+__all__ = ["TIMELINE_LIMIT", "Backend", "QABot"]
+
+#: Statements a timeline answer to ``ask`` holds at most (``quotes`` gives them all).
+TIMELINE_LIMIT = 20
 
 
 class Backend(Protocol):
@@ -219,10 +223,49 @@ class QABot:
                 query.terms,
                 reason="The corpus is empty: add articles and reindex.",
             )
+        speaker = speaker_words(" ".join(query.shape.speaker))
+        if query.shape.kind == "quote" and speaker:
+            # "What did X say about Y?": from X's own words, or say there are none.
+            quotes = reader.quotations(speaker, filters)
+            if query.shape.timeline:
+                return compose_timeline(query, quotes, self.analyzer, TIMELINE_LIMIT)
+            matches = reader.search(query.bag, query.stats, k, filters, fold=True)
+            return compose_quoted(
+                query, quotes, matches, k, self.analyzer, answers,
+                lambda q: reader.passage(q.article.id, q.position),
+            )  # fmt: skip
         matches = reader.search(
             query.bag, query.stats, max(k, answers.candidate_passages), filters, fold=True
         )
         return compose(query, matches, k, self.analyzer, answers, filters)
+
+    def quotes(
+        self,
+        speaker: str,
+        about: str | None = None,
+        *,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sources: Iterable[str] | None = None,
+    ) -> list[Quotation]:
+        """What ``speaker`` said, oldest first: a statement timeline, each quotation cited.
+
+        ``speaker`` is a name as people write it ("Stoltenberg", "Jens Stoltenberg", "the
+        Tories"): every word must name the speaker. With ``about``, only the quotations
+        about it (its words in the quotation or its sentence). The same words reported by
+        several stories are one entry whose ``also`` lists the other stories; undated
+        quotations come last. ``since``, ``until`` and ``sources`` filter as in :meth:`ask`.
+        """
+        filters = Filters.of(since, until, sources)
+        words = speaker_words(speaker)
+        if not words:
+            return []
+        reader = self.index.reader()
+        quotes = reader.quotations(words, filters)
+        terms = [t for t in dict.fromkeys(self.analyzer.terms(about or ""))]
+        stats = reader.statistics(terms) if terms else None
+        rarity = stats.rarity if stats is not None else (lambda _: 1.0)
+        return statements(quotes, terms, rarity, self.analyzer)
 
     def search(
         self,

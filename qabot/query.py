@@ -128,7 +128,6 @@ def build_query(
     frame_terms = {analyzer.term(w) for w in lexicon.word_list("question_words_en.txt")}
     frame = frozenset(t for t in distinct if t in frame_terms)
     optional = frame | (frozenset(context_terms) - frozenset(terms))
-    full = f"{context} {question}" if context else question
     return Query(
         question=question,
         context=context,
@@ -139,6 +138,6 @@ def build_query(
         weights={t: stats.rarity(t) for t in distinct},
         optional=optional,
         frame=frame,
-        shape=analyze_question(full),
+        shape=analyze_question(question, context),
         n_words=len(tokens),
     )

@@ -11,6 +11,9 @@ Filters written into the message (``since:2024-05-01 until:2024-06-30 source:BBC
 a bad value gets a :class:`Refusal` saying what to write. Filters are not remembered: a
 follow-up names its own.
 
+``/quotes NAME [TOPIC]`` (:meth:`Session.quotes`) gives what someone said, oldest first,
+as a :class:`~qabot.values.Timeline`, the same in every chat.
+
 Context is kept per chat id, expires after a while, and never crosses from one chat to
 another. Sessions are thread-safe: adapters ask from worker threads.
 :func:`example_questions` gives every adapter's help the same examples, drawn from the
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from qabot.errors import FilterError
 from qabot.filters import split_filters
-from qabot.values import Answer, Refusal
+from qabot.values import Answer, Refusal, Timeline
 
 if TYPE_CHECKING:  # the session is handed an open bot; it never opens one
     from qabot.core import QABot
@@ -49,6 +52,21 @@ MAX_FOLLOW_UP_WORDS = 8
 #: Chats whose last question is kept; the least recently active are forgotten first.
 MAX_CHATS = 10_000
 DEFAULT_TTL = 600.0
+
+
+_TOPIC_SEPARATOR = re.compile(r"\s*:\s+|\s+(?:about|on)\s+", re.I)
+
+
+def _speaker_and_topic(text: str, quoted: Callable[[str], bool]) -> tuple[str, str]:
+    """``text`` cut into a speaker's name and a topic (see :meth:`Session.quotes`)."""
+    parts = _TOPIC_SEPARATOR.split(text, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip():
+        return parts[0].strip(), parts[1].strip()
+    words = text.split()
+    for n in range(len(words), 0, -1):
+        if quoted(" ".join(words[:n])):
+            return " ".join(words[:n]), " ".join(words[n:])
+    return text.strip(), ""
 
 
 def example_questions(bot: QABot, count: int = 3) -> list[str]:
@@ -141,6 +159,30 @@ class Session:
         """Answer a message that belongs to no conversation (an inline query): filters are
         read, nothing is read with an earlier question nor remembered for a later one."""
         return self._ask(None, message, self.k if k is None else k)
+
+    def quotes(self, message: str) -> Timeline | Refusal:
+        """What someone said, for ``/quotes NAME [TOPIC]`` (filters allowed, as in a question).
+
+        ``NAME about TOPIC`` (or ``NAME: TOPIC``) says where the name ends; otherwise the
+        name is the longest start of the message that names someone quoted in the corpus
+        ("Jens Stoltenberg Minsk": Jens Stoltenberg, about Minsk).
+        """
+        message = message.strip()
+        limit = self.bot.settings.answers.max_question_chars
+        if len(message) > limit:
+            return Refusal(len(message), limit)
+        try:
+            filters, text = split_filters(message)
+        except FilterError as exc:
+            return Refusal(len(message), limit, problem=str(exc))
+        if not text:
+            return Timeline("", "", ())  # says how to ask
+        speaker, about = _speaker_and_topic(text, lambda name: bool(self.bot.quotes(name)))
+        found = self.bot.quotes(
+            speaker, about or None,
+            since=filters.since, until=filters.until, sources=filters.sources,
+        )  # fmt: skip
+        return Timeline(speaker, about, tuple(found))
 
     def _ask(self, chat: Hashable | None, message: str, k: int) -> Answer | Refusal:
         message = message.strip()

@@ -132,3 +132,16 @@ def test_the_terminal_takes_the_same_filters_as_telegram(tmp_path: Path) -> None
     assert "Berlin" not in out.split("/help")[-1].split("Filters:")[0]
     assert "Sources:\n[1] Paris, ¶1, 2024-05-02\n" in out and "[2]" not in out
     assert "Sorry, I could not use that filter: since: 'later' is not a date" in out
+
+
+def test_quotes_in_the_chat(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "a.txt", "Harbour", 'Mayor Tom Reed said: "The harbour will stay public."'
+    )
+    bot = QABot.open(corpus, tmp_path / "index")
+    code, out = chat(bot, "/quotes Reed harbour", "/quotes")
+    assert code == 0
+    assert "Reed about harbour: 1 statement, oldest first." in out
+    assert "Tom Reed: “The harbour will stay public.”" in out
+    assert "Write a name, and a topic if you like" in out

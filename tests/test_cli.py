@@ -90,6 +90,24 @@ def test_ask_json(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert data["passages"][1]["rank"] == 2
 
 
+def test_quotes_prints_a_cited_timeline_and_json(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "quotes", "Stoltenberg", "--about", "Minsk", "--corpus", str(corpus))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Stoltenberg about Minsk: 1 statement, oldest first."
+    assert lines[2].startswith("Jens Stoltenberg: “Some months later") and "Minsk 3”" in lines[2]
+    assert lines[3] == "  Stoltenberg on peace talks with Russia: We cannot have Minsk 3, ¶7"
+    code, out, _ = run(capsys, "quotes", "Jens Stoltenberg", "--json", "--corpus", str(corpus))
+    found = json.loads(out)
+    assert code == 0 and len(found) >= 4 and {q["speaker"] for q in found} == {"Jens Stoltenberg"}
+    code, out, _ = run(capsys, "quotes", "Nobody", "--corpus", str(corpus))
+    assert code == 0 and out == "No quotation of Nobody in the indexed articles.\n"
+    code, _, err = run(capsys, "quotes", "Nobody", "--since", "2024-13-01", "--corpus", str(corpus))
+    assert code == 1 and err.startswith("qabot: --since:")
+
+
 def test_stats(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "stats", "--corpus", str(corpus))
     assert code == 0 and "1 article, 6 passages" in out and "KiB on disk" in out

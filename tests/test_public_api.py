@@ -18,7 +18,7 @@ def test_exported_names() -> None:
         "FeedError", "FetchError", "FilterError", "Hit", "IndexCorruptError",
         "IndexLockedError", "IndexStats", "IndexStoreError", "IndexVersionError",
         "IndexWriteError", "MissingExtraError", "NotAnArticleError", "Passage", "Problem",
-        "QABot", "QABotError", "ReindexReport", "Settings", "UnsafeURLError",
+        "QABot", "QABotError", "Quotation", "ReindexReport", "Settings", "UnsafeURLError",
     ]  # fmt: skip
     for name in qabot.__all__:
         assert getattr(qabot, name) is not None
@@ -113,5 +113,5 @@ def test_one_bot_class_answers_from_one_index_or_a_cluster() -> None:
     assert not hasattr(qabot.cluster, "ClusterBot")
     for name in ["open", "open_cluster", "ask", "search", "reindex", "refresh", "catch_up",
                  "add_article", "add_url", "add_urls", "poll_feeds", "articles", "passage",
-                 "stats"]:  # fmt: skip
+                 "quotes", "stats"]:  # fmt: skip
         assert callable(getattr(qabot.QABot, name)), name

@@ -10,7 +10,7 @@ from support.corpus import write_article
 
 from qabot import Answer, QABot
 from qabot.session import Session, is_follow_up
-from qabot.values import Refusal
+from qabot.values import Refusal, Timeline
 
 
 @pytest.fixture
@@ -143,3 +143,25 @@ def test_filters_in_a_message_restrict_it_and_a_bad_one_is_refused_politely(
     # The follow-up is read with the question, not with its filters.
     follow = session.ask("a", "and the mayor?")
     assert isinstance(follow, Answer) and len(follow.passages) == 2
+
+
+def test_quotes_find_where_the_name_ends_and_read_filters(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "a.txt", "Harbour",
+        'Mayor Tom Reed said: "The harbour will stay public."',
+        'Mr Reed added: "Taxes will not rise this year."',
+    )  # fmt: skip
+    session = Session(QABot.open(corpus, tmp_path / "index"))
+    timeline = session.quotes("Tom Reed taxes")
+    assert isinstance(timeline, Timeline)
+    assert (timeline.speaker, timeline.about) == ("Tom Reed", "taxes")
+    assert [q.text for q in timeline.quotations] == ["Taxes will not rise this year."]
+    spelled = session.quotes("Reed about the harbour")
+    assert isinstance(spelled, Timeline) and spelled.about == "the harbour"
+    assert len(spelled.quotations) == 1
+    dated = session.quotes("since:2030-01-01 Reed")
+    assert isinstance(dated, Timeline) and dated.quotations == ()
+    assert "No quotation of Reed" in str(dated)
+    assert str(session.quotes("  ")).startswith("Write a name")
+    assert isinstance(session.quotes("since:soon Reed"), Refusal)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from qabot import lexicon
 from qabot.analysis import Analyzer, Token
 from qabot.answering.rank import Ranker, SentenceView, options, pick
-from qabot.answering.short import fits, offers
+from qabot.answering.short import fits, offers, roles
 from qabot.answering.spans import closing_marks, opening_marks, quote_marks
 from qabot.config import AnswerSettings
 from qabot.dates import day_number
@@ -221,6 +221,13 @@ def choose_answer(
     pool = options(query.shape, views)
     picked = (ranker or pick)(pool)
     short, at = (picked.span, chosen[picked.sentence]) if picked else (None, s)
+    if query.shape.described:
+        # "Who is Jens Stoltenberg?": what the text calls him ("NATO Secretary General").
+        for o in sorted(chosen, key=lambda o: (abs(o - s), o)):
+            named = roles(reading.sentences[o], query.shape.described)
+            if named:
+                short, at = named[0], o
+                break
     # Unsure when none of the answer's sentences gives what the question asks for.
     offered = any(fits(query.shape, o.span) for o in pool)
     if typed and not offered:

@@ -2,7 +2,8 @@
 
 "Who …" wants a person (or an organisation), "which company …" an organisation, "where …" a
 place, "when …" a time, "how many/much/long …" a number (with a hint of its unit), "what did
-X say …" a quotation by X, "why …" a reason and "how …" a manner. The rules are plain
+X say …" (or "how did X react …", "what was X's response …", "according to X …") a
+quotation by X, "why …" a reason and "how …" a manner. The rules are plain
 English patterns over the raw question, built from the word lists of :mod:`qabot.lexicon`
 and the same for every corpus; they nudge the choice of the answering sentence and shape
 the short answer (:mod:`qabot.answering.short`), and never decide alone.
@@ -14,7 +15,7 @@ the raw question, never from its index terms.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
@@ -50,6 +51,10 @@ class QuestionShape:
     #: The noun the question asks about ("what *satellite* …", "how many *species*"),
     #: case-folded; "" when none follows the question word.
     focus: str = ""
+    #: "What has X said about Y over time?": every statement of X's, oldest first.
+    timeline: bool = False
+    #: "Who is Jens Stoltenberg?": the name whose description (a role, a title) is asked.
+    described: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,9 @@ class _Patterns:
     kinds: tuple[tuple[AnswerKind, re.Pattern[str]], ...]
     saying: re.Pattern[str]
     quote_question: re.Pattern[str]
+    react_question: re.Pattern[str]
+    response_question: re.Pattern[str]
+    according: re.Pattern[str]
     money: re.Pattern[str]
     change: re.Pattern[str]
 
@@ -95,7 +103,14 @@ def _rx() -> _Patterns:
         ),
         (
             "person",
-            re.compile(rf"\bwho(?:m|se)?\b|\b(?:what|which) (?:{alt('person_nouns')})\b", re.I),
+            re.compile(
+                rf"\bwho(?:m|se)?\b|\b(?:what|which) (?:{alt('person_nouns')})\b"
+                # A name asked for: "what is the giraffe called?", "what was its name?"
+                r"|\bwhat\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|his\s+|her\s+|their\s+)?"
+                r"name\b|\bwhat\s+(?:is|was|are|were)\s+[^?]+?\s+(?:called|named|nicknamed)\b"
+                r"|\bwhat\s+(?:did|do|does|will)\s+[^?]+?\s+(?:call|name)\b",
+                re.I,
+            ),
         ),
         ("reason", re.compile(r"\bwhy\b|\bwhat (?:was|is|were) the (?:reason|cause)\b", re.I)),
         # "How" alone, once "how many/much/…" above has taken the numbers.
@@ -117,6 +132,22 @@ def _rx() -> _Patterns:
             rf"(?P<speaker>.+?)\s+(?:{alt('question_speech_verbs')})\b",
             re.I,
         ),
+        # "How did Blair react to …?", "how has the club responded?"
+        react_question=re.compile(
+            r"\bhow\s+(?:did|does|do|has|have|had|is|was|were|are|will|would)\s+"
+            r"(?P<speaker>.+?)\s+(?:react|reacted|respond|responded|reply|replied|"
+            r"feel|felt|view|viewed|see|describe|described|explain|explained)\b",
+            re.I,
+        ),
+        # "What was Blair's response to …?"
+        response_question=re.compile(
+            r"\bwhat\s+(?:was|is|were|are|has\s+been)\s+(?P<speaker>.+?)['’]s?\s+"
+            r"(?:response|reaction|view|views|position|stance|comment|comments|verdict|"
+            r"message|answer|reply|explanation|assessment|opinion|warning)\b",
+            re.I,
+        ),
+        # "According to Wenger, why …?"
+        according=re.compile(r"\baccording\s+to\s+(?P<speaker>[^,?]+?)\s*(?:,|\?|$)", re.I),
         money=re.compile(rf"\b(?:{alt('money_cues')})\b", re.I),
         change=re.compile(rf"\b(?:{alt('change_words')})\b", re.I),
     )
@@ -149,15 +180,38 @@ _AUXILIARY = re.compile(
     r"\b(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|may|might)\b",
     re.I,
 )
-_WHO_IS_NAME = re.compile(r"\s*[Ww]ho (?:is|was) [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*\s*\??\s*$")
+_WHO_IS_NAME = re.compile(
+    r"\s*[Ww]ho (?:is|was) (?P<name>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*)\s*\??\s*$"
+)
+#: A follow-up that only names someone: "and Zelenskyy?", "what about Jens Stoltenberg?"
+_NAME_ONLY = re.compile(
+    r"^\s*(?:and|or|but|also|then|so)?\s*(?:(?:what|how)\s+about\s+)?"
+    r"(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s*\??\s*$"
+)
 _SUBJECT_AFTER_AUX = re.compile(
     r"\s+(?:the|a|an|his|her|their|its|this|that|these|those|he|she|they|it|i|you|we|"
     r"there|[A-Z0-9])",
 )
 
 
-def analyze_question(question: str) -> QuestionShape:
-    """The kind of answer ``question`` asks for."""
+def analyze_question(question: str, context: str | None = None) -> QuestionShape:
+    """The kind of answer ``question`` asks for (read with the earlier question it
+    follows up, ``context``, when there is one).
+
+    A follow-up that only names someone asks the earlier question of them: after "what
+    did Stoltenberg say about Minsk?", "and Zelenskyy?" asks what Zelenskyy said about it;
+    after "who is Jens Stoltenberg?", who Zelenskyy is.
+    """
+    if context:
+        earlier = analyze_question(context)
+        name = _NAME_ONLY.match(question)
+        if name and (earlier.speaker or earlier.described):
+            who = tuple(_QUESTION_WORD.findall(name["name"]))
+            words = earlier.words | {_plain(w) for w in who}
+            if earlier.speaker:
+                return replace(earlier, speaker=who, words=words)
+            return replace(earlier, described=who, words=words)
+        question = f"{context} {question}"
     rx = _rx()
     # The first question word decides: "what satellite was used when …" asks for a thing,
     # "when …" alone for a time; at the same place the earlier rule wins ("what year").
@@ -167,14 +221,28 @@ def analyze_question(question: str) -> QuestionShape:
         if (m := pattern.search(question)) is not None
     ]
     kind: AnswerKind | None = min(found)[2] if found else None
-    if _WHO_IS_NAME.match(question):
+    described: tuple[str, ...] = ()
+    if who_is := _WHO_IS_NAME.match(question):
         # "Who is Radu Mazare?" asks what the person is ("the mayor of Constanta").
         kind = "thing"
+        described = tuple(who_is["name"].split())
     speaker: tuple[str, ...] = ()
-    quote = rx.quote_question.search(question)
+    quote = next(
+        (
+            m
+            for pattern in (rx.quote_question, rx.react_question, rx.response_question)
+            if (m := pattern.search(question)) is not None
+        ),
+        None,
+    )
+    according = rx.according.search(question)
     if quote and kind in (None, "manner", "thing"):
         kind = "quote"
         speaker = tuple(_QUESTION_WORD.findall(quote.group("speaker")))
+    elif according and kind in (None, "manner", "thing", "reason"):
+        # "According to Wenger, why did Arsenal lose?": the answer is what Wenger said.
+        kind = "quote"
+        speaker = tuple(_QUESTION_WORD.findall(according.group("speaker")))
     plain = [_plain(w) for w in _QUESTION_WORD.findall(question)]
     # "NATO's secretary general" names NATO too: it cannot be the answer.
     words = frozenset(plain + [_POSSESSIVE.sub("", w) for w in plain])
@@ -198,10 +266,17 @@ def analyze_question(question: str) -> QuestionShape:
         subject = aux is None or (aux.start() == wh.end() + 1 and own is None)
     return QuestionShape(
         kind, bool(rx.saying.search(question)), words, unit, counted, speaker, subject,
-        _focus(question),
+        _focus(question), kind == "quote" and _TIMELINE.search(question) is not None,
+        described,
     )  # fmt: skip
 
 
+#: "What has Blair said about Iraq over time?": every statement, oldest first.
+_TIMELINE = re.compile(
+    r"\bover\s+(?:time|the\s+years|the\s+months|the\s+(?:past|last)\s+\w+)\b|"
+    r"\bthrough\s+the\s+years\b|\btime\s*line\b|\bover\s+and\s+over\b",
+    re.I,
+)
 _FOCUS = re.compile(
     r"\b(?:what|which|how many|how much)\s+(?:of\s+the\s+|kind of\s+|type of\s+)?"
     r"(?P<noun>[^\W\d_][\w'-]*)",

@@ -34,6 +34,7 @@ __all__ = [
     "kind_fit",
     "offers",
     "pool",
+    "roles",
     "rule_score",
     "same_word",
     "short_answer",
@@ -349,3 +350,61 @@ def _chunks(sentence: str, phrase: Span) -> list[Span]:
             out.append(Span(start, end, "phrase", sentence[start:end], "chunk"))
         run = []
     return out
+
+
+def roles(sentence: str, name: Sequence[str]) -> list[Span]:
+    """What ``sentence`` calls the person ``name`` names: the title before the name
+    ("NATO Secretary General Jens Stoltenberg"), or the apposition after it ("Radu Mazare,
+    the mayor of Constanta,"). For "who is …?" questions."""
+    wanted = [w.casefold() for w in name]
+    found = list(tokens(sentence))
+    words = [m.group().casefold().rstrip(".") for m in found]
+    glue = lexicon.words("name_glue")
+    out: list[Span] = []
+    for at in range(len(found)):
+        # The name, or its last word alone ("Stoltenberg" for "Jens Stoltenberg").
+        for size in (len(wanted), 1):
+            if words[at : at + size] == wanted[-size:]:
+                break
+        else:
+            continue
+        first, last = at, at + size - 1
+        # Before: the capitalised words of the same run ("Ukrainian President"), and a
+        # first name the question left out ("Volodymyr" of "Zelenskyy") is not a title.
+        lead = first
+        while lead > 0 and sentence[found[lead - 1].end() : found[lead].start()] == " " and (
+            found[lead - 1].group()[:1].isupper() or found[lead - 1].group() in glue
+        ):
+            lead -= 1
+        title = found[lead:first]
+        if size < len(wanted) or (title and first > lead and size == 1):
+            # Drop a trailing capitalised word that is a first name (not a title word).
+            while title and not _role_word(title[-1].group()) and len(title) > 1:
+                title = title[:-1]
+        if title and any(_role_word(t.group()) for t in title):
+            start, end = title[0].start(), title[-1].end()
+            out.append(Span(start, end, "phrase", sentence[start:end], "role"))
+        # After: ", the mayor of Constanta," — a short stretch between commas.
+        after = sentence[found[last].end() :]
+        m = _APPOSITION.match(after)
+        if m:
+            start = found[last].end() + m.start("role")
+            out.append(Span(start, start + len(m["role"]), "phrase", m["role"], "role"))
+    return list({(r.start, r.end): r for r in out}.values())
+
+
+_APPOSITION = re.compile(
+    r"^['’]?s?\s*,\s+(?P<role>(?:the|a|an|his|her|its|their|[A-Z][\w'’-]*)\b[^,;.()]{2,80}?)"
+    r"\s*(?:,|\.|;|$)"
+)
+
+
+def _role_word(word: str) -> bool:
+    """Whether a word names a position rather than a person ("President", "Secretary")."""
+    return word.casefold() in _role_words()
+
+
+@cache
+def _role_words() -> frozenset[str]:
+    titles = (w for entry in lexicon.entries("speaker_titles") for w in entry.split())
+    return frozenset(w.casefold() for w in titles) | lexicon.words("person_nouns")

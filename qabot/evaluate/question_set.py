@@ -3,7 +3,9 @@
 Questions come one JSON object a line: ``{"id", "question", "answers": [str], "article":
 "<file name>", "paragraph_index": int}`` (the NewsQA dev-set layout). A question is a hit
 at k when one of the top-k passages comes from ``article`` and contains one of ``answers``
-(case-insensitive). (How a question is analysed for answering is :mod:`qabot.questions`.)
+(case-insensitive). (How a question is analysed for answering is
+:mod:`qabot.answering.shape`.) A row's optional ``split`` ("dev", "test") is kept as
+:attr:`EvalQuestion.part`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class EvalQuestion:
     answers: tuple[str, ...]
     article: str
     paragraph_index: int | None = None
+    #: The part of the set the row belongs to, when the file says ("dev", "test").
+    part: str | None = None
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -51,6 +55,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                     answers=tuple(str(a) for a in answers if str(a).strip()),
                     article=str(obj["article"]),
                     paragraph_index=obj.get("paragraph_index"),
+                    part=obj.get("split"),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:

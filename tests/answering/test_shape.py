@@ -30,7 +30,7 @@ from qabot.answering.short import offers
         ("What day is the vote?", "time"),
         ("Which city will host the games?", "place"),
         ("How old is the pilot?", "number"),
-        ("What is the HBO series called?", "thing"),
+        ("What is the HBO series called?", "person"),  # a name is asked for
         ("Did the minister resign?", None),
         # The first question word decides, not a "when" inside the question.
         ("What satellite was used when the service was launched?", "thing"),

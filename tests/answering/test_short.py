@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qabot.answering.shape import analyze_question
-from qabot.answering.short import candidates, fits, offers, short_answer
+from qabot.answering.short import candidates, fits, offers, roles, short_answer
 from qabot.answering.spans import Span
 
 TIME_WARNER = (
@@ -262,3 +262,47 @@ def test_a_sentence_offers_the_kind_exactly_when_a_fitting_candidate_exists(
     assert offers(shape, sentence) == bool(fitting)
     if fits(shape, short_answer(shape, sentence)):
         assert offers(shape, sentence)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # A name asked for: the name, not the clause around it.
+        (
+            "What is the name of the baby giraffe?",
+            "A baby giraffe named Zirafa was born on 3 March at the city zoo.",
+            "Zirafa",
+        ),
+    ],
+)
+def test_a_name_asked_for_is_answered_with_the_name(
+    question: str, sentence: str, expected: str
+) -> None:
+    assert short(question, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "role"),
+    [
+        (
+            "Peace needs support, states NATO Secretary General Jens Stoltenberg.",
+            ("Jens", "Stoltenberg"),
+            "NATO Secretary General",
+        ),
+        (
+            "Ukrainian President Volodymyr Zelenskyy previously stated that talks failed.",
+            ("Zelenskyy",),
+            "Ukrainian President",
+        ),
+        (
+            "Radu Mazare, the mayor of Constanta, apologised.",
+            ("Radu", "Mazare"),
+            "the mayor of Constanta",
+        ),
+    ],
+)
+def test_who_is_reads_the_title_or_the_apposition(
+    sentence: str, name: tuple[str, ...], role: str
+) -> None:
+    assert [r.text for r in roles(sentence, name)] == [role]
+    assert roles("On Monday Stoltenberg spoke.", ("Stoltenberg",)) == []

@@ -1,0 +1,316 @@
+"""What someone said: answers and timelines from the quotations kept with the index.
+
+A question of the say/react kind ("what did X say about Y", "how did X react to Y", "what
+was X's response to Y", "according to X, …") is answered from X's quotations
+(:meth:`qabot.index.Reader.quotations`), not from whatever sentence matches best: each is
+ranked by how much of Y its words and its sentence hold (BM25's saturation of term counts,
+weighted by the rarity of Y's terms), and a little by its paragraph and the reporter's
+paragraph before it. The answer's
+sentence is the quotation with its attribution; its short answer is the quoted words,
+trimmed to the sentence about Y when the quotation is long; the passage holding it is
+cited first. When X is named but none of X's quotations is about Y, qabot says so and
+shows the closest passages rather than answering with someone else's words.
+
+:func:`timeline` orders a speaker's quotations oldest first (undated last) and folds the
+same words reported by several stories (a story republished) into one, with every source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from qabot import lexicon
+from qabot.analysis import Analyzer
+from qabot.answering.cite import hits_of
+from qabot.answering.shape import analyze_question
+from qabot.answering.spans import quote_marks
+from qabot.config import AnswerSettings
+from qabot.dates import day_number
+from qabot.values import Answer, Hit, Passage, Quotation
+
+if TYPE_CHECKING:
+    from qabot.index import Match
+    from qabot.query import Query
+
+__all__ = [
+    "Scored",
+    "about_terms",
+    "compose_quoted",
+    "compose_timeline",
+    "rank_quotations",
+    "statements",
+    "timeline",
+]
+
+#: A quotation must hold this share of the topic's weight (or its passage a little more)
+#: to be about it.
+MIN_ABOUT = 0.5
+#: A quoted answer longer than this many words is trimmed to its sentence about the topic.
+SHORT_WORDS = 25
+#: Quotations whose words share this much (Jaccard of their word sets) are the same words.
+SAME_WORDS = 0.8
+_K1, _B, _AVERAGE_WORDS = 1.2, 0.75, 40.0
+#: How far the passage around a quotation counts, beside the quotation and its sentence.
+_PASSAGE_WEIGHT = 0.3
+#: Only this many best quotations are read with their passages.
+_WITH_PASSAGES = 10
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A quotation ranked against a topic: how much of it, and how well, it holds."""
+
+    quotation: Quotation
+    score: float
+    #: Share of the topic's weight its words, its sentence or (less) its passage hold.
+    coverage: float
+
+
+def about_terms(query: Query, analyzer: Analyzer) -> list[str]:
+    """The question's terms that name the topic: not the speaker's, not framing words
+    ("say", "react", "response", "over time")."""
+    skip = set(analyzer.terms(" ".join(query.shape.speaker))) | set(query.frame)
+    skip |= {t for w in lexicon.words("statement_words") if (t := analyzer.term(w))}
+    own = [t for t in dict.fromkeys(query.terms) if t not in skip]
+    if own or not query.context:
+        return own
+    # A follow-up naming someone else ("and Zelenskyy?") keeps the earlier topic; the
+    # earlier speaker is no topic either.
+    skip |= set(analyzer.terms(" ".join(analyze_question(query.context).speaker)))
+    return [t for t in dict.fromkeys(query.context_terms) if t not in skip]
+
+
+def rank_quotations(
+    quotes: Sequence[Quotation],
+    about: Sequence[str],
+    weight_of: Callable[[str], float],
+    analyzer: Analyzer,
+    passage: Callable[[Quotation], Passage | None] | None = None,
+) -> list[Scored]:
+    """``quotes`` best first for the topic ``about`` (index terms); ties: newest, then first.
+
+    ``weight_of`` gives each term's rarity; ``passage`` the passage holding a quotation,
+    read for the best few only.
+    """
+    weight = {t: float(weight_of(t)) for t in dict.fromkeys(about)}
+    total = sum(weight.values())
+    scored = []
+    for quote in quotes:
+        # The sentence without the words naming the speaker ("the NATO Secretary General
+        # said" is not about NATO).
+        context = quote.context.replace(quote.speaker_as_written, " ", 1)
+        text = context if quote.text[:20] in context else f"{quote.text} {context}"
+        score, covered = _bm25(text, weight, analyzer)
+        scored.append(Scored(quote, score, covered / total if total else 1.0))
+    scored.sort(key=_order)
+    if passage is None or not total:
+        return scored
+    best = []
+    for item in scored[:_WITH_PASSAGES]:
+        found = passage(item.quotation)
+        if found is None:
+            best.append(item)
+            continue
+        score, covered = _bm25(_around(item.quotation, found.text), weight, analyzer)
+        best.append(
+            replace(
+                item,
+                score=item.score + _PASSAGE_WEIGHT * score,
+                coverage=max(item.coverage, 0.8 * covered / total),
+            )
+        )
+    return sorted(best, key=_order) + scored[_WITH_PASSAGES:]
+
+
+def _topic(query: Query, about: Sequence[str], analyzer: Analyzer) -> str:
+    """The topic's words as the user wrote them (in the question, or the one it follows)."""
+    written = dict(query.words)
+    for token in analyzer.tokens(query.context or ""):
+        if token.term and token.term not in written:
+            written[token.term] = (query.context or "")[token.start : token.end]
+    return ", ".join(written.get(t, t) for t in about)
+
+
+def _weight_of(query: Query) -> Callable[[str], float]:
+    return lambda term: query.weights.get(term, 0.0)
+
+
+def _around(quote: Quotation, text: str) -> str:
+    """The paragraph of ``text`` (a passage) holding the quotation, and the one before it:
+    where a reporter says what the words answer ("Asked whether he would quit, …")."""
+    lines = text.split("\n")
+    lead = (quote.context or quote.text)[:30]
+    at = next((n for n, line in enumerate(lines) if lead in line), None)
+    if at is None:
+        return ""
+    # The paragraph before counts when it is the reporter's, not someone else's words.
+    before = lines[at - 1] if at and not any(m in lines[at - 1] for m in quote_marks()) else ""
+    return f"{before}\n{lines[at]}"
+
+
+def _order(item: Scored) -> tuple[float, int, int, str, int]:
+    quote = item.quotation
+    direct = 0 if quote.kind == "direct" else 1
+    return (-item.score, direct, -day_number(quote.published), quote.article.id, quote.paragraph)
+
+
+def _bm25(text: str, weight: dict[str, float], analyzer: Analyzer) -> tuple[float, float]:
+    """(BM25 score of ``text`` for the weighted terms, the weight of the terms it holds)."""
+    if not weight:
+        return 0.0, 0.0
+    counts = Counter(t.term for t in analyzer.find(text, weight) if t.term)
+    length = len(_WORD.findall(text)) or 1
+    norm = _K1 * (1 - _B + _B * length / _AVERAGE_WORDS)
+    score = sum(w * counts[t] * (_K1 + 1) / (counts[t] + norm) for t, w in weight.items())
+    return score, sum(w for t, w in weight.items() if counts[t])
+
+
+def compose_quoted(
+    query: Query,
+    quotes: Sequence[Quotation],
+    matches: Sequence[Match],
+    k: int,
+    analyzer: Analyzer,
+    settings: AnswerSettings,
+    passage: Callable[[Quotation], Passage | None],
+) -> Answer:
+    """The answer to a say/react question from the speaker's ``quotes``, or why there is none.
+
+    ``matches`` are the question's passages as searched (cited after the quotation's own,
+    or as the closest passages when no quotation is about the topic); ``passage`` reads the
+    passage holding a quotation.
+    """
+    speaker = " ".join(query.shape.speaker)
+    about = about_terms(query, analyzer)
+    ranked = rank_quotations(quotes, about, _weight_of(query), analyzer, passage)
+    best = next((s for s in ranked if s.coverage >= MIN_ABOUT), None)
+    others = hits_of(matches[: max(0, k)], query, analyzer)
+    if best is None or (found := passage(best.quotation)) is None:
+        topic = _topic(query, about, analyzer)
+        reason = f"No quotation of {speaker}" + (f" about {topic}" if topic else "")
+        return Answer(
+            query.question, "", tuple(others), query.terms,
+            reason=reason + " in the indexed articles.",
+        )  # fmt: skip
+    quote = best.quotation
+    wanted = frozenset(query.bag)
+    first = Hit(
+        article=quote.article, position=found.position, paragraphs=found.paragraphs,
+        text=found.text, score=best.score, rank=1,
+        highlights=tuple((t.start, t.end) for t in analyzer.find(found.text, wanted)),
+    )  # fmt: skip
+    cited = [first] + [
+        replace(hit, rank=0)
+        for hit in others
+        if (hit.article.id, hit.position) != (first.article.id, first.position)
+    ]
+    cited = [replace(hit, rank=n) for n, hit in enumerate(cited[: max(1, k)], 1)]
+    text = quote.context or quote.text
+    short = _short(quote, about, analyzer)
+    at = text.find(short) if short else -1
+    return Answer(
+        question=query.question,
+        text=text,
+        passages=tuple(cited) if k > 0 else (),
+        terms=query.terms,
+        matched_words=tuple(dict.fromkeys(
+            first.text[s:e].casefold() for s, e in first.highlights
+        )),
+        confidence=best.coverage,
+        source=0 if k > 0 else None,
+        unsure=best.coverage < settings.sure_coverage,
+        short=short if at >= 0 else "",
+        short_span=(at, at + len(short)) if at >= 0 and short else None,
+    )  # fmt: skip
+
+
+def _short(quote: Quotation, about: Sequence[str], analyzer: Analyzer) -> str:
+    """The quoted words, or the sentence of them about the topic when they are long."""
+    parts = [p for p in quote.text.split(" … ") if p.strip()]
+    pieces = [
+        part[s:e].strip() for part in parts for s, e in analyzer.sentence_spans(part)
+    ] or parts
+    if len(_WORD.findall(quote.text)) <= SHORT_WORDS and len(parts) == 1:
+        return quote.text
+    weight = dict.fromkeys(about, 1.0)
+    # The sentence that says most about the topic for its length (BM25), the first of equals.
+    best = max(pieces, key=lambda p: (_bm25(p, weight, analyzer)[0], -pieces.index(p)), default="")
+    return best.rstrip(" ,")
+
+
+def statements(
+    quotes: Sequence[Quotation],
+    about: Sequence[str],
+    weight_of: Callable[[str], float],
+    analyzer: Analyzer,
+) -> list[Quotation]:
+    """The statement timeline: the quotations about the topic ``about`` (all of them when
+    it is empty), oldest first, the same words reported twice folded (:func:`timeline`)."""
+    if about:
+        ranked = rank_quotations(quotes, about, weight_of, analyzer)
+        quotes = [s.quotation for s in ranked if s.coverage >= MIN_ABOUT]
+    return timeline(quotes)
+
+
+def compose_timeline(
+    query: Query, quotes: Sequence[Quotation], analyzer: Analyzer, limit: int
+) -> Answer:
+    """A "what has X said about Y over time" question answered by X's statement timeline."""
+    speaker = " ".join(query.shape.speaker)
+    about = about_terms(query, analyzer)
+    found = statements(quotes, about, _weight_of(query), analyzer)
+    topic = _topic(query, about, analyzer)
+    on = f" about {topic}" if topic else ""
+    if not found:
+        reason = f"No quotation of {speaker}{on} in the indexed articles."
+        return Answer(query.question, "", (), query.terms, reason=reason)
+    days = [q.published for q in found if q.published is not None]
+    span = f", {days[0].isoformat()} to {days[-1].isoformat()}" if len(days) > 1 else ""
+    count = f"{len(found)} statement{'s' if len(found) != 1 else ''}"
+    shown = found[: max(1, limit)]
+    more = f" (the first {len(shown)} shown)" if len(shown) < len(found) else ""
+    return Answer(
+        question=query.question,
+        text=f"{found[0].speaker}{on}: {count}{span}, oldest first{more}.",
+        passages=(),
+        terms=query.terms,
+        confidence=1.0,
+        quotations=tuple(shown),
+    )
+
+
+def timeline(quotes: Sequence[Quotation]) -> list[Quotation]:
+    """``quotes`` oldest first (undated last); the same words reported by several articles
+    folded into the earliest, the others kept as its ``also``."""
+    ordered = sorted(
+        quotes,
+        key=lambda q: (
+            q.published is None, day_number(q.published), q.article.id, q.paragraph
+        ),
+    )  # fmt: skip
+    kept: list[Quotation] = []
+    words: list[frozenset[str]] = []
+    for quote in ordered:
+        mine = frozenset(w.casefold() for w in _WORD.findall(quote.text))
+        for n, theirs in enumerate(words):
+            if _same_words(mine, theirs):
+                if quote.article.id != kept[n].article.id:
+                    also = (*kept[n].also, quote.article)
+                    kept[n] = replace(kept[n], also=tuple(dict.fromkeys(also)))
+                break
+        else:
+            kept.append(quote)
+            words.append(mine)
+    return kept
+
+
+def _same_words(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    return shared / len(a | b) >= SAME_WORDS or (shared == min(len(a), len(b)) and shared >= 6)

@@ -1,0 +1,96 @@
+"""What someone said: answers from quotations, the "no quotation" reply, the timeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.corpus import write_article
+
+from qabot import QABot
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> QABot:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "budget.md", "Budget row",
+        "Finance Minister Anna Berg presented the budget on Tuesday.",
+        '"This budget protects the harbour and the schools. It raises no taxes and it '
+        "cuts the deficit by a third over the next four years, which no government has "
+        'managed since the war," Ms Berg told parliament.',
+        'Opposition leader Carl Holm said: "The budget is a fantasy built on hope."',
+    )  # fmt: skip
+    (corpus / "budget.md").write_text(
+        "---\ndate: 2024-03-05\n---\n" + (corpus / "budget.md").read_text(), encoding="utf-8"
+    )
+    write_article(
+        corpus, "harbour.md", "Harbour sale",
+        'Anna Berg said: "The harbour will never be sold while I am minister."',
+        "The port workers' union welcomed her words.",
+    )  # fmt: skip
+    (corpus / "harbour.md").write_text(
+        "---\ndate: 2023-11-20\n---\n" + (corpus / "harbour.md").read_text(), encoding="utf-8"
+    )
+    write_article(
+        corpus, "copy.txt", "Harbour sale (wire copy)",
+        'Anna Berg said: "The harbour will never be sold while I am minister."',
+    )  # fmt: skip
+    return QABot.open(corpus, tmp_path / "index")
+
+
+def test_a_say_question_is_answered_from_the_speakers_own_words(bot: QABot) -> None:
+    answer = bot.ask("What did Berg say about taxes?")
+    assert answer.found and not answer.unsure
+    assert "Ms Berg told parliament" in answer.text  # the quotation with its attribution
+    # A long quotation is trimmed to its sentence about the topic.
+    assert (
+        answer.short == "It raises no taxes and it cuts the deficit by a third over the "
+        "next four years, which no government has managed since the war"
+    )
+    assert answer.text[slice(*answer.short_span)] == answer.short  # type: ignore[misc]
+    assert answer.passages[0].article.id == "budget.md"
+
+
+def test_react_and_response_questions_take_the_same_road(bot: QABot) -> None:
+    for question in ("How did Holm react to the budget?", "What was Holm's response to it?"):
+        answer = bot.ask(question)
+        assert answer.short == "The budget is a fantasy built on hope.", question
+
+
+def test_no_quotation_about_the_topic_is_said_rather_than_someone_elses_words(
+    bot: QABot,
+) -> None:
+    answer = bot.ask("What did Holm say about the harbour?")
+    # Berg spoke about the harbour; Holm did not: qabot does not answer with Berg's words.
+    assert not answer.found
+    assert answer.reason == "No quotation of Holm about harbour in the indexed articles."
+    assert answer.passages  # the closest passages are still shown
+    assert "No quotation of Holm about harbour" in str(answer)
+
+
+def test_the_timeline_is_dated_oldest_first_with_copies_folded(bot: QABot) -> None:
+    quotes = bot.quotes("Anna Berg")
+    assert [q.article.id for q in quotes] == ["harbour.md", "budget.md"]
+    harbour, budget = quotes
+    assert harbour.published is not None and harbour.published.isoformat() == "2023-11-20"
+    # The wire copy reports the same words (undated): one entry citing both stories.
+    assert [a.id for a in harbour.also] == ["copy.txt"]
+    assert budget.text.startswith("This budget protects the harbour")
+    assert [q.article.id for q in bot.quotes("berg", about="harbour")] == [
+        "harbour.md", "budget.md",
+    ]  # fmt: skip
+    assert bot.quotes("Berg", about="deficit") == [budget]
+    assert bot.quotes("Berg", since="2024-01-01") == [budget]
+    assert bot.quotes("Nobody Known") == []
+    assert "“The harbour will never be sold" in str(harbour)
+    assert harbour.to_dict()["also"][0]["id"] == "copy.txt"
+
+
+def test_an_over_time_question_routes_to_the_timeline(bot: QABot) -> None:
+    answer = bot.ask("What has Berg said about the harbour over time?")
+    assert [q.article.id for q in answer.quotations] == ["harbour.md", "budget.md"]
+    assert answer.text.startswith("Anna Berg about harbour: 2 statements")
+    shown = str(answer)
+    assert shown.index("never be sold") < shown.index("This budget protects")
+    assert answer.to_dict()["quotations"][0]["speaker"] == "Anna Berg"
