@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from qabot.analysis import Analyzer
 from qabot.answering import compose, hits_of
-from qabot.answering.quoted import compose_quoted, compose_timeline, statements
+from qabot.answering.quoted import (
+    compose_quoted,
+    compose_timeline,
+    speaker_names,
+    statements,
+)
 from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, QABotError
@@ -42,10 +47,12 @@ if TYPE_CHECKING:  # fetching is imported only when used
     from qabot.feeds import PollReport
     from qabot.ingest import Added, Failed
 
-__all__ = ["TIMELINE_LIMIT", "Backend", "QABot"]
+__all__ = ["QUOTE_SEARCH_DEPTH", "TIMELINE_LIMIT", "Backend", "QABot"]
 
 #: Statements a timeline answer to ``ask`` holds at most (``quotes`` gives them all).
 TIMELINE_LIMIT = 20
+#: Passages searched beside a speaker's quotations: their articles' evidence counts.
+QUOTE_SEARCH_DEPTH = 10
 
 
 class Backend(Protocol):
@@ -223,13 +230,18 @@ class QABot:
                 query.terms,
                 reason="The corpus is empty: add articles and reindex.",
             )
-        speaker = speaker_words(" ".join(query.shape.speaker))
-        if query.shape.kind == "quote" and speaker:
+        if query.shape.kind == "quote" and query.shape.speaker:
             # "What did X say about Y?": from X's own words, or say there are none.
-            quotes = reader.quotations(speaker, filters)
+            quotes = []
+            for name in speaker_names(query.shape.speaker):
+                words = speaker_words(name)
+                quotes = reader.quotations(words, filters) if words else []
+                if quotes:
+                    break
             if query.shape.timeline:
                 return compose_timeline(query, quotes, self.analyzer, TIMELINE_LIMIT)
-            matches = reader.search(query.bag, query.stats, k, filters, fold=True)
+            depth = max(k, QUOTE_SEARCH_DEPTH)
+            matches = reader.search(query.bag, query.stats, depth, filters, fold=True)
             return compose_quoted(
                 query, quotes, matches, k, self.analyzer, answers,
                 lambda q: reader.passage(q.article.id, q.position),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Scored",
+    "speaker_names",
     "about_terms",
     "compose_quoted",
     "compose_timeline",
@@ -50,7 +51,12 @@ __all__ = [
 #: to be about it.
 MIN_ABOUT = 0.5
 #: A quoted answer longer than this many words is trimmed to its sentence about the topic.
-SHORT_WORDS = 25
+SHORT_WORDS = 40
+#: Quoted words are preferred to reported speech of about the same weight.
+_DIRECT = 1.15
+#: How far a quotation's article counts: the question's words it holds, as the search
+#: found them (a quotation rarely repeats the question's topic word for word).
+_ARTICLE_WEIGHT = 0.6
 #: Quotations whose words share this much (Jaccard of their word sets) are the same words.
 SAME_WORDS = 0.8
 _K1, _B, _AVERAGE_WORDS = 1.2, 0.75, 40.0
@@ -91,14 +97,17 @@ def rank_quotations(
     weight_of: Callable[[str], float],
     analyzer: Analyzer,
     passage: Callable[[Quotation], Passage | None] | None = None,
+    articles: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Scored]:
     """``quotes`` best first for the topic ``about`` (index terms); ties: newest, then first.
 
     ``weight_of`` gives each term's rarity; ``passage`` the passage holding a quotation,
-    read for the best few only.
+    read for the best few only; ``articles`` the question's terms each searched article
+    holds (by article id), which count a little towards a quotation of that article.
     """
     weight = {t: float(weight_of(t)) for t in dict.fromkeys(about)}
     total = sum(weight.values())
+    known = {} if articles is None else articles
     scored = []
     for quote in quotes:
         # The sentence without the words naming the speaker ("the NATO Secretary General
@@ -106,7 +115,14 @@ def rank_quotations(
         context = quote.context.replace(quote.speaker_as_written, " ", 1)
         text = context if quote.text[:20] in context else f"{quote.text} {context}"
         score, covered = _bm25(text, weight, analyzer)
-        scored.append(Scored(quote, score, covered / total if total else 1.0))
+        if quote.kind == "direct":
+            score *= _DIRECT
+        coverage = covered / total if total else 1.0
+        held = known.get(quote.article.id)
+        if held is not None and total:
+            in_article = sum(w for t, w in weight.items() if t in held) / total
+            coverage = max(coverage, _ARTICLE_WEIGHT * in_article)
+        scored.append(Scored(quote, score, coverage))
     scored.sort(key=_order)
     if passage is None or not total:
         return scored
@@ -125,6 +141,25 @@ def rank_quotations(
             )
         )
     return sorted(best, key=_order) + scored[_WITH_PASSAGES:]
+
+
+def speaker_names(speaker: Sequence[str]) -> list[str]:
+    """The ways a question's speaker may be looked up, most precise first: as written
+    ("IDC's Jill Finger"), then the name at its end ("Jill Finger"), then what follows
+    a possessive ("controller of entertainment" of "ITV's controller of entertainment")."""
+    words = list(speaker)
+    names = [" ".join(words)]
+    tail: list[str] = []
+    for word in reversed(words):
+        if not word[:1].isupper():
+            break
+        tail.insert(0, word)
+    if tail and len(tail) < len(words):
+        names.append(" ".join(tail))
+    owner = next((n for n, w in enumerate(words) if w.endswith(("'s", "’s"))), None)
+    if owner is not None and owner + 1 < len(words):
+        names.append(" ".join(words[owner + 1 :]))
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def _topic(query: Query, about: Sequence[str], analyzer: Analyzer) -> str:
@@ -187,7 +222,10 @@ def compose_quoted(
     """
     speaker = " ".join(query.shape.speaker)
     about = about_terms(query, analyzer)
-    ranked = rank_quotations(quotes, about, _weight_of(query), analyzer, passage)
+    held: dict[str, frozenset[str]] = {}
+    for match in matches:
+        held.setdefault(match.article.id, match.article_terms)
+    ranked = rank_quotations(quotes, about, _weight_of(query), analyzer, passage, held)
     best = next((s for s in ranked if s.coverage >= MIN_ABOUT), None)
     others = hits_of(matches[: max(0, k)], query, analyzer)
     if best is None or (found := passage(best.quotation)) is None:

@@ -10,7 +10,9 @@ again; a deleted article's are hidden by the snapshot's tombstones.
 
 A question about someone finds their quotations through :meth:`QuoteTable.by_speaker`:
 an index from each word naming a speaker (resolved or as written, case-folded, titles and
-stopwords left out) to the quotations, built once per segment when first asked for.
+stopwords left out) to the quotations, built once per segment when first asked for. Every
+name an article gives a speaker finds all of their quotations in it: "the Arsenal boss"
+finds the words of Arsene Wenger that the article attributes to "Wenger" or "he".
 """
 
 from __future__ import annotations
@@ -82,11 +84,18 @@ class QuoteTable(Sequence[tuple[Any, ...]]):
 
     @cached_property
     def _speakers(self) -> dict[str, list[int]]:
-        index: dict[str, list[int]] = {}
+        # A speaker is known in an article by every name it gives them: "Arsenal boss
+        # Arsene Wenger" once, "Wenger" and "he" after; each of those words finds all of
+        # their quotations there.
+        groups: dict[tuple[int, str], list[int]] = {}
         c = self.columns
-        for n, (speaker, written) in enumerate(zip(c["speaker"], c["written"], strict=True)):
-            for word in speaker_words(speaker) | speaker_words(written):
-                index.setdefault(word, []).append(n)
+        for n, (article, speaker) in enumerate(zip(c["article"], c["speaker"], strict=True)):
+            groups.setdefault((article, speaker), []).append(n)
+        index: dict[str, list[int]] = {}
+        for (_, speaker), rows in groups.items():
+            names = speaker_words(speaker).union(*(speaker_words(c["written"][n]) for n in rows))
+            for word in names:
+                index.setdefault(word, []).extend(rows)
         return index
 
     def by_speaker(self, words: Collection[str]) -> list[int]:
