@@ -1,0 +1,1025 @@
+"""Quotations of an article: who said what, in their own words or reported.
+
+:func:`extract_quotes` reads an article's body paragraphs into :class:`Quote` values, each
+with the words said, who said them as written and as a reader resolves them (the fullest
+name of the article, by :class:`~qabot.answering.speakers.Cast`), the verb that says so,
+and where it stands: the paragraph, the quotation's offsets, and the stretch a reader
+should see (the quotation with its attribution, in whole sentences).
+
+Direct quotations
+    Quotation marks are paired over a whole paragraph, so a quotation may run over several
+    sentences. Double marks (" “ ” « » „, from ``[quote_marks]``) are read by their context:
+    a straight mark after a space opens, one before a space or a stop closes; a mark that
+    opens while a quotation is open re-opens it — the first was left unclosed, as news
+    style leaves a quotation that runs on; one still open at the paragraph's end runs to
+    it. Single marks (‘ ’ and the straight one, ``[single_quote_marks]``) count only where
+    they are not apostrophes: an opening mark before a word, a closing one after it.
+    The attribution is read after the quotation (`"…," he said`, `"…," said Pound`,
+    `"…," Wal-Mart spokesman Guy Whitcomb told the Herald-Mail`) or before it (`Jol
+    said: "…"`, `An Ajax spokesman told BBC Sport: "…"`), with a verb of ``[quote_verbs]``
+    and no clause after it (`"…." He said the firm had …` is the next sentence's speech).
+    `"…," he said, "…"` is one quotation in two parts, joined with " … ".
+
+Reported speech
+    In each sentence (``analyzer.sentence_spans``), a verb of ``[report_verbs]`` with a
+    speaker before it and a clause after it: "X said (that) CLAUSE", "X told reporters
+    CLAUSE" (``[tell_verbs]`` take a listener first), "X said on Monday that CLAUSE", "X …
+    and says CLAUSE" (the speaker of the sentence); or a clause before it: "CLAUSE, X
+    said", "CLAUSE, says X"; "according to X, CLAUSE" and "CLAUSE, according to X". A
+    clause must have a verb of its own (a word of ``[clause_words]``, a past tense in -ed,
+    a subject pronoun first), so "announced plans" or "warned of delays" are not speech.
+
+Quotations with no attribution of their own
+    Inside reported speech (`He said Bez was being "loopy"`) or beside a speech verb in the
+    same sentence, a quotation is that speaker's: kind "direct", ``fragment`` when it is a
+    phrase of fewer than four words. A quotation that reads as a sentence of its own, after
+    another one in the same or the previous paragraph, is the previous speaker's, as a
+    reader takes it (`"…," he said. "We need a solution."`). Any other quoted words — a
+    title, a nickname, a scare quote — are left out.
+
+Speakers are found by reading back from the verb over a few words (:data:`_MAX_SPEAKER`),
+skipping ``[speaker_adverbs]`` ("has also", "later") and stopping at
+``[speaker_boundaries]`` and punctuation; an apposition in commas (`Victor Conte, of
+Balco Laboratories, claims`) is stepped over. Everything is regular expressions over the
+word lists of ``qabot/data/lexicon_en.txt``: no model.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from qabot import lexicon
+from qabot.analysis import Analyzer
+from qabot.answering.spans import closing_marks, opening_marks, quote_marks, tokens
+from qabot.answering.speakers import Cast, Speaker
+
+__all__ = ["Quote", "QuoteKind", "extract_quotes"]
+
+QuoteKind = Literal["direct", "reported"]
+
+#: Words read back from a verb for its speaker, at most.
+_MAX_SPEAKER = 12
+#: A quoted phrase shorter than this, inside someone's speech, is a fragment of it.
+_FRAGMENT_WORDS = 4
+#: Words between a verb and the quotation it introduces (`told BBC Sport: "…"`), at most.
+_MAX_LEAD_IN = 8
+_MASK = "_"  # quoted words, hidden while attributions are read (never a word character here)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words an article attributes to someone, directly or in reported speech."""
+
+    #: The words said, without quotation marks; a split quotation's parts joined by " … ".
+    text: str
+    kind: QuoteKind
+    #: Index of the body paragraph (title excluded).
+    paragraph: int
+    #: Offsets of the words in the paragraph (of the first and last part, when split).
+    start: int
+    end: int
+    #: The stretch a reader should see: the quotation and its attribution, whole sentences.
+    sentence_start: int
+    sentence_end: int
+    #: Who said it, as the article writes it here ("he", "the NATO Secretary General", or
+    #: empty for a quotation that goes on from the previous one).
+    speaker_as_written: str
+    #: Who that is: the article's fullest name ("Jens Stoltenberg"), titles dropped; or the
+    #: words as written, without their article, for someone unnamed ("Ajax spokesman").
+    speaker: str
+    #: The verb that attributes it ("said", "told", "according to"); empty when it goes on.
+    verb: str
+    #: A quoted phrase inside someone's speech rather than a sentence said ("loopy").
+    fragment: bool = False
+
+    def __str__(self) -> str:
+        said = f"{self.speaker} ({self.verb})" if self.verb else self.speaker
+        words = f"“{self.text}”" if self.kind == "direct" else self.text
+        return f"{said}: {words}"
+
+
+def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]:
+    """Every quotation of an article's body ``paragraphs``, in reading order."""
+    marked = [_marks(text) for text in paragraphs]
+    cast = Cast(paragraphs, [[(q.open, q.stop) for q in found] for found in marked])
+    found: list[_Found] = []
+    for index, text in enumerate(paragraphs):
+        previous = paragraphs[index - 1] if index else ""
+        found.extend(_Reader(index, text, marked[index], analyzer, previous).read())
+    return _resolve(found, cast, paragraphs)
+
+
+# -- what a paragraph holds, before speakers are resolved -----------------------------------
+@dataclass(frozen=True)
+class _Marked:
+    """Words between quotation marks."""
+
+    open: int  # the opening mark
+    start: int
+    end: int
+    stop: int  # after the closing mark; ``end`` when the quotation is left open
+    closed: bool
+
+
+@dataclass(frozen=True)
+class _Found:
+    kind: QuoteKind
+    paragraph: int
+    parts: tuple[tuple[int, int], ...]
+    stretch: tuple[int, int]
+    #: The speaker's words: (paragraph, start, end); None for a quotation that goes on.
+    speaker: tuple[int, int, int] | None
+    verb: str
+    fragment: bool = False
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    speaker: tuple[int, int, int]
+    verb: str
+    start: int  # of the attribution's words in the paragraph
+    end: int
+    #: Where the verb is, when the verb speaks only for this quotation (`said: "…"`, not
+    #: `said it had been a "difficult year"`, which is reported speech too).
+    verb_at: int = -1
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    verb: re.Pattern[str]
+    quote_verbs: frozenset[str]
+    report_verbs: frozenset[str]
+    adverb_words: frozenset[str]
+    adverb_ends: frozenset[str]
+    times: frozenset[str]
+    after_speaker: re.Pattern[str]
+    marks: re.Pattern[str]
+    single: re.Pattern[str]
+    clause_words: frozenset[str]
+    tell_verbs: frozenset[str]
+    boundaries: frozenset[str]
+    prepositions: frozenset[str]
+    verbs: frozenset[str]
+    stop_chars: re.Pattern[str]
+    inverted_end: re.Pattern[str]
+    joint: re.Pattern[str]
+    participle_joint: re.Pattern[str]
+    coordinated: re.Pattern[str]
+    direct_next: re.Pattern[str]
+    that: re.Pattern[str]
+    sentence_stop: re.Pattern[str]
+    opening_words: re.Pattern[str]
+    name_after_comma: re.Pattern[str]
+    clause_split: re.Pattern[str]
+    colon_quote: re.Pattern[str]
+
+
+_PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
+_DETERMINERS = frozenset({"the", "a", "an", "this", "these", "those"})
+#: Prepositions that may join the words of a speaker: "a spokesman for the firm".
+_INNER = frozenset({"of", "for", "at", "from"})
+_ACCORDING = ("according to", "According to")
+_PUNCTUATION = "\"'“”‘’«»()[]—–-…_.,;:!?"
+
+
+@cache
+def _rx() -> _Patterns:
+    singles = lexicon.forms("single_quote_marks")
+    marks = re.escape(quote_marks() + "".join(m for p in singles for m in p))
+    quote_verbs = frozenset(lexicon.entries("quote_verbs"))
+    report_verbs = frozenset(lexicon.entries("report_verbs"))
+    said = _trie(quote_verbs)
+    adverbs = rf"(?:{lexicon.alternation('speaker_adverbs')}|(?-i:[a-z][a-z]+ly))"
+    opening = "".join(re.escape(o) for o, _ in singles)
+    closing = "".join(re.escape(c) for _, c in singles)
+    return _Patterns(
+        # Every verb of speech, in one pass over a paragraph (a trie: many times faster
+        # than an alternation of the words).
+        verb=re.compile(rf"\b(?:{_trie(quote_verbs | report_verbs | set(_ACCORDING))})\b"),
+        quote_verbs=quote_verbs,
+        report_verbs=report_verbs | set(_ACCORDING),
+        adverb_words=lexicon.words("speaker_adverbs"),
+        adverb_ends=frozenset(a.split()[-1] for a in lexicon.words("speaker_adverbs")),
+        times=frozenset(
+            f for line in lexicon.forms("months") + lexicon.forms("weekdays") for f in line
+        )
+        | lexicon.words("relative_days"),
+        after_speaker=re.compile(
+            rf"(?P<np>[^,.;:!?{marks}{_MASK}]{{1,80}}?)(?:,[^,.;:!?{marks}{_MASK}]{{1,60}},)?"
+            rf"(?:\s+{adverbs})*\s+(?P<v>{said})\b",
+            re.I,
+        ),
+        marks=re.compile(f"[{re.escape(quote_marks())}]"),
+        # A single-quoted stretch: the opening mark before a word and not after one, the
+        # closing mark after a word and not before one; apostrophes inside words allowed.
+        single=re.compile(
+            rf"[{opening}](?<![\w{opening}{closing}][{opening}])(?=[^\s{opening}{closing}])"
+            rf"((?:[^{opening}{closing}\"“”«»\n]|[{closing}](?=\w))+?)"
+            rf"(?<=\S)[{closing}](?![\w{closing}])"
+        ),
+        clause_words=lexicon.words("clause_words"),
+        tell_verbs=lexicon.words("tell_verbs"),
+        boundaries=lexicon.words("speaker_boundaries"),
+        prepositions=lexicon.words("speaker_prepositions"),
+        verbs=lexicon.words("quote_verbs") | lexicon.words("report_verbs"),
+        # Words up to the next stop or quotation mark.
+        stop_chars=re.compile(rf"[^,.;:!?{re.escape(quote_marks())}]*"),
+        # What may follow "…, says the party": the sentence's end, or a dash and more.
+        inverted_end=re.compile(r"\s*(?:[.!?;]|[-–—]\s|$)"),
+        # "… but said …", "…, and added …": the same speaker speaks again.
+        joint=re.compile(r"(?:,\s*|\s)(?:and|but)\s+(?:\w+ly\s+)?$"),
+        participle_joint=re.compile(r",\s*$"),
+        coordinated=re.compile(r"(?:\band|\bbut|,)\s*$"),
+        direct_next=re.compile(rf"\s*(?::|[,]?\s*[{re.escape(quote_marks())}])"),
+        that=re.compile(r"\bthat\b"),
+        sentence_stop=re.compile(r"[.;:!?]"),
+        opening_words=re.compile(r"\s*(?:(?:But|And|However|Meanwhile|Now),?\s+)?"),
+        name_after_comma=re.compile(r",\s+((?:[A-Z][\w'’-]*\s?){1,4})(?=[.,;]|$)"),
+        clause_split=re.compile(r"[,;:]"),
+        colon_quote=re.compile(rf":\s*[{re.escape(quote_marks())}]"),
+    )
+
+
+def _trie(words: set[str] | frozenset[str]) -> str:
+    """A regular expression matching any of ``words``, their common starts shared
+    ("sa(?:id|ys|y)"); a space inside an entry matches any run of spaces."""
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:  # type: ignore[type-arg]
+        alternatives = [
+            (r"\s+" if ch == " " else re.escape(ch)) + emit(node[ch]) for ch in sorted(node) if ch
+        ]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+def _marks(text: str) -> list[_Marked]:
+    """The quotations of a paragraph: double marks paired, then single ones outside them."""
+    doubles = _double_marks(text)
+    found = list(doubles)
+    for m in _rx().single.finditer(text):
+        if not any(q.open <= m.start() < q.stop for q in doubles):
+            found.append(_Marked(m.start(), m.start(1), m.end(1), m.end(), True))
+    return sorted(found, key=lambda q: q.open)
+
+
+def _double_marks(text: str) -> list[_Marked]:
+    openers, closers = opening_marks(), closing_marks()
+    found: list[_Marked] = []
+    open_at = -1
+    for found_mark in _rx().marks.finditer(text):
+        i = found_mark.start()
+        ch = text[i]
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        opens = before.isspace() or before in "([{—–-/" + openers
+        closes = after.isspace() or after in ".,;:!?)]}—–-…" + closers
+        if open_at < 0:
+            if ch in closers or (closes and not opens):
+                continue  # a stray closing mark
+            open_at = i
+        elif (ch in openers and ch not in closers) or (opens and not closes and ch not in closers):
+            # Opening again while open: the quotation before was left unclosed.
+            found.append(_open_quote(text, open_at, i))
+            open_at = i
+        else:
+            found.append(_quote(text, open_at, i))
+            open_at = -1
+    if open_at >= 0:
+        found.append(_open_quote(text, open_at, len(text)))
+    return [q for q in found if q.end > q.start]
+
+
+def _quote(text: str, open_at: int, close_at: int) -> _Marked:
+    start = open_at + 1
+    inner = text[start:close_at]
+    start += len(inner) - len(inner.lstrip())
+    end = start + len(inner.strip().rstrip(",;: ").rstrip())
+    return _Marked(open_at, start, end, close_at + 1, True)
+
+
+def _open_quote(text: str, open_at: int, stop: int) -> _Marked:
+    q = _quote(text, open_at, stop)
+    return _Marked(q.open, q.start, q.end, q.end, False)
+
+
+class _Reader:
+    """Reads one paragraph's quotations and reported speech (speakers still as written)."""
+
+    def __init__(
+        self, index: int, text: str, marked: list[_Marked], analyzer: Analyzer, previous: str
+    ) -> None:
+        self.index = index
+        self.text = text
+        self.marked = marked
+        self.analyzer = analyzer
+        self.previous = previous
+        pieces, position = [], 0
+        for q in marked:
+            if q.start >= position:
+                pieces += [text[position : q.start], _MASK * (q.end - q.start)]
+                position = q.end
+        #: The paragraph with quoted words hidden: verbs and speakers are read outside them.
+        self.masked = "".join(pieces) + text[position:]
+        self.sentences: list[tuple[int, int]] = []
+        self.sentence_at: list[int] = []
+        self.used: set[int] = set()  # verbs already attributing a direct quotation
+        #: Every verb of speech outside quotations, in order, with the lists it is in.
+        rx = _rx()
+        self.verbs: list[tuple[re.Match[str], bool, bool]] = []
+        for v in rx.verb.finditer(self.masked):
+            name = " ".join(v.group().split())
+            self.verbs.append((v, name in rx.quote_verbs, name in rx.report_verbs))
+        self.verb_at = [v.start() for v, _, _ in self.verbs]
+
+    def _verbs_in(self, lo: int, hi: int, kind: str) -> list[re.Match[str]]:
+        """The verbs of ``[quote_verbs]`` ("quote") or ``[report_verbs]`` ("report")
+        starting in ``[lo, hi)``."""
+        i, j = bisect.bisect_left(self.verb_at, lo), bisect.bisect_left(self.verb_at, hi)
+        quote = kind == "quote"
+        return [v for v, q, r in self.verbs[i:j] if (q if quote else r)]
+
+    def read(self) -> list[_Found]:
+        if not self.marked and not self._verbs_in(0, len(self.text), "report"):
+            return []  # nothing said here: no need to split sentences
+        self.sentences = self.analyzer.sentence_spans(self.text)
+        self.sentence_at = [s for s, _ in self.sentences]
+        direct, attributed = self._direct()
+        reported = self._reported(attributed)
+        return [*direct, *reported, *self._unattributed(attributed, reported)]
+
+    # -- sentences -------------------------------------------------------------------------
+    def _sentence(self, at: int) -> tuple[int, int]:
+        """The sentence holding offset ``at`` (the one before it, between two sentences)."""
+        i = bisect.bisect_right(self.sentence_at, at) - 1
+        return self.sentences[i] if i >= 0 else (0, 0)
+
+    def _stretch(self, start: int, end: int) -> tuple[int, int]:
+        return self._sentence(start)[0], max(self._sentence(max(start, end - 1))[1], end)
+
+    # -- direct quotations -----------------------------------------------------------------
+    def _direct(self) -> tuple[list[_Found], set[int]]:
+        found: list[_Found] = []
+        attributed: set[int] = set()  # indexes into self.marked
+        n = 0
+        while n < len(self.marked):
+            q = self.marked[n]
+            nxt = self.marked[n + 1] if n + 1 < len(self.marked) else None
+            limit = nxt.open if nxt else len(self.text)
+            att = self._after(q, limit) if q.closed else None
+            parts = [(q.start, q.end)]
+            last = q
+            if att is not None and nxt is not None and self._continues(q, att, nxt):
+                parts.append((nxt.start, nxt.end))  # `"…," he said, "…"`: one quotation
+                attributed.add(n + 1)
+                last = nxt
+            if att is None:
+                att = self._before(q, found)
+            if att is not None:
+                attributed.add(n)
+                self.used.add(att.verb_at)
+                start = min(q.open, att.start)
+                stop = max(last.stop, att.end)
+                words = sum(len(list(tokens(self.text, s, e))) for s, e in parts)
+                found.append(
+                    _Found(
+                        "direct",
+                        self.index,
+                        tuple(parts),
+                        self._stretch(start, stop),
+                        att.speaker,
+                        att.verb,
+                        fragment=words < _FRAGMENT_WORDS and not self._alone(q),
+                    )
+                )
+            n += 2 if len(parts) == 2 else 1
+        return found, attributed
+
+    def _alone(self, q: _Marked) -> bool:
+        """Whether a quotation is a sentence of its own, or its own sentence's start."""
+        s, _ = self._sentence(q.open)
+        return not self.masked[s : q.open].strip(" " + quote_marks())
+
+    def _continues(self, q: _Marked, att: _Attribution, nxt: _Marked) -> bool:
+        between = self.text[att.end : nxt.open]
+        first_ends = self.text[q.start : q.stop].rstrip(" " + quote_marks())
+        return between.strip() == "," and not first_ends.endswith((".", "!", "?"))
+
+    def _after(self, q: _Marked, limit: int) -> _Attribution | None:
+        """`"…," he said` / `"…," said Mr Skeens of Brownsville` / `"…" Stoltenberg stated.`"""
+        rx, m = _rx(), self.masked
+        p = q.stop + len(m[q.stop : limit]) - len(m[q.stop : limit].lstrip(" ,;"))
+        verb = next(iter(self._verbs_in(p, p + 1, "quote")), None)
+        if verb is not None:
+            span = _words_after(m, verb.end(), limit)
+            if span is None:
+                return None
+            speaker, verb_at, verb_name, tail = span, verb.start(), verb.group(), span[1]
+        else:
+            found = rx.after_speaker.match(m, p, limit)
+            if found is None or not _is_speaker(m, found.start("np"), found.end("np")):
+                return None
+            speaker = (found.start("np"), found.start("np") + len(found.group("np").rstrip()))
+            verb_at, verb_name, tail = found.start("v"), found.group("v"), found.end("v")
+        rest = rx.stop_chars.match(m, tail, limit)
+        after = rest.group() if rest else ""
+        if m[tail + len(after) : tail + len(after) + 1] == ":":
+            return None  # `"…." Jones added: "…"` introduces the next quotation
+        if verb_at > speaker[0] and (_is_clause(after) or after.lstrip().startswith("that ")):
+            return None  # `"…." He said the firm had …`: the next sentence's speech
+        end = tail + len(after.rstrip()) if verb_at > speaker[0] else tail
+        return _Attribution(
+            (self.index, *speaker), verb_name, min(verb_at, speaker[0]), end, verb_at
+        )
+
+    def _before(self, q: _Marked, found: list[_Found]) -> _Attribution | None:
+        """`Jol said: "…"`, `An Ajax spokesman told BBC Sport: "…"`, `he called it "…"`."""
+        m = self.masked
+        lo = max(
+            self._sentence(q.open)[0],
+            max((x.stop for x in self.marked if x.stop <= q.open), default=0),
+        )
+        if not m[lo : q.open].strip() and q.open == self._first_open() and self.previous:
+            return self._previous_paragraph()
+        for verb in reversed(self._verbs_in(lo, q.open, "quote")):
+            lead_in = m[verb.end() : q.open].strip()
+            words = lead_in.rstrip(":,").split()
+            if lead_in and lead_in[-1] not in ":," and len(words) > 3:
+                continue
+            if len(words) > _MAX_LEAD_IN or _is_clause(lead_in.rstrip(":,")):
+                continue
+            speaker = self._speaker_before(lo, verb.start())
+            if speaker is None:
+                return None
+            alone = not words or lead_in[-1] in ":,"
+            return _Attribution(
+                speaker,
+                verb.group(),
+                min(speaker[1], verb.start()),
+                verb.end(),
+                verb.start() if alone else -1,
+            )
+        return None
+
+    def _first_open(self) -> int:
+        return self.marked[0].open if self.marked else -1
+
+    def _previous_paragraph(self) -> _Attribution | None:
+        """A quotation opening a paragraph after one ending `… he said:`."""
+        text = self.previous.rstrip()
+        if not text.endswith(":"):
+            return None
+        verbs = [
+            v
+            for v in _rx().verb.finditer(text, max(0, len(text) - 200))
+            if v.group() in _rx().quote_verbs
+        ]
+        if not verbs or len(text[verbs[-1].end() :].split()) > _MAX_LEAD_IN:
+            return None
+        verb = verbs[-1]
+        span = _words_before(text, max(0, verb.start() - 200), verb.start())
+        if span is None:
+            return None
+        return _Attribution((self.index - 1, *span), verb.group(), 0, 0)
+
+    def _speaker_before(self, lo: int, verb: int) -> tuple[int, int, int] | None:
+        """The speaker read back from a verb; or, for "… and says", the sentence's subject."""
+        m = self.masked
+        span = _words_before(m, lo, verb)
+        if span is not None:
+            return (self.index, *span)
+        before = _strip_adverbs(m, lo, verb)
+        last = m[lo:before].split()[-1:] if m[lo:before].strip() else []
+        word = last[0].casefold() if last else ""
+        if word == "who":  # "X, who said …"
+            cut = m.rfind(",", lo, before)
+            span = _words_before(m, lo, cut) if cut > lo else None
+            return (self.index, *span) if span else None
+        if (
+            not last
+            or word in ("and", "but", "after", "before", "while", "by", "when")
+            or (m[lo:before].rstrip().endswith(","))
+        ):
+            span = self._subject(lo)
+            return (self.index, *span) if span else None
+        return None
+
+    def _subject(self, lo: int) -> tuple[int, int] | None:
+        """The words that open the sentence at ``lo``, when they name someone."""
+        m = self.masked
+        s = self._sentence(lo)[0]
+        opening = _rx().opening_words.match(m, s)
+        start = opening.end() if opening else s
+        return _words_after(m, start, len(m))
+
+    # -- reported speech -------------------------------------------------------------------
+    def _reported(self, attributed: set[int]) -> list[_Found]:
+        found: list[_Found] = []
+        direct = [(q.open, q.stop) for n, q in enumerate(self.marked) if n in attributed]
+        for s0, s1 in self.sentences:
+            speaker: tuple[int, int, int] | None = None
+            clause_end = -1
+            for verb in self._verbs_in(s0, s1, "report"):
+                if verb.start() in self.used or verb.start() < clause_end:
+                    continue  # attributes a quotation, or is inside speech already reported
+                report = self._report(verb, s0, s1, speaker)
+                if report is None:
+                    continue
+                (c0, c1), speaker, name = report
+                clause_end = max(clause_end, c1)
+                if any(c0 < e and s < c1 and not (c0 <= s and e <= c1) for s, e in direct):
+                    continue  # crosses a quotation attributed on its own
+                if any(c0 <= s and e <= c1 for s, e in direct) and not self._outside_words(c0, c1):
+                    continue
+                found.append(
+                    _Found(
+                        "reported",
+                        self.index,
+                        ((c0, c1),),
+                        self._stretch(min(c0, speaker[1], verb.start()), max(c1, speaker[2])),
+                        speaker,
+                        name,
+                    )
+                )
+        return found
+
+    def _outside_words(self, start: int, end: int) -> bool:
+        """Whether a clause holds words of its own beside the quotations in it."""
+        return any(t for t in tokens(self.masked, start, end))
+
+    def _report(
+        self, verb: re.Match[str], s0: int, s1: int, previous: tuple[int, int, int] | None
+    ) -> tuple[tuple[int, int], tuple[int, int, int], str] | None:
+        """The clause and speaker of a reporting verb, if it reports speech."""
+        m = self.masked
+        name = verb.group()
+        if name.casefold().startswith("according"):
+            return self._according(verb, s0, s1)
+        # "CLAUSE, the company said." / "CLAUSE, says the party - …" / "For X, she said, CLAUSE"
+        comma = m.rfind(",", s0, verb.start())
+        speaker: tuple[int, int] | None = None
+        tell = verb.group().casefold() in _rx().tell_verbs  # "told X": X listens
+        if comma >= 0 and not tell and not m[comma + 1 : verb.start()].strip(" " + _MASK):
+            speaker = _words_after(m, verb.end(), s1)
+            tail = speaker[1] if speaker else -1
+        elif comma >= 0:
+            speaker = _words_before(m, comma + 1, verb.start())
+            if speaker is not None and m[comma + 1 : speaker[0]].strip():
+                speaker = None  # not the whole stretch after the comma
+            tail = verb.end()
+        if speaker is not None:
+            rest = m[tail:s1]
+            if _rx().inverted_end.match(rest):
+                clause = _trim(m, s0, comma)
+                if clause and self._clause_ok(*clause, framed=True):
+                    return clause, (self.index, *speaker), name
+                return None
+            if rest.startswith(","):
+                clause = _trim(m, tail + 1, s1)
+                if clause and self._clause_ok(*clause):
+                    return clause, (self.index, *speaker), name
+                return None
+        # "X said (that) CLAUSE"
+        start = self._clause_start(verb, s1)
+        if start is None:
+            return None
+        end = self._clause_end(start, s1)
+        clause = _trim(m, start, end)
+        if clause is None or not self._clause_ok(
+            *clause, that=m[verb.end() : start].rstrip().endswith("that")
+        ):
+            return None
+        who = self._speaker_before(s0, verb.start())
+        if who is None and previous is not None:
+            if _rx().coordinated.search(m, max(s0, verb.start() - 8), verb.start()):
+                who = previous  # "… confirmed he had attended but said …"
+        if who is None:
+            return None
+        return clause, who, name
+
+    def _according(
+        self, verb: re.Match[str], s0: int, s1: int
+    ) -> tuple[tuple[int, int], tuple[int, int, int], str] | None:
+        m = self.masked
+        speaker = _words_after(m, verb.end(), s1)
+        if speaker is None:
+            return None
+        rest = m[speaker[1] : s1]
+        if rest.startswith(","):
+            clause = _trim(m, speaker[1] + 1, s1)
+            if clause and self._clause_ok(*clause, shared=True):
+                return clause, (self.index, *speaker), verb.group()
+        before = m[s0 : verb.start()].rstrip()
+        if before.endswith(","):
+            clause = _trim(m, s0, s0 + len(before) - 1)
+            if clause and self._clause_ok(*clause):
+                return clause, (self.index, *speaker), verb.group()
+        return None
+
+    def _clause_start(self, verb: re.Match[str], s1: int) -> int | None:
+        """Where the reported clause after a verb starts: after "that", when only an
+        adverbial ("on Monday", "in the complaint, filed …,") or a listener comes first;
+        after a listener ("told reporters …"); or right after the verb."""
+        rx, m = _rx(), self.masked
+        p = verb.end()
+        if rx.direct_next.match(m, p, s1):
+            return None  # `said: "…"`: a direct quotation
+        tell = verb.group().casefold() in rx.tell_verbs
+        that = rx.that.search(m, p, min(s1, p + 160))
+        if that is not None and not rx.sentence_stop.search(m, p, that.start()):
+            between = m[p : that.start()]
+            words = [t.group().casefold() for t in tokens(between)]
+            if not words or (
+                len(words) <= 15
+                and not _is_clause(between)
+                and (tell or words[0] in rx.prepositions or words[0] in rx.adverb_words)
+            ):
+                return that.end()
+        first = next(tokens(m, p, s1), None)
+        if first is None or first.group().casefold() in rx.prepositions | {"to", "so", "nothing"}:
+            return None
+        if tell and first.group().casefold() not in _PRONOUNS:
+            listener = _words_after(m, p, s1)
+            if listener is not None and m[listener[1] : listener[1] + 1] == ":":
+                return None  # `told the Evening Standard: "…"`
+            if listener is not None and self._clause_ok(listener[1], s1):
+                following = list(tokens(m, listener[1], s1))
+                if following:
+                    return following[0].start()
+        return first.start()
+
+    def _clause_end(self, start: int, s1: int) -> int:
+        """A clause ends with its sentence, or before the next verb said of the same speaker
+        ("… but said …") or a trailing "according to"."""
+        rx, m = _rx(), self.masked
+        for used in sorted(self.used):
+            if start < used < s1:
+                # "…, who argues he is ensuring honesty, said: "…"": the next speech is direct.
+                s1 = start + len(m[start:used].rstrip(" ,"))
+                break
+        colon = rx.colon_quote.search(m, start, s1)
+        if colon is not None:
+            s1 = colon.start()  # `… remained intact: "He was …"`: the quotation is direct
+        for verb in self._verbs_in(start, s1, "report"):
+            if verb.group().casefold().startswith("according"):
+                return start + len(m[start : verb.start()].rstrip(" ,"))
+            joint = rx.joint.search(m, max(start, verb.start() - 20), verb.start())
+            if joint is None and verb.group().endswith("ing"):
+                joint = rx.participle_joint.search(m, start, verb.start())  # "…, adding that …"
+            if joint is not None:
+                return joint.start()
+        return s1
+
+    def _clause_ok(
+        self, start: int, end: int, that: bool = False, shared: bool = False, framed: bool = False
+    ) -> bool:
+        """Whether ``text[start:end]`` is a clause that reports speech. ``shared``: it may
+        start with its verb, its subject written before ("ntl and Telewest … and,
+        according to an ntl spokesman, are in a better position"). ``framed``: the
+        attribution after it frames it as speech (`…, Ms Lomax said.`), so any stretch of
+        four words or more not opening with a preposition will do."""
+        part = self.masked[start:end]
+        words = part.split()
+        if len(words) < 2 or not part.strip(" " + _MASK + quote_marks()):
+            return False
+        if words[0].casefold() in ("and", "but", "or"):
+            return False
+        if framed and len(words) >= 4 and words[0].casefold() not in _rx().prepositions:
+            return True
+        # Quoted words are part of what was said: `said an "unidentified individual … has …"`.
+        return (
+            that
+            or _is_clause(part, shared)
+            or (_MASK in part and _is_clause(self.text[start:end], shared))
+        )
+
+    # -- quotations without an attribution of their own ------------------------------------
+    def _unattributed(self, attributed: set[int], reported: list[_Found]) -> list[_Found]:
+        found: list[_Found] = []
+        for n, q in enumerate(self.marked):
+            if n in attributed:
+                continue
+            words = len(list(tokens(self.text, q.start, q.end)))
+            fragment = words < _FRAGMENT_WORDS and not self._alone(q)
+            inside = next(
+                (r for r in reported if r.parts[0][0] <= q.open and q.stop <= r.parts[0][1] + 1),
+                None,
+            )
+            if inside is not None:
+                found.append(
+                    _Found(
+                        "direct",
+                        self.index,
+                        ((q.start, q.end),),
+                        inside.stretch,
+                        inside.speaker,
+                        inside.verb,
+                        fragment,
+                    )
+                )
+                continue
+            s0, s1 = self._sentence(q.open)
+            beside = [r for r in reported if s0 <= r.parts[0][0] < s1]
+            if beside:
+                r = beside[0]
+                found.append(
+                    _Found(
+                        "direct",
+                        self.index,
+                        ((q.start, q.end),),
+                        self._stretch(s0, max(s1, q.stop)),
+                        r.speaker,
+                        r.verb,
+                        fragment,
+                    )
+                )
+                continue
+            verbs = self._verbs_in(s0, q.open, "quote")
+            speaker = self._speaker_before(s0, verbs[-1].start()) if verbs else None
+            if speaker is not None:
+                found.append(
+                    _Found(
+                        "direct",
+                        self.index,
+                        ((q.start, q.end),),
+                        self._stretch(s0, max(s1, q.stop)),
+                        speaker,
+                        verbs[-1].group(),
+                        fragment,
+                    )
+                )
+                continue
+            if words >= _FRAGMENT_WORDS and (self._alone(q) or self.text[q.start].isupper()):
+                # Goes on from the quotation before: its speaker (read when resolving).
+                found.append(
+                    _Found(
+                        "direct",
+                        self.index,
+                        ((q.start, q.end),),
+                        self._stretch(q.open, q.stop),
+                        None,
+                        "",
+                    )
+                )
+        return found
+
+
+# -- speakers' words -------------------------------------------------------------------------
+def _strip_adverbs(m: str, lo: int, hi: int) -> int:
+    """Where the words before a verb end once "has also", "later", "on Monday" are left out
+    (the longest listed phrase of up to four words, or a word in -ly, peeled off the end)."""
+    rx = _rx()
+    adverbs = rx.adverb_words
+    end = lo + len(m[lo:hi].rstrip())
+    while True:
+        last = m[m.rfind(" ", lo, end) + 1 : end]
+        if last.casefold() not in rx.adverb_ends and not last.endswith("ly"):
+            return end  # the common case: nothing to leave out
+        words = m[max(lo, end - 40) : end].split()[-4:]
+        for n in range(len(words), 0, -1):
+            phrase = " ".join(words[-n:]).casefold()
+            ly = n == 1 and words[-1].islower() and phrase.endswith("ly") and len(phrase) > 3
+            if phrase in adverbs or ly:
+                cut = end
+                for word in reversed(words[-n:]):
+                    cut = m.rfind(word, lo, cut)
+                end = lo + len(m[lo:cut].rstrip())
+                break
+        else:
+            return end
+
+
+def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
+    """The speaker written just before a verb: "Arsenal boss Arsene Wenger", "he", "The
+    lawsuit, filed in Washington County," (the apposition stepped over)."""
+    rx = _rx()
+    end = _strip_adverbs(m, lo, verb)
+    if end > lo and m[end - 1] == ",":
+        comma = m.rfind(",", lo, end - 1)
+        if comma < 0:
+            return None
+        inner = _words_after(m, comma + 1, end - 1)
+        head = m[lo:comma].split()
+        # "ITV's controller of entertainment, Claudia Rosencrantz, said": the name between.
+        if inner and m[inner[0]].isupper() and head and head[-1][:1].islower():
+            if m[inner[0] : inner[1]].split()[0].casefold() not in _DETERMINERS:
+                return inner
+        return _words_before(m, lo, comma)
+    items = list(tokens(m, max(lo, end - 160), end))  # a speaker is a few words at most
+    start = -1
+    position = end
+    count = 0
+    for i in range(len(items) - 1, -1, -1):
+        t = items[i]
+        if m[t.end() : position].strip(" ()"):
+            break
+        word = t.group()
+        lw = word.casefold()
+        if count == 0 and lw in _PRONOUNS:
+            start = t.start()
+            break
+        if lw in rx.boundaries or lw in rx.verbs:
+            break
+        if lw in rx.prepositions and lw not in _INNER:
+            break
+        if word[:1].islower() and lw.endswith(("ing", "ed")) and len(lw) > 4:
+            break
+        if count and lw in rx.times:
+            break  # "On Tuesday Sir Alan said"
+        start, position = t.start(), t.start()
+        count += 1
+        if lw in _DETERMINERS and not (i and items[i - 1].group().casefold() in _INNER):
+            break
+        if count >= _MAX_SPEAKER:
+            break
+    if start < 0:
+        return None
+    # A speaker starts with no preposition: "with reports saying …" is "reports".
+    for t in tokens(m, start, end):
+        if t.group().casefold() not in rx.prepositions:
+            start = t.start()
+            break
+    else:
+        return None
+    if all(t.group().casefold() in _DETERMINERS for t in tokens(m, start, end)):
+        return None
+    return start, end
+
+
+def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
+    """The speaker written just after a verb: `said accountant Jose Lopez.`, `said Mr Skeens
+    of Brownsville`, `says the party - and …`; or the listener after "told"."""
+    rx = _rx()
+    end = -1
+    position = start
+    count = 0
+    for t in tokens(m, start, limit):
+        if m[position : t.start()].strip(" ()"):
+            break
+        word = t.group()
+        lw = word.casefold()
+        if count == 0 and lw in _PRONOUNS | {"him", "her", "them", "me", "us"}:
+            end = t.end()
+            break
+        if lw in rx.boundaries or lw in rx.verbs:
+            break
+        if lw in rx.prepositions and (lw not in _INNER or count == 0):
+            break
+        if (
+            lw in _DETERMINERS
+            and count
+            and m[position - 4 : position].strip().casefold() not in _INNER
+        ):
+            break
+        if word[:1].islower() and lw.endswith(("ing", "ed", "ly")) and len(lw) > 4:
+            break
+        if count and (lw in rx.adverb_words or lw in rx.times):
+            break  # "said Mr Sener earlier this month", "said Smith on Monday"
+        end, position = t.end(), t.end()
+        count += 1
+        if count >= _MAX_SPEAKER:
+            break
+    if end < 0:
+        return None
+    # No trailing "of"/"for" without words after it.
+    items = list(tokens(m, start, end))
+    while items and items[-1].group().casefold() in _INNER | _DETERMINERS:
+        items.pop()
+    if not items or all(t.group().casefold() in _DETERMINERS for t in items):
+        return None
+    if items[-1].group()[:1].islower():
+        # "said RNID technology director, Guido Gybels.": the name after the comma.
+        name = rx.name_after_comma.match(m, items[-1].end(), limit)
+        if name is not None:
+            return name.start(1), name.start(1) + len(name.group(1).rstrip())
+    return items[0].start(), items[-1].end()
+
+
+def _is_speaker(m: str, start: int, end: int) -> bool:
+    """Whether words between a quotation and its verb can be a speaker (`"…," the spokesman
+    added`), not a clause (`"…" and that is why they said`)."""
+    rx = _rx()
+    items = [t.group() for t in tokens(m, start, end)]
+    if not items or len(items) > _MAX_SPEAKER:
+        return False
+    if len(items) == 1 and items[0].casefold() in _PRONOUNS:
+        return True
+    for word in items:
+        lw = word.casefold()
+        if lw in rx.boundaries or (
+            word[:1].islower() and lw.endswith(("ing", "ed")) and len(lw) > 4
+        ):
+            return False
+    return True
+
+
+def _is_clause(text: str, shared: bool = False) -> bool:
+    """Whether ``text`` reads as a clause with its own verb ("the firm had …", "he bought
+    …"), not a noun phrase ("plans to …", "of delays"). A short fronted phrase before a
+    comma ("currently, only one model … is") is read past. ``shared``: the clause may start
+    with its verb."""
+    rx = _rx()
+    parts = rx.clause_split.split(text[:200], maxsplit=2)
+    for n, part in enumerate(parts[:2]):
+        words = [w for w in (x.strip(_PUNCTUATION) for x in part.split()[:12]) if w]
+        if not words:
+            continue
+        if shared and words[0].casefold() in rx.clause_words:
+            return True
+        if _has_verb(words, rx.clause_words):
+            return True
+        fronted = len(words) <= 3 or words[0].casefold() in rx.prepositions | {"to", "as"}
+        if n or not fronted or len(words) > 8:
+            break
+    return False
+
+
+def _has_verb(words: list[str], clause_words: frozenset[str]) -> bool:
+    first = words[0].casefold()
+    if first in clause_words or (words[0][:1].islower() and first.endswith("ed")):
+        return False  # a verb with no subject before it
+    if first in ("which", "who", "whom", "whose", "that"):
+        return False  # a relative clause: "…, which would …"
+    if first in _PRONOUNS | {"you", "there"} and len(words) > 1:
+        return True
+    for word in words[1:]:
+        lw = word.casefold()
+        if lw in ("that", "which", "who", "whom", "whose"):
+            return False  # "an earlier report that he planned …": a noun and what it holds
+        if lw in clause_words or lw.endswith(("n't", "n’t")):
+            return True
+        if word[:1].islower() and lw.endswith("ed") and len(lw) > 3:
+            return True
+    return False
+
+
+def _trim(m: str, start: int, end: int) -> tuple[int, int] | None:
+    """``m[start:end]`` without spaces, a leading "that" and the sentence's closing stop."""
+    text = m[start:end]
+    lead = len(text) - len(text.lstrip(" ,"))
+    start += lead
+    text = m[start:end].rstrip()
+    text = text.rstrip(".!?;, ")
+    if text.casefold().startswith("that "):
+        start += 5
+        text = text[5:]
+    text = _TRAILING_JOINT.sub("", text)  # "… 16.5bn euros and, according to …"
+    end = start + len(text)
+    return (start, end) if end > start else None
+
+
+_TRAILING_JOINT = re.compile(r"[\s,]+(?:and|but|or)$")
+
+
+# -- speakers resolved, in reading order -----------------------------------------------------
+def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list[Quote]:
+    def anchor(f: _Found) -> tuple[int, int]:
+        if f.speaker is not None:
+            return f.speaker[0], f.speaker[1]
+        return f.paragraph, f.parts[0][0]
+
+    seen: dict[tuple[int, int, int], Speaker] = {}
+    last: tuple[Speaker, int] | None = None
+    out: list[Quote] = []
+    for f in sorted(found, key=anchor):
+        if f.speaker is not None:
+            speaker = seen.get(f.speaker)
+            if speaker is None:
+                speaker = seen[f.speaker] = cast.resolve(*f.speaker)
+        elif last is not None and last[1] >= f.paragraph - 1:
+            speaker = Speaker("", last[0].name, last[0].named)
+            cast.repeat(speaker, f.paragraph, f.parts[0][0])
+        else:
+            continue
+        last = (speaker, f.paragraph)
+        text = paragraphs[f.paragraph]
+        out.append(
+            Quote(
+                text=" … ".join(text[s:e] for s, e in f.parts),
+                kind=f.kind,
+                paragraph=f.paragraph,
+                start=f.parts[0][0],
+                end=f.parts[-1][1],
+                sentence_start=f.stretch[0],
+                sentence_end=f.stretch[1],
+                speaker_as_written=speaker.written,
+                speaker=speaker.name,
+                verb=f.verb,
+                fragment=f.fragment,
+            )
+        )
+    return sorted(out, key=lambda q: (q.paragraph, q.start, q.kind))

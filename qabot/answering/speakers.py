@@ -1,0 +1,910 @@
+"""Who said it: the people and organisations an article names, and whom a speaker means.
+
+:class:`Cast` knows where an article's names are (runs of capitalised words, found with one
+pattern) and reads one only when a speaker needs it: the name proper, honorifics ("Mr",
+"Dr", "Sir") and office titles ("NATO Secretary General") left out, with the words written
+beside it that describe it — its *roles*: "Arsenal boss Arsene Wenger", "Metrovias, the
+private firm …", "Jens Stoltenberg, NATO's secretary general" — and the evidence of what it
+is: a person (an honorific, a title, a role noun such as "actor", ", who"), an organisation
+(an organisation word, an acronym, "the" before it, "its" after it, "firm Apple") or a
+place. A surname stands for the fullest name of the article that ends with it: "Pound" and
+"Mr Pound" are "Dick Pound"; "Lib Dems" is "Liberal Democrats".
+
+:meth:`Cast.resolve` reads a speaker as a reader would, at its place in the article:
+
+* a name → its fullest name;
+* "he" / "she" → the nearest earlier *salient* person — a speaker, or the subject of a main
+  clause — whose gender does not contradict the pronoun; "it" → the nearest salient
+  organisation (or a name of unknown kind: "Uefa", "Microsoft");
+* "the NATO Secretary General", "the spokesman", "the ministry" → the nearest entity
+  before it described by those words (titles, appositions, an organisation's own name);
+  failing that "the firm" / "the party" → the nearest organisation, "the former teacher"
+  → the nearest person, "the complaint" → whoever came before it suing or filing;
+* anything else ("a spokesman", "reports", "the local press") → the words as written,
+  without their article.
+
+Each resolved speaker becomes salient where it stands, so "he added" after `"…," said
+Cowell` is Cowell. Word lists are sections of ``qabot/data/lexicon_en.txt``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from qabot import lexicon
+from qabot.answering.spans import name_span, quote_marks, tokens
+
+__all__ = ["Cast", "Speaker"]
+
+Position = tuple[int, int]  # (paragraph, offset)
+
+#: Whom "it" / "the firm" may mean, and "he" / "she": nearest first within a tier.
+_THING = (frozenset({"organisation", "unknown"}),)
+_PERSON = (frozenset({"person"}), frozenset({"unknown"}))
+_ORGANISATION = (frozenset({"organisation"}),)
+_MAX_PREFIX = 4  # role words read before a name ("Former Holby City actor …")
+_MAX_APPOSITION = 8  # words of an apposition after a name (", the private firm …")
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A speaker as written and as a reader resolves it."""
+
+    written: str
+    name: str
+    #: Whether ``name`` is a named person or organisation of the article (not a description
+    #: kept as written, such as "spokesman" or "reports").
+    named: bool
+
+
+@dataclass
+class _Entity:
+    """A person, organisation or described speaker of the article (filled in as read)."""
+
+    name: str
+    named: bool
+    person: float = 0.0
+    organisation: float = 0.0
+    place: float = 0.0
+    gender: str = ""
+    roles: set[str] = field(default_factory=set)
+    #: Mentions whose evidence is still to be added (read when it is needed).
+    pending: list[_Mention] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        if self.organisation > self.person and self.organisation >= self.place:
+            return "organisation"
+        if self.person > 0 and self.person >= self.place:
+            return "person"
+        return "place" if self.place > 0 else "unknown"
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """A name as read at one place: the name proper, and where it stands."""
+
+    at: Position
+    end: int
+    name: str
+    possessive: bool
+    quoted: bool
+    #: What its own words say (an honorific, an office title, the kind its words give).
+    own: _Evidence
+
+
+@dataclass(frozen=True)
+class _Traits:
+    """What the words around a mention say of it (read only when needed)."""
+
+    person: float
+    organisation: float
+    place: float
+    gender: str
+    roles: frozenset[str]
+    subject: bool
+
+
+@dataclass
+class _Evidence:
+    """What the words around a name say of it, added up while it is read."""
+
+    person: float = 0.0
+    organisation: float = 0.0
+    place: float = 0.0
+    gender: str = ""
+    honorific: str = ""
+    roles: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Words:
+    honorifics: dict[str, str]
+    pronouns: dict[str, str]
+    titles: frozenset[tuple[str, ...]]
+    org_nouns: frozenset[str]
+    document_nouns: frozenset[str]
+    anonymous: frozenset[str]
+    person_nouns: frozenset[str]
+    female: frozenset[str]
+    male: frozenset[str]
+    organisation_words: frozenset[str]
+    boundaries: frozenset[str]
+    prepositions: frozenset[str]
+    verbs: frozenset[str]
+    adverbs: frozenset[str]
+    stopwords: frozenset[str]
+    times: frozenset[str]
+    run: re.Pattern[str]
+    pronoun: re.Pattern[str]
+    document: re.Pattern[str]
+
+
+@cache
+def _words() -> _Words:
+    glue = "|".join(re.escape(g) for g in sorted(lexicon.words("name_glue"), key=len, reverse=True))
+    capital = "[A-ZÀ-ÖØ-Þ]"
+    rest = r"(?:\.(?=\s)|[\w&-]*(?:['’](?!s\b)\w[\w-]*)*)"
+    word = capital + rest
+    first = rf"{capital}(?<![\w'’-]{capital}){rest}"  # not inside a word
+    return _Words(
+        honorifics={f[0]: f[1] for f in lexicon.forms("honorifics")},
+        pronouns={f[0]: f[1] for f in lexicon.forms("speaker_pronouns")},
+        titles=frozenset(lexicon.forms("speaker_titles")),
+        org_nouns=lexicon.words("speaker_org_nouns"),
+        document_nouns=lexicon.words("speaker_document_nouns"),
+        anonymous=lexicon.words("anonymous_speakers"),
+        person_nouns=lexicon.words("speaker_person_nouns"),
+        female=lexicon.words("person_nouns_female"),
+        male=lexicon.words("person_nouns_male"),
+        organisation_words=lexicon.words("organisation_words")
+        | lexicon.words("speaker_organisation_words"),
+        boundaries=lexicon.words("speaker_boundaries"),
+        prepositions=lexicon.words("speaker_prepositions"),
+        verbs=lexicon.words("clause_words")
+        | lexicon.words("quote_verbs")
+        | lexicon.words("report_verbs"),
+        adverbs=lexicon.words("speaker_adverbs"),
+        stopwords=lexicon.word_list("stopwords_en.txt") | {"however", "together", "either"},
+        times=frozenset(
+            f for line in lexicon.forms("months") + lexicon.forms("weekdays") for f in line
+        )
+        | lexicon.words("relative_days"),
+        # A run of capitalised words joined by single spaces or name glue ("Bank of
+        # England"); a possessive ends it ("Plaid Cymru's | Elfyn Llwyd").
+        # (The capital comes before the look-behind, so the search skips ahead fast.)
+        run=re.compile(rf"{first}(?:\s(?:(?:{glue})\s)*{word})*(?:['’]s\b|['’](?!\w))?"),
+        pronoun=re.compile(r"[HhSs](?<![\w'][HhSs])h?e\b"),
+        document=re.compile(
+            rf"\b(?:{lexicon.alternation('speaker_document_nouns')}|su(?:e|es|ed|ing))\b", re.I
+        ),
+    )
+
+
+class Cast:
+    """The named people and organisations of one article, and who a speaker is.
+
+    Build once per article; call :meth:`resolve` for the speakers in reading order, since
+    each resolved speaker is what a later "he" or "the firm" may mean.
+    """
+
+    def __init__(
+        self, paragraphs: Sequence[str], quoted: Sequence[Sequence[tuple[int, int]]]
+    ) -> None:
+        w = _words()
+        self._paragraphs = paragraphs
+        self._quoted = quoted
+        self._joined = "\n".join(paragraphs)
+        #: Where each capitalised run and each "he"/"she" is, in reading order; read later.
+        found = [(n, m) for n, text in enumerate(paragraphs) for m in w.run.finditer(text)]
+        self._runs: list[tuple[Position, int]] = [((n, m.start()), m.end()) for n, m in found]
+        self._texts: list[str] = [m.group() for _, m in found]
+        self._run_at = [at for at, _ in self._runs]
+        self._run_set = set(self._run_at)
+        pronouns = [
+            (n, m.start())
+            for n, text in enumerate(paragraphs)
+            for m in w.pronoun.finditer(text)
+            if m.group().casefold() in ("he", "she")
+        ]
+        self._salient_at: list[Position] = sorted({*self._run_at, *pronouns})
+        self._read: dict[Position, _Mention | None] = {}
+        self._speakers: dict[Position, _Entity] = {}
+        self._pronoun_means: dict[Position, _Entity | None] = {}
+        self._entities: dict[str, _Entity] = {}
+        self._full: dict[str, str] = {}
+        self._counted: set[Position] = set()
+        self._full_mention: dict[str, _Mention] = {}
+        self._longest: dict[str, list[Position]] | None = None
+        self._by_start: dict[str, list[Position]] | None = None
+        self._weighed: dict[Position, _Traits] = {}
+        self._named: dict[str, _Entity] = {}
+
+    # -- the public side -------------------------------------------------------------------
+    def resolve(self, paragraph: int, start: int, end: int) -> Speaker:
+        """Who the speaker written at ``paragraphs[paragraph][start:end]`` is."""
+        text = self._paragraphs[paragraph]
+        written = text[start:end].strip()
+        if written in self._named:
+            # A name read before ("Mr Wolfson … Mr Wolfson also said"): the same entity.
+            entity: _Entity | None = self._named[written]
+            plain = head = ""
+        else:
+            entity, plain, head = self._resolve(text, (paragraph, start), start, end)
+        if entity is None and plain and head:
+            # Someone unnamed ("a UKIP spokesman"): kept, so that "the spokesman" finds them.
+            entity = self._entities.get("~" + plain.casefold())
+            if entity is None:
+                w = _words()
+                entity = _Entity(plain, named=False, roles={head}, gender=_gender({head}))
+                if head in w.org_nouns:
+                    entity.organisation = 1
+                elif _is_person_noun(head) or head in w.anonymous:
+                    entity.person = 1
+                self._entities["~" + plain.casefold()] = entity
+        if entity is None:
+            return Speaker(written, plain or written, False)
+        self.remember((paragraph, end), entity)
+        return Speaker(written, entity.name, entity.named)
+
+    def repeat(self, speaker: Speaker, paragraph: int, at: int) -> None:
+        """The same speaker again at ``at`` (a quotation with no attribution of its own)."""
+        key = speaker.name.casefold() if speaker.named else "~" + speaker.name.casefold()
+        entity = self._entities.get(key)
+        if entity is not None:
+            self.remember((paragraph, at), entity)
+
+    def remember(self, at: Position, entity: _Entity) -> None:
+        """Make ``entity`` the salient one at ``at``."""
+        if at not in self._speakers:
+            bisect.insort(self._salient_at, at)
+        self._speakers[at] = entity
+
+    # -- resolving ---------------------------------------------------------------------------
+    def _resolve(
+        self, text: str, at: Position, start: int, end: int
+    ) -> tuple[_Entity | None, str, str]:
+        """(entity, plain words, head noun): the entity, or the words to keep as written."""
+        w = _words()
+        words = [t.group() for t in tokens(text, start, end)]
+        if not words:
+            return None, "", ""
+        first = words[0].casefold()
+        if len(words) == 1 and first in w.pronouns:
+            return self._pronoun(w.pronouns[first], at), "", ""
+        # The speaker proper is what comes before a preposition: "a spokesman for the firm".
+        head_words: list[str] = []
+        head_end = end
+        items = list(tokens(text, start, end))
+        for n, t in enumerate(items):
+            lw = t.group().casefold()
+            inside_name = (
+                t.group()[:1].islower()
+                and items[n - 1].group()[:1].isupper()
+                and n + 1 < len(items)
+                and items[n + 1].group()[:1].isupper()
+            )  # "Bank of England": not a preposition here
+            if head_words and lw in w.prepositions and not inside_name:
+                head_end = t.start()
+                break
+            head_words.append(lw.removesuffix("'s").removesuffix("’s").strip("'’"))
+        named = self._name_ending(at[0], start, head_end)
+        if named is not None:
+            self._named[text[start:end].strip()] = named
+            return named, "", ""
+        plain = _ARTICLE.sub("", text[start:end].strip(" ,"))
+        while plain.split(" ", 1)[0].casefold().rstrip(".") in w.honorifics and " " in plain:
+            plain = plain.split(" ", 1)[1]  # titles dropped: "Mr Blair" → "Blair"
+        described = {x for x in head_words if x not in _ARTICLES}
+        if not described:
+            return None, plain, ""
+        head = head_words[-1]
+        if first in ("a", "an"):
+            return None, plain, head  # someone new
+        definite = (
+            first in ("the", "this", "that")
+            or words[0][:1].isupper()
+            or (words[0].endswith(("'s", "’s")))
+        )
+        plural = head.endswith("s") and not head.endswith("ss")
+        if not definite or (plural and head not in w.org_nouns):
+            return None, plain, head  # "reports", "Underground staff": as written
+        found = self._described(described, head, at)
+        if found is not None:
+            return found, "", ""
+        if head in w.anonymous:
+            return None, plain, head  # a spokesman not met before
+        if head in w.org_nouns:
+            found = self._nearest(at, _THING) or self._nearest(at, _ORGANISATION, fallback=True)
+        elif head in w.document_nouns:
+            found = self._author(at)
+        elif _is_person_noun(head):
+            found = self._nearest(at, _PERSON[:1], _gender(described))
+        return found, plain, head
+
+    def _name_ending(self, paragraph: int, start: int, end: int) -> _Entity | None:
+        """The entity of the name the speaker's words end with, if they end with one."""
+        text = self._paragraphs[paragraph]
+        last = len(text[:end].rstrip(" ,"))
+        i = bisect.bisect_left(self._run_at, (paragraph, start))
+        if i and self._runs[i - 1][0][0] == paragraph and self._runs[i - 1][1] > start:
+            i -= 1  # the words start inside a run: "On Tuesday Sir Alan said"
+        while i < len(self._runs) and self._runs[i][0] < (paragraph, end):
+            # Only a run reaching the end of the words can be the name that ends them.
+            if self._runs[i][1] >= last - 1:
+                # ("Mr Skeens of Brownsville": the run reaches the end, the name stops earlier.)
+                m = self._mention(self._runs[i][0])
+                if m is not None and m.end <= last:
+                    return self._entity(m)
+            i += 1
+        return None
+
+    def _described(self, described: set[str], head: str, at: Position) -> _Entity | None:
+        """The entity named or spoken before ``at`` whose roles (or, for an organisation, its
+        own name) hold the description's head; of those sharing most words, the nearest."""
+        best: tuple[int, Position] | None = None
+        found: _Entity | _Mention | None = None
+        for position, entity in self._speakers.items():  # "a UKIP spokesman" said …
+            if position < at and not entity.named and head in entity.roles:
+                key = (len(described & entity.roles), position)
+                if best is None or key > best:
+                    best, found = key, entity
+        for (position, end), _text in zip(self._runs, self._texts, strict=True):
+            if position >= at:
+                break
+            # Only a name with the word near it can be described by it: read no other.
+            paragraph = self._paragraphs[position[0]]
+            stop = paragraph.find(",", end + 1, end + 90)
+            if (
+                head
+                not in paragraph[
+                    max(0, position[1] - 40) : stop if stop > 0 else end + 90
+                ].casefold()
+            ):
+                continue
+            m = self._mention(position)
+            if m is None:
+                continue
+            traits = self._traits(m)
+            roles = traits.roles
+            if traits.organisation >= traits.person:
+                roles = roles | {x.casefold() for x in m.name.split()}  # "the ministry"
+            if head in roles:
+                key = (len(described & roles), position)
+                if best is None or key > best:
+                    best, found = key, m
+        return self._entity(found) if isinstance(found, _Mention) else found
+
+    def _pronoun(self, want: str, at: Position) -> _Entity | None:
+        if want == "thing":
+            return self._nearest(at, _THING, fallback=True)
+        if want in ("male", "female"):
+            return self._nearest(at, _PERSON, want, fallback=True)
+        return None
+
+    def _nearest(
+        self,
+        at: Position,
+        tiers: tuple[frozenset[str], ...],
+        gender: str = "",
+        fallback: bool = False,
+    ) -> _Entity | None:
+        """The nearest salient entity before ``at`` of the first tier that has one; failing
+        any, the nearest one named at all (outside quotations)."""
+        searches = (
+            (self._salient_before, self._named_before) if fallback else (self._salient_before,)
+        )
+        for candidates in searches:
+            for kinds in tiers:
+                for entity in candidates(at):
+                    self._settled(entity)
+                    if entity.kind not in kinds or (gender and entity.gender not in ("", gender)):
+                        continue
+                    if gender and entity.named:
+                        entity.gender = gender  # "she" said it: a later "he" is someone else
+                    return entity
+        return None
+
+    def _salient_before(self, at: Position) -> Iterator[_Entity]:
+        """Speakers and subjects of main clauses before ``at``, nearest first."""
+        i = bisect.bisect_left(self._salient_at, at)
+        for position in reversed(self._salient_at[:i]):
+            entity = self._salient(position)
+            # An unnamed speaker of no known kind ("unions", "reports") stands for no "it".
+            if entity is not None and (entity.named or entity.kind != "unknown"):
+                yield entity
+
+    def _named_before(self, at: Position) -> Iterator[_Entity]:
+        i = bisect.bisect_left(self._run_at, at)
+        for position, _ in reversed(self._runs[:i]):
+            m = self._mention(position)
+            if m is not None and not m.quoted:
+                yield self._entity(m)
+
+    def _salient(self, position: Position) -> _Entity | None:
+        if position in self._speakers:
+            return self._speakers[position]
+        if position in self._run_set:
+            if not _may_be_subject(self._paragraphs[position[0]], position[1]):
+                return None  # too far into its clause to be its subject
+            m = self._mention(position)
+            if m is not None:
+                if m.quoted or not self._traits(m).subject:
+                    return None
+                return self._entity(m)
+        # "He denied …": whom a pronoun subject means, once, from what came before it.
+        if position not in self._pronoun_means:
+            self._pronoun_means[position] = None  # no loops through itself
+            text = self._paragraphs[position[0]]
+            word = text[position[1] : position[1] + 3].rstrip().casefold()
+            end = position[1] + len(word)
+            if (
+                word in ("he", "she")
+                and _is_subject(text, position[1], end)
+                and not self._in_quote(position)
+            ):
+                self._pronoun_means[position] = self._pronoun(_words().pronouns[word], position)
+        return self._pronoun_means[position]
+
+    def _author(self, at: Position) -> _Entity | None:
+        """Whoever filed or wrote "the complaint": the salient one of the nearest earlier
+        sentence that speaks of a document or of suing."""
+        cue = _words().document
+        i = bisect.bisect_left(self._salient_at, at)
+        for position in reversed(self._salient_at[:i]):
+            text = self._paragraphs[position[0]]
+            start = text.rfind(". ", 0, position[1]) + 1
+            stop = text.find(". ", position[1])
+            if cue.search(text, start, len(text) if stop < 0 else stop):
+                entity = self._salient(position)
+                if entity is not None and self._settled(entity).kind in ("organisation", "person"):
+                    return entity
+        return None
+
+    # -- names, read when needed ---------------------------------------------------------------
+    def _in_quote(self, at: Position) -> bool:
+        return any(s <= at[1] < e for s, e in self._quoted[at[0]])
+
+    def _mention(self, at: Position) -> _Mention | None:
+        if at not in self._read:
+            i = bisect.bisect_left(self._run_at, at)
+            self._read[at] = self._read_run(at, self._runs[i][1])
+        return self._read[at]
+
+    def _entity(self, m: _Mention) -> _Entity:
+        """The entity a name stands for: its fullest form in the article; what its mentions
+        say of it is added when needed (:meth:`_settled`)."""
+        full = self._fullest(m)
+        entity = self._entities.get(full.casefold())
+        if entity is None:
+            entity = self._entities[full.casefold()] = _Entity(full, named=True)
+        # The fullest mention says most of what it is ("Arsenal boss Arsene Wenger").
+        for mention in (m, self._full_mention.get(m.name)):
+            if mention is not None and mention.at not in self._counted:
+                self._counted.add(mention.at)
+                entity.pending.append(mention)
+        return entity
+
+    def _settled(self, entity: _Entity) -> _Entity:
+        """The entity with the evidence of all its mentions read so far added."""
+        while entity.pending:
+            traits = self._traits(entity.pending.pop())
+            entity.person += traits.person
+            entity.organisation += traits.organisation
+            entity.place += traits.place
+            entity.roles |= traits.roles
+            entity.gender = entity.gender or traits.gender
+        return entity
+
+    def _traits(self, m: _Mention) -> _Traits:
+        if m.at not in self._weighed:
+            text = self._paragraphs[m.at[0]]
+            evidence = _Evidence(
+                m.own.person, m.own.organisation, m.own.place, m.own.gender, m.own.honorific,
+                set(m.own.roles),
+            )  # fmt: skip
+            _weigh(text, m.at[1], m.end, m.name, evidence)
+            # A name that only modifies a noun after it ("Arsenal boss …") is no subject.
+            subject = (
+                not m.possessive
+                and not _modifies(text, m.at[1], m.end)
+                and (_is_subject(text, m.at[1], m.end))
+            )
+            self._weighed[m.at] = _Traits(
+                evidence.person, evidence.organisation, evidence.place,
+                evidence.gender or _gender(evidence.roles), frozenset(evidence.roles), subject,
+            )  # fmt: skip
+        return self._weighed[m.at]
+
+    def _fullest(self, m: _Mention) -> str:
+        """The fullest name of the article a name stands for: "Pound" → "Dick Pound" (a
+        person-like name ending with it), "Lib Dems" → "Liberal Democrats"."""
+        if m.name in self._full:
+            return self._full[m.name]
+        self._full[m.name] = m.name  # while it is worked out
+        if self._longest is None:
+            self._index_names()
+        assert self._longest is not None and self._by_start is not None
+        best = m.name
+        words = m.name.split()
+        if m.own.honorific in ("sir", "dame") and len(words) == 1:
+            # "Sir Alan" is Sir Alan Budd: a knight is named by his first name.
+            for position in self._by_start.get(words[0].casefold()[:3], ()):
+                other = self._mention(position)
+                if other is not None and other.name.startswith(m.name + " ") and not other.quoted:
+                    best = other.name if len(other.name) > len(best) else best
+            self._full[m.name] = best
+            return best
+        for position in self._longest.get(words[-1].casefold(), ()):
+            other = self._mention(position)
+            if (
+                other is None
+                or len(other.name) <= len(best)
+                or not other.name.endswith(" " + m.name)
+            ):
+                continue
+            if other.quoted:
+                continue  # a name inside a quotation ("Old Europe") stands for no speaker
+            traits = self._traits(other)
+            if traits.organisation <= traits.person:
+                best = other.name
+                self._full_mention[m.name] = other
+        if best == m.name:
+            for position in self._by_start.get(words[0].casefold()[:3], ()):
+                other = self._mention(position)
+                if other is None or len(other.name) <= len(best):
+                    continue
+                if _shortens(m.name, other.name.split()):
+                    traits = self._traits(m)
+                    if traits.organisation >= traits.person:
+                        best = other.name
+                        self._full_mention[m.name] = other
+        self._full[m.name] = best
+        return best
+
+    def _index_names(self) -> None:
+        """Runs of several words by their last word and by the start of their first: where a
+        fuller form of a name may be (read only when asked for)."""
+        self._longest, self._by_start = {}, {}
+        honorifics = _words().honorifics
+        for (position, _), text in zip(self._runs, self._texts, strict=True):
+            words = text.split()
+            while words and words[0].casefold().rstrip(".") in honorifics:
+                words = words[1:]
+            if len(words) > 1:
+                last = words[-1].casefold().removesuffix("'s").removesuffix("’s").rstrip("'’")
+                self._longest.setdefault(last, []).append(position)
+                self._by_start.setdefault(words[0].casefold()[:3], []).append(position)
+
+    def _read_run(self, at: Position, stop: int) -> _Mention | None:
+        """The name a capitalised run gives, with what the words around it say of it."""
+        text = self._paragraphs[at[0]]
+        run = list(tokens(text, at[1], stop))
+        evidence = _Evidence()
+        run = _honorifics(run, evidence)
+        initial = not evidence.honorific and bool(run) and _sentence_initial(text, run[0].start())
+        # A capitalised first word of a sentence is a name only if the article never writes
+        # it in lower case ("Judges Simon Cowell …"), and, alone, only if it looks like one.
+        while run and initial and self._written_lower(run[0].group()):
+            run = _honorifics(run[1:], evidence)  # "But Mr Blair insisted"
+            initial = False
+        # "On Tuesday Sir Alan said": a day or a month is no part of a name.
+        while len(run) > 1 and run[0].group().casefold() in _words().times:
+            run = _honorifics(run[1:], evidence)
+            initial = False
+        if not run or (initial and len(run) == 1 and not self._looks_named(text, run[0])):
+            return None
+        span = next(name_span(text, run, run[0].start() if initial else -1), None)
+        if span is None:
+            return None
+        words = [t for t in run if span.start <= t.start() < span.end]
+        if span.kind == "organisation":
+            evidence.organisation += 1
+        elif span.kind == "place":
+            evidence.place += 1
+        # Office titles describe: "NATO Secretary General Jens Stoltenberg" is Jens Stoltenberg.
+        folded = [t.group().casefold().rstrip(".") for t in words]
+        cut = _title_end(folded)
+        rest = len(words) - cut
+        if cut and rest == 0:
+            return None  # only a title ("The NATO Secretary General"): a description
+        if cut and (rest >= 2 or folded[cut - 1] != "general"):  # not "General Motors"
+            evidence.roles.update(folded[:cut])
+            evidence.person += 2
+            words = _honorifics(words[cut:], evidence)
+        if evidence.honorific in ("mr", "mrs", "ms", "miss", "dr", "mx"):
+            # "Mr Skeens of Brownsville" is Mr Skeens ("Lord Roberts of Conwy" is all his).
+            for n, t in enumerate(words):
+                if n and t.group() in ("of", "for", "at"):
+                    words = words[:n]
+                    break
+        if not words:
+            return None
+        start, end = words[0].start(), words[-1].end()
+        name = text[start:end]
+        possessive = text.startswith(("'s", "’s"), end)
+        if name.endswith(("'s", "’s", "'", "’")):
+            name = name[:-2] if name.endswith("s") else name[:-1]
+            end = start + len(name)
+            possessive = True
+        if not name or not name[0].isupper():
+            return None
+        return _Mention((at[0], start), end, name, possessive, self._in_quote(at), evidence)
+
+    def _written_lower(self, word: str) -> bool:
+        return self._case_of(word)[0]
+
+    def _looks_named(self, text: str, word: re.Match[str]) -> bool:
+        """Whether a lone capitalised word starting a sentence is a name: the article writes
+        it capitalised inside a sentence too, it is written like one ("GlaxoSmithKline",
+        "NATO"), or an apposition follows it ("Metrovias, the private firm …")."""
+        name = word.group()
+        if self._case_of(name)[1] or any(c.isupper() for c in name[1:]):
+            return True
+        if name.endswith("ly"):
+            return False  # "Separately, …"
+        return text.startswith(", who", word.end()) or bool(_apposition_roles(text, word.end()))
+
+    def _case_of(self, word: str) -> tuple[bool, bool]:
+        """(written in lower case somewhere, written capitalised inside a sentence)."""
+        joined = self._joined
+        lower = word.casefold()
+        written_lower = any(f" {lower}{end}" in joined for end in " ,.;:")
+        inner = False
+        at = joined.find(" " + word)
+        while at > 0 and not inner:
+            after = joined[at + 1 + len(word) : at + 2 + len(word)]
+            inner = joined[at - 1] not in ".!?:;\"“'‘(\n" and not (after.isalnum() or after == "-")
+            at = joined.find(" " + word, at + 1)
+        return written_lower, inner
+
+
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
+_WHO_AFTER = re.compile(r",\s+(?:who|aged)\b|,\s+\d{1,2},")
+_ITS_AFTER = re.compile(r"(?:\s+[a-z]\w*){0,2}?\s+its\b")
+_HIS_AFTER = re.compile(r"(?:\s+[a-z]\w*){0,2}?\s+his\b")
+_CLAUSE_START = re.compile(r"[.!?;:,]|\bbut\b", re.I)
+_NEXT_WORD = re.compile(r" ([a-z][\w-]*)")
+_APPOSITION = re.compile(r",\s+([^,.;:!?()\"“”]{2,80})(?=[,.;:!?]|$)")
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+
+
+# -- reading the words around a name ---------------------------------------------------------
+def _honorifics(run: list[re.Match[str]], evidence: _Evidence) -> list[re.Match[str]]:
+    """The run without its leading honorifics ("Mr", "Dr"), which say it is a person."""
+    honorifics = _words().honorifics
+    while run and run[0].group().casefold().rstrip(".") in honorifics:
+        evidence.honorific = run[0].group().casefold().rstrip(".")
+        gender = honorifics[evidence.honorific]
+        evidence.gender = evidence.gender or ("" if gender == "any" else gender)
+        evidence.person += 2
+        run = run[1:]
+    return run
+
+
+def _weigh(text: str, start: int, end: int, name: str, evidence: _Evidence) -> None:
+    """Add what the name and the words around it say: organisation words, acronyms, "the"
+    before it, a role noun before it ("firm Apple", "actor Jeremy Edwards"), ", who" or
+    "its" after it, an apposition ("Metrovias, the private firm …")."""
+    w = _words()
+    name_words = name.split()
+    if any(x.casefold() in w.organisation_words for x in name_words):
+        evidence.organisation += 2
+    if any(len(x) >= 2 and x.isupper() and x.isalpha() for x in name_words):
+        evidence.organisation += 1
+    if _THE_BEFORE.search(text, max(0, start - 5), start) and not evidence.person:
+        evidence.organisation += 1.5
+    for words, weight in ((_prefix_roles(text, start), 2.0), (_apposition_roles(text, end), 1.0)):
+        if words:
+            evidence.roles.update(words)
+            if words[-1] in w.org_nouns:
+                evidence.organisation += 2
+            elif _is_person_noun(words[-1]):
+                evidence.person += weight
+    after = text[end : end + 60]
+    if _WHO_AFTER.match(after):
+        evidence.person += 2
+    elif _ITS_AFTER.match(after):
+        evidence.organisation += 1  # "GlaxoSmithKline saw its profits fall"
+    elif _HIS_AFTER.match(after):
+        evidence.person += 1
+        evidence.gender = evidence.gender or "male"
+    if len(name_words) >= 2:
+        evidence.person += 0.5  # a first and a last name, unless something says otherwise
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[max(0, start - 20) : start].rstrip(" " + quote_marks() + "'(")
+    return (not before and start < 20) or (bool(before) and before[-1] in ".!?:;")
+
+
+def _is_subject(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``start`` is the subject of a main clause: it starts one, after
+    at most a few words that describe it ("Computer firm Apple", "The RNID")."""
+    w = _words()
+    if text.startswith(("'s", "’s"), end) or text[end : end + 1] in ("'", "’"):
+        return False  # "Stallone's ex-wife …": the possessor is not the subject
+    window = text[max(0, start - 120) : start]
+    cut, comma = 0, False
+    for m in _CLAUSE_START.finditer(window):
+        cut, comma = m.end(), m.group() == ","
+    if start >= 120 and cut == 0:
+        return False
+    if comma and not _acts(text, end):
+        return False  # "its shooter, Halo 2.": after a comma, a subject acts
+    prefix = [t.group() for t in tokens(window, cut)]
+    if len(prefix) > _MAX_PREFIX:
+        return False
+    for n, word in enumerate(prefix):
+        lw = word.casefold()
+        if lw in _ARTICLES and n == 0:
+            continue
+        # "… because Mr Flight had exposed …": not whom a following "he said" means.
+        if lw in w.boundaries or lw in w.prepositions or lw in _ARTICLES:
+            return False
+        if word[:1].islower() and lw.endswith(("ed", "ing")) and len(lw) > 4:
+            return False
+    # What stands right before the name describes it: "Computer firm Apple", "Racing pundit
+    # John McCririck" — not "fixes some IE".
+    last = prefix[-1] if prefix else ""
+    lw = last.casefold().removesuffix("'s")
+    return (
+        not last
+        or last[:1].isupper()
+        or lw in _ARTICLES
+        or lw in w.org_nouns
+        or (_is_person_noun(lw))
+    )
+
+
+def _acts(text: str, end: int) -> bool:
+    """Whether a verb (or an adverb before one) follows the name ending at ``end``."""
+    w = _words()
+    following = re.match(r"\s+([a-z][\w'’-]*)", text[end : end + 30])
+    if following is None:
+        return False
+    word = following.group(1)
+    return word.endswith(("ed", "s", "ly")) or word in w.verbs or word in w.adverbs
+
+
+def _may_be_subject(text: str, start: int) -> bool:
+    """A quick look before :func:`_is_subject`: a clause starts at most a few words before."""
+    window = text[max(0, start - 60) : start]
+    cut = max(window.rfind(c) for c in ".!?;:,")
+    if cut < 0 and start > 60:
+        return False
+    return len(window[cut + 1 :].split()) <= _MAX_PREFIX
+
+
+def _modifies(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``start:end`` describes a noun after it rather than acting:
+    "Arsenal boss Arsene Wenger" (a role noun follows), "the MacWorld conference" ("the"
+    before it, a noun after) — not "Apple said", "Mr Blunkett quit", "Ajax also …"."""
+    w = _words()
+    following = _NEXT_WORD.match(text, end)
+    if following is None:
+        return False
+    word = following.group(1)
+    if word in w.org_nouns or _is_person_noun(word):
+        return True
+    if not _THE_BEFORE.search(text, max(0, start - 5), start):
+        return False
+    return not (
+        word.endswith(("ed", "s", "ly"))
+        or word in w.verbs
+        or word in w.boundaries
+        or word in w.prepositions
+        or word in w.adverbs
+    )
+
+
+def _title_end(folded: list[str]) -> int:
+    """How many leading words of a capitalised run are an office title (0: none); words
+    before a title belong to it ("NATO Secretary General")."""
+    titles = _words().titles
+    end = n = 0
+    while n < len(folded):
+        if n + 1 < len(folded) and tuple(folded[n : n + 2]) in titles:
+            n += 2
+            end = n
+        elif (folded[n],) in titles:
+            n += 1
+            end = n
+        else:
+            n += 1
+            if n - end > 2:
+                break
+    return end
+
+
+def _prefix_roles(text: str, start: int) -> list[str]:
+    """Words just before a name that describe it: "accountant", "Arsenal boss"."""
+    w = _words()
+    window = text[max(0, start - 80) : start]
+    if not window.endswith(" "):
+        return []
+    found: list[str] = []
+    last_written = ""
+    position = len(window)
+    for t in reversed(list(tokens(window))):
+        if window[t.end() : position].strip():
+            break
+        word = t.group()
+        lw = word.casefold()
+        if lw in _ARTICLES or lw in w.boundaries or lw in w.prepositions or lw in w.verbs:
+            break
+        if word[:1].islower() and lw.endswith(("ed", "ing")) and len(lw) > 4:
+            break
+        found.insert(0, lw.removesuffix("'s").removesuffix("’s").strip("'’"))
+        position = t.start()
+        last_written = last_written or word
+        if len(found) >= _MAX_PREFIX:
+            break
+    # The word right before the name must describe it: "accountant", "boss", "Minister".
+    if found and (last_written[:1].islower() or (found[-1],) in w.titles):
+        return found
+    return []
+
+
+def _apposition_roles(text: str, end: int) -> list[str]:
+    """The head words of an apposition after a name: ", NATO's secretary general," → those;
+    ", the private firm which runs …," → "private firm". Not a list, nor a clause."""
+    w = _words()
+    m = _APPOSITION.match(text, end)
+    if m is None:
+        return []
+    words = [t.group() for t in tokens(m.group(1))][:_MAX_APPOSITION]
+    if not words or any(x.casefold() in w.verbs for x in words):
+        return []
+    first = words[0].casefold()
+    if not (first in _ARTICLES or words[0].endswith(("'s", "’s")) or _is_person_noun(first)):
+        return []
+    out: list[str] = []
+    for word in words:
+        lw = word.casefold()
+        if lw in w.prepositions or lw in w.boundaries:
+            break
+        if lw not in _ARTICLES:
+            out.append(lw.removesuffix("'s").removesuffix("’s"))
+    return out
+
+
+def _is_person_noun(word: str) -> bool:
+    """Whether a lower-case noun names a person: "actor", "teacher", "spokesman", "35-year-old"."""
+    w = _words()
+    if word in w.org_nouns or word in w.document_nouns:
+        return False
+    return (
+        word in w.person_nouns
+        or word in w.female
+        or word in w.male
+        or (word,) in w.titles
+        or (
+            word.endswith(("er", "or", "ist", "ian", "man", "woman", "year-old"))
+            and word not in w.adverbs
+            and word not in w.stopwords
+        )
+    )
+
+
+def _gender(words: set[str]) -> str:
+    w = _words()
+    female, male = bool(words & w.female), bool(words & w.male)
+    return "female" if female and not male else "male" if male and not female else ""
+
+
+def _shortens(short: str, words: list[str]) -> bool:
+    """Whether ``short`` is a short form of the name of ``words``: "Lib Dems" of "Liberal
+    Democrats", "Glaxo" of "GlaxoSmithKline" (each word the start of the other's)."""
+    a = short.casefold().split()
+    b = [x.casefold().removesuffix("'s").removesuffix("’s") for x in words]
+    if len(a) != len(b) or a == b:
+        return False
+    return all(
+        len(x.rstrip("s")) >= 3 and y.startswith(x.rstrip("s")) for x, y in zip(a, b, strict=True)
+    )
