@@ -177,6 +177,7 @@ class _Patterns:
     name_after_comma: re.Pattern[str]
     clause_split: re.Pattern[str]
     colon_quote: re.Pattern[str]
+    leading_adverb: re.Pattern[str]
 
 
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
@@ -205,9 +206,7 @@ def _rx() -> _Patterns:
         report_verbs=report_verbs | set(_ACCORDING),
         adverb_words=lexicon.words("speaker_adverbs"),
         adverb_ends=frozenset(a.split()[-1] for a in lexicon.words("speaker_adverbs")),
-        times=frozenset(
-            f for line in lexicon.forms("months") + lexicon.forms("weekdays") for f in line
-        )
+        times=frozenset(f for line in lexicon.forms("weekdays") for f in line)
         | lexicon.words("relative_days"),
         after_speaker=re.compile(
             rf"(?P<np>[^,.;:!?{marks}{_MASK}]{{1,80}}?)(?:,[^,.;:!?{marks}{_MASK}]{{1,60}},)?"
@@ -242,6 +241,9 @@ def _rx() -> _Patterns:
         name_after_comma=re.compile(r",\s+((?:[A-Z][\w'’-]*\s?){1,4})(?=[.,;]|$)"),
         clause_split=re.compile(r"[,;:]"),
         colon_quote=re.compile(rf":\s*[{re.escape(quote_marks())}]"),
+        leading_adverb=re.compile(
+            rf"\s*(?:{lexicon.alternation('speaker_adverbs')})\s+(?=[a-z]+\s)", re.I
+        ),
     )
 
 
@@ -391,7 +393,11 @@ class _Reader:
                 att = self._before(q, found)
             if att is not None:
                 attributed.add(n)
-                self.used.add(att.verb_at)
+                s0 = self._sentence(q.open)[0]
+                if att.start < q.open or len(self.masked[s0 : q.open].split()) < 3:
+                    # (`The law is enforceable and "very clear", Alun Michael has said.`:
+                    # the verb reports the whole sentence too; the quotation is a part.)
+                    self.used.add(att.verb_at)
                 start = min(q.open, att.start)
                 stop = max(last.stop, att.end)
                 words = sum(len(list(tokens(self.text, s, e))) for s, e in parts)
@@ -441,6 +447,9 @@ class _Reader:
             return None  # `"…." Jones added: "…"` introduces the next quotation
         if verb_at > speaker[0] and (_is_clause(after) or after.lstrip().startswith("that ")):
             return None  # `"…." He said the firm had …`: the next sentence's speech
+        ended = self.text[q.start : q.stop].rstrip(" " + quote_marks()).endswith((".", "!", "?"))
+        if ended and verb_at > speaker[0] and len(after.split()) > 3:
+            return None  # `"….' Ms Chakrabarti has called on the government to …`: a new sentence
         end = tail + len(after.rstrip()) if verb_at > speaker[0] else tail
         return _Attribution(
             (self.index, *speaker), verb_name, min(verb_at, speaker[0]), end, verb_at
@@ -643,23 +652,40 @@ class _Reader:
         if that is not None and not rx.sentence_stop.search(m, p, that.start()):
             between = m[p : that.start()]
             words = [t.group().casefold() for t in tokens(between)]
+            # Only an adverbial or a listener may come between: "said on Monday that", "said
+            # in the complaint, filed …, that", "told reporters that" — not "agreed to a
+            # new contract that cuts pay" (a relative clause).
+            adverbial = bool(words) and (
+                between.rstrip().endswith(",")
+                or (len(words) <= 4 and words[0] != "to")
+                or words[-1] in rx.times
+                or words[-1] in rx.adverb_words
+            )
             if not words or (
                 len(words) <= 15
                 and not _is_clause(between)
-                and (tell or words[0] in rx.prepositions or words[0] in rx.adverb_words)
+                and (
+                    tell
+                    or words[0] in rx.adverb_words
+                    or (words[0] in rx.prepositions and adverbial)
+                )
             ):
                 return that.end()
+        lead = rx.leading_adverb.match(m, p, s1)
+        if lead is not None:
+            p = lead.end()  # "said last week he was hoping …"
         first = next(tokens(m, p, s1), None)
         if first is None or first.group().casefold() in rx.prepositions | {"to", "so", "nothing"}:
             return None
         if tell and first.group().casefold() not in _PRONOUNS:
-            listener = _words_after(m, p, s1)
-            if listener is not None and m[listener[1] : listener[1] + 1] == ":":
-                return None  # `told the Evening Standard: "…"`
-            if listener is not None and self._clause_ok(listener[1], s1):
-                following = list(tokens(m, listener[1], s1))
-                if following:
-                    return following[0].start()
+            # Whom it was told: "reporters", "BBC News", "goalkeeper Jens Lehmann".
+            for listener in (_listener(m, p, s1), _words_after(m, p, s1)):
+                if listener is not None and m[listener[1] : listener[1] + 1] == ":":
+                    return None  # `told the Evening Standard: "…"`
+                if listener is not None and self._clause_ok(listener[1], s1):
+                    following = next(tokens(m, listener[1], s1), None)
+                    if following is not None:
+                        return following.start()
         return first.start()
 
     def _clause_end(self, start: int, s1: int) -> int:
@@ -832,12 +858,12 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
         if count == 0 and lw in _PRONOUNS:
             start = t.start()
             break
-        if lw in rx.boundaries or lw in rx.verbs:
+        if lw in rx.boundaries or lw in rx.verbs or (lw in rx.clause_words and count):
             break
-        if lw in rx.prepositions and lw not in _INNER:
-            break
-        if word[:1].islower() and lw.endswith(("ing", "ed")) and len(lw) > 4:
-            break
+        if lw in rx.prepositions and lw not in _INNER and word[:1].islower():
+            break  # ("League Against Cruel Sports": capitalised, part of a name)
+        if lw.endswith(("ing", "ed")) and len(lw) > 4 and (word[:1].islower() or i == 0):
+            break  # a verb ("Addressing claims that …")
         if count and lw in rx.times:
             break  # "On Tuesday Sir Alan said"
         start, position = t.start(), t.start()
@@ -875,8 +901,8 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
         if count == 0 and lw in _PRONOUNS | {"him", "her", "them", "me", "us"}:
             end = t.end()
             break
-        if lw in rx.boundaries or lw in rx.verbs:
-            break
+        if lw in rx.boundaries or lw in rx.verbs or lw in rx.clause_words:
+            break  # "President Lula became …"
         if lw in rx.prepositions and (lw not in _INNER or count == 0):
             break
         if (
@@ -907,6 +933,22 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
         if name is not None:
             return name.start(1), name.start(1) + len(name.group(1).rstrip())
     return items[0].start(), items[-1].end()
+
+
+def _listener(m: str, start: int, limit: int) -> tuple[int, int] | None:
+    """Whom a speaker tells: "reporters", "him", "the BBC", "BBC Radio 4's Today
+    programme" — a pronoun, or a name (with what it owns), or a few lower-case words."""
+    found = _LISTENER.match(m, start, limit)
+    if found is None or not found.group().strip():
+        return None
+    return found.start(1), found.end(1)
+
+
+_LISTENER = re.compile(
+    r"\s*((?:him|her|them|me|us|reporters|journalists|[Tt]he\s+\w+\s+(?=[a-z]))"
+    r"|(?:(?:the|a)\s+)?(?:[A-Z][\w&.-]*(?:\s+(?:of\s+)?[A-Z0-9][\w&.-]*)*)"
+    r"(?:['’]s(?:\s+[A-Z][\w-]*)*(?:\s+(?:programme|show|website|newspaper|radio))?)?)"
+)
 
 
 def _is_speaker(m: str, start: int, end: int) -> bool:

@@ -45,6 +45,9 @@ Position = tuple[int, int]  # (paragraph, offset)
 #: Whom "it" / "the firm" may mean, and "he" / "she": nearest first within a tier.
 _THING = (frozenset({"organisation", "unknown"}),)
 _PERSON = (frozenset({"person"}), frozenset({"unknown"}))
+#: Words ending with a lower-case noun, then a name: "… civil aviation Praful Patel".
+_ROLE_THEN_NAME = re.compile(r"\b[a-z][\w-]*[a-rt-z] (?:[A-Z][\w'’-]*\s?){1,3}$")
+_GLUE = frozenset({"of", "de", "da", "del", "van", "von", "der", "al", "bin", "la", "le"})
 _ORGANISATION = (frozenset({"organisation"}),)
 _MAX_PREFIX = 4  # role words read before a name ("Former Holby City actor …")
 _MAX_APPOSITION = 8  # words of an apposition after a name (", the private firm …")
@@ -171,9 +174,8 @@ def _words() -> _Words:
         | lexicon.words("report_verbs"),
         adverbs=lexicon.words("speaker_adverbs"),
         stopwords=lexicon.word_list("stopwords_en.txt") | {"however", "together", "either"},
-        times=frozenset(
-            f for line in lexicon.forms("months") + lexicon.forms("weekdays") for f in line
-        )
+        # (Months are names too: "June Carter Cash".)
+        times=frozenset(f for line in lexicon.forms("weekdays") for f in line)
         | lexicon.words("relative_days"),
         # A run of capitalised words joined by single spaces or name glue ("Bank of
         # England"); a possessive ends it ("Plaid Cymru's | Elfyn Llwyd").
@@ -284,7 +286,7 @@ class Cast:
         for n, t in enumerate(items):
             lw = t.group().casefold()
             inside_name = (
-                t.group()[:1].islower()
+                lw in _GLUE
                 and items[n - 1].group()[:1].isupper()
                 and n + 1 < len(items)
                 and items[n + 1].group()[:1].isupper()
@@ -294,6 +296,9 @@ class Cast:
                 break
             head_words.append(lw.removesuffix("'s").removesuffix("’s").strip("'’"))
         named = self._name_ending(at[0], start, head_end)
+        if named is None and head_end < end and _ROLE_THEN_NAME.search(text, start, end):
+            # "the minister for civil aviation Praful Patel": the name ends the words.
+            named = self._name_ending(at[0], start, end)
         if named is not None:
             self._named[text[start:end].strip()] = named
             return named, "", ""
@@ -593,6 +598,11 @@ class Cast:
         while run and initial and self._written_lower(run[0].group()):
             run = _honorifics(run[1:], evidence)  # "But Mr Blair insisted"
             initial = False
+        if initial and len(run) > 2 and _is_person_noun(run[0].group().casefold()):
+            evidence.roles.add(run[0].group().casefold())  # "Farmer Geoff Brooks"
+            evidence.person += 2
+            run = run[1:]
+            initial = False
         # "On Tuesday Sir Alan said": a day or a month is no part of a name.
         while len(run) > 1 and run[0].group().casefold() in _words().times:
             run = _honorifics(run[1:], evidence)
@@ -602,7 +612,7 @@ class Cast:
         span = next(name_span(text, run, run[0].start() if initial else -1), None)
         if span is None:
             return None
-        words = [t for t in run if span.start <= t.start() < span.end]
+        words = _honorifics([t for t in run if span.start <= t.start() < span.end], evidence)
         if span.kind == "organisation":
             evidence.organisation += 1
         elif span.kind == "place":
@@ -617,12 +627,14 @@ class Cast:
             evidence.roles.update(folded[:cut])
             evidence.person += 2
             words = _honorifics(words[cut:], evidence)
-        if evidence.honorific in ("mr", "mrs", "ms", "miss", "dr", "mx"):
-            # "Mr Skeens of Brownsville" is Mr Skeens ("Lord Roberts of Conwy" is all his).
-            for n, t in enumerate(words):
-                if n and t.group() in ("of", "for", "at"):
-                    words = words[:n]
-                    break
+        for n, t in enumerate(words):
+            # "Mr Skeens of Brownsville" is Mr Skeens, "Andreas Adriano of Latin Trade
+            # Magazine" is Andreas Adriano ("Lord Roberts of Conwy", "Bank of England" stay).
+            if t.group() in ("of", "for", "at") and (
+                (n and evidence.honorific in ("mr", "mrs", "ms", "miss", "dr", "mx")) or n >= 2
+            ):
+                words = words[:n]
+                break
         if not words:
             return None
         start, end = words[0].start(), words[-1].end()
@@ -659,7 +671,9 @@ class Cast:
         at = joined.find(" " + word)
         while at > 0 and not inner:
             after = joined[at + 1 + len(word) : at + 2 + len(word)]
-            inner = joined[at - 1] not in ".!?:;\"“'‘(\n" and not (after.isalnum() or after == "-")
+            inner = joined[at - 1] not in ".!?:;\"“'‘(\n-–—•*" and not (
+                after.isalnum() or after == "-"
+            )
             at = joined.find(" " + word, at + 1)
         return written_lower, inner
 
@@ -720,7 +734,7 @@ def _weigh(text: str, start: int, end: int, name: str, evidence: _Evidence) -> N
 
 def _sentence_initial(text: str, start: int) -> bool:
     before = text[max(0, start - 20) : start].rstrip(" " + quote_marks() + "'(")
-    return (not before and start < 20) or (bool(before) and before[-1] in ".!?:;")
+    return (not before and start < 20) or (bool(before) and before[-1] in ".!?:;-–—•*")
 
 
 def _is_subject(text: str, start: int, end: int) -> bool:
