@@ -178,6 +178,7 @@ class _Patterns:
     clause_split: re.Pattern[str]
     colon_quote: re.Pattern[str]
     leading_adverb: re.Pattern[str]
+    naming_verbs: frozenset[str]
 
 
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
@@ -201,7 +202,10 @@ def _rx() -> _Patterns:
     return _Patterns(
         # Every verb of speech, in one pass over a paragraph (a trie: many times faster
         # than an alternation of the words).
-        verb=re.compile(rf"\b(?:{_trie(quote_verbs | report_verbs | set(_ACCORDING))})\b"),
+        # ("so-called" calls nobody: no hyphen on either side.)
+        verb=re.compile(
+            rf"\b(?<!-)(?:{_trie(quote_verbs | report_verbs | set(_ACCORDING))})\b(?!-)"
+        ),
         quote_verbs=quote_verbs,
         report_verbs=report_verbs | set(_ACCORDING),
         adverb_words=lexicon.words("speaker_adverbs"),
@@ -241,6 +245,7 @@ def _rx() -> _Patterns:
         name_after_comma=re.compile(r",\s+((?:[A-Z][\w'’-]*\s?){1,4})(?=[.,;]|$)"),
         clause_split=re.compile(r"[,;:]"),
         colon_quote=re.compile(rf":\s*[{re.escape(quote_marks())}]"),
+        naming_verbs=report_verbs | frozenset(lexicon.entries("naming_verbs")),
         leading_adverb=re.compile(
             rf"\s*(?:{lexicon.alternation('speaker_adverbs')})\s+(?=[a-z]+\s)", re.I
         ),
@@ -275,7 +280,7 @@ def _marks(text: str) -> list[_Marked]:
     found = list(doubles)
     for m in _rx().single.finditer(text):
         if not any(q.open <= m.start() < q.stop for q in doubles):
-            found.append(_Marked(m.start(), m.start(1), m.end(1), m.end(), True))
+            found.append(_quote(text, m.start(), m.end() - 1))
     return sorted(found, key=lambda q: q.open)
 
 
@@ -312,6 +317,11 @@ def _quote(text: str, open_at: int, close_at: int) -> _Marked:
     start += len(inner) - len(inner.lstrip())
     end = start + len(inner.strip().rstrip(",;: ").rstrip())
     return _Marked(open_at, start, end, close_at + 1, True)
+
+
+def _inside(text: str, q: _Marked) -> str:
+    """Everything between the marks of a quotation, its last stop or comma included."""
+    return text[q.start : q.stop - 1 if q.closed else q.stop].rstrip()
 
 
 def _open_quote(text: str, open_at: int, stop: int) -> _Marked:
@@ -422,12 +432,15 @@ class _Reader:
 
     def _continues(self, q: _Marked, att: _Attribution, nxt: _Marked) -> bool:
         between = self.text[att.end : nxt.open]
-        first_ends = self.text[q.start : q.stop].rstrip(" " + quote_marks())
+        first_ends = _inside(self.text, q)
         return between.strip() == "," and not first_ends.endswith((".", "!", "?"))
 
     def _after(self, q: _Marked, limit: int) -> _Attribution | None:
         """`"…," he said` / `"…," said Mr Skeens of Brownsville` / `"…" Stoltenberg stated.`"""
         rx, m = _rx(), self.masked
+        ends = _inside(self.text, q)[-1:]
+        if ends not in (",", ".", "!", "?", "…", ";", "-", "—") and m[q.stop : q.stop + 1] != ",":
+            return None  # `the "dirty tricks" campaign went on`: a phrase, not a quotation
         p = q.stop + len(m[q.stop : limit]) - len(m[q.stop : limit].lstrip(" ,;"))
         verb = next(iter(self._verbs_in(p, p + 1, "quote")), None)
         if verb is not None:
@@ -447,7 +460,7 @@ class _Reader:
             return None  # `"…." Jones added: "…"` introduces the next quotation
         if verb_at > speaker[0] and (_is_clause(after) or after.lstrip().startswith("that ")):
             return None  # `"…." He said the firm had …`: the next sentence's speech
-        ended = self.text[q.start : q.stop].rstrip(" " + quote_marks()).endswith((".", "!", "?"))
+        ended = _inside(self.text, q).endswith((".", "!", "?"))
         if ended and verb_at > speaker[0] and len(after.split()) > 3:
             return None  # `"….' Ms Chakrabarti has called on the government to …`: a new sentence
         end = tail + len(after.rstrip()) if verb_at > speaker[0] else tail
@@ -467,8 +480,12 @@ class _Reader:
         for verb in reversed(self._verbs_in(lo, q.open, "quote")):
             lead_in = m[verb.end() : q.open].strip()
             words = lead_in.rstrip(":,").split()
-            if lead_in and lead_in[-1] not in ":," and len(words) > 3:
-                continue
+            if (
+                lead_in
+                and lead_in[-1] not in ":,"
+                and (len(words) > 3 or verb.group() not in _rx().naming_verbs)
+            ):
+                continue  # only `called it "a disgrace"` goes without a colon or a comma
             if len(words) > _MAX_LEAD_IN or _is_clause(lead_in.rstrip(":,")):
                 continue
             speaker = self._speaker_before(lo, verb.start())
@@ -670,6 +687,9 @@ class _Reader:
                     or (words[0] in rx.prepositions and adverbial)
                 )
             ):
+                after = next(tokens(m, that.end(), s1), None)
+                if after is not None and after.group().casefold() in rx.clause_words:
+                    return that.start()  # "said that was the only contact": "that" is its subject
                 return that.end()
         lead = rx.leading_adverb.match(m, p, s1)
         if lead is not None:
@@ -735,6 +755,7 @@ class _Reader:
 
     # -- quotations without an attribution of their own ------------------------------------
     def _unattributed(self, attributed: set[int], reported: list[_Found]) -> list[_Found]:
+        rx = _rx()
         found: list[_Found] = []
         for n, q in enumerate(self.marked):
             if n in attributed:
@@ -774,7 +795,7 @@ class _Reader:
                     )
                 )
                 continue
-            verbs = self._verbs_in(s0, q.open, "quote")
+            verbs = [v for v in self._verbs_in(s0, q.open, "quote") if v.group() in rx.naming_verbs]
             speaker = self._speaker_before(s0, verbs[-1].start()) if verbs else None
             if speaker is not None:
                 found.append(
@@ -994,6 +1015,8 @@ def _has_verb(words: list[str], clause_words: frozenset[str]) -> bool:
     first = words[0].casefold()
     if first in clause_words or (words[0][:1].islower() and first.endswith("ed")):
         return False  # a verb with no subject before it
+    if first == "that" and len(words) > 1 and words[1].casefold() in clause_words:
+        return True  # "that was the only contact": "that" is the subject
     if first in ("which", "who", "whom", "whose", "that"):
         return False  # a relative clause: "…, which would …"
     if first in _PRONOUNS | {"you", "there"} and len(words) > 1:
@@ -1016,7 +1039,7 @@ def _trim(m: str, start: int, end: int) -> tuple[int, int] | None:
     start += lead
     text = m[start:end].rstrip()
     text = text.rstrip(".!?;, ")
-    if text.casefold().startswith("that "):
+    if text.casefold().startswith("that ") and text[5:].split(" ", 1)[0] not in _rx().clause_words:
         start += 5
         text = text[5:]
     text = _TRAILING_JOINT.sub("", text)  # "… 16.5bn euros and, according to …"
