@@ -179,6 +179,7 @@ class _Patterns:
     colon_quote: re.Pattern[str]
     leading_adverb: re.Pattern[str]
     naming_verbs: frozenset[str]
+    auxiliaries: frozenset[str]
 
 
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
@@ -246,6 +247,7 @@ def _rx() -> _Patterns:
         clause_split=re.compile(r"[,;:]"),
         colon_quote=re.compile(rf":\s*[{re.escape(quote_marks())}]"),
         naming_verbs=report_verbs | frozenset(lexicon.entries("naming_verbs")),
+        auxiliaries=lexicon.words("auxiliaries"),
         leading_adverb=re.compile(
             rf"\s*(?:{lexicon.alternation('speaker_adverbs')})\s+(?=[a-z]+\s)", re.I
         ),
@@ -400,7 +402,7 @@ class _Reader:
                 attributed.add(n + 1)
                 last = nxt
             if att is None:
-                att = self._before(q, found)
+                att = self._before(q)
             if att is not None:
                 attributed.add(n)
                 s0 = self._sentence(q.open)[0]
@@ -438,11 +440,11 @@ class _Reader:
     def _after(self, q: _Marked, limit: int) -> _Attribution | None:
         """`"…," he said` / `"…," said Mr Skeens of Brownsville` / `"…" Stoltenberg stated.`"""
         rx, m = _rx(), self.masked
-        ends = _inside(self.text, q)[-1:]
-        if ends not in (",", ".", "!", "?", "…", ";", "-", "—") and m[q.stop : q.stop + 1] != ",":
-            return None  # `the "dirty tricks" campaign went on`: a phrase, not a quotation
         p = q.stop + len(m[q.stop : limit]) - len(m[q.stop : limit].lstrip(" ,;"))
         verb = next(iter(self._verbs_in(p, p + 1, "quote")), None)
+        ends = _inside(self.text, q)[-1:]
+        if verb is None and ends not in ",.!?…;-—" and m[q.stop : q.stop + 1] != ",":
+            return None  # `the "dirty tricks" campaign went on`: a phrase, not a quotation
         if verb is not None:
             span = _words_after(m, verb.end(), limit)
             if span is None:
@@ -468,7 +470,7 @@ class _Reader:
             (self.index, *speaker), verb_name, min(verb_at, speaker[0]), end, verb_at
         )
 
-    def _before(self, q: _Marked, found: list[_Found]) -> _Attribution | None:
+    def _before(self, q: _Marked) -> _Attribution | None:
         """`Jol said: "…"`, `An Ajax spokesman told BBC Sport: "…"`, `he called it "…"`."""
         m = self.masked
         lo = max(
@@ -596,7 +598,7 @@ class _Reader:
         if name.casefold().startswith("according"):
             return self._according(verb, s0, s1)
         # "CLAUSE, the company said." / "CLAUSE, says the party - …" / "For X, she said, CLAUSE"
-        comma = m.rfind(",", s0, verb.start())
+        comma = m.rfind(",", max(s0, verb.start() - 100), verb.start())
         speaker: tuple[int, int] | None = None
         tell = verb.group().casefold() in _rx().tell_verbs  # "told X": X listens
         if comma >= 0 and not tell and not m[comma + 1 : verb.start()].strip(" " + _MASK):
@@ -630,9 +632,12 @@ class _Reader:
         ):
             return None
         who = self._speaker_before(s0, verb.start())
-        if who is None and previous is not None:
-            if _rx().coordinated.search(m, max(s0, verb.start() - 8), verb.start()):
-                who = previous  # "… confirmed he had attended but said …"
+        if (
+            who is None
+            and previous is not None
+            and _rx().coordinated.search(m, max(s0, verb.start() - 8), verb.start())
+        ):
+            who = previous  # "… confirmed he had attended but said …"
         if who is None:
             return None
         return clause, who, name
@@ -688,7 +693,7 @@ class _Reader:
                 )
             ):
                 after = next(tokens(m, that.end(), s1), None)
-                if after is not None and after.group().casefold() in rx.clause_words:
+                if after is not None and after.group().casefold() in rx.auxiliaries:
                     return that.start()  # "said that was the only contact": "that" is its subject
                 return that.end()
         lead = rx.leading_adverb.match(m, p, s1)
@@ -862,39 +867,44 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
         inner = _words_after(m, comma + 1, end - 1)
         head = m[lo:comma].split()
         # "ITV's controller of entertainment, Claudia Rosencrantz, said": the name between.
-        if inner and m[inner[0]].isupper() and head and head[-1][:1].islower():
-            if m[inner[0] : inner[1]].split()[0].casefold() not in _DETERMINERS:
-                return inner
+        if (
+            inner
+            and m[inner[0]].isupper()
+            and head
+            and head[-1][:1].islower()
+            and m[inner[0] : inner[1]].split()[0].casefold() not in _DETERMINERS
+        ):
+            return inner
         return _words_before(m, lo, comma)
     items = list(tokens(m, max(lo, end - 160), end))  # a speaker is a few words at most
-    start = -1
+    taken: list[re.Match[str]] = []  # read back from the verb
     position = end
-    count = 0
     for i in range(len(items) - 1, -1, -1):
         t = items[i]
         if m[t.end() : position].strip(" ()"):
             break
         word = t.group()
         lw = word.casefold()
-        if count == 0 and lw in _PRONOUNS:
-            start = t.start()
+        if not taken and lw in _PRONOUNS:
+            taken.append(t)
             break
-        if lw in rx.boundaries or lw in rx.verbs or (lw in rx.clause_words and count):
+        if lw in rx.boundaries or lw in rx.verbs or (lw in rx.clause_words and taken):
             break
         if lw in rx.prepositions and lw not in _INNER and word[:1].islower():
             break  # ("League Against Cruel Sports": capitalised, part of a name)
         if lw.endswith(("ing", "ed")) and len(lw) > 4 and (word[:1].islower() or i == 0):
             break  # a verb ("Addressing claims that …")
-        if count and lw in rx.times:
+        if taken and lw in rx.times:
             break  # "On Tuesday Sir Alan said"
-        start, position = t.start(), t.start()
-        count += 1
+        taken.append(t)
+        position = t.start()
         if lw in _DETERMINERS and not (i and items[i - 1].group().casefold() in _INNER):
             break
-        if count >= _MAX_SPEAKER:
+        if len(taken) >= _MAX_SPEAKER:
             break
-    if start < 0:
+    if not taken:
         return None
+    start = taken[-1].start()
     # A speaker starts with no preposition: "with reports saying …" is "reports".
     for t in tokens(m, start, end):
         if t.group().casefold() not in rx.prepositions:
@@ -911,37 +921,37 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
     """The speaker written just after a verb: `said accountant Jose Lopez.`, `said Mr Skeens
     of Brownsville`, `says the party - and …`; or the listener after "told"."""
     rx = _rx()
-    end = -1
+    taken: list[re.Match[str]] = []
     position = start
-    count = 0
     for t in tokens(m, start, limit):
         if m[position : t.start()].strip(" ()"):
             break
         word = t.group()
         lw = word.casefold()
-        if count == 0 and lw in _PRONOUNS | {"him", "her", "them", "me", "us"}:
-            end = t.end()
+        if not taken and lw in _PRONOUNS | {"him", "her", "them", "me", "us"}:
+            taken.append(t)
             break
         if lw in rx.boundaries or lw in rx.verbs or lw in rx.clause_words:
             break  # "President Lula became …"
-        if lw in rx.prepositions and (lw not in _INNER or count == 0):
+        if lw in rx.prepositions and (lw not in _INNER or not taken):
             break
         if (
             lw in _DETERMINERS
-            and count
+            and taken
             and m[position - 4 : position].strip().casefold() not in _INNER
         ):
             break
         if word[:1].islower() and lw.endswith(("ing", "ed", "ly")) and len(lw) > 4:
             break
-        if count and (lw in rx.adverb_words or lw in rx.times):
+        if taken and (lw in rx.adverb_words or lw in rx.times):
             break  # "said Mr Sener earlier this month", "said Smith on Monday"
-        end, position = t.end(), t.end()
-        count += 1
-        if count >= _MAX_SPEAKER:
+        taken.append(t)
+        position = t.end()
+        if len(taken) >= _MAX_SPEAKER:
             break
-    if end < 0:
+    if not taken:
         return None
+    end = taken[-1].end()
     # No trailing "of"/"for" without words after it.
     items = list(tokens(m, start, end))
     while items and items[-1].group().casefold() in _INNER | _DETERMINERS:
@@ -1015,7 +1025,7 @@ def _has_verb(words: list[str], clause_words: frozenset[str]) -> bool:
     first = words[0].casefold()
     if first in clause_words or (words[0][:1].islower() and first.endswith("ed")):
         return False  # a verb with no subject before it
-    if first == "that" and len(words) > 1 and words[1].casefold() in clause_words:
+    if first == "that" and len(words) > 1 and words[1].casefold() in _rx().auxiliaries:
         return True  # "that was the only contact": "that" is the subject
     if first in ("which", "who", "whom", "whose", "that"):
         return False  # a relative clause: "…, which would …"
@@ -1039,7 +1049,7 @@ def _trim(m: str, start: int, end: int) -> tuple[int, int] | None:
     start += lead
     text = m[start:end].rstrip()
     text = text.rstrip(".!?;, ")
-    if text.casefold().startswith("that ") and text[5:].split(" ", 1)[0] not in _rx().clause_words:
+    if text.casefold().startswith("that ") and text[5:].split(" ", 1)[0] not in _rx().auxiliaries:
         start += 5
         text = text[5:]
     text = _TRAILING_JOINT.sub("", text)  # "… 16.5bn euros and, according to …"

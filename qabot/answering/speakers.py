@@ -329,7 +329,9 @@ class Cast:
         elif head in w.document_nouns:
             found = self._author(at)
         elif _is_person_noun(head):
-            found = self._nearest(at, _PERSON[:1], _gender(described))
+            # Someone named ("the former teacher"), not another unnamed speaker ("the prime
+            # minister" is not "the prime minister's official spokesman").
+            found = self._nearest(at, _PERSON[:1], _gender(described), named=True, office=head)
         return found, plain, head
 
     def _name_ending(self, paragraph: int, start: int, end: int) -> _Entity | None:
@@ -398,6 +400,8 @@ class Cast:
         tiers: tuple[frozenset[str], ...],
         gender: str = "",
         fallback: bool = False,
+        named: bool = False,
+        office: str = "",
     ) -> _Entity | None:
         """The nearest salient entity before ``at`` of the first tier that has one; failing
         any, the nearest one named at all (outside quotations)."""
@@ -408,6 +412,12 @@ class Cast:
             for kinds in tiers:
                 for entity in candidates(at):
                     self._settled(entity)
+                    if named and not entity.named:
+                        continue
+                    if office and (office,) in _words().titles and office not in entity.roles:
+                        titled = {r for r in entity.roles if (r,) in _words().titles}
+                        if titled:
+                            continue  # "the prime minister" is not Home Secretary Charles Clarke
                     if entity.kind not in kinds or (gender and entity.gender not in ("", gender)):
                         continue
                     if gender and entity.named:
@@ -555,8 +565,7 @@ class Cast:
                 continue
             if other.quoted:
                 continue  # a name inside a quotation ("Old Europe") stands for no speaker
-            traits = self._traits(other)
-            if traits.organisation <= traits.person:
+            if not _organisation_like(other):
                 best = other.name
                 self._full_mention[m.name] = other
         if best == m.name:
@@ -564,11 +573,11 @@ class Cast:
                 other = self._mention(position)
                 if other is None or len(other.name) <= len(best):
                     continue
-                if _shortens(m.name, other.name.split()):
-                    traits = self._traits(m)
-                    if traits.organisation >= traits.person:
-                        best = other.name
-                        self._full_mention[m.name] = other
+                if _shortens(m.name, other.name.split()) and (
+                    _organisation_like(m) or self._traits(m).organisation >= self._traits(m).person
+                ):
+                    best = other.name
+                    self._full_mention[m.name] = other
         self._full[m.name] = best
         return best
 
@@ -910,6 +919,15 @@ def _gender(words: set[str]) -> str:
     w = _words()
     female, male = bool(words & w.female), bool(words & w.male)
     return "female" if female and not male else "male" if male and not female else ""
+
+
+def _organisation_like(m: _Mention) -> bool:
+    """Whether a name's own words make it an organisation's ("Vodafone Group", "BBC News")."""
+    w = _words()
+    words = m.name.split()
+    return m.own.organisation > m.own.person or any(
+        x.casefold() in w.organisation_words or (len(x) >= 2 and x.isupper()) for x in words
+    )
 
 
 def _shortens(short: str, words: list[str]) -> bool:
