@@ -11,37 +11,46 @@ Direct quotations
     sentences. Double marks (" “ ” « » „, from ``[quote_marks]``) are read by their context:
     a straight mark after a space opens, one before a space or a stop closes; a mark that
     opens while a quotation is open re-opens it — the first was left unclosed, as news
-    style leaves a quotation that runs on; one still open at the paragraph's end runs to
-    it. Single marks (‘ ’ and the straight one, ``[single_quote_marks]``) count only where
-    they are not apostrophes: an opening mark before a word, a closing one after it.
-    The attribution is read after the quotation (`"…," he said`, `"…," said Pound`,
-    `"…," Wal-Mart spokesman Guy Whitcomb told the Herald-Mail`) or before it (`Jol
-    said: "…"`, `An Ajax spokesman told BBC Sport: "…"`), with a verb of ``[quote_verbs]``
-    and no clause after it (`"…." He said the firm had …` is the next sentence's speech).
-    `"…," he said, "…"` is one quotation in two parts, joined with " … ".
+    style leaves a quotation that runs on — and one still open at the paragraph's end runs
+    to it. Single marks (‘ ’ and the straight one, ``[single_quote_marks]``) count only
+    where they are no apostrophes: an opening mark before a word, a closing one after it.
+    The attribution is read after the quotation (`"…," he said`, `"…," said Mr Skeens of
+    Brownsville`, `"…," Axa spokesman Mark Hamilton, Axa spokesman, told BBC News`) or
+    before it (`Jol said: "…"`, `An Ajax spokesman told BBC Sport: "…"`, `he called it
+    "…"`), with a verb of ``[quote_verbs]``; after a quotation that ends a sentence, only
+    if no clause follows the verb (`"…." He said the firm had …` is the next sentence's
+    reported speech), and a quotation that ends without a stop or a comma takes only
+    `said X` after it (`the "dirty tricks" campaign went on` is no attribution).
+    `"…," he said, "…"` is one quotation in two parts, joined with " … ". A quotation
+    opening a paragraph after one that ends `… he said:` is his.
 
 Reported speech
-    In each sentence (``analyzer.sentence_spans``), a verb of ``[report_verbs]`` with a
-    speaker before it and a clause after it: "X said (that) CLAUSE", "X told reporters
-    CLAUSE" (``[tell_verbs]`` take a listener first), "X said on Monday that CLAUSE", "X …
-    and says CLAUSE" (the speaker of the sentence); or a clause before it: "CLAUSE, X
-    said", "CLAUSE, says X"; "according to X, CLAUSE" and "CLAUSE, according to X". A
-    clause must have a verb of its own (a word of ``[clause_words]``, a past tense in -ed,
-    a subject pronoun first), so "announced plans" or "warned of delays" are not speech.
+    In each sentence (``analyzer.sentence_spans``: Punkt with news abbreviations), a verb of
+    ``[report_verbs]`` with a speaker before it and a clause after it: "X said (that)
+    CLAUSE", "X told reporters CLAUSE" (``[tell_verbs]`` take a listener first), "X said on
+    Monday that CLAUSE", "X confirmed A but said B" (the same speaker); or a clause before
+    it: "CLAUSE, X said.", "CLAUSE, says X - …", and "For X, she said, CLAUSE"; or
+    "according to X, CLAUSE" and "CLAUSE, according to X". A clause must have a verb of its
+    own (a word of ``[clause_words]``, a past tense in -ed, a subject pronoun first), so
+    "announced plans" or "warned of delays" are no speech; a clause framed by `…, X said.`
+    needs only four words. Speech reported inside reported speech is not read again.
 
 Quotations with no attribution of their own
-    Inside reported speech (`He said Bez was being "loopy"`) or beside a speech verb in the
-    same sentence, a quotation is that speaker's: kind "direct", ``fragment`` when it is a
-    phrase of fewer than four words. A quotation that reads as a sentence of its own, after
-    another one in the same or the previous paragraph, is the previous speaker's, as a
-    reader takes it (`"…," he said. "We need a solution."`). Any other quoted words — a
-    title, a nickname, a scare quote — are left out.
+    Inside reported speech (`He said Bez was being "loopy"`) or beside it in the same
+    sentence, a quotation is that speaker's, as it is after a verb of ``[naming_verbs]``
+    (`He described the ban as "ridiculous"`); ``fragment`` marks a phrase of fewer than
+    four words that is no sentence of its own. A quotation that reads as a sentence of its
+    own, after another speaker's words in the same or the previous paragraph, is the
+    previous speaker's, as a reader takes it (`"…," he said. "We need a solution."`). Any
+    other quoted words — a title, a nickname, a scare quote — are left out.
 
-Speakers are found by reading back from the verb over a few words (:data:`_MAX_SPEAKER`),
-skipping ``[speaker_adverbs]`` ("has also", "later") and stopping at
-``[speaker_boundaries]`` and punctuation; an apposition in commas (`Victor Conte, of
-Balco Laboratories, claims`) is stepped over. Everything is regular expressions over the
-word lists of ``qabot/data/lexicon_en.txt``: no model.
+Speakers are read back from the verb over a few words (:data:`_MAX_SPEAKER`), skipping
+``[speaker_adverbs]`` ("has also", "later", "on Monday") and stopping at
+``[speaker_boundaries]``, verbs and punctuation; an apposition in commas (`Victor Conte, of
+Balco Laboratories, claims`) is stepped over. Everything is regular expressions and sets
+over the word lists of ``qabot/data/lexicon_en.txt``: no model. Verbs are found with one
+pass of a trie-shaped pattern per paragraph, and a paragraph with neither a quotation mark
+nor a verb of speech is not split into sentences at all.
 """
 
 from __future__ import annotations
@@ -179,6 +188,7 @@ class _Patterns:
     colon_quote: re.Pattern[str]
     leading_adverb: re.Pattern[str]
     naming_verbs: frozenset[str]
+    speech_nouns: frozenset[str]
     auxiliaries: frozenset[str]
 
 
@@ -247,6 +257,7 @@ def _rx() -> _Patterns:
         clause_split=re.compile(r"[,;:]"),
         colon_quote=re.compile(rf":\s*[{re.escape(quote_marks())}]"),
         naming_verbs=report_verbs | frozenset(lexicon.entries("naming_verbs")),
+        speech_nouns=lexicon.words("anonymous_speakers") | lexicon.words("speaker_document_nouns"),
         auxiliaries=lexicon.words("auxiliaries"),
         leading_adverb=re.compile(
             rf"\s*(?:{lexicon.alternation('speaker_adverbs')})\s+(?=[a-z]+\s)", re.I
@@ -877,6 +888,8 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
             return inner
         return _words_before(m, lo, comma)
     items = list(tokens(m, max(lo, end - 160), end))  # a speaker is a few words at most
+    if items and items[-1].group().casefold() in rx.prepositions and items[-1].end() == end:
+        return None  # "criticised the government for claiming …": no speaker written here
     taken: list[re.Match[str]] = []  # read back from the verb
     position = end
     for i in range(len(items) - 1, -1, -1):
@@ -913,6 +926,16 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
     else:
         return None
     if all(t.group().casefold() in _DETERMINERS for t in tokens(m, start, end)):
+        return None
+    before = m[max(lo, start - 12) : start].split()[-1:]
+    if (
+        before
+        and before[0].casefold() in rx.prepositions
+        and m[verb : verb + 12].split()[0].endswith("ing")
+        and m[start:end].split()[-1].casefold() not in rx.speech_nouns
+    ):
+        # "argue against positive discrimination saying …": an object, not who says;
+        # "with reports saying …" is the reports'.
         return None
     return start, end
 

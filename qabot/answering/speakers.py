@@ -392,6 +392,17 @@ class Cast:
             return self._nearest(at, _THING, fallback=True)
         if want in ("male", "female"):
             return self._nearest(at, _PERSON, want, fallback=True)
+        if want == "group":
+            # "Analysts say … As a result, they say, …": the nearest speaker named by a plural.
+            for entity in self._salient_before(at):
+                if (
+                    not entity.named
+                    and entity.name.endswith("s")
+                    and not entity.name.endswith("ss")
+                ):
+                    return entity
+                if entity.named and self._settled(entity).kind == "organisation":
+                    return entity
         return None
 
     def _nearest(
@@ -636,6 +647,12 @@ class Cast:
             evidence.roles.update(folded[:cut])
             evidence.person += 2
             words = _honorifics(words[cut:], evidence)
+        honorifics = _words().honorifics
+        inner = [n for n, t in enumerate(words[:-1]) if t.group().casefold() in honorifics]
+        if inner:
+            # "Lib Dem Sir Archy Kirkwood": the name follows the honorific.
+            evidence.roles.update(t.group().casefold() for t in words[: inner[-1]])
+            words = _honorifics(words[inner[-1] :], evidence)
         for n, t in enumerate(words):
             # "Mr Skeens of Brownsville" is Mr Skeens, "Andreas Adriano of Latin Trade
             # Magazine" is Andreas Adriano ("Lord Roberts of Conwy", "Bank of England" stay).
