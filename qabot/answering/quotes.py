@@ -413,7 +413,7 @@ class _Reader:
                 attributed.add(n + 1)
                 last = nxt
             if att is None:
-                att = self._before(q)
+                att = self._before(q, self.marked[n - 1].stop if n else 0)
             if att is not None:
                 attributed.add(n)
                 s0 = self._sentence(q.open)[0]
@@ -481,13 +481,11 @@ class _Reader:
             (self.index, *speaker), verb_name, min(verb_at, speaker[0]), end, verb_at
         )
 
-    def _before(self, q: _Marked) -> _Attribution | None:
-        """`Jol said: "…"`, `An Ajax spokesman told BBC Sport: "…"`, `he called it "…"`."""
+    def _before(self, q: _Marked, previous: int) -> _Attribution | None:
+        """`Jol said: "…"`, `An Ajax spokesman told BBC Sport: "…"`, `he called it "…"`
+        (``previous``: where the quotation before this one ends)."""
         m = self.masked
-        lo = max(
-            self._sentence(q.open)[0],
-            max((x.stop for x in self.marked if x.stop <= q.open), default=0),
-        )
+        lo = max(self._sentence(q.open)[0], previous if previous <= q.open else 0)
         if not m[lo : q.open].strip() and q.open == self._first_open() and self.previous:
             return self._previous_paragraph()
         for verb in reversed(self._verbs_in(lo, q.open, "quote")):

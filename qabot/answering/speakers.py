@@ -49,6 +49,9 @@ _PERSON = (frozenset({"person"}), frozenset({"unknown"}))
 _ROLE_THEN_NAME = re.compile(r"\b[a-z][\w-]*[a-rt-z] (?:[A-Z][\w'’-]*\s?){1,3}$")
 _GLUE = frozenset({"of", "de", "da", "del", "van", "von", "der", "al", "bin", "la", "le"})
 _ORGANISATION = (frozenset({"organisation"}),)
+#: Names and speakers looked back over, at most, for whom a speaker means (a long article's
+#: worth: what lies further back is no reader's antecedent, and long texts stay linear).
+_LOOK_BACK = 200
 _MAX_PREFIX = 4  # role words read before a name ("Former Holby City actor …")
 _MAX_APPOSITION = 8  # words of an apposition after a name (", the private firm …")
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -226,6 +229,7 @@ class Cast:
         self._by_start: dict[str, list[Position]] | None = None
         self._weighed: dict[Position, _Traits] = {}
         self._named: dict[str, _Entity] = {}
+        self._cases: dict[str, tuple[bool, bool]] = {}
 
     # -- the public side -------------------------------------------------------------------
     def resolve(self, paragraph: int, start: int, end: int) -> Speaker:
@@ -356,14 +360,15 @@ class Cast:
         own name) hold the description's head; of those sharing most words, the nearest."""
         best: tuple[int, Position] | None = None
         found: _Entity | _Mention | None = None
-        for position, entity in self._speakers.items():  # "a UKIP spokesman" said …
-            if position < at and not entity.named and head in entity.roles:
+        j = bisect.bisect_left(self._salient_at, at)
+        for position in self._salient_at[max(0, j - _LOOK_BACK) : j]:  # "a UKIP spokesman" said …
+            entity = self._speakers.get(position)
+            if entity is not None and not entity.named and head in entity.roles:
                 key = (len(described & entity.roles), position)
                 if best is None or key > best:
                     best, found = key, entity
-        for (position, end), _text in zip(self._runs, self._texts, strict=True):
-            if position >= at:
-                break
+        i = bisect.bisect_left(self._run_at, at)
+        for position, end in self._runs[max(0, i - _LOOK_BACK) : i]:
             # Only a name with the word near it can be described by it: read no other.
             paragraph = self._paragraphs[position[0]]
             stop = paragraph.find(",", end + 1, end + 90)
@@ -439,7 +444,7 @@ class Cast:
     def _salient_before(self, at: Position) -> Iterator[_Entity]:
         """Speakers and subjects of main clauses before ``at``, nearest first."""
         i = bisect.bisect_left(self._salient_at, at)
-        for position in reversed(self._salient_at[:i]):
+        for position in reversed(self._salient_at[max(0, i - _LOOK_BACK) : i]):
             entity = self._salient(position)
             # An unnamed speaker of no known kind ("unions", "reports") stands for no "it".
             if entity is not None and (entity.named or entity.kind != "unknown"):
@@ -447,7 +452,7 @@ class Cast:
 
     def _named_before(self, at: Position) -> Iterator[_Entity]:
         i = bisect.bisect_left(self._run_at, at)
-        for position, _ in reversed(self._runs[:i]):
+        for position, _ in reversed(self._runs[max(0, i - _LOOK_BACK) : i]):
             m = self._mention(position)
             if m is not None and not m.quoted:
                 yield self._entity(m)
@@ -482,7 +487,7 @@ class Cast:
         sentence that speaks of a document or of suing."""
         cue = _words().document
         i = bisect.bisect_left(self._salient_at, at)
-        for position in reversed(self._salient_at[:i]):
+        for position in reversed(self._salient_at[max(0, i - _LOOK_BACK) : i]):
             text = self._paragraphs[position[0]]
             start = text.rfind(". ", 0, position[1]) + 1
             stop = text.find(". ", position[1])
@@ -690,6 +695,11 @@ class Cast:
 
     def _case_of(self, word: str) -> tuple[bool, bool]:
         """(written in lower case somewhere, written capitalised inside a sentence)."""
+        if word not in self._cases:
+            self._cases[word] = self._find_case(word)
+        return self._cases[word]
+
+    def _find_case(self, word: str) -> tuple[bool, bool]:
         joined = self._joined
         lower = word.casefold()
         written_lower = any(f" {lower}{end}" in joined for end in " ,.;:")
