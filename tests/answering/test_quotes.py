@@ -92,6 +92,25 @@ def test_a_quotation_left_open_runs_to_the_end_of_its_paragraph(analyzer: Analyz
     ]
 
 
+def test_a_quotation_left_open_ends_before_the_words_that_introduce_the_next(
+    analyzer: Analyzer,
+) -> None:
+    found = quotes(
+        analyzer,
+        'Ann Lee said: "I was with that label for a year and nothing happened. She added: '
+        '"The whole world is waiting for this album."',
+    )
+    assert [(q.text, q.speaker, q.verb) for q in found] == [
+        ("I was with that label for a year and nothing happened.", "Ann Lee", "said"),
+        ("The whole world is waiting for this album.", "Ann Lee", "added"),
+    ]
+
+
+def test_a_colon_after_a_subject_introduces_its_words(analyzer: Analyzer) -> None:
+    [q] = quotes(analyzer, 'Mr Rick Dean is confident though: "People will see the difference."')
+    assert (q.speaker, q.verb) == ("Rick Dean", "")
+
+
 def test_a_multi_sentence_quotation_is_one_quotation(analyzer: Analyzer) -> None:
     [q] = quotes(
         analyzer,
@@ -166,6 +185,16 @@ def test_one_sentence_may_report_twice_for_one_speaker(analyzer: Analyzer) -> No
     assert said(found) == [
         ("reported", "she had attended the meeting", "Ruth Hale"),
         ("reported", "that was the only contact she had with the group", "Ruth Hale"),
+    ]
+
+
+def test_they_means_the_group_that_spoke(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer, "Analysts say the deal is good. As a result, they say, prices will fall soon."
+    )
+    assert said(found) == [
+        ("reported", "the deal is good", "Analysts"),
+        ("reported", "prices will fall soon", "Analysts"),
     ]
 
 
