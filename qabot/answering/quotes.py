@@ -313,8 +313,10 @@ def _double_marks(text: str) -> list[_Marked]:
                 continue  # a stray closing mark
             open_at = i
         elif (ch in openers and ch not in closers) or (opens and not closes and ch not in closers):
-            # Opening again while open: the quotation before was left unclosed.
-            found.append(_open_quote(text, open_at, i))
+            # Opening again while open: the quotation before was left unclosed — up to here,
+            # or up to its last sentence when that introduces this one (`… record. He
+            # added: "The whole world …`).
+            found.append(_open_quote(text, open_at, _introduced(text, open_at, i)))
             open_at = i
         else:
             found.append(_quote(text, open_at, i))
@@ -322,6 +324,20 @@ def _double_marks(text: str) -> list[_Marked]:
     if open_at >= 0:
         found.append(_open_quote(text, open_at, len(text)))
     return [q for q in found if q.end > q.start]
+
+
+def _introduced(text: str, open_at: int, at: int) -> int:
+    """Where a quotation left open before ``at`` ends: before a last sentence that ends
+    with a verb of speech and a colon (`He added:`), else at ``at``."""
+    lead = text[open_at:at].rstrip()
+    if not lead.endswith((":", ",")):
+        return at
+    stop = max(lead.rfind(". "), lead.rfind("? "), lead.rfind("! "))
+    if stop < 0 or len(lead) - stop > 120:
+        return at
+    if _rx().verb.search(lead, stop) is None:
+        return at
+    return open_at + stop + 1
 
 
 def _quote(text: str, open_at: int, close_at: int) -> _Marked:
@@ -561,6 +577,8 @@ class _Reader:
         s = self._sentence(lo)[0]
         opening = _rx().opening_words.match(m, s)
         start = opening.end() if opening else s
+        if m.startswith(_ACCORDING, start):
+            start += len(_ACCORDING[0])  # "According to Frank Brown, …": he speaks
         return _words_after(m, start, len(m))
 
     # -- reported speech -------------------------------------------------------------------
@@ -824,6 +842,22 @@ class _Reader:
                     )
                 )
                 continue
+            if self.masked[s0 : q.open].rstrip().endswith(":"):
+                # `Mr Dean is confident though: "…"`: the sentence's subject speaks.
+                subject = self._subject(s0)
+                if subject is not None:
+                    found.append(
+                        _Found(
+                            "direct",
+                            self.index,
+                            ((q.start, q.end),),
+                            self._stretch(s0, max(s1, q.stop)),
+                            (self.index, *subject),
+                            "",
+                            fragment,
+                        )
+                    )
+                    continue
             if words >= _FRAGMENT_WORDS and (self._alone(q) or self.text[q.start].isupper()):
                 # Goes on from the quotation before: its speaker (read when resolving).
                 found.append(

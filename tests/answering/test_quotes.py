@@ -1,0 +1,295 @@
+"""Quotations of an article: who said what, directly or reported, and who that is."""
+
+from __future__ import annotations
+
+import pytest
+from support.corpus import DEMO_ARTICLE
+
+from qabot.analysis import Analyzer
+from qabot.answering.quotes import Quote, extract_quotes
+from qabot.articles import parse_file
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def quotes(analyzer: Analyzer, *paragraphs: str) -> list[Quote]:
+    found = extract_quotes(paragraphs, analyzer)
+    for q in found:
+        text = paragraphs[q.paragraph]
+        # Offsets say where the words are; the stretch holds them.
+        assert text[q.start : q.end].startswith(q.text.split(" … ")[0])
+        assert text[q.start : q.end].endswith(q.text.split(" … ")[-1])
+        assert q.sentence_start <= q.start <= q.end <= q.sentence_end
+    return found
+
+
+def said(found: list[Quote]) -> list[tuple[str, str, str]]:
+    """(kind, words, speaker) of each quotation."""
+    return [(q.kind, q.text, q.speaker) for q in found]
+
+
+# -- quotation marks ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        'The talks failed. "We will try again next week," said Anna Berg.',
+        "The talks failed. “We will try again next week,” said Anna Berg.",
+        "The talks failed. ‘We will try again next week,’ said Anna Berg.",
+        "The talks failed. 'We will try again next week,' said Anna Berg.",
+        "The talks failed. «We will try again next week», said Anna Berg.",
+    ],
+)
+def test_every_quotation_mark_style_is_read(analyzer: Analyzer, paragraph: str) -> None:
+    found = quotes(analyzer, paragraph)
+    assert said(found) == [("direct", "We will try again next week", "Anna Berg")]
+    assert found[0].verb == "said"
+    assert found[0].speaker_as_written == "Anna Berg"
+
+
+def test_apostrophes_are_no_quotation_marks(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The players' union met the club's owners on Monday. Talks didn't go well and "
+        "the 'rock 'n' roll' years were over, fans said.",
+    )
+    assert all("union" not in q.text and q.text != "n" for q in found)
+
+
+def test_a_split_quotation_is_one_quotation_in_two_parts(analyzer: Analyzer) -> None:
+    text = 'Carl Dune spoke last. "I think," he said, "that we can still win the league."'
+    [q] = quotes(analyzer, text)
+    assert q.text == "I think … that we can still win the league."
+    assert q.speaker == "Carl Dune"
+    assert text[q.start :].startswith("I think") and text[: q.end].endswith("league.")
+
+
+def test_a_quotation_opened_again_goes_on_with_the_same_speaker(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        'Coach Maria Lund said: "We played well. "We need to find a solution soon, so that '
+        'someone is in place next season." Other clubs stayed quiet.',
+    )
+    assert said(found) == [
+        ("direct", "We played well.", "Maria Lund"),
+        ("direct", "We need to find a solution soon, so that someone is in place next season.",
+         "Maria Lund"),
+    ]  # fmt: skip
+    assert found[1].speaker_as_written == "" and found[1].verb == ""
+
+
+def test_a_quotation_left_open_runs_to_the_end_of_its_paragraph(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        'Union leader Tom Reyes told members: "This strike is not over. We will decide tomorrow.',
+        '"Nobody should go back to work until the offer is in writing."',
+    )
+    assert said(found) == [
+        ("direct", "This strike is not over. We will decide tomorrow.", "Tom Reyes"),
+        ("direct", "Nobody should go back to work until the offer is in writing.", "Tom Reyes"),
+    ]
+
+
+def test_a_quotation_left_open_ends_before_the_words_that_introduce_the_next(
+    analyzer: Analyzer,
+) -> None:
+    found = quotes(
+        analyzer,
+        'Ann Lee said: "I was with that label for a year and nothing happened. She added: '
+        '"The whole world is waiting for this album."',
+    )
+    assert [(q.text, q.speaker, q.verb) for q in found] == [
+        ("I was with that label for a year and nothing happened.", "Ann Lee", "said"),
+        ("The whole world is waiting for this album.", "Ann Lee", "added"),
+    ]
+
+
+def test_a_colon_after_a_subject_introduces_its_words(analyzer: Analyzer) -> None:
+    [q] = quotes(analyzer, 'Mr Rick Dean is confident though: "People will see the difference."')
+    assert (q.speaker, q.verb) == ("Rick Dean", "")
+
+
+def test_a_multi_sentence_quotation_is_one_quotation(analyzer: Analyzer) -> None:
+    [q] = quotes(
+        analyzer,
+        '"The debate has gone on too long. Everyone has an opinion and I do not have to add '
+        'to it," Owen Marsh added.',
+    )
+    assert q.text.startswith("The debate") and q.text.endswith("add to it")
+    assert (q.speaker, q.verb) == ("Owen Marsh", "added")
+
+
+def test_scare_quotes_titles_and_nicknames_are_left_out(analyzer: Analyzer) -> None:
+    assert (
+        quotes(
+            analyzer,
+            'The film "Dark Water" opened on Friday. The so-called "dirty tricks" campaign went '
+            "on, and the 'New Maradona' scored twice.",
+        )
+        == []
+    )
+
+
+# -- reported speech ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("paragraph", "clause", "verb"),
+    [
+        ("Lena Ford said the plant would close in May.", "the plant would close in May", "said"),
+        ("Lena Ford said that the plant would close.", "the plant would close", "said"),
+        ("The plant would close in May, Lena Ford said.", "The plant would close in May", "said"),
+        ("The plant would close in May, said Lena Ford.", "The plant would close in May", "said"),
+        ("Lena Ford told reporters the plant would close.", "the plant would close", "told"),
+        ("Lena Ford warned that the plant would close.", "the plant would close", "warned"),
+        ("Lena Ford has admitted she made mistakes.", "she made mistakes", "admitted"),
+        ("Lena Ford said on Monday that the plant would close.", "the plant would close", "said"),
+        (
+            "According to Lena Ford, the plant would close in May.",
+            "the plant would close in May",
+            "According to",
+        ),
+        (
+            "The plant would close in May, according to Lena Ford.",
+            "The plant would close in May",
+            "according to",
+        ),
+    ],
+)
+def test_reported_speech_in_its_forms(
+    analyzer: Analyzer, paragraph: str, clause: str, verb: str
+) -> None:
+    found = quotes(analyzer, paragraph)
+    assert [(q.kind, q.text, q.speaker, q.verb) for q in found] == [
+        ("reported", clause, "Lena Ford", verb)
+    ]
+
+
+def test_no_speech_without_a_clause(analyzer: Analyzer) -> None:
+    assert (
+        quotes(
+            analyzer,
+            "The firm announced plans to cut 500 jobs. Pilots warned of delays. Kim Bell told "
+            "the story to her children.",
+        )
+        == []
+    )
+
+
+def test_one_sentence_may_report_twice_for_one_speaker(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Ruth Hale, the former teacher, confirmed she had attended the meeting but said that was "
+        "the only contact she had with the group.",
+    )
+    assert said(found) == [
+        ("reported", "she had attended the meeting", "Ruth Hale"),
+        ("reported", "that was the only contact she had with the group", "Ruth Hale"),
+    ]
+
+
+def test_they_means_the_group_that_spoke(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer, "Analysts say the deal is good. As a result, they say, prices will fall soon."
+    )
+    assert said(found) == [
+        ("reported", "the deal is good", "Analysts"),
+        ("reported", "prices will fall soon", "Analysts"),
+    ]
+
+
+def test_quoted_words_inside_reported_speech_are_fragments(analyzer: Analyzer) -> None:
+    found = quotes(analyzer, 'Jon Price said the results were "respectable" given the costs.')
+    assert said(found) == [
+        ("reported", 'the results were "respectable" given the costs', "Jon Price"),
+        ("direct", "respectable", "Jon Price"),
+    ]
+    assert [q.fragment for q in found] == [False, True]
+
+
+# -- who said it -------------------------------------------------------------------------------
+def test_a_surname_or_a_title_means_the_fullest_name(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Arsenal boss Arsene Wenger has no plans to sign a goalkeeper.",
+        '"The debate is over," Wenger said. "It is not an issue," said Mr Wenger.',
+    )
+    assert [q.speaker for q in found] == ["Arsene Wenger", "Arsene Wenger"]
+    assert [q.speaker_as_written for q in found] == ["Wenger", "Mr Wenger"]
+
+
+def test_pronouns_mean_the_nearest_speaker_of_their_gender(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Mrs Alice Grant met Mr Paul Stone on Tuesday.",
+        '"It was a good meeting," Mr Stone said. "I agree," she said. "So do I," he added.',
+    )
+    assert [q.speaker for q in found] == ["Paul Stone", "Alice Grant", "Paul Stone"]
+
+
+def test_a_pronoun_subject_leans_on_the_sentence_before(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Ex-Labour MP George Galloway has appealed for the release of a hostage.",
+        "Mr Galloway was expelled from the party last year. He denied an earlier report. "
+        'Speaking in London, he said: "I am prepared to do anything I can to help."',
+    )
+    assert said(found) == [
+        ("direct", "I am prepared to do anything I can to help.", "George Galloway")
+    ]
+
+
+def test_title_appositions_name_a_speaker(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Support for Kyiv must continue, says NATO Secretary General Jens Stoltenberg.",
+        "The NATO Secretary General emphasized that it is up to Kyiv to decide.",
+        "Metrovias, the private firm which runs the lines, has offered a rise. The firm "
+        "promised no jobs would be lost. It said it would put this on paper.",
+    )
+    assert [q.speaker for q in found] == [
+        "Jens Stoltenberg",
+        "Jens Stoltenberg",
+        "Metrovias",
+        "Metrovias",
+    ]
+    assert found[1].speaker_as_written == "The NATO Secretary General"
+
+
+def test_unnamed_speakers_stay_as_written_and_are_met_again(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "A UKIP spokesman said the candidate had resigned. Reports said he had quit. "
+        '"He did once attend a meeting," the spokesman added.',
+    )
+    assert [q.speaker for q in found] == ["UKIP spokesman", "Reports", "UKIP spokesman"]
+
+
+def test_the_stretch_holds_the_quotation_and_its_attribution(analyzer: Analyzer) -> None:
+    text = 'Prices rose. "We expect more rises," said analyst Joe Kemp. Shares fell.'
+    [q] = quotes(analyzer, text)
+    assert text[q.sentence_start : q.sentence_end] == (
+        '"We expect more rises," said analyst Joe Kemp.'
+    )
+    assert q.speaker == "Joe Kemp"
+
+
+def test_the_demo_article(analyzer: Analyzer) -> None:
+    [article], _ = parse_file(DEMO_ARTICLE, DEMO_ARTICLE.name, DEMO_ARTICLE.read_bytes())
+    found = extract_quotes(article.paragraphs, analyzer)
+    last = next(q for q in found if q.text.endswith("We cannot have Minsk 3"))
+    assert (last.kind, last.speaker_as_written, last.speaker, last.verb) == (
+        "direct",
+        "Stoltenberg",
+        "Jens Stoltenberg",
+        "concluded",
+    )
+    # The article names him "NATO Secretary General Jens Stoltenberg" once; every quotation
+    # of his, however written ("Stoltenberg", "The NATO Secretary General", "He"), is his.
+    his = [q for q in found if q.speaker == "Jens Stoltenberg"]
+    assert {q.speaker_as_written for q in his} >= {
+        "Stoltenberg",
+        "The NATO Secretary General",
+        "He",
+    }
+    assert len(his) >= 5
