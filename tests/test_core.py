@@ -41,9 +41,7 @@ def test_stoltenberg_minsk_contract(corpus: Path, open_bot: Callable[..., QABot]
     assert len(repr(answer)) < 120
 
 
-def test_what_a_user_asks_of_the_demo_article(
-    corpus: Path, open_bot: Callable[..., QABot]
-) -> None:
+def test_what_a_user_asks_of_the_demo_article(corpus: Path, open_bot: Callable[..., QABot]) -> None:
     bot = open_bot(corpus)
     assert bot.ask("what did Stoltenberg say about Minsk").short == "We cannot have Minsk 3"
     # "Who is X?" is answered with what the article calls X, not a stretch of the sentence.

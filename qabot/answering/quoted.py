@@ -38,11 +38,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Scored",
-    "speaker_names",
     "about_terms",
     "compose_quoted",
     "compose_timeline",
     "rank_quotations",
+    "speaker_names",
     "statements",
     "timeline",
 ]

@@ -372,8 +372,10 @@ def roles(sentence: str, name: Sequence[str]) -> list[Span]:
         # Before: the capitalised words of the same run ("Ukrainian President"), and a
         # first name the question left out ("Volodymyr" of "Zelenskyy") is not a title.
         lead = first
-        while lead > 0 and sentence[found[lead - 1].end() : found[lead].start()] == " " and (
-            found[lead - 1].group()[:1].isupper() or found[lead - 1].group() in glue
+        while (
+            lead > 0
+            and sentence[found[lead - 1].end() : found[lead].start()] == " "
+            and (found[lead - 1].group()[:1].isupper() or found[lead - 1].group() in glue)
         ):
             lead -= 1
         title = found[lead:first]
