@@ -32,6 +32,7 @@ from qabot.answering import compose, hits_of
 from qabot.answering.quoted import (
     compose_quoted,
     compose_timeline,
+    named_after,
     speaker_names,
     statements,
 )
@@ -232,16 +233,17 @@ class QABot:
             )
         if query.shape.kind == "quote" and query.shape.speaker:
             # "What did X say about Y?": from X's own words, or say there are none.
-            quotes = []
-            for name in speaker_names(query.shape.speaker):
-                words = speaker_words(name)
-                quotes = reader.quotations(words, filters) if words else []
-                if quotes:
-                    break
+            speaker = query.shape.speaker
+            quotes = self._quotations(reader, speaker_names(speaker), filters)
             if query.shape.timeline:
                 return compose_timeline(query, quotes, self.analyzer, TIMELINE_LIMIT)
             depth = max(k, QUOTE_SEARCH_DEPTH)
             matches = reader.search(query.bag, query.stats, depth, filters, fold=True)
+            if not quotes:
+                # X named by office ("ITV's controller of entertainment"): whom the
+                # passages found call so.
+                texts = [m.passage.text for m in matches]
+                quotes = self._quotations(reader, named_after(speaker, texts), filters)
             return compose_quoted(
                 query, quotes, matches, k, self.analyzer, answers,
                 lambda q: reader.passage(q.article.id, q.position),
@@ -250,6 +252,16 @@ class QABot:
             query.bag, query.stats, max(k, answers.candidate_passages), filters, fold=True
         )
         return compose(query, matches, k, self.analyzer, answers, filters)
+
+    @staticmethod
+    def _quotations(reader: Reader, names: Sequence[str], filters: Filters) -> list[Quotation]:
+        """The quotations of the first of ``names`` that finds any."""
+        for name in names:
+            words = speaker_words(name)
+            quotes = reader.quotations(words, filters) if words else []
+            if quotes:
+                return quotes
+        return []
 
     def quotes(
         self,

@@ -41,6 +41,7 @@ __all__ = [
     "about_terms",
     "compose_quoted",
     "compose_timeline",
+    "named_after",
     "rank_quotations",
     "speaker_names",
     "statements",
@@ -53,10 +54,12 @@ MIN_ABOUT = 0.5
 #: A quoted answer longer than this many words is trimmed to its sentence about the topic.
 SHORT_WORDS = 40
 #: Quoted words are preferred to reported speech of about the same weight.
-_DIRECT = 1.15
+_DIRECT = 1.5
+#: Paragraphs after reported speech where the speaker's own words on it are looked for.
+_ELABORATION = 2
 #: How far a quotation's article counts: the question's words it holds, as the search
 #: found them (a quotation rarely repeats the question's topic word for word).
-_ARTICLE_WEIGHT = 0.6
+_ARTICLE_WEIGHT = 0.3
 #: Quotations whose words share this much (Jaccard of their word sets) are the same words.
 SAME_WORDS = 0.8
 _K1, _B, _AVERAGE_WORDS = 1.2, 0.75, 40.0
@@ -120,8 +123,10 @@ def rank_quotations(
         coverage = covered / total if total else 1.0
         held = known.get(quote.article.id)
         if held is not None and total:
+            # Alone, an article about the topic never makes a quotation about it: the
+            # article may hold someone else's words on it.
             in_article = sum(w for t, w in weight.items() if t in held) / total
-            coverage = max(coverage, _ARTICLE_WEIGHT * in_article)
+            coverage = min(1.0, coverage + _ARTICLE_WEIGHT * in_article)
         scored.append(Scored(quote, score, coverage))
     scored.sort(key=_order)
     if passage is None or not total:
@@ -162,6 +167,20 @@ def speaker_names(speaker: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+def named_after(description: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """The names ``texts`` write right after the words ``description`` ("ITV's controller
+    of entertainment Claudia Rosencrantz"): who a question names by office means."""
+    words = [w for w in description if w.casefold() not in ("the", "a", "an")]
+    if not words:
+        return []
+    phrase = r"\s+".join(re.escape(w) for w in words)
+    pattern = re.compile(
+        rf"\b{phrase},?\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{1,3}})", re.I
+    )
+    found = (m["name"] for text in texts for m in pattern.finditer(text))
+    return list(dict.fromkeys(n for n in found if n[:1].isupper()))
+
+
 def _topic(query: Query, about: Sequence[str], analyzer: Analyzer) -> str:
     """The topic's words as the user wrote them (in the question, or the one it follows)."""
     written = dict(query.words)
@@ -173,6 +192,25 @@ def _topic(query: Query, about: Sequence[str], analyzer: Analyzer) -> str:
 
 def _weight_of(query: Query) -> Callable[[str], float]:
     return lambda term: query.weights.get(term, 0.0)
+
+
+def _direct_for(best: Scored | None, ranked: Sequence[Scored]) -> Scored | None:
+    """The speaker's own words for what ``best`` reports: a reporter often sums up ("He
+    said the club had no plans …") then quotes ("I don't feel it will be necessary …")."""
+    if best is None or best.quotation.kind == "direct":
+        return best
+    said = best.quotation
+    for other in ranked:
+        quote = other.quotation
+        if (
+            quote.kind == "direct"
+            and quote.article.id == said.article.id
+            and quote.speaker == said.speaker
+            and said.paragraph <= quote.paragraph <= said.paragraph + _ELABORATION
+            and other.score >= 0.5 * best.score
+        ):
+            return replace(other, coverage=max(other.coverage, best.coverage))
+    return best
 
 
 def _around(quote: Quotation, text: str) -> str:
@@ -226,7 +264,7 @@ def compose_quoted(
     for match in matches:
         held.setdefault(match.article.id, match.article_terms)
     ranked = rank_quotations(quotes, about, _weight_of(query), analyzer, passage, held)
-    best = next((s for s in ranked if s.coverage >= MIN_ABOUT), None)
+    best = _direct_for(next((s for s in ranked if s.coverage >= MIN_ABOUT), None), ranked)
     others = hits_of(matches[: max(0, k)], query, analyzer)
     if best is None or (found := passage(best.quotation)) is None:
         topic = _topic(query, about, analyzer)

@@ -16,9 +16,10 @@ def bot(tmp_path: Path) -> QABot:
     write_article(
         corpus, "budget.md", "Budget row",
         "Finance Minister Anna Berg presented the budget on Tuesday.",
-        '"This budget protects the harbour and the schools. It raises no taxes and it '
-        "cuts the deficit by a third over the next four years, which no government has "
-        'managed since the war," Ms Berg told parliament.',
+        '"This budget protects the harbour and the schools, the hospitals and the roads '
+        "that every family in this country uses every single day of the year. It raises no "
+        "taxes and it cuts the deficit by a third over the next four years, which no "
+        'government has managed since the war," Ms Berg told parliament.',
         'Opposition leader Carl Holm said: "The budget is a fantasy built on hope."',
     )  # fmt: skip
     (corpus / "budget.md").write_text(

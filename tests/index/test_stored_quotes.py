@@ -1,4 +1,5 @@
-"""Quotations kept with the index: extracted once, stored, found by speaker, incremental."""
+"""Quotations kept with the index (qabot/index/quotes.py; the name differs from the
+extractor's tests): extracted once, stored, found by speaker, incremental."""
 
 from __future__ import annotations
 
