@@ -244,10 +244,13 @@ class QABot:
                 # passages found call so.
                 texts = [m.passage.text for m in matches]
                 quotes = self._quotations(reader, named_after(speaker, texts), filters)
-            return compose_quoted(
-                query, quotes, matches, k, self.analyzer, answers,
-                lambda q: reader.passage(q.article.id, q.position),
-            )  # fmt: skip
+            if quotes:
+                return compose_quoted(
+                    query, quotes, matches, k, self.analyzer, answers,
+                    lambda q: reader.passage(q.article.id, q.position),
+                )  # fmt: skip
+            # Nobody of that name is quoted at all ("what does ctenophore mean?", a
+            # speaker the articles only narrate): the question is answered as any other.
         matches = reader.search(
             query.bag, query.stats, max(k, answers.candidate_passages), filters, fold=True
         )

@@ -84,7 +84,8 @@ def about_terms(query: Query, analyzer: Analyzer) -> list[str]:
     """The question's terms that name the topic: not the speaker's, not framing words
     ("say", "react", "response", "over time")."""
     skip = set(analyzer.terms(" ".join(query.shape.speaker))) | set(query.frame)
-    skip |= {t for w in lexicon.words("statement_words") if (t := analyzer.term(w))}
+    framing = lexicon.words("statement_words") | lexicon.words("question_speech_verbs")
+    skip |= {t for w in framing if (t := analyzer.term(w))}
     own = [t for t in dict.fromkeys(query.terms) if t not in skip]
     if own or not query.context:
         return own

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from qabot import lexicon
@@ -37,11 +37,18 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _ARTICLES = frozenset({"a", "an", "the", "of"})
 
 
+@cache
+def _not_names() -> frozenset[str]:
+    # Titles and function words ("he", "the", "of") name nobody in particular.
+    titles = {line[0] for line in lexicon.forms("honorifics")}
+    return frozenset(titles) | lexicon.word_list("stopwords_en.txt") | _ARTICLES
+
+
 def speaker_words(name: str) -> frozenset[str]:
     """The words of a speaker's name that identify them (case-folded, no titles)."""
     words = (_POSSESSIVE.sub("", w.casefold()).rstrip(".") for w in _WORD.findall(name))
     # "Mr", "Sir", "the" do not tell one speaker from another.
-    skip = {line[0] for line in lexicon.forms("honorifics")} | _ARTICLES
+    skip = _not_names()
     return frozenset(w for w in words if w and w not in skip and w.rstrip(".") not in skip)
 
 

@@ -1,0 +1,98 @@
+"""``ask`` latency of this tree against other qabot trees, on one corpus, in one run.
+
+Corpus: ``--copies`` copies of the BBC articles of ``--bbc``, written as
+``benchmarks/scale.py`` writes them (8 copies hold about 100,000 passages). Each tree
+builds its own index of it once; then, in fresh processes, the trees take turns
+``--rounds`` times: each opens its index, answers ``--queries`` questions of
+``--questions`` (the NewsQA dev questions) once to warm up and once timed, and reports the
+median ``ask`` time. It prints every round and each tree's median of medians against this
+tree's, as a difference in milliseconds and a ratio. Questions are asked in the same order
+by every tree.
+
+    .venv/bin/python benchmarks/ask_compare.py --bbc ../shared/data/bbc \\
+        --questions ../shared/data/newsqa-dev/questions.jsonl --copies 8 --tree /tmp/base
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import bbc_articles, write_copies
+
+BUILD = """
+import sys
+from qabot import QABot
+print(QABot.open(sys.argv[1], sys.argv[2]).stats().passages)
+"""
+ASK = """
+import json, statistics, sys, time
+from qabot import QABot
+bot = QABot.open(sys.argv[1], sys.argv[2], update=False)
+questions = json.loads(sys.argv[3])
+for q in questions:
+    bot.ask(q)
+times = []
+for q in questions:
+    start = time.perf_counter()
+    bot.ask(q)
+    times.append((time.perf_counter() - start) * 1000)
+print(statistics.median(times))
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--bbc", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--tree", type=Path, action="append", default=[], help="another tree")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    trees = {"this tree": Path(__file__).resolve().parent.parent}
+    trees.update((str(tree), tree) for tree in args.tree)
+    lines = args.questions.read_text(encoding="utf-8").splitlines()
+    questions = json.dumps([json.loads(x)["question"] for x in lines if x][: args.queries])
+    medians: dict[str, list[float]] = {name: [] for name in trees}
+    with tempfile.TemporaryDirectory(prefix="qabot-ask-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        write_copies(bbc_articles(args.bbc), corpus, range(args.copies))
+        indexes = {name: Path(tmp) / f"index-{n}" for n, name in enumerate(trees)}
+        for name, tree in trees.items():
+            built = _run(tree, BUILD, str(corpus), str(indexes[name]))
+            print(f"{name:20s} built {int(built):,} passages")
+        for r in range(args.rounds):
+            for name, tree in trees.items():
+                p50 = float(_run(tree, ASK, str(corpus), str(indexes[name]), questions))
+                medians[name].append(p50)
+                print(f"round {r + 1}  {name:20s} ask p50 {p50:.2f} ms")
+    mine = statistics.median(medians["this tree"])
+    for name, values in medians.items():
+        median = statistics.median(values)
+        print(
+            f"{name:20s} ask p50 {median:.2f} ms  ({median - mine:+.2f} ms, "
+            f"{median / mine:.2f}x this tree)"
+        )
+    return 0
+
+
+def _run(tree: Path, code: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree,
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip().splitlines()[-1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
