@@ -6,9 +6,10 @@ excerpt cutting and highlights, in three forms:
 
 * plain text, for ``str(answer)``;
 * the terminal, with ANSI bold when it is a terminal (``qabot ask``, ``qabot chat``);
-* Telegram HTML: answers and passages (whole, or shared inline), escaped, highlighted,
-  and within Telegram's 4096 characters (counted in UTF-16 code units, as Telegram does)
-  by trimming excerpts, never by cutting through a tag.
+* Telegram HTML: answers, passages (whole, or shared inline) and statement timelines
+  (a page at a time), escaped, highlighted, and within Telegram's 4096 characters
+  (counted in UTF-16 code units, as Telegram does) by trimming excerpts, never by
+  cutting through a tag.
 
 What only the Telegram bot says (its /help, usage hints, alerts, the replies of its
 commands) is the adapter's, in :mod:`qabot.telegram_bot.texts`, built on :func:`escape`,
@@ -28,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from qabot.dates import long_date
-from qabot.values import Answer, Article, Hit, Quotation, Refusal
+from qabot.values import Answer, Article, Hit, Quotation, Refusal, Timeline
 
 __all__ = [
     "CLOSEST_LABEL",
@@ -38,6 +39,7 @@ __all__ = [
     "MESSAGE_LIMIT",
     "NO_ARTICLES",
     "PASSAGES_PER_MESSAGE",
+    "QUOTES_PER_PAGE",
     "QUOTES_USAGE",
     "SOURCES_LABEL",
     "TERMINAL_EXCERPT_CHARS",
@@ -66,6 +68,8 @@ __all__ = [
     "reply_message",
     "short_spans",
     "sources_text",
+    "statement_pages",
+    "statements_message",
     "terminal",
     "terminal_passages",
     "timeline_text",
@@ -93,11 +97,16 @@ PASSAGES_PER_MESSAGE = 3
 EXCERPT_CHARS = 600
 #: Longer URLs are not shown (a link that long is noise, and it would eat the message).
 MAX_URL_CHARS = 500
+#: Statements on one page of a timeline in Telegram; "◂ Earlier" and "Later ▸" page on.
+QUOTES_PER_PAGE = 5
+#: The stories shown under a statement that several reported; the others are counted.
+ALSO_SHOWN = 3
 #: Article details shown in Telegram are cut to these lengths: front matter can hold
 #: anything, and a 5,000-character date must not crowd out the answer and its sources.
 TITLE_CHARS = 200
 DATE_CHARS = 40
 SOURCE_CHARS = 100
+SPEAKER_CHARS = 100
 
 Span = tuple[int, int]
 
@@ -189,15 +198,21 @@ def quotation_text(quote: Quotation) -> str:
 QUOTES_USAGE = "Write a name, and a topic if you like: /quotes Stoltenberg Minsk"
 
 
-def timeline_text(quotes: Sequence[Quotation], speaker: str, about: str = "") -> str:
-    """A statement timeline as plain text: oldest first, each cited (undated last)."""
+def _timeline_head(quotes: Sequence[Quotation], speaker: str, about: str) -> str:
+    """``Stoltenberg about Minsk: 3 statements, oldest first.``, or why there are none."""
     topic = f" about {about}" if about else ""
     if not speaker:
         return QUOTES_USAGE
     if not quotes:
         return f"No quotation of {speaker}{topic} in the indexed articles."
     count = f"{len(quotes)} statement{'s' if len(quotes) != 1 else ''}"
-    return "\n\n".join([f"{speaker}{topic}: {count}, oldest first.", *map(quotation_text, quotes)])
+    return f"{speaker}{topic}: {count}, oldest first."
+
+
+def timeline_text(quotes: Sequence[Quotation], speaker: str, about: str = "") -> str:
+    """A statement timeline as plain text: oldest first, each cited (undated last)."""
+    head = _timeline_head(quotes, speaker, about)
+    return "\n\n".join([head, *map(quotation_text, quotes)]) if speaker and quotes else head
 
 
 def leads_with_short(answer: Answer) -> bool:
@@ -489,7 +504,13 @@ def partial_note(answer: Answer) -> str:
 def answer_message(
     answer: Answer, start: int = 0, count: int = PASSAGES_PER_MESSAGE, limit: int = MESSAGE_LIMIT
 ) -> str:
-    """The reply to a question: the answer first, then cited passages ``start..start+count``."""
+    """The reply to a question: the answer first, then cited passages ``start..start+count``.
+
+    An answer that is a statement timeline ("what has X said about Y over time") shows
+    the first page of its statements instead (:func:`statements_message`).
+    """
+    if answer.quotations:
+        return statements_message(answer, limit=limit)
     if start == 0:
         head = _html_head(answer)
     else:
@@ -521,6 +542,100 @@ def answer_message(
             with_link = False  # long links take the room last, before the sources go
         else:
             excerpt = excerpt * 3 // 4
+
+
+def statement_pages(shown: Timeline | Answer, per_page: int = QUOTES_PER_PAGE) -> int:
+    """How many pages the statements of ``shown`` fill in Telegram (at least one)."""
+    return max(1, -(-len(shown.quotations) // per_page))
+
+
+def statements_message(
+    shown: Timeline | Answer,
+    page: int = 0,
+    per_page: int = QUOTES_PER_PAGE,
+    limit: int = MESSAGE_LIMIT,
+) -> str:
+    """Page ``page`` (from 0) of a statement timeline: a ``/quotes`` reply, or an answer
+    that is one.
+
+    Its head (how many statements, or the answer), the page counter when there are
+    several pages, then each statement: its day, the speaker, the words (in quotation
+    marks when quoted directly), where it is reported and which other stories reported
+    the same words. Long words are trimmed, then the other stories only counted, then
+    the links left out, until the message fits ``limit``. A timeline without a speaker
+    says how to ask; one without statements, that there are none.
+    """
+    quotes = shown.quotations
+    if isinstance(shown, Timeline):
+        head = escape(_timeline_head(quotes, shown.speaker, shown.about))
+        if not quotes:
+            return _fit_text(head, limit)
+        head = f"🗣 {head}"
+    else:
+        head = _html_head(shown)
+    pages = statement_pages(shown, per_page)
+    page = min(max(page, 0), pages - 1)
+    head = _fit_text(head, limit // 2)
+    if pages > 1:
+        head += f"\n<i>Page {page + 1} of {pages}</i>"
+    chosen = quotes[page * per_page : (page + 1) * per_page]
+    room = (limit - utf16_len(head)) // max(1, len(chosen))
+    words = min(EXCERPT_CHARS, max(160, room - 300))
+    also, with_links = ALSO_SHOWN, True
+    while True:
+        blocks = [_html_statement(q, words, also, with_links) for q in chosen]
+        text = head + "\n\n" + "\n\n".join(blocks)
+        if utf16_len(text) <= limit:
+            return text
+        # Trim the words to a sentence or two first; then the other stories and the links
+        # go, before the words are cut further.
+        if words > 160 or (words > 40 and not with_links):
+            words = max(40, words * 3 // 4)
+        elif also:
+            also = 0
+        elif with_links:
+            with_links = False
+        else:
+            return _fit_text(text, limit)
+
+
+def _link(url: str | None) -> str:
+    """``<a href="…">link</a>`` for an http(s) URL of a sensible length, else ``""``."""
+    if not url or len(url) > MAX_URL_CHARS or not re.match(r"https?://\S+$", url, re.I):
+        return ""
+    return f'<a href="{escape(url)}">link</a>'
+
+
+def _html_source(article: Article, paragraph: int | None, with_link: bool) -> str:
+    """``<i>Title</i>, ¶7, 2024-07-01, link``: where a statement is reported."""
+    parts = [f"<i>{escape(detail(article.title, TITLE_CHARS))}</i>"]
+    if paragraph is not None:
+        parts.append(f"¶{paragraph + 1}")
+    if article.date:
+        parts.append(escape(detail(article.date, DATE_CHARS)))
+    link = _link(article.url) if with_link else ""
+    return ", ".join([*parts, link] if link else parts)
+
+
+def _html_statement(quote: Quotation, words: int, also: int, with_links: bool) -> str:
+    """One statement of a timeline: its words cut near ``words`` characters, and at most
+    ``also`` of the other stories that reported them named (the rest counted)."""
+    day = quote.published
+    who = escape(detail(quote.speaker, SPEAKER_CHARS))
+    said = highlighted(" ".join(quote.text.split()), (), words)
+    if quote.kind == "direct":
+        said = f"“{said}”"
+    head = f"<b>{escape(long_date(day))} — {who}</b>" if day else f"<b>{who}</b>"
+    lines = [f"{head}: {said}", _html_source(quote.article, quote.paragraph, with_links)]
+    if quote.also:
+        # Only the story's paragraph is known: the others are cited by title and day.
+        named = [_html_source(article, None, with_links) for article in quote.also[:also]]
+        rest = len(quote.also) - len(named)
+        if rest:
+            story = "story" if rest == 1 else "stories"
+            named.append(f"{rest} other {story}" if not named else f"{rest} more")
+        lines.append("<i>Also reported by</i> " + "; ".join(named))
+    return "\n".join(lines)
 
 
 def reply_message(reply: Answer | Refusal) -> str:

@@ -22,7 +22,7 @@ from qabot.render import (
     passage_message,
     utf16_len,
 )
-from qabot.values import Answer, Article, Hit, Refusal
+from qabot.values import Answer, Article, Hit, Quotation, Refusal, Timeline
 
 
 class TagBalance(HTMLParser):
@@ -268,3 +268,103 @@ def test_a_refused_filter_says_what_to_write() -> None:
     assert text.startswith("Sorry, I could not use that filter: since: 'soon' is not a date")
     assert "since:2024-05-01 until:2024-06-30 source:BBC" in text
     assert render.reply_message(refusal) == render.escape(text)
+
+
+# -- statement timelines in Telegram ----------------------------------------------------------
+def said(
+    words: str,
+    day: str | None = "2024-06-12",
+    *,
+    url: str | None = "https://e.org/?a=1&b=2",
+    title: str = "Talks",
+    kind: str = "direct",
+    also: tuple[Article, ...] = (),
+) -> Quotation:
+    article = Article(title, title, Path("a.md"), date=day, url=url)
+    return Quotation(words, "Jens Stoltenberg", "he", "said", kind, words, article, 6, 2, also)
+
+
+def test_a_timeline_page_in_telegram_html() -> None:
+    copies = tuple(
+        Article(f"c{n}", f"Copy <{n}>", Path(), date="2024-06-13", url=f"https://c{n}.org/")
+        for n in range(5)
+    )
+    quotes = (
+        said("We cannot have <Minsk> 3 & more", also=copies),
+        said("talks must wait", "2024-06-20", kind="reported", url="javascript:alert(1)"),
+        *(said(f"statement {n}", "2024-07-01", url="ftp://e.org/x") for n in range(6)),
+        said("no day known", None, url=None),
+    )
+    timeline = Timeline("Stoltenberg", "<Minsk>", quotes)
+    first = render.statements_message(timeline)
+    assert balanced(first) and render.statement_pages(timeline) == 2
+    assert first.split("\n\n")[:3] == [
+        "🗣 Stoltenberg about &lt;Minsk&gt;: 9 statements, oldest first.\n<i>Page 1 of 2</i>",
+        "<b>12 June 2024 — Jens Stoltenberg</b>: “We cannot have &lt;Minsk&gt; 3 &amp; more”\n"
+        '<i>Talks</i>, ¶7, 2024-06-12, <a href="https://e.org/?a=1&amp;b=2">link</a>\n'
+        "<i>Also reported by</i> <i>Copy &lt;0&gt;</i>, 2024-06-13, "
+        '<a href="https://c0.org/">link</a>; <i>Copy &lt;1&gt;</i>, 2024-06-13, '
+        '<a href="https://c1.org/">link</a>; <i>Copy &lt;2&gt;</i>, 2024-06-13, '
+        '<a href="https://c2.org/">link</a>; 2 more',
+        # Reported speech without quotation marks; no link but to http(s).
+        "<b>20 June 2024 — Jens Stoltenberg</b>: talks must wait\n<i>Talks</i>, ¶7, 2024-06-20",
+    ]
+    assert first.count("<b>") == 5 and "statement 3" not in first
+    last = render.statements_message(timeline, 1)
+    assert "<i>Page 2 of 2</i>" in last and "statement 2" not in last and "ftp:" not in last
+    assert last.endswith("\n\n<b>Jens Stoltenberg</b>: “no day known”\n<i>Talks</i>, ¶7")
+    assert render.statements_message(timeline, 7) == last  # past the end: the last page
+    one = Timeline("Stoltenberg", "", quotes[:1])
+    assert "Page" not in render.statements_message(one) and render.statement_pages(one) == 1
+
+
+def test_a_timeline_without_statements_says_how_to_ask_or_that_there_are_none() -> None:
+    assert render.statements_message(Timeline("", "", ())) == render.escape(render.QUOTES_USAGE)
+    assert render.statements_message(Timeline("<b>X</b>", "Y & Z", ())) == (
+        "No quotation of &lt;b&gt;X&lt;/b&gt; about Y &amp; Z in the indexed articles."
+    )
+    # The same words as the plain timeline.
+    assert html.unescape(render.statements_message(Timeline("<b>X</b>", "Y & Z", ()))) == (
+        render.timeline_text((), "<b>X</b>", "Y & Z")
+    )
+
+
+def test_a_long_timeline_fits_the_limit_without_cutting_a_tag() -> None:
+    long = "é & <b> " * 700 + " 😀" * 500
+    url = "https://e.org/" + "&" * 480
+    copy = Article("c", "A copy & more " * 10, Path(), date="2024-06-13", url=url)
+    quotes = (said(long, title="Talks & more " * 10, url=url, also=(copy,) * 40),) * 12
+    for page in range(3):
+        text = render.statements_message(Timeline("S", "x" * 900, quotes), page)
+        assert utf16_len(text) <= MESSAGE_LIMIT and balanced(text)
+        assert text.count("Jens Stoltenberg</b>: “é &amp; &lt;b&gt;") == (5 if page < 2 else 2)
+        assert "…”" in text  # the words trimmed, the quotation marks kept
+        # The other stories are counted before the words are cut short.
+        assert "<i>Also reported by</i> 40 other stories" in text
+    # Past all trimming (200-character titles of markup, a 900-character topic): the text
+    # without its marks, cut, but never over the limit nor broken markup.
+    huge = Article("h", "<t> & " * 100, Path(), date="d" * 500, url=url)
+    worst = (said(long, title="<t> & " * 100, url=url, also=(huge,) * 40),) * 12
+    text = render.statements_message(Timeline("S", "x" * 900, worst))
+    assert utf16_len(text) <= MESSAGE_LIMIT and balanced(text)
+    assert html.unescape(text).startswith("🗣 S about xxx")
+
+
+def test_an_answer_that_is_a_timeline_shows_its_statements() -> None:
+    quotes = tuple(said(f"statement {n}", f"2024-06-{n + 1:02d}") for n in range(7))
+    answer = Answer(
+        "What has Stoltenberg said over time?",
+        "Jens Stoltenberg: 7 statements, 2024-06-01 to 2024-06-07, oldest first.",
+        (),
+        confidence=1.0,
+        quotations=quotes,
+    )
+    text = answer_message(answer)
+    assert text == render.statements_message(answer) == render.reply_message(answer)
+    assert text.startswith(
+        "💬 Jens Stoltenberg: 7 statements, 2024-06-01 to 2024-06-07, oldest first.\n"
+        "<i>Page 1 of 2</i>\n\n<b>1 June 2024 — Jens Stoltenberg</b>: “statement 0”"
+    )
+    assert "statement 4" in text and "statement 5" not in text
+    second = render.statements_message(answer, 1)
+    assert second.startswith("💬 Jens Stoltenberg: 7 statements") and "statement 6" in second

@@ -21,7 +21,7 @@ from qabot.errors import ConfigError
 from qabot.session import Session
 from qabot.telegram_bot import handlers as on
 from qabot.telegram_bot import news, policies, startup
-from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, WholePassage
+from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, StatementsPage, WholePassage
 from qabot.telegram_bot.ptb import (
     Application,
     ApplicationBuilder,
@@ -52,6 +52,7 @@ COMMANDS = [
     ("start", "what this bot does"),
     ("help", "how to ask, with examples"),
     ("ask", "ask a question (in groups)"),
+    ("quotes", "what someone said, oldest first"),
     ("sources", "the indexed articles"),
     ("stats", "index figures"),
 ]
@@ -158,7 +159,7 @@ def _add_handlers(
     app.add_handlers(
         [
             MessageHandler(QUESTION, policies.throttle_questions),
-            CommandHandler("ask", policies.throttle_questions),
+            CommandHandler(["ask", "quotes"], policies.throttle_questions),
             CommandHandler(["start", "help", "sources", "stats"], policies.throttle_actions),
             CallbackQueryHandler(policies.throttle_buttons),
             InlineQueryHandler(policies.throttle_inline),
@@ -171,6 +172,7 @@ def _add_handlers(
             CommandHandler("start", on.on_start),
             CommandHandler("help", on.on_help),
             CommandHandler("ask", on.on_ask),
+            CommandHandler("quotes", on.on_quotes),
             CommandHandler("sources", on.on_sources),
             CommandHandler("stats", on.on_stats),
             CommandHandler("reindex", on.on_reindex, filters=NEW & admins),
@@ -189,6 +191,7 @@ def _add_handlers(
             MessageHandler(filters.ChatType.GROUPS, on.on_group_chatter),
             CallbackQueryHandler(on.on_whole_passage, pattern=WholePassage),
             CallbackQueryHandler(on.on_more_passages, pattern=MorePassages),
+            CallbackQueryHandler(on.on_statements_page, pattern=StatementsPage),
             CallbackQueryHandler(on.on_sources_page, pattern=SourcesPage),
             # What is left: InvalidCallbackData (a dropped or forged token), or no data.
             CallbackQueryHandler(on.on_stale_button),

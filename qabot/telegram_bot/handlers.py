@@ -25,9 +25,11 @@ from qabot.telegram_bot import texts
 from qabot.telegram_bot.keyboards import (
     MorePassages,
     SourcesPage,
+    StatementsPage,
     WholePassage,
     answer_keyboard,
     sources_keyboard,
+    statements_keyboard,
 )
 from qabot.telegram_bot.policies import is_admin, refuse
 from qabot.telegram_bot.ptb import (
@@ -42,7 +44,7 @@ from qabot.telegram_bot.ptb import (
 )
 from qabot.telegram_bot.state import state_of
 from qabot.telegram_bot.transport import edit, reply, retrying
-from qabot.values import Answer
+from qabot.values import Answer, Refusal
 
 T = TypeVar("T")
 
@@ -96,6 +98,22 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update, context, texts.ASK_USAGE)
         return
     await _answer(update, context, question)
+
+
+async def on_quotes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/quotes NAME [TOPIC]: what someone said, oldest first, a page at a time (anywhere)."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    request = " ".join(context.args or [])
+    timeline = await asyncio.to_thread(state_of(context).session.quotes, request)
+    if isinstance(timeline, Refusal):  # too long, or a bad filter: as for a question
+        await refuse(update, context, render.reply_message(timeline))
+    elif not timeline.speaker:  # nothing but the command (or filters): how to ask
+        await refuse(update, context, render.statements_message(timeline))
+    else:
+        keyboard = statements_keyboard(timeline, chat.id)
+        await reply(message, render.statements_message(timeline), keyboard)
 
 
 async def on_group_chatter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -161,6 +179,18 @@ async def on_more_passages(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             message,
             render.answer_message(button.answer, start=button.start),
             answer_keyboard(button.answer, button.chat_id, button.start),
+        )
+
+
+async def on_statements_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "◂ Earlier" / "Later ▸" under a timeline: that page of its statements, in place."""
+    button = cast(StatementsPage, update.callback_query and update.callback_query.data)
+    message = await _message_of_chat(update, button.chat_id)
+    if message is not None:
+        await edit(
+            message,
+            render.statements_message(button.shown, button.page),
+            statements_keyboard(button.shown, button.chat_id, button.page),
         )
 
 

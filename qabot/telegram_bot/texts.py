@@ -108,6 +108,8 @@ def help_message(examples: Sequence[str], *, admin: bool) -> str:
         "",
         "<b>Commands</b>",
         "/ask <i>question</i>: ask (in groups)",
+        "/quotes <i>name</i> [<i>topic</i>]: what someone said, oldest first "
+        "(filters work here too)",
         "/sources: the indexed articles",
         "/stats: index figures",
     ]
