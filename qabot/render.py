@@ -162,21 +162,20 @@ def paragraph_label(hit: Hit) -> str:
 
 def citation(hit: Hit) -> str:
     """``Title, ¶3–4, 2024-07-01, https://…`` (paragraphs counted from 1)."""
-    parts = [hit.article.title, paragraph_label(hit)]
-    if hit.article.date:
-        parts.append(hit.article.date)
-    if hit.article.url:
-        parts.append(hit.article.url)
-    return ", ".join(parts)
+    return _cited(hit.article, paragraph_label(hit))
 
 
 def quotation_citation(quote: Quotation) -> str:
     """``Title, ¶7, 2024-07-01, https://…``: where a quotation is reported."""
-    parts = [quote.article.title, f"¶{quote.paragraph + 1}"]
-    if quote.article.date:
-        parts.append(quote.article.date)
-    if quote.article.url:
-        parts.append(quote.article.url)
+    return _cited(quote.article, f"¶{quote.paragraph + 1}")
+
+
+def _cited(article: Article, where: str) -> str:
+    parts = [article.title, where]
+    if article.date:
+        parts.append(article.date)
+    if article.url:
+        parts.append(article.url)
     return ", ".join(parts)
 
 

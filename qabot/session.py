@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qabot.errors import FilterError
-from qabot.filters import split_filters
+from qabot.filters import Filters, split_filters
 from qabot.values import Answer, Refusal, Timeline
 
 if TYPE_CHECKING:  # the session is handed an open bot; it never opens one
@@ -167,16 +167,10 @@ class Session:
         name is the longest start of the message that names someone quoted in the corpus
         ("Jens Stoltenberg Minsk": Jens Stoltenberg, about Minsk).
         """
-        message = message.strip()
-        limit = self.bot.settings.answers.max_question_chars
-        if len(message) > limit:
-            return Refusal(len(message), limit)
-        try:
-            filters, text = split_filters(message)
-        except FilterError as exc:
-            return Refusal(len(message), limit, problem=str(exc))
-        if not text:
-            return Timeline("", "", ())  # says how to ask
+        read = self._read(message)
+        if isinstance(read, Refusal):
+            return read if read.length else Timeline("", "", ())  # says how to ask
+        filters, text = read
         speaker, about = _speaker_and_topic(text, lambda name: bool(self.bot.quotes(name)))
         found = self.bot.quotes(
             speaker, about or None,
@@ -184,17 +178,23 @@ class Session:
         )  # fmt: skip
         return Timeline(speaker, about, tuple(found))
 
-    def _ask(self, chat: Hashable | None, message: str, k: int) -> Answer | Refusal:
+    def _read(self, message: str) -> tuple[Filters, str] | Refusal:
+        """A message's filters and text, or why it cannot be asked (empty: length 0)."""
         message = message.strip()
         limit = self.bot.settings.answers.max_question_chars
         if not message or len(message) > limit:
             return Refusal(len(message), limit)
         try:
-            filters, question = split_filters(message)
+            filters, text = split_filters(message)
         except FilterError as exc:
             return Refusal(len(message), limit, problem=str(exc))
-        if not question:
-            return Refusal(0, limit)
+        return (filters, text) if text else Refusal(0, limit)
+
+    def _ask(self, chat: Hashable | None, message: str, k: int) -> Answer | Refusal:
+        read = self._read(message)
+        if isinstance(read, Refusal):
+            return read
+        filters, question = read
         context = self._memory.context_for(chat, question) if chat is not None else None
         answer = self.bot.ask(
             question, k, context=context,
