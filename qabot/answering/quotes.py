@@ -71,6 +71,9 @@ __all__ = ["Quote", "QuoteKind", "extract_quotes"]
 
 QuoteKind = Literal["direct", "reported"]
 
+#: Longer paragraphs are not read for quotations (news paragraphs are a few hundred
+#: characters; reading is linear in paragraphs, not in one paragraph's length).
+MAX_PARAGRAPH_CHARS = 20_000
 #: Words read back from a verb for its speaker, at most.
 _MAX_SPEAKER = 12
 #: A quoted phrase shorter than this, inside someone's speech, is a fragment of it.
@@ -113,7 +116,13 @@ class Quote:
 
 
 def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]:
-    """Every quotation of an article's body ``paragraphs``, in reading order."""
+    """Every quotation of an article's body ``paragraphs``, in reading order.
+
+    A paragraph longer than :data:`MAX_PARAGRAPH_CHARS` is no reporter's paragraph (a
+    pasted transcript, a data blob) and is not read: its quotations are not kept, and
+    indexing such a file stays as fast as its passages.
+    """
+    paragraphs = [p if len(p) <= MAX_PARAGRAPH_CHARS else "" for p in paragraphs]
     marked = [_marks(text) for text in paragraphs]
     cast = Cast(paragraphs, [[(q.open, q.stop) for q in found] for found in marked])
     found: list[_Found] = []

@@ -6,7 +6,7 @@ import pytest
 from support.corpus import DEMO_ARTICLE
 
 from qabot.analysis import Analyzer
-from qabot.answering.quotes import Quote, extract_quotes
+from qabot.answering.quotes import MAX_PARAGRAPH_CHARS, Quote, extract_quotes
 from qabot.articles import parse_file
 
 
@@ -293,3 +293,11 @@ def test_the_demo_article(analyzer: Analyzer) -> None:
         "He",
     }
     assert len(his) >= 5
+
+
+def test_a_paragraph_too_long_for_a_reporter_is_not_read() -> None:
+    # A 5 MB paragraph of "said" must not make indexing crawl: it is passed over.
+    huge = " ".join(["Stoltenberg said the talks would go on"] * 2_000)
+    assert len(huge) > MAX_PARAGRAPH_CHARS
+    found = extract_quotes([huge, 'Mayor Tom Reed said: "The harbour stays public."'], Analyzer())
+    assert [(q.paragraph, q.text) for q in found] == [(1, "The harbour stays public.")]
