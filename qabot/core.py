@@ -231,13 +231,14 @@ class QABot:
                 query.terms,
                 reason="The corpus is empty: add articles and reindex.",
             )
+        wanted = max(k, answers.candidate_passages)
         if query.shape.kind == "quote" and query.shape.speaker:
             # "What did X say about Y?": from X's own words, or say there are none.
             speaker = query.shape.speaker
             quotes = self._quotations(reader, speaker_names(speaker), filters)
             if query.shape.timeline:
                 return compose_timeline(query, quotes, self.analyzer, TIMELINE_LIMIT)
-            depth = max(k, QUOTE_SEARCH_DEPTH)
+            depth = max(wanted, QUOTE_SEARCH_DEPTH)
             matches = reader.search(query.bag, query.stats, depth, filters, fold=True)
             if not quotes:
                 # X named by office ("ITV's controller of entertainment"): whom the
@@ -250,10 +251,10 @@ class QABot:
                     lambda q: reader.passage(q.article.id, q.position),
                 )  # fmt: skip
             # Nobody of that name is quoted at all ("what does ctenophore mean?", a
-            # speaker the articles only narrate): the question is answered as any other.
-        matches = reader.search(
-            query.bag, query.stats, max(k, answers.candidate_passages), filters, fold=True
-        )
+            # speaker the articles only narrate): the question is answered as any other,
+            # from the passages already found.
+            return compose(query, matches[:wanted], k, self.analyzer, answers, filters)
+        matches = reader.search(query.bag, query.stats, wanted, filters, fold=True)
         return compose(query, matches, k, self.analyzer, answers, filters)
 
     @staticmethod
