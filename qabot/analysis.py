@@ -64,7 +64,7 @@ class Analyzer:
         )
         params = PunktParameters()
         params.abbrev_types = set(lexicon.word_list("abbreviations_en.txt"))
-        self._sentences = PunktSentenceTokenizer(params)
+        self._sentences = _NewsPunkt(params)
         self._stem: Callable[[str], str] = _make_stemmer(self.settings.stemmer)
         # Word → term, for every distinct spelling seen: normalizing and stemming cost far
         # more than indexing, and news text repeats its words. Dict reads and writes are
@@ -189,6 +189,35 @@ class Analyzer:
     def sentences(self, text: str) -> list[str]:
         """The sentences of ``text``."""
         return [text[s:e] for s, e in self.sentence_spans(text)]
+
+
+#: A potential sentence end as Punkt hands it over (the word before a period, the period,
+#: then the next token or a punctuation mark) whose answer is plain: a word of two or more
+#: letters, not an abbreviation, then more text.
+_PLAIN_END = re.compile(r"([A-Za-z]{2,})\.(?:\s+\S+|\S)")
+
+
+class _NewsPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
+    """Punkt, answering its commonest question without building tokens for it.
+
+    For every period that may end a sentence Punkt asks :meth:`text_contains_sentbreak` of
+    its context ("said. The"), tokenizing and annotating it afresh — most of the time of a
+    split. With our parameters (abbreviations only: no collocations, no orthographic
+    context) a word of letters that is no abbreviation, followed by a token, always ends a
+    sentence (Punkt's first pass marks it, its second pass only reconsiders abbreviations,
+    initials and numbers); that case is answered here, every other by Punkt.
+    ``tests/test_analysis.py`` checks both give the same sentences.
+    """
+
+    def __init__(self, params: PunktParameters) -> None:
+        super().__init__(params)
+        self._abbreviations = frozenset(params.abbrev_types)
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        plain = _PLAIN_END.fullmatch(text)
+        if plain is not None and plain[1].lower() not in self._abbreviations:
+            return True
+        return bool(super().text_contains_sentbreak(text))
 
 
 def _make_stemmer(name: str) -> Callable[[str], str]:

@@ -120,3 +120,28 @@ def test_stopwords_do_not_eat_content_words() -> None:
     assert a.terms("Will Smith will act") == ["will", "smith", "act"]
     assert a.terms("WHO officials") == ["who", "offici"]
     assert a.terms("Theresa May said") == ["theresa", "may", "said"]
+
+
+def test_sentences_are_punkts_own() -> None:
+    # The splitter answers Punkt's commonest question itself; it must split as Punkt does.
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    from qabot import lexicon
+
+    params = PunktParameters()
+    params.abbrev_types = set(lexicon.word_list("abbreviations_en.txt"))
+    punkt = PunktSentenceTokenizer(params)
+    words = [
+        "said.", "Mr.", "U.S.", "Jan.", "3.", "1,500.", "J.", "e.g.", "etc.", "St.", "well...",
+        'said."', "said.”", "said.'", "said.)", "years.!", "No.", "it.\n\nThen", "co-op.",
+        "Ltd.", "minister.", "(he", "“We", '"We', "the", "The", "5", "Ukraine", "?", "!",
+        "x.", "ok.", "NATO.", "Minsk.", "café.", "p.m.", "--", "a", "he", "And",
+    ]  # fmt: skip
+    state = 7
+    for _ in range(400):
+        chosen = []
+        for _ in range(14):
+            state = (state * 1_103_515_245 + 12_345) % 2**31  # a fixed stream: no flakes
+            chosen.append(words[state % len(words)])
+        text = " ".join(chosen)
+        assert Analyzer().sentence_spans(text) == list(punkt.span_tokenize(text)), text
