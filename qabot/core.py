@@ -235,11 +235,12 @@ class QABot:
         if query.shape.kind == "quote" and query.shape.speaker:
             # "What did X say about Y?": from X's own words, or say there are none.
             speaker = query.shape.speaker
-            quotes = self._quotations(reader, speaker_names(speaker), filters)
             if query.shape.timeline:
+                quotes = self._quotations(reader, speaker_names(speaker), filters)
                 return compose_timeline(query, quotes, self.analyzer, TIMELINE_LIMIT)
             depth = max(wanted, QUOTE_SEARCH_DEPTH)
             matches = reader.search(query.bag, query.stats, depth, filters, fold=True)
+            quotes = self._quotations(reader, speaker_names(speaker), filters)
             if not quotes:
                 # X named by office ("ITV's controller of entertainment"): whom the
                 # passages found call so.
@@ -248,7 +249,7 @@ class QABot:
             if quotes:
                 return compose_quoted(
                     query, quotes, matches, k, self.analyzer, answers,
-                    lambda q: reader.passage(q.article.id, q.position),
+                    reader.passage,
                 )  # fmt: skip
             # Nobody of that name is quoted at all ("what does ctenophore mean?", a
             # speaker the articles only narrate): the question is answered as any other,

@@ -60,6 +60,9 @@ _ELABORATION = 2
 #: How far a quotation's article counts: the question's words it holds, as the search
 #: found them (a quotation rarely repeats the question's topic word for word).
 _ARTICLE_WEIGHT = 0.3
+#: An answer's quotation goes on with the speaker's next quoted sentences up to this many
+#: words.
+RUN_WORDS = 60
 #: Quotations whose words share this much (Jaccard of their word sets) are the same words.
 SAME_WORDS = 0.8
 _K1, _B, _AVERAGE_WORDS = 1.2, 0.75, 40.0
@@ -67,6 +70,11 @@ _K1, _B, _AVERAGE_WORDS = 1.2, 0.75, 40.0
 _PASSAGE_WEIGHT = 0.3
 #: Only this many best quotations are read with their passages.
 _WITH_PASSAGES = 10
+#: An article whose opening paragraph (outside quotation marks) holds this
+#: share of the topic's weight is about it: the speaker's words there answer "what did X
+#: say about Y" even when they do not repeat Y ("I am prepared to do anything I can to
+#: help save her life", in a story on a hostage's release).
+LEAD_ABOUT = 0.75
 _WORD = re.compile(r"\w+")
 
 
@@ -102,16 +110,24 @@ def rank_quotations(
     analyzer: Analyzer,
     passage: Callable[[Quotation], Passage | None] | None = None,
     articles: Mapping[str, frozenset[str]] | None = None,
+    leads: Mapping[str, str] | None = None,
 ) -> list[Scored]:
     """``quotes`` best first for the topic ``about`` (index terms); ties: newest, then first.
 
     ``weight_of`` gives each term's rarity; ``passage`` the passage holding a quotation,
     read for the best few only; ``articles`` the question's terms each searched article
-    holds (by article id), which count a little towards a quotation of that article.
+    holds (by article id), which count a little towards a quotation of that article;
+    ``leads`` the opening paragraph of searched articles (by article id): an
+    article whose lead is about the topic (:data:`LEAD_ABOUT`) makes its quotations so.
     """
     weight = {t: float(weight_of(t)) for t in dict.fromkeys(about)}
     total = sum(weight.values())
     known = {} if articles is None else articles
+    about_lead = {
+        article: _bm25(_unquoted(text), weight, analyzer)[1] / total >= LEAD_ABOUT
+        for article, text in (leads or {}).items()
+        if total
+    }
     scored = []
     for quote in quotes:
         # The sentence without the words naming the speaker ("the NATO Secretary General
@@ -128,6 +144,8 @@ def rank_quotations(
             # article may hold someone else's words on it.
             in_article = sum(w for t, w in weight.items() if t in held) / total
             coverage = min(1.0, coverage + _ARTICLE_WEIGHT * in_article)
+        if about_lead.get(quote.article.id):
+            coverage = max(coverage, MIN_ABOUT)
         scored.append(Scored(quote, score, coverage))
     scored.sort(key=_order)
     if passage is None or not total:
@@ -170,16 +188,17 @@ def speaker_names(speaker: Sequence[str]) -> list[str]:
 
 def named_after(description: Sequence[str], texts: Sequence[str]) -> list[str]:
     """The names ``texts`` write right after the words ``description`` ("ITV's controller
-    of entertainment Claudia Rosencrantz"): who a question names by office means."""
+    of entertainment Claudia Rosencrantz"; "Wal-Mart spokesman Guy Whitcomb" for "Wal-Mart's
+    spokesman"): who a question names by office means."""
     words = [w for w in description if w.casefold() not in ("the", "a", "an")]
     if not words:
         return []
-    phrase = r"\s+".join(re.escape(w) for w in words)
-    pattern = re.compile(
-        rf"\b{phrase},?\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{1,3}})", re.I
-    )
+    owned = (re.escape(re.sub(r"['’]s$", "", w)) + r"(?:['’]s)?" for w in words)
+    phrase = r"\s+".join(owned)
+    # The office in any case; the name capitalised, word by word.
+    pattern = re.compile(rf"\b(?i:{phrase}),?\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{1,3}})")
     found = (m["name"] for text in texts for m in pattern.finditer(text))
-    return list(dict.fromkeys(n for n in found if n[:1].isupper()))
+    return list(dict.fromkeys(found))
 
 
 def _topic(query: Query, about: Sequence[str], analyzer: Analyzer) -> str:
@@ -195,23 +214,76 @@ def _weight_of(query: Query) -> Callable[[str], float]:
     return lambda term: query.weights.get(term, 0.0)
 
 
-def _direct_for(best: Scored | None, ranked: Sequence[Scored]) -> Scored | None:
+def _direct_for(
+    best: Scored | None, ranked: Sequence[Scored], order: Mapping[int, int]
+) -> Scored | None:
     """The speaker's own words for what ``best`` reports: a reporter often sums up ("He
-    said the club had no plans …") then quotes ("I don't feel it will be necessary …")."""
+    said the club had no plans …") then quotes ("I don't feel it will be necessary …").
+
+    Their words on the topic nearby come first; else the words that follow the summary in
+    its paragraph or open the next (``order``: each quotation's place in its article, by
+    ``id``).
+    """
     if best is None or best.quotation.kind == "direct":
         return best
     said = best.quotation
-    for other in ranked:
-        quote = other.quotation
+    own = [
+        other
+        for other in ranked
+        if other.quotation.kind == "direct"
+        and other.quotation.article.id == said.article.id
+        and other.quotation.speaker == said.speaker
+    ]
+    on_topic = (
+        other
+        for other in own
+        if said.paragraph <= other.quotation.paragraph <= said.paragraph + _ELABORATION
+        and other.score >= 0.5 * best.score
+    )
+    after = order.get(id(said), 0)
+    following = sorted(
+        (
+            other
+            for other in own
+            if order.get(id(other.quotation), -1) > after
+            and other.quotation.paragraph - said.paragraph in (0, 1)
+        ),
+        key=lambda other: order.get(id(other.quotation), 0),
+    )
+    found = next(on_topic, None) or next(iter(following), None)
+    if found is None:
+        return best
+    return replace(found, coverage=max(found.coverage, best.coverage))
+
+
+def _run(quote: Quotation, quotes: Sequence[Quotation], order: Mapping[int, int]) -> str:
+    """The quotation's words as a reader meets them: its sentence and the quotations that
+    go on from it in the same paragraph (`he said: "A. "B. "C."`), up to :data:`RUN_WORDS`."""
+    text = quote.context or quote.text
+    at = order.get(id(quote))
+    if at is None or quote.kind != "direct":
+        return text
+    for nxt in quotes[at + 1 :]:
         if (
-            quote.kind == "direct"
-            and quote.article.id == said.article.id
-            and quote.speaker == said.speaker
-            and said.paragraph <= quote.paragraph <= said.paragraph + _ELABORATION
-            and other.score >= 0.5 * best.score
+            nxt.article.id != quote.article.id
+            or nxt.paragraph != quote.paragraph
+            or nxt.kind != "direct"
+            or nxt.speaker_as_written
+            or nxt.speaker != quote.speaker
         ):
-            return replace(other, coverage=max(other.coverage, best.coverage))
-    return best
+            break
+        more = nxt.context or nxt.text
+        if more in text or len(_WORD.findall(text + " " + more)) > RUN_WORDS:
+            break
+        text = f"{text} {more}"
+    return text
+
+
+def _unquoted(text: str) -> str:
+    """``text`` without its quoted stretches: a lead quoting someone on Y is not about Y
+    for everyone it names."""
+    marks = "".join(re.escape(m) for m in quote_marks())
+    return re.sub(rf"[{marks}][^{marks}]*[{marks}]?", " ", text)
 
 
 def _around(quote: Quotation, text: str) -> str:
@@ -251,23 +323,39 @@ def compose_quoted(
     k: int,
     analyzer: Analyzer,
     settings: AnswerSettings,
-    passage: Callable[[Quotation], Passage | None],
+    passage: Callable[[str, int], Passage | None],
 ) -> Answer:
-    """The answer to a say/react question from the speaker's ``quotes``, or why there is none.
+    """The answer to a say/react question from the speaker's ``quotes`` (in article order),
+    or why there is none.
 
     ``matches`` are the question's passages as searched (cited after the quotation's own,
-    or as the closest passages when no quotation is about the topic); ``passage`` reads the
-    passage holding a quotation.
+    or as the closest passages when no quotation is about the topic); ``passage`` reads an
+    article's passage by position.
     """
     speaker = " ".join(query.shape.speaker)
     about = about_terms(query, analyzer)
     held: dict[str, frozenset[str]] = {}
     for match in matches:
         held.setdefault(match.article.id, match.article_terms)
-    ranked = rank_quotations(quotes, about, _weight_of(query), analyzer, passage, held)
-    best = _direct_for(next((s for s in ranked if s.coverage >= MIN_ABOUT), None), ranked)
+    # The opening paragraph of the articles the search found, read for whether each is
+    # about the topic; only those of articles quoting the speaker. Not the headline: it
+    # often sums up one speaker's words ("Stoltenberg: We cannot have Minsk 3").
+    quoting = {q.article.id for q in quotes}
+    leads = {}
+    for article_id in held.keys() & quoting:
+        if (lead := passage(article_id, 0)) is not None:
+            leads[article_id] = lead.text.split("\n", 1)[0]
+    ranked = rank_quotations(
+        quotes, about, _weight_of(query), analyzer,
+        lambda q: passage(q.article.id, q.position), held, leads,
+    )  # fmt: skip
+    order = {id(q): n for n, q in enumerate(quotes)}
+    best = _direct_for(next((s for s in ranked if s.coverage >= MIN_ABOUT), None), ranked, order)
     others = hits_of(matches[: max(0, k)], query, analyzer)
-    if best is None or (found := passage(best.quotation)) is None:
+    if (
+        best is None
+        or (found := passage(best.quotation.article.id, best.quotation.position)) is None
+    ):
         topic = _topic(query, about, analyzer)
         reason = f"No quotation of {speaker}" + (f" about {topic}" if topic else "")
         return Answer(
@@ -287,7 +375,7 @@ def compose_quoted(
         if (hit.article.id, hit.position) != (first.article.id, first.position)
     ]
     cited = [replace(hit, rank=n) for n, hit in enumerate(cited[: max(1, k)], 1)]
-    text = quote.context or quote.text
+    text = _run(quote, quotes, order)
     short = _short(quote, about, analyzer)
     at = text.find(short) if short else -1
     return Answer(

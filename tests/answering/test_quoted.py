@@ -8,6 +8,7 @@ import pytest
 from support.corpus import write_article
 
 from qabot import QABot
+from qabot.answering.quoted import named_after
 
 
 @pytest.fixture
@@ -95,3 +96,46 @@ def test_an_over_time_question_routes_to_the_timeline(bot: QABot) -> None:
     shown = str(answer)
     assert shown.index("never be sold") < shown.index("This budget protects")
     assert answer.to_dict()["quotations"][0]["speaker"] == "Anna Berg"
+
+
+@pytest.fixture
+def story_bot(tmp_path: Path) -> QABot:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "ferry.md", "Islanders fight ferry cuts",
+        "Councillor Ruth Dale has urged the ministry to keep the winter ferry to Inchmore, "
+        "whose timetable is to be halved in January.",
+        'Speaking at a packed meeting in the village hall, she said: "I have lived here '
+        'all my life. "I will do whatever it takes to keep this island connected."',
+        "Transport Minister Paul Greer said he was confident a compromise could be found. "
+        '"We will look again at the winter months," Mr Greer said.',
+        "The ferry operator declined to comment, and a ministry spokeswoman said the "
+        "review would report in March.",
+        "Ferrylink spokesman Tom Reid was at the meeting.",
+        '"No decision has been taken yet," Mr Reid told the paper.',
+    )  # fmt: skip
+    return QABot.open(corpus, tmp_path / "index")
+
+
+def test_a_speakers_words_in_a_story_about_the_topic_answer_it(story_bot: QABot) -> None:
+    # Her words never name the ferry; the story's opening paragraph is about it.
+    answer = story_bot.ask("What did Ruth Dale say about the winter ferry to Inchmore?")
+    assert answer.found and answer.passages[0].article.id == "ferry.md"
+    assert answer.short == "I have lived here all my life."
+    # The quotation goes on as the reader meets it: her next quoted sentence too.
+    assert "I will do whatever it takes to keep this island connected." in answer.text
+
+
+def test_a_reporters_summary_gives_way_to_the_words_that_follow_it(story_bot: QABot) -> None:
+    answer = story_bot.ask("How did Paul Greer react to the ferry timetable being halved?")
+    assert answer.short == "We will look again at the winter months,".rstrip(",")
+
+
+def test_someone_named_by_office_is_the_name_written_after_the_office() -> None:
+    texts = ["Wal-Mart spokesman Guy Whitcomb told the paper.", "ITV's controller of "
+             "entertainment Claudia Rosencrantz said so."]  # fmt: skip
+    # A question's possessive ("Wal-Mart's spokesman") is often not the article's.
+    assert named_after(["Wal-Mart's", "spokesman"], texts) == ["Guy Whitcomb"]
+    assert named_after(["ITV's", "controller", "of", "entertainment"], texts) == [
+        "Claudia Rosencrantz"
+    ]
