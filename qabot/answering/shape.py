@@ -221,6 +221,10 @@ def analyze_question(question: str, context: str | None = None) -> QuestionShape
         if (m := pattern.search(question)) is not None
     ]
     kind: AnswerKind | None = min(found)[2] if found else None
+    if kind == "thing":
+        # "What political party …", "which German general …": the noun asked about says
+        # the kind when the word after the question word did not.
+        kind = _head_kind(question) or kind
     described: tuple[str, ...] = ()
     if who_is := _WHO_IS_NAME.match(question):
         # "Who is Radu Mazare?" asks what the person is ("the mayor of Constanta").
@@ -290,6 +294,85 @@ def _focus(question: str) -> str:
         return ""
     noun = m.group("noun").casefold()
     return "" if noun in ("is", "are", "was", "were", "the", "a", "an") else noun
+
+
+_HEAD_START = re.compile(r"\b(?:what|which)\s+", re.I)
+_HEAD_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+#: Words that end the noun phrase after "what"/"which" ("what party *is*", "what team *of*").
+_HEAD_END = frozenset(
+    [
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "from",
+        "by",
+        "with",
+        "that",
+        "who",
+        "which",
+        "whose",
+        "as",
+        "is",
+        "was",
+        "are",
+        "were",
+        "did",
+        "does",
+        "do",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "been",
+        "be",
+    ]
+)
+_HEAD_WORDS = 4
+
+
+def _head_kind(question: str) -> AnswerKind | None:
+    """The kind the noun after "what"/"which" names, read past its adjectives ("what
+    *political party*", "which *British prime minister*"): a person, an organisation or a
+    place, from the lexicon's lists of such nouns; ``None`` when it names none of them."""
+    m = _HEAD_START.search(question)
+    if m is None:
+        return None
+    head, end = "", m.end()
+    for n, word in enumerate(_HEAD_WORD.finditer(question, m.end())):
+        folded = word.group().casefold()
+        if question[end : word.start()].strip() or n == _HEAD_WORDS or folded in _HEAD_END:
+            break  # punctuation, or a word that ends the noun phrase
+        if n and folded.endswith("ed"):
+            break  # "what satellite *enabled* …"
+        head, end = folded, word.end()
+    for kind, nouns in _head_nouns():
+        if head in nouns or (head.endswith("s") and head[:-1] in nouns):
+            return kind
+    return None
+
+
+@cache
+def _head_nouns() -> tuple[tuple[AnswerKind, frozenset[str]], ...]:
+    person = set(lexicon.words("person_nouns") | lexicon.words("speaker_person_nouns"))
+    person |= lexicon.words("person_nouns_female") | lexicon.words("person_nouns_male")
+    person |= {t for t in lexicon.words("speaker_titles") if " " not in t}
+    organisation = lexicon.words("organisation_nouns") | lexicon.words("speaker_org_nouns")
+    return (
+        ("place", lexicon.words("place_nouns")),
+        ("organisation", frozenset(organisation)),
+        ("person", frozenset(person - {"he", "she", "people"})),
+    )
 
 
 def _number_unit(question: str) -> Unit | None:

@@ -35,6 +35,13 @@ from qabot.answering.short import offers
         # The first question word decides, not a "when" inside the question.
         ("What satellite was used when the service was launched?", "thing"),
         ("Who is Radu Mazare?", "thing"),
+        # The noun asked about, read past its adjectives, says the kind.
+        ("What political party is strongest in the suburbs?", "organisation"),
+        ("Which German general was of Huguenot ancestry?", "person"),
+        ("What rival record labels complained?", "organisation"),
+        ("What small coastal towns were flooded?", "place"),
+        ("What British satellite enabled the launch?", "thing"),
+        ("What topic do private bills have?", "thing"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
