@@ -299,45 +299,11 @@ def _focus(question: str) -> str:
 _HEAD_START = re.compile(r"\b(?:what|which)\s+", re.I)
 _HEAD_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 #: Words that end the noun phrase after "what"/"which" ("what party *is*", "what team *of*").
-_HEAD_END = frozenset(
-    [
-        "and",
-        "or",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "to",
-        "from",
-        "by",
-        "with",
-        "that",
-        "who",
-        "which",
-        "whose",
-        "as",
-        "is",
-        "was",
-        "are",
-        "were",
-        "did",
-        "does",
-        "do",
-        "has",
-        "have",
-        "had",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-        "been",
-        "be",
-    ]
-)
+_HEAD_END = frozenset({
+    "and", "or", "of", "in", "on", "at", "for", "to", "from", "by", "with", "that", "who",
+    "which", "whose", "as", "is", "was", "are", "were", "did", "does", "do", "has", "have",
+    "had", "will", "would", "can", "could", "should", "may", "might", "been", "be",
+})  # fmt: skip
 _HEAD_WORDS = 4
 
 
