@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from support.botapi_server import DEFAULT_GROUP_ID, DEFAULT_USER_ID, BotApiServer
 from support.corpus import write_article
-from support.telegram_harness import ADMIN, STRANGER, Harness, polling, run
+from support.telegram_harness import ADMIN, STRANGER, Harness, logging_restored, polling, run
 
 from qabot.telegram_bot import RateLimiter, protect_token_in_logs
 
@@ -417,14 +417,8 @@ def test_polling_end_to_end_without_token_in_logs(
     corpus: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    httpx_logger = logging.getLogger("httpx")
-    monkeypatch.setattr(httpx_logger, "level", httpx_logger.level)  # restored afterwards
-    protect_token_in_logs(api.token)
-    # Even with httpx's request log switched back on, the token is redacted.
-    httpx_logger.setLevel(logging.INFO)
 
     async def main() -> None:
         async with polling(api, corpus, tmp_path / "index"):
@@ -432,7 +426,11 @@ def test_polling_end_to_end_without_token_in_logs(
             call = await api.wait_for_async("sendMessage")
             assert "Minsk" in call.result["text"]
 
-    asyncio.run(main())
+    with logging_restored():
+        protect_token_in_logs(api.token)
+        # Even with httpx's request log switched back on, the token is redacted.
+        logging.getLogger("httpx").setLevel(logging.INFO)
+        asyncio.run(main())
     assert api.token not in caplog.text
     assert "/bot<token>/getUpdates" in caplog.text
 

@@ -250,17 +250,13 @@ def run_bot(settings: Settings) -> int:
     watcher = CorpusWatcher(qabot).start()
     try:
         if tg.webhook_url and secret:
-            # A configured secret is also the path (README: the proxy forwards /<secret>).
-            path = tg.webhook_secret or startup.WEBHOOK_PATH
-            log.info("webhook: listening on %s:%d", tg.webhook_listen, tg.webhook_port)
-            app.run_webhook(
-                listen=tg.webhook_listen,
-                port=tg.webhook_port,
-                url_path=path,
-                webhook_url=tg.webhook_url.rstrip("/") + "/" + path,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            # tornado comes with the [webhooks] extra, checked by startup.webhook_secret.
+            from qabot.telegram_bot.webhook import run_webhook
+
+            run_webhook(
+                app, listen=tg.webhook_listen, port=tg.webhook_port, url=tg.webhook_url,
+                secret=secret,
+            )  # fmt: skip
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except TelegramError as exc:

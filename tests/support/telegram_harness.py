@@ -8,8 +8,11 @@ through python-telegram-bot's real HTTP stack; nothing is mocked.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import logging
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -130,3 +133,19 @@ def run(
             await body(h)
 
     asyncio.run(main())
+
+
+@contextmanager
+def logging_restored() -> Iterator[None]:
+    """Put back what ``protect_token_in_logs`` changes for the whole process: the log record
+    factory, the hooks that print uncaught exceptions, httpx's and httpcore's log levels."""
+    factory = logging.getLogRecordFactory()
+    hooks = sys.excepthook, threading.excepthook
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(factory)
+        sys.excepthook, threading.excepthook = hooks
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
