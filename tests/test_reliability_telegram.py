@@ -15,6 +15,7 @@ tests/support/telegram_harness.py.)
 from __future__ import annotations
 
 import asyncio
+import errno
 import io
 import json
 import logging
@@ -34,10 +35,18 @@ from typing import Any
 import pytest
 from support.botapi_server import BotApiServer
 from support.corpus import story_questions, write_stories
-from support.telegram_harness import ADMIN, Harness, logging_restored, polling, run
+from support.telegram_harness import (
+    ADMIN,
+    Harness,
+    logging_restored,
+    polling,
+    run,
+    running_bot_py,
+)
 from telegram import Bot
 from telegram.error import NetworkError
 
+from qabot import QABot
 from qabot.articles import SUPPORTED_SUFFIXES
 from qabot.config import TelegramSettings
 from qabot.errors import ConfigError
@@ -813,5 +822,90 @@ def test_odd_button_data_gets_a_polite_answer(
         (answer,) = h.api.calls("answerCallbackQuery")
         assert answer.ok and "older answer" in answer.params["text"]
         assert h.replies() == []
+
+    run(api, corpus, tmp_path, body)
+
+
+# -- an index or corpus that cannot be written (issue 20) -------------------------------------
+def admin_says(api: BotApiServer, update: dict[str, Any], replies: int) -> str:
+    """Push an admin's update to a running bot; the text of its ``replies``-th message."""
+    api.push_update(update)
+    return str(api.wait_for("sendMessage", timeout=30, count=replies).params["text"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", ["index", "corpus"])
+def test_a_read_only_index_or_corpus_is_said_and_an_upload_is_not_kept(
+    api: BotApiServer, corpus: Path, tmp_path: Path, folder: str
+) -> None:
+    index = tmp_path / "index"
+    QABot.open(corpus, index)  # built beforehand: a read-only index still answers
+    before = files_below(corpus)
+    env = {
+        "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_BASE_URL": api.base_url,
+        "QABOT_CORPUS": str(corpus), "QABOT_INDEX": str(index), "QABOT_ADMIN_IDS": str(ADMIN),
+    }  # fmt: skip
+    read_only = index if folder == "index" else corpus
+    with running_bot_py(env, read_only=read_only):
+        api.wait_for("setMyCommands", timeout=30)
+        upload = api.make_document_message_update("v.txt", ARTICLE, caption="/add", user_id=ADMIN)
+        said = admin_says(api, upload, 1)
+        reindex = admin_says(api, api.make_message_update("/reindex", user_id=ADMIN), 2)
+        question = api.make_message_update("What did Stoltenberg say about Minsk?", user_id=ADMIN)
+        answer = admin_says(api, question, 3)
+    if folder == "index":
+        assert said.startswith("I could not add v.txt: the index folder is ")
+        assert "read-only" in said and "The file was not kept." in said
+        assert reindex.startswith("I could not update the index: the index folder is ")
+        assert "read-only" in reindex and "still come from the index as it was" in reindex
+    else:
+        assert said.startswith("I could not add v.txt: the corpus folder is ")
+        assert "read-only" in said and said.endswith("Nothing was saved.")
+        assert reindex.startswith("Index updated: 0 added")  # the index is writable
+    assert "Minsk" in answer
+    assert files_below(corpus) == before
+
+
+def disk_full(*args: Any, **kwargs: Any) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_is_said_and_an_upload_is_not_kept(
+    api: BotApiServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qabot.index.index
+
+    before = files_below(corpus)
+
+    async def body(h: Harness) -> None:
+        # The index's disk is full: its snapshot cannot be written.
+        with monkeypatch.context() as patched:
+            patched.setattr(qabot.index.index, "write_snapshot", disk_full)
+            upload = h.api.make_document_message_update(
+                "v.txt", ARTICLE, caption="/add", user_id=ADMIN
+            )
+            await h.feed(upload)
+            assert h.last_text() == (
+                "I could not add v.txt: the disk of the index folder is full. The file was "
+                "not kept. Answers still come from the index as it was."
+            )
+            assert files_below(corpus) == before
+            (corpus / "kites.txt").write_text("Kites\n\nKites flew over the beach.\n")
+            await h.say("/reindex", user_id=ADMIN)
+            assert h.last_text() == (
+                "I could not update the index: the disk of the index folder is full. "
+                "Answers still come from the index as it was."
+            )
+            (corpus / "kites.txt").unlink()
+        # The corpus's disk is full: the upload cannot be saved.
+        with monkeypatch.context() as patched:
+            patched.setattr(os, "fsync", disk_full)
+            await h.feed(upload)
+            assert h.last_text() == (
+                "I could not add v.txt: the disk of the corpus folder is full. Nothing was saved."
+            )
+        assert files_below(corpus) == before
+        await h.feed(upload)  # room again: added
+        assert h.last_text().startswith("Saved as v.txt")
 
     run(api, corpus, tmp_path, body)

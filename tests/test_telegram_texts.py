@@ -5,12 +5,18 @@ Pure functions: no bot runs here (tests/test_telegram_bot.py sends them through 
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
+from qabot.errors import IndexLockedError, IndexWriteError
 from qabot.telegram_bot.texts import (
     feed_added_message,
     feed_removed_message,
     help_message,
+    not_indexed_message,
+    not_saved_message,
+    not_updated_message,
     sources_message,
     start_message,
     stats_message,
@@ -58,4 +64,31 @@ def test_feed_replies_are_escaped() -> None:
     assert feed_removed_message(url, True) == "Removed the feed https://e.org/feed?a=1&amp;b=2"
     assert feed_removed_message(url, False) == (
         "https://e.org/feed?a=1&amp;b=2 is not in the feed list."
+    )
+
+
+def test_what_could_not_be_written_is_said_in_words() -> None:
+    locked = IndexLockedError("another process is updating the index in /srv/index; …")
+    assert not_updated_message(locked) == (
+        "I could not update the index: another process is updating the index right now; "
+        "try again when it has finished. Answers still come from the index as it was."
+    )
+    assert not_indexed_message("a<b>.txt", locked).startswith(
+        "I could not add a&lt;b&gt;.txt: another process is updating the index right now;"
+    )
+    read_only = IndexWriteError("cannot write …", os.strerror(errno.EROFS))
+    assert not_updated_message(read_only).startswith(
+        "I could not update the index: the index folder is on a read-only file system."
+    )
+    denied = IndexWriteError("cannot write …", os.strerror(errno.EACCES))
+    assert "the index folder is read-only to the bot (permission denied)" in (
+        not_indexed_message("a.txt", denied)
+    )
+    odd = IndexWriteError("cannot write …", "it is a file, not a folder")
+    assert "the index folder cannot be written (it is a file, not a folder)" in (
+        not_updated_message(odd)
+    )
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert not_saved_message("a.txt", full) == (
+        "I could not add a.txt: the disk of the corpus folder is full. Nothing was saved."
     )

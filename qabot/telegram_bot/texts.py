@@ -9,9 +9,12 @@ with the application (:mod:`.app`). Every text here is Telegram HTML.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Sequence
 
 from qabot import render
+from qabot.errors import IndexLockedError, IndexWriteError
 from qabot.render import DATE_CHARS, MAX_URL_CHARS, NO_ARTICLES, TITLE_CHARS, detail, escape
 from qabot.values import Article, IndexStats, ReindexReport
 
@@ -33,6 +36,9 @@ __all__ = [
     "feeds_message",
     "help_message",
     "not_added_message",
+    "not_indexed_message",
+    "not_saved_message",
+    "not_updated_message",
     "report_message",
     "saved_message",
     "sources_message",
@@ -150,6 +156,48 @@ def saved_message(name: str, report: ReindexReport) -> str:
 
 def not_added_message(name: str, reason: str) -> str:
     return f"I could not add {escape(name)}: {escape(reason)}"
+
+
+#: What a file system's refusal means for the admin, by its ``strerror``.
+_READ_ONLY = {os.strerror(errno.EROFS): "is on a read-only file system"}
+_READ_ONLY.update(
+    (os.strerror(code), "is read-only to the bot (permission denied)")
+    for code in (errno.EACCES, errno.EPERM)
+)
+_FULL = {os.strerror(code) for code in (errno.ENOSPC, errno.EDQUOT)}
+_STILL_ANSWERS = "Answers still come from the index as it was."
+
+
+def _why_not_written(folder: str, reason: str) -> str:
+    """``the index folder is on a read-only file system``, ``the disk of … is full``, …"""
+    if reason in _READ_ONLY:
+        return f"{folder} {_READ_ONLY[reason]}"
+    if reason in _FULL:
+        return f"the disk of {folder} is full"
+    return f"{folder} cannot be written ({reason})"
+
+
+def _why_not_indexed(exc: IndexLockedError | IndexWriteError) -> str:
+    if isinstance(exc, IndexLockedError):
+        return "another process is updating the index right now; try again when it has finished"
+    return _why_not_written("the index folder", exc.reason)
+
+
+def not_updated_message(exc: IndexLockedError | IndexWriteError) -> str:
+    """/reindex (or links added) could not change the index: locked, read-only or full."""
+    return escape(f"I could not update the index: {_why_not_indexed(exc)}. {_STILL_ANSWERS}")
+
+
+def not_indexed_message(name: str, exc: IndexLockedError | IndexWriteError) -> str:
+    """An uploaded article was saved but the index could not take it, so it was removed."""
+    why = _why_not_indexed(exc)
+    return escape(f"I could not add {name}: {why}. The file was not kept. {_STILL_ANSWERS}")
+
+
+def not_saved_message(name: str, exc: OSError) -> str:
+    """The corpus folder refused an uploaded article: nothing was saved."""
+    why = _why_not_written("the corpus folder", exc.strerror or str(exc))
+    return escape(f"I could not add {name}: {why}. Nothing was saved.")
 
 
 def upload_limit_message(size: int, limit: int) -> str:
