@@ -9,7 +9,8 @@ excerpt cutting and highlights, in three forms:
 * Telegram HTML: answers, passages (whole, or shared inline) and statement timelines
   (a page at a time), escaped, highlighted, and within Telegram's 4096 characters
   (counted in UTF-16 code units, as Telegram does) by trimming excerpts, never by
-  cutting through a tag.
+  cutting through a tag; an article's URL is a link only when it is http(s)
+  (:func:`web_url`).
 
 What only the Telegram bot says (its /help, usage hints, alerts, the replies of its
 commands) is the adapter's, in :mod:`qabot.telegram_bot.texts`, built on :func:`escape`,
@@ -74,6 +75,7 @@ __all__ = [
     "terminal_passages",
     "timeline_text",
     "utf16_len",
+    "web_url",
 ]
 
 #: How filters are written in a chat message, for the help and for a refused filter.
@@ -469,13 +471,26 @@ def detail(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_WEB_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f/?#]+[^\s\x00-\x1f\x7f-\x9f]*", re.I)
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` if it may be a link in Telegram: http(s), with a host, of a sensible length.
+
+    An article's URL comes from its file's front matter, which can hold anything: a
+    ``javascript:``, ``data:`` or ``tg://`` URL is never made a link (it is left out).
+    """
+    if url and len(url) <= MAX_URL_CHARS and _WEB_URL.fullmatch(url):
+        return url
+    return None
+
+
 def _html_citation(hit: Hit, with_link: bool = True) -> str:
     parts = [f"<i>{escape(detail(hit.article.title, TITLE_CHARS))}</i>", paragraph_label(hit)]
     if hit.article.date:
         parts.append(escape(detail(hit.article.date, DATE_CHARS)))
-    if hit.article.url and with_link and len(hit.article.url) <= MAX_URL_CHARS:
-        parts.append(f'<a href="{escape(hit.article.url)}">link</a>')
-    return ", ".join(parts)
+    link = _link(hit.article.url) if with_link else ""
+    return ", ".join([*parts, link] if link else parts)
 
 
 def _html_head(answer: Answer) -> str:
@@ -599,10 +614,9 @@ def statements_message(
 
 
 def _link(url: str | None) -> str:
-    """``<a href="…">link</a>`` for an http(s) URL of a sensible length, else ``""``."""
-    if not url or len(url) > MAX_URL_CHARS or not re.match(r"https?://\S+$", url, re.I):
-        return ""
-    return f'<a href="{escape(url)}">link</a>'
+    """``<a href="…">link</a>`` for a :func:`web_url`, else ``""``."""
+    url = web_url(url)
+    return f'<a href="{escape(url)}">link</a>' if url else ""
 
 
 def _html_source(article: Article, paragraph: int | None, with_link: bool) -> str:
@@ -666,8 +680,9 @@ def passage_message(hit: Hit, limit: int = MESSAGE_LIMIT) -> str:
     if article.source:
         details.append(escape(detail(article.source, SOURCE_CHARS)))
     lines.append(" · ".join(details))
-    if article.url and len(article.url) <= MAX_URL_CHARS:
-        lines.append(f'<a href="{escape(article.url)}">{escape(article.url)}</a>')
+    url = web_url(article.url)
+    if url:
+        lines.append(f'<a href="{escape(url)}">{escape(url)}</a>')
     head = "\n".join(lines) + "\n\n"
     chars = limit - utf16_len(head) - 50
     while True:

@@ -368,3 +368,26 @@ def test_an_answer_that_is_a_timeline_shows_its_statements() -> None:
     assert "statement 4" in text and "statement 5" not in text
     second = render.statements_message(answer, 1)
     assert second.startswith("💬 Jens Stoltenberg: 7 statements") and "statement 6" in second
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://example.org/a?b=1&c=2", True),
+        ("HTTP://EXAMPLE.ORG/", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html;base64,PHNjcmlwdD4=", False),
+        ("tg://resolve?domain=somebot", False),
+        ("vbscript:msgbox", False),
+        ("https://", False),
+        ("https:///etc/passwd", False),
+        ("https://exa mple.org/", False),
+        ("https://example.org/\x00", False),
+        ("https://example.org/" + "x" * 600, False),
+        (" https://example.org/", False),
+    ],
+)
+def test_only_http_urls_are_links(url: str, link: bool) -> None:
+    assert (render.web_url(url) == url) is link
+    if not link:
+        assert render.web_url(url) is None

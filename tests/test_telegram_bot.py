@@ -7,9 +7,11 @@ runs ``python bot.py`` as a subprocess. Nothing here mocks python-telegram-bot.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -146,6 +148,53 @@ def test_sources_are_paged_in_place(api: BotApiServer, tmp_path: Path) -> None:
         assert edited.ok and "page 2 of 3" in edited.result["text"]
         buttons = edited.result["reply_markup"]["inline_keyboard"][0]
         assert [b["text"] for b in buttons] == ["◂ Previous", "Next ▸"]
+
+    run(api, corpus, tmp_path, body)
+
+
+ODD_URLS = [
+    "javascript:alert(document.cookie)",
+    "data:text/html,<script>alert(1)</script>",
+    "tg://resolve?domain=somebot",
+    "JavaScript://example.org/%0aalert(1)",
+    "ftp://example.org/file",
+]
+
+
+def test_only_http_urls_become_links(api: BotApiServer, tmp_path: Path) -> None:
+    corpus = tmp_path / "urls"
+    corpus.mkdir()
+    cities = ["Leipzig", "Dresden", "Hamburg", "Bremen", "Munich", "Kiel"]
+    urls = [*ODD_URLS, "https://example.org/kiel"]
+    for n, (city, url) in enumerate(zip(cities, urls, strict=True)):
+        (corpus / f"z{n}.md").write_text(
+            f"---\ntitle: Zebras escape in {city}\nurl: {url}\n---\n\n"
+            f"Zebras escaped from the {city} zoo on Sunday, keepers said.\n",
+            encoding="utf-8",
+        )
+
+    def links(text: str) -> list[str]:
+        return re.findall(r'<a href="([^"]*)"', text)
+
+    async def body(h: Harness) -> None:
+        await h.say("Which zoo did the zebras escape from?")
+        answer = h.replies()[-1]
+        await h.press(answer, 1, 0)  # More ▸: the next passages
+        more = h.replies()[-1]
+        shown = [answer.params["text"], more.params["text"]]
+        for row in range(3):  # each citation's whole passage
+            for call in (answer, more):
+                await h.press(call, 0, row)
+                shown.append(h.replies()[-1].params["text"])
+        await h.say("/sources")
+        shown.append(h.last_text())
+        sources = h.replies()[-1].params["text"]
+        assert "6. Zebras escape in Kiel" in html.unescape(re.sub("<[^>]+>", "", sources))
+        found = [url for text in shown for url in links(text)]
+        assert found and set(found) == {"https://example.org/kiel"}
+        for text in shown:
+            for url in ODD_URLS:
+                assert html.escape(url) not in text and url not in text
 
     run(api, corpus, tmp_path, body)
 

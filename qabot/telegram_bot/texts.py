@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from qabot import render
 from qabot.errors import IndexLockedError, IndexWriteError
-from qabot.render import DATE_CHARS, MAX_URL_CHARS, NO_ARTICLES, TITLE_CHARS, detail, escape
+from qabot.render import DATE_CHARS, NO_ARTICLES, TITLE_CHARS, detail, escape
 from qabot.values import Article, IndexStats, ReindexReport
 
 __all__ = [
@@ -80,8 +80,9 @@ def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
     for number, article in enumerate(shown, page * SOURCES_PER_PAGE + 1):
         extra = f" ({escape(detail(article.date, DATE_CHARS))})" if article.date else ""
         title = escape(detail(article.title, TITLE_CHARS))
-        if article.url and len(article.url) <= MAX_URL_CHARS:
-            title = f'<a href="{escape(article.url)}">{title}</a>'
+        url = render.web_url(article.url)  # http(s) only: never javascript:, data:, tg://
+        if url:
+            title = f'<a href="{escape(url)}">{title}</a>'
         lines.append(f"{number}. {title}{extra}")
     return "\n".join(lines), pages
 
