@@ -6,6 +6,9 @@ excerpt cutting and highlights, in three forms:
 
 * plain text, for ``str(answer)``;
 * the terminal, with ANSI bold when it is a terminal (``qabot ask``, ``qabot chat``);
+  in these two forms every control character of an article (ESC, CSI, BEL, …, but
+  newline and tab) is shown as a visible one (:func:`visible`): this module's own bold
+  and dim are the only escape sequences written;
 * Telegram HTML: answers, passages (whole, or shared inline) and statement timelines
   (a page at a time), escaped, highlighted, and within Telegram's 4096 characters
   (counted in UTF-16 code units, as Telegram does) by trimming excerpts, never by
@@ -27,7 +30,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import TypeVar, cast
 
 from qabot.dates import long_date
 from qabot.values import Answer, Article, Hit, Quotation, Refusal, Timeline
@@ -75,6 +79,7 @@ __all__ = [
     "terminal_passages",
     "timeline_text",
     "utf16_len",
+    "visible",
     "web_url",
 ]
 
@@ -133,7 +138,7 @@ def label(answer: Answer) -> str:
 def refusal_text(refusal: Refusal) -> str:
     """Why a chat message was not asked, politely."""
     if refusal.problem:
-        return f"Sorry, I could not use that filter: {refusal.problem}. {FILTER_EXAMPLE}"
+        return visible(f"Sorry, I could not use that filter: {refusal.problem}. {FILTER_EXAMPLE}")
     if refusal.too_long:
         return (
             f"That message is too long for a question ({refusal.length} characters). "
@@ -178,7 +183,7 @@ def _cited(article: Article, where: str) -> str:
         parts.append(article.date)
     if article.url:
         parts.append(article.url)
-    return ", ".join(parts)
+    return visible(", ".join(parts))
 
 
 def quotation_words(quote: Quotation) -> str:
@@ -192,7 +197,7 @@ def quotation_text(quote: Quotation) -> str:
     head = f"{long_date(day)} — " if day else ""
     lines = [f"{head}{quote.speaker}: {quotation_words(quote)}", f"  {quote.citation}"]
     lines += [f"  also: {quotation_citation(replace(quote, article=a))}" for a in quote.also]
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 #: How ``/quotes`` is written, for a chat's help and for a request without a name.
@@ -212,6 +217,7 @@ def _timeline_head(quotes: Sequence[Quotation], speaker: str, about: str) -> str
 
 def timeline_text(quotes: Sequence[Quotation], speaker: str, about: str = "") -> str:
     """A statement timeline as plain text: oldest first, each cited (undated last)."""
+    quotes, speaker, about = _made_visible((tuple(quotes), speaker, about))
     head = _timeline_head(quotes, speaker, about)
     return "\n\n".join([head, *map(quotation_text, quotes)]) if speaker and quotes else head
 
@@ -269,6 +275,36 @@ def _marked(
 
 # -- plain text and the terminal -----------------------------------------------------------
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+#: Control characters but newline and tab, each replaced by one visible character (so
+#: highlight spans still fit): C0 by its control picture (ESC → ␛, BEL → ␇), DEL by ␡,
+#: C1 by �. An article file can hold anything; printed raw, ESC and CSI would let it
+#: clear the screen, retitle the window or fake output.
+_VISIBLE = {
+    **{code: 0x2400 + code for code in range(0x20) if code not in (0x09, 0x0A)},
+    0x7F: 0x2421,
+    **dict.fromkeys(range(0x80, 0xA0), 0xFFFD),
+}
+
+V = TypeVar("V")
+
+
+def visible(text: str) -> str:
+    """``text`` safe to print to a terminal: control characters (but newline and tab) shown
+    as visible characters, one for one, so no escape sequence reaches the terminal."""
+    return text.translate(_VISIBLE)
+
+
+def _made_visible(value: V) -> V:
+    """``value`` with every string in it, in its dataclasses and tuples too, :func:`visible`."""
+    if isinstance(value, str):
+        return cast(V, visible(value))
+    if isinstance(value, tuple):
+        return cast(V, tuple(_made_visible(item) for item in value))
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _made_visible(getattr(value, f.name)) for f in fields(value) if f.init}
+        return cast(V, replace(value, **changes))
+    return value
 
 
 @dataclass(frozen=True)
@@ -388,8 +424,10 @@ def plain(reply: Answer | Refusal, *, excerpt_chars: int | None = None) -> str:
     """Plain text: the short answer on its own line, the sentence, the note, the citations.
 
     With ``excerpt_chars``, each citation is followed by that much of its passage.
+    Control characters are shown as visible ones (:func:`visible`), here as in every
+    plain-text and terminal form.
     """
-    return "\n".join(_text_lines(reply, _PLAIN, excerpt_chars))
+    return "\n".join(_text_lines(_made_visible(reply), _PLAIN, excerpt_chars))
 
 
 def terminal(
@@ -406,12 +444,15 @@ def terminal(
     passage the answer came from shows only what stands around the answer.
     """
     style = _ANSI if color else _PLAIN
-    return "\n".join(_text_lines(reply, style, excerpt_chars, passages))
+    # The article's text made visible first, so only this module's own bold and dim
+    # sequences reach the terminal.
+    return "\n".join(_text_lines(_made_visible(reply), style, excerpt_chars, passages))
 
 
 def terminal_passages(answer: Answer, *, color: bool) -> str:
     """Every cited passage of ``answer`` in full, for a terminal."""
     style = _ANSI if color else _PLAIN
+    answer = _made_visible(answer)
     if not answer.passages:
         return "No passages were cited for that."
     lines = [f"{label(answer)} for: {answer.question}"]
@@ -424,6 +465,7 @@ def terminal_passages(answer: Answer, *, color: bool) -> str:
 
 def sources_text(articles: Sequence[Article], page: int, per_page: int, matching: str = "") -> str:
     """Page ``page`` (from 1) of ``articles`` for a terminal; ``matching`` names a filter."""
+    matching = visible(matching)
     if not articles:
         return f"No article title matches {matching!r}." if matching else NO_ARTICLES
     pages = -(-len(articles) // per_page)
@@ -432,7 +474,7 @@ def sources_text(articles: Sequence[Article], page: int, per_page: int, matching
     shown = articles[first : first + per_page]
     what = f"Articles matching {matching!r}" if matching else "Articles"
     lines = [f"{what}, {first + 1}–{first + len(shown)} of {len(articles):,}:"]
-    lines += [f"- {article.title} ({article.id})" for article in shown]
+    lines += [visible(f"- {article.title} ({article.id})") for article in shown]
     hints = []
     if page < pages:
         command = f"/sources {matching} {page + 1}" if matching else f"/sources {page + 1}"
