@@ -410,9 +410,13 @@ def test_odd_messages_get_polite_answers(api: BotApiServer, corpus: Path, tmp_pa
         await h.say("/ask")
         assert h.last_text() == "Usage: /ask your question"
         await h.say("/start")
-        assert h.last_text().startswith("Hello! I answer questions about 1 news articles")
+        assert h.last_text().startswith("Hello! I answer questions about 1 news article, ")
         await h.say("/help")
-        assert "What about Stoltenberg on peace talks with Russia" in h.last_text()
+        assert (
+            "Try a question about one of these stories:\n"
+            "• Stoltenberg on peace talks with Russia: We cannot have Minsk 3\n"
+        ) in h.last_text()
+        assert "What about" not in h.last_text()
         await h.say("/sources")
         assert "Indexed articles (1)" in h.last_text()
         await h.say("/stats")
@@ -510,6 +514,42 @@ def test_bot_py_serves_telegram_and_stops_on_sigint(api: BotApiServer, corpus: P
     assert "getUpdates" in err  # the request log is there, with the token redacted
     names = [c["command"] for c in api.calls("setMyCommands")[-1].params["commands"]]
     assert names[:3] == ["start", "help", "ask"] and "reindex" in names
+
+
+def start_lines(command: list[str], api: BotApiServer, corpus: Path) -> list[str]:
+    """What ``command`` logs of its start (``qabot.telegram_bot.app``), without times."""
+    env = {
+        **os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_BASE_URL": api.base_url,
+        "QABOT_CORPUS": str(corpus), "QABOT_INDEX": str(corpus.parent / "index"),
+    }  # fmt: skip
+    env.pop("QABOT_LOG_LEVEL", None)  # each entry point's own default
+    api.clear()
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )  # fmt: skip
+    try:
+        api.push_update(api.make_message_update("What did Stoltenberg say about Minsk?"))
+        api.wait_for("sendMessage", timeout=30)  # started, and serving
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err[-2000:]
+    # "2024-06-12 10:00:00,123 INFO qabot.telegram_bot.app: …" → "INFO qabot.telegram_bot.app: …"
+    return [line.split(" ", 2)[2] for line in err.splitlines() if "qabot.telegram_bot.app" in line]
+
+
+@pytest.mark.slow
+def test_qabot_serve_logs_its_start_as_bot_py_does(api: BotApiServer, corpus: Path) -> None:
+    bot_py = start_lines([sys.executable, str(ROOT / "bot.py")], api, corpus)
+    serve = start_lines([sys.executable, "-m", "qabot", "serve"], api, corpus)
+    assert (
+        bot_py
+        == serve
+        == [
+            "INFO qabot.telegram_bot.app: connected to Telegram as @qabot_test_bot",
+            f"INFO qabot.telegram_bot.app: serving 1 article (6 passages) from {corpus}",
+        ]
+    )
 
 
 def test_rate_limiter_units() -> None:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import errno
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from qabot.errors import IndexLockedError, IndexWriteError
 from qabot.telegram_bot.texts import (
+    counted,
+    example_stories,
     feed_added_message,
     feed_removed_message,
     help_message,
@@ -38,19 +41,42 @@ def test_stats_count_skipped_files_not_problems() -> None:
     stats = IndexStats(
         1, 1, 1, 0, None, Path("c"), Path("i"), (Problem(feed, "1"), Problem(feed, "2"))
     )
-    assert "\n1 file(s) skipped as unreadable." in stats_message(stats)
+    assert "\n1 file skipped as unreadable." in stats_message(stats)
+    other = Problem(Path("other.json"), "3")
+    assert "\n2 files skipped" in stats_message(replace(stats, problems=(*stats.problems, other)))
 
 
 def test_the_help_says_how_to_filter_and_admins_see_their_commands() -> None:
-    help_text = help_message(["Who won <the> vote?"], admin=False)
+    help_text = help_message(["Who won <the> vote"], admin=False)
     assert "since:YYYY-MM-DD" in help_text and "/ask since:2024-05-01" in help_text
-    assert "• Who won &lt;the&gt; vote?" in help_text
+    assert "Try</b> a question about one of these stories:\n• <i>Who won &lt;the&gt; vote</i>" in (
+        help_text
+    )
     assert "/reindex" not in help_text and "/reindex" in help_message([], admin=True)
+    assert "No articles are indexed yet" in help_message([], admin=False)
     stats = IndexStats(7, 9, 40, 1000, None, Path("c"), Path("i"))
     assert start_message(stats, [], admin=False) == (
         "Hello! I answer questions about 7 news articles, citing my sources.\n\n"
         + help_message([], admin=False)
     )
+    one = replace(stats, articles=1)
+    assert start_message(one, [], admin=False).startswith(
+        "Hello! I answer questions about 1 news article, citing"
+    )
+
+
+def test_example_stories_are_titles_spread_over_the_corpus() -> None:
+    articles = [Article(str(i), f"Story\n{i}  " + "x" * (i * 20), Path()) for i in range(9)]
+    assert example_stories(articles) == [
+        "Story 0",
+        "Story 3 " + "x" * 60,
+        "Story 6 " + "x" * 71 + "…",
+    ]
+    assert example_stories(articles[:2]) == ["Story 0", "Story 1 " + "x" * 20]
+    assert example_stories([]) == []
+    assert [counted(n, "article") for n in (0, 1, 2, 1234)] == [
+        "0 articles", "1 article", "2 articles", "1,234 articles",
+    ]  # fmt: skip
 
 
 def test_feed_replies_are_escaped() -> None:

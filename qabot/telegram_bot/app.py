@@ -20,7 +20,7 @@ from qabot.core import QABot
 from qabot.errors import ConfigError
 from qabot.session import Session
 from qabot.telegram_bot import handlers as on
-from qabot.telegram_bot import news, policies, startup
+from qabot.telegram_bot import news, policies, startup, texts
 from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, StatementsPage, WholePassage
 from qabot.telegram_bot.ptb import (
     Application,
@@ -242,8 +242,10 @@ def run_bot(settings: Settings) -> int:
         qabot = QABot.open(settings.corpus, settings.index, settings=settings)
     stats = qabot.stats()
     log.info(
-        "serving %d articles (%d passages) from %s", stats.articles, stats.passages, stats.corpus
-    )
+        "serving %s (%s) from %s",
+        texts.counted(stats.articles, "article"), texts.counted(stats.passages, "passage"),
+        stats.corpus,
+    )  # fmt: skip
     app = build_application(qabot, replace(tg, base_url=url))
     # Articles saved into the corpus while the bot runs are answered from within seconds
     # (on a cluster, the corpus folder this process sees: the shards read the same one).

@@ -21,7 +21,6 @@ from qabot import render
 from qabot.articles import safe_filename, save_article
 from qabot.core import QABot
 from qabot.errors import ArticleError, IndexLockedError, IndexWriteError
-from qabot.session import example_questions
 from qabot.telegram_bot import texts
 from qabot.telegram_bot.keyboards import (
     MorePassages,
@@ -228,19 +227,19 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         admin = is_admin(update, state.settings)
         text = await asyncio.to_thread(
             lambda: texts.start_message(
-                state.qabot.stats(), example_questions(state.qabot), admin=admin
+                state.qabot.stats(), texts.example_stories(state.qabot.articles()), admin=admin
             )
         )
         await reply(update.effective_message, text)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """How to ask, with example questions from the corpus."""
+    """How to ask, naming a few stories of the corpus to ask about."""
     state = state_of(context)
     if update.effective_message is not None:
         admin = is_admin(update, state.settings)
-        examples = await asyncio.to_thread(example_questions, state.qabot)
-        await reply(update.effective_message, texts.help_message(examples, admin=admin))
+        stories = await asyncio.to_thread(lambda: texts.example_stories(state.qabot.articles()))
+        await reply(update.effective_message, texts.help_message(stories, admin=admin))
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

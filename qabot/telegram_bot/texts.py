@@ -31,6 +31,8 @@ __all__ = [
     "SOURCES_PER_PAGE",
     "STALE_BUTTON",
     "TOO_LARGE",
+    "counted",
+    "example_stories",
     "feed_added_message",
     "feed_removed_message",
     "feeds_message",
@@ -94,18 +96,39 @@ def stats_message(stats: IndexStats) -> str:
         f"<b>Index</b>\n{stats.counts_text}\n{stats.size_text} on disk, updated {escape(updated)}"
     )
     if stats.problems:
-        text += f"\n{stats.skipped_files} file(s) skipped as unreadable."
+        text += f"\n{counted(stats.skipped_files, 'file')} skipped as unreadable."
     return text
 
 
-def help_message(examples: Sequence[str], *, admin: bool) -> str:
-    """/help: how to ask, with ``examples``; the admin commands for admins."""
+def counted(number: int, word: str) -> str:
+    """``1 article``, ``2,000 articles``: a number and its noun, in the singular for one."""
+    return f"{number:,} {word if number == 1 else word + 's'}"
+
+
+#: Stories named as examples in /start and /help, and how much of each title is shown.
+EXAMPLE_STORIES = 3
+EXAMPLE_TITLE_CHARS = 80
+
+
+def example_stories(articles: Sequence[Article], count: int = EXAMPLE_STORIES) -> list[str]:
+    """Titles of ``count`` articles spread over the corpus, each on one line and cut short."""
+    step = max(1, len(articles) // count)
+    return [detail(article.title, EXAMPLE_TITLE_CHARS) for article in articles[::step][:count]]
+
+
+def help_message(stories: Sequence[str], *, admin: bool) -> str:
+    """/help: how to ask, with the titles of a few ``stories`` to ask about; the admin
+    commands for admins."""
+    if stories:
+        examples = ["<b>Try</b> a question about one of these stories:"]
+        examples += [f"• <i>{escape(title)}</i>" for title in stories]
+    else:
+        examples = ["No articles are indexed yet: once there are, ask me about them."]
     lines = [
         "Ask me about the news articles I have read, in plain words. "
         "I answer with the sentence that answers it and cite the passages it came from.",
         "",
-        "<b>Try</b>",
-        *(f"• {escape(q)}" for q in examples),
+        *examples,
         "",
         "Follow up with a short question such as <i>and what about …?</i>",
         "In groups, use /ask or mention me. Inline: type my name and a question in any chat.",
@@ -132,12 +155,11 @@ def help_message(examples: Sequence[str], *, admin: bool) -> str:
     return "\n".join(lines)
 
 
-def start_message(stats: IndexStats, examples: Sequence[str], *, admin: bool) -> str:
+def start_message(stats: IndexStats, stories: Sequence[str], *, admin: bool) -> str:
     """/start: a greeting, then the help."""
-    return (
-        f"Hello! I answer questions about {stats.articles} news articles, citing my sources.\n\n"
-        + help_message(examples, admin=admin)
-    )
+    articles = counted(stats.articles, "news article")
+    greeting = f"Hello! I answer questions about {articles}, citing my sources."
+    return f"{greeting}\n\n{help_message(stories, admin=admin)}"
 
 
 def report_message(report: ReindexReport) -> str:
