@@ -238,7 +238,7 @@ def _cluster_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=_cmd_cluster_help, cluster_parser=parser)
 
 
-def _configure_logging(level_name: str, verbose: bool) -> None:
+def _configure_logging(level_name: str, verbose: bool, *, force: bool = False) -> None:
     level = logging.getLevelName(level_name)
     if verbose:
         level = min(level, logging.INFO)
@@ -248,6 +248,7 @@ def _configure_logging(level_name: str, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         if detailed
         else "qabot: %(message)s",
+        force=force,
     )
 
 
@@ -527,6 +528,9 @@ def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    # The bot logs as `python bot.py` does (its start, at INFO) unless QABOT_LOG_LEVEL says
+    # otherwise: the bot's default level, not the command line's.
+    _configure_logging(Settings.from_env().log_level, args.verbose, force=True)
     try:
         from qabot.telegram_bot import run_bot
     except ImportError as exc:

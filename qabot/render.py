@@ -6,10 +6,14 @@ excerpt cutting and highlights, in three forms:
 
 * plain text, for ``str(answer)``;
 * the terminal, with ANSI bold when it is a terminal (``qabot ask``, ``qabot chat``);
+  in these two forms every control character of an article (ESC, CSI, BEL, …, but
+  newline and tab) is shown as a visible one (:func:`visible`): this module's own bold
+  and dim are the only escape sequences written;
 * Telegram HTML: answers, passages (whole, or shared inline) and statement timelines
   (a page at a time), escaped, highlighted, and within Telegram's 4096 characters
   (counted in UTF-16 code units, as Telegram does) by trimming excerpts, never by
-  cutting through a tag.
+  cutting through a tag; an article's URL is a link only when it is http(s)
+  (:func:`web_url`).
 
 What only the Telegram bot says (its /help, usage hints, alerts, the replies of its
 commands) is the adapter's, in :mod:`qabot.telegram_bot.texts`, built on :func:`escape`,
@@ -26,7 +30,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import TypeVar, cast
 
 from qabot.dates import long_date
 from qabot.values import Answer, Article, Hit, Quotation, Refusal, Timeline
@@ -74,6 +79,8 @@ __all__ = [
     "terminal_passages",
     "timeline_text",
     "utf16_len",
+    "visible",
+    "web_url",
 ]
 
 #: How filters are written in a chat message, for the help and for a refused filter.
@@ -131,7 +138,7 @@ def label(answer: Answer) -> str:
 def refusal_text(refusal: Refusal) -> str:
     """Why a chat message was not asked, politely."""
     if refusal.problem:
-        return f"Sorry, I could not use that filter: {refusal.problem}. {FILTER_EXAMPLE}"
+        return visible(f"Sorry, I could not use that filter: {refusal.problem}. {FILTER_EXAMPLE}")
     if refusal.too_long:
         return (
             f"That message is too long for a question ({refusal.length} characters). "
@@ -176,7 +183,7 @@ def _cited(article: Article, where: str) -> str:
         parts.append(article.date)
     if article.url:
         parts.append(article.url)
-    return ", ".join(parts)
+    return visible(", ".join(parts))
 
 
 def quotation_words(quote: Quotation) -> str:
@@ -190,7 +197,7 @@ def quotation_text(quote: Quotation) -> str:
     head = f"{long_date(day)} — " if day else ""
     lines = [f"{head}{quote.speaker}: {quotation_words(quote)}", f"  {quote.citation}"]
     lines += [f"  also: {quotation_citation(replace(quote, article=a))}" for a in quote.also]
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 #: How ``/quotes`` is written, for a chat's help and for a request without a name.
@@ -210,6 +217,7 @@ def _timeline_head(quotes: Sequence[Quotation], speaker: str, about: str) -> str
 
 def timeline_text(quotes: Sequence[Quotation], speaker: str, about: str = "") -> str:
     """A statement timeline as plain text: oldest first, each cited (undated last)."""
+    quotes, speaker, about = _made_visible((tuple(quotes), speaker, about))
     head = _timeline_head(quotes, speaker, about)
     return "\n\n".join([head, *map(quotation_text, quotes)]) if speaker and quotes else head
 
@@ -267,6 +275,36 @@ def _marked(
 
 # -- plain text and the terminal -----------------------------------------------------------
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+#: Control characters but newline and tab, each replaced by one visible character (so
+#: highlight spans still fit): C0 by its control picture (ESC → ␛, BEL → ␇), DEL by ␡,
+#: C1 by �. An article file can hold anything; printed raw, ESC and CSI would let it
+#: clear the screen, retitle the window or fake output.
+_VISIBLE = {
+    **{code: 0x2400 + code for code in range(0x20) if code not in (0x09, 0x0A)},
+    0x7F: 0x2421,
+    **dict.fromkeys(range(0x80, 0xA0), 0xFFFD),
+}
+
+V = TypeVar("V")
+
+
+def visible(text: str) -> str:
+    """``text`` safe to print to a terminal: control characters (but newline and tab) shown
+    as visible characters, one for one, so no escape sequence reaches the terminal."""
+    return text.translate(_VISIBLE)
+
+
+def _made_visible(value: V) -> V:
+    """``value`` with every string in it, in its dataclasses and tuples too, :func:`visible`."""
+    if isinstance(value, str):
+        return cast(V, visible(value))
+    if isinstance(value, tuple):
+        return cast(V, tuple(_made_visible(item) for item in value))
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _made_visible(getattr(value, f.name)) for f in fields(value) if f.init}
+        return cast(V, replace(value, **changes))
+    return value
 
 
 @dataclass(frozen=True)
@@ -386,8 +424,10 @@ def plain(reply: Answer | Refusal, *, excerpt_chars: int | None = None) -> str:
     """Plain text: the short answer on its own line, the sentence, the note, the citations.
 
     With ``excerpt_chars``, each citation is followed by that much of its passage.
+    Control characters are shown as visible ones (:func:`visible`), here as in every
+    plain-text and terminal form.
     """
-    return "\n".join(_text_lines(reply, _PLAIN, excerpt_chars))
+    return "\n".join(_text_lines(_made_visible(reply), _PLAIN, excerpt_chars))
 
 
 def terminal(
@@ -404,12 +444,15 @@ def terminal(
     passage the answer came from shows only what stands around the answer.
     """
     style = _ANSI if color else _PLAIN
-    return "\n".join(_text_lines(reply, style, excerpt_chars, passages))
+    # The article's text made visible first, so only this module's own bold and dim
+    # sequences reach the terminal.
+    return "\n".join(_text_lines(_made_visible(reply), style, excerpt_chars, passages))
 
 
 def terminal_passages(answer: Answer, *, color: bool) -> str:
     """Every cited passage of ``answer`` in full, for a terminal."""
     style = _ANSI if color else _PLAIN
+    answer = _made_visible(answer)
     if not answer.passages:
         return "No passages were cited for that."
     lines = [f"{label(answer)} for: {answer.question}"]
@@ -422,6 +465,7 @@ def terminal_passages(answer: Answer, *, color: bool) -> str:
 
 def sources_text(articles: Sequence[Article], page: int, per_page: int, matching: str = "") -> str:
     """Page ``page`` (from 1) of ``articles`` for a terminal; ``matching`` names a filter."""
+    matching = visible(matching)
     if not articles:
         return f"No article title matches {matching!r}." if matching else NO_ARTICLES
     pages = -(-len(articles) // per_page)
@@ -430,7 +474,7 @@ def sources_text(articles: Sequence[Article], page: int, per_page: int, matching
     shown = articles[first : first + per_page]
     what = f"Articles matching {matching!r}" if matching else "Articles"
     lines = [f"{what}, {first + 1}–{first + len(shown)} of {len(articles):,}:"]
-    lines += [f"- {article.title} ({article.id})" for article in shown]
+    lines += [visible(f"- {article.title} ({article.id})") for article in shown]
     hints = []
     if page < pages:
         command = f"/sources {matching} {page + 1}" if matching else f"/sources {page + 1}"
@@ -469,13 +513,26 @@ def detail(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_WEB_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f/?#]+[^\s\x00-\x1f\x7f-\x9f]*", re.I)
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` if it may be a link in Telegram: http(s), with a host, of a sensible length.
+
+    An article's URL comes from its file's front matter, which can hold anything: a
+    ``javascript:``, ``data:`` or ``tg://`` URL is never made a link (it is left out).
+    """
+    if url and len(url) <= MAX_URL_CHARS and _WEB_URL.fullmatch(url):
+        return url
+    return None
+
+
 def _html_citation(hit: Hit, with_link: bool = True) -> str:
     parts = [f"<i>{escape(detail(hit.article.title, TITLE_CHARS))}</i>", paragraph_label(hit)]
     if hit.article.date:
         parts.append(escape(detail(hit.article.date, DATE_CHARS)))
-    if hit.article.url and with_link and len(hit.article.url) <= MAX_URL_CHARS:
-        parts.append(f'<a href="{escape(hit.article.url)}">link</a>')
-    return ", ".join(parts)
+    link = _link(hit.article.url) if with_link else ""
+    return ", ".join([*parts, link] if link else parts)
 
 
 def _html_head(answer: Answer) -> str:
@@ -599,10 +656,9 @@ def statements_message(
 
 
 def _link(url: str | None) -> str:
-    """``<a href="…">link</a>`` for an http(s) URL of a sensible length, else ``""``."""
-    if not url or len(url) > MAX_URL_CHARS or not re.match(r"https?://\S+$", url, re.I):
-        return ""
-    return f'<a href="{escape(url)}">link</a>'
+    """``<a href="…">link</a>`` for a :func:`web_url`, else ``""``."""
+    url = web_url(url)
+    return f'<a href="{escape(url)}">link</a>' if url else ""
 
 
 def _html_source(article: Article, paragraph: int | None, with_link: bool) -> str:
@@ -666,8 +722,9 @@ def passage_message(hit: Hit, limit: int = MESSAGE_LIMIT) -> str:
     if article.source:
         details.append(escape(detail(article.source, SOURCE_CHARS)))
     lines.append(" · ".join(details))
-    if article.url and len(article.url) <= MAX_URL_CHARS:
-        lines.append(f'<a href="{escape(article.url)}">{escape(article.url)}</a>')
+    url = web_url(article.url)
+    if url:
+        lines.append(f'<a href="{escape(url)}">{escape(url)}</a>')
     head = "\n".join(lines) + "\n\n"
     chars = limit - utf16_len(head) - 50
     while True:

@@ -15,6 +15,8 @@ tests/support/telegram_harness.py.)
 from __future__ import annotations
 
 import asyncio
+import errno
+import io
 import json
 import logging
 import os
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -32,12 +35,22 @@ from typing import Any
 import pytest
 from support.botapi_server import BotApiServer
 from support.corpus import story_questions, write_stories
-from support.telegram_harness import ADMIN, Harness, polling, run
+from support.telegram_harness import (
+    ADMIN,
+    Harness,
+    logging_restored,
+    polling,
+    run,
+    running_bot_py,
+)
 from telegram import Bot
 from telegram.error import NetworkError
 
+from qabot import QABot
 from qabot.articles import SUPPORTED_SUFFIXES
-from qabot.telegram_bot import RateLimiter, policies, transport
+from qabot.config import TelegramSettings
+from qabot.errors import ConfigError
+from qabot.telegram_bot import RateLimiter, policies, protect_token_in_logs, startup, transport
 
 ARTICLE = b"Volcano erupts\n\nA volcano near Grindavik erupted on Monday, forcing evacuations.\n"
 JSON_ARTICLE = b'{"title": "Volcano erupts", "text": "A volcano near Grindavik erupted."}'
@@ -391,13 +404,201 @@ def test_webhook_without_a_configured_secret_rejects_forged_updates(
     assert secret not in out + err and api.token not in out + err
 
 
+#: The largest webhook body read (README, "Webhook mode").
+MAX_UPDATE_BYTES = 1 << 20
+
+
+def raw_post(port: int, headers: dict[str, str], body: bytes = b"") -> int:
+    """Send a POST's headers (and ``body``, all or part of what they announce) to the
+    webhook; the status of the answer, read without sending anything more."""
+    head = "POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+    deadline = time.monotonic() + 20  # the server may still be starting: wait, don't assert
+    while True:
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+            break
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    # A server that waits for the rest of the body never answers: the read times out.
+    with sock:
+        sock.sendall(head.encode() + body)
+        status_line = sock.makefile("rb").readline()
+    return int(status_line.split()[1])
+
+
+def webhook_bot(api: BotApiServer, corpus: Path, tmp_path: Path, port: int, **env: str) -> Any:
+    """``python bot.py`` serving a webhook on 127.0.0.1:``port``."""
+    return bot_py(
+        TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=api.base_url, QABOT_CORPUS=str(corpus),
+        QABOT_INDEX=str(tmp_path / "index"), QABOT_ADMIN_IDS=str(ADMIN),
+        QABOT_WEBHOOK_URL="https://bot.example.org/", QABOT_WEBHOOK_LISTEN="127.0.0.1",
+        QABOT_WEBHOOK_PORT=str(port), **env,
+    )  # fmt: skip
+
+
+def stopped(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """Stop a bot as Ctrl-C does; its stdout and stderr, after checking it exited cleanly."""
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err[-2000:]
+    return out, err
+
+
+@pytest.mark.slow
+def test_webhook_refuses_on_the_headers_before_reading_a_body(
+    api: BotApiServer, corpus: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    proc = webhook_bot(api, corpus, tmp_path, port)
+    json_type = {"Content-Type": "application/json"}
+    try:
+        secret = api.wait_for("setWebhook", timeout=30).params["secret_token"]
+        # 50 MB announced, not one byte of it sent: refused on the headers alone.
+        huge = {**json_type, "Content-Length": str(50_000_000)}
+        assert raw_post(port, huge) == 403
+        assert raw_post(port, {**huge, "X-Telegram-Bot-Api-Secret-Token": "guessed"}) == 403
+        # With the secret, a body over the cap is refused before it is read too…
+        with_secret = {**json_type, "X-Telegram-Bot-Api-Secret-Token": secret}
+        too_long = {**with_secret, "Content-Length": str(MAX_UPDATE_BYTES + 1)}
+        assert raw_post(port, too_long) == 413
+        # …and a chunked one (no length announced) as soon as it grows past the cap.
+        chunked = {**with_secret, "Transfer-Encoding": "chunked"}
+        piece = b"x" * 65536
+        cap = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(16))
+        assert len(piece) * 16 == MAX_UPDATE_BYTES
+        assert raw_post(port, chunked, cap + b"1\r\nx") == 413
+        # What Telegram sends is served.
+        update = {
+            **api.make_message_update("What did Stoltenberg say about Minsk?"),
+            "update_id": 2,
+        }
+        assert post(f"http://127.0.0.1:{port}/telegram", update, secret) == 200
+        assert "Minsk" in api.wait_for("sendMessage", timeout=20).params["text"]
+    finally:
+        out, err = stopped(proc)
+    assert secret not in out + err and api.token not in out + err
+
+
+@pytest.mark.slow
+def test_a_configured_webhook_secret_is_a_header_never_a_path(
+    api: BotApiServer, corpus: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    secret = "configured-secret_0123456789"
+    proc = webhook_bot(api, corpus, tmp_path, port, QABOT_WEBHOOK_SECRET=secret)
+    try:
+        registered = api.wait_for("setWebhook", timeout=30)
+        # Proxies log paths: the secret travels in the header only.
+        assert registered.params["url"] == "https://bot.example.org/telegram"
+        assert registered.params["secret_token"] == secret
+        update = {
+            **api.make_message_update("What did Stoltenberg say about Minsk?"),
+            "update_id": 1,
+        }
+        assert post(f"http://127.0.0.1:{port}/{secret}", update, secret) == 404
+        assert post(f"http://127.0.0.1:{port}/telegram", update, "guessed") == 403
+        assert post(f"http://127.0.0.1:{port}/telegram", update, secret) == 200
+        assert "Minsk" in api.wait_for("sendMessage", timeout=20).params["text"]
+    finally:
+        out, err = stopped(proc)
+    assert f"webhook: listening on 127.0.0.1:{port}/telegram" in err
+    assert secret not in out + err and api.token not in out + err
+
+
+# -- the token in every form, wherever it could be written (issue 20) -------------------------
+TOKEN = "123456789:AAH-the-secret-half-of-a-test-token"
+
+
+def token_forms(token: str) -> list[str]:
+    """The token as written, percent-encoded, and its secret half (after the colon) alone."""
+    return [token, urllib.parse.quote(token, safe=""), token.partition(":")[2]]
+
+
+def test_the_token_is_redacted_in_every_form_from_every_log_handler(
+    api: BotApiServer, corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # A handler set up after the bot started, on a logger of its own: it formats (and
+    # caches) a record's traceback before the root's handlers see the record.
+    late = io.StringIO()
+    late_handler = logging.StreamHandler(late)
+    telegram_logger = logging.getLogger("telegram")
+
+    async def body(h: Harness) -> None:
+        # python-telegram-bot quotes the file URL: httpx logs the token as 123%3AAAH….
+        upload = h.api.make_document_message_update("v.txt", ARTICLE, caption="/add", user_id=ADMIN)
+        await h.feed(upload)
+        assert h.last_text().startswith("Saved as v.txt")
+
+    with logging_restored():
+        protect_token_in_logs(api.token)
+        logging.getLogger("httpx").setLevel(logging.INFO)
+        telegram_logger.addHandler(late_handler)
+        try:
+            run(api, corpus, tmp_path, body)
+            half = api.token.partition(":")[2]
+            try:  # what httpx says of a URL with the token where the host should be
+                raise NetworkError(f"Unknown error: InvalidURL(\"Invalid port: '{half}'\")")
+            except NetworkError:
+                logging.getLogger("telegram.ext.Updater").exception("polling failed")
+        finally:
+            telegram_logger.removeHandler(late_handler)
+    assert "file/bot<token>/documents" in caplog.text
+    assert "Invalid port: '<token>'" in caplog.text and "Invalid port: '<token>'" in late.getvalue()
+    for form in token_forms(api.token):
+        assert form not in caplog.text and form not in late.getvalue()
+
+
+def test_uncaught_tracebacks_are_printed_without_the_token() -> None:
+    code = f"""
+import threading
+from qabot.telegram_bot import protect_token_in_logs
+token = {TOKEN!r}
+protect_token_in_logs(token)
+def fail(): raise RuntimeError("in a thread: " + token)
+thread = threading.Thread(target=fail, name="worker")
+thread.start(); thread.join()
+raise RuntimeError("at the top: " + token.replace(":", "%3a"))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "Exception in thread worker:" in done.stderr
+    assert "RuntimeError: in a thread: <token>" in done.stderr
+    assert "RuntimeError: at the top: <token>" in done.stderr
+    for form in token_forms(TOKEN):
+        assert form not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://api.telegram.org/bot{TOKEN}",
+        f"https://api.telegram.org/bot{TOKEN}/getMe",
+        f"https://api.telegram.org/{urllib.parse.quote(TOKEN)}",
+        # Another token than TELEGRAM_BOT_TOKEN's, pasted into the URL: not shown either.
+        "https://api.telegram.org/bot987654321:AAH-another-token-pasted-in-here",
+    ],
+)
+def test_a_token_written_into_the_base_url_is_not_echoed(url: str) -> None:
+    settings = TelegramSettings(token=TOKEN, base_url=url)
+    with pytest.raises(ConfigError, match="TELEGRAM_BASE_URL must end with /bot") as raised:
+        startup.base_url(settings)
+    assert "https://api.telegram.org/" in str(raised.value) and "<token>" in str(raised.value)
+    for form in [*token_forms(TOKEN), "AAH-another-token-pasted-in-here"]:
+        assert form not in str(raised.value)
+
+
 def start_up_failure(corpus: Path, **env: str) -> str:
     """stderr of a ``python bot.py`` expected to fail at start, after checking its exit code."""
     proc = bot_py(QABOT_CORPUS=str(corpus), QABOT_INDEX=str(corpus.parent / "index"), **env)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    assert env["TELEGRAM_BOT_TOKEN"] not in out + err
+    for form in token_forms(env["TELEGRAM_BOT_TOKEN"]):
+        assert form not in out + err, err
     return err.strip()
 
 
@@ -416,6 +617,17 @@ def test_start_up_failures_are_one_line_without_the_token(api: BotApiServer, cor
     no_bot = f"http://127.0.0.1:{api.port}"
     err = start_up_failure(corpus, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=no_bot)
     assert err.startswith("qabot: TELEGRAM_BASE_URL") and no_bot in err and "/bot" in err
+
+    # The token written into the base URL, or where its host should be: never echoed.
+    with_token = f"{api.base_url}{api.token}"
+    err = start_up_failure(corpus, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=with_token)
+    assert err.startswith("qabot: TELEGRAM_BASE_URL must end with /bot")
+    assert err.endswith(f", got {api.base_url}<token>")
+    err = start_up_failure(
+        corpus, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL="http://{token}/bot"
+    )
+    assert err.startswith("qabot: cannot reach the Bot API at http://{token}/bot: ")
+    assert "Invalid port: '<token>'" in err
 
 
 def test_refusals_are_throttled_per_user(api: BotApiServer, corpus: Path, tmp_path: Path) -> None:
@@ -610,5 +822,90 @@ def test_odd_button_data_gets_a_polite_answer(
         (answer,) = h.api.calls("answerCallbackQuery")
         assert answer.ok and "older answer" in answer.params["text"]
         assert h.replies() == []
+
+    run(api, corpus, tmp_path, body)
+
+
+# -- an index or corpus that cannot be written (issue 20) -------------------------------------
+def admin_says(api: BotApiServer, update: dict[str, Any], replies: int) -> str:
+    """Push an admin's update to a running bot; the text of its ``replies``-th message."""
+    api.push_update(update)
+    return str(api.wait_for("sendMessage", timeout=30, count=replies).params["text"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", ["index", "corpus"])
+def test_a_read_only_index_or_corpus_is_said_and_an_upload_is_not_kept(
+    api: BotApiServer, corpus: Path, tmp_path: Path, folder: str
+) -> None:
+    index = tmp_path / "index"
+    QABot.open(corpus, index)  # built beforehand: a read-only index still answers
+    before = files_below(corpus)
+    env = {
+        "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_BASE_URL": api.base_url,
+        "QABOT_CORPUS": str(corpus), "QABOT_INDEX": str(index), "QABOT_ADMIN_IDS": str(ADMIN),
+    }  # fmt: skip
+    read_only = index if folder == "index" else corpus
+    with running_bot_py(env, read_only=read_only):
+        api.wait_for("setMyCommands", timeout=30)
+        upload = api.make_document_message_update("v.txt", ARTICLE, caption="/add", user_id=ADMIN)
+        said = admin_says(api, upload, 1)
+        reindex = admin_says(api, api.make_message_update("/reindex", user_id=ADMIN), 2)
+        question = api.make_message_update("What did Stoltenberg say about Minsk?", user_id=ADMIN)
+        answer = admin_says(api, question, 3)
+    if folder == "index":
+        assert said.startswith("I could not add v.txt: the index folder is ")
+        assert "read-only" in said and "The file was not kept." in said
+        assert reindex.startswith("I could not update the index: the index folder is ")
+        assert "read-only" in reindex and "still come from the index as it was" in reindex
+    else:
+        assert said.startswith("I could not add v.txt: the corpus folder is ")
+        assert "read-only" in said and said.endswith("Nothing was saved.")
+        assert reindex.startswith("Index updated: 0 added")  # the index is writable
+    assert "Minsk" in answer
+    assert files_below(corpus) == before
+
+
+def disk_full(*args: Any, **kwargs: Any) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_is_said_and_an_upload_is_not_kept(
+    api: BotApiServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qabot.index.index
+
+    before = files_below(corpus)
+
+    async def body(h: Harness) -> None:
+        # The index's disk is full: its snapshot cannot be written.
+        with monkeypatch.context() as patched:
+            patched.setattr(qabot.index.index, "write_snapshot", disk_full)
+            upload = h.api.make_document_message_update(
+                "v.txt", ARTICLE, caption="/add", user_id=ADMIN
+            )
+            await h.feed(upload)
+            assert h.last_text() == (
+                "I could not add v.txt: the disk of the index folder is full. The file was "
+                "not kept. Answers still come from the index as it was."
+            )
+            assert files_below(corpus) == before
+            (corpus / "kites.txt").write_text("Kites\n\nKites flew over the beach.\n")
+            await h.say("/reindex", user_id=ADMIN)
+            assert h.last_text() == (
+                "I could not update the index: the disk of the index folder is full. "
+                "Answers still come from the index as it was."
+            )
+            (corpus / "kites.txt").unlink()
+        # The corpus's disk is full: the upload cannot be saved.
+        with monkeypatch.context() as patched:
+            patched.setattr(os, "fsync", disk_full)
+            await h.feed(upload)
+            assert h.last_text() == (
+                "I could not add v.txt: the disk of the corpus folder is full. Nothing was saved."
+            )
+        assert files_below(corpus) == before
+        await h.feed(upload)  # room again: added
+        assert h.last_text().startswith("Saved as v.txt")
 
     run(api, corpus, tmp_path, body)

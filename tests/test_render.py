@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -368,3 +370,94 @@ def test_an_answer_that_is_a_timeline_shows_its_statements() -> None:
     assert "statement 4" in text and "statement 5" not in text
     second = render.statements_message(answer, 1)
     assert second.startswith("💬 Jens Stoltenberg: 7 statements") and "statement 6" in second
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://example.org/a?b=1&c=2", True),
+        ("HTTP://EXAMPLE.ORG/", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html;base64,PHNjcmlwdD4=", False),
+        ("tg://resolve?domain=somebot", False),
+        ("vbscript:msgbox", False),
+        ("https://", False),
+        ("https:///etc/passwd", False),
+        ("https://exa mple.org/", False),
+        ("https://example.org/\x00", False),
+        ("https://example.org/" + "x" * 600, False),
+        (" https://example.org/", False),
+    ],
+)
+def test_only_http_urls_are_links(url: str, link: bool) -> None:
+    assert (render.web_url(url) == url) is link
+    if not link:
+        assert render.web_url(url) is None
+
+
+# -- terminal escape sequences in article files -----------------------------------------------
+#: Retitles the terminal window (OSC … BEL), then clears the screen (CSI 2J).
+HOSTILE = "Zebras escaped\x1b]0;pwned\x07 from the zoo\x1b[2J on Sunday\x9b31m, keepers said."
+#: Control characters an article may hold that a terminal acts upon; not newline or tab.
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown_raw(text: str) -> list[str]:
+    """The control characters in ``text`` that are not this module's own bold and dim."""
+    return CONTROLS.findall(ANSI.sub("", text))
+
+
+def test_control_characters_of_an_article_are_made_visible_in_the_terminal() -> None:
+    spans = ((0, 6),)
+    title = "Zoo\x1b[2J news\x07"
+    hostile = Hit(
+        Article("a\x1b", title, Path("a.txt"), date="2024-07-01\x1b[1A", url="https://e.org/\x1b"),
+        0, (0, 0), HOSTILE, 1.0, 1, spans,
+    )  # fmt: skip
+    answer = Answer(
+        "zebras?\x1b[5m", HOSTILE, (hostile,), source=0, short="Zebras", short_span=(0, 6)
+    )
+    quote = said(HOSTILE, title="Talks\x1b]0;x\x07")
+    terminal_forms = {name: text for name, text in forms(answer).items() if name != "html"}
+    texts = [
+        *terminal_forms.values(),
+        render.terminal(answer, color=True, excerpt_chars=20),
+        render.terminal_passages(answer, color=True),
+        render.terminal_passages(answer, color=False),
+        render.sources_text([hostile.article], 1, 10, "zoo\x1b[2J"),
+        render.timeline_text([quote], "Jens\x1b[2J", "zoo\x07"),
+        str(quote),
+        str(hostile),
+        str(Refusal(1, 1000, problem="source: \x1b[2J")),
+    ]
+    for text in texts:
+        assert shown_raw(text) == [], text
+    ansi = render.terminal(answer, color=True)
+    # Shown, one visible character for each control character; the highlights still fit.
+    assert " escaped␛]0;pwned␇ from the zoo␛[2J on Sunday�31m" in ansi
+    assert f"{ANSI_BOLD}Zebras{render._RESET} escaped␛]0;pwned␇" in ansi
+    assert "Zoo␛[2J news␇" in render.plain(answer)
+    assert render.visible("a\tb\nc\x00\x1b\x7f\x85") == "a\tb\nc␀␛␡�"
+
+
+@pytest.mark.slow
+def test_qabot_ask_and_chat_print_no_escape_sequence_of_an_article(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "zoo.txt").write_text(f"Zebras on the loose\x1b[2J\n\n{HOSTILE}\n", encoding="utf-8")
+    where = ["--corpus", str(corpus), "--index", str(tmp_path / "index")]
+    qabot = [sys.executable, "-m", "qabot"]
+    asked = subprocess.run(
+        [*qabot, "ask", "where did the zebras escape from?", *where],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    chat = subprocess.run(
+        [*qabot, "chat", *where],
+        input="where did the zebras escape from?\n/more\n/sources\n/sources zoo\n",
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    for done in (asked, chat):
+        assert done.returncode == 0, done.stderr
+        assert "from the zoo␛[2J on Sunday" in done.stdout
+        assert shown_raw(done.stdout) == [], done.stdout
+    assert "Zebras on the loose␛[2J" in chat.stdout

@@ -7,9 +7,11 @@ runs ``python bot.py`` as a subprocess. Nothing here mocks python-telegram-bot.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 from support.botapi_server import DEFAULT_GROUP_ID, DEFAULT_USER_ID, BotApiServer
 from support.corpus import write_article
-from support.telegram_harness import ADMIN, STRANGER, Harness, polling, run
+from support.telegram_harness import ADMIN, STRANGER, Harness, logging_restored, polling, run
 
 from qabot.telegram_bot import RateLimiter, protect_token_in_logs
 
@@ -146,6 +148,53 @@ def test_sources_are_paged_in_place(api: BotApiServer, tmp_path: Path) -> None:
         assert edited.ok and "page 2 of 3" in edited.result["text"]
         buttons = edited.result["reply_markup"]["inline_keyboard"][0]
         assert [b["text"] for b in buttons] == ["◂ Previous", "Next ▸"]
+
+    run(api, corpus, tmp_path, body)
+
+
+ODD_URLS = [
+    "javascript:alert(document.cookie)",
+    "data:text/html,<script>alert(1)</script>",
+    "tg://resolve?domain=somebot",
+    "JavaScript://example.org/%0aalert(1)",
+    "ftp://example.org/file",
+]
+
+
+def test_only_http_urls_become_links(api: BotApiServer, tmp_path: Path) -> None:
+    corpus = tmp_path / "urls"
+    corpus.mkdir()
+    cities = ["Leipzig", "Dresden", "Hamburg", "Bremen", "Munich", "Kiel"]
+    urls = [*ODD_URLS, "https://example.org/kiel"]
+    for n, (city, url) in enumerate(zip(cities, urls, strict=True)):
+        (corpus / f"z{n}.md").write_text(
+            f"---\ntitle: Zebras escape in {city}\nurl: {url}\n---\n\n"
+            f"Zebras escaped from the {city} zoo on Sunday, keepers said.\n",
+            encoding="utf-8",
+        )
+
+    def links(text: str) -> list[str]:
+        return re.findall(r'<a href="([^"]*)"', text)
+
+    async def body(h: Harness) -> None:
+        await h.say("Which zoo did the zebras escape from?")
+        answer = h.replies()[-1]
+        await h.press(answer, 1, 0)  # More ▸: the next passages
+        more = h.replies()[-1]
+        shown = [answer.params["text"], more.params["text"]]
+        for row in range(3):  # each citation's whole passage
+            for call in (answer, more):
+                await h.press(call, 0, row)
+                shown.append(h.replies()[-1].params["text"])
+        await h.say("/sources")
+        shown.append(h.last_text())
+        sources = h.replies()[-1].params["text"]
+        assert "6. Zebras escape in Kiel" in html.unescape(re.sub("<[^>]+>", "", sources))
+        found = [url for text in shown for url in links(text)]
+        assert found and set(found) == {"https://example.org/kiel"}
+        for text in shown:
+            for url in ODD_URLS:
+                assert html.escape(url) not in text and url not in text
 
     run(api, corpus, tmp_path, body)
 
@@ -361,9 +410,13 @@ def test_odd_messages_get_polite_answers(api: BotApiServer, corpus: Path, tmp_pa
         await h.say("/ask")
         assert h.last_text() == "Usage: /ask your question"
         await h.say("/start")
-        assert h.last_text().startswith("Hello! I answer questions about 1 news articles")
+        assert h.last_text().startswith("Hello! I answer questions about 1 news article, ")
         await h.say("/help")
-        assert "What about Stoltenberg on peace talks with Russia" in h.last_text()
+        assert (
+            "Try a question about one of these stories:\n"
+            "• Stoltenberg on peace talks with Russia: We cannot have Minsk 3\n"
+        ) in h.last_text()
+        assert "What about" not in h.last_text()
         await h.say("/sources")
         assert "Indexed articles (1)" in h.last_text()
         await h.say("/stats")
@@ -417,14 +470,8 @@ def test_polling_end_to_end_without_token_in_logs(
     corpus: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    httpx_logger = logging.getLogger("httpx")
-    monkeypatch.setattr(httpx_logger, "level", httpx_logger.level)  # restored afterwards
-    protect_token_in_logs(api.token)
-    # Even with httpx's request log switched back on, the token is redacted.
-    httpx_logger.setLevel(logging.INFO)
 
     async def main() -> None:
         async with polling(api, corpus, tmp_path / "index"):
@@ -432,7 +479,11 @@ def test_polling_end_to_end_without_token_in_logs(
             call = await api.wait_for_async("sendMessage")
             assert "Minsk" in call.result["text"]
 
-    asyncio.run(main())
+    with logging_restored():
+        protect_token_in_logs(api.token)
+        # Even with httpx's request log switched back on, the token is redacted.
+        logging.getLogger("httpx").setLevel(logging.INFO)
+        asyncio.run(main())
     assert api.token not in caplog.text
     assert "/bot<token>/getUpdates" in caplog.text
 
@@ -463,6 +514,42 @@ def test_bot_py_serves_telegram_and_stops_on_sigint(api: BotApiServer, corpus: P
     assert "getUpdates" in err  # the request log is there, with the token redacted
     names = [c["command"] for c in api.calls("setMyCommands")[-1].params["commands"]]
     assert names[:3] == ["start", "help", "ask"] and "reindex" in names
+
+
+def start_lines(command: list[str], api: BotApiServer, corpus: Path) -> list[str]:
+    """What ``command`` logs of its start (``qabot.telegram_bot.app``), without times."""
+    env = {
+        **os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_BASE_URL": api.base_url,
+        "QABOT_CORPUS": str(corpus), "QABOT_INDEX": str(corpus.parent / "index"),
+    }  # fmt: skip
+    env.pop("QABOT_LOG_LEVEL", None)  # each entry point's own default
+    api.clear()
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )  # fmt: skip
+    try:
+        api.push_update(api.make_message_update("What did Stoltenberg say about Minsk?"))
+        api.wait_for("sendMessage", timeout=30)  # started, and serving
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err[-2000:]
+    # "2024-06-12 10:00:00,123 INFO qabot.telegram_bot.app: …" → "INFO qabot.telegram_bot.app: …"
+    return [line.split(" ", 2)[2] for line in err.splitlines() if "qabot.telegram_bot.app" in line]
+
+
+@pytest.mark.slow
+def test_qabot_serve_logs_its_start_as_bot_py_does(api: BotApiServer, corpus: Path) -> None:
+    bot_py = start_lines([sys.executable, str(ROOT / "bot.py")], api, corpus)
+    serve = start_lines([sys.executable, "-m", "qabot", "serve"], api, corpus)
+    assert (
+        bot_py
+        == serve
+        == [
+            "INFO qabot.telegram_bot.app: connected to Telegram as @qabot_test_bot",
+            f"INFO qabot.telegram_bot.app: serving 1 article (6 passages) from {corpus}",
+        ]
+    )
 
 
 def test_rate_limiter_units() -> None:

@@ -5,7 +5,8 @@ callback data, handlers by filter and pattern); :mod:`.handlers` turns updates i
 library calls and rendered messages; :mod:`.keyboards` holds the buttons' values;
 :mod:`.policies` the rate limits and admin rights; :mod:`.state` what handlers share;
 :mod:`.transport` retries, readable updates and token redaction; :mod:`.startup` the
-checks before serving (token, Bot API address, webhook secret); :mod:`.ptb` every name
+checks before serving (token, Bot API address, webhook secret); :mod:`.webhook` the webhook
+server (the one tornado importer, loaded only in webhook mode); :mod:`.ptb` every name
 they use from python-telegram-bot, its one importer; :mod:`.texts` what the bot says besides
 answers (help, usage hints, alerts, command replies). Answers and passages are rendered by
 :mod:`qabot.render`; questions go through :class:`qabot.session.Session`.

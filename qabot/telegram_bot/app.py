@@ -20,7 +20,7 @@ from qabot.core import QABot
 from qabot.errors import ConfigError
 from qabot.session import Session
 from qabot.telegram_bot import handlers as on
-from qabot.telegram_bot import news, policies, startup
+from qabot.telegram_bot import news, policies, startup, texts
 from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, StatementsPage, WholePassage
 from qabot.telegram_bot.ptb import (
     Application,
@@ -242,25 +242,23 @@ def run_bot(settings: Settings) -> int:
         qabot = QABot.open(settings.corpus, settings.index, settings=settings)
     stats = qabot.stats()
     log.info(
-        "serving %d articles (%d passages) from %s", stats.articles, stats.passages, stats.corpus
-    )
+        "serving %s (%s) from %s",
+        texts.counted(stats.articles, "article"), texts.counted(stats.passages, "passage"),
+        stats.corpus,
+    )  # fmt: skip
     app = build_application(qabot, replace(tg, base_url=url))
     # Articles saved into the corpus while the bot runs are answered from within seconds
     # (on a cluster, the corpus folder this process sees: the shards read the same one).
     watcher = CorpusWatcher(qabot).start()
     try:
         if tg.webhook_url and secret:
-            # A configured secret is also the path (README: the proxy forwards /<secret>).
-            path = tg.webhook_secret or startup.WEBHOOK_PATH
-            log.info("webhook: listening on %s:%d", tg.webhook_listen, tg.webhook_port)
-            app.run_webhook(
-                listen=tg.webhook_listen,
-                port=tg.webhook_port,
-                url_path=path,
-                webhook_url=tg.webhook_url.rstrip("/") + "/" + path,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            # tornado comes with the [webhooks] extra, checked by startup.webhook_secret.
+            from qabot.telegram_bot.webhook import run_webhook
+
+            run_webhook(
+                app, listen=tg.webhook_listen, port=tg.webhook_port, url=tg.webhook_url,
+                secret=secret,
+            )  # fmt: skip
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except TelegramError as exc:

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from qabot import render
+from qabot.articles import safe_filename, save_article
 from qabot.core import QABot
-from qabot.errors import ArticleError, IndexLockedError
-from qabot.session import example_questions
+from qabot.errors import ArticleError, IndexLockedError, IndexWriteError
 from qabot.telegram_bot import texts
 from qabot.telegram_bot.keyboards import (
     MorePassages,
@@ -227,19 +227,19 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         admin = is_admin(update, state.settings)
         text = await asyncio.to_thread(
             lambda: texts.start_message(
-                state.qabot.stats(), example_questions(state.qabot), admin=admin
+                state.qabot.stats(), texts.example_stories(state.qabot.articles()), admin=admin
             )
         )
         await reply(update.effective_message, text)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """How to ask, with example questions from the corpus."""
+    """How to ask, naming a few stories of the corpus to ask about."""
     state = state_of(context)
     if update.effective_message is not None:
         admin = is_admin(update, state.settings)
-        examples = await asyncio.to_thread(example_questions, state.qabot)
-        await reply(update.effective_message, texts.help_message(examples, admin=admin))
+        stories = await asyncio.to_thread(lambda: texts.example_stories(state.qabot.articles()))
+        await reply(update.effective_message, texts.help_message(stories, admin=admin))
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -284,16 +284,17 @@ async def change_index(
 ) -> T | None:
     """Run ``work``, which changes the index, in a worker thread, one change at a time.
 
-    ``None`` when another process holds the index (the user is told); other errors are
-    the caller's.
+    ``None`` when the index cannot be changed (another process holds it, it is read-only,
+    its disk is full): the user is told which; other errors are the caller's.
     """
     await _typing(update, context)
     async with state_of(context).reindex_lock:
         try:
             return await asyncio.to_thread(work)
-        except IndexLockedError as exc:
+        except (IndexLockedError, IndexWriteError) as exc:
+            log.warning("could not update the index: %s", exc)
             if update.effective_message is not None:
-                await reply(update.effective_message, render.escape(str(exc)))
+                await reply(update.effective_message, texts.not_updated_message(exc))
             return None
 
 
@@ -338,18 +339,34 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _save_and_index(
     update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, data: bytes
 ) -> None:
+    """Save an article into the corpus and index it; say why when either cannot be done.
+
+    A file the index cannot take (read-only, full, held by another process) is removed
+    again: the corpus keeps only what is answered from.
+    """
     message = update.effective_message
     if message is None:
         return
     qabot = state_of(context).qabot
-    try:
-        added = await change_index(update, context, lambda: qabot.add_article(name, data))
-    except ArticleError as exc:
-        await reply(message, texts.not_added_message(exc.path.name, exc.reason))
-        return
-    if added is not None:
-        path, report = added
-        await reply(message, texts.saved_message(path.name, report))
+    await _typing(update, context)
+    async with state_of(context).reindex_lock:
+        try:
+            path = await asyncio.to_thread(save_article, qabot.settings.corpus, name, data)
+        except ArticleError as exc:
+            await reply(message, texts.not_added_message(exc.path.name, exc.reason))
+            return
+        except OSError as exc:  # the corpus folder said no; nothing was written
+            log.warning("could not save %s into the corpus: %s", name, exc)
+            await reply(message, texts.not_saved_message(safe_filename(name), exc))
+            return
+        try:
+            report = await asyncio.to_thread(qabot.index.add_file, path, data)
+        except (IndexLockedError, IndexWriteError) as exc:
+            log.warning("could not index %s, so it was removed again: %s", path.name, exc)
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            await reply(message, texts.not_indexed_message(path.name, exc))
+            return
+    await reply(message, texts.saved_message(path.name, report))
 
 
 # -- the rest --------------------------------------------------------------------------------

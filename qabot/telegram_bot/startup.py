@@ -23,21 +23,27 @@ from qabot.telegram_bot.ptb import (
     NetworkError,
     TelegramError,
 )
+from qabot.telegram_bot.transport import TokenFilter
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "WEBHOOK_PATH",
     "base_url",
     "check_connection",
+    "shown",
     "start_up_error",
     "webhook_secret",
 ]
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-#: Where the webhook listens when no secret is configured (a configured one is the path).
-WEBHOOK_PATH = "telegram"
 #: What Telegram accepts as X-Telegram-Bot-Api-Secret-Token.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: What a bot token looks like (the bot's id, a colon, the secret part).
+_TOKEN_LIKE = re.compile(r"\d{3,}(?::|%3A)[A-Za-z0-9_-]{20,}", re.I)
+
+
+def shown(text: str, token: str) -> str:
+    """``text`` (a URL, an error) fit to show: the token, and anything like one, redacted."""
+    return _TOKEN_LIKE.sub("<token>", TokenFilter(token).redact(text))
 
 
 def base_url(settings: TelegramSettings) -> str:
@@ -47,8 +53,10 @@ def base_url(settings: TelegramSettings) -> str:
         return url
     url = url.rstrip("/")
     if not url.endswith("/bot"):
+        # A token written into the URL (…/bot123:AAH…) is not echoed.
         raise ConfigError(
-            f"TELEGRAM_BASE_URL must end with /bot (like {DEFAULT_BASE_URL}), got {url}"
+            f"TELEGRAM_BASE_URL must end with /bot (like {DEFAULT_BASE_URL}), "
+            f"got {shown(url, settings.token or '')}"
         )
     return url
 
@@ -102,10 +110,10 @@ def start_up_error(exc: TelegramError, token: str, url: str) -> ConfigError:
     """What a failure to start means for the person starting the bot, without the token."""
     if isinstance(exc, InvalidToken):
         return ConfigError("Telegram rejected the token: check TELEGRAM_BOT_TOKEN")
-    reason = str(exc).replace(token, "<token>")
+    reason = shown(str(exc), token)
     if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
         return ConfigError(
-            f"cannot reach the Bot API at {url}: {reason} "
+            f"cannot reach the Bot API at {shown(url, token)}: {reason} "
             "(check the network, and TELEGRAM_BASE_URL if set)"
         )
     return ConfigError(f"Telegram refused to start the bot: {reason}")

@@ -9,10 +9,13 @@ with the application (:mod:`.app`). Every text here is Telegram HTML.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Sequence
 
 from qabot import render
-from qabot.render import DATE_CHARS, MAX_URL_CHARS, NO_ARTICLES, TITLE_CHARS, detail, escape
+from qabot.errors import IndexLockedError, IndexWriteError
+from qabot.render import DATE_CHARS, NO_ARTICLES, TITLE_CHARS, detail, escape
 from qabot.values import Article, IndexStats, ReindexReport
 
 __all__ = [
@@ -28,11 +31,16 @@ __all__ = [
     "SOURCES_PER_PAGE",
     "STALE_BUTTON",
     "TOO_LARGE",
+    "counted",
+    "example_stories",
     "feed_added_message",
     "feed_removed_message",
     "feeds_message",
     "help_message",
     "not_added_message",
+    "not_indexed_message",
+    "not_saved_message",
+    "not_updated_message",
     "report_message",
     "saved_message",
     "sources_message",
@@ -74,8 +82,9 @@ def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
     for number, article in enumerate(shown, page * SOURCES_PER_PAGE + 1):
         extra = f" ({escape(detail(article.date, DATE_CHARS))})" if article.date else ""
         title = escape(detail(article.title, TITLE_CHARS))
-        if article.url and len(article.url) <= MAX_URL_CHARS:
-            title = f'<a href="{escape(article.url)}">{title}</a>'
+        url = render.web_url(article.url)  # http(s) only: never javascript:, data:, tg://
+        if url:
+            title = f'<a href="{escape(url)}">{title}</a>'
         lines.append(f"{number}. {title}{extra}")
     return "\n".join(lines), pages
 
@@ -87,18 +96,39 @@ def stats_message(stats: IndexStats) -> str:
         f"<b>Index</b>\n{stats.counts_text}\n{stats.size_text} on disk, updated {escape(updated)}"
     )
     if stats.problems:
-        text += f"\n{stats.skipped_files} file(s) skipped as unreadable."
+        text += f"\n{counted(stats.skipped_files, 'file')} skipped as unreadable."
     return text
 
 
-def help_message(examples: Sequence[str], *, admin: bool) -> str:
-    """/help: how to ask, with ``examples``; the admin commands for admins."""
+def counted(number: int, word: str) -> str:
+    """``1 article``, ``2,000 articles``: a number and its noun, in the singular for one."""
+    return f"{number:,} {word if number == 1 else word + 's'}"
+
+
+#: Stories named as examples in /start and /help, and how much of each title is shown.
+EXAMPLE_STORIES = 3
+EXAMPLE_TITLE_CHARS = 80
+
+
+def example_stories(articles: Sequence[Article], count: int = EXAMPLE_STORIES) -> list[str]:
+    """Titles of ``count`` articles spread over the corpus, each on one line and cut short."""
+    step = max(1, len(articles) // count)
+    return [detail(article.title, EXAMPLE_TITLE_CHARS) for article in articles[::step][:count]]
+
+
+def help_message(stories: Sequence[str], *, admin: bool) -> str:
+    """/help: how to ask, with the titles of a few ``stories`` to ask about; the admin
+    commands for admins."""
+    if stories:
+        examples = ["<b>Try</b> a question about one of these stories:"]
+        examples += [f"• <i>{escape(title)}</i>" for title in stories]
+    else:
+        examples = ["No articles are indexed yet: once there are, ask me about them."]
     lines = [
         "Ask me about the news articles I have read, in plain words. "
         "I answer with the sentence that answers it and cite the passages it came from.",
         "",
-        "<b>Try</b>",
-        *(f"• {escape(q)}" for q in examples),
+        *examples,
         "",
         "Follow up with a short question such as <i>and what about …?</i>",
         "In groups, use /ask or mention me. Inline: type my name and a question in any chat.",
@@ -125,12 +155,11 @@ def help_message(examples: Sequence[str], *, admin: bool) -> str:
     return "\n".join(lines)
 
 
-def start_message(stats: IndexStats, examples: Sequence[str], *, admin: bool) -> str:
+def start_message(stats: IndexStats, stories: Sequence[str], *, admin: bool) -> str:
     """/start: a greeting, then the help."""
-    return (
-        f"Hello! I answer questions about {stats.articles} news articles, citing my sources.\n\n"
-        + help_message(examples, admin=admin)
-    )
+    articles = counted(stats.articles, "news article")
+    greeting = f"Hello! I answer questions about {articles}, citing my sources."
+    return f"{greeting}\n\n{help_message(stories, admin=admin)}"
 
 
 def report_message(report: ReindexReport) -> str:
@@ -150,6 +179,48 @@ def saved_message(name: str, report: ReindexReport) -> str:
 
 def not_added_message(name: str, reason: str) -> str:
     return f"I could not add {escape(name)}: {escape(reason)}"
+
+
+#: What a file system's refusal means for the admin, by its ``strerror``.
+_READ_ONLY = {os.strerror(errno.EROFS): "is on a read-only file system"}
+_READ_ONLY.update(
+    (os.strerror(code), "is read-only to the bot (permission denied)")
+    for code in (errno.EACCES, errno.EPERM)
+)
+_FULL = {os.strerror(code) for code in (errno.ENOSPC, errno.EDQUOT)}
+_STILL_ANSWERS = "Answers still come from the index as it was."
+
+
+def _why_not_written(folder: str, reason: str) -> str:
+    """``the index folder is on a read-only file system``, ``the disk of … is full``, …"""
+    if reason in _READ_ONLY:
+        return f"{folder} {_READ_ONLY[reason]}"
+    if reason in _FULL:
+        return f"the disk of {folder} is full"
+    return f"{folder} cannot be written ({reason})"
+
+
+def _why_not_indexed(exc: IndexLockedError | IndexWriteError) -> str:
+    if isinstance(exc, IndexLockedError):
+        return "another process is updating the index right now; try again when it has finished"
+    return _why_not_written("the index folder", exc.reason)
+
+
+def not_updated_message(exc: IndexLockedError | IndexWriteError) -> str:
+    """/reindex (or links added) could not change the index: locked, read-only or full."""
+    return escape(f"I could not update the index: {_why_not_indexed(exc)}. {_STILL_ANSWERS}")
+
+
+def not_indexed_message(name: str, exc: IndexLockedError | IndexWriteError) -> str:
+    """An uploaded article was saved but the index could not take it, so it was removed."""
+    why = _why_not_indexed(exc)
+    return escape(f"I could not add {name}: {why}. The file was not kept. {_STILL_ANSWERS}")
+
+
+def not_saved_message(name: str, exc: OSError) -> str:
+    """The corpus folder refused an uploaded article: nothing was saved."""
+    why = _why_not_written("the corpus folder", exc.strerror or str(exc))
+    return escape(f"I could not add {name}: {why}. Nothing was saved.")
 
 
 def upload_limit_message(size: int, limit: int) -> str:

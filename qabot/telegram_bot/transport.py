@@ -4,7 +4,8 @@ What python-telegram-bot does not do for us: it fails a whole getUpdates batch o
 malformed update (so :class:`TolerantUpdatesRequest` reduces such an update to its id),
 it does not retry a send on flood control or a network error (so :func:`retrying` does,
 when a retry cannot do harm), and its HTTP client logs URLs that carry the token (so
-:func:`protect_token_in_logs` redacts them, and the webhook secret too).
+:func:`protect_token_in_logs` redacts it, and the webhook secret, from every log record
+and every traceback printed).
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+import sys
+import threading
+import traceback
+import urllib.parse
 from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
@@ -32,6 +39,7 @@ __all__ = [
     "TolerantUpdatesRequest",
     "edit",
     "protect_token_in_logs",
+    "readable_update",
     "reply",
     "retrying",
 ]
@@ -70,14 +78,14 @@ def _readable_updates(payload: bytes) -> bytes:
         return payload  # not an update list: python-telegram-bot reports it
     if not isinstance(updates, list):
         return payload
-    readable = [_readable_update(raw) for raw in updates]
+    readable = [readable_update(raw) for raw in updates]
     if readable == updates:
         return payload
     body["result"] = [u for u in readable if u is not None]
     return json.dumps(body).encode()
 
 
-def _readable_update(raw: Any) -> Any:
+def readable_update(raw: Any) -> Any:
     """``raw`` if python-telegram-bot can parse it, else its bare ``update_id`` (or ``None``)."""
     try:
         Update.de_json(raw, None)
@@ -91,36 +99,96 @@ def _readable_update(raw: Any) -> Any:
 class TokenFilter(logging.Filter):
     """Removes the bot token, and any other secret given, from log records.
 
-    HTTP client logs carry the token in URLs; python-telegram-bot's debug log of
-    ``setWebhook`` carries the webhook secret.
+    A secret is found as it is written and percent-encoded (python-telegram-bot quotes
+    file download URLs, so httpx logs the token as ``123%3AAAH…``); the token's secret
+    half, after its colon, is found alone too (httpx's "Invalid port: 'AAH…'" quotes just
+    that). The message, the traceback and the stack of a record are redacted: HTTP
+    client logs carry the token in URLs, python-telegram-bot's debug log of
+    ``setWebhook`` carries the webhook secret, and its ``InvalidToken`` quotes the token.
     """
 
     def __init__(self, token: str, *secrets: str) -> None:
         super().__init__()
-        self._secrets = [(token, "<token>"), *((s, "<secret>") for s in secrets if s)]
+        names = {form: "<token>" for form in _forms(token)}
+        _, colon, half = token.partition(":")
+        if colon and len(half) >= _SHORTEST_SECRET:
+            names.update((form, "<token>") for form in _forms(half))
+        for secret in secrets:
+            names.update((form, "<secret>") for form in _forms(secret))
+        names.pop("", None)
+        self._names = names
+        # Longest first: a whole token is replaced before its half could be.
+        forms = sorted(names, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, forms))) if forms else None
 
-    def _redact(self, text: str) -> str:
-        for secret, placeholder in self._secrets:
-            text = text.replace(secret, placeholder)
-        return text
+    def redact(self, text: str) -> str:
+        """``text`` with every secret replaced by ``<token>`` or ``<secret>``."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda found: self._names[found[0]], text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self._redact(message)
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the message: show both, redacted
+            message = f"{record.msg} (arguments: {record.args!r})"
+            record.msg, record.args = message, None
+        redacted = self.redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
-        if record.exc_info and record.exc_text is None and record.exc_info[1] is not None:
-            record.exc_text = self._redact(logging.Formatter().formatException(record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        # Redacted even when a formatter rendered it already (exc_text is then cached).
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
+#: A token's half after the colon shorter than this is not looked for alone.
+_SHORTEST_SECRET = 8
+
+
+def _forms(secret: str) -> set[str]:
+    """How ``secret`` may be written: as it is, and percent-encoded in either case."""
+    encoded = urllib.parse.quote(secret, safe="")
+    return {secret, encoded, re.sub(r"%[0-9A-F]{2}", lambda code: code[0].lower(), encoded)}
+
+
 def protect_token_in_logs(token: str, *secrets: str) -> None:
-    """Keep the token (and ``secrets``) out of every log handler; keep httpx's request log quiet."""
+    """Keep the token (and ``secrets``) out of the logs and stderr; keep httpx's request log quiet.
+
+    Every log record is redacted as it is made, so whichever handler writes it, set up
+    before this call or after (and Python's last-resort handler), never sees the token.
+    Uncaught exceptions, in the main thread or any other, are printed redacted too.
+    """
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     token_filter = TokenFilter(token, *secrets)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(token_filter)
+    make_record = logging.getLogRecordFactory()
+
+    def redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        token_filter.filter(record)
+        return record
+
+    def print_redacted(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        sys.stderr.write(token_filter.redact(text))
+
+    def print_redacted_in_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit or args.exc_value is None:
+            return  # as Python's own hook: a thread that exits is no error
+        name = args.thread.name if args.thread is not None else "<unknown>"
+        sys.stderr.write(f"Exception in thread {name}:\n")
+        print_redacted(args.exc_type, args.exc_value, args.exc_traceback)
+
+    logging.setLogRecordFactory(redacted_record)
+    sys.excepthook = print_redacted
+    threading.excepthook = print_redacted_in_thread
 
 
 def _never_sent(exc: NetworkError) -> bool:

@@ -8,12 +8,20 @@ through python-telegram-bot's real HTTP stack; nothing is mocked.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram import Update
 
 from qabot import QABot
@@ -23,6 +31,7 @@ from support.botapi_server import DEFAULT_USER_ID, BotApiServer, Call
 
 ADMIN = 4242
 STRANGER = 777
+BOT_PY = Path(__file__).resolve().parents[2] / "bot.py"
 
 
 def settings_for(api: BotApiServer, **changes: Any) -> TelegramSettings:
@@ -130,3 +139,53 @@ def run(
             await body(h)
 
     asyncio.run(main())
+
+
+@contextmanager
+def logging_restored() -> Iterator[None]:
+    """Put back what ``protect_token_in_logs`` changes for the whole process: the log record
+    factory, the hooks that print uncaught exceptions, httpx's and httpcore's log levels."""
+    factory = logging.getLogRecordFactory()
+    hooks = sys.excepthook, threading.excepthook
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(factory)
+        sys.excepthook, threading.excepthook = hooks
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+@contextmanager
+def running_bot_py(
+    env: dict[str, str], *, read_only: Path | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """``python bot.py`` with ``env`` on top of this process's environment, stopped with
+    SIGINT afterwards. With ``read_only``, that folder is read-only to it: a read-only bind
+    mount when running as root (which ignores file modes), else its write bits taken away
+    (skips the test where neither can be done)."""
+    command = [sys.executable, str(BOT_PY)]
+    restore: int | None = None
+    if read_only is not None and os.geteuid() == 0:
+        if (
+            shutil.which("unshare") is None
+            or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode
+        ):
+            pytest.skip("running as root without mount namespaces: cannot make a folder read-only")
+        mount = 'mount --bind -o ro "$0" "$0" && exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", mount, str(read_only), *command]
+    elif read_only is not None:
+        restore = read_only.stat().st_mode
+        read_only.chmod(restore & 0o555)
+    proc = subprocess.Popen(
+        command, env={**os.environ, "QABOT_LOG_LEVEL": "INFO", **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+        if restore is not None and read_only is not None:
+            read_only.chmod(restore)
