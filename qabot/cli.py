@@ -519,11 +519,15 @@ def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             print("no feeds yet: `qabot feeds add URL` adds one", file=sys.stderr)
     else:
         report = _open(args, settings).poll_feeds()
-        for failed in report.failed:
+        for failed in report.feed_failures:
             print(f"qabot: cannot add {failed.url}: {failed.reason}", file=sys.stderr)
+        for failed in report.item_failures:
+            print(f"qabot: warning: cannot add {failed.url}: {failed.reason} (tried again "
+                  "later)", file=sys.stderr)  # fmt: skip
         print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else str(report))
-        # As `qabot add`: what could be added was, and a cron job still learns of failures.
-        return 1 if report.failed else 0
+        # A feed that cannot be read fails the run (a cron job learns of it); a dead item
+        # does not: it is remembered and tried again later, less and less often.
+        return 1 if report.feed_failures else 0
     return 0
 
 

@@ -7,6 +7,7 @@ from flags and :meth:`Settings.from_env`, and pass them down; nothing else reads
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -21,10 +22,12 @@ __all__ = [
     "DEFAULT_INDEX_DIRNAME",
     "DEFAULT_LOG_LEVEL",
     "LOG_LEVELS",
+    "MIN_FEED_INTERVAL",
     "AnalyzerSettings",
     "AnswerSettings",
     "BM25Settings",
     "ClusterSettings",
+    "FeedSettings",
     "FetchSettings",
     "PassageSettings",
     "Settings",
@@ -40,6 +43,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_INDEX_DIRNAME = ".qabot-index"
 #: The Telegram bot polls its feeds this often, in minutes.
 DEFAULT_FEED_INTERVAL = 15.0
+#: ``QABOT_FEED_INTERVAL`` may not be shorter (minutes), unless 0 (never poll).
+MIN_FEED_INTERVAL = 1.0
 
 Stemmer = Literal["snowball", "porter", "none"]
 Variant = Literal["okapi", "bm25l", "bm25plus"]
@@ -160,7 +165,8 @@ class FetchSettings:
     #: multicast, reserved or cloud-metadata address is refused (SSRF). ``1`` lifts that
     #: for local testing and intranet sites (``QABOT_ALLOW_PRIVATE_URLS``).
     allow_private: bool = False
-    #: Seconds for connecting, and for each read; a whole fetch gets ``total_timeout``.
+    #: Seconds for connecting, and for each read; a whole fetch (headers, body, redirects)
+    #: gets ``total_timeout`` (``QABOT_FETCH_TIMEOUT``).
     timeout: float = 10.0
     total_timeout: float = 30.0
     #: A page (or feed) larger than this is refused; reading stops there.
@@ -175,12 +181,38 @@ class FetchSettings:
     min_text_chars: int = 200
 
     def __post_init__(self) -> None:
-        if self.timeout <= 0 or self.total_timeout <= 0:
-            raise ConfigError("fetch timeouts must be positive")
+        if not (0 < self.timeout < math.inf and 0 < self.total_timeout < math.inf):
+            raise ConfigError("fetch timeouts must be positive numbers of seconds")
         if self.max_bytes < 1 or self.max_redirects < 0 or self.per_host < 1 or self.workers < 1:
             raise ConfigError(
                 "fetch limits need max_bytes >= 1, max_redirects >= 0, per_host >= 1, workers >= 1"
             )
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """How much one poll of the feeds may fetch, and when failed items are tried again."""
+
+    #: Only a feed's newest this many items are looked at (by date, else in its order):
+    #: a feed listing 100,000 items costs no more (``QABOT_FEED_ITEMS``).
+    items_per_feed: int = 100
+    #: At most this many articles are fetched in one poll, all feeds together; the rest
+    #: wait for the next poll (``QABOT_FEED_FETCHES``).
+    items_per_poll: int = 200
+    #: An item that could not be added is tried again after this many seconds, then after
+    #: twice as long each time, at most ``max_retry_after`` apart.
+    retry_after: float = 3600.0
+    max_retry_after: float = 86400.0
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.items_per_feed <= 1000 and 1 <= self.items_per_poll <= 10_000):
+            raise ConfigError(
+                "feed limits need 1 to 1000 items per feed (QABOT_FEED_ITEMS) and 1 to 10000 "
+                f"per poll (QABOT_FEED_FETCHES), got {self.items_per_feed} and "
+                f"{self.items_per_poll}"
+            )
+        if not 0 < self.retry_after <= self.max_retry_after < math.inf:
+            raise ConfigError("feed retries need 0 < retry_after <= max_retry_after, in seconds")
 
 
 @dataclass(frozen=True)
@@ -204,6 +236,12 @@ class TelegramSettings:
     webhook_secret: str | None = field(default=None, repr=False)
     #: Minutes between two polls of the feeds (``QABOT_FEED_INTERVAL``; 0: never poll).
     feed_interval: float = DEFAULT_FEED_INTERVAL
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.feed_interval < math.inf:
+            raise ConfigError(
+                f"the feed interval must be a finite number of minutes, got {self.feed_interval}"
+            )
 
     @property
     def file_url(self) -> str | None:
@@ -242,6 +280,7 @@ class Settings:
     telegram: TelegramSettings = TelegramSettings()
     cluster: ClusterSettings = ClusterSettings()
     fetch: FetchSettings = FetchSettings()
+    feeds: FeedSettings = FeedSettings()
     #: One of :data:`LOG_LEVELS`.
     log_level: str = DEFAULT_LOG_LEVEL
 
@@ -281,7 +320,10 @@ class Settings:
         ``QABOT_WEBHOOK_LISTEN``, ``QABOT_WEBHOOK_PORT``, ``QABOT_WEBHOOK_SECRET``,
         ``QABOT_CLUSTER_ADDRESS`` (a Ray cluster to serve from), ``QABOT_CLUSTER_SHARDS``,
         ``QABOT_ALLOW_PRIVATE_URLS`` (``1`` lets URLs reach private addresses),
-        ``QABOT_USER_AGENT``, ``QABOT_FEED_INTERVAL`` (minutes between feed polls).
+        ``QABOT_USER_AGENT``, ``QABOT_FETCH_TIMEOUT`` (seconds a whole fetch may take),
+        ``QABOT_FEED_INTERVAL`` (minutes between feed polls: 0, or at least
+        :data:`MIN_FEED_INTERVAL`), ``QABOT_FEED_ITEMS`` (newest items looked at per feed),
+        ``QABOT_FEED_FETCHES`` (articles fetched per poll).
         """
         env = os.environ if environ is None else environ
         base = cls()
@@ -302,14 +344,29 @@ class Settings:
             webhook_listen=get("QABOT_WEBHOOK_LISTEN") or "0.0.0.0",
             webhook_port=_parse_int("QABOT_WEBHOOK_PORT", get("QABOT_WEBHOOK_PORT"), 8443),
             webhook_secret=get("QABOT_WEBHOOK_SECRET"),
-            feed_interval=_parse_float(
-                "QABOT_FEED_INTERVAL", get("QABOT_FEED_INTERVAL"), DEFAULT_FEED_INTERVAL
-            ),
+            feed_interval=_parse_feed_interval(get("QABOT_FEED_INTERVAL")),
         )
+        total_timeout = _parse_float(
+            "QABOT_FETCH_TIMEOUT", get("QABOT_FETCH_TIMEOUT"), base.fetch.total_timeout
+        )
+        if not total_timeout > 0:
+            raise ConfigError(
+                f"QABOT_FETCH_TIMEOUT must be more than 0 seconds, got {total_timeout:g}"
+            )
         fetch = replace(
             base.fetch,
             allow_private=_parse_flag("QABOT_ALLOW_PRIVATE_URLS", get("QABOT_ALLOW_PRIVATE_URLS")),
             user_agent=get("QABOT_USER_AGENT") or base.fetch.user_agent,
+            total_timeout=total_timeout,
+        )
+        feeds = replace(
+            base.feeds,
+            items_per_feed=_parse_int(
+                "QABOT_FEED_ITEMS", get("QABOT_FEED_ITEMS"), base.feeds.items_per_feed
+            ),
+            items_per_poll=_parse_int(
+                "QABOT_FEED_FETCHES", get("QABOT_FEED_FETCHES"), base.feeds.items_per_poll
+            ),
         )
         return replace(
             base,
@@ -322,6 +379,7 @@ class Settings:
                 shards=_parse_int("QABOT_CLUSTER_SHARDS", get("QABOT_CLUSTER_SHARDS"), 0) or None,
             ),
             fetch=fetch,
+            feeds=feeds,
             log_level=_parse_log_level(get("QABOT_LOG_LEVEL"), log_level),
         )
 
@@ -370,7 +428,20 @@ def _parse_float(name: str, raw: str | None, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if not value >= 0:  # also refuses nan
         raise ConfigError(f"{name} cannot be negative, got {raw!r}")
+    if value == math.inf:
+        raise ConfigError(f"{name} must be a finite number, got {raw!r}")
     return value
+
+
+def _parse_feed_interval(raw: str | None) -> float:
+    minutes = _parse_float("QABOT_FEED_INTERVAL", raw, DEFAULT_FEED_INTERVAL)
+    if 0 < minutes < MIN_FEED_INTERVAL:
+        # Polls back to back would flood the log and the sites.
+        raise ConfigError(
+            f"QABOT_FEED_INTERVAL is in minutes and must be 0 (never poll) or at least "
+            f"{MIN_FEED_INTERVAL:g}, got {raw!r}"
+        )
+    return minutes
 
 
 def _parse_flag(name: str, raw: str | None) -> bool:

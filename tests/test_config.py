@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -9,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from qabot.config import BM25Settings, FetchSettings, PassageSettings, Settings
+from qabot.config import (
+    BM25Settings,
+    FeedSettings,
+    FetchSettings,
+    PassageSettings,
+    Settings,
+    TelegramSettings,
+)
 from qabot.errors import ConfigError
 
 
@@ -86,3 +94,56 @@ def test_fetching_settings_from_the_environment() -> None:
             Settings.from_env(env)
     with pytest.raises(ConfigError, match="fetch"):
         FetchSettings(timeout=0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("inf", "QABOT_FEED_INTERVAL must be a finite number, got 'inf'"),
+        ("nan", "QABOT_FEED_INTERVAL cannot be negative, got 'nan'"),
+        ("0.0001", "QABOT_FEED_INTERVAL is in minutes and must be 0 (never poll) or at least 1"),
+        ("0.5", "QABOT_FEED_INTERVAL is in minutes and must be 0 (never poll) or at least 1"),
+    ],
+)
+def test_a_feed_interval_that_is_infinite_or_tiny_is_refused(raw: str, error: str) -> None:
+    # inf crashed the bot at start; 0.0001 minutes polled back to back (69,000 log lines).
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"QABOT_FEED_INTERVAL": raw})
+    assert str(caught.value).startswith(error)
+    assert Settings.from_env({"QABOT_FEED_INTERVAL": "0"}).telegram.feed_interval == 0
+    assert Settings.from_env({"QABOT_FEED_INTERVAL": "1"}).telegram.feed_interval == 1
+    with pytest.raises(ConfigError, match="finite number of minutes"):
+        TelegramSettings(feed_interval=math.inf)
+
+
+def test_bot_py_reports_an_infinite_feed_interval_in_one_line(tmp_path: Path) -> None:
+    bot_py = Path(__file__).resolve().parents[1] / "bot.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QABOT_", "TELEGRAM_"))}
+    env["QABOT_FEED_INTERVAL"] = "inf"
+    done = subprocess.run(
+        [sys.executable, str(bot_py)], cwd=tmp_path, env=env, input="", capture_output=True,
+        text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr == "qabot: QABOT_FEED_INTERVAL must be a finite number, got 'inf'\n"
+
+
+def test_fetch_and_feed_limits_from_the_environment() -> None:
+    s = Settings.from_env({})
+    assert s.fetch.total_timeout == 30.0
+    assert (s.feeds.items_per_feed, s.feeds.items_per_poll) == (100, 200)
+    s = Settings.from_env(
+        {"QABOT_FETCH_TIMEOUT": "5", "QABOT_FEED_ITEMS": "20", "QABOT_FEED_FETCHES": "50"}
+    )
+    assert s.fetch.total_timeout == 5.0
+    assert (s.feeds.items_per_feed, s.feeds.items_per_poll) == (20, 50)
+    for env in (
+        {"QABOT_FETCH_TIMEOUT": "0"},
+        {"QABOT_FETCH_TIMEOUT": "inf"},
+        {"QABOT_FEED_ITEMS": "0"},
+        {"QABOT_FEED_FETCHES": "lots"},
+    ):
+        with pytest.raises(ConfigError, match=next(iter(env))):
+            Settings.from_env(env)
+    with pytest.raises(ConfigError, match="feed retries"):
+        FeedSettings(retry_after=0)

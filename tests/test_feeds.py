@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,9 +19,12 @@ from support.read_only import run_qabot
 from support.web_server import BRIDGE, WebServer, article_page, serving
 
 from qabot import QABot
-from qabot.config import FetchSettings, Settings
+from qabot.cli import main
+from qabot.config import FeedSettings, FetchSettings, Settings
 from qabot.errors import FeedError
-from qabot.feeds import FeedList, parse_feed, subscribe
+from qabot.feeds import FeedList, PollReport, parse_feed, poll, subscribe
+from qabot.fetch import Fetcher
+from qabot.ingest import Ingester
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -136,25 +140,177 @@ def test_a_changed_feed_fetches_only_its_new_items(
     assert web.paths() == ["/rss.xml", "/news/ferry.html"]
 
 
-def test_failed_items_are_reported_and_retried(
+def poll_at(settings: Settings, now: float) -> PollReport:
+    """One poll of ``settings``' feeds, the clock at ``now``."""
+    with Fetcher(settings.fetch) as fetcher:
+        ingester = Ingester(settings.corpus, settings.fetch, fetcher)
+        return poll(FeedList.of(settings), ingester, settings.feeds, clock=lambda: now)
+
+
+def test_a_dead_item_is_reported_remembered_and_retried_with_back_off(
     web: WebServer, corpus: Path, tmp_path: Path
 ) -> None:
     settings = settings_for(corpus, tmp_path)
     missing = web.url("/news/gone.html")
-    body = rss(web, ["/news/bridge.html"]).replace(
-        "</channel>", f"<item><title>Gone</title><link>{missing}</link></item></channel>"
-    )
-    url = web.add("/rss.xml", body, etag='"r1"')
+    gone = f"<item><title>Gone</title><link>{missing}</link></item></channel>"
+    url = web.add("/rss.xml", rss(web, ["/news/bridge.html"]).replace("</channel>", gone),
+                  etag='"r1"')  # fmt: skip
     subscribe(settings, url)
-    bot = QABot.open(settings.corpus, settings.index, settings=settings)
-    report = bot.poll_feeds()
-    assert report.added == 1
-    assert [(f.url, f.reason) for f in report.failed] == [(missing, "no such page (HTTP 404)")]
-    assert report.to_dict()["failed"] == [{"url": missing, "reason": "no such page (HTTP 404)"}]
+    t = 1_700_000_000.0
+    report = poll_at(settings, t)
+    assert (report.added, report.feed_failures) == (1, ())
+    assert [(f.url, f.reason) for f in report.item_failures] == [
+        (missing, "no such page (HTTP 404)")
+    ]
+    assert report.to_dict()["failed"] == [
+        {"url": missing, "reason": "no such page (HTTP 404)", "kind": "item"}
+    ]
+    assert str(report) == "1 added, 0 unchanged, 1 failed (1 item: tried again later)"
+    [feed] = FeedList.of(settings).feeds()
+    [failed] = feed.failed
+    assert (failed.item.link, failed.tries, failed.retry_at) == (missing, 1, t + 3600)
+    assert feed.etag == '"r1"'  # the feed was handled in full: asked conditionally next time
+
+    # Before its time the dead item is not fetched again, nor the feed re-read.
     web.requests.clear()
-    again = bot.poll_feeds()
-    assert (again.added, len(again.failed)) == (0, 1)
-    assert web.paths() == ["/rss.xml", "/news/gone.html"]  # the feed in full, the item again
+    again = poll_at(settings, t + 600)
+    assert web.paths() == ["/rss.xml"] and web.not_modified == 1
+    assert (again.added, again.failed, again.waiting) == (0, (), 1)
+    assert str(again) == "0 added, 1 unchanged, 1 failed item to try again later"
+
+    # When due it is tried again, and then waits twice as long.
+    web.requests.clear()
+    retried = poll_at(settings, t + 3600)
+    assert web.paths() == ["/rss.xml", "/news/gone.html"]
+    assert len(retried.item_failures) == 1
+    [failed] = FeedList.of(settings).feeds()[0].failed
+    assert (failed.tries, failed.retry_at) == (2, t + 3600 + 7200)
+
+    # A feed that no longer lists it forgets it.
+    web.add("/rss.xml", rss(web, ["/news/bridge.html"]), etag='"r2"')
+    web.requests.clear()
+    assert poll_at(settings, t + 99_999).failed == ()
+    assert web.paths() == ["/rss.xml"]
+    assert FeedList.of(settings).feeds()[0].failed == ()
+
+
+def test_feeds_poll_succeeds_when_only_items_fail(
+    web: WebServer, corpus: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # One dead link made every `qabot feeds poll` exit 1 and download the feed again.
+    monkeypatch.setenv("QABOT_ALLOW_PRIVATE_URLS", "1")
+    where = ["--corpus", str(corpus)]
+    missing = web.url("/news/gone.html")
+    gone = f"<item><title>Gone</title><link>{missing}</link></item></channel>"
+    url = web.add("/rss.xml", rss(web, ["/news/bridge.html"]).replace("</channel>", gone),
+                  etag='"r1"')  # fmt: skip
+    assert main(["feeds", "add", url, *where]) == 0
+    capsys.readouterr()
+    assert main(["feeds", "poll", *where]) == 0
+    out, err = capsys.readouterr()
+    assert out == "1 added, 0 unchanged, 1 failed (1 item: tried again later)\n"
+    assert err == (
+        f"qabot: warning: cannot add {missing}: no such page (HTTP 404) (tried again later)\n"
+    )
+    web.requests.clear()
+    assert main(["feeds", "poll", *where]) == 0
+    assert capsys.readouterr() == ("0 added, 1 unchanged, 1 failed item to try again later\n", "")
+    assert web.paths() == ["/rss.xml"] and web.not_modified == 1
+    assert main(["feeds", "poll", "--json", *where]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "added": 0, "unchanged": 1, "failed": [], "waiting": 1,
+    }  # fmt: skip
+    # A feed that cannot be read still fails the run.
+    web.add("/rss.xml", "gone", status=410)
+    assert main(["feeds", "poll", *where]) == 1
+    out, err = capsys.readouterr()
+    assert out == "0 added, 0 unchanged, 1 failed\n"
+    assert err == f"qabot: cannot add {url}: the page was removed (HTTP 410)\n"
+
+
+def big_feed(web: WebServer, count: int, routed: int) -> str:
+    """An RSS feed of ``count`` items, oldest first, the ``routed`` newest served as pages."""
+    items = []
+    for n in range(count):
+        path = f"/big/{n}.html"
+        if n >= count - routed:
+            web.add(path, article_page(f"Story number {n}", BRIDGE, date=None))
+        when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(1_600_000_000 + n * 600))
+        items.append(
+            f"<item><title>Story {n}</title><link>{web.url(path)}</link>"
+            f"<pubDate>{when}</pubDate><description>{'words ' * 20}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Everything</title>{''.join(items)}</channel></rss>"
+    )
+
+
+@pytest.mark.slow
+def test_a_huge_feed_is_polled_within_bounds(web: WebServer, corpus: Path, tmp_path: Path) -> None:
+    # 100,000 items made ~95,000 requests in one poll (1,000 here): only the newest items
+    # are looked at, and a poll fetches at most so many; the rest wait for the next poll.
+    settings = replace(
+        settings_for(corpus, tmp_path), feeds=FeedSettings(items_per_feed=10, items_per_poll=4)
+    )
+    url = web.add("/big.xml", big_feed(web, 1000, routed=10), etag='"big"')
+    FeedList.of(settings).add(url)
+    bot = QABot.open(settings.corpus, settings.index, settings=settings)
+    fetched: list[str] = []
+    for expected_added, expected_left in ((4, 6), (4, 2), (2, 0), (0, 0)):
+        web.requests.clear()
+        report = bot.poll_feeds()
+        assert (report.added, report.left, report.failed) == (expected_added, expected_left, ())
+        pages = [p for p in web.paths() if p != "/big.xml"]
+        assert web.paths()[0] == "/big.xml" and len(pages) == expected_added
+        fetched += pages
+    assert sorted(fetched) == sorted(f"/big/{n}.html" for n in range(990, 1000))
+    assert web.not_modified == 1  # once all was done, the feed is asked for conditionally
+    assert str(report) == "0 added, 10 unchanged"
+
+
+def test_one_poll_shares_its_fetches_between_the_feeds(
+    web: WebServer, corpus: Path, tmp_path: Path
+) -> None:
+    settings = replace(settings_for(corpus, tmp_path), feeds=FeedSettings(items_per_poll=4))
+    first = web.add("/first.xml", rss(web, list(STORIES)))
+    second = web.add("/second.xml", big_feed(web, 3, routed=3))
+    for url in (first, second):
+        FeedList.of(settings).add(url)
+    report = poll_at(settings, 0)
+    assert (report.added, report.left) == (4, 2)
+    pages = [p for p in web.paths() if p.endswith(".html")]
+    assert sum(p.startswith("/news/") for p in pages) == 2
+    assert sum(p.startswith("/big/") for p in pages) == 2
+
+
+def test_a_feed_served_again_unchanged_is_not_read_again(
+    web: WebServer, corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A server without ETag or Last-Modified: the same bytes are recognised.
+    settings = settings_for(corpus, tmp_path)
+    url = web.add("/rss.xml", rss(web, ["/news/bridge.html"]))
+    FeedList.of(settings).add(url)
+    assert poll_at(settings, 0).added == 1
+    caplog.set_level(logging.INFO, logger="qabot.feeds")
+    assert str(poll_at(settings, 60)) == "0 added, 1 unchanged"
+    assert f"feed {url}: unchanged" in caplog.messages
+
+
+def test_only_the_newest_items_of_a_feed_are_read() -> None:
+    dated = "".join(
+        f"<item><link>https://n.example/{n}</link><pubDate>{day} Jun 2024 08:00:00 GMT"
+        "</pubDate></item>"
+        for n, day in enumerate(["Mon, 03", "Wed, 05", "Tue, 04"])
+    )
+    undated = "<item><link>https://n.example/undated</link></item>"
+    data = f'<rss version="2.0"><channel>{undated}{dated}</channel></rss>'.encode()
+    _, items = parse_feed(data, "https://n.example/rss", limit=2)
+    assert [i.link for i in items] == ["https://n.example/1", "https://n.example/2"]
+    _, items = parse_feed(data, "https://n.example/rss", limit=10)
+    assert items[-1].link == "https://n.example/undated"
+    assert len(parse_feed(data, "https://n.example/rss")[1]) == 4
 
 
 def test_the_feed_list_is_plain_json_in_the_corpus(

@@ -76,6 +76,42 @@ def test_address_rules() -> None:
     assert check_address("fe80::1%eth0") == "a link-local (cloud metadata) address"
 
 
+@pytest.mark.parametrize(
+    ("address", "inner", "why"),
+    [
+        ("2002:7f00:1::", "127.0.0.1", "a loopback address"),  # 6to4
+        ("2002:a9fe:a9fe::1", "169.254.169.254", "a link-local (cloud metadata) address"),
+        ("2002:c0a8:101::", "192.168.1.1", "a private address"),
+        ("64:ff9b::7f00:1", "127.0.0.1", "a loopback address"),  # NAT64
+        ("64:ff9b::a00:1", "10.0.0.1", "a private address"),
+        ("64:ff9b:1::a9fe:a9fe", "169.254.169.254", "a link-local (cloud metadata) address"),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1", "a loopback address"),  # Teredo
+        ("::ffff:7f00:1", "127.0.0.1", "a loopback address"),  # IPv4-mapped
+        ("::ffff:0:a00:1", "10.0.0.1", "a private address"),  # IPv4-translated
+        ("::7f00:1", "127.0.0.1", "a loopback address"),  # IPv4-compatible
+    ],
+)
+def test_ipv4_inside_an_ipv6_transition_address_is_checked(
+    address: str, inner: str, why: str
+) -> None:
+    reason = check_address(address)
+    assert reason is not None and reason.endswith(f" of {inner}, {why}")
+
+
+def test_transition_addresses_of_public_ipv4_follow_their_own_rules() -> None:
+    assert check_address("2002:5db8:d822::1") is None  # 6to4 of 93.184.216.34
+    assert check_address("64:ff9b::5db8:d822") is None  # NAT64 (DNS64 on IPv6-only hosts)
+    assert check_address("::ffff:5db8:d822") is None  # IPv4-mapped
+    assert check_address("64:ff9b:1::5db8:d822") == "a private address (a local-use NAT64 prefix)"
+    assert check_address("::5db8:d822") == "a reserved address"  # deprecated: never reached
+
+
+def test_a_6to4_url_of_loopback_is_refused_before_connecting(web: WebServer) -> None:
+    with pytest.raises(UnsafeURLError, match=r"6to4 address of 127\.0\.0\.1, a loopback"):
+        fetch(f"http://[2002:7f00:1::]:{web.port}/", FetchSettings())
+    assert web.requests == []
+
+
 @pytest.fixture
 def public_test_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """The test server's address stands for a public site; every other rule is the real one."""
@@ -161,6 +197,21 @@ def test_a_slow_site_times_out_with_a_clear_reason(web: WebServer) -> None:
     url = web.add("/slow", "<p>late</p>", delay=1.0)
     with pytest.raises(FetchError, match=r"did not answer within 0.2 s"):
         fetch(url, FetchSettings(allow_private=True, timeout=0.2))
+
+
+@pytest.mark.parametrize(
+    ("part", "body"), [("headers", ""), ("headers", "<p>late</p>"), ("body", "<p>late</p>")]
+)
+def test_a_trickling_site_is_cut_off_at_the_whole_fetch_deadline(
+    web: WebServer, part: str, body: str
+) -> None:
+    # A byte every 0.2 s keeps each read well within its 10 s: only the deadline on the
+    # whole fetch ends it. The headers had none: an empty answer (a feed's 304) trickled
+    # in held a poll for 200 s.
+    url = web.add("/trickle", body, trickle=0.2, trickle_from=part, headers={"X-Padding": "x" * 60})
+    with pytest.raises(FetchError) as caught:
+        fetch(url, FetchSettings(allow_private=True, timeout=10, total_timeout=1))
+    assert caught.value.reason == "the page took more than 1 s to arrive"
 
 
 @pytest.mark.parametrize("declared", [True, False])

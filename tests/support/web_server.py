@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 for fetching tests: routes the test writes, requests recorded.
 
-Each route answers with a status, headers and a body, optionally after a delay; a route
-may honour conditional GETs (``ETag`` / ``Last-Modified``) and then counts its 304s.
+Each route answers with a status, headers and a body, optionally after a delay or a byte at
+a time (``trickle``); a route may honour conditional GETs (``ETag`` / ``Last-Modified``)
+and then counts its 304s.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Route:
     last_modified: str | None = None
     #: ``False``: no Content-Length; the body ends when the connection closes.
     length: bool = True
+    #: Seconds between two bytes of the answer, from its first header on (``trickle_from``
+    #: ``"body"``: the headers at once, then the body a byte at a time); 0: all at once.
+    trickle: float = 0.0
+    trickle_from: str = "headers"
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,27 @@ class WebServer:
                     self._send(304, validators, b"")
                     return
                 headers = {"Content-Type": route.content_type, **validators, **route.headers}
+                if route.trickle:
+                    self._trickle(route, headers)
+                    return
                 self._send(route.status, headers, route.body, route.length)
+
+            def _trickle(self, route: Route, headers: dict[str, str]) -> None:
+                head = f"HTTP/1.0 {route.status} Trickling\r\n" + "".join(
+                    f"{key}: {value}\r\n" for key, value in headers.items()
+                )
+                head += f"Content-Length: {len(route.body)}\r\n\r\n"
+                slow = route.body
+                try:
+                    if route.trickle_from == "body":
+                        self.wfile.write(head.encode("latin-1"))
+                    else:
+                        slow = head.encode("latin-1") + slow
+                    for byte in slow:
+                        self.wfile.write(bytes([byte]))
+                        time.sleep(route.trickle)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up: what the test wants
 
             def _send(
                 self, status: int, headers: dict[str, str], body: bytes, length: bool = True
