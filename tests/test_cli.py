@@ -564,7 +564,9 @@ def test_add_on_a_full_disk_reports_each_file_in_one_line_and_adds_the_rest(
         full_disk_for(monkeypatch, "Story 1 of the bridge")
         code, out, err = run(capsys, "add", *urls, "--corpus", str(corpus))
     assert code == 1
-    assert err.startswith(f"qabot: cannot add {urls[1]}: cannot save it in ") and err.count("\n") == 1
+    assert (
+        err.startswith(f"qabot: cannot add {urls[1]}: cannot save it in ") and err.count("\n") == 1
+    )
     assert "No space left on device; free some space and add it again" in err
     assert [line.split(":")[0] for line in out.splitlines()] == ["added", "added"]
 
@@ -578,7 +580,9 @@ def test_feeds_poll_on_a_full_disk_reports_the_item_and_adds_the_rest(
     monkeypatch.setenv("QABOT_ALLOW_PRIVATE_URLS", "1")
     where = ["--corpus", str(corpus)]
     with serving() as web:
-        items = "".join(f"<item><title>S</title><link>{url}</link></item>" for url in stories(web, 3))
+        items = "".join(
+            f"<item><title>S</title><link>{url}</link></item>" for url in stories(web, 3)
+        )
         feed = web.add(
             "/rss.xml", f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>',
             content_type="application/rss+xml",
