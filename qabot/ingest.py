@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
-import multiprocessing
 import os
 import re
 import unicodedata
@@ -35,6 +34,7 @@ from qabot.errors import ArticleError, FetchError
 from qabot.extract import Extracted, extract, require_extractor
 from qabot.fetch import Fetcher, Page
 from qabot.values import Article
+from qabot.workers import worker_context
 
 __all__ = [
     "Added", "Failed", "Hint", "Ingester", "article_path", "fetch_urls", "render_markdown",
@@ -175,10 +175,10 @@ class Ingester:
         if len(urls) <= 1:
             return [one(job) for job in zip(urls, hints, strict=True)]
         cores = os.cpu_count() or 1
-        if len(urls) >= PARALLEL_MIN_PAGES and cores > 1:
-            # A fresh interpreter per worker ("spawn"): forking a process that runs threads
-            # (a bot, these fetches) can deadlock.
-            self._pool = ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("spawn"))
+        # Workers start fresh ("spawn"), unless they would run the caller's script again.
+        context = worker_context() if len(urls) >= PARALLEL_MIN_PAGES and cores > 1 else None
+        if context is not None:
+            self._pool = ProcessPoolExecutor(cores, mp_context=context)
         try:
             with ThreadPoolExecutor(min(self.settings.workers, len(urls))) as threads:
                 return list(threads.map(one, zip(urls, hints, strict=True)))
