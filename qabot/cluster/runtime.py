@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from qabot import __version__
-from qabot.cluster.shard import Shard, build_shard
+from qabot.cluster.shard import Shard, build_shard, corpus_unseen
 from qabot.cluster.sharding import LAYOUT_VERSION, cluster_root
 from qabot.config import Settings
-from qabot.errors import ClusterError, MissingExtraError
+from qabot.errors import ClusterError, MissingExtraError, QABotError
 from qabot.values import ReindexReport
 
 __all__ = ["Runtime", "connect"]
@@ -38,6 +38,7 @@ CONNECT_TIMEOUT = 5.0
 try:
     import ray
     from ray.exceptions import RayError
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 except ImportError:  # pragma: no cover - checked by connect()
     ray = None  # type: ignore[assignment]
 
@@ -125,6 +126,33 @@ class Runtime:
 
     # -- building -------------------------------------------------------------------------
     @staticmethod
+    def check_nodes(settings: Settings) -> None:
+        """Refuse a corpus that a node of the cluster does not see (:class:`ClusterError`).
+
+        A task on every live node looks for the corpus folder: a shard built or served
+        where it is missing would serve an empty corpus.
+        """
+        if ray is None or not ray.is_initialized():
+            raise ClusterError("not connected to a Ray cluster: call connect() first")
+        task = ray.remote(corpus_unseen)
+        calls = [
+            task.options(
+                num_cpus=0,
+                scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False),
+            ).remote(settings)
+            for node in ray.nodes()  # type: ignore[no-untyped-call]
+            if node.get("Alive")
+        ]
+        try:
+            unseen = [problem for problem in ray.get(calls) if problem is not None]
+        except RayError as exc:
+            raise _own_error(exc) or ClusterError(
+                f"cannot look for the corpus on the cluster's nodes: {_cause(exc)}"
+            ) from None
+        if unseen:
+            raise ClusterError(unseen[0])
+
+    @staticmethod
     def build(settings: Settings, shards: int, rebuild: bool) -> list[ReindexReport]:
         """Build or update every shard's index in parallel Ray tasks."""
         if ray is None or not ray.is_initialized():
@@ -134,7 +162,10 @@ class Runtime:
         try:
             return list(ray.get(calls))
         except RayError as exc:
-            raise ClusterError(f"building the shards failed: {_cause(exc)}") from None
+            # A shard's own refusal (a corpus it cannot see, a full disk) is said as it is.
+            raise _own_error(exc) or ClusterError(
+                f"building the shards failed: {_cause(exc)}"
+            ) from None
 
     # -- calls ----------------------------------------------------------------------------
     def call(
@@ -163,6 +194,9 @@ class Runtime:
                 try:
                     replies[shard] = ray.get(ref)
                 except RayError as exc:
+                    own = _own_error(exc)
+                    if own is not None:  # the shard refused (see build): no fault to wait out
+                        raise own from None
                     log.warning("shard %d did not answer %s: %s", shard, method, _cause(exc))
         for shard in pending.values():
             # Left to finish on its own: a late reply is dropped, never applied twice.
@@ -193,6 +227,12 @@ class Runtime:
         """Stop every shard actor of this cluster folder (they are detached otherwise)."""
         for actor in self.actors:
             ray.kill(actor, no_restart=True)
+
+
+def _own_error(exc: BaseException) -> QABotError | None:
+    """The qabot error a Ray task or actor call raised, if that is what ``exc`` carries."""
+    cause = getattr(exc, "cause", None)
+    return cause if isinstance(cause, QABotError) else None
 
 
 def _cause(exc: BaseException) -> str:
