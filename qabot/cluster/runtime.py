@@ -12,11 +12,14 @@ run twice gives what it gives once. The caller bounds how long it waits for each
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import socket
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from qabot import __version__
@@ -51,6 +54,7 @@ def connect(address: str | None) -> None:
         return
     if address is not None:
         _check_reachable(address)
+        _check_token(address)
     else:
         # A new local instance turns on Ray's token authentication (what we want) and
         # says so on stderr at length; qabot's own log says where it runs.
@@ -67,6 +71,8 @@ def connect(address: str | None) -> None:
             configure_logging=False,
         )
     except (ConnectionError, RuntimeError, ValueError) as exc:
+        if address is not None and _refused_token(exc):
+            raise _token_error(address) from None
         raise ClusterError(
             f"cannot join the Ray cluster at {address or 'this machine'} ({_cause(exc)}); "
             "start one with `ray start --head` and give its address (host:port)"
@@ -86,6 +92,77 @@ def _check_reachable(address: str) -> None:
             f"no Ray cluster answers at {address} ({exc.strerror or exc}); start one with "
             "`ray start --head` there, or check the address (QABOT_CLUSTER_ADDRESS, --address)"
         ) from None
+
+
+def _check_token(address: str) -> None:
+    """Fail at once, not after Ray's 20 s of retries, when the cluster wants a token.
+
+    Ray turns token authentication on where a token exists (``ray start --head`` on a
+    machine with ``~/.ray/auth_token``, which a local ``ray.init`` writes), but a process
+    joining an explicit address sends one only with ``RAY_AUTH_MODE=token``; without it,
+    Ray's error does not mention authentication. One request to the cluster tells.
+    """
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return
+    # What ray.init itself joins with; a Ray without it (or without tokens) is left to
+    # ray.init, which says what it says.
+    gcs_client = getattr(ray._raylet, "GcsClient", None)
+    refused = getattr(ray.exceptions, "AuthenticationError", None)
+    if gcs_client is None or refused is None:
+        return
+    try:
+        with _quiet_native_stderr():
+            gcs_client(address=address)
+    except Exception as exc:
+        if isinstance(exc, refused):
+            raise _token_error(address) from None
+        # Anything else is ray.init's to report.
+
+
+def _token_error(address: str) -> ClusterError:
+    """The one line for a cluster that refused this process for want of its token."""
+    mode = getattr(ray._raylet, "get_authentication_mode", None)
+    modes = getattr(ray._raylet, "AuthenticationMode", None)
+    where = (
+        "set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the cluster's token"
+        if mode is not None and modes is not None and mode() == modes.TOKEN
+        else "set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH, or copy it "
+        "to ~/.ray/auth_token)"
+    )
+    return ClusterError(
+        f"the Ray cluster at {address} uses token authentication and refused this process: "
+        f"{where}; `ray get-auth-token` on the head prints the token"
+    )
+
+
+def _refused_token(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is the cluster refusing a missing or wrong token."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if "InvalidAuthToken" in str(seen) or type(seen).__name__ == "AuthenticationError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """File descriptor 2 pointed at nothing: Ray's C++ client logs each refused attempt
+    there, and the error qabot raises says it in one line."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class _ShardActor(Shard):
