@@ -85,6 +85,11 @@ def _run(argv: Sequence[str] | None) -> int:
         args, extra = parser.parse_known_args(argv)
     except SystemExit as exc:  # --help and --version print, then exit
         return exc.code if isinstance(exc.code, int) else 1
+    if args.command is not None and args.func is None:
+        # `qabot feeds`, `qabot cluster` without their command: usage and exit 2, as
+        # argparse does for a missing argument.
+        _command_missing(*args.usage_of)
+        return 2
     if extra:  # point to the help of the command they were given to
         where = f"qabot {args.command}" if args.command else "qabot"
         raise _UsageError(f"unrecognized arguments: {' '.join(extra)} (see {where} --help)")
@@ -183,7 +188,8 @@ def _parser() -> argparse.ArgumentParser:
         description="RSS and Atom feeds, kept with the articles in CORPUS/.qabot-feeds.json "
         "(deleting the index keeps them).",
     )  # fmt: skip
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    p.set_defaults(func=None, usage_of=(p, actions))
     for name, text in [("add", "add a feed"), ("remove", "remove a feed")]:
         a = actions.add_parser(name, help=text, description=text + ".", parents=[common])
         a.add_argument("url", metavar="URL")
@@ -235,7 +241,18 @@ def _cluster_parser(parser: argparse.ArgumentParser) -> None:
     p.set_defaults(func=_cmd_cluster_ask)
     p = sub.add_parser("stats", help="figures over every shard", parents=[common])
     p.set_defaults(func=_cmd_cluster_stats)
-    parser.set_defaults(func=_cmd_cluster_help, cluster_parser=parser)
+    parser.set_defaults(func=None, usage_of=(parser, sub))
+
+
+def _command_missing(parser: argparse.ArgumentParser, commands: argparse.Action) -> None:
+    """Usage on stderr, then the ``commands`` of ``parser`` (``qabot feeds``…), in one line."""
+    parser.print_usage(sys.stderr)
+    names = sorted(commands.choices or ())
+    print(
+        f"{parser.prog}: choose one of {', '.join(names[:-1])} or {names[-1]} "
+        f"(see {parser.prog} --help)",
+        file=sys.stderr,
+    )
 
 
 def _configure_logging(level_name: str, verbose: bool) -> None:
@@ -545,11 +562,6 @@ def _open_cluster(
     )  # fmt: skip
     # open_cluster answers from a ClusterIndex; QABot types its index as any back end.
     return bot, cast("ClusterIndex", bot.index)
-
-
-def _cmd_cluster_help(args: argparse.Namespace, settings: Settings) -> int:
-    args.cluster_parser.print_help()
-    return 0
 
 
 def _cmd_cluster_index(args: argparse.Namespace, settings: Settings) -> int:

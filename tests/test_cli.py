@@ -617,3 +617,17 @@ def test_add_into_a_read_only_corpus_says_so_for_each_url(
         f"qabot: cannot add {url}" for url in urls
     ]
     assert all(line.endswith("; the corpus folder must be writable") for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("command", "choices"),
+    [("feeds", "add, list, poll or remove"), ("cluster", "ask, index or stats")],
+)
+def test_a_command_without_its_subcommand_prints_usage_and_exits_2(
+    capsys: pytest.CaptureFixture[str], command: str, choices: str
+) -> None:
+    code, out, err = run(capsys, command)
+    assert (code, out) == (2, "")
+    usage, said = err.rstrip("\n").rsplit("\n", 1)
+    assert usage.startswith(f"usage: qabot {command} ")
+    assert said == f"qabot {command}: choose one of {choices} (see qabot {command} --help)"
