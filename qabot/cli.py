@@ -134,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("ask", "answer one question")
     p.add_argument("question", nargs="+", help="the question")
-    p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
+    p.add_argument(
+        "-k", type=_at_least_one, default=5, help="how many passages to cite (default 5)"
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _filter_arguments(p)
     p.set_defaults(func=_cmd_ask)
@@ -235,13 +237,26 @@ def _cluster_parser(parser: argparse.ArgumentParser) -> None:
     p.set_defaults(func=_cmd_cluster_index)
     p = sub.add_parser("ask", help="answer one question from every shard", parents=[common])
     p.add_argument("question", nargs="+", help="the question")
-    p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
+    p.add_argument(
+        "-k", type=_at_least_one, default=5, help="how many passages to cite (default 5)"
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _filter_arguments(p)
     p.set_defaults(func=_cmd_cluster_ask)
     p = sub.add_parser("stats", help="figures over every shard", parents=[common])
     p.set_defaults(func=_cmd_cluster_stats)
     parser.set_defaults(func=None, usage_of=(parser, sub))
+
+
+def _at_least_one(text: str) -> int:
+    """``-k``: a whole number of passages, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    return value
 
 
 def _command_missing(parser: argparse.ArgumentParser, commands: argparse.Action) -> None:
@@ -390,7 +405,7 @@ def _ask(args: argparse.Namespace, bot: QABot) -> int:
 
     filters = _filters_of(args)
     answer = bot.ask(
-        " ".join(args.question), k=max(1, args.k),
+        " ".join(args.question), k=args.k,
         since=filters.since, until=filters.until, sources=filters.sources,
     )  # fmt: skip
     if args.json:

@@ -223,6 +223,8 @@ def test_a_reader_gone_before_the_output_gets_no_traceback(corpus: Path, command
         (["ask"], "the following arguments are required: question (see qabot ask --help)"),
         (["nope"], "invalid choice: 'nope'"),
         (["ask", "-k", "many", "hi"], "invalid int value: 'many' (see qabot ask --help)"),
+        (["ask", "-k", "0", "hi"], "argument -k: must be 1 or more (got 0) (see qabot ask --help)"),
+        (["cluster", "ask", "-k", "-2", "hi"], "must be 1 or more (got -2) (see qabot cluster ask"),
         (["stats", "--bogus"], "unrecognized arguments: --bogus (see qabot stats --help)"),
     ],
 )
