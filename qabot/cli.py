@@ -406,7 +406,7 @@ def _ask(args: argparse.Namespace, bot: QABot) -> int:
     filters = _filters_of(args)
     answer = bot.ask(
         " ".join(args.question), k=args.k,
-        since=filters.since, until=filters.until, sources=filters.sources,
+        since=filters.since, until=filters.until, sources=filters.source_names,
     )  # fmt: skip
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -421,7 +421,7 @@ def _cmd_quotes(args: argparse.Namespace, settings: Settings) -> int:
     filters = _filters_of(args)
     quotes = _open(args, settings).quotes(
         args.speaker, args.about,
-        since=filters.since, until=filters.until, sources=filters.sources,
+        since=filters.since, until=filters.until, sources=filters.source_names,
     )  # fmt: skip
     if args.json:
         print(json.dumps([q.to_dict() for q in quotes], ensure_ascii=False, indent=2))
