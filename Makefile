@@ -38,4 +38,5 @@ $(DEV_STAMP): $(RUN_STAMP)
 	touch $(DEV_STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache corpus/.qabot-index
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache corpus/.qabot-index corpus/.qabot-cluster \
+		qabot.egg-info

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from qabot import render
 from qabot.core import QABot
+from qabot.errors import QABotError
 from qabot.session import Session, example_questions
 from qabot.values import Answer, Article
 
@@ -82,34 +83,48 @@ def _chat(bot: QABot, stdin: TextIO | None, stdout: TextIO | None) -> int:
             continue
         if text.lower() in QUIT:
             return 0
-        command, _, rest = text.partition(" ")
-        command = command.lower()
-        if command == "/help":
-            out = _help(bot)
-        elif command == "/stats":
-            out = str(bot.stats())
-        elif command == "/sources":
-            out = _sources(bot.articles(), rest.split())
-        elif command == "/reindex":
-            out = str(bot.reindex())
-        elif command == "/quotes":
-            out = str(session.quotes(rest))
-        elif command == "/more":
-            out = render.terminal_passages(last, color=color) if last else "Ask a question first."
-        elif command.startswith("/"):
-            out = f"Unknown command {command}.\n{COMMANDS}"
-        else:
-            reply = session.ask(CHAT_ID, text)
-            out = render.terminal(
-                reply, color=color, excerpt_chars=EXCERPT_CHARS, passages=PASSAGES_SHOWN
-            )
-            if isinstance(reply, Answer):
-                last = reply
-                if reply.passages:
-                    out += "\n(/more: the passages in full)"
+        try:
+            out, answer = _reply(bot, session, text, last, color)
+        except QABotError as exc:
+            # A locked, read-only or full index (/reindex), a cluster that does not reply:
+            # said in one line, and the chat goes on.
+            out, answer = f"qabot: {exc}", None
+        if answer is not None:
+            last = answer
         print(out, file=stdout, flush=True)
         if interactive:
             print(file=stdout)
+
+
+def _reply(
+    bot: QABot, session: Session, text: str, last: Answer | None, color: bool
+) -> tuple[str, Answer | None]:
+    """What to print for one line of input, and the answer it gave (for /more), if any."""
+    command, _, rest = text.partition(" ")
+    command = command.lower()
+    if command == "/help":
+        return _help(bot), None
+    if command == "/stats":
+        return str(bot.stats()), None
+    if command == "/sources":
+        return _sources(bot.articles(), rest.split()), None
+    if command == "/reindex":
+        return str(bot.reindex()), None
+    if command == "/quotes":
+        return str(session.quotes(rest)), None
+    if command == "/more":
+        return (
+            render.terminal_passages(last, color=color) if last else "Ask a question first."
+        ), None
+    if command.startswith("/"):
+        return f"Unknown command {command}.\n{COMMANDS}", None
+    reply = session.ask(CHAT_ID, text)
+    out = render.terminal(reply, color=color, excerpt_chars=EXCERPT_CHARS, passages=PASSAGES_SHOWN)
+    if not isinstance(reply, Answer):
+        return out, None
+    if reply.passages:
+        out += "\n(/more: the passages in full)"
+    return out, reply
 
 
 def _reader(stdin: TextIO, stdout: TextIO, interactive: bool) -> Callable[[], str | None]:

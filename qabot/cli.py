@@ -85,6 +85,11 @@ def _run(argv: Sequence[str] | None) -> int:
         args, extra = parser.parse_known_args(argv)
     except SystemExit as exc:  # --help and --version print, then exit
         return exc.code if isinstance(exc.code, int) else 1
+    if args.command is not None and args.func is None:
+        # `qabot feeds`, `qabot cluster` without their command: usage and exit 2, as
+        # argparse does for a missing argument.
+        _command_missing(*args.usage_of)
+        return 2
     if extra:  # point to the help of the command they were given to
         where = f"qabot {args.command}" if args.command else "qabot"
         raise _UsageError(f"unrecognized arguments: {' '.join(extra)} (see {where} --help)")
@@ -129,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("ask", "answer one question")
     p.add_argument("question", nargs="+", help="the question")
-    p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
+    p.add_argument(
+        "-k", type=_at_least_one, default=5, help="how many passages to cite (default 5)"
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _filter_arguments(p)
     p.set_defaults(func=_cmd_ask)
@@ -183,7 +190,8 @@ def _parser() -> argparse.ArgumentParser:
         description="RSS and Atom feeds, kept with the articles in CORPUS/.qabot-feeds.json "
         "(deleting the index keeps them).",
     )  # fmt: skip
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    p.set_defaults(func=None, usage_of=(p, actions))
     for name, text in [("add", "add a feed"), ("remove", "remove a feed")]:
         a = actions.add_parser(name, help=text, description=text + ".", parents=[common])
         a.add_argument("url", metavar="URL")
@@ -229,13 +237,37 @@ def _cluster_parser(parser: argparse.ArgumentParser) -> None:
     p.set_defaults(func=_cmd_cluster_index)
     p = sub.add_parser("ask", help="answer one question from every shard", parents=[common])
     p.add_argument("question", nargs="+", help="the question")
-    p.add_argument("-k", type=int, default=5, help="how many passages to cite (default 5)")
+    p.add_argument(
+        "-k", type=_at_least_one, default=5, help="how many passages to cite (default 5)"
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _filter_arguments(p)
     p.set_defaults(func=_cmd_cluster_ask)
     p = sub.add_parser("stats", help="figures over every shard", parents=[common])
     p.set_defaults(func=_cmd_cluster_stats)
-    parser.set_defaults(func=_cmd_cluster_help, cluster_parser=parser)
+    parser.set_defaults(func=None, usage_of=(parser, sub))
+
+
+def _at_least_one(text: str) -> int:
+    """``-k``: a whole number of passages, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    return value
+
+
+def _command_missing(parser: argparse.ArgumentParser, commands: argparse.Action) -> None:
+    """Usage on stderr, then the ``commands`` of ``parser`` (``qabot feeds``…), in one line."""
+    parser.print_usage(sys.stderr)
+    names = sorted(commands.choices or ())
+    print(
+        f"{parser.prog}: choose one of {', '.join(names[:-1])} or {names[-1]} "
+        f"(see {parser.prog} --help)",
+        file=sys.stderr,
+    )
 
 
 def _configure_logging(level_name: str, verbose: bool, *, force: bool = False) -> None:
@@ -374,8 +406,8 @@ def _ask(args: argparse.Namespace, bot: QABot) -> int:
 
     filters = _filters_of(args)
     answer = bot.ask(
-        " ".join(args.question), k=max(1, args.k),
-        since=filters.since, until=filters.until, sources=filters.sources,
+        " ".join(args.question), k=args.k,
+        since=filters.since, until=filters.until, sources=filters.source_names,
     )  # fmt: skip
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -390,7 +422,7 @@ def _cmd_quotes(args: argparse.Namespace, settings: Settings) -> int:
     filters = _filters_of(args)
     quotes = _open(args, settings).quotes(
         args.speaker, args.about,
-        since=filters.since, until=filters.until, sources=filters.sources,
+        since=filters.since, until=filters.until, sources=filters.source_names,
     )  # fmt: skip
     if args.json:
         print(json.dumps([q.to_dict() for q in quotes], ensure_ascii=False, indent=2))
@@ -553,11 +585,6 @@ def _open_cluster(
     )  # fmt: skip
     # open_cluster answers from a ClusterIndex; QABot types its index as any back end.
     return bot, cast("ClusterIndex", bot.index)
-
-
-def _cmd_cluster_help(args: argparse.Namespace, settings: Settings) -> int:
-    args.cluster_parser.print_help()
-    return 0
 
 
 def _cmd_cluster_index(args: argparse.Namespace, settings: Settings) -> int:

@@ -118,12 +118,15 @@ class QABot:
     ) -> QABot:
         """Open the index of ``corpus`` (default ``<corpus>/.qabot-index``).
 
-        ``corpus`` and ``index`` override the folders of ``settings`` (whose corpus is
-        ``corpus/`` by default). A missing or unusable index is built (waiting for another
-        process building it, whose build is then used). With ``update`` (the default) a
-        committed index is first brought in step with the files, as long as that needs no
-        waiting: while another process updates it, or when it is read-only, answers come
-        from its last commit (logged). Nothing is written when nothing changed.
+        ``corpus`` and ``index`` override the folders of ``settings``. Without ``settings``
+        they come from the environment, as for the ``qabot`` command
+        (:meth:`Settings.from_env`: ``QABOT_ALLOW_PRIVATE_URLS``, ``QABOT_BM25``, …; the
+        corpus is ``corpus/`` unless ``QABOT_CORPUS`` names another). A missing or unusable
+        index is built (waiting for another process building it, whose build is then used).
+        With ``update`` (the default) a committed index is first brought in step with the
+        files, as long as that needs no waiting: while another process updates it, or when
+        it is read-only, answers come from its last commit (logged). Nothing is written
+        when nothing changed.
         """
         if getattr(multiprocessing.current_process(), "_inheriting", False):
             # A script without an ``if __name__ == "__main__":`` guard is being re-run by
@@ -132,7 +135,7 @@ class QABot:
                 "QABot.open was called while a worker process was starting; guard the "
                 'script\'s work with `if __name__ == "__main__":`'
             )
-        settings = (settings or Settings()).with_paths(corpus, index)
+        settings = (settings or Settings.from_env()).with_paths(corpus, index)
         _require_corpus(settings)
         analyzer = Analyzer(settings.analyzer)
         loaded = Index.load(settings, analyzer)
@@ -163,11 +166,12 @@ class QABot:
         :meth:`ClusterIndex.open <qabot.cluster.ClusterIndex.open>` for ``shards``,
         ``update`` and ``wait``; the shards' folder is ``index``, default
         ``<corpus>/.qabot-cluster``). Needs ``pip install "qabot[cluster]"``.
+        Without ``settings``, they come from the environment, as for :meth:`open`.
         """
         # Imported here: Ray is optional, and `import qabot` never needs it.
         from qabot.cluster import ClusterIndex
 
-        settings = (settings or Settings()).with_paths(corpus, index)
+        settings = (settings or Settings.from_env()).with_paths(corpus, index)
         _require_corpus(settings)
         cluster, report = ClusterIndex.open(address, settings, shards, update=update, wait=wait)
         bot = cls(settings, Analyzer(settings.analyzer), cluster)

@@ -7,7 +7,8 @@ which searches only the articles it allows (the statistics stay those of the who
   both ends included. An article without a known date is left out whenever either is set:
   a question about "since May" must not be answered from a story of unknown age.
 * ``sources``: the article's ``source`` is one of these names, compared case-insensitively.
-  An article without a source is left out when sources are named.
+  An article without a source is left out when sources are named. The names are shown
+  (``str(filters)``, "No article within source:BBC …") as they were written.
 
 :func:`split_filters` reads the same filters written into a chat message, for every chat
 adapter (Telegram, the terminal)::
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from qabot.errors import FilterError
@@ -65,6 +66,9 @@ class Filters:
     until: date | None = None
     #: Source names, case-folded; empty: any source.
     sources: frozenset[str] = frozenset()
+    #: The same names as written (spaces folded), first spelling of each, for what is
+    #: shown; they do not change which articles pass.
+    names: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def of(
@@ -80,13 +84,18 @@ class Filters:
             raise FilterError(
                 "since", f"{first.isoformat()} is after until {last.isoformat()}: nothing matches"
             )
-        names = [sources] if isinstance(sources, str) else list(sources or ())
-        folded = set()
-        for name in names:
+        given = [sources] if isinstance(sources, str) else list(sources or ())
+        written: dict[str, str] = {}
+        for name in given:
             if not isinstance(name, str) or not name.strip():
                 raise FilterError("source", "name a source, for example source:BBC")
-            folded.add(fold_source(name))
-        return cls(first, last, frozenset(folded))
+            written.setdefault(fold_source(name), " ".join(name.split()))
+        return cls(first, last, frozenset(written), tuple(written.values()))
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        """The source names as written (folded ones, when made without :meth:`of`)."""
+        return self.names or tuple(sorted(self.sources))
 
     @property
     def dated(self) -> bool:
@@ -122,7 +131,7 @@ class Filters:
             parts.append(f"since:{self.since.isoformat()}")
         if self.until is not None:
             parts.append(f"until:{self.until.isoformat()}")
-        parts += [f'source:"{s}"' if " " in s else f"source:{s}" for s in sorted(self.sources)]
+        parts += [f'source:"{s}"' if " " in s else f"source:{s}" for s in self.source_names]
         return " ".join(parts)
 
 

@@ -7,14 +7,16 @@ added" is that file existing, which holds across restarts and between processes;
 is written under a hidden temporary name and linked into place only if the name is still
 free, so nothing half-written ever shows and two adds of one URL never make two files.
 The file starts with front matter (``title``, ``date``, ``url``, ``source``, ``author``)
-that :mod:`qabot.articles` reads back.
+that :mod:`qabot.articles` reads back. A file that cannot be written (a full disk, a
+read-only corpus) fails its URL alone with a :class:`~qabot.errors.FetchError` saying why;
+the rest of a batch goes on.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
-import multiprocessing
 import os
 import re
 import unicodedata
@@ -32,6 +34,7 @@ from qabot.errors import ArticleError, FetchError
 from qabot.extract import Extracted, extract, require_extractor
 from qabot.fetch import Fetcher, Page
 from qabot.values import Article
+from qabot.workers import worker_context
 
 __all__ = [
     "Added", "Failed", "Hint", "Ingester", "article_path", "fetch_urls", "render_markdown",
@@ -141,10 +144,15 @@ class Ingester:
         path = article_path(self.corpus, page.url)
         data = render_markdown(article, hint)
         value = self._article(path, data)  # checked before anything is written
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A hidden temporary name (corpus scans skip it) that the index's clean-up does not
-        # claim; linked into place only if the name is free (atomic.write_new).
-        if not atomic.write_new(path, data, prefix=".fetch-", suffix=".part"):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # A hidden temporary name (corpus scans skip it) that the index's clean-up does
+            # not claim; linked into place only if the name is free (atomic.write_new).
+            written = atomic.write_new(path, data, prefix=".fetch-", suffix=".part")
+        except OSError as exc:
+            # A full disk or a read-only corpus fails this URL alone; the batch goes on.
+            raise FetchError(url, _cannot_save(path.parent, exc)) from None
+        if not written:
             known = self._existing(url, path)
             if known is not None:
                 return known
@@ -167,10 +175,10 @@ class Ingester:
         if len(urls) <= 1:
             return [one(job) for job in zip(urls, hints, strict=True)]
         cores = os.cpu_count() or 1
-        if len(urls) >= PARALLEL_MIN_PAGES and cores > 1:
-            # A fresh interpreter per worker ("spawn"): forking a process that runs threads
-            # (a bot, these fetches) can deadlock.
-            self._pool = ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("spawn"))
+        # Workers start fresh ("spawn"), unless they would run the caller's script again.
+        context = worker_context() if len(urls) >= PARALLEL_MIN_PAGES and cores > 1 else None
+        if context is not None:
+            self._pool = ProcessPoolExecutor(cores, mp_context=context)
         try:
             with ThreadPoolExecutor(min(self.settings.workers, len(urls))) as threads:
                 return list(threads.map(one, zip(urls, hints, strict=True)))
@@ -207,6 +215,18 @@ class Ingester:
         except ArticleError as exc:
             raise FetchError(str(path), exc.reason) from None
         return articles[0].article
+
+
+def _cannot_save(folder: Path, exc: OSError) -> str:
+    """Why an article could not be saved into ``folder``, and what to do, in one line."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some space and add it again"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = "the corpus folder must be writable"
+    else:
+        advice = "check the corpus folder"
+    return f"cannot save it in {folder}: {reason}; {advice}"
 
 
 def fetch_urls(

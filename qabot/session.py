@@ -174,7 +174,7 @@ class Session:
         speaker, about = _speaker_and_topic(text, lambda name: bool(self.bot.quotes(name)))
         found = self.bot.quotes(
             speaker, about or None,
-            since=filters.since, until=filters.until, sources=filters.sources,
+            since=filters.since, until=filters.until, sources=filters.source_names,
         )  # fmt: skip
         return Timeline(speaker, about, tuple(found))
 
@@ -198,7 +198,7 @@ class Session:
         context = self._memory.context_for(chat, question) if chat is not None else None
         answer = self.bot.ask(
             question, k, context=context,
-            since=filters.since, until=filters.until, sources=filters.sources,
+            since=filters.since, until=filters.until, sources=filters.source_names,
         )  # fmt: skip
         if chat is not None:
             self._memory.remember(chat, question, follow_up=context is not None)

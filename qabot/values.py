@@ -60,8 +60,9 @@ class Passage:
     article_id: str
     #: 0-based position of the passage within its article.
     position: int
-    #: First and last body paragraph it covers, as 0-based indexes (title excluded):
-    #: ``(6, 6)`` is the seventh paragraph, which a citation shows as ¶7.
+    #: The body paragraphs it covers as a ``(first, last)`` pair, both included and
+    #: counted from 0 (title excluded): ``(6, 6)`` is the seventh paragraph, which a
+    #: citation shows as ¶7.
     paragraphs: tuple[int, int]
     text: str
 
@@ -76,9 +77,10 @@ class Hit:
     article: Article
     #: 0-based position of the passage within its article.
     position: int
-    #: First and last body paragraph it covers, as 0-based indexes (title excluded), like
-    #: every index in the API; people count from 1, so :attr:`paragraph_label` and the
-    #: citation show ``(6, 6)`` as ``¶7``.
+    #: The body paragraphs it covers as a ``(first, last)`` pair, both included and
+    #: counted from 0 like every index in the API (title excluded): ``(2, 3)`` is the
+    #: third and fourth paragraphs. People count from 1, so :attr:`paragraph_label` and
+    #: the citation show ``(6, 6)`` as ``¶7``.
     paragraphs: tuple[int, int]
     text: str
     score: float

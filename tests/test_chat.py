@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.corpus import write_article
@@ -145,3 +149,54 @@ def test_quotes_in_the_chat(tmp_path: Path) -> None:
     assert "Reed about harbour: 1 statement, oldest first." in out
     assert "Tom Reed: “The harbour will stay public.”" in out
     assert "Write a name, and a topic if you like" in out
+
+
+@pytest.mark.parametrize("trouble", ["locked", "full", "read-only"])
+def test_reindex_on_an_index_that_cannot_be_written_says_why_and_the_chat_goes_on(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trouble: str
+) -> None:
+    import qabot.index.index
+    from qabot.index.store import write_lock
+
+    index = tmp_path / "index"
+    bot = QABot.open(corpus, index)
+    write_article(corpus, "kites.txt", "Kites", "Kites flew over the beach all weekend.")
+    held = threading.Event()
+    release = threading.Event()
+    holder = None
+    if trouble == "locked":
+        # Another writer holds the lock; waiting for it is cut short for the test.
+        def hold() -> None:
+            with write_lock(index):
+                held.set()
+                release.wait(30)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert held.wait(10)
+        real_lock = qabot.index.index.write_lock
+        monkeypatch.setattr(
+            qabot.index.index, "write_lock", lambda folder, timeout=0.0: real_lock(folder, 0.1)
+        )
+    else:
+        code = errno.ENOSPC if trouble == "full" else errno.EROFS
+
+        def refuse(*args: Any, **kwargs: Any) -> None:
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(qabot.index.index, "write_snapshot", refuse)
+    try:
+        code, out = chat(bot, "/reindex", "what did Stoltenberg say about Minsk")
+    finally:
+        release.set()
+        if holder is not None:
+            holder.join()
+    assert code == 0
+    said = out.splitlines()[1]
+    expected = {
+        "locked": f"qabot: another process is updating the index in {index}",
+        "full": f"qabot: cannot write the index in {index}: No space left on device",
+        "read-only": f"qabot: cannot write the index in {index}: Read-only file system",
+    }[trouble]
+    assert said.startswith(expected), said
+    assert "We cannot have Minsk 3" in out.split(said, 1)[1]

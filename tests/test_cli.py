@@ -223,6 +223,8 @@ def test_a_reader_gone_before_the_output_gets_no_traceback(corpus: Path, command
         (["ask"], "the following arguments are required: question (see qabot ask --help)"),
         (["nope"], "invalid choice: 'nope'"),
         (["ask", "-k", "many", "hi"], "invalid int value: 'many' (see qabot ask --help)"),
+        (["ask", "-k", "0", "hi"], "argument -k: must be 1 or more (got 0) (see qabot ask --help)"),
+        (["cluster", "ask", "-k", "-2", "hi"], "must be 1 or more (got -2) (see qabot cluster ask"),
         (["stats", "--bogus"], "unrecognized arguments: --bogus (see qabot stats --help)"),
     ],
 )
@@ -549,3 +551,85 @@ def test_feeds_add_list_poll_remove(
     assert code == 1 and err.startswith(f"qabot: {feed} is not in the feed list")
     code, _, err = run(capsys, "feeds", *where)
     assert code == 1 and err.startswith("qabot: ") and err.count("\n") == 1
+
+
+# -- a corpus that cannot be written (issue 20) ----------------------------------------------
+def test_add_on_a_full_disk_reports_each_file_in_one_line_and_adds_the_rest(
+    corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.full_disk import full_disk_for
+    from support.web_server import serving, stories
+
+    monkeypatch.setenv("QABOT_ALLOW_PRIVATE_URLS", "1")
+    with serving() as web:
+        urls = stories(web, 3)
+        full_disk_for(monkeypatch, "Story 1 of the bridge")
+        code, out, err = run(capsys, "add", *urls, "--corpus", str(corpus))
+    assert code == 1
+    assert (
+        err.startswith(f"qabot: cannot add {urls[1]}: cannot save it in ") and err.count("\n") == 1
+    )
+    assert "No space left on device; free some space and add it again" in err
+    assert [line.split(":")[0] for line in out.splitlines()] == ["added", "added"]
+
+
+def test_feeds_poll_on_a_full_disk_reports_the_item_and_adds_the_rest(
+    corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.full_disk import full_disk_for
+    from support.web_server import serving, stories
+
+    monkeypatch.setenv("QABOT_ALLOW_PRIVATE_URLS", "1")
+    where = ["--corpus", str(corpus)]
+    with serving() as web:
+        items = "".join(
+            f"<item><title>S</title><link>{url}</link></item>" for url in stories(web, 3)
+        )
+        feed = web.add(
+            "/rss.xml", f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>',
+            content_type="application/rss+xml",
+        )  # fmt: skip
+        assert run(capsys, "feeds", "add", feed, *where)[0] == 0
+        full_disk_for(monkeypatch, "Story 1 of the bridge")
+        code, _, err = run(capsys, "feeds", "poll", *where)
+    assert code == 1 and "Traceback" not in err
+    [line] = [line for line in err.splitlines() if "No space left on device" in line]
+    assert line.startswith("qabot: cannot add ") and "/n/1.html" in line
+    assert len(list(corpus.rglob("*.md"))) == 2
+
+
+@pytest.mark.slow
+def test_add_into_a_read_only_corpus_says_so_for_each_url(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.read_only import run_qabot
+    from support.web_server import serving, stories
+
+    monkeypatch.setenv("QABOT_ALLOW_PRIVATE_URLS", "1")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    with serving() as web:
+        urls = stories(web, 2)
+        done = run_qabot(
+            "add", *urls, "--corpus", str(corpus), "--index", str(tmp_path / "index"),
+            read_only=corpus,
+        )  # fmt: skip
+    assert done.returncode == 1 and done.stdout == "", done.stderr
+    lines = done.stderr.splitlines()
+    assert [line.split(": cannot save")[0] for line in lines] == [
+        f"qabot: cannot add {url}" for url in urls
+    ]
+    assert all(line.endswith("; the corpus folder must be writable") for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("command", "choices"),
+    [("feeds", "add, list, poll or remove"), ("cluster", "ask, index or stats")],
+)
+def test_a_command_without_its_subcommand_prints_usage_and_exits_2(
+    capsys: pytest.CaptureFixture[str], command: str, choices: str
+) -> None:
+    code, out, err = run(capsys, command)
+    assert (code, out) == (2, "")
+    usage, said = err.rstrip("\n").rsplit("\n", 1)
+    assert usage.startswith(f"usage: qabot {command} ")
+    assert said == f"qabot {command}: choose one of {choices} (see qabot {command} --help)"

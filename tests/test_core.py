@@ -465,3 +465,23 @@ def test_filters_choose_the_stories_that_may_answer(
     assert nothing.reason.startswith("No article within since:2024-07-01 mentions:")
     with pytest.raises(FilterError, match=r"since: '1/7/2024' is not a date \(use YYYY-MM-DD\)"):
         bot.ask(QUESTION, since="1/7/2024")
+
+
+def test_open_reads_the_environment_as_the_cli_does_and_explicit_settings_win(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.web_server import BRIDGE, article_page, serving
+
+    from qabot.errors import UnsafeURLError
+
+    monkeypatch.setenv("QABOT_ALLOW_PRIVATE_URLS", "1")
+    monkeypatch.setenv("QABOT_BM25", "okapi")
+    with serving() as web:
+        url = web.add("/bridge.html", article_page("Tagus bridge reopens", BRIDGE))
+        given = QABot.open(corpus, tmp_path / "given", settings=Settings())
+        assert given.settings.bm25.variant == "bm25plus"
+        with pytest.raises(UnsafeURLError, match="QABOT_ALLOW_PRIVATE_URLS=1"):
+            given.add_url(url)
+        bot = QABot.open(corpus, tmp_path / "index")
+        assert bot.settings.bm25.variant == "okapi"
+        assert bot.add_url(url).title == "Tagus bridge reopens"  # as the refusal advised

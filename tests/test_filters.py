@@ -84,7 +84,21 @@ def test_a_bad_token_is_an_error_naming_it(message: str) -> None:
     assert caught.value.name in message
 
 
-def test_filters_read_back_as_tokens() -> None:
-    filters = Filters.of("2024-05-01", None, ["BBC", "Le Monde"])
-    assert str(filters) == 'since:2024-05-01 source:bbc source:"le monde"'
+def test_filters_read_back_as_tokens_in_the_users_spelling() -> None:
+    filters = Filters.of("2024-05-01", None, ["BBC", " Le  Monde", "bbc"])
+    assert str(filters) == 'since:2024-05-01 source:BBC source:"Le Monde"'
+    assert filters.sources == {"bbc", "le monde"}  # what is compared stays folded
     assert split_filters(f"{filters} who?") == (filters, "who?")
+    assert str(split_filters("source:Reuters who?")[0]) == "source:Reuters"
+
+
+def test_a_question_with_no_match_names_the_source_as_the_user_wrote_it(corpus: Path) -> None:
+    from qabot import QABot
+    from qabot.session import Session
+
+    bot = QABot.open(corpus, corpus.parent / "index")
+    assert bot.ask("Minsk", sources=["Le Monde"]).reason == (
+        'No article within source:"Le Monde" mentions: Minsk.'
+    )
+    reply = Session(bot).ask("me", "source:BBC what about Minsk?")
+    assert reply.reason == "No article within source:BBC mentions: Minsk."  # type: ignore[union-attr]

@@ -7,7 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support.web_server import BRIDGE, WebServer, article_page, serving
+from support.full_disk import full_disk_for
+from support.web_server import BRIDGE, WebServer, article_page, serving, stories
 
 from qabot import QABot
 from qabot.config import FetchSettings, Settings
@@ -133,3 +134,24 @@ def test_a_large_batch_extracts_in_worker_processes(
     assert "application/pdf" in failed.reason
     assert bot.stats().articles == 1 + PARALLEL_MIN_PAGES
     assert "could not start" not in caplog.text
+
+
+# -- a corpus that cannot be written (issue 20) ----------------------------------------------
+def test_a_full_disk_fails_that_article_alone_and_the_batch_goes_on(
+    web: WebServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urls = stories(web, 3)
+    bot = open_bot(corpus, tmp_path)
+    before = files(corpus)
+    full_disk_for(monkeypatch, "Story 1 of the bridge")
+    results = bot.add_urls(urls)
+    assert [type(r) for r in results] == [Added, Failed, Added]
+    failed = results[1]
+    assert isinstance(failed, Failed) and isinstance(failed.error, FetchError)
+    folder = article_path(corpus, urls[1]).parent
+    assert failed.reason == (
+        f"cannot save it in {folder}: No space left on device; free some space and add it again"
+    )
+    saved = [r.path.relative_to(corpus).as_posix() for r in results if isinstance(r, Added)]
+    assert files(corpus) == sorted([*before, *saved])  # no half-written or temporary file
+    assert bot.stats().articles == 3

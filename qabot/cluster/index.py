@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -57,13 +58,21 @@ class ClusterIndex:
         corpus of ``settings``; returns the index and what building or updating it changed.
 
         The shards' indexes live in the settings' index folder (default
-        ``<corpus>/.qabot-cluster``), a folder every node must reach at the same path. A
+        ``<corpus>/.qabot-cluster``), a folder every node must reach at the same path.
+        Relative folders are taken from this process's working folder; a live node that
+        does not see the corpus folder is refused (:class:`ClusterError`), for it would
+        serve an empty corpus. A
         cluster folder keeps the number of shards it was built with (``shards`` defaults
         to it, else to 4). With ``update`` every shard is first built or brought in step
         with the corpus by parallel Ray tasks; then each shard is served by an actor that
         opens its committed index. A question waits ``wait`` seconds (default
         ``settings.cluster.wait``) for a shard.
         """
+        # Ray runs tasks and actors in folders of its own, on other machines: a relative
+        # path would name another folder there (or none).
+        settings = settings.with_paths(
+            _absolute(settings.corpus), _absolute(settings.index) if settings.index else None
+        )
         layout = read_shards(settings)
         built, current = layout if layout is not None else (None, True)
         if shards is None:
@@ -76,6 +85,7 @@ class ClusterIndex:
                 f"{shards}; use --shards {built}, or another --index folder to build {shards}"
             )
         connect(address)
+        Runtime.check_nodes(settings)
         report = None
         if not current:
             log.warning(
@@ -147,7 +157,7 @@ class ClusterIndex:
         Those are the owners of its articles' texts and, when it replaces a file, the
         shards that held the old one's articles (an edited text may change shards).
         """
-        relpath = path.relative_to(self.settings.corpus).as_posix()
+        relpath = _absolute(path).relative_to(self.settings.corpus).as_posix()
         texts, _ = parse_file(path, relpath, data)
         # A shard that does not reply in time catches up at the next reindex.
         held = self.runtime.call("claims", lambda _: (relpath,), range(self.shards), self.wait)
@@ -206,6 +216,11 @@ class ClusterIndex:
 
     def __repr__(self) -> str:
         return f"ClusterIndex({str(cluster_root(self.settings))!r}, {self.shards} shards)"
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` from the root, as written (links are not resolved: each node has its own)."""
+    return Path(os.path.abspath(path))
 
 
 def _combined(reports: list[ReindexReport]) -> ReindexReport:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -20,11 +21,12 @@ from dataclasses import dataclass
 from qabot.analysis import Analyzer
 from qabot.cluster.sharding import Owner, shard_settings
 from qabot.config import Settings
+from qabot.errors import ClusterError
 from qabot.filters import Filters
 from qabot.index import Contender, Index, Match, Snapshot, Weights, contenders, matches
 from qabot.values import Article, IndexStats, Passage, Quotation, ReindexReport
 
-__all__ = ["Shard", "ShardHit", "ShardInfo", "ShardStats", "build_shard"]
+__all__ = ["Shard", "ShardHit", "ShardInfo", "ShardStats", "build_shard", "corpus_unseen"]
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,26 @@ def build_shard(settings: Settings, shard: int, shards: int, rebuild: bool) -> R
     return index.update(rebuild=rebuild)
 
 
+def corpus_unseen(settings: Settings) -> str | None:
+    """Why this machine cannot serve the corpus of ``settings``; ``None`` if it can.
+
+    Every node must see the corpus at the path the driver gave. Indexing a folder that
+    is not there would create it (the shards' folder lives inside it by default) and
+    serve an empty corpus.
+    """
+    corpus = settings.corpus
+    if corpus.is_dir():
+        return None
+    return (
+        f"the corpus folder {corpus} is not on the Ray node {socket.gethostname()}: every node "
+        "must see the corpus at the same path (a shared disk, mounted alike)"
+    )
+
+
 def _load(settings: Settings, shard: int, shards: int) -> Index:
+    unseen = corpus_unseen(settings)
+    if unseen is not None:
+        raise ClusterError(unseen)
     own = shard_settings(settings, shard, shards)
     return Index.load(own, Analyzer(own.analyzer), owns=Owner(shard, shards))
 
@@ -150,6 +171,9 @@ class Shard:
     def update(self, rebuild: bool = False, paths: Sequence[str] | None = None) -> ReindexReport:
         """Bring this shard in step with the corpus (its own articles only); with ``paths``,
         looking only at those files and folders (see :meth:`Index.update`)."""
+        unseen = corpus_unseen(self.index.settings)
+        if unseen is not None:  # an unmounted share is no corpus emptied
+            raise ClusterError(unseen)
         return self.index.update(rebuild=rebuild, paths=paths)
 
     def claims(self, relpath: str) -> bool:

@@ -41,31 +41,53 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     except (OSError, UnicodeDecodeError) as exc:
         raise QABotError(f"cannot read questions file {path}: {exc}") from None
     for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            answers = obj["answers"]
-            if isinstance(answers, str):
-                answers = [answers]
-            questions.append(
-                EvalQuestion(
-                    id=str(obj.get("id", number)),
-                    question=str(obj["question"]),
-                    answers=tuple(str(a) for a in answers if str(a).strip()),
-                    article=str(obj["article"]),
-                    paragraph_index=obj.get("paragraph_index"),
-                    part=obj.get("split"),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise QABotError(f"{path}, line {number}: not a question object ({exc})") from None
+        if line.strip():
+            questions.append(_question(line, f"{path}, line {number}", number))
     if not questions:
         raise QABotError(
             f"{path} holds no questions: write one JSON object a line, with "
             '"question", "answers" and "article" (see qabot eval --help)'
         )
     return questions
+
+
+#: What every line of a question file must hold.
+_REQUIRED = ("question", "answers", "article")
+
+
+def _question(line: str, where: str, number: int) -> EvalQuestion:
+    """One line of a question file; an error naming the line and what it lacks."""
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        raise QABotError(f"{where}: not JSON ({exc})") from None
+    if not isinstance(obj, dict):
+        raise QABotError(f"{where}: not a JSON object with {_listed(_REQUIRED)}")
+    missing = [key for key in _REQUIRED if key not in obj]
+    if missing:
+        raise QABotError(
+            f"{where}: no {_listed(missing)} (each line needs {_listed(_REQUIRED)}; "
+            "see qabot eval --help)"
+        )
+    answers = obj["answers"]
+    if isinstance(answers, str):
+        answers = [answers]
+    if not isinstance(answers, list):
+        raise QABotError(f'{where}: "answers" must be a list of texts, or one text')
+    return EvalQuestion(
+        id=str(obj.get("id", number)),
+        question=str(obj["question"]),
+        answers=tuple(str(a) for a in answers if str(a).strip()),
+        article=str(obj["article"]),
+        paragraph_index=obj.get("paragraph_index"),
+        part=obj.get("split"),
+    )
+
+
+def _listed(keys: tuple[str, ...] | list[str]) -> str:
+    """``"question", "answers" and "article"``."""
+    quoted = [f'"{key}"' for key in keys]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def same_article(article: Article, name: str) -> bool:

@@ -45,6 +45,7 @@ from qabot.index.segment import ArticleRecord, Segment, SourceRecord, days_of
 from qabot.index.snapshot import Duplicate, Snapshot
 from qabot.passages import split_article
 from qabot.values import Article, Passage, Problem, ReindexReport
+from qabot.workers import worker_context
 
 __all__ = ["Plan", "Progress", "plan_update"]
 
@@ -459,13 +460,13 @@ def _analyze(
         if progress:
             progress(done, total)
 
-    if total < PARALLEL_MIN_ARTICLES or workers < 2:
+    # Workers start fresh ("spawn"), unless they would run the caller's script again.
+    context = worker_context() if total >= PARALLEL_MIN_ARTICLES and workers >= 2 else None
+    if context is None:
         for chunk, job in zip(chunks, jobs, strict=True):
             take(chunk, _analyze_chunk(job, analyzer, settings))
         return
-    # A fresh interpreter per worker ("spawn"): forking a process that runs threads (a bot)
-    # can deadlock.
-    context = multiprocessing.get_context("spawn")
+    log.info("analysing %d articles in %d worker processes", total, workers)
     left = list(zip(chunks, jobs, strict=True))
     try:
         with ProcessPoolExecutor(

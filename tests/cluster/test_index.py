@@ -433,6 +433,55 @@ def test_a_cluster_address_where_nothing_listens_is_one_line(tmp_path: Path) -> 
     assert "Traceback" not in done.stderr
 
 
+def test_a_relative_corpus_is_the_folder_the_command_was_given(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
+    # The nodes run in a folder of their own (here: where pytest started them): a relative
+    # --corpus used to name a folder there, created empty, and every answer was "empty".
+    corpus = tmp_path / "articles"
+    write_stories(corpus, range(6), "first")
+    question = f"what about {story_name(4)}?"
+    expected = QABot.open(corpus, tmp_path / "one").ask(question).text
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QABOT_CLUSTER_ADDRESS": ray_cluster.address}
+    try:
+        asked = subprocess.run(
+            [sys.executable, "-m", "qabot", "cluster", "ask", "--json", question,
+             "--corpus", "articles", "--shards", "2"],
+            capture_output=True, text=True, env=env, timeout=100, cwd=tmp_path,
+        )  # fmt: skip
+        assert asked.returncode == 0, asked.stderr
+        assert json.loads(asked.stdout)["text"] == expected
+        assert (corpus / ".qabot-cluster" / "shard-001-of-002").is_dir()
+    finally:
+        QABot.open_cluster(ray_cluster.address, corpus, update=False).index.shutdown()
+
+
+def test_a_corpus_that_a_node_does_not_see_is_refused_in_one_line(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
+    # The corpus is mounted for the command alone (a mount namespace of its own): the
+    # nodes see an empty folder at that path, as a node without the shared disk would.
+    if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"]).returncode:
+        pytest.skip("needs root and mount namespaces to hide a folder from the Ray nodes")
+    write_stories(tmp_path / "hidden" / "corpus", range(3), "first")
+    private = tmp_path / "private"
+    private.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QABOT_CLUSTER_ADDRESS": ray_cluster.address}
+    mount = 'mount --bind "$0" "$1" && shift && exec "$@"'
+    command = [sys.executable, "-m", "qabot", "cluster", "ask", f"what about {story_name(1)}?",
+               "--corpus", str(private / "corpus"), "--shards", "1"]  # fmt: skip
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", mount, str(tmp_path / "hidden"), str(private), *command],
+        capture_output=True, text=True, env=env, timeout=100,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith(
+        f"qabot: the corpus folder {private / 'corpus'} is not on the Ray node "
+    ), done.stderr
+    assert done.stderr.count("\n") == 1 and "every node must see the corpus" in done.stderr
+    assert list(private.iterdir()) == []  # nothing created where the nodes looked
+
+
 # -- Telegram -------------------------------------------------------------------------------
 def test_the_telegram_bot_serves_from_the_cluster(
     ray_cluster: Any, api: BotApiServer, corpus: Path

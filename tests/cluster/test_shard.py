@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections import Counter
 from dataclasses import replace
@@ -9,6 +10,7 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.corpus import story_path, write_article, write_stories
@@ -17,6 +19,7 @@ from support.shards import owner_of_file
 from qabot import QABot
 from qabot.cluster.shard import Shard, build_shard
 from qabot.config import Settings
+from qabot.errors import ClusterError
 from qabot.filters import Filters
 from qabot.index import TermStats, rank
 
@@ -203,3 +206,17 @@ def test_filtered_ranked_contenders_equal_one_indexs_filtered_search(
             merged = _merged(parts, query, k, how, chosen)
             assert merged == _searched(one, query, k, how, chosen)
             assert all(chosen is None or chosen.allows(m.article) for m in merged)
+
+
+def test_a_shard_refuses_a_corpus_it_does_not_see_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "not-mounted" / "corpus"
+    with pytest.raises(ClusterError, match="every node must see the corpus at the same path"):
+        build_shard(Settings(corpus=missing), 0, 1, rebuild=False)
+    assert not missing.exists()  # its default shard folder was not made inside it
+    # A share unmounted under a serving shard: its update refuses, it never empties.
+    corpus = _corpus(tmp_path)
+    shard = Shard(Settings(corpus=corpus, index=tmp_path / "shards"), 0, 1)
+    shutil.rmtree(corpus)
+    with pytest.raises(ClusterError, match="is not on the Ray node"):
+        shard.update()
+    assert shard.stats().articles == 40

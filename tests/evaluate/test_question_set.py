@@ -30,6 +30,33 @@ def test_load_questions(tmp_path: Path) -> None:
         load_questions(path)
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            '{"question": "Who?", "article": "a.txt"}',
+            'line 2: no "answers" (each line needs "question", "answers" and "article"; '
+            "see qabot eval --help)",
+        ),
+        ('{"answers": ["x"]}', 'line 2: no "question" and "article" (each line needs'),
+        ('["Who?", "Ana"]', 'line 2: not a JSON object with "question", "answers" and "article"'),
+        ('{"question": "Who?"', "line 2: not JSON (Expecting"),
+        ('{"question": "Who?", "answers": 7, "article": "a"}', 'line 2: "answers" must be a list'),
+    ],
+)
+def test_a_line_that_is_no_question_is_named_with_what_it_lacks(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        json.dumps({"question": "Who?", "answers": "Ana", "article": "a.txt"}) + "\n" + line
+    )
+    with pytest.raises(QABotError) as caught:
+        load_questions(path)
+    assert str(caught.value).startswith(f"{path}, {message}"), caught.value
+    assert "KeyError" not in str(caught.value) and "'answers'" not in str(caught.value)
+
+
 def test_a_hit_holds_an_answer_and_comes_from_the_article() -> None:
     q = EvalQuestion("1", "Who?", ("Ana Lopez",), "bridge.txt")
 

@@ -206,3 +206,15 @@ BRIDGE = [
     "Commuters from Almada had spent up to an hour more each day on detours while the "
     "bridge was closed, and ferry operators added night crossings to carry them.",
 ]
+
+
+def stories(web: WebServer, count: int) -> list[str]:
+    """``count`` article pages on ``web``, each a story of its own ("Story N of the bridge"):
+    copies of one text would be indexed once."""
+    return [
+        web.add(
+            f"/n/{n}.html",
+            article_page(f"Story {n} of the bridge", [*BRIDGE, f"Reporter {n} filed this."]),
+        )
+        for n in range(count)
+    ]
