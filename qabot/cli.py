@@ -551,15 +551,16 @@ def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             print("no feeds yet: `qabot feeds add URL` adds one", file=sys.stderr)
     else:
         report = _open(args, settings).poll_feeds()
-        for failed in report.feed_failures:
+        for failed in (*report.feed_failures, *report.save_failures):
             print(f"qabot: cannot add {failed.url}: {failed.reason}", file=sys.stderr)
         for failed in report.item_failures:
             print(f"qabot: warning: cannot add {failed.url}: {failed.reason} (tried again "
                   "later)", file=sys.stderr)  # fmt: skip
         print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else str(report))
-        # A feed that cannot be read fails the run (a cron job learns of it); a dead item
-        # does not: it is remembered and tried again later, less and less often.
-        return 1 if report.feed_failures else 0
+        # A feed that cannot be read, or an article that cannot be saved, fails the run (a
+        # cron job learns of it); a dead item does not: it is remembered and tried again
+        # later, less and less often.
+        return 1 if report.feed_failures or report.save_failures else 0
     return 0
 
 

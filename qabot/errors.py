@@ -125,6 +125,11 @@ class FetchError(QABotError):
         return (type(self), (self.url, self.reason))
 
 
+class SaveError(FetchError):
+    """A fetched article could not be saved in the corpus (a full disk, a read-only folder):
+    the fault is here, not the site's, so it is not remembered against the URL."""
+
+
 class UnsafeURLError(FetchError):
     """The URL is not http(s), or its host (or a redirect's) is a private or local address."""
 

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 from qabot import atomic, locks
 from qabot.config import FeedSettings, Settings
-from qabot.errors import FeedError, FetchError, MissingExtraError
+from qabot.errors import FeedError, FetchError, MissingExtraError, SaveError
 from qabot.fetch import Fetcher
 from qabot.ingest import Added, Failed, Hint, Ingester, normalise_url
 
@@ -132,6 +132,9 @@ class PollReport:
     feed_failures: tuple[Failed, ...] = ()
     #: Items not added by this poll (each tried again later).
     item_failures: tuple[Failed, ...] = ()
+    #: Items fetched but not saved (a full disk, a read-only corpus): the poll fails, and
+    #: they are tried again at the next poll, with no back-off (the fault is not theirs).
+    save_failures: tuple[Failed, ...] = ()
     #: New items left for the next poll (over ``FeedSettings.items_per_poll``).
     left: int = 0
     #: Items that failed before and are not due to be tried again yet.
@@ -141,7 +144,7 @@ class PollReport:
     @property
     def failed(self) -> tuple[Failed, ...]:
         """The feeds, then the items, that failed."""
-        return self.feed_failures + self.item_failures
+        return self.feed_failures + self.save_failures + self.item_failures
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -149,7 +152,11 @@ class PollReport:
             "unchanged": self.unchanged,
             "failed": [
                 {"url": f.url, "reason": f.reason, "kind": kind}
-                for kind, failures in (("feed", self.feed_failures), ("item", self.item_failures))
+                for kind, failures in (
+                    ("feed", self.feed_failures),
+                    ("save", self.save_failures),
+                    ("item", self.item_failures),
+                )
                 for f in failures
             ],
         }
@@ -504,6 +511,8 @@ def poll(
     done: dict[str, list[str]] = {}
     added: list[Path] = []
     item_failures: list[Failed] = []
+    save_failures: list[Failed] = []
+    unsaved: set[str] = set()
     for (plan, item), result in zip(jobs, results, strict=True):
         if isinstance(result, Added):
             done.setdefault(plan.feed.url, []).append(item.key)
@@ -512,6 +521,9 @@ def poll(
                 added.append(result.path)
             else:
                 unchanged += 1
+        elif isinstance(result.error, SaveError):
+            save_failures.append(result)
+            unsaved.add(plan.feed.url)
         else:
             before = plan.failed.get(item.key)
             tries = before.tries + 1 if before else 1
@@ -527,14 +539,14 @@ def poll(
         left += new_left
         # Failed items due again but over the budget wait too (they are first next time).
         waiting += len(plan.todo) - plan.new - max(0, plan.taken - plan.new)
-        if new_left:
+        if new_left or plan.feed.url in unsaved:
             # Items nobody remembers wait: the feed is read in full again next time.
             feed = replace(feed, etag=None, last_modified=None, digest=None)
             log.info("feed %s: %d new items left for the next poll", feed.url, new_left)
         feeds.update(feed)
     return PollReport(
-        len(added), unchanged, tuple(feed_failures), tuple(item_failures), left, waiting,
-        tuple(added),
+        len(added), unchanged, tuple(feed_failures), tuple(item_failures),
+        tuple(save_failures), left, waiting, tuple(added),
     )  # fmt: skip
 
 

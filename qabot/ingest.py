@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from qabot import atomic
 from qabot.articles import parse_file
 from qabot.config import FetchSettings, Settings
-from qabot.errors import ArticleError, FetchError
+from qabot.errors import ArticleError, FetchError, SaveError
 from qabot.extract import Extracted, extract, require_extractor
 from qabot.fetch import Fetcher, Page
 from qabot.values import Article
@@ -151,7 +151,7 @@ class Ingester:
             written = atomic.write_new(path, data, prefix=".fetch-", suffix=".part")
         except OSError as exc:
             # A full disk or a read-only corpus fails this URL alone; the batch goes on.
-            raise FetchError(url, _cannot_save(path.parent, exc)) from None
+            raise SaveError(url, _cannot_save(path.parent, exc)) from None
         if not written:
             known = self._existing(url, path)
             if known is not None:
