@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from qabot.analysis import Analyzer
+from qabot.analysis import Analyzer, Token
 from qabot.answering.choose import choose_answer, read
 from qabot.answering.cite import distinct, hits_of, matched_words
 from qabot.answering.rank import Ranker
@@ -65,6 +65,11 @@ def compose(
         order.insert(0, order.pop(choice.best))
     order = distinct(matches, order)
     tokens = {n: r.tokens for n, r in enumerate(reads)}
+    # Beside the answer's own passage, only passages on the question: a passage sharing
+    # one common word with it ("Tuesday") is no source for it.
+    order = order[:1] + [
+        n for n in order[1:] if _on_question(matches[n], tokens.get(n), query, analyzer)
+    ]
     hits = hits_of([matches[n] for n in order[:k]], query, analyzer, [tokens.get(n) for n in order])
     # With k = 0 no passage is cited, so the answer points at none.
     source = 0 if choice.source is not None and k > 0 else None
@@ -83,3 +88,21 @@ def compose(
         if choice.short
         else None,
     )
+
+
+#: A cited passage holds two of the question's terms, half of them, or this share of its
+#: weight.
+_ON_QUESTION = 0.25
+
+
+def _on_question(
+    match: Match, tokens: Sequence[Token] | None, query: Query, analyzer: Analyzer
+) -> bool:
+    """Whether a passage holds enough of the question to be cited beside the answer's."""
+    wanted = frozenset(query.bag)
+    found = tokens if tokens is not None else analyzer.find(match.passage.text, wanted)
+    held = {t.term for t in found if t.term in wanted}
+    if len(held) >= 2 or 2 * len(held) >= len(query.weights):
+        return True
+    total = sum(query.weights.values())
+    return bool(total) and sum(query.weights.get(t, 0.0) for t in held) >= _ON_QUESTION * total

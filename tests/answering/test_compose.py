@@ -286,3 +286,25 @@ def test_of_two_identical_passages_the_copy_with_more_metadata_is_cited(
     first = answer.passages[0]
     assert first.article.url == "https://example.org/oil" and "1.5 million" in first.text
     assert [hit.text for hit in answer.passages].count(first.text) == 1
+
+
+def test_a_passage_sharing_one_common_word_with_the_question_is_no_source(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    stories = {
+        "council.txt": "Paris council budget\n\nThe Paris council approved the budget on "
+        "Tuesday after a long debate about the schools.",
+        "weather.txt": "Weather\n\nRain is expected across the north on Tuesday.",
+        "oil.txt": "Oil prices\n\nOil prices fell on Tuesday as supplies rose.",
+        "mayor.txt": "Mayor speaks\n\nThe mayor said the council budget cuts no school.",
+    }
+    for name, text in stories.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask("what did the Paris council decide on Tuesday about the budget", k=5)
+    cited = [hit.article.id for hit in answer.passages]
+    assert cited[0] == "council.txt"
+    assert "mayor.txt" in cited  # two of the question's words: on the question
+    assert "weather.txt" not in cited and "oil.txt" not in cited
