@@ -176,15 +176,10 @@ def contenders(
     counts = _term_counts(snapshot, refs, tuple(dict.fromkeys(terms)))
     days = _ref_days(snapshot, refs)
     found = []
-    lengths: dict[tuple[int, int], int] = {}
     for ref, count, day in zip(refs, counts, days, strict=True):
         segment = snapshot.segments[ref.segment]
-        record = segment.record_of(ref.passage)
-        key = (ref.segment, record.first)
-        if key not in lengths:
-            lengths[key] = segment.length_of(record)
-        position = ref.passage - record.first
-        found.append(Contender(ref, record.article.id, position, day, lengths[key], count))
+        article_id, first, length = segment.locate(ref.passage)
+        found.append(Contender(ref, article_id, ref.passage - first, day, length, count))
     return found
 
 
@@ -552,14 +547,33 @@ def _top(
         top = np.union1d(top, np.flatnonzero(values >= kth - TIE * max(1.0, abs(kth))))
     else:
         top = np.arange(values.size)
-    ranked = sorted(
-        top.tolist(),
-        key=lambda i: (-values[i], _order_key(snapshot, int(segs[i]), int(docs[i]))),
-    )
+    # Best first; equal scores by article id, then position (only those need looking up).
+    top = top[np.argsort(-values[top], kind="stable")]
+    scores: list[float] = values[top].tolist()
+    ranked: list[int] = top.tolist()
+    start = 0
+    while start < len(ranked):
+        end = start + 1
+        while end < len(ranked) and scores[end] == scores[start]:
+            end += 1
+        if end - start > 1:
+            ranked[start:end] = _in_index_order(snapshot, segs, docs, ranked[start:end])
+        start = end
     at = np.array(ranked, np.int64)
-    order = newest_first(values[at].tolist(), _days(snapshot, segs[at], docs[at]).tolist())
+    order = newest_first(scores, _days(snapshot, segs[at], docs[at]).tolist())
     ranked = [ranked[n] for n in order]
     return [Ref(int(segs[i]), int(docs[i]), float(values[i])) for i in ranked[:k]]
+
+
+def _in_index_order(
+    snapshot: Snapshot, segs: npt.NDArray[Any], docs: npt.NDArray[Any], items: list[int]
+) -> list[int]:
+    """``items`` (positions in ``segs`` and ``docs``) by article id, then position."""
+    segments = {int(segs[i]) for i in items}
+    if len(segments) == 1 and snapshot.segments[next(iter(segments))].in_id_order:
+        # Passages of a segment in id order: their numbers are in that order already.
+        return sorted(items, key=lambda i: int(docs[i]))
+    return sorted(items, key=lambda i: _order_key(snapshot, int(segs[i]), int(docs[i])))
 
 
 def _order_key(snapshot: Snapshot, segment: int, passage: int) -> tuple[str, int]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 from support.corpus import write_article
 
 from qabot import QABot
 from qabot.config import AnswerSettings, Settings
-from qabot.index.dedup import resemblance, shingles
+from qabot.index.dedup import MAX_CHARS, MAX_WORDS, resemblance, shingles
 
 STORY = (
     "The harbour authority approved a new ferry terminal at Kelmouth on Monday after a "
@@ -47,6 +49,41 @@ def test_resemblance_of_shingle_sets() -> None:
     assert 0.8 < resemblance(a, shingles(edited)) < 1.0
     # Case and punctuation do not count.
     assert shingles("The Ferry, terminal!") == shingles("the ferry terminal")
+
+
+def _reference(text: str) -> frozenset[tuple[str, ...]]:
+    """Shingles as word tuples, the words as the regular expression ``\\w+`` finds them."""
+    words = re.findall(r"\w+", text[:MAX_CHARS].casefold())[:MAX_WORDS]
+    if len(words) < 3:
+        return frozenset([tuple(words)]) if words else frozenset()
+    return frozenset(zip(words, words[1:], words[2:], strict=False))
+
+
+def _jaccard(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def test_hashed_shingles_resemble_as_word_tuples_do() -> None:
+    # Words of letters, digits, underscores and other scripts, between every kind of
+    # separator, case folding that changes lengths (ß → ss), texts past the limits.
+    pieces = ["ferry", "Ferry", "FERRY", "straße", "STRASSE", "İstanbul", "ǅemal", "x_y",
+              "3½", "²", "日本", "١٢٣", "a", "of", "the", "terminal"]  # fmt: skip
+    gaps = [" ", ", ", "\n", "—", "’", "'", "-", "\u00a0", " … ", "\t", "", "!?"]
+    rng = random.Random(7)
+    texts = ["", "a", "a b", "b a", "a b c", "!!", "ß", "ss"]
+    for _ in range(300):
+        n = rng.choice([1, 2, 3, 5, 40, 450, 1200])
+        texts.append("".join(rng.choice(pieces) + rng.choice(gaps) for _ in range(n)))
+    for _ in range(100):  # edited copies, as near-duplicates are
+        words = rng.choice(texts[8:]).split(" ")
+        at = rng.randrange(len(words))
+        texts.append(" ".join([*words[:at], rng.choice(pieces), *words[at + 1 :]]))
+    hashed = [shingles(t) for t in texts]
+    tuples = [_reference(t) for t in texts]
+    for i in range(len(texts)):
+        assert len(hashed[i]) == len(tuples[i])
+        for j in [*rng.sample(range(len(texts)), 20), i - 1]:
+            assert resemblance(hashed[i], hashed[j]) == _jaccard(tuples[i], tuples[j])
 
 
 def test_near_duplicate_stories_are_cited_once(tmp_path: Path) -> None:
