@@ -11,11 +11,12 @@ dozen passages from a handful of articles, so comparing them needs nothing store
 index and is never out of step with it. An index-wide grouping (MinHash with LSH) would
 add a dependency and state to keep correct under every update, for no better answers.
 
-Shingles are hashed with numpy, a whole text at once: words are polynomial hashes of their
-characters (from prefix sums), a shingle a sum of its three words' hashes times fixed
-odd constants, all modulo 2**64. That costs 2–3 times less than hashing word tuples in
-Python (about 70 µs for an article's first 400 words on a busy 2-core machine), and a
-question whose best passages come from copies of one story compares ten articles.
+Shingles are hashed with numpy, the articles of a question in one pass: a word is a
+polynomial hash of its characters (from prefix sums, then mixed), a shingle the sum of its
+three words' hashes times fixed odd constants, modulo 2**64; one sort of every shingle
+then counts what each two articles share. For the ten articles a question over copies of
+one story compares, that costs about 2.4 times less than hashing word tuples and
+intersecting sets in Python (0.6 against 1.4 ms of CPU on a busy 2-core machine).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import numpy.typing as npt
 from qabot.index.search import Match
 
 __all__ = [
-    "MAX_CHARS", "MAX_WORDS", "SHINGLE_WORDS", "fold_near_duplicates", "resemblance", "shingles",
+    "MAX_CHARS", "MAX_WORDS", "SHINGLE_WORDS", "fold_near_duplicates", "resemblance",
+    "resemblances", "shingles",
 ]  # fmt: skip
 
 #: Words per shingle: three keeps a one-word edit from spoiling more than three shingles.
@@ -40,9 +42,6 @@ SHINGLE_WORDS = 3
 MAX_WORDS = 400
 #: Characters read to find those words (a word and its space are rarely over 12).
 MAX_CHARS = MAX_WORDS * 12
-
-Shingles = npt.NDArray[np.uint64]
-"""A text's hashed shingles, sorted, each once."""
 
 # Odd 64-bit constants (the golden ratio's, and random ones); arithmetic wraps modulo 2**64.
 _BASE = 0x9E3779B97F4A7C15
@@ -56,7 +55,8 @@ def shingles(text: str) -> frozenset[int]:
     Words are what the regular expression ``\\w+`` finds; a text of one or two words is
     one shingle, an empty one none.
     """
-    return frozenset(shingle_array(text).tolist())
+    hashes, _ = _shingle_hashes([text])
+    return frozenset(hashes.tolist())
 
 
 def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
@@ -67,59 +67,153 @@ def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
-def shingle_array(text: str) -> Shingles:
-    """:func:`shingles` as a sorted array, which :func:`_resemblance` compares."""
-    folded = text[:MAX_CHARS].casefold()
-    word = _word_chars(folded)
-    n = word.size
-    if not n:
-        return np.empty(0, np.uint64)
-    edges = np.zeros(n + 2, np.int8)
-    edges[1:-1] = word
-    change = np.flatnonzero(np.diff(edges))  # a word starts, then ends, then the next …
-    starts, ends = change[0::2][:MAX_WORDS], change[1::2][:MAX_WORDS]
+def resemblances(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """The :func:`resemblance` of every two of ``texts`` (a square matrix), at once."""
+    m = len(texts)
+    hashes, labels = _shingle_hashes(texts)
+    # One sort of (hash, text) keys puts the texts sharing a shingle side by side, and a
+    # text's repeats of one together; the text number takes the hash's lowest bits.
+    bits = max(1, (m - 1).bit_length())
+    keys = np.sort(hashes >> np.uint64(bits) << np.uint64(bits) | labels.astype(np.uint64))
+    text = (keys & np.uint64((1 << bits) - 1)).astype(np.intp)
+    new = np.ones(keys.size, bool)  # where the next distinct shingle starts
+    np.not_equal(keys[1:] >> np.uint64(bits), keys[:-1] >> np.uint64(bits), out=new[1:])
+    shingle = np.cumsum(new) - 1
+    common = (_common_by_masks if m <= 64 else _common_by_pairs)(shingle, text, keys, m)
+    sizes = np.diagonal(common)
+    union = sizes[:, None] + sizes[None, :] - common
+    with np.errstate(invalid="ignore", divide="ignore"):
+        similar = np.where((sizes[:, None] > 0) & (sizes[None, :] > 0), common / union, 0.0)
+    return similar
+
+
+def _distinct(
+    shingle: npt.NDArray[np.intp], text: npt.NDArray[np.intp], keys: npt.NDArray[np.uint64]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """``shingle`` and ``text`` without a text's repeats of a shingle (equal ``keys``)."""
+    if not keys.size:
+        return shingle, text
+    keep = np.ones(keys.size, bool)
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    return shingle[keep], text[keep]
+
+
+def _common_by_masks(
+    shingle: npt.NDArray[np.intp],
+    text: npt.NDArray[np.intp],
+    keys: npt.NDArray[np.uint64],
+    m: int,
+) -> npt.NDArray[np.int64]:
+    """Shingles every two of ``m`` ≤ 64 texts share (each text's own on the diagonal):
+    ``shingle`` numbers the distinct shingles of the sorted ``keys``, ``text`` says whose
+    each key is. The texts holding a shingle are bits of a mask; few masks have two."""
+    shingle, text = _distinct(shingle, text, keys)
+    common = np.zeros((m, m), np.int64)
+    if not shingle.size:
+        return common
+    starts = np.flatnonzero(np.diff(shingle, prepend=-1))
+    masks = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), text.astype(np.uint64)), starts)
+    shared = masks[(masks & (masks - np.uint64(1))) != 0]
+    for mask, count in zip(
+        *(a.tolist() for a in np.unique(shared, return_counts=True)), strict=False
+    ):
+        held = [i for i in range(m) if mask >> i & 1]
+        common[np.ix_(held, held)] += count
+    np.fill_diagonal(common, np.bincount(text, minlength=m))
+    return common
+
+
+def _common_by_pairs(
+    shingle: npt.NDArray[np.intp],
+    text: npt.NDArray[np.intp],
+    keys: npt.NDArray[np.uint64],
+    m: int,
+) -> npt.NDArray[np.int64]:
+    """:func:`_common_by_masks` for any number of texts, counting pairs of texts."""
+    shingle, text = _distinct(shingle, text, keys)
+    shared = np.zeros(m * m, np.int64)
+    gap = 1  # the texts holding one shingle stand together: pairs at each distance
+    while gap < shingle.size:
+        same = shingle[:-gap] == shingle[gap:]
+        if not same.any():
+            break
+        shared += np.bincount(text[:-gap][same] * m + text[gap:][same], minlength=m * m)
+        gap += 1
+    common = shared.reshape(m, m)
+    common = common + common.T
+    np.fill_diagonal(common, np.bincount(text, minlength=m))
+    return common
+
+
+def _shingle_hashes(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+    """Every shingle hash of every text (repeats kept), and the number of its text."""
+    folded = [t[:MAX_CHARS].casefold() for t in texts]
+    joined = "\x00".join(folded)  # no word character: texts never run into each other
+    codes = np.frombuffer(joined.encode("utf-32-le", "replace"), np.uint32)
+    word = np.zeros(codes.size + 2, bool)
+    word[1:-1] = _word_chars(joined, codes)
+    change = np.flatnonzero(word[1:] != word[:-1])  # a word starts, ends, the next starts …
+    starts, ends = change[0::2], change[1::2]
+    text_ends = np.cumsum([len(f) + 1 for f in folded])
+    label = np.searchsorted(text_ends, starts, side="right")
+    # Each text's first words only.
+    first = np.searchsorted(label, np.arange(len(texts)))
+    keep = np.arange(label.size) - first[label] < MAX_WORDS
+    starts, ends, label = starts[keep], ends[keep], label[keep]
+    first = np.searchsorted(label, np.arange(len(texts)))
     if not starts.size:
-        return np.empty(0, np.uint64)
+        return np.empty(0, np.uint64), np.empty(0, np.intp)
     n = int(ends[-1])  # the text after the last word counted is never read
-    codes = np.frombuffer(folded[:n].encode("utf-32-le", "replace"), np.uint32)
-    powers, inverses = _powers()
+    powers, inverses = _powers(n)
     # A word's hash is the polynomial of its codes: from prefix sums, shifted to its start.
     prefix = np.zeros(n + 1, np.uint64)
-    np.cumsum(codes * powers[:n], out=prefix[1:])
-    words = (prefix[ends] - prefix[starts]) * inverses[starts]
-    if words.size < SHINGLE_WORDS:
-        # One shingle of the one or two words, unlike any three-word shingle.
-        pair = np.array([words[0], words[1] if words.size == 2 else _K3], np.uint64)
-        return pair[:1] * np.uint64(_K1) + pair[1:] * np.uint64(_K2) + np.uint64(_K3)
-    k1, k2 = np.uint64(_K1), np.uint64(_K2)
-    hashed = np.sort(words[:-2] * k1 + words[1:-1] * k2 + words[2:])
-    keep = np.ones(hashed.size, bool)
-    np.not_equal(hashed[1:], hashed[:-1], out=keep[1:])
-    return hashed[keep]
+    np.cumsum(codes[:n] * powers[:n], out=prefix[1:])
+    words = _mix((prefix[ends] - prefix[starts]) * inverses[starts])
+    k1, k2, k3 = np.uint64(_K1), np.uint64(_K2), np.uint64(_K3)
+    whole = label[:-2] == label[2:]  # three words of one text
+    hashes = (words[:-2] * k1 + words[1:-1] * k2 + words[2:] * k3)[whole]
+    labels = label[:-2][whole]
+    counts = np.bincount(label, minlength=len(texts))
+    short = np.flatnonzero((counts > 0) & (counts < SHINGLE_WORDS))
+    if short.size:
+        # A text of one or two words is one shingle of them, unlike any three-word one.
+        at = first[short]
+        second = np.where(counts[short] == 2, words[np.minimum(at + 1, words.size - 1)], k3)
+        hashes = np.concatenate([hashes, words[at] * k1 + second * k2 + k3])
+        labels = np.concatenate([labels, short])
+    return hashes, labels
 
 
-def _resemblance(a: Shingles, b: Shingles) -> float:
-    """Jaccard resemblance of two sorted shingle arrays."""
-    if not a.size or not b.size:
-        return 0.0
-    at = np.searchsorted(b, a)
-    at[at == b.size] = 0
-    shared = int(np.count_nonzero(b[at] == a))
-    return shared / (a.size + b.size - shared)
+def _mix(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64's finaliser: every bit of a word's polynomial reaches every bit (words
+    that differ in one letter differ in their low bits only before it)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
-@cache
-def _powers() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
-    """Powers of the base and of its inverse modulo 2**64, for the longest folded text."""
+def _powers(n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """At least ``n`` powers of the base and of its inverse modulo 2**64."""
+    global _POWERS
+    if _POWERS[0].size < n:
+        _POWERS = _power_tables(max(n, 2 * _POWERS[0].size))
+    return _POWERS
+
+
+def _power_tables(size: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
     inverse = _BASE  # Newton's iteration: each step doubles the correct low bits
     for _ in range(6):
         inverse = inverse * (2 - _BASE * inverse) & _MASK
-    size = 3 * MAX_CHARS + 1  # case folding turns a character into at most three
     powers = np.full(size, _BASE, np.uint64)
     powers[0] = 1
     inverses = np.full(size, inverse, np.uint64)
     inverses[0] = 1
     return np.cumprod(powers, dtype=np.uint64), np.cumprod(inverses, dtype=np.uint64)
+
+
+# Enough for ten texts of MAX_CHARS characters (case folding may lengthen them); a
+# longer batch replaces the tables with longer ones.
+_POWERS = _power_tables(10 * MAX_CHARS + 10)
 
 
 #: ASCII characters as bytes: 1 where ``\\w`` matches them, else 0.
@@ -132,15 +226,16 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _word_chars(folded: str) -> npt.NDArray[np.bool_]:
-    """Whether each character of ``folded`` is a word character, as ``\\w`` says."""
-    ascii = folded.encode("ascii", "replace")  # one byte a character, "?" for the others
+def _word_chars(text: str, codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """Whether each character of ``text`` (its code points ``codes``) is a word character,
+    as ``\\w`` says."""
+    ascii = text.encode("ascii", "replace")  # one byte a character, "?" for the others
     word = np.frombuffer(ascii.translate(_ASCII_WORD), np.bool_)
-    if not folded.isascii():
+    if not text.isascii():
         word = word.copy()
-        marks = np.flatnonzero(np.frombuffer(ascii, np.uint8) == ord("?"))
-        for at in marks.tolist():
-            word[at] = _is_word_char(folded[at])
+        high = np.flatnonzero(codes > 127)
+        chars, which = np.unique(codes[high], return_inverse=True)
+        word[high] = np.array([_is_word_char(chr(c)) for c in chars.tolist()], bool)[which]
     return word
 
 
@@ -157,31 +252,26 @@ def fold_near_duplicates(
     Stops once ``limit`` matches are kept. A ``threshold`` above 1 keeps everything.
     """
     limit = len(matches) if limit is None else limit
-    if threshold > 1.0:
+    articles = list(dict.fromkeys(m.article.id for m in matches))
+    if threshold > 1.0 or len(articles) < 2:
         return list(matches[:limit])
-    order: list[str] = []  # the articles kept, best ranked first
-    known: dict[str, Shingles] = {}  # their shingles, taken when first compared
-    folded: set[str] = set()
+    # Every two articles compared at once: one pass over their texts costs less than the
+    # comparisons a fold stopping early would spare.
+    similar = resemblances([body_of(a) for a in articles]) >= threshold
+    number = {a: n for n, a in enumerate(articles)}
+    kept: list[int] = []  # the articles kept, best ranked first
+    folded: set[int] = set()
     out: list[Match] = []
     for match in matches:
         if len(out) >= limit:
             break
-        article_id = match.article.id
-        if article_id in folded:
+        n = number[match.article.id]
+        if n in folded:
             continue
-        if article_id not in order:
-            if order:
-                mine = shingle_array(body_of(article_id))
-                for other in order:
-                    if other not in known:
-                        known[other] = shingle_array(body_of(other))
-                    if _resemblance(mine, known[other]) >= threshold:
-                        folded.add(article_id)
-                        break
-                else:
-                    known[article_id] = mine
-            if article_id in folded:
+        if n not in kept:
+            if similar[n, kept].any():
+                folded.add(n)
                 continue
-            order.append(article_id)
+            kept.append(n)
         out.append(match)
     return out

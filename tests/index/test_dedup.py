@@ -10,7 +10,7 @@ from support.corpus import write_article
 
 from qabot import QABot
 from qabot.config import AnswerSettings, Settings
-from qabot.index.dedup import MAX_CHARS, MAX_WORDS, resemblance, shingles
+from qabot.index.dedup import MAX_CHARS, MAX_WORDS, resemblance, resemblances, shingles
 
 STORY = (
     "The harbour authority approved a new ferry terminal at Kelmouth on Monday after a "
@@ -84,6 +84,14 @@ def test_hashed_shingles_resemble_as_word_tuples_do() -> None:
         assert len(hashed[i]) == len(tuples[i])
         for j in [*rng.sample(range(len(texts)), 20), i - 1]:
             assert resemblance(hashed[i], hashed[j]) == _jaccard(tuples[i], tuples[j])
+    # Many texts compared at once (as a question's articles are) resemble as pairs do.
+    for _ in range(30):
+        group = rng.sample(range(len(texts)), rng.choice([2, 3, 10, 40, 70]))
+        together = resemblances([texts[i] for i in group])
+        for a, i in enumerate(group):
+            for b, j in enumerate(group):
+                expected = 1.0 if i == j and tuples[i] else _jaccard(tuples[i], tuples[j])
+                assert together[a, b] == expected
 
 
 def test_near_duplicate_stories_are_cited_once(tmp_path: Path) -> None:
