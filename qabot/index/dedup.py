@@ -30,8 +30,8 @@ import numpy.typing as npt
 from qabot.index.search import Match
 
 __all__ = [
-    "MAX_CHARS", "MAX_WORDS", "SHINGLE_WORDS", "fold_near_duplicates", "resemblance",
-    "resemblances", "shingles",
+    "MAX_CHARS", "MAX_WORDS", "SHINGLE_WORDS", "distinct_stories", "fold_near_duplicates",
+    "resemblance", "resemblances", "shingles",
 ]  # fmt: skip
 
 #: Words per shingle: three keeps a one-word edit from spoiling more than three shingles.
@@ -251,21 +251,33 @@ def fold_near_duplicates(
     (its first :data:`MAX_CHARS` characters are enough).
     Stops once ``limit`` matches are kept. A ``threshold`` above 1 keeps everything.
     """
-    limit = len(matches) if limit is None else limit
-    articles = list(dict.fromkeys(m.article.id for m in matches))
+    kept = distinct_stories([m.article.id for m in matches], body_of, threshold, limit)
+    return [matches[n] for n in kept]
+
+
+def distinct_stories(
+    article_ids: Sequence[str],
+    body_of: Callable[[str], str],
+    threshold: float,
+    limit: int | None = None,
+) -> list[int]:
+    """The positions :func:`fold_near_duplicates` keeps of passages from ``article_ids``
+    (best ranked first)."""
+    limit = len(article_ids) if limit is None else limit
+    articles = list(dict.fromkeys(article_ids))
     if threshold > 1.0 or len(articles) < 2:
-        return list(matches[:limit])
+        return list(range(min(limit, len(article_ids))))
     # Every two articles compared at once: one pass over their texts costs less than the
     # comparisons a fold stopping early would spare.
     similar = resemblances([body_of(a) for a in articles]) >= threshold
     number = {a: n for n, a in enumerate(articles)}
     kept: list[int] = []  # the articles kept, best ranked first
     folded: set[int] = set()
-    out: list[Match] = []
-    for match in matches:
+    out: list[int] = []
+    for position, article_id in enumerate(article_ids):
         if len(out) >= limit:
             break
-        n = number[match.article.id]
+        n = number[article_id]
         if n in folded:
             continue
         if n not in kept:
@@ -273,5 +285,5 @@ def fold_near_duplicates(
                 folded.add(n)
                 continue
             kept.append(n)
-        out.append(match)
+        out.append(position)
     return out

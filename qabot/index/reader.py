@@ -19,8 +19,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 
 from qabot.config import Settings
 from qabot.filters import Filters
-from qabot.index.dedup import MAX_CHARS, fold_near_duplicates
-from qabot.index.search import Match
+from qabot.index.dedup import MAX_CHARS, distinct_stories, fold_near_duplicates
+from qabot.index.search import Match, matches, ranked
 from qabot.index.snapshot import Snapshot, TermStats
 from qabot.values import Passage, Quotation
 
@@ -115,6 +115,33 @@ class SnapshotReader(Reader):
             rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
             filters=filters,
         )  # fmt: skip
+
+    def search(
+        self,
+        terms: Sequence[str],
+        stats: TermStats,
+        k: int,
+        filters: Filters | None = None,
+        *,
+        fold: bool = False,
+    ) -> list[Match]:
+        if not fold:
+            return self.ranked(terms, stats, k, filters)
+        # Folded before the matches are made: only the passages kept are read.
+        answers = self.settings.answers
+        snapshot = self.snapshot
+        best = ranked(
+            snapshot, terms, 2 * k, self.settings.bm25, stats,
+            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+            filters=filters,
+        )  # fmt: skip
+        kept = distinct_stories(
+            [c.article_id for c, _ in best],
+            lambda article_id: self.body(article_id, MAX_CHARS),
+            answers.near_duplicate,
+            limit=k,
+        )
+        return matches(snapshot, [best[n][0] for n in kept], terms, [best[n][1] for n in kept])
 
     def body(self, article_id: str, max_chars: int) -> str:
         return self.snapshot.article_body(article_id, max_chars)

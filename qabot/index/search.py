@@ -59,6 +59,7 @@ __all__ = [
     "matches",
     "newest_first",
     "rank",
+    "ranked",
     "rerank",
     "search",
     "top_k",
@@ -103,6 +104,26 @@ def search(
     One snapshot is ranked as every shard of a corpus is: its :func:`contenders`, then
     :func:`rank`; only the ``k`` best are then made into matches.
     """
+    best = ranked(
+        snapshot, terms, k, settings, stats,
+        rerank_depth=rerank_depth, article_weight=article_weight, filters=filters,
+    )  # fmt: skip
+    return matches(snapshot, [c for c, _ in best], terms, [s for _, s in best])
+
+
+def ranked(
+    snapshot: Snapshot,
+    terms: Sequence[str],
+    k: int,
+    settings: BM25Settings,
+    stats: TermStats | None = None,
+    *,
+    rerank_depth: int = 0,
+    article_weight: float = 0.0,
+    filters: Filters | None = None,
+) -> list[tuple[Contender, float]]:
+    """:func:`search`'s ``k`` best passages with their final scores, before they are made
+    into matches (a caller that drops some, as near-duplicate folding does, makes fewer)."""
     if k <= 0 or not terms:
         return []
     stats = stats if stats is not None else snapshot.statistics(terms)
@@ -113,7 +134,7 @@ def search(
         [found], terms, k, stats, snapshot.n_articles,
         rerank_depth=rerank_depth, article_weight=article_weight,
     )  # fmt: skip
-    return matches(snapshot, [found[n] for n, _ in order], terms, [s for _, s in order])
+    return [(found[n], score) for n, score in order]
 
 
 class Contender(NamedTuple):

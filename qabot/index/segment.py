@@ -342,6 +342,19 @@ class Segment:
         lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
         return bytes(self.texts[lo:hi]).decode("utf-8")
 
+    def joined_text(self, first: int, count: int, max_chars: int | None = None) -> str:
+        """The texts of passages ``first`` … ``first + count - 1`` joined by newlines; with
+        ``max_chars``, only the passages needed to reach that many characters."""
+        ends = self.text_ptr[first : first + count + 1].tolist()
+        texts: list[str] = []
+        length = 0
+        for lo, hi in pairwise(ends):
+            if max_chars is not None and length >= max_chars:
+                break
+            texts.append(bytes(self.texts[lo:hi]).decode("utf-8"))
+            length += len(texts[-1]) + 1
+        return "\n".join(texts)
+
     def record_of(self, passage: int) -> ArticleRecord:
         """The article holding ``passage``; checked, as the mapped file may have changed."""
         number = int(self.passage_article[passage])
