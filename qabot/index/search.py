@@ -404,6 +404,9 @@ def _days(
     snapshot: Snapshot, segs: npt.NDArray[Any], docs: npt.NDArray[Any]
 ) -> npt.NDArray[np.int64]:
     """The day number of each passage's article (passages given as segment and number)."""
+    if len(snapshot.segments) == 1:
+        segment = snapshot.segments[0]
+        return segment.article_day[segment.passage_article[docs]].astype(np.int64)
     days = np.zeros(len(docs), np.int64)
     for number in np.unique(segs).tolist():
         here = segs == number
@@ -534,8 +537,7 @@ def _upper_bound(
         index = segment.index
         tf = index.max_tf(term)
         if tf:
-            norm = np.array([index.min_length_norm(weights)])
-            gain = term_scores(weights, weights.idf[term], np.array([tf]), norm)[0]
+            gain = term_scores(weights, weights.idf[term], tf, index.min_length_norm(weights))
             best = max(best, float(gain) - absent)
     # A little headroom so rounding can never prune a passage that belongs in the top k.
     return times * best * (1 + 1e-9) + 1e-12
@@ -562,39 +564,39 @@ def _top(
     k: int,
 ) -> list[Ref]:
     if values.size > k:
-        top = np.argpartition(-values, k - 1)[:k]
+        kth = float(np.partition(values, values.size - k)[values.size - k])
         # Everything tied with the k-th score competes on recency, article id and position.
-        kth = float(values[top].min())
-        top = np.union1d(top, np.flatnonzero(values >= kth - TIE * max(1.0, abs(kth))))
+        top = np.flatnonzero(values >= kth - TIE * max(1.0, abs(kth)))
     else:
         top = np.arange(values.size)
     # Best first; equal scores by article id, then position (only those need looking up).
     top = top[np.argsort(-values[top], kind="stable")]
     scores: list[float] = values[top].tolist()
-    ranked: list[int] = top.tolist()
+    segments: list[int] = segs[top].tolist()
+    passages: list[int] = docs[top].tolist()
+    days: list[int] = _days(snapshot, segs[top], docs[top]).tolist()
+    ranked = list(range(len(scores)))
     start = 0
     while start < len(ranked):
         end = start + 1
         while end < len(ranked) and scores[end] == scores[start]:
             end += 1
         if end - start > 1:
-            ranked[start:end] = _in_index_order(snapshot, segs, docs, ranked[start:end])
+            ranked[start:end] = _in_index_order(snapshot, segments, passages, range(start, end))
         start = end
-    at = np.array(ranked, np.int64)
-    order = newest_first(scores, _days(snapshot, segs[at], docs[at]).tolist())
-    ranked = [ranked[n] for n in order]
-    return [Ref(int(segs[i]), int(docs[i]), float(values[i])) for i in ranked[:k]]
+    order = newest_first([scores[n] for n in ranked], [days[n] for n in ranked])
+    return [Ref(segments[n], passages[n], scores[n]) for n in (ranked[m] for m in order[:k])]
 
 
 def _in_index_order(
-    snapshot: Snapshot, segs: npt.NDArray[Any], docs: npt.NDArray[Any], items: list[int]
+    snapshot: Snapshot, segments: list[int], passages: list[int], items: Sequence[int]
 ) -> list[int]:
-    """``items`` (positions in ``segs`` and ``docs``) by article id, then position."""
-    segments = {int(segs[i]) for i in items}
-    if len(segments) == 1 and snapshot.segments[next(iter(segments))].in_id_order:
+    """``items`` (positions in ``segments`` and ``passages``) by article id, then position."""
+    held = {segments[i] for i in items}
+    if len(held) == 1 and snapshot.segments[next(iter(held))].in_id_order:
         # Passages of a segment in id order: their numbers are in that order already.
-        return sorted(items, key=lambda i: int(docs[i]))
-    return sorted(items, key=lambda i: _order_key(snapshot, int(segs[i]), int(docs[i])))
+        return sorted(items, key=passages.__getitem__)
+    return sorted(items, key=lambda i: _order_key(snapshot, segments[i], passages[i]))
 
 
 def _order_key(snapshot: Snapshot, segment: int, passage: int) -> tuple[str, int]:
