@@ -60,8 +60,7 @@ def shingles(text: str) -> frozenset[int]:
     Words are what the regular expression ``\\w+`` finds; a text of one or two words is
     one shingle, an empty one none.
     """
-    hashes, _ = _shingle_hashes([text])
-    return frozenset(hashes.tolist())
+    return frozenset(hashed_shingles([text])[0].tolist())
 
 
 def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
@@ -74,15 +73,8 @@ def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
 
 def hashed_shingles(texts: Sequence[str]) -> list[Shingles]:
     """The :func:`shingles` of each of ``texts`` as a sorted array, hashed in one pass."""
-    hashes, labels = _shingle_hashes(texts)
-    order = np.lexsort((hashes, labels))  # by text, then hash: a text's shingles in a run
-    hashes, labels = hashes[order], labels[order]
-    keep = np.ones(hashes.size, bool)
-    np.not_equal(hashes[1:], hashes[:-1], out=keep[1:])
-    keep[1:] |= labels[1:] != labels[:-1]
-    hashes, labels = hashes[keep], labels[keep]
-    bounds = np.searchsorted(labels, np.arange(len(texts) + 1)).tolist()
-    return [hashes[lo:hi] for lo, hi in pairwise(bounds)]
+    words, label = _words([t[:MAX_CHARS].casefold() for t in texts])
+    return _shingle_sets(words, label, len(texts))
 
 
 def overlap(a: Shingles, b: Shingles) -> float:
@@ -107,18 +99,23 @@ def fold_near_duplicates(
     (its first :data:`MAX_CHARS` characters are enough).
     Stops once ``limit`` matches are kept. A ``threshold`` above 1 keeps everything.
     """
-    kept = distinct_stories([m.article.id for m in matches], body_of, threshold, limit)
+    kept = distinct_stories(
+        [m.article.id for m in matches],
+        lambda ids: hashed_shingles([body_of(a) for a in ids]),
+        threshold,
+        limit,
+    )
     return [matches[n] for n in kept]
 
 
 def distinct_stories(
     article_ids: Sequence[str],
-    body_of: Callable[[str], str],
+    shingles_of: Callable[[Sequence[str]], list[Shingles]],
     threshold: float,
     limit: int | None = None,
 ) -> list[int]:
     """The positions :func:`fold_near_duplicates` keeps of passages from ``article_ids``
-    (best ranked first)."""
+    (best ranked first); ``shingles_of`` gives the shingles of articles, by id."""
     limit = len(article_ids) if limit is None else limit
     articles = list(dict.fromkeys(article_ids))
     if threshold > 1.0 or len(articles) < 2:
@@ -127,12 +124,12 @@ def distinct_stories(
     first = len(set(article_ids[:limit]))
     sets: list[Shingles] = []
 
-    def shingles_of(n: int) -> Shingles:
+    def shingles_at(n: int) -> Shingles:
         if n >= len(sets):
             # In two batches: the articles of the first ``limit`` passages (all a fold
             # that keeps those passages reads), then every other one.
             upto = max(n + 1, first) if not sets else len(articles)
-            sets.extend(hashed_shingles([body_of(a) for a in articles[len(sets) : upto]]))
+            sets.extend(shingles_of(articles[len(sets) : upto]))
         return sets[n]
 
     kept: list[int] = []  # the articles kept, best ranked first
@@ -145,7 +142,7 @@ def distinct_stories(
         if n in folded:
             continue
         if n not in kept:
-            if kept and any(overlap(shingles_of(n), shingles_of(o)) >= threshold for o in kept):
+            if kept and any(overlap(shingles_at(n), shingles_at(o)) >= threshold for o in kept):
                 folded.add(n)
                 continue
             kept.append(n)
@@ -153,35 +150,17 @@ def distinct_stories(
     return out
 
 
-def _shingle_hashes(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
-    """Every shingle hash of every text (repeats kept), and the number of its text."""
-    folded = [t[:MAX_CHARS].casefold() for t in texts]
-    joined = "\x00".join(folded)  # no word character: texts never run into each other
-    codes = np.frombuffer(joined.encode("utf-32-le", "replace"), np.uint32)
-    word = np.zeros(codes.size + 2, bool)
-    word[1:-1] = _word_chars(joined, codes)
-    change = np.flatnonzero(word[1:] != word[:-1])  # a word starts, ends, the next starts …
-    starts, ends = change[0::2], change[1::2]
-    text_ends = np.cumsum([len(f) + 1 for f in folded])
-    label = np.searchsorted(text_ends, starts, side="right")
-    # Each text's first words only.
-    first = np.searchsorted(label, np.arange(len(texts)))
-    keep = np.arange(label.size) - first[label] < MAX_WORDS
-    starts, ends, label = starts[keep], ends[keep], label[keep]
-    first = np.searchsorted(label, np.arange(len(texts)))
-    if not starts.size:
-        return np.empty(0, np.uint64), np.empty(0, np.intp)
-    n = int(ends[-1])  # the text after the last word counted is never read
-    powers, inverses = _powers(n)
-    # A word's hash is the polynomial of its codes: from prefix sums, shifted to its start.
-    prefix = np.zeros(n + 1, np.uint64)
-    np.cumsum(codes[:n] * powers[:n], out=prefix[1:])
-    words = _mix((prefix[ends] - prefix[starts]) * inverses[starts])
+def _shingle_sets(
+    words: npt.NDArray[np.uint64], label: npt.NDArray[np.intp], m: int
+) -> list[Shingles]:
+    """Each of ``m`` texts' shingles, sorted, each once, from their words' hashes in order
+    (``label``, ascending, says whose each word is)."""
+    first = np.searchsorted(label, np.arange(m))
     k1, k2, k3 = np.uint64(_K1), np.uint64(_K2), np.uint64(_K3)
     whole = label[:-2] == label[2:]  # three words of one text
     hashes = (words[:-2] * k1 + words[1:-1] * k2 + words[2:] * k3)[whole]
     labels = label[:-2][whole]
-    counts = np.bincount(label, minlength=len(texts))
+    counts = np.bincount(label, minlength=m)
     short = np.flatnonzero((counts > 0) & (counts < SHINGLE_WORDS))
     if short.size:
         # A text of one or two words is one shingle of them, unlike any three-word one.
@@ -189,7 +168,50 @@ def _shingle_hashes(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.N
         second = np.where(counts[short] == 2, words[np.minimum(at + 1, words.size - 1)], k3)
         hashes = np.concatenate([hashes, words[at] * k1 + second * k2 + k3])
         labels = np.concatenate([labels, short])
-    return hashes, labels
+    if m <= 1 << _TEXT_BITS:
+        # One sort of (text, hash) keys: a text's shingles in a run, repeats side by side.
+        keys = np.sort(labels.astype(np.uint64) << np.uint64(_HASH_BITS) | hashes >> _DROP)
+        hashes, labels = keys & _HASH_MASK, (keys >> np.uint64(_HASH_BITS)).astype(np.intp)
+    else:
+        order = np.lexsort((hashes >> _DROP, labels))
+        hashes, labels = hashes[order] >> _DROP, labels[order]
+    keep = np.ones(hashes.size, bool)
+    np.not_equal(hashes[1:], hashes[:-1], out=keep[1:])
+    keep[1:] |= labels[1:] != labels[:-1]
+    hashes, labels = hashes[keep], labels[keep]
+    bounds = np.searchsorted(labels, np.arange(m + 1)).tolist()
+    return [hashes[lo:hi] for lo, hi in pairwise(bounds)]
+
+
+#: A shingle is the top 58 bits of its hash: the low ones number the text in the one sort
+#: that orders a batch's shingles (as many texts as fit in the rest).
+_HASH_BITS = 58
+_TEXT_BITS = 64 - _HASH_BITS
+_DROP = np.uint64(_TEXT_BITS)
+_HASH_MASK = np.uint64((1 << _HASH_BITS) - 1)
+
+
+def _words(folded: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+    """The hashes of the first :data:`MAX_WORDS` words of each case-folded text, and the
+    number of the text each is from (ascending)."""
+    joined = "\x00".join(folded)  # no word character: texts never run into each other
+    codes = np.frombuffer(joined.encode("utf-32-le", "replace"), np.uint32)
+    word = np.zeros(codes.size + 2, bool)
+    word[1:-1] = _word_chars(joined, codes)
+    change = np.flatnonzero(word[1:] != word[:-1])  # a word starts, ends, the next starts …
+    starts, ends = change[0::2], change[1::2]
+    label = np.searchsorted(np.cumsum([len(f) + 1 for f in folded]), starts, side="right")
+    first = np.searchsorted(label, np.arange(len(folded)))
+    keep = np.arange(label.size) - first[label] < MAX_WORDS
+    starts, ends, label = starts[keep], ends[keep], label[keep]
+    if not starts.size:
+        return np.empty(0, np.uint64), label
+    n = int(ends[-1])  # the text after the last word counted is never read
+    powers, inverses = _powers(n)
+    # A word's hash is the polynomial of its codes: from prefix sums, shifted to its start.
+    prefix = np.zeros(n + 1, np.uint64)
+    np.cumsum(codes[:n] * powers[:n], out=prefix[1:])
+    return _mix((prefix[ends] - prefix[starts]) * inverses[starts]), label
 
 
 def _mix(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:

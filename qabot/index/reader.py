@@ -19,7 +19,12 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 
 from qabot.config import Settings
 from qabot.filters import Filters
-from qabot.index.dedup import MAX_CHARS, distinct_stories, fold_near_duplicates
+from qabot.index.dedup import (
+    MAX_CHARS,
+    distinct_stories,
+    fold_near_duplicates,
+    hashed_shingles,
+)
 from qabot.index.search import Match, matches, ranked
 from qabot.index.snapshot import Snapshot, TermStats
 from qabot.values import Passage, Quotation
@@ -137,7 +142,7 @@ class SnapshotReader(Reader):
         )  # fmt: skip
         kept = distinct_stories(
             [c.article_id for c, _ in best],
-            lambda article_id: self.body(article_id, MAX_CHARS),
+            lambda ids: hashed_shingles([self.body(a, MAX_CHARS) for a in ids]),
             answers.near_duplicate,
             limit=k,
         )

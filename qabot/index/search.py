@@ -406,7 +406,8 @@ def _days(
     """The day number of each passage's article (passages given as segment and number)."""
     if len(snapshot.segments) == 1:
         segment = snapshot.segments[0]
-        return segment.article_day[segment.passage_article[docs]].astype(np.int64)
+        found: npt.NDArray[np.int64] = segment.article_day[segment.passage_article[docs]]
+        return found.astype(np.int64)
     days = np.zeros(len(docs), np.int64)
     for number in np.unique(segs).tolist():
         here = segs == number

@@ -342,9 +342,9 @@ class Segment:
         lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
         return bytes(self.texts[lo:hi]).decode("utf-8")
 
-    def joined_text(self, first: int, count: int, max_chars: int | None = None) -> str:
-        """The texts of passages ``first`` … ``first + count - 1`` joined by newlines; with
-        ``max_chars``, only the passages needed to reach that many characters."""
+    def passage_texts(self, first: int, count: int, max_chars: int | None = None) -> list[str]:
+        """The texts of passages ``first`` … ``first + count - 1``; with ``max_chars``, only
+        those needed for their newline-joined text to reach that many characters."""
         ends = self.text_ptr[first : first + count + 1].tolist()
         texts: list[str] = []
         length = 0
@@ -353,7 +353,7 @@ class Segment:
                 break
             texts.append(bytes(self.texts[lo:hi]).decode("utf-8"))
             length += len(texts[-1]) + 1
-        return "\n".join(texts)
+        return texts
 
     def record_of(self, passage: int) -> ArticleRecord:
         """The article holding ``passage``; checked, as the mapped file may have changed."""

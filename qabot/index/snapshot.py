@@ -264,12 +264,17 @@ class Snapshot:
     def article_body(self, article_id: str, max_chars: int | None = None) -> str:
         """The text of a live article's passages, joined ("" for no such article); with
         ``max_chars``, only the passages needed to reach that many characters."""
+        return "\n".join(self.article_passages(article_id, max_chars))
+
+    def article_passages(self, article_id: str, max_chars: int | None = None) -> list[str]:
+        """The texts of a live article's passages (none for no such article), those of
+        :meth:`article_body`."""
         for number in range(len(self.segments) - 1, -1, -1):
             segment = self.segments[number]
             index = segment.article_number(article_id)
             if index is not None and article_id not in self.deleted[number]:
-                return segment.joined_text(*segment.passage_range(index), max_chars)
-        return ""
+                return segment.passage_texts(*segment.passage_range(index), max_chars)
+        return []
 
     @property
     def sources(self) -> dict[str, SourceRecord]:

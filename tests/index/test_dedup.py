@@ -93,7 +93,7 @@ def test_hashed_shingles_resemble_as_word_tuples_do() -> None:
             assert resemblance(hashed[i], hashed[j]) == _jaccard(tuples[i], tuples[j])
     # Many texts hashed at once (as a question's articles are) resemble as pairs do.
     for _ in range(30):
-        group = rng.sample(range(len(texts)), rng.choice([2, 3, 10, 40]))
+        group = rng.sample(range(len(texts)), rng.choice([2, 3, 10, 40, 70]))
         together = hashed_shingles([texts[i] for i in group])
         for a, i in enumerate(group):
             assert len(together[a]) == len(tuples[i])
