@@ -226,7 +226,7 @@ def write_snapshot(
         "problems": [{"path": str(p.path), "reason": p.reason} for p in problems],
         "duplicates": [_duplicate_to_json(d) for d in duplicates],
     }
-    payload = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
+    payload = _manifest_json(manifest)
     committed = False
     try:
         atomic.write_file(index_dir / name, payload)
@@ -247,6 +247,16 @@ def write_snapshot(
     except OSError as exc:
         log.warning("index generation %d committed, but tidying up failed: %s", generation, exc)
     return generation
+
+
+def _manifest_json(manifest: Mapping[str, Any]) -> bytes:
+    """``manifest`` as JSON, a key a line: Python's fast encoder writes each value (an
+    indented dump goes through its slow one, and a manifest lists every duplicate)."""
+    lines = (
+        f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
+        for key, value in manifest.items()
+    )
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
 
 
 def _write(path: Path, fill: Any) -> dict[str, Any]:
@@ -334,12 +344,15 @@ def _latest_generation(index_dir: Path) -> int:
 
 
 def read_snapshot(
-    index_dir: Path, corpus: Path, loaded: Mapping[str, Segment] | None = None
+    index_dir: Path,
+    corpus: Path,
+    loaded: Mapping[str, Segment] | None = None,
+    duplicates: Iterable[Duplicate] = (),
 ) -> Snapshot | None:
     """The committed snapshot, every segment checked; ``None`` when there is no index yet.
 
     Segments in ``loaded`` (already checked, by name) are reused when their id is the one
-    the manifest names. Raises
+    the manifest names, and so are the ``duplicates`` records it lists as they are. Raises
     :class:`IndexCorruptError` or :class:`IndexVersionError` when it cannot be used.
     """
     try:
@@ -374,7 +387,7 @@ def read_snapshot(
             problems=tuple(Problem(Path(p["path"]), p["reason"]) for p in manifest["problems"]),
             created=datetime.fromisoformat(manifest["created"]),
             generation=int(manifest["generation"]),
-            duplicates=tuple(_duplicate_from_json(d, corpus) for d in manifest["duplicates"]),
+            duplicates=_duplicates_from_json(manifest["duplicates"], corpus, duplicates),
         )
     except IndexCorruptError:
         raise
@@ -504,6 +517,18 @@ def _duplicate_to_json(dup: Duplicate) -> dict[str, Any]:
         "id": a.id, "title": a.title, "relpath": dup.relpath, "date": a.date, "url": a.url,
         "source": a.source, "digest": dup.digest, "body": dup.body, "of": dup.of,
     }  # fmt: skip
+
+
+def _duplicates_from_json(
+    objs: Sequence[dict[str, Any]], corpus: Path, known: Iterable[Duplicate]
+) -> tuple[Duplicate, ...]:
+    by_id = {d.article.id: d for d in known}
+    found = []
+    for obj in objs:
+        dup = by_id.get(obj.get("id"))  # type: ignore[arg-type]
+        same = dup is not None and _duplicate_to_json(dup) == obj
+        found.append(dup if same and dup is not None else _duplicate_from_json(obj, corpus))
+    return tuple(found)
 
 
 def _duplicate_from_json(obj: dict[str, Any], corpus: Path) -> Duplicate:
