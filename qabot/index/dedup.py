@@ -6,18 +6,20 @@ folded among the few articles a question retrieves: two articles whose sets of w
 3-shingles have a Jaccard resemblance (Broder, 1997) of at least
 ``AnswerSettings.near_duplicate`` are one story, and only the better ranked is cited.
 
-The resemblance is computed exactly, on the candidates only: a question retrieves a few
-dozen passages from a handful of articles, so comparing them needs nothing stored in the
-index and is never out of step with it. An index-wide grouping (MinHash with LSH) would
-add a dependency and state to keep correct under every update, for no better answers.
+The resemblance is computed on the candidates only: a question retrieves a few dozen
+passages from a handful of articles. Each article's shingles are hashed when it is indexed
+and kept with its segment (:func:`stored_shingles`, the top 32 bits of each hash: about
+1.6 kB an article), so a question reads them instead of hashing texts; a resemblance within
+:data:`RECHECK` of the threshold, which the dropped bits could tip, is computed again from
+the texts, so every fold is the exact one. An index-wide grouping (MinHash with LSH) would add a
+dependency and state to keep correct under every update, for no better answers.
 
 Shingles are hashed with numpy, several articles in one pass: a word is a polynomial hash
 of its characters (from prefix sums, then mixed), a shingle the sum of its three words'
-hashes times fixed odd constants, modulo 2**64. A fold hashes the articles of the
-passages it may keep first, then, if it folds any, every other one. On the folds of 200
-NewsQA questions (CPU, bodies already read), against hashing word tuples and intersecting
-sets in Python: 0.35 against 0.61 ms over NewsQA and BBC, 0.79 against 1.48 ms over BBC
-replicated to 112k passages, where the best passages are copies of one story.
+hashes times fixed odd constants, modulo 2**64, keeping its top 58 bits. Hashing texts is
+what a reader without stored shingles does (a cluster's, folding articles of several
+shards): the articles of the passages a fold may keep first, then, if it folds any,
+every other one.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ import numpy.typing as npt
 from qabot.index.search import Match
 
 __all__ = [
-    "MAX_CHARS", "MAX_WORDS", "SHINGLE_WORDS", "Shingles", "distinct_stories",
-    "fold_near_duplicates", "hashed_shingles", "overlap", "resemblance", "shingles",
+    "MAX_CHARS", "MAX_WORDS", "RECHECK", "SHINGLE_WORDS", "STORED_BITS", "Shingles",
+    "distinct_stories", "fold_near_duplicates", "hashed_shingles", "overlap", "resemblance",
+    "shingles", "stored_shingles",
 ]  # fmt: skip
 
 #: Words per shingle: three keeps a one-word edit from spoiling more than three shingles.
@@ -50,8 +53,15 @@ _BASE = 0x9E3779B97F4A7C15
 _K1, _K2, _K3 = 0xD6E8FEB86659FD93, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB
 _MASK = 2**64 - 1
 
-Shingles = npt.NDArray[np.uint64]
+Shingles = npt.NDArray[np.uint64] | npt.NDArray[np.uint32]
 """A text's hashed shingles, sorted, each once."""
+
+#: An index keeps the top bits of each shingle's hash, half the disk of all 58. Two sets of
+#: 400 then share a shingle by chance once in some 27,000 comparisons, moving their
+#: resemblance by about 0.001; one within RECHECK of the threshold is computed again from
+#: the texts, so no fold ever differs from the exact one.
+STORED_BITS = 32
+RECHECK = 0.05
 
 
 def shingles(text: str) -> frozenset[int]:
@@ -113,9 +123,15 @@ def distinct_stories(
     shingles_of: Callable[[Sequence[str]], list[Shingles]],
     threshold: float,
     limit: int | None = None,
+    *,
+    exact_of: Callable[[Sequence[str]], list[Shingles]] | None = None,
 ) -> list[int]:
     """The positions :func:`fold_near_duplicates` keeps of passages from ``article_ids``
-    (best ranked first); ``shingles_of`` gives the shingles of articles, by id."""
+    (best ranked first); ``shingles_of`` gives the shingles of articles, by id.
+
+    When those are an index's stored shingles (:func:`stored_shingles`), ``exact_of``
+    gives the exact ones, taken for a resemblance within :data:`RECHECK` of the threshold.
+    """
     limit = len(article_ids) if limit is None else limit
     articles = list(dict.fromkeys(article_ids))
     if threshold > 1.0 or len(articles) < 2:
@@ -123,6 +139,7 @@ def distinct_stories(
     number = {a: n for n, a in enumerate(articles)}
     first = len(set(article_ids[:limit]))
     sets: list[Shingles] = []
+    exact: dict[int, Shingles] = {}
 
     def shingles_at(n: int) -> Shingles:
         if n >= len(sets):
@@ -131,6 +148,14 @@ def distinct_stories(
             upto = max(n + 1, first) if not sets else len(articles)
             sets.extend(shingles_of(articles[len(sets) : upto]))
         return sets[n]
+
+    def alike(n: int, o: int) -> bool:
+        found = overlap(shingles_at(n), shingles_at(o))
+        if exact_of is not None and abs(found - threshold) < RECHECK:
+            wanted = [a for a in (n, o) if a not in exact]
+            exact.update(zip(wanted, exact_of([articles[a] for a in wanted]), strict=True))
+            found = overlap(exact[n], exact[o])
+        return found >= threshold
 
     kept: list[int] = []  # the articles kept, best ranked first
     folded: set[int] = set()
@@ -142,11 +167,23 @@ def distinct_stories(
         if n in folded:
             continue
         if n not in kept:
-            if kept and any(overlap(shingles_at(n), shingles_at(o)) >= threshold for o in kept):
+            if any(alike(n, o) for o in kept):
                 folded.add(n)
                 continue
             kept.append(n)
         out.append(position)
+    return out
+
+
+def stored_shingles(sets: Sequence[Shingles]) -> list[Shingles]:
+    """Shingle sets (:func:`hashed_shingles`) as an index keeps them: the top
+    :data:`STORED_BITS` bits of each hash, sorted, each once."""
+    out: list[Shingles] = []
+    for found in sets:
+        short = (found >> np.uint64(_HASH_BITS - STORED_BITS)).astype(np.uint32)
+        keep = np.ones(short.size, bool)  # still sorted: only neighbours can be equal
+        np.not_equal(short[1:], short[:-1], out=keep[1:])
+        out.append(short[keep])
     return out
 
 

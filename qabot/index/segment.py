@@ -233,6 +233,10 @@ class Segment:
     stamps: tuple[FileStamp, ...] = ()
     #: Its articles' quotations (:mod:`qabot.index.quotes`), read when first asked for.
     quotes: QuoteTable = field(default_factory=lambda: QuoteTable.of([]))
+    #: Each article's near-duplicate shingles (:func:`~qabot.index.dedup.stored_shingles`):
+    #: article ``n``'s are ``shingles[shingle_ptr[n]:shingle_ptr[n + 1]]``. Empty: not kept.
+    shingle_ptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    shingles: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
 
     @property
     def n_passages(self) -> int:
@@ -341,6 +345,13 @@ class Segment:
     def passage_text(self, passage: int) -> str:
         lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
         return bytes(self.texts[lo:hi]).decode("utf-8")
+
+    def stored_shingles(self, number: int) -> npt.NDArray[np.uint32] | None:
+        """Article ``number``'s stored shingles, or ``None`` when the segment keeps none."""
+        ptr = self.shingle_ptr
+        if ptr.shape[0] != len(self.articles) + 1:
+            return None
+        return self.shingles[int(ptr[number]) : int(ptr[number + 1])]
 
     def passage_texts(self, first: int, count: int, max_chars: int | None = None) -> list[str]:
         """The texts of passages ``first`` … ``first + count - 1``; with ``max_chars``, only

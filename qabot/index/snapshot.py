@@ -276,6 +276,16 @@ class Snapshot:
                 return segment.passage_texts(*segment.passage_range(index), max_chars)
         return []
 
+    def article_shingles(self, article_id: str) -> npt.NDArray[np.uint32] | None:
+        """A live article's stored near-duplicate shingles; ``None`` when there is no such
+        article or its segment keeps none."""
+        for number in range(len(self.segments) - 1, -1, -1):
+            segment = self.segments[number]
+            index = segment.article_number(article_id)
+            if index is not None and article_id not in self.deleted[number]:
+                return segment.stored_shingles(index)
+        return None
+
     @property
     def sources(self) -> dict[str, SourceRecord]:
         """The record of every indexed file, by path relative to the corpus (in no order).

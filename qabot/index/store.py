@@ -75,10 +75,12 @@ log = logging.getLogger(__name__)
 
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 8
+#: 9: each article's near-duplicate shingles are kept (a question compares copies of a
+#: story without hashing their texts).
+FORMAT_VERSION = 9
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
-    "passage_article", "passage_para", "text_ptr", "article_day",
+    "passage_article", "passage_para", "text_ptr", "article_day", "shingle_ptr", "shingles",
 )  # fmt: skip
 _JSON = ("vocab", "articles", "sources")
 #: Parsed only when a question asks for someone's words.
@@ -170,7 +172,8 @@ def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) ->
         "fwd_tf": idx.fwd_tf, "post_ptr": idx.post_ptr, "post_doc": idx.post_doc,
         "post_tf": idx.post_tf, "passage_article": segment.passage_article,
         "passage_para": segment.passage_para, "text_ptr": segment.text_ptr,
-        "article_day": segment.article_day,
+        "article_day": segment.article_day, "shingle_ptr": segment.shingle_ptr,
+        "shingles": segment.shingles,
     }  # fmt: skip
     files: dict[str, dict[str, Any]] = {}
     for key, array in arrays.items():
@@ -461,6 +464,8 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         or index.post_ptr.shape != (len(index.vocab) + 1,)
         or sum(articles.columns["count"]) != n
         or arrays["article_day"].shape != (len(articles),)
+        or arrays["shingle_ptr"].shape != (len(articles) + 1,)
+        or arrays["shingles"].shape != (int(arrays["shingle_ptr"][-1]),)
     ):
         raise IndexCorruptError(f"segment {folder} has inconsistent array shapes")
     return Segment(
@@ -477,6 +482,8 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         uid=uid,
         stamps=tuple(stamps),
         quotes=QuoteTable(lambda: _quotes_from(folder / "quotes.json", len(articles))),
+        shingle_ptr=arrays["shingle_ptr"],
+        shingles=arrays["shingles"],
     )
 
 

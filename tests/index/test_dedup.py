@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
-from support.corpus import write_article
+import numpy as np
+from support.corpus import write_article, write_stories
 
 from qabot import QABot
 from qabot.config import AnswerSettings, Settings
 from qabot.index.dedup import (
     MAX_CHARS,
     MAX_WORDS,
+    RECHECK,
+    Shingles,
+    distinct_stories,
     hashed_shingles,
     overlap,
     resemblance,
     shingles,
+    stored_shingles,
 )
+from qabot.index.update import MAX_SEGMENTS
 
 STORY = (
     "The harbour authority approved a new ferry terminal at Kelmouth on Monday after a "
@@ -114,3 +121,42 @@ def test_near_duplicate_stories_are_cited_once(tmp_path: Path) -> None:
     plain = QABot.open(folder, tmp_path / "index", settings=off)
     cited = {h.article.id for h in plain.ask("ferry terminal Kelmouth", k=5).passages}
     assert {"wire/original.txt", "site/republished.txt"} <= cited
+
+
+def test_stored_shingles_are_those_of_each_article_through_updates_and_merges(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "corpus"
+    write_stories(folder, range(30), "first")
+    bot = QABot.open(folder, tmp_path / "index")
+    # New stories and new editions, one update each: segments pile up and are merged.
+    for n in range(MAX_SEGMENTS + 2):
+        write_stories(folder, [30 + n, n], f"edition {n}", seed=n)
+        bot.reindex()
+    snapshot = bot.index.current()
+    assert any(len(s.articles) > 2 for s in snapshot.segments[1:]) or len(snapshot.segments) == 1
+    ids = [a.id for a in bot.articles()]
+    expected = stored_shingles(hashed_shingles([snapshot.article_body(a, MAX_CHARS) for a in ids]))
+    for article_id, wanted in zip(ids, expected, strict=True):
+        found = snapshot.article_shingles(article_id)
+        assert found is not None and found.tolist() == wanted.tolist()
+
+
+def test_a_stored_resemblance_near_the_threshold_is_taken_from_the_texts() -> None:
+    # Stored shingles say two articles are alike just above the threshold; their texts say
+    # just below: the texts decide.
+    text = {"a": "one two three four five", "b": "one two three four six"}
+    exact = hashed_shingles([text["a"], text["b"]])
+    threshold = overlap(exact[0], exact[1]) + 0.01
+    shared = next(n for n in range(100) if n / (200 - n) >= threshold)
+    stored = {"a": np.arange(100, dtype=np.uint32), "b": np.arange(100 - shared, 200 - shared)}
+    assert threshold <= overlap(stored["a"], stored["b"]) < threshold + RECHECK
+
+    def stored_of(ids: Sequence[str]) -> list[Shingles]:
+        return [stored[i].astype(np.uint32) for i in ids]
+
+    def exact_of(ids: Sequence[str]) -> list[Shingles]:
+        return hashed_shingles([text[i] for i in ids])
+
+    assert distinct_stories(["a", "b"], stored_of, threshold) == [0]
+    assert distinct_stories(["a", "b"], stored_of, threshold, exact_of=exact_of) == [0, 1]
