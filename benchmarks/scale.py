@@ -15,7 +15,8 @@ rank-bm25's ``get_scores`` + top-k and bm25s's ``retrieve`` on the same tokens; 
 score difference from rank-bm25 (BM25+, the default); and the time of ``reindex()`` after
 adding, changing and deleting articles. A last table puts ``ask`` and the update after one
 changed article next to the peers in the same run: rank-bm25 and bm25s have no update,
-so theirs is a rebuild of their index (on tokens already analysed).
+so theirs is a rebuild of their index (on tokens already analysed). With ``--profile N``
+it also prints (to stderr) the N costliest qabot functions of ``ask`` under cProfile.
 
     .venv/bin/python benchmarks/scale.py --bbc ../shared/data/bbc \\
         --questions ../shared/data/newsqa-dev/questions.jsonl --sizes 100000,1000000
@@ -26,9 +27,12 @@ so theirs is a rebuild of their index (on tokens already analysed).
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import math
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -174,6 +178,8 @@ def measure(
     settings = bot.settings.bm25
     analyzed = [bot.analyzer.terms(q) for q in questions[: args.queries]]
     row["ask_p50_ms_warm"] = p50_ms(bot.ask, questions[: args.queries])
+    if args.profile:
+        print(f"[{size}] {profile(bot, questions[: args.queries], args.profile)}", file=sys.stderr)
     row["search_p50_ms"] = p50_ms(lambda q: _top_k(bot, snap, q), questions[: args.queries])
 
     # Updates: one article added, changed, deleted; then batches of new articles. "change
@@ -245,6 +251,20 @@ def measure(
         bm25s.BM25().index(corpus_tokens, show_progress=False)
         row["bm25s_tokenize_index_s"] = time.perf_counter() - start
     return row
+
+
+def profile(bot: QABot, questions: Sequence[str], lines: int) -> str:
+    """cProfile of ``ask`` over ``questions`` (asked once before): the functions taking
+    most time, with what they call, per question."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for question in questions:
+        bot.ask(question)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"qabot", lines)
+    return f"ask, {len(questions)} questions:\n{out.getvalue()}"
 
 
 def _top_k(bot: QABot, snap: Any, question: str) -> Any:
@@ -329,6 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline-queries", type=int, default=20)
     parser.add_argument("--files", action="store_true", help="one file per article")
     parser.add_argument("--update-rounds", type=int, default=3)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="LINES", help="print a profile of ask"
+    )
     parser.add_argument(
         "--batches", type=lambda s: [int(x) for x in s.split(",")], default=[10, 100, 1000]
     )
