@@ -3,27 +3,36 @@
 Corpus: the BBC articles of ``--bbc`` replicated with altered ids (copy ``r`` of
 ``business/001.txt`` is the JSON article ``r<r>/business/001.txt``; its text starts with a
 word of that copy's own, :func:`edition`, else copies would be indexed once as the same
-story),
-written as one JSONL file per copy into a temporary folder, until the index holds at
-least the requested number of passages. Questions are the NewsQA dev questions.
+story), written as one JSONL file per copy into a temporary folder (with ``--files``, one
+text file per article, ``r<r>/business/001.txt``: about 20,000 files at 100k passages),
+until the index holds at least the requested number of passages. Questions are the NewsQA
+dev questions.
 
 For each size it prints: build time (nltk analysis on both cores included) against
 rank-bm25's and bm25s's; open time and resident memory of a fresh process after opening
 and answering 100 questions; ``ask()`` end-to-end and retrieval-only latency against
 rank-bm25's ``get_scores`` + top-k and bm25s's ``retrieve`` on the same tokens; the largest
 score difference from rank-bm25 (BM25+, the default); and the time of ``reindex()`` after
-adding, changing and deleting articles.
+adding, changing and deleting articles. A last table puts ``ask`` and the update after one
+changed article next to the peers in the same run: rank-bm25 and bm25s have no update,
+so theirs is a rebuild of their index (on tokens already analysed). With ``--profile N``
+it also prints (to stderr) the N costliest qabot functions of ``ask`` under cProfile.
 
     .venv/bin/python benchmarks/scale.py --bbc ../shared/data/bbc \\
         --questions ../shared/data/newsqa-dev/questions.jsonl --sizes 100000,1000000
+    .venv/bin/python benchmarks/scale.py --bbc ../shared/data/bbc \\
+        --questions ../shared/data/newsqa-dev/questions.jsonl --sizes 100000 --files
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import math
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -61,13 +70,22 @@ def edition(r: int) -> str:
     return "ed" + letters
 
 
-def write_copies(articles: Sequence[tuple[str, str, str]], corpus: Path, copies: range) -> None:
-    """Copy ``r`` of every article into ``copy-<r>.jsonl``, each text marked with its edition.
+def write_copies(
+    articles: Sequence[tuple[str, str, str]], corpus: Path, copies: range, files: bool = False
+) -> None:
+    """Copy ``r`` of every article into ``copy-<r>.jsonl`` (with ``files``: each into its
+    own file, ``r<r>/<its path>``), each text marked with its edition.
 
     Copies of one story are near-duplicates: one index cites one of them per answer.
     """
     corpus.mkdir(parents=True, exist_ok=True)
     for r in copies:
+        if files:
+            for rel, title, body in articles:
+                path = corpus / f"r{r}" / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(f"{title}\n\n{edition(r).capitalize()}: {body}\n", "utf-8")
+            continue
         with open(corpus / f"copy-{r:04d}.jsonl", "w", encoding="utf-8") as fh:
             for rel, title, body in articles:
                 text = f"{edition(r).capitalize()}: {body}"
@@ -147,11 +165,12 @@ def measure(
     write_copies(articles, probe_dir, range(1))
     per_copy = QABot.open(probe_dir, work / "probe-index").stats().passages
     copies = math.ceil(size / per_copy)
-    write_copies(articles, corpus, range(copies))
+    write_copies(articles, corpus, range(copies), files=args.files)
     bot, build_s = timed(lambda: QABot.open(corpus, index))
     stats = bot.stats()
     row.update(passages=stats.passages, articles=stats.articles, build_s=build_s,
-               index_mib=stats.size_bytes / 2**20)  # fmt: skip
+               index_mib=stats.size_bytes / 2**20,
+               files=len(bot.index.current().source_stamps))  # fmt: skip
     print(f"[{size}] built {stats} in {build_s:.1f}s", file=sys.stderr)
 
     row.update(fresh_process(corpus, index, questions[: args.queries]))
@@ -159,17 +178,28 @@ def measure(
     settings = bot.settings.bm25
     analyzed = [bot.analyzer.terms(q) for q in questions[: args.queries]]
     row["ask_p50_ms_warm"] = p50_ms(bot.ask, questions[: args.queries])
+    if args.profile:
+        print(f"[{size}] {profile(bot, questions[: args.queries], args.profile)}", file=sys.stderr)
     row["search_p50_ms"] = p50_ms(lambda q: _top_k(bot, snap, q), questions[: args.queries])
 
-    # Updates: one article added, changed, deleted; then batches of new articles.
-    updates = {}
+    # Updates: one article added, changed, deleted; then batches of new articles. "change
+    # 1" looks at every file, as `qabot index` does; "change 1, watched" only at the file
+    # a corpus watcher saw change, as the bot and the chat do. Medians of --update-rounds.
+    updates: dict[str, float] = {}
     new_file = corpus / "zz-new.txt"
-    new_file.write_text("Fresh article\n\nA fresh article about kites over the harbour.\n")
-    updates["add 1"] = timed(bot.reindex)[1]
-    new_file.write_text("Fresh article\n\nA changed article about kites over the bay.\n")
-    updates["change 1"] = timed(bot.reindex)[1]
-    new_file.unlink()
-    updates["delete 1"] = timed(bot.reindex)[1]
+    rounds: dict[str, list[float]] = {"add 1": [], "change 1": [], "change 1, watched": []}
+    rounds["delete 1"] = []
+    for n in range(args.update_rounds):
+        new_file.write_text("Fresh article\n\nA fresh article about kites over the harbour.\n")
+        rounds["add 1"].append(timed(bot.reindex)[1])
+        new_file.write_text(f"Fresh article\n\nA changed article about kites over bay {n}.\n")
+        rounds["change 1"].append(timed(bot.reindex)[1])
+        new_file.write_text(f"Fresh article\n\nA changed article about kites over port {n}.\n")
+        watched = timed(lambda: bot.reindex(paths=[new_file.name]))
+        rounds["change 1, watched"].append(watched[1])
+        new_file.unlink()
+        rounds["delete 1"].append(timed(bot.reindex)[1])
+    updates.update({name: statistics.median(times) for name, times in rounds.items()})
     for n in args.batches:
         batch = corpus / f"zz-batch-{n}.jsonl"
         with open(batch, "w", encoding="utf-8") as fh:
@@ -189,6 +219,9 @@ def measure(
         model, row["rank_bm25_build_s"] = timed(
             lambda: rank_bm25.BM25Plus(tokens, k1=settings.k1, b=settings.b)
         )
+        # Re-indexing one changed article is a rebuild for rank-bm25: its build again.
+        rebuild = timed(lambda: rank_bm25.BM25Plus(tokens, k1=settings.k1, b=settings.b))[1]
+        row["rank_bm25_rebuild_s"] = statistics.median([row["rank_bm25_build_s"], rebuild])
         sample = analyzed[: args.baseline_queries]
         row["rank_bm25_p50_ms"] = p50_ms(
             lambda i: np.argpartition(-model.get_scores(sample[int(i)]), K)[:K],
@@ -220,6 +253,20 @@ def measure(
     return row
 
 
+def profile(bot: QABot, questions: Sequence[str], lines: int) -> str:
+    """cProfile of ``ask`` over ``questions`` (asked once before): the functions taking
+    most time, with what they call, per question."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for question in questions:
+        bot.ask(question)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"qabot", lines)
+    return f"ask, {len(questions)} questions:\n{out.getvalue()}"
+
+
 def _top_k(bot: QABot, snap: Any, question: str) -> Any:
     """Retrieval only: the BM25 top k of the question's terms, as a search engine does."""
     terms = bot.analyzer.terms(question)
@@ -240,6 +287,9 @@ def _global_position(bot: QABot, ref: Any) -> int:
 def report(rows: list[dict[str, Any]]) -> str:
     def f(value: Any, fmt: str = "{:.2f}") -> str:
         return "–" if value is None else fmt.format(value)
+
+    def ratio(peer: Any, ours: Any) -> str:
+        return "–" if not peer or not ours else f"{peer / ours:,.1f}×"
 
     lines = [
         "| passages | build s (qabot) | passages/s | build s rank-bm25 | index s bm25s "
@@ -270,6 +320,23 @@ def report(rows: list[dict[str, Any]]) -> str:
             + " | ".join(f"{v:.2f} s" for v in r["updates"].values())
             + " |"
         )
+    lines += [
+        "",
+        "| passages | files | ask p50 ms | rank-bm25 p50 ms | bm25s p50 ms "
+        "| rank-bm25 / ask | bm25s / ask | search p50 ms | rank-bm25 / search "
+        "| change 1 s | change 1, watched s | rank-bm25 rebuild s | bm25s re-index s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        peer, peer_s = r.get("rank_bm25_p50_ms"), r.get("bm25s_p50_ms")
+        lines.append(
+            f"| {r['passages']:,} | {r['files']:,} | {r['ask_p50_ms']:.2f} "
+            f"| {f(peer, '{:.1f}')} | {f(peer_s)} | {ratio(peer, r['ask_p50_ms'])} "
+            f"| {ratio(peer_s, r['ask_p50_ms'])} | {r['search_p50_ms']:.2f} "
+            f"| {ratio(peer, r['search_p50_ms'])} | {r['updates']['change 1']:.3f} "
+            f"| {r['updates']['change 1, watched']:.3f} "
+            f"| {f(r.get('rank_bm25_rebuild_s'))} | {f(r.get('bm25s_index_s'))} |"
+        )
     return "\n".join(lines)
 
 
@@ -279,7 +346,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--queries", type=int, default=100)
-    parser.add_argument("--baseline-queries", type=int, default=10)
+    parser.add_argument("--baseline-queries", type=int, default=20)
+    parser.add_argument("--files", action="store_true", help="one file per article")
+    parser.add_argument("--update-rounds", type=int, default=3)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="LINES", help="print a profile of ask"
+    )
     parser.add_argument(
         "--batches", type=lambda s: [int(x) for x in s.split(",")], default=[10, 100, 1000]
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -107,12 +107,18 @@ def length_norm(weights: Weights, doc_len: npt.NDArray[Any]) -> FloatArray:
     return 1 - weights.b + weights.b * doc_len / weights.avgdl
 
 
+@overload
 def term_scores(
     weights: Weights, idf: float, q_freq: npt.NDArray[Any], norm: FloatArray
-) -> FloatArray:
+) -> FloatArray: ...
+@overload
+def term_scores(weights: Weights, idf: float, q_freq: int, norm: float) -> float: ...
+def term_scores(weights: Weights, idf: float, q_freq: Any, norm: Any) -> Any:
     """One term's contribution per passage, written exactly as in rank-bm25's ``get_scores``.
 
     ``norm`` is :func:`length_norm` of the passages: the same sub-expression, computed once.
+    Given one passage's frequency and norm as plain numbers, it gives that passage's
+    contribution, the same float the arrays give (the same operations, in order).
     """
     k1, delta = weights.k1, weights.delta
     if weights.variant == "okapi":
@@ -120,12 +126,12 @@ def term_scores(
     if weights.variant == "bm25l":
         ctd = q_freq / norm
         return idf * q_freq * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
-    return idf * (delta + (q_freq * (k1 + 1)) / (k1 * norm + q_freq))  # type: ignore[no-any-return]
+    return idf * (delta + (q_freq * (k1 + 1)) / (k1 * norm + q_freq))
 
 
 def absent_score(weights: Weights, idf: float) -> float:
     """What a term adds to a passage that lacks it (non-zero only for BM25+)."""
-    return float(term_scores(weights, idf, np.zeros(1, np.int64), np.ones(1))[0])
+    return float(term_scores(weights, idf, 0, 1.0))
 
 
 def rarity(n_passages: int, df: int) -> float:

@@ -278,7 +278,7 @@ class Index:
         # Read back what was committed: the new segments memory-mapped and checked,
         # the older ones reused as they are.
         loaded = {s.name: s for s in (base.segments if base else ())}
-        committed = read_snapshot(index_dir, settings.corpus, loaded)
+        committed = read_snapshot(index_dir, settings.corpus, loaded, plan.duplicates)
         if committed is None:  # pragma: no cover - just written
             raise IndexStoreError(f"the index in {index_dir} vanished while updating")
         self._snapshot, self._broken = committed, None

@@ -19,8 +19,15 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 
 from qabot.config import Settings
 from qabot.filters import Filters
-from qabot.index.dedup import MAX_CHARS, fold_near_duplicates
-from qabot.index.search import Match
+from qabot.index.dedup import (
+    MAX_CHARS,
+    Shingles,
+    distinct_stories,
+    fold_near_duplicates,
+    hashed_shingles,
+    stored_shingles,
+)
+from qabot.index.search import Match, matches, ranked
 from qabot.index.snapshot import Snapshot, TermStats
 from qabot.values import Passage, Quotation
 
@@ -116,8 +123,50 @@ class SnapshotReader(Reader):
             filters=filters,
         )  # fmt: skip
 
+    def search(
+        self,
+        terms: Sequence[str],
+        stats: TermStats,
+        k: int,
+        filters: Filters | None = None,
+        *,
+        fold: bool = False,
+    ) -> list[Match]:
+        if not fold:
+            return self.ranked(terms, stats, k, filters)
+        # Folded before the matches are made: only the passages kept are read.
+        answers = self.settings.answers
+        snapshot = self.snapshot
+        best = ranked(
+            snapshot, terms, 2 * k, self.settings.bm25, stats,
+            rerank_depth=answers.rerank_depth, article_weight=answers.article_weight,
+            filters=filters,
+        )  # fmt: skip
+        kept = distinct_stories(
+            [c.article_id for c, _ in best],
+            self._stored_shingles,
+            answers.near_duplicate,
+            limit=k,
+            exact_of=self._shingles,
+        )
+        return matches(snapshot, [best[n][0] for n in kept], terms, [best[n][1] for n in kept])
+
     def body(self, article_id: str, max_chars: int) -> str:
         return self.snapshot.article_body(article_id, max_chars)
+
+    def _shingles(self, article_ids: Sequence[str]) -> list[Shingles]:
+        """The articles' shingles, hashed from their texts."""
+        return hashed_shingles([self.body(a, MAX_CHARS) for a in article_ids])
+
+    def _stored_shingles(self, article_ids: Sequence[str]) -> list[Shingles]:
+        """The articles' shingles as their segments keep them (hashed now where none are)."""
+        found: list[Shingles | None] = [self.snapshot.article_shingles(a) for a in article_ids]
+        missing = [n for n, s in enumerate(found) if s is None]
+        if missing:
+            hashed = stored_shingles(self._shingles([article_ids[n] for n in missing]))
+            for n, shingles in zip(missing, hashed, strict=True):
+                found[n] = shingles
+        return [s for s in found if s is not None]
 
     def quotations(self, speaker: Collection[str], filters: Filters | None) -> list[Quotation]:
         return self.snapshot.quotations(speaker, filters)

@@ -59,6 +59,7 @@ __all__ = [
     "matches",
     "newest_first",
     "rank",
+    "ranked",
     "rerank",
     "search",
     "top_k",
@@ -103,6 +104,26 @@ def search(
     One snapshot is ranked as every shard of a corpus is: its :func:`contenders`, then
     :func:`rank`; only the ``k`` best are then made into matches.
     """
+    best = ranked(
+        snapshot, terms, k, settings, stats,
+        rerank_depth=rerank_depth, article_weight=article_weight, filters=filters,
+    )  # fmt: skip
+    return matches(snapshot, [c for c, _ in best], terms, [s for _, s in best])
+
+
+def ranked(
+    snapshot: Snapshot,
+    terms: Sequence[str],
+    k: int,
+    settings: BM25Settings,
+    stats: TermStats | None = None,
+    *,
+    rerank_depth: int = 0,
+    article_weight: float = 0.0,
+    filters: Filters | None = None,
+) -> list[tuple[Contender, float]]:
+    """:func:`search`'s ``k`` best passages with their final scores, before they are made
+    into matches (a caller that drops some, as near-duplicate folding does, makes fewer)."""
     if k <= 0 or not terms:
         return []
     stats = stats if stats is not None else snapshot.statistics(terms)
@@ -113,7 +134,7 @@ def search(
         [found], terms, k, stats, snapshot.n_articles,
         rerank_depth=rerank_depth, article_weight=article_weight,
     )  # fmt: skip
-    return matches(snapshot, [found[n] for n, _ in order], terms, [s for _, s in order])
+    return [(found[n], score) for n, score in order]
 
 
 class Contender(NamedTuple):
@@ -176,15 +197,10 @@ def contenders(
     counts = _term_counts(snapshot, refs, tuple(dict.fromkeys(terms)))
     days = _ref_days(snapshot, refs)
     found = []
-    lengths: dict[tuple[int, int], int] = {}
     for ref, count, day in zip(refs, counts, days, strict=True):
         segment = snapshot.segments[ref.segment]
-        record = segment.record_of(ref.passage)
-        key = (ref.segment, record.first)
-        if key not in lengths:
-            lengths[key] = segment.length_of(record)
-        position = ref.passage - record.first
-        found.append(Contender(ref, record.article.id, position, day, lengths[key], count))
+        article_id, first, length = segment.locate(ref.passage)
+        found.append(Contender(ref, article_id, ref.passage - first, day, length, count))
     return found
 
 
@@ -388,6 +404,10 @@ def _days(
     snapshot: Snapshot, segs: npt.NDArray[Any], docs: npt.NDArray[Any]
 ) -> npt.NDArray[np.int64]:
     """The day number of each passage's article (passages given as segment and number)."""
+    if len(snapshot.segments) == 1:
+        segment = snapshot.segments[0]
+        found: npt.NDArray[np.int64] = segment.article_day[segment.passage_article[docs]]
+        return found.astype(np.int64)
     days = np.zeros(len(docs), np.int64)
     for number in np.unique(segs).tolist():
         here = segs == number
@@ -518,8 +538,7 @@ def _upper_bound(
         index = segment.index
         tf = index.max_tf(term)
         if tf:
-            norm = np.array([index.min_length_norm(weights)])
-            gain = term_scores(weights, weights.idf[term], np.array([tf]), norm)[0]
+            gain = term_scores(weights, weights.idf[term], tf, index.min_length_norm(weights))
             best = max(best, float(gain) - absent)
     # A little headroom so rounding can never prune a passage that belongs in the top k.
     return times * best * (1 + 1e-9) + 1e-12
@@ -546,20 +565,39 @@ def _top(
     k: int,
 ) -> list[Ref]:
     if values.size > k:
-        top = np.argpartition(-values, k - 1)[:k]
+        kth = float(np.partition(values, values.size - k)[values.size - k])
         # Everything tied with the k-th score competes on recency, article id and position.
-        kth = float(values[top].min())
-        top = np.union1d(top, np.flatnonzero(values >= kth - TIE * max(1.0, abs(kth))))
+        top = np.flatnonzero(values >= kth - TIE * max(1.0, abs(kth)))
     else:
         top = np.arange(values.size)
-    ranked = sorted(
-        top.tolist(),
-        key=lambda i: (-values[i], _order_key(snapshot, int(segs[i]), int(docs[i]))),
-    )
-    at = np.array(ranked, np.int64)
-    order = newest_first(values[at].tolist(), _days(snapshot, segs[at], docs[at]).tolist())
-    ranked = [ranked[n] for n in order]
-    return [Ref(int(segs[i]), int(docs[i]), float(values[i])) for i in ranked[:k]]
+    # Best first; equal scores by article id, then position (only those need looking up).
+    top = top[np.argsort(-values[top], kind="stable")]
+    scores: list[float] = values[top].tolist()
+    segments: list[int] = segs[top].tolist()
+    passages: list[int] = docs[top].tolist()
+    days: list[int] = _days(snapshot, segs[top], docs[top]).tolist()
+    ranked = list(range(len(scores)))
+    start = 0
+    while start < len(ranked):
+        end = start + 1
+        while end < len(ranked) and scores[end] == scores[start]:
+            end += 1
+        if end - start > 1:
+            ranked[start:end] = _in_index_order(snapshot, segments, passages, range(start, end))
+        start = end
+    order = newest_first([scores[n] for n in ranked], [days[n] for n in ranked])
+    return [Ref(segments[n], passages[n], scores[n]) for n in (ranked[m] for m in order[:k])]
+
+
+def _in_index_order(
+    snapshot: Snapshot, segments: list[int], passages: list[int], items: Sequence[int]
+) -> list[int]:
+    """``items`` (positions in ``segments`` and ``passages``) by article id, then position."""
+    held = {segments[i] for i in items}
+    if len(held) == 1 and snapshot.segments[next(iter(held))].in_id_order:
+        # Passages of a segment in id order: their numbers are in that order already.
+        return sorted(items, key=passages.__getitem__)
+    return sorted(items, key=lambda i: _order_key(snapshot, segments[i], passages[i]))
 
 
 def _order_key(snapshot: Snapshot, segment: int, passage: int) -> tuple[str, int]:

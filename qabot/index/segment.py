@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, overload
 
@@ -232,6 +233,10 @@ class Segment:
     stamps: tuple[FileStamp, ...] = ()
     #: Its articles' quotations (:mod:`qabot.index.quotes`), read when first asked for.
     quotes: QuoteTable = field(default_factory=lambda: QuoteTable.of([]))
+    #: Each article's near-duplicate shingles (:func:`~qabot.index.dedup.stored_shingles`):
+    #: article ``n``'s are ``shingles[shingle_ptr[n]:shingle_ptr[n + 1]]``. Empty: not kept.
+    shingle_ptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    shingles: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
 
     @property
     def n_passages(self) -> int:
@@ -244,6 +249,22 @@ class Segment:
             articles.ids if isinstance(articles, ArticleTable) else [r.article.id for r in articles]
         )
         return {article_id: n for n, article_id in enumerate(ids)}
+
+    @cached_property
+    def in_id_order(self) -> bool:
+        """Whether articles are stored by id with their passages in turn (as every segment
+        qabot writes is): then passage numbers order passages by article id and position."""
+        articles = self.articles
+        if isinstance(articles, ArticleTable):
+            ids, c = articles.ids, articles.columns
+            first, count = np.asarray(c["first"], np.int64), np.asarray(c["count"], np.int64)
+        else:
+            ids = [r.article.id for r in articles]
+            first = np.array([r.first for r in articles], np.int64)
+            count = np.array([r.count for r in articles], np.int64)
+        return all(a < b for a, b in pairwise(ids)) and bool(
+            np.array_equal(first[1:], (first + count)[:-1]) and (not first.size or first[0] == 0)
+        )
 
     def article_number(self, article_id: str) -> int | None:
         """Position of an article in ``articles`` (kept with the segment, which never changes)."""
@@ -263,7 +284,34 @@ class Segment:
 
     def length_of(self, record: ArticleRecord) -> int:
         """An article's length in index terms: the sum of its passages' lengths."""
-        return int(self.index.doc_len[record.first : record.first + record.count].sum())
+        return self._length(record.first, record.count)
+
+    def _length(self, first: int, count: int) -> int:
+        ends = self._length_ends
+        return int(ends[first + count] - ends[first])
+
+    @cached_property
+    def _length_ends(self) -> npt.NDArray[np.int64]:
+        """Passage lengths summed up to each passage: an article's length in two reads."""
+        ends = np.zeros(self.n_passages + 1, np.int64)
+        np.cumsum(self.index.doc_len, out=ends[1:])
+        return ends
+
+    def locate(self, passage: int) -> tuple[str, int, int]:
+        """(article id, first passage, length in index terms) of the article holding
+        ``passage``, without building its record; checked as :meth:`record_of` is."""
+        number = int(self.passage_article[passage])
+        articles = self.articles
+        if isinstance(articles, ArticleTable):
+            c = articles.columns
+            if 0 <= number < len(c["id"]):
+                first, count = int(c["first"][number]), int(c["count"][number])
+                if first <= passage < first + count:
+                    return c["id"][number], first, self._length(first, count)
+        else:
+            record = self.record_of(passage)
+            return record.article.id, record.first, self._length(record.first, record.count)
+        raise self._corrupt(passage)
 
     @cached_property
     def _source_codes(self) -> tuple[npt.NDArray[np.int32], dict[str, int]]:
@@ -298,6 +346,26 @@ class Segment:
         lo, hi = int(self.text_ptr[passage]), int(self.text_ptr[passage + 1])
         return bytes(self.texts[lo:hi]).decode("utf-8")
 
+    def stored_shingles(self, number: int) -> npt.NDArray[np.uint32] | None:
+        """Article ``number``'s stored shingles, or ``None`` when the segment keeps none."""
+        ptr = self.shingle_ptr
+        if ptr.shape[0] != len(self.articles) + 1:
+            return None
+        return self.shingles[int(ptr[number]) : int(ptr[number + 1])]
+
+    def passage_texts(self, first: int, count: int, max_chars: int | None = None) -> list[str]:
+        """The texts of passages ``first`` … ``first + count - 1``; with ``max_chars``, only
+        those needed for their newline-joined text to reach that many characters."""
+        ends = self.text_ptr[first : first + count + 1].tolist()
+        texts: list[str] = []
+        length = 0
+        for lo, hi in pairwise(ends):
+            if max_chars is not None and length >= max_chars:
+                break
+            texts.append(bytes(self.texts[lo:hi]).decode("utf-8"))
+            length += len(texts[-1]) + 1
+        return texts
+
     def record_of(self, passage: int) -> ArticleRecord:
         """The article holding ``passage``; checked, as the mapped file may have changed."""
         number = int(self.passage_article[passage])
@@ -305,7 +373,10 @@ class Segment:
             record = self.articles[number]
             if record.first <= passage < record.first + record.count:
                 return record
-        raise IndexCorruptError(
+        raise self._corrupt(passage)
+
+    def _corrupt(self, passage: int) -> IndexCorruptError:
+        return IndexCorruptError(
             f"passage {passage} of segment {self.name} names no article of its own: "
             "the index files changed on disk; run `qabot index --rebuild`"
         )

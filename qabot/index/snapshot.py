@@ -264,18 +264,27 @@ class Snapshot:
     def article_body(self, article_id: str, max_chars: int | None = None) -> str:
         """The text of a live article's passages, joined ("" for no such article); with
         ``max_chars``, only the passages needed to reach that many characters."""
-        found = self.find_article(article_id)
-        if found is None:
-            return ""
-        segment, record = self.segments[found[0]], found[1]
-        texts: list[str] = []
-        length = 0
-        for p in range(record.first, record.first + record.count):
-            if max_chars is not None and length >= max_chars:
-                break
-            texts.append(segment.passage_text(p))
-            length += len(texts[-1]) + 1
-        return "\n".join(texts)
+        return "\n".join(self.article_passages(article_id, max_chars))
+
+    def article_passages(self, article_id: str, max_chars: int | None = None) -> list[str]:
+        """The texts of a live article's passages (none for no such article), those of
+        :meth:`article_body`."""
+        for number in range(len(self.segments) - 1, -1, -1):
+            segment = self.segments[number]
+            index = segment.article_number(article_id)
+            if index is not None and article_id not in self.deleted[number]:
+                return segment.passage_texts(*segment.passage_range(index), max_chars)
+        return []
+
+    def article_shingles(self, article_id: str) -> npt.NDArray[np.uint32] | None:
+        """A live article's stored near-duplicate shingles; ``None`` when there is no such
+        article or its segment keeps none."""
+        for number in range(len(self.segments) - 1, -1, -1):
+            segment = self.segments[number]
+            index = segment.article_number(article_id)
+            if index is not None and article_id not in self.deleted[number]:
+                return segment.stored_shingles(index)
+        return None
 
     @property
     def sources(self) -> dict[str, SourceRecord]:

@@ -75,10 +75,12 @@ log = logging.getLogger(__name__)
 
 FORMAT = "qabot-index"
 #: Bump on any change of the files' layout or meaning: older indexes are then rebuilt.
-FORMAT_VERSION = 8
+#: 9: each article's near-duplicate shingles are kept (a question compares copies of a
+#: story without hashing their texts).
+FORMAT_VERSION = 9
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
-    "passage_article", "passage_para", "text_ptr", "article_day",
+    "passage_article", "passage_para", "text_ptr", "article_day", "shingle_ptr", "shingles",
 )  # fmt: skip
 _JSON = ("vocab", "articles", "sources")
 #: Parsed only when a question asks for someone's words.
@@ -170,7 +172,8 @@ def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) ->
         "fwd_tf": idx.fwd_tf, "post_ptr": idx.post_ptr, "post_doc": idx.post_doc,
         "post_tf": idx.post_tf, "passage_article": segment.passage_article,
         "passage_para": segment.passage_para, "text_ptr": segment.text_ptr,
-        "article_day": segment.article_day,
+        "article_day": segment.article_day, "shingle_ptr": segment.shingle_ptr,
+        "shingles": segment.shingles,
     }  # fmt: skip
     files: dict[str, dict[str, Any]] = {}
     for key, array in arrays.items():
@@ -226,7 +229,7 @@ def write_snapshot(
         "problems": [{"path": str(p.path), "reason": p.reason} for p in problems],
         "duplicates": [_duplicate_to_json(d) for d in duplicates],
     }
-    payload = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
+    payload = _manifest_json(manifest)
     committed = False
     try:
         atomic.write_file(index_dir / name, payload)
@@ -247,6 +250,16 @@ def write_snapshot(
     except OSError as exc:
         log.warning("index generation %d committed, but tidying up failed: %s", generation, exc)
     return generation
+
+
+def _manifest_json(manifest: Mapping[str, Any]) -> bytes:
+    """``manifest`` as JSON, a key a line: Python's fast encoder writes each value (an
+    indented dump goes through its slow one, and a manifest lists every duplicate)."""
+    lines = (
+        f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
+        for key, value in manifest.items()
+    )
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
 
 
 def _write(path: Path, fill: Any) -> dict[str, Any]:
@@ -334,12 +347,15 @@ def _latest_generation(index_dir: Path) -> int:
 
 
 def read_snapshot(
-    index_dir: Path, corpus: Path, loaded: Mapping[str, Segment] | None = None
+    index_dir: Path,
+    corpus: Path,
+    loaded: Mapping[str, Segment] | None = None,
+    duplicates: Iterable[Duplicate] = (),
 ) -> Snapshot | None:
     """The committed snapshot, every segment checked; ``None`` when there is no index yet.
 
     Segments in ``loaded`` (already checked, by name) are reused when their id is the one
-    the manifest names. Raises
+    the manifest names, and so are the ``duplicates`` records it lists as they are. Raises
     :class:`IndexCorruptError` or :class:`IndexVersionError` when it cannot be used.
     """
     try:
@@ -374,7 +390,7 @@ def read_snapshot(
             problems=tuple(Problem(Path(p["path"]), p["reason"]) for p in manifest["problems"]),
             created=datetime.fromisoformat(manifest["created"]),
             generation=int(manifest["generation"]),
-            duplicates=tuple(_duplicate_from_json(d, corpus) for d in manifest["duplicates"]),
+            duplicates=_duplicates_from_json(manifest["duplicates"], corpus, duplicates),
         )
     except IndexCorruptError:
         raise
@@ -448,6 +464,8 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         or index.post_ptr.shape != (len(index.vocab) + 1,)
         or sum(articles.columns["count"]) != n
         or arrays["article_day"].shape != (len(articles),)
+        or arrays["shingle_ptr"].shape != (len(articles) + 1,)
+        or arrays["shingles"].shape != (int(arrays["shingle_ptr"][-1]),)
     ):
         raise IndexCorruptError(f"segment {folder} has inconsistent array shapes")
     return Segment(
@@ -464,6 +482,8 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         uid=uid,
         stamps=tuple(stamps),
         quotes=QuoteTable(lambda: _quotes_from(folder / "quotes.json", len(articles))),
+        shingle_ptr=arrays["shingle_ptr"],
+        shingles=arrays["shingles"],
     )
 
 
@@ -504,6 +524,18 @@ def _duplicate_to_json(dup: Duplicate) -> dict[str, Any]:
         "id": a.id, "title": a.title, "relpath": dup.relpath, "date": a.date, "url": a.url,
         "source": a.source, "digest": dup.digest, "body": dup.body, "of": dup.of,
     }  # fmt: skip
+
+
+def _duplicates_from_json(
+    objs: Sequence[dict[str, Any]], corpus: Path, known: Iterable[Duplicate]
+) -> tuple[Duplicate, ...]:
+    by_id = {d.article.id: d for d in known}
+    found = []
+    for obj in objs:
+        dup = by_id.get(obj.get("id"))  # type: ignore[arg-type]
+        same = dup is not None and _duplicate_to_json(dup) == obj
+        found.append(dup if same and dup is not None else _duplicate_from_json(obj, corpus))
+    return tuple(found)
 
 
 def _duplicate_from_json(obj: dict[str, Any], corpus: Path) -> Duplicate:

@@ -16,10 +16,10 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Callable, Collection, Sequence, Set
+from collections.abc import Callable, Collection, Iterable, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from qabot.articles import (
 )
 from qabot.config import AnalyzerSettings, PassageSettings
 from qabot.errors import ArticleError
+from qabot.index.dedup import MAX_CHARS, hashed_shingles, stored_shingles
 from qabot.index.postings import Block, InvertedIndex, Kept
 from qabot.index.quotes import QuoteTable
 from qabot.index.segment import ArticleRecord, Segment, SourceRecord, days_of
@@ -61,6 +62,8 @@ MAX_DELETED_SHARE = 0.25
 #: Fewer articles than this are analysed in this process; more go to worker processes.
 PARALLEL_MIN_ARTICLES = 2000
 _CHUNK_ARTICLES = 200
+#: Articles whose shingles are hashed together (one sort orders up to 64).
+_SHINGLE_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ class _Analysed:
     text_ptr: npt.NDArray[np.int64]
     texts: bytes
     quotes: tuple[tuple[tuple[Any, ...], ...], ...] = ()
+    #: Each article's first passage, and its stored shingles (as a segment keeps them).
+    article_first: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    shingle_ptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    shingles: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
 
 
 @dataclass
@@ -395,6 +402,7 @@ def _analyze_chunk(
     paragraphs: list[tuple[int, int]] = []
     encoded: list[bytes] = []
     quotes: list[tuple[tuple[Any, ...], ...]] = []
+    bodies: list[str] = []
     for text in texts:
         passages = split_article(text, analyzer, settings)
         counts.append(len(passages))
@@ -403,16 +411,52 @@ def _analyze_chunk(
             paragraphs.append(passage.paragraphs)
             encoded.append(passage.text.encode("utf-8"))
         quotes.append(_quotation_rows(text, passages, analyzer))
+        bodies.append(_body(p.text for p in passages))
     text_ptr = np.zeros(len(encoded) + 1, np.int64)
     np.cumsum([len(e) for e in encoded], out=text_ptr[1:])
+    article_first = np.zeros(len(counts), np.int64)
+    np.cumsum(counts[:-1], out=article_first[1:])
+    shingle_ptr, shingles = _shingles_of(bodies)
     analysed = _Analysed(
         index=InvertedIndex.build(terms),
         passage_para=np.array(paragraphs, np.int32).reshape(-1, 2),
         text_ptr=text_ptr,
         texts=b"".join(encoded),
         quotes=tuple(quotes),
+        article_first=article_first,
+        shingle_ptr=shingle_ptr,
+        shingles=shingles,
     )
     return counts, analysed
+
+
+def _body(passages: Iterable[str]) -> str:
+    """The beginning of an article's text that near-duplicates are told by: its passages
+    joined as :meth:`Snapshot.article_body <qabot.index.Snapshot.article_body>` joins them."""
+    texts, length = [], 0
+    for text in passages:
+        if length >= MAX_CHARS:
+            break
+        texts.append(text)
+        length += len(text) + 1
+    return "\n".join(texts)
+
+
+def _shingles_of(bodies: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
+    """The stored shingles of articles (their ``bodies``), as a segment keeps them."""
+    sets: list[npt.NDArray[np.uint32]] = []
+    for at in range(0, len(bodies), _SHINGLE_BATCH):
+        found = stored_shingles(hashed_shingles(bodies[at : at + _SHINGLE_BATCH]))
+        sets.extend(np.asarray(s, np.uint32) for s in found)
+    return _packed(sets)
+
+
+def _packed(
+    sets: Sequence[npt.NDArray[np.uint32]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
+    ptr = np.zeros(len(sets) + 1, np.int64)
+    np.cumsum([s.size for s in sets], out=ptr[1:])
+    return ptr, np.concatenate(sets) if sets else np.zeros(0, np.uint32)
 
 
 def _quotation_rows(
@@ -560,6 +604,7 @@ def _build_segment(
     text_parts: list[bytes] = []
     text_lens: list[Any] = []
     quotes: list[tuple[Any, ...]] = []
+    shingle_sets: list[npt.NDArray[np.uint32] | None] = []
     first = 0
     for number, item in enumerate(items):
         source: Segment | _Analysed
@@ -572,6 +617,7 @@ def _build_segment(
             held = source.article_number(rec.article.id)
             kept = source.quotes.of_article(held) if held is not None else []
             quotes.extend((number, *row[1:]) for row in kept)
+            shingle_sets.append(source.stored_shingles(held) if held is not None else None)
         else:
             if item.analysed is None:  # pragma: no cover - _analyze fills every entry
                 raise RuntimeError(f"article {item.text.article.id} was not analysed")
@@ -581,6 +627,7 @@ def _build_segment(
                 ArticleRecord(article, item.relpath, item.digest, first, count, item.body)
             )
             quotes.extend((number, *row) for row in item.quotes)
+            shingle_sets.append(_analysed_shingles(item.analysed, item.first))
         hi = lo + count
         _extend_kept(blocks, source.index, lo, hi)
         paras.append(np.asarray(source.passage_para[lo:hi], np.int32))
@@ -592,6 +639,21 @@ def _build_segment(
     text_ptr = np.zeros(first + 1, np.int64)
     if text_lens:
         np.cumsum(np.concatenate(text_lens), out=text_ptr[1:])
+    texts = b"".join(text_parts)
+    missing = [n for n, found in enumerate(shingle_sets) if found is None]
+    if missing:  # kept from a segment that keeps none: hashed from the texts now
+        ends = text_ptr.tolist()
+        bodies = [
+            _body(
+                texts[ends[p] : ends[p + 1]].decode("utf-8")
+                for p in range(records[n].first, records[n].first + records[n].count)
+            )
+            for n in missing
+        ]
+        hashed = _shingles_of(bodies)
+        for at, n in enumerate(missing):
+            shingle_sets[n] = hashed[1][hashed[0][at] : hashed[0][at + 1]]
+    shingle_ptr, shingles = _packed([s for s in shingle_sets if s is not None])
     return Segment(
         name=name,
         index=InvertedIndex.assemble(blocks),
@@ -601,9 +663,21 @@ def _build_segment(
         article_day=days_of(records),
         passage_para=np.concatenate(paras) if paras else np.empty((0, 2), np.int32),
         text_ptr=text_ptr,
-        texts=b"".join(text_parts),
+        texts=texts,
         quotes=QuoteTable.of(quotes),
+        shingle_ptr=shingle_ptr,
+        shingles=shingles,
     )
+
+
+def _analysed_shingles(analysed: _Analysed, first: int) -> npt.NDArray[np.uint32] | None:
+    """The stored shingles of the article whose passages start at ``first`` in a chunk."""
+    ptr = analysed.shingle_ptr
+    # (an article without passages shares its first with the next: the last one holds it)
+    number = int(np.searchsorted(analysed.article_first, first, side="right")) - 1
+    if ptr.shape[0] != analysed.article_first.shape[0] + 1 or not 0 <= number < ptr.shape[0] - 1:
+        return None
+    return analysed.shingles[int(ptr[number]) : int(ptr[number + 1])]
 
 
 def _extend_kept(blocks: list[Block], index: InvertedIndex, start: int, stop: int) -> None:

@@ -40,6 +40,8 @@ def test_save_then_load_changes_nothing(news_corpus: Path, tmp_path: Path) -> No
         for name in ARRAYS:
             assert np.array_equal(getattr(new.index, name), getattr(old.index, name))
         assert new.articles == old.articles and new.sources == old.sources
+        assert np.array_equal(new.shingle_ptr, old.shingle_ptr)
+        assert np.array_equal(new.shingles, old.shingles)
         assert [new.passage(i) for i in range(new.n_passages)] == [
             old.passage(i) for i in range(old.n_passages)
         ]
