@@ -292,8 +292,9 @@ def name_span(sentence: str, run: list[re.Match[str]], first: int) -> Iterator[S
         and (run[0].start() == first or run[0].group() in ("The", "A", "An"))
     ):
         run = run[1:]
-    # "Egyptian President Hosni Mubarak": the nationality describes, the name answers.
-    while len(run) > 1 and run[0].group().casefold() in demonyms:
+    # "Egyptian President Hosni Mubarak": the nationality describes, the name answers; in
+    # "the Scottish Executive" it is part of the one name.
+    while len(run) > 2 and run[0].group().casefold() in demonyms:
         run = run[1:]
     if not run:
         return

@@ -37,6 +37,13 @@ def test_a_sentence_holds_spans_of_each_kind(sentence: str, kind: str, text: str
     assert text in kinds(sentence).get(kind, [])
 
 
+def test_a_nationality_that_is_part_of_a_name_stays() -> None:
+    # "Egyptian President Hosni Mubarak" is the president; "the Scottish Executive" is no
+    # "Executive" of Scotland's.
+    names = {s.text for s in spans("A ban was proposed by the Scottish Executive.")}
+    assert "Scottish Executive" in names and "Executive" not in names
+
+
 def test_numbers_say_what_they_measure() -> None:
     found = {s.text: s.detail for s in spans("Profits jumped 76% to $1.13bn after 3 years.")}
     assert found["76%"] == "percent"
