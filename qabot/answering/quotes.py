@@ -60,6 +60,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from typing import Literal
 
 from qabot import lexicon
@@ -124,11 +125,13 @@ def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]
     """
     paragraphs = [p if len(p) <= MAX_PARAGRAPH_CHARS else "" for p in paragraphs]
     marked = [_marks(text) for text in paragraphs]
-    cast = Cast(paragraphs, [[(q.open, q.stop) for q in found] for found in marked])
     found: list[_Found] = []
     for index, text in enumerate(paragraphs):
         previous = paragraphs[index - 1] if index else ""
         found.extend(_Reader(index, text, marked[index], analyzer, previous).read())
+    if not found:
+        return []  # (no speaker to resolve: the article's names are not worth indexing)
+    cast = Cast(paragraphs, [[(q.open, q.stop) for q in found] for found in marked])
     return _resolve(found, cast, paragraphs)
 
 
@@ -303,11 +306,14 @@ def _marks(text: str) -> list[_Marked]:
     for m in _rx().single.finditer(text):
         if not any(q.open <= m.start() < q.stop for q in doubles):
             found.append(_quote(text, m.start(), m.end() - 1))
+    if len(found) == len(doubles):
+        return found  # (the double marks are paired in order already)
     return sorted(found, key=lambda q: q.open)
 
 
 def _double_marks(text: str) -> list[_Marked]:
     openers, closers = opening_marks(), closing_marks()
+    open_after, close_before = "([{—–-/" + openers, ".,;:!?)]}—–-…" + closers
     found: list[_Marked] = []
     open_at = -1
     for found_mark in _rx().marks.finditer(text):
@@ -315,8 +321,8 @@ def _double_marks(text: str) -> list[_Marked]:
         ch = text[i]
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
-        opens = before.isspace() or before in "([{—–-/" + openers
-        closes = after.isspace() or after in ".,;:!?)]}—–-…" + closers
+        opens = before.isspace() or before in open_after
+        closes = after.isspace() or after in close_before
         if open_at < 0:
             if ch in closers or (closes and not opens):
                 continue  # a stray closing mark
@@ -388,20 +394,23 @@ class _Reader:
         self.sentences: list[tuple[int, int]] = []
         self.sentence_at: list[int] = []
         self.used: set[int] = set()  # verbs already attributing a direct quotation
-        #: Every verb of speech outside quotations, in order, with the lists it is in.
+        #: Every verb of speech outside quotations, in order, by the list it is in (a verb
+        #: may be in both), with where each starts.
         rx = _rx()
-        self.verbs: list[tuple[re.Match[str], bool, bool]] = []
+        self.verbs: dict[str, list[re.Match[str]]] = {"quote": [], "report": []}
         for v in rx.verb.finditer(self.masked):
             name = " ".join(v.group().split())
-            self.verbs.append((v, name in rx.quote_verbs, name in rx.report_verbs))
-        self.verb_at = [v.start() for v, _, _ in self.verbs]
+            if name in rx.quote_verbs:
+                self.verbs["quote"].append(v)
+            if name in rx.report_verbs:
+                self.verbs["report"].append(v)
+        self.verb_at = {kind: [v.start() for v in found] for kind, found in self.verbs.items()}
 
     def _verbs_in(self, lo: int, hi: int, kind: str) -> list[re.Match[str]]:
         """The verbs of ``[quote_verbs]`` ("quote") or ``[report_verbs]`` ("report")
         starting in ``[lo, hi)``."""
-        i, j = bisect.bisect_left(self.verb_at, lo), bisect.bisect_left(self.verb_at, hi)
-        quote = kind == "quote"
-        return [v for v, q, r in self.verbs[i:j] if (q if quote else r)]
+        at = self.verb_at[kind]
+        return self.verbs[kind][bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
 
     def read(self) -> list[_Found]:
         if not self.marked and not self._verbs_in(0, len(self.text), "report"):
@@ -448,7 +457,7 @@ class _Reader:
                     self.used.add(att.verb_at)
                 start = min(q.open, att.start)
                 stop = max(last.stop, att.end)
-                words = sum(len(list(tokens(self.text, s, e))) for s, e in parts)
+                words = sum(_few_words(self.text, s, e) for s, e in parts)
                 found.append(
                     _Found(
                         "direct",
@@ -801,7 +810,7 @@ class _Reader:
         for n, q in enumerate(self.marked):
             if n in attributed:
                 continue
-            words = len(list(tokens(self.text, q.start, q.end)))
+            words = _few_words(self.text, q.start, q.end)
             fragment = words < _FRAGMENT_WORDS and not self._alone(q)
             inside = next(
                 (r for r in reported if r.parts[0][0] <= q.open and q.stop <= r.parts[0][1] + 1),
@@ -958,15 +967,14 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
             break
     if not taken:
         return None
-    start = taken[-1].start()
-    # A speaker starts with no preposition: "with reports saying …" is "reports".
-    for t in tokens(m, start, end):
-        if t.group().casefold() not in rx.prepositions:
-            start = t.start()
-            break
-    else:
+    # A speaker starts with no preposition: "with reports saying …" is "reports". (The
+    # words read back are the window's last ones, in reverse.)
+    words = [t.group().casefold() for t in reversed(taken)]
+    lead = next((n for n, w in enumerate(words) if w not in rx.prepositions), None)
+    if lead is None:
         return None
-    if all(t.group().casefold() in _DETERMINERS for t in tokens(m, start, end)):
+    start = taken[-1 - lead].start()
+    if all(w in _DETERMINERS for w in words[lead:]):
         return None
     before = m[max(lo, start - 12) : start].split()[-1:]
     if (
@@ -1015,19 +1023,23 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
             break
     if not taken:
         return None
-    end = taken[-1].end()
     # No trailing "of"/"for" without words after it.
-    items = list(tokens(m, start, end))
-    while items and items[-1].group().casefold() in _INNER | _DETERMINERS:
-        items.pop()
-    if not items or all(t.group().casefold() in _DETERMINERS for t in items):
+    while taken and taken[-1].group().casefold() in _INNER | _DETERMINERS:
+        taken.pop()
+    if not taken or all(t.group().casefold() in _DETERMINERS for t in taken):
         return None
-    if items[-1].group()[:1].islower():
+    if taken[-1].group()[:1].islower():
         # "said RNID technology director, Guido Gybels.": the name after the comma.
-        name = rx.name_after_comma.match(m, items[-1].end(), limit)
+        name = rx.name_after_comma.match(m, taken[-1].end(), limit)
         if name is not None:
             return name.start(1), name.start(1) + len(name.group(1).rstrip())
-    return items[0].start(), items[-1].end()
+    return taken[0].start(), taken[-1].end()
+
+
+def _few_words(text: str, start: int, end: int) -> int:
+    """How many words ``text[start:end]`` has, counted up to :data:`_FRAGMENT_WORDS` (all a
+    fragment needs: a long quotation is not tokenised to its end)."""
+    return sum(1 for _ in islice(tokens(text, start, end), _FRAGMENT_WORDS))
 
 
 def _listener(m: str, start: int, limit: int) -> tuple[int, int] | None:

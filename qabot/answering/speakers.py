@@ -113,7 +113,6 @@ class _Traits:
     place: float
     gender: str
     roles: frozenset[str]
-    subject: bool
 
 
 @dataclass
@@ -206,21 +205,22 @@ class Cast:
         self._quoted = quoted
         self._joined = "\n".join(paragraphs)
         #: Where each capitalised run and each "he"/"she" is, in reading order; read later.
-        found = [(n, m) for n, text in enumerate(paragraphs) for m in w.run.finditer(text)]
-        self._runs: list[tuple[Position, int]] = [((n, m.start()), m.end()) for n, m in found]
-        self._texts: list[str] = [m.group() for _, m in found]
+        self._runs: list[tuple[Position, int]] = []
+        for n, text in enumerate(paragraphs):
+            self._runs += [((n, m.start()), m.end()) for m in w.run.finditer(text)]
         self._run_at = [at for at, _ in self._runs]
         self._run_set = set(self._run_at)
-        pronouns = [
-            (n, m.start())
-            for n, text in enumerate(paragraphs)
-            for m in w.pronoun.finditer(text)
-            if m.group().casefold() in ("he", "she")
-        ]
-        self._salient_at: list[Position] = sorted({*self._run_at, *pronouns})
+        # (Pronouns are few, and "He" opening a sentence is a run already.)
+        self._salient_at: list[Position] = list(self._run_at)
+        for n, text in enumerate(paragraphs):
+            for m in w.pronoun.finditer(text):
+                at = (n, m.start())
+                if m.group().casefold() in ("he", "she") and at not in self._run_set:
+                    bisect.insort(self._salient_at, at)
         self._read: dict[Position, _Mention | None] = {}
         self._speakers: dict[Position, _Entity] = {}
         self._pronoun_means: dict[Position, _Entity | None] = {}
+        self._subject_means: dict[Position, _Entity | None] = {}
         self._entities: dict[str, _Entity] = {}
         self._full: dict[str, str] = {}
         self._counted: set[Position] = set()
@@ -228,8 +228,10 @@ class Cast:
         self._longest: dict[str, list[Position]] | None = None
         self._by_start: dict[str, list[Position]] | None = None
         self._weighed: dict[Position, _Traits] = {}
+        self._subjects: dict[Position, bool] = {}
         self._named: dict[str, _Entity] = {}
         self._cases: dict[str, tuple[bool, bool]] = {}
+        self._folds: dict[int, str] = {}
 
     # -- the public side -------------------------------------------------------------------
     def resolve(self, paragraph: int, start: int, end: int) -> Speaker:
@@ -277,7 +279,8 @@ class Cast:
     ) -> tuple[_Entity | None, str, str]:
         """(entity, plain words, head noun): the entity, or the words to keep as written."""
         w = _words()
-        words = [t.group() for t in tokens(text, start, end)]
+        items = list(tokens(text, start, end))
+        words = [t.group() for t in items]
         if not words:
             return None, "", ""
         first = words[0].casefold()
@@ -286,7 +289,6 @@ class Cast:
         # The speaker proper is what comes before a preposition: "a spokesman for the firm".
         head_words: list[str] = []
         head_end = end
-        items = list(tokens(text, start, end))
         for n, t in enumerate(items):
             lw = t.group().casefold()
             inside_name = (
@@ -368,8 +370,13 @@ class Cast:
                 if best is None or key > best:
                     best, found = key, entity
         i = bisect.bisect_left(self._run_at, at)
+        worded: dict[int, bool] = {}  # paragraphs with the word anywhere (most have none)
         for position, end in self._runs[max(0, i - _LOOK_BACK) : i]:
             # Only a name with the word near it can be described by it: read no other.
+            if position[0] not in worded:
+                worded[position[0]] = head in self._folded(position[0])
+            if not worded[position[0]]:
+                continue
             paragraph = self._paragraphs[position[0]]
             stop = paragraph.find(",", end + 1, end + 90)
             if (
@@ -391,6 +398,13 @@ class Cast:
                 if best is None or key > best:
                     best, found = key, m
         return self._entity(found) if isinstance(found, _Mention) else found
+
+    def _folded(self, paragraph: int) -> str:
+        """A paragraph case-folded, once (folding goes letter by letter, so a stretch of it
+        folded is a stretch of this)."""
+        if paragraph not in self._folds:
+            self._folds[paragraph] = self._paragraphs[paragraph].casefold()
+        return self._folds[paragraph]
 
     def _pronoun(self, want: str, at: Position) -> _Entity | None:
         if want == "thing":
@@ -460,14 +474,22 @@ class Cast:
     def _salient(self, position: Position) -> _Entity | None:
         if position in self._speakers:
             return self._speakers[position]
+        # What a name or a pronoun there stands for is settled once read (walks back from
+        # later speakers pass it again).
+        if position not in self._subject_means:
+            self._subject_means[position] = self._subject_at(position)
+        return self._subject_means[position]
+
+    def _subject_at(self, position: Position) -> _Entity | None:
+        """Whom the subject named or meant at ``position`` stands for, if it is one."""
         if position in self._run_set:
             if not _may_be_subject(self._paragraphs[position[0]], position[1]):
                 return None  # too far into its clause to be its subject
+            if self._in_quote(position):
+                return None  # a quoted name is nobody's antecedent (read no further)
             m = self._mention(position)
             if m is not None:
-                if m.quoted or not self._traits(m).subject:
-                    return None
-                return self._entity(m)
+                return self._entity(m) if self._subject(m) else None
         # "He denied …": whom a pronoun subject means, once, from what came before it.
         if position not in self._pronoun_means:
             self._pronoun_means[position] = None  # no loops through itself
@@ -540,17 +562,24 @@ class Cast:
                 set(m.own.roles),
             )  # fmt: skip
             _weigh(text, m.at[1], m.end, m.name, evidence)
-            # A name that only modifies a noun after it ("Arsenal boss …") is no subject.
-            subject = (
-                not m.possessive
-                and not _modifies(text, m.at[1], m.end)
-                and (_is_subject(text, m.at[1], m.end))
-            )
             self._weighed[m.at] = _Traits(
                 evidence.person, evidence.organisation, evidence.place,
-                evidence.gender or _gender(evidence.roles), frozenset(evidence.roles), subject,
+                evidence.gender or _gender(evidence.roles), frozenset(evidence.roles),
             )  # fmt: skip
         return self._weighed[m.at]
+
+    def _subject(self, m: _Mention) -> bool:
+        """Whether a mention is the subject of a main clause (kept apart from its traits:
+        most names looked back over are no subject, and need not be weighed)."""
+        if m.at not in self._subjects:
+            text = self._paragraphs[m.at[0]]
+            # A name that only modifies a noun after it ("Arsenal boss …") is no subject.
+            self._subjects[m.at] = (
+                not m.possessive
+                and not _modifies(text, m.at[1], m.end)
+                and _is_subject(text, m.at[1], m.end)
+            )
+        return self._subjects[m.at]
 
     def _fullest(self, m: _Mention) -> str:
         """The fullest name of the article a name stands for: "Pound" → "Dick Pound" (a
@@ -602,8 +631,10 @@ class Cast:
         fuller form of a name may be (read only when asked for)."""
         self._longest, self._by_start = {}, {}
         honorifics = _words().honorifics
-        for (position, _), text in zip(self._runs, self._texts, strict=True):
-            words = text.split()
+        for position, end in self._runs:
+            words = self._paragraphs[position[0]][position[1] : end].split()
+            if len(words) < 2:
+                continue  # (most runs are one word: no fuller form of anything)
             while words and words[0].casefold().rstrip(".") in honorifics:
                 words = words[1:]
             if len(words) > 1:
@@ -701,8 +732,15 @@ class Cast:
 
     def _find_case(self, word: str) -> tuple[bool, bool]:
         joined = self._joined
-        lower = word.casefold()
-        written_lower = any(f" {lower}{end}" in joined for end in " ,.;:")
+        # Written in lower case: a space before it, a space or a stop after it (one scan of
+        # the article, each place it stands looked at).
+        lower = " " + word.casefold()
+        written_lower = False
+        at = joined.find(lower)
+        while at >= 0 and not written_lower:
+            stop = at + len(lower)
+            written_lower = joined[stop : stop + 1] in (" ", ",", ".", ";", ":")
+            at = joined.find(lower, at + 1)
         inner = False
         at = joined.find(" " + word)
         while at > 0 and not inner:
@@ -825,7 +863,10 @@ def _acts(text: str, end: int) -> bool:
 def _may_be_subject(text: str, start: int) -> bool:
     """A quick look before :func:`_is_subject`: a clause starts at most a few words before."""
     window = text[max(0, start - 60) : start]
-    cut = max(window.rfind(c) for c in ".!?;:,")
+    cut = max(
+        window.rfind("."), window.rfind("!"), window.rfind("?"),
+        window.rfind(";"), window.rfind(":"), window.rfind(","),
+    )  # fmt: skip
     if cut < 0 and start > 60:
         return False
     return len(window[cut + 1 :].split()) <= _MAX_PREFIX
