@@ -185,6 +185,10 @@ class _Patterns:
     tell_verbs: frozenset[str]
     boundaries: frozenset[str]
     prepositions: frozenset[str]
+    #: Words a phrase fronted before a comma opens with (a preposition, "to", "as").
+    fronting: frozenset[str]
+    #: Words no reported clause opens with (a preposition, "to", "so", "nothing").
+    no_clause: frozenset[str]
     verbs: frozenset[str]
     stop_chars: re.Pattern[str]
     inverted_end: re.Pattern[str]
@@ -208,6 +212,9 @@ _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
 _DETERMINERS = frozenset({"the", "a", "an", "this", "these", "those"})
 #: Prepositions that may join the words of a speaker: "a spokesman for the firm".
 _INNER = frozenset({"of", "for", "at", "from"})
+_INNER_OR_DETERMINER = _INNER | _DETERMINERS
+_ANY_PRONOUN = _PRONOUNS | {"him", "her", "them", "me", "us"}
+_SUBJECTS = _PRONOUNS | {"you", "there"}  # a clause's subject, first
 _ACCORDING = ("according to", "According to")
 _PUNCTUATION = "\"'“”‘’«»()[]—–-…_.,;:!?"
 
@@ -252,6 +259,8 @@ def _rx() -> _Patterns:
         tell_verbs=lexicon.words("tell_verbs"),
         boundaries=lexicon.words("speaker_boundaries"),
         prepositions=lexicon.words("speaker_prepositions"),
+        fronting=lexicon.words("speaker_prepositions") | {"to", "as"},
+        no_clause=lexicon.words("speaker_prepositions") | {"to", "so", "nothing"},
         verbs=lexicon.words("quote_verbs") | lexicon.words("report_verbs"),
         # Words up to the next stop or quotation mark.
         stop_chars=re.compile(rf"[^,.;:!?{re.escape(quote_marks())}]*"),
@@ -385,10 +394,16 @@ class _Reader:
         self.analyzer = analyzer
         self.previous = previous
         pieces, position = [], 0
+        # Stretches between the hidden words, each with the first hidden character (which
+        # decides whether a word ends there): the only places a verb can be.
+        outside: list[tuple[int, int]] = []
         for q in marked:
             if q.start >= position:
                 pieces += [text[position : q.start], _MASK * (q.end - q.start)]
+                if q.end > q.start:
+                    outside.append((position, q.start + 1))
                 position = q.end
+        outside.append((position, len(text)))
         #: The paragraph with quoted words hidden: verbs and speakers are read outside them.
         self.masked = "".join(pieces) + text[position:]
         self.sentences: list[tuple[int, int]] = []
@@ -398,12 +413,13 @@ class _Reader:
         #: may be in both), with where each starts.
         rx = _rx()
         self.verbs: dict[str, list[re.Match[str]]] = {"quote": [], "report": []}
-        for v in rx.verb.finditer(self.masked):
-            name = " ".join(v.group().split())
-            if name in rx.quote_verbs:
-                self.verbs["quote"].append(v)
-            if name in rx.report_verbs:
-                self.verbs["report"].append(v)
+        for start, end in outside:
+            for v in rx.verb.finditer(self.masked, start, end):
+                name = " ".join(v.group().split())
+                if name in rx.quote_verbs:
+                    self.verbs["quote"].append(v)
+                if name in rx.report_verbs:
+                    self.verbs["report"].append(v)
         self.verb_at = {kind: [v.start() for v in found] for kind, found in self.verbs.items()}
 
     def _verbs_in(self, lo: int, hi: int, kind: str) -> list[re.Match[str]]:
@@ -413,7 +429,7 @@ class _Reader:
         return self.verbs[kind][bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
 
     def read(self) -> list[_Found]:
-        if not self.marked and not self._verbs_in(0, len(self.text), "report"):
+        if not self.marked and not self.verbs["report"]:
             return []  # nothing said here: no need to split sentences
         self.sentences = self.analyzer.sentence_spans(self.text)
         self.sentence_at = [s for s, _ in self.sentences]
@@ -485,10 +501,11 @@ class _Reader:
     def _after(self, q: _Marked, limit: int) -> _Attribution | None:
         """`"…," he said` / `"…," said Mr Skeens of Brownsville` / `"…" Stoltenberg stated.`"""
         rx, m = _rx(), self.masked
-        p = q.stop + len(m[q.stop : limit]) - len(m[q.stop : limit].lstrip(" ,;"))
+        following = m[q.stop : limit]
+        p = q.stop + len(following) - len(following.lstrip(" ,;"))
         verb = next(iter(self._verbs_in(p, p + 1, "quote")), None)
-        ends = _inside(self.text, q)[-1:]
-        if verb is None and ends not in ",.!?…;-—" and m[q.stop : q.stop + 1] != ",":
+        inside = _inside(self.text, q)
+        if verb is None and inside[-1:] not in ",.!?…;-—" and m[q.stop : q.stop + 1] != ",":
             return None  # `the "dirty tricks" campaign went on`: a phrase, not a quotation
         if verb is not None:
             span = _words_after(m, verb.end(), limit)
@@ -507,7 +524,7 @@ class _Reader:
             return None  # `"…." Jones added: "…"` introduces the next quotation
         if verb_at > speaker[0] and (_is_clause(after) or after.lstrip().startswith("that ")):
             return None  # `"…." He said the firm had …`: the next sentence's speech
-        ended = _inside(self.text, q).endswith((".", "!", "?"))
+        ended = inside.endswith((".", "!", "?"))
         if ended and verb_at > speaker[0] and len(after.split()) > 3:
             return None  # `"….' Ms Chakrabarti has called on the government to …`: a new sentence
         end = tail + len(after.rstrip()) if verb_at > speaker[0] else tail
@@ -602,6 +619,8 @@ class _Reader:
     # -- reported speech -------------------------------------------------------------------
     def _reported(self, attributed: set[int]) -> list[_Found]:
         found: list[_Found] = []
+        if not self.verbs["report"]:
+            return found
         direct = [(q.open, q.stop) for n, q in enumerate(self.marked) if n in attributed]
         for s0, s1 in self.sentences:
             speaker: tuple[int, int, int] | None = None
@@ -649,7 +668,7 @@ class _Reader:
         if comma >= 0 and not tell and not m[comma + 1 : verb.start()].strip(" " + _MASK):
             speaker = _words_after(m, verb.end(), s1)
             tail = speaker[1] if speaker else -1
-        elif comma >= 0:
+        elif comma >= 0 and self._frames(verb.end(), s1):
             speaker = _words_before(m, comma + 1, verb.start())
             if speaker is not None and m[comma + 1 : speaker[0]].strip():
                 speaker = None  # not the whole stretch after the comma
@@ -686,6 +705,13 @@ class _Reader:
         if who is None:
             return None
         return clause, who, name
+
+    def _frames(self, tail: int, s1: int) -> bool:
+        """Whether what follows an attribution ending at ``tail`` lets it frame a clause:
+        the sentence ends (`…, the company said.`) or goes on after a comma (`…, she said,
+        …`). (Checked first: the speaker before the verb is read only then.)"""
+        rest = self.masked[tail:s1]
+        return bool(_rx().inverted_end.match(rest)) or rest.startswith(",")
 
     def _according(
         self, verb: re.Match[str], s0: int, s1: int
@@ -745,7 +771,7 @@ class _Reader:
         if lead is not None:
             p = lead.end()  # "said last week he was hoping …"
         first = next(tokens(m, p, s1), None)
-        if first is None or first.group().casefold() in rx.prepositions | {"to", "so", "nothing"}:
+        if first is None or first.group().casefold() in rx.no_clause:
             return None
         if tell and first.group().casefold() not in _PRONOUNS:
             # Whom it was told: "reporters", "BBC News", "goalkeeper Jens Lehmann".
@@ -1000,7 +1026,7 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
             break
         word = t.group()
         lw = word.casefold()
-        if not taken and lw in _PRONOUNS | {"him", "her", "them", "me", "us"}:
+        if not taken and lw in _ANY_PRONOUN:
             taken.append(t)
             break
         if lw in rx.boundaries or lw in rx.verbs or lw in rx.clause_words:
@@ -1024,7 +1050,7 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
     if not taken:
         return None
     # No trailing "of"/"for" without words after it.
-    while taken and taken[-1].group().casefold() in _INNER | _DETERMINERS:
+    while taken and taken[-1].group().casefold() in _INNER_OR_DETERMINER:
         taken.pop()
     if not taken or all(t.group().casefold() in _DETERMINERS for t in taken):
         return None
@@ -1039,7 +1065,7 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
 def _few_words(text: str, start: int, end: int) -> int:
     """How many words ``text[start:end]`` has, counted up to :data:`_FRAGMENT_WORDS` (all a
     fragment needs: a long quotation is not tokenised to its end)."""
-    return sum(1 for _ in islice(tokens(text, start, end), _FRAGMENT_WORDS))
+    return len(list(islice(tokens(text, start, end), _FRAGMENT_WORDS)))
 
 
 def _listener(m: str, start: int, limit: int) -> tuple[int, int] | None:
@@ -1091,7 +1117,7 @@ def _is_clause(text: str, shared: bool = False) -> bool:
             return True
         if _has_verb(words, rx.clause_words):
             return True
-        fronted = len(words) <= 3 or words[0].casefold() in rx.prepositions | {"to", "as"}
+        fronted = len(words) <= 3 or words[0].casefold() in rx.fronting
         if n or not fronted or len(words) > 8:
             break
     return False
@@ -1105,7 +1131,7 @@ def _has_verb(words: list[str], clause_words: frozenset[str]) -> bool:
         return True  # "that was the only contact": "that" is the subject
     if first in ("which", "who", "whom", "whose", "that"):
         return False  # a relative clause: "…, which would …"
-    if first in _PRONOUNS | {"you", "there"} and len(words) > 1:
+    if first in _SUBJECTS and len(words) > 1:
         return True
     for word in words[1:]:
         lw = word.casefold()
@@ -1125,15 +1151,21 @@ def _trim(m: str, start: int, end: int) -> tuple[int, int] | None:
     start += lead
     text = m[start:end].rstrip()
     text = text.rstrip(".!?;, ")
-    if text.casefold().startswith("that ") and text[5:].split(" ", 1)[0] not in _rx().auxiliaries:
+    # (Folding goes letter by letter: the first five letters say whether it starts "that ".)
+    if (
+        text[:5].casefold().startswith("that ")
+        and text[5:].split(" ", 1)[0] not in _rx().auxiliaries
+    ):
         start += 5
         text = text[5:]
-    text = _TRAILING_JOINT.sub("", text)  # "… 16.5bn euros and, according to …"
+    if text.endswith(_JOINTS):
+        text = _TRAILING_JOINT.sub("", text)  # "… 16.5bn euros and, according to …"
     end = start + len(text)
     return (start, end) if end > start else None
 
 
 _TRAILING_JOINT = re.compile(r"[\s,]+(?:and|but|or)$")
+_JOINTS = ("and", "but", "or", "and\n", "but\n", "or\n")  # what it may end with ($: a newline)
 
 
 # -- speakers resolved, in reading order -----------------------------------------------------

@@ -225,8 +225,8 @@ class Cast:
         self._full: dict[str, str] = {}
         self._counted: set[Position] = set()
         self._full_mention: dict[str, _Mention] = {}
-        self._longest: dict[str, list[Position]] | None = None
-        self._by_start: dict[str, list[Position]] | None = None
+        self._longest: dict[str, list[tuple[Position, str]]] | None = None
+        self._by_start: dict[str, list[tuple[Position, str]]] | None = None
         self._weighed: dict[Position, _Traits] = {}
         self._subjects: dict[Position, bool] = {}
         self._named: dict[str, _Entity] = {}
@@ -592,15 +592,20 @@ class Cast:
         assert self._longest is not None and self._by_start is not None
         best = m.name
         words = m.name.split()
+        # (A name read is part of its run's words: a run without the words is not read.)
         if m.own.honorific in ("sir", "dame") and len(words) == 1:
             # "Sir Alan" is Sir Alan Budd: a knight is named by his first name.
-            for position in self._by_start.get(words[0].casefold()[:3], ()):
+            for position, run in self._by_start.get(words[0].casefold()[:3], ()):
+                if m.name + " " not in run:
+                    continue
                 other = self._mention(position)
                 if other is not None and other.name.startswith(m.name + " ") and not other.quoted:
                     best = other.name if len(other.name) > len(best) else best
             self._full[m.name] = best
             return best
-        for position in self._longest.get(words[-1].casefold(), ()):
+        for position, run in self._longest.get(words[-1].casefold(), ()):
+            if " " + m.name not in run:
+                continue
             other = self._mention(position)
             if (
                 other is None
@@ -614,7 +619,9 @@ class Cast:
                 best = other.name
                 self._full_mention[m.name] = other
         if best == m.name:
-            for position in self._by_start.get(words[0].casefold()[:3], ()):
+            for position, run in self._by_start.get(words[0].casefold()[:3], ()):
+                if len(run) <= len(best):
+                    continue
                 other = self._mention(position)
                 if other is None or len(other.name) <= len(best):
                     continue
@@ -627,20 +634,21 @@ class Cast:
         return best
 
     def _index_names(self) -> None:
-        """Runs of several words by their last word and by the start of their first: where a
-        fuller form of a name may be (read only when asked for)."""
+        """Runs of several words (where each is, and its words) by their last word and by the
+        start of their first: where a fuller form of a name may be (read only when asked for)."""
         self._longest, self._by_start = {}, {}
         honorifics = _words().honorifics
         for position, end in self._runs:
-            words = self._paragraphs[position[0]][position[1] : end].split()
+            run = self._paragraphs[position[0]][position[1] : end]
+            words = run.split()
             if len(words) < 2:
                 continue  # (most runs are one word: no fuller form of anything)
             while words and words[0].casefold().rstrip(".") in honorifics:
                 words = words[1:]
             if len(words) > 1:
                 last = words[-1].casefold().removesuffix("'s").removesuffix("’s").rstrip("'’")
-                self._longest.setdefault(last, []).append(position)
-                self._by_start.setdefault(words[0].casefold()[:3], []).append(position)
+                self._longest.setdefault(last, []).append((position, run))
+                self._by_start.setdefault(words[0].casefold()[:3], []).append((position, run))
 
     def _read_run(self, at: Position, stop: int) -> _Mention | None:
         """The name a capitalised run gives, with what the words around it say of it."""
