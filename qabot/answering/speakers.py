@@ -146,7 +146,7 @@ class _Words:
     stopwords: frozenset[str]
     times: frozenset[str]
     run: re.Pattern[str]
-    pronoun: re.Pattern[str]
+    he: tuple[re.Pattern[str], re.Pattern[str]]
     document: re.Pattern[str]
 
 
@@ -182,8 +182,14 @@ def _words() -> _Words:
         # A run of capitalised words joined by single spaces or name glue ("Bank of
         # England"); a possessive ends it ("Plaid Cymru's | Elfyn Llwyd").
         # (The capital comes before the look-behind, so the search skips ahead fast.)
-        run=re.compile(rf"{first}(?:\s(?:(?:{glue})\s)*{word})*(?:['’]s\b|['’](?!\w))?"),
-        pronoun=re.compile(r"[HhSs](?<![\w'][HhSs])h?e\b"),
+        # ``more``: the words after the first, if any.
+        run=re.compile(rf"{first}(?P<more>\s(?:(?:{glue})\s)*{word})*(?:['’]s\b|['’](?!\w))?"),
+        # "he" and "she" (after an "s": its start is one before), and "He": each pattern
+        # starts with its letters, which the search skips ahead to fast.
+        he=(
+            re.compile(r"he\b(?:(?<![\w']..)|(?<=[Ss]..)(?<![\w'][Ss]..))"),
+            re.compile(r"He\b(?<![\w']..)"),
+        ),
         document=re.compile(
             rf"\b(?:{lexicon.alternation('speaker_document_nouns')}|su(?:e|es|ed|ing))\b", re.I
         ),
@@ -206,17 +212,21 @@ class Cast:
         self._joined = "\n".join(paragraphs)
         #: Where each capitalised run and each "he"/"she" is, in reading order; read later.
         self._runs: list[tuple[Position, int]] = []
+        self._several: list[tuple[Position, int]] = []  # the runs of more than one word
         for n, text in enumerate(paragraphs):
-            self._runs += [((n, m.start()), m.end()) for m in w.run.finditer(text)]
+            found = list(w.run.finditer(text))
+            self._runs += [((n, m.start()), m.end()) for m in found]
+            self._several += [((n, m.start()), m.end()) for m in found if m.start("more") >= 0]
         self._run_at = [at for at, _ in self._runs]
         self._run_set = set(self._run_at)
         # (Pronouns are few, and "He" opening a sentence is a run already.)
         self._salient_at: list[Position] = list(self._run_at)
         for n, text in enumerate(paragraphs):
-            for m in w.pronoun.finditer(text):
-                at = (n, m.start())
-                if m.group().casefold() in ("he", "she") and at not in self._run_set:
-                    bisect.insort(self._salient_at, at)
+            for pattern in w.he:
+                for m in pattern.finditer(text):
+                    at = (n, m.start() - (text[m.start() - 1 : m.start()] in ("s", "S")))
+                    if at not in self._run_set:
+                        bisect.insort(self._salient_at, at)
         self._read: dict[Position, _Mention | None] = {}
         self._speakers: dict[Position, _Entity] = {}
         self._pronoun_means: dict[Position, _Entity | None] = {}
@@ -230,7 +240,8 @@ class Cast:
         self._weighed: dict[Position, _Traits] = {}
         self._subjects: dict[Position, bool] = {}
         self._named: dict[str, _Entity] = {}
-        self._cases: dict[str, tuple[bool, bool]] = {}
+        self._lower: dict[str, bool] = {}
+        self._inside: dict[str, bool] = {}
         self._folds: dict[int, str] = {}
 
     # -- the public side -------------------------------------------------------------------
@@ -638,11 +649,9 @@ class Cast:
         start of their first: where a fuller form of a name may be (read only when asked for)."""
         self._longest, self._by_start = {}, {}
         honorifics = _words().honorifics
-        for position, end in self._runs:
+        for position, end in self._several:
             run = self._paragraphs[position[0]][position[1] : end]
             words = run.split()
-            if len(words) < 2:
-                continue  # (most runs are one word: no fuller form of anything)
             while words and words[0].casefold().rstrip(".") in honorifics:
                 words = words[1:]
             if len(words) > 1:
@@ -719,45 +728,44 @@ class Cast:
         return _Mention((at[0], start), end, name, possessive, self._in_quote(at), evidence)
 
     def _written_lower(self, word: str) -> bool:
-        return self._case_of(word)[0]
+        """Whether the article writes ``word`` in lower case somewhere: a space before it, a
+        space or a stop after it."""
+        if word not in self._lower:
+            joined, lower = self._joined, " " + word.casefold()
+            found = False
+            at = joined.find(lower)
+            while at >= 0 and not found:  # (one scan of the article)
+                stop = at + len(lower)
+                found = joined[stop : stop + 1] in (" ", ",", ".", ";", ":")
+                at = joined.find(lower, at + 1)
+            self._lower[word] = found
+        return self._lower[word]
 
     def _looks_named(self, text: str, word: re.Match[str]) -> bool:
         """Whether a lone capitalised word starting a sentence is a name: the article writes
         it capitalised inside a sentence too, it is written like one ("GlaxoSmithKline",
         "NATO"), or an apposition follows it ("Metrovias, the private firm …")."""
         name = word.group()
-        if self._case_of(name)[1] or any(c.isupper() for c in name[1:]):
+        if self._written_inside(name) or any(c.isupper() for c in name[1:]):
             return True
         if name.endswith("ly"):
             return False  # "Separately, …"
         return text.startswith(", who", word.end()) or bool(_apposition_roles(text, word.end()))
 
-    def _case_of(self, word: str) -> tuple[bool, bool]:
-        """(written in lower case somewhere, written capitalised inside a sentence)."""
-        if word not in self._cases:
-            self._cases[word] = self._find_case(word)
-        return self._cases[word]
-
-    def _find_case(self, word: str) -> tuple[bool, bool]:
-        joined = self._joined
-        # Written in lower case: a space before it, a space or a stop after it (one scan of
-        # the article, each place it stands looked at).
-        lower = " " + word.casefold()
-        written_lower = False
-        at = joined.find(lower)
-        while at >= 0 and not written_lower:
-            stop = at + len(lower)
-            written_lower = joined[stop : stop + 1] in (" ", ",", ".", ";", ":")
-            at = joined.find(lower, at + 1)
-        inner = False
-        at = joined.find(" " + word)
-        while at > 0 and not inner:
-            after = joined[at + 1 + len(word) : at + 2 + len(word)]
-            inner = joined[at - 1] not in ".!?:;\"“'‘(\n-–—•*" and not (
-                after.isalnum() or after == "-"
-            )
-            at = joined.find(" " + word, at + 1)
-        return written_lower, inner
+    def _written_inside(self, word: str) -> bool:
+        """Whether the article writes ``word`` (capitalised) inside a sentence somewhere."""
+        if word not in self._inside:
+            joined = self._joined
+            inner = False
+            at = joined.find(" " + word)
+            while at > 0 and not inner:
+                after = joined[at + 1 + len(word) : at + 2 + len(word)]
+                inner = joined[at - 1] not in ".!?:;\"“'‘(\n-–—•*" and not (
+                    after.isalnum() or after == "-"
+                )
+                at = joined.find(" " + word, at + 1)
+            self._inside[word] = inner
+        return self._inside[word]
 
 
 _THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
