@@ -180,7 +180,9 @@ class _Patterns:
     times: frozenset[str]
     after_speaker: re.Pattern[str]
     marks: re.Pattern[str]
+    double_marks: tuple[str, str]  # every double mark, and the ASCII ones
     single: re.Pattern[str]
+    single_openers: tuple[str, str]  # every mark opening a single-quoted stretch, and ASCII
     clause_words: frozenset[str]
     tell_verbs: frozenset[str]
     boundaries: frozenset[str]
@@ -248,12 +250,17 @@ def _rx() -> _Patterns:
             re.I,
         ),
         marks=re.compile(f"[{re.escape(quote_marks())}]"),
+        double_marks=(quote_marks(), "".join(m for m in quote_marks() if m.isascii())),
         # A single-quoted stretch: the opening mark before a word and not after one, the
         # closing mark after a word and not before one; apostrophes inside words allowed.
         single=re.compile(
             rf"[{opening}](?<![\w{opening}{closing}][{opening}])(?=[^\s{opening}{closing}])"
             rf"((?:[^{opening}{closing}\"“”«»\n]|[{closing}](?=\w))+?)"
             rf"(?<=\S)[{closing}](?![\w{closing}])"
+        ),
+        single_openers=(
+            "".join(o for o, _ in singles),
+            "".join(o for o, _ in singles if o.isascii()),
         ),
         clause_words=lexicon.words("clause_words"),
         tell_verbs=lexicon.words("tell_verbs"),
@@ -310,14 +317,24 @@ def _trie(words: set[str] | frozenset[str]) -> str:
 
 def _marks(text: str) -> list[_Marked]:
     """The quotations of a paragraph: double marks paired, then single ones outside them."""
-    doubles = _double_marks(text)
+    rx = _rx()
+    # (Most paragraphs hold no mark of one kind or the other: a look for the characters is
+    # many times cheaper than the patterns' search.)
+    doubles = _double_marks(text) if _holds(text, rx.double_marks) else []
     found = list(doubles)
-    for m in _rx().single.finditer(text):
-        if not any(q.open <= m.start() < q.stop for q in doubles):
-            found.append(_quote(text, m.start(), m.end() - 1))
+    if _holds(text, rx.single_openers):
+        for m in rx.single.finditer(text):
+            if not any(q.open <= m.start() < q.stop for q in doubles):
+                found.append(_quote(text, m.start(), m.end() - 1))
     if len(found) == len(doubles):
         return found  # (the double marks are paired in order already)
     return sorted(found, key=lambda q: q.open)
+
+
+def _holds(text: str, chars: tuple[str, str]) -> bool:
+    """Whether ``text`` holds any of ``chars`` (all of them, and the ASCII ones: an ASCII text
+    can hold no other)."""
+    return any(c in text for c in (chars[1] if text.isascii() else chars[0]))
 
 
 def _double_marks(text: str) -> list[_Marked]:
@@ -412,24 +429,32 @@ class _Reader:
         #: Every verb of speech outside quotations, in order, by the list it is in (a verb
         #: may be in both), with where each starts.
         rx = _rx()
-        self.verbs: dict[str, list[re.Match[str]]] = {"quote": [], "report": []}
+        self.quote_verbs: list[re.Match[str]] = []
+        self.report_verbs: list[re.Match[str]] = []
         for start, end in outside:
             for v in rx.verb.finditer(self.masked, start, end):
-                name = " ".join(v.group().split())
+                name = v.group()
+                if not name.isalpha():
+                    name = " ".join(name.split())  # "according  to"
                 if name in rx.quote_verbs:
-                    self.verbs["quote"].append(v)
+                    self.quote_verbs.append(v)
                 if name in rx.report_verbs:
-                    self.verbs["report"].append(v)
-        self.verb_at = {kind: [v.start() for v in found] for kind, found in self.verbs.items()}
+                    self.report_verbs.append(v)
+        self.quote_at = [v.start() for v in self.quote_verbs]
+        self.report_at = [v.start() for v in self.report_verbs]
 
     def _verbs_in(self, lo: int, hi: int, kind: str) -> list[re.Match[str]]:
         """The verbs of ``[quote_verbs]`` ("quote") or ``[report_verbs]`` ("report")
         starting in ``[lo, hi)``."""
-        at = self.verb_at[kind]
-        return self.verbs[kind][bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
+        verbs, at = (
+            (self.quote_verbs, self.quote_at)
+            if kind == "quote"
+            else (self.report_verbs, self.report_at)
+        )
+        return verbs[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
 
     def read(self) -> list[_Found]:
-        if not self.marked and not self.verbs["report"]:
+        if not self.marked and not self.report_verbs:
             return []  # nothing said here: no need to split sentences
         self.sentences = self.analyzer.sentence_spans(self.text)
         self.sentence_at = [s for s, _ in self.sentences]
@@ -619,7 +644,7 @@ class _Reader:
     # -- reported speech -------------------------------------------------------------------
     def _reported(self, attributed: set[int]) -> list[_Found]:
         found: list[_Found] = []
-        if not self.verbs["report"]:
+        if not self.report_verbs:
             return found
         direct = [(q.open, q.stop) for n, q in enumerate(self.marked) if n in attributed]
         for s0, s1 in self.sentences:

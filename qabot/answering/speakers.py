@@ -132,6 +132,7 @@ class _Words:
     honorifics: dict[str, str]
     pronouns: dict[str, str]
     titles: frozenset[tuple[str, ...]]
+    title_words: frozenset[str]  # every word of a title
     org_nouns: frozenset[str]
     document_nouns: frozenset[str]
     anonymous: frozenset[str]
@@ -145,6 +146,7 @@ class _Words:
     adverbs: frozenset[str]
     stopwords: frozenset[str]
     times: frozenset[str]
+    before_sentence: str  # what may stand between a sentence's start and its first word
     run: re.Pattern[str]
     he: tuple[re.Pattern[str], re.Pattern[str]]
     document: re.Pattern[str]
@@ -161,6 +163,7 @@ def _words() -> _Words:
         honorifics={f[0]: f[1] for f in lexicon.forms("honorifics")},
         pronouns={f[0]: f[1] for f in lexicon.forms("speaker_pronouns")},
         titles=frozenset(lexicon.forms("speaker_titles")),
+        title_words=frozenset(x for title in lexicon.forms("speaker_titles") for x in title),
         org_nouns=lexicon.words("speaker_org_nouns"),
         document_nouns=lexicon.words("speaker_document_nouns"),
         anonymous=lexicon.words("anonymous_speakers"),
@@ -179,6 +182,7 @@ def _words() -> _Words:
         # (Months are names too: "June Carter Cash".)
         times=frozenset(f for line in lexicon.forms("weekdays") for f in line)
         | lexicon.words("relative_days"),
+        before_sentence=" " + quote_marks() + "'(",
         # A run of capitalised words joined by single spaces or name glue ("Bank of
         # England"); a possessive ends it ("Plaid Cymru's | Elfyn Llwyd").
         # (The capital comes before the look-behind, so the search skips ahead fast.)
@@ -210,14 +214,16 @@ class Cast:
         self._paragraphs = paragraphs
         self._quoted = quoted
         self._joined = "\n".join(paragraphs)
-        #: Where each capitalised run and each "he"/"she" is, in reading order; read later.
-        self._runs: list[tuple[Position, int]] = []
+        #: Where each capitalised run (and where it ends) and each "he"/"she" is, in reading
+        #: order; read later.
+        self._run_at: list[Position] = []
+        self._run_end: list[int] = []
         self._several: list[tuple[Position, int]] = []  # the runs of more than one word
         for n, text in enumerate(paragraphs):
             found = list(w.run.finditer(text))
-            self._runs += [((n, m.start()), m.end()) for m in found]
+            self._run_at += [(n, m.start()) for m in found]
+            self._run_end += [m.end() for m in found]
             self._several += [((n, m.start()), m.end()) for m in found if m.start("more") >= 0]
-        self._run_at = [at for at, _ in self._runs]
         self._run_set = set(self._run_at)
         # (Pronouns are few, and "He" opening a sentence is a run already.)
         self._salient_at: list[Position] = list(self._run_at)
@@ -356,13 +362,13 @@ class Cast:
         text = self._paragraphs[paragraph]
         last = len(text[:end].rstrip(" ,"))
         i = bisect.bisect_left(self._run_at, (paragraph, start))
-        if i and self._runs[i - 1][0][0] == paragraph and self._runs[i - 1][1] > start:
+        if i and self._run_at[i - 1][0] == paragraph and self._run_end[i - 1] > start:
             i -= 1  # the words start inside a run: "On Tuesday Sir Alan said"
-        while i < len(self._runs) and self._runs[i][0] < (paragraph, end):
+        while i < len(self._run_at) and self._run_at[i] < (paragraph, end):
             # Only a run reaching the end of the words can be the name that ends them.
-            if self._runs[i][1] >= last - 1:
+            if self._run_end[i] >= last - 1:
                 # ("Mr Skeens of Brownsville": the run reaches the end, the name stops earlier.)
-                m = self._mention(self._runs[i][0])
+                m = self._mention(self._run_at[i])
                 if m is not None and m.end <= last:
                     return self._entity(m)
             i += 1
@@ -381,8 +387,9 @@ class Cast:
                 if best is None or key > best:
                     best, found = key, entity
         i = bisect.bisect_left(self._run_at, at)
+        back = max(0, i - _LOOK_BACK)
         worded: dict[int, bool] = {}  # paragraphs with the word anywhere (most have none)
-        for position, end in self._runs[max(0, i - _LOOK_BACK) : i]:
+        for position, end in zip(self._run_at[back:i], self._run_end[back:i], strict=True):
             # Only a name with the word near it can be described by it: read no other.
             if position[0] not in worded:
                 worded[position[0]] = head in self._folded(position[0])
@@ -477,7 +484,7 @@ class Cast:
 
     def _named_before(self, at: Position) -> Iterator[_Entity]:
         i = bisect.bisect_left(self._run_at, at)
-        for position, _ in reversed(self._runs[max(0, i - _LOOK_BACK) : i]):
+        for position in reversed(self._run_at[max(0, i - _LOOK_BACK) : i]):
             m = self._mention(position)
             if m is not None and not m.quoted:
                 yield self._entity(m)
@@ -537,7 +544,7 @@ class Cast:
     def _mention(self, at: Position) -> _Mention | None:
         if at not in self._read:
             i = bisect.bisect_left(self._run_at, at)
-            self._read[at] = self._read_run(at, self._runs[i][1])
+            self._read[at] = self._read_run(at, self._run_end[i])
         return self._read[at]
 
     def _entity(self, m: _Mention) -> _Entity:
@@ -823,7 +830,7 @@ def _weigh(text: str, start: int, end: int, name: str, evidence: _Evidence) -> N
 
 
 def _sentence_initial(text: str, start: int) -> bool:
-    before = text[max(0, start - 20) : start].rstrip(" " + quote_marks() + "'(")
+    before = text[max(0, start - 20) : start].rstrip(_words().before_sentence)
     return (not before and start < 20) or (bool(before) and before[-1] in ".!?:;-–—•*")
 
 
@@ -913,13 +920,15 @@ def _modifies(text: str, start: int, end: int) -> bool:
 def _title_end(folded: list[str]) -> int:
     """How many leading words of a capitalised run are an office title (0: none); words
     before a title belong to it ("NATO Secretary General")."""
-    titles = _words().titles
+    w = _words()
+    if w.title_words.isdisjoint(folded):
+        return 0  # (most names)
     end = n = 0
     while n < len(folded):
-        if n + 1 < len(folded) and tuple(folded[n : n + 2]) in titles:
+        if n + 1 < len(folded) and tuple(folded[n : n + 2]) in w.titles:
             n += 2
             end = n
-        elif (folded[n],) in titles:
+        elif (folded[n],) in w.titles:
             n += 1
             end = n
         else:
