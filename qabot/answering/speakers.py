@@ -622,7 +622,7 @@ class Cast:
             self._full[m.name] = best
             return best
         for position, run in self._longest.get(words[-1].casefold(), ()):
-            if " " + m.name not in run:
+            if " " + m.name not in run or _name_room(run) <= len(best):
                 continue
             other = self._mention(position)
             if (
@@ -638,7 +638,7 @@ class Cast:
                 self._full_mention[m.name] = other
         if best == m.name:
             for position, run in self._by_start.get(words[0].casefold()[:3], ()):
-                if len(run) <= len(best):
+                if _name_room(run) <= len(best):
                     continue
                 other = self._mention(position)
                 if other is None or len(other.name) <= len(best):
@@ -1021,6 +1021,14 @@ def _organisation_like(m: _Mention) -> bool:
     return m.own.organisation > m.own.person or any(
         x.casefold() in w.organisation_words or (len(x) >= 2 and x.isupper()) for x in words
     )
+
+
+def _name_room(run: str) -> int:
+    """How long the name read from a run of capitalised words can be, at most (a possessive
+    ending is no part of it)."""
+    if run.endswith(("'s", "’s")):
+        return len(run) - 2
+    return len(run) - 1 if run.endswith(("'", "’")) else len(run)
 
 
 def _shortens(short: str, words: list[str]) -> bool:
