@@ -664,9 +664,15 @@ class _Reader:
                     continue
                 (c0, c1), speaker, name = report
                 clause_end = max(clause_end, c1)
-                if any(c0 < e and s < c1 and not (c0 <= s and e <= c1) for s, e in direct):
+                if direct and any(
+                    c0 < e and s < c1 and not (c0 <= s and e <= c1) for s, e in direct
+                ):
                     continue  # crosses a quotation attributed on its own
-                if any(c0 <= s and e <= c1 for s, e in direct) and not self._outside_words(c0, c1):
+                if (
+                    direct
+                    and any(c0 <= s and e <= c1 for s, e in direct)
+                    and not self._outside_words(c0, c1)
+                ):
                     continue
                 found.append(
                     _Found(
@@ -1141,7 +1147,7 @@ def _is_clause(text: str, shared: bool = False) -> bool:
     rx = _rx()
     parts = rx.clause_split.split(text[:200], maxsplit=2)
     for n, part in enumerate(parts[:2]):
-        words = [w for w in (x.strip(_PUNCTUATION) for x in part.split()[:12]) if w]
+        words = [w for x in part.split()[:12] if (w := x.strip(_PUNCTUATION))]
         if not words:
             continue
         if shared and words[0].casefold() in rx.clause_words:

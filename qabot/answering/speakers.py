@@ -781,6 +781,7 @@ _ITS_AFTER = re.compile(r"(?:\s+[a-z]\w*){0,2}?\s+its\b")
 _HIS_AFTER = re.compile(r"(?:\s+[a-z]\w*){0,2}?\s+his\b")
 _CLAUSE_START = re.compile(r"[.!?;:,]|\bbut\b", re.I)
 _NEXT_WORD = re.compile(r" ([a-z][\w-]*)")
+_ACTING = re.compile(r"\s+([a-z][\w'’-]*)")
 _APPOSITION = re.compile(r",\s+([^,.;:!?()\"“”]{2,80})(?=[,.;:!?]|$)")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 
@@ -876,7 +877,7 @@ def _is_subject(text: str, start: int, end: int) -> bool:
 def _acts(text: str, end: int) -> bool:
     """Whether a verb (or an adverb before one) follows the name ending at ``end``."""
     w = _words()
-    following = re.match(r"\s+([a-z][\w'’-]*)", text[end : end + 30])
+    following = _ACTING.match(text[end : end + 30])
     if following is None:
         return False
     word = following.group(1)
