@@ -182,6 +182,10 @@ class _Patterns:
     marks: re.Pattern[str]
     double_marks: tuple[str, str]  # every double mark, and the ASCII ones
     single: re.Pattern[str]
+    #: ``marks`` and ``single`` for an ASCII text, which holds no other marks: with one mark
+    #: to look for, the search skips ahead to it fast.
+    ascii_marks: re.Pattern[str]
+    ascii_single: re.Pattern[str]
     single_openers: tuple[str, str]  # every mark opening a single-quoted stretch, and ASCII
     clause_words: frozenset[str]
     tell_verbs: frozenset[str]
@@ -236,6 +240,19 @@ def _rx() -> _Patterns:
     adverbs = rf"(?:{adverb_words}|(?-i:[a-z][a-z]+ly))"
     opening = "".join(re.escape(o) for o, _ in singles)
     closing = "".join(re.escape(c) for _, c in singles)
+
+    ascii_doubles = "".join(m for m in quote_marks() if m.isascii())
+    ascii_openers = "".join(o for o, _ in singles if o.isascii())
+
+    def single(openers: str) -> re.Pattern[str]:
+        # A single-quoted stretch: the opening mark before a word and not after one, the
+        # closing mark after a word and not before one; apostrophes inside words allowed.
+        return re.compile(
+            rf"[{openers}](?<![\w{opening}{closing}][{openers}])(?=[^\s{opening}{closing}])"
+            rf"((?:[^{opening}{closing}\"“”«»\n]|[{closing}](?=\w))+?)"
+            rf"(?<=\S)[{closing}](?![\w{closing}])"
+        )
+
     return _Patterns(
         # Every verb of speech, in one pass over a paragraph (a trie: many times faster
         # than an alternation of the words; the first letters looked at first, which fails
@@ -254,18 +271,11 @@ def _rx() -> _Patterns:
             re.I,
         ),
         marks=re.compile(f"[{re.escape(quote_marks())}]"),
-        double_marks=(quote_marks(), "".join(m for m in quote_marks() if m.isascii())),
-        # A single-quoted stretch: the opening mark before a word and not after one, the
-        # closing mark after a word and not before one; apostrophes inside words allowed.
-        single=re.compile(
-            rf"[{opening}](?<![\w{opening}{closing}][{opening}])(?=[^\s{opening}{closing}])"
-            rf"((?:[^{opening}{closing}\"“”«»\n]|[{closing}](?=\w))+?)"
-            rf"(?<=\S)[{closing}](?![\w{closing}])"
-        ),
-        single_openers=(
-            "".join(o for o, _ in singles),
-            "".join(o for o, _ in singles if o.isascii()),
-        ),
+        ascii_marks=re.compile(f"[{re.escape(ascii_doubles)}]"),
+        double_marks=(quote_marks(), ascii_doubles),
+        single=single(opening),
+        ascii_single=single(re.escape(ascii_openers)),
+        single_openers=("".join(o for o, _ in singles), ascii_openers),
         clause_words=lexicon.words("clause_words"),
         tell_verbs=lexicon.words("tell_verbs"),
         boundaries=lexicon.words("speaker_boundaries"),
@@ -326,7 +336,7 @@ def _marks(text: str) -> list[_Marked]:
     doubles = _double_marks(text) if _holds(text, rx.double_marks) else []
     found = list(doubles)
     if _holds(text, rx.single_openers):
-        for m in rx.single.finditer(text):
+        for m in (rx.ascii_single if text.isascii() else rx.single).finditer(text):
             if not any(q.open <= m.start() < q.stop for q in doubles):
                 found.append(_quote(text, m.start(), m.end() - 1))
     if len(found) == len(doubles):
@@ -337,7 +347,7 @@ def _marks(text: str) -> list[_Marked]:
 def _holds(text: str, chars: tuple[str, str]) -> bool:
     """Whether ``text`` holds any of ``chars`` (all of them, and the ASCII ones: an ASCII text
     can hold no other)."""
-    return any(c in text for c in (chars[1] if text.isascii() else chars[0]))
+    return any(map(text.__contains__, chars[1] if text.isascii() else chars[0]))
 
 
 def _double_marks(text: str) -> list[_Marked]:
@@ -345,7 +355,8 @@ def _double_marks(text: str) -> list[_Marked]:
     open_after, close_before = "([{—–-/" + openers, ".,;:!?)]}—–-…" + closers
     found: list[_Marked] = []
     open_at = -1
-    for found_mark in _rx().marks.finditer(text):
+    rx = _rx()
+    for found_mark in (rx.ascii_marks if text.isascii() else rx.marks).finditer(text):
         i = found_mark.start()
         ch = text[i]
         before = text[i - 1] if i else " "
