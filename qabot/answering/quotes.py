@@ -1170,7 +1170,7 @@ def _is_speaker(m: str, start: int, end: int) -> bool:
     """Whether words between a quotation and its verb can be a speaker (`"…," the spokesman
     added`), not a clause (`"…" and that is why they said`)."""
     rx = _rx()
-    items = [t.group() for t in tokens(m, start, end)]
+    items = [t.group() for t in islice(tokens(m, start, end), _MAX_SPEAKER + 1)]
     if not items or len(items) > _MAX_SPEAKER:
         return False
     if len(items) == 1 and items[0].casefold() in _PRONOUNS:
