@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice
+from itertools import accumulate, islice
 
 from qabot import lexicon
 from qabot.answering.spans import name_span, quote_marks, tokens
@@ -226,14 +226,18 @@ class Cast:
             self._run_end += [m.end() for m in found]
             self._several += [((n, m.start()), m.end()) for m in found if m.start("more") >= 0]
         self._run_set = set(self._run_at)
-        # (Pronouns are few, and "He" opening a sentence is a run already.)
+        # (Pronouns are few, and "He" opening a sentence is a run already. They are looked
+        # for in the whole article at once: a line break reads as a paragraph's edge.)
         self._salient_at: list[Position] = list(self._run_at)
-        for n, text in enumerate(paragraphs):
-            for pattern in w.he:
-                for m in pattern.finditer(text):
-                    at = (n, m.start() - (text[m.start() - 1 : m.start()] in ("s", "S")))
-                    if at not in self._run_set:
-                        bisect.insort(self._salient_at, at)
+        starts = list(accumulate((len(text) + 1 for text in paragraphs), initial=0))
+        joined = self._joined
+        for pattern in w.he:
+            for m in pattern.finditer(joined):
+                start = m.start() - (joined[m.start() - 1 : m.start()] in ("s", "S"))
+                n = bisect.bisect_right(starts, start) - 1
+                at = (n, start - starts[n])
+                if at not in self._run_set:
+                    bisect.insort(self._salient_at, at)
         self._read: dict[Position, _Mention | None] = {}
         self._speakers: dict[Position, _Entity] = {}
         self._pronoun_means: dict[Position, _Entity | None] = {}
