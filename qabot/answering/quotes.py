@@ -136,7 +136,9 @@ def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]
 
 
 # -- what a paragraph holds, before speakers are resolved -----------------------------------
-@dataclass(frozen=True)
+# (Working records, never changed once made, but not frozen: tens of thousands are made over
+# a corpus, and a frozen one sets each field through object.__setattr__.)
+@dataclass(slots=True)
 class _Marked:
     """Words between quotation marks."""
 
@@ -147,7 +149,7 @@ class _Marked:
     closed: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Found:
     kind: QuoteKind
     paragraph: int
@@ -159,7 +161,7 @@ class _Found:
     fragment: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Attribution:
     speaker: tuple[int, int, int]
     verb: str

@@ -92,7 +92,9 @@ class _Entity:
         return "place" if self.place > 0 else "unknown"
 
 
-@dataclass(frozen=True)
+# (Mentions and traits are kept as read, never changed, but not frozen: tens of thousands are
+# made over a corpus, and a frozen one sets each field through object.__setattr__.)
+@dataclass(slots=True)
 class _Mention:
     """A name as read at one place: the name proper, and where it stands."""
 
@@ -105,7 +107,7 @@ class _Mention:
     own: _Evidence
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Traits:
     """What the words around a mention say of it (read only when needed)."""
 
