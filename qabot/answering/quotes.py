@@ -49,7 +49,8 @@ Speakers are read back from the verb over a few words (:data:`_MAX_SPEAKER`), sk
 ``[speaker_boundaries]``, verbs and punctuation; an apposition in commas (`Victor Conte, of
 Balco Laboratories, claims`) is stepped over. Everything is regular expressions and sets
 over the word lists of ``qabot/data/lexicon_en.txt``: no model. Verbs are found with one
-pass of a trie-shaped pattern per paragraph, and a paragraph with neither a quotation mark
+pass of a trie-shaped pattern per paragraph (in an ASCII paragraph, only after the spaces
+of a copy whose other separators are spaces), and a paragraph with neither a quotation mark
 nor a verb of speech is not split into sentences at all.
 """
 
@@ -130,7 +131,7 @@ def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]
         previous = paragraphs[index - 1] if index else ""
         found.extend(_Reader(index, text, marked[index], analyzer, previous).read())
     if not found:
-        return []  # (no speaker to resolve: the article's names are not worth indexing)
+        return []  # (nothing said: no speaker to resolve, no names to index)
     cast = Cast(paragraphs, [[(q.open, q.stop) for q in found] for found in marked])
     return _resolve(found, cast, paragraphs)
 
