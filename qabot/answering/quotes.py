@@ -49,7 +49,8 @@ Speakers are read back from the verb over a few words (:data:`_MAX_SPEAKER`), sk
 ``[speaker_boundaries]``, verbs and punctuation; an apposition in commas (`Victor Conte, of
 Balco Laboratories, claims`) is stepped over. Everything is regular expressions and sets
 over the word lists of ``qabot/data/lexicon_en.txt``: no model. Verbs are found with one
-pass of a trie-shaped pattern per paragraph, and a paragraph with neither a quotation mark
+pass of a trie-shaped pattern per paragraph (in an ASCII paragraph, only after the spaces
+of a copy whose other separators are spaces), and a paragraph with neither a quotation mark
 nor a verb of speech is not split into sentences at all.
 """
 
@@ -57,9 +58,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from typing import Literal
 
 from qabot import lexicon
@@ -124,16 +126,20 @@ def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]
     """
     paragraphs = [p if len(p) <= MAX_PARAGRAPH_CHARS else "" for p in paragraphs]
     marked = [_marks(text) for text in paragraphs]
-    cast = Cast(paragraphs, [[(q.open, q.stop) for q in found] for found in marked])
     found: list[_Found] = []
     for index, text in enumerate(paragraphs):
         previous = paragraphs[index - 1] if index else ""
         found.extend(_Reader(index, text, marked[index], analyzer, previous).read())
+    if not found:
+        return []  # (nothing said: no speaker to resolve, no names to index)
+    cast = Cast(paragraphs, [[(q.open, q.stop) for q in found] for found in marked])
     return _resolve(found, cast, paragraphs)
 
 
 # -- what a paragraph holds, before speakers are resolved -----------------------------------
-@dataclass(frozen=True)
+# (Working records, never changed once made, but not frozen: tens of thousands are made over
+# a corpus, and a frozen one sets each field through object.__setattr__.)
+@dataclass(slots=True)
 class _Marked:
     """Words between quotation marks."""
 
@@ -144,7 +150,7 @@ class _Marked:
     closed: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Found:
     kind: QuoteKind
     paragraph: int
@@ -156,7 +162,7 @@ class _Found:
     fragment: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Attribution:
     speaker: tuple[int, int, int]
     verb: str
@@ -170,6 +176,8 @@ class _Attribution:
 @dataclass(frozen=True)
 class _Patterns:
     verb: re.Pattern[str]
+    spaced_verb: re.Pattern[str]
+    spaces: bytes
     quote_verbs: frozenset[str]
     report_verbs: frozenset[str]
     adverb_words: frozenset[str]
@@ -177,11 +185,21 @@ class _Patterns:
     times: frozenset[str]
     after_speaker: re.Pattern[str]
     marks: re.Pattern[str]
+    double_marks: tuple[str, str]  # every double mark, and the ASCII ones
     single: re.Pattern[str]
+    #: ``marks`` and ``single`` for an ASCII text, which holds no other marks: with one mark
+    #: to look for, the search skips ahead to it fast.
+    ascii_marks: re.Pattern[str]
+    ascii_single: re.Pattern[str]
+    single_openers: tuple[str, str]  # every mark opening a single-quoted stretch, and ASCII
     clause_words: frozenset[str]
     tell_verbs: frozenset[str]
     boundaries: frozenset[str]
     prepositions: frozenset[str]
+    #: Words a phrase fronted before a comma opens with (a preposition, "to", "as").
+    fronting: frozenset[str]
+    #: Words no reported clause opens with (a preposition, "to", "so", "nothing").
+    no_clause: frozenset[str]
     verbs: frozenset[str]
     stop_chars: re.Pattern[str]
     inverted_end: re.Pattern[str]
@@ -205,6 +223,9 @@ _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
 _DETERMINERS = frozenset({"the", "a", "an", "this", "these", "those"})
 #: Prepositions that may join the words of a speaker: "a spokesman for the firm".
 _INNER = frozenset({"of", "for", "at", "from"})
+_INNER_OR_DETERMINER = _INNER | _DETERMINERS
+_ANY_PRONOUN = _PRONOUNS | {"him", "her", "them", "me", "us"}
+_SUBJECTS = _PRONOUNS | {"you", "there"}  # a clause's subject, first
 _ACCORDING = ("according to", "According to")
 _PUNCTUATION = "\"'“”‘’«»()[]—–-…_.,;:!?"
 
@@ -216,16 +237,38 @@ def _rx() -> _Patterns:
     quote_verbs = frozenset(lexicon.entries("quote_verbs"))
     report_verbs = frozenset(lexicon.entries("report_verbs"))
     said = _trie(quote_verbs)
-    adverbs = rf"(?:{lexicon.alternation('speaker_adverbs')}|(?-i:[a-z][a-z]+ly))"
+    said_words = quote_verbs | report_verbs | set(_ACCORDING)
+    separators = [c for c in range(128) if not re.fullmatch(r"[\w-]", chr(c))]
+    said_starts = "".join(re.escape(c) for c in sorted({word[0] for word in said_words}))
+    # (As a trie, not an alternation: the same words, the longer tried first all the same,
+    # but a failing word costs one letter's look, not one per word.)
+    adverb_words = _trie(lexicon.words("speaker_adverbs"))
+    adverbs = rf"(?:{adverb_words}|(?-i:[a-z][a-z]+ly))"
     opening = "".join(re.escape(o) for o, _ in singles)
     closing = "".join(re.escape(c) for _, c in singles)
+
+    ascii_doubles = "".join(m for m in quote_marks() if m.isascii())
+    ascii_openers = "".join(o for o, _ in singles if o.isascii())
+
+    def single(openers: str) -> re.Pattern[str]:
+        # A single-quoted stretch: the opening mark before a word and not after one, the
+        # closing mark after a word and not before one; apostrophes inside words allowed.
+        return re.compile(
+            rf"[{openers}](?<![\w{opening}{closing}][{openers}])(?=[^\s{opening}{closing}])"
+            rf"((?:[^{opening}{closing}\"“”«»\n]|[{closing}](?=\w))+?)"
+            rf"(?<=\S)[{closing}](?![\w{closing}])"
+        )
+
     return _Patterns(
         # Every verb of speech, in one pass over a paragraph (a trie: many times faster
-        # than an alternation of the words).
+        # than an alternation of the words; the first letters looked at first, which fails
+        # most word starts fastest).
         # ("so-called" calls nobody: no hyphen on either side.)
-        verb=re.compile(
-            rf"\b(?<!-)(?:{_trie(quote_verbs | report_verbs | set(_ACCORDING))})\b(?!-)"
-        ),
+        verb=re.compile(rf"\b(?=[{said_starts}])(?<!-)(?:{_trie(said_words)})\b(?!-)"),
+        # The same after a space, in a copy of an ASCII text whose characters but word ones
+        # and "-" are spaces (``spaces``): where to look for one (see _find_verbs).
+        spaced_verb=re.compile(rf" (?=[{said_starts}])(?:{_trie(said_words)})\b(?!-)"),
+        spaces=bytes.maketrans(bytes(separators), b" " * len(separators)),
         quote_verbs=quote_verbs,
         report_verbs=report_verbs | set(_ACCORDING),
         adverb_words=lexicon.words("speaker_adverbs"),
@@ -238,17 +281,17 @@ def _rx() -> _Patterns:
             re.I,
         ),
         marks=re.compile(f"[{re.escape(quote_marks())}]"),
-        # A single-quoted stretch: the opening mark before a word and not after one, the
-        # closing mark after a word and not before one; apostrophes inside words allowed.
-        single=re.compile(
-            rf"[{opening}](?<![\w{opening}{closing}][{opening}])(?=[^\s{opening}{closing}])"
-            rf"((?:[^{opening}{closing}\"“”«»\n]|[{closing}](?=\w))+?)"
-            rf"(?<=\S)[{closing}](?![\w{closing}])"
-        ),
+        ascii_marks=re.compile(f"[{re.escape(ascii_doubles)}]"),
+        double_marks=(quote_marks(), ascii_doubles),
+        single=single(opening),
+        ascii_single=single(re.escape(ascii_openers)),
+        single_openers=("".join(o for o, _ in singles), ascii_openers),
         clause_words=lexicon.words("clause_words"),
         tell_verbs=lexicon.words("tell_verbs"),
         boundaries=lexicon.words("speaker_boundaries"),
         prepositions=lexicon.words("speaker_prepositions"),
+        fronting=lexicon.words("speaker_prepositions") | {"to", "as"},
+        no_clause=lexicon.words("speaker_prepositions") | {"to", "so", "nothing"},
         verbs=lexicon.words("quote_verbs") | lexicon.words("report_verbs"),
         # Words up to the next stop or quotation mark.
         stop_chars=re.compile(rf"[^,.;:!?{re.escape(quote_marks())}]*"),
@@ -259,7 +302,8 @@ def _rx() -> _Patterns:
         participle_joint=re.compile(r",\s*$"),
         coordinated=re.compile(r"(?:\band|\bbut|,)\s*$"),
         direct_next=re.compile(rf"\s*(?::|[,]?\s*[{re.escape(quote_marks())}])"),
-        that=re.compile(r"\bthat\b"),
+        # ("\bthat\b", written so that the search skips ahead to the letters fast.)
+        that=re.compile(r"that(?<!\wthat)\b"),
         sentence_stop=re.compile(r"[.;:!?]"),
         opening_words=re.compile(r"\s*(?:(?:But|And|However|Meanwhile|Now),?\s+)?"),
         name_after_comma=re.compile(r",\s+((?:[A-Z][\w'’-]*\s?){1,4})(?=[.,;]|$)"),
@@ -268,9 +312,7 @@ def _rx() -> _Patterns:
         naming_verbs=report_verbs | frozenset(lexicon.entries("naming_verbs")),
         speech_nouns=lexicon.words("anonymous_speakers") | lexicon.words("speaker_document_nouns"),
         auxiliaries=lexicon.words("auxiliaries"),
-        leading_adverb=re.compile(
-            rf"\s*(?:{lexicon.alternation('speaker_adverbs')})\s+(?=[a-z]+\s)", re.I
-        ),
+        leading_adverb=re.compile(rf"\s*(?:{adverb_words})\s+(?=[a-z]+\s)", re.I),
     )
 
 
@@ -298,25 +340,39 @@ def _trie(words: set[str] | frozenset[str]) -> str:
 
 def _marks(text: str) -> list[_Marked]:
     """The quotations of a paragraph: double marks paired, then single ones outside them."""
-    doubles = _double_marks(text)
+    rx = _rx()
+    # (Most paragraphs hold no mark of one kind or the other: a look for the characters is
+    # many times cheaper than the patterns' search.)
+    doubles = _double_marks(text) if _holds(text, rx.double_marks) else []
     found = list(doubles)
-    for m in _rx().single.finditer(text):
-        if not any(q.open <= m.start() < q.stop for q in doubles):
-            found.append(_quote(text, m.start(), m.end() - 1))
+    if _holds(text, rx.single_openers):
+        for m in (rx.ascii_single if text.isascii() else rx.single).finditer(text):
+            if not any(q.open <= m.start() < q.stop for q in doubles):
+                found.append(_quote(text, m.start(), m.end() - 1))
+    if len(found) == len(doubles):
+        return found  # (the double marks are paired in order already)
     return sorted(found, key=lambda q: q.open)
+
+
+def _holds(text: str, chars: tuple[str, str]) -> bool:
+    """Whether ``text`` holds any of ``chars`` (all of them, and the ASCII ones: an ASCII text
+    can hold no other)."""
+    return any(map(text.__contains__, chars[1] if text.isascii() else chars[0]))
 
 
 def _double_marks(text: str) -> list[_Marked]:
     openers, closers = opening_marks(), closing_marks()
+    open_after, close_before = "([{—–-/" + openers, ".,;:!?)]}—–-…" + closers
     found: list[_Marked] = []
     open_at = -1
-    for found_mark in _rx().marks.finditer(text):
+    rx = _rx()
+    for found_mark in (rx.ascii_marks if text.isascii() else rx.marks).finditer(text):
         i = found_mark.start()
         ch = text[i]
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
-        opens = before.isspace() or before in "([{—–-/" + openers
-        closes = after.isspace() or after in ".,;:!?)]}—–-…" + closers
+        opens = before.isspace() or before in open_after
+        closes = after.isspace() or after in close_before
         if open_at < 0:
             if ch in closers or (closes and not opens):
                 continue  # a stray closing mark
@@ -333,6 +389,32 @@ def _double_marks(text: str) -> list[_Marked]:
     if open_at >= 0:
         found.append(_open_quote(text, open_at, len(text)))
     return [q for q in found if q.end > q.start]
+
+
+def _find_verbs(masked: str, outside: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """Every verb of speech of a paragraph with its quoted words hidden, in order: what the
+    verb pattern finds in the stretches ``outside`` the hidden words."""
+    rx = _rx()
+    if not masked.isascii():
+        for start, end in outside:
+            yield from rx.verb.finditer(masked, start, end)
+        return
+    # An ASCII paragraph (as most news is) is looked at through a copy with every character
+    # but a letter, a digit, "_" and "-" made a space: a verb then follows a space, which a
+    # search skips ahead to many times faster than to every place a word may start; each
+    # place found is read again in the paragraph itself. (No verb is in hidden words.)
+    spaced = masked.encode("ascii").translate(rx.spaces).decode("ascii")
+    verb = rx.verb.match(masked)
+    at = 0
+    if verb is not None:
+        yield verb
+        at = verb.end()
+    while (found := rx.spaced_verb.search(spaced, at)) is not None:
+        at = found.start() + 1
+        verb = rx.verb.match(masked, at)
+        if verb is not None:
+            yield verb
+            at = verb.end()
 
 
 def _introduced(text: str, open_at: int, at: int) -> int:
@@ -379,32 +461,51 @@ class _Reader:
         self.analyzer = analyzer
         self.previous = previous
         pieces, position = [], 0
+        # Stretches between the hidden words, each with the first hidden character (which
+        # decides whether a word ends there): the only places a verb can be.
+        outside: list[tuple[int, int]] = []
+        after = 0  # where the last hidden words end
         for q in marked:
             if q.start >= position:
                 pieces += [text[position : q.start], _MASK * (q.end - q.start)]
+                if q.end > q.start:
+                    outside.append((after, q.start + 1))
+                    after = q.end
                 position = q.end
+        outside.append((after, len(text)))
         #: The paragraph with quoted words hidden: verbs and speakers are read outside them.
         self.masked = "".join(pieces) + text[position:]
         self.sentences: list[tuple[int, int]] = []
         self.sentence_at: list[int] = []
         self.used: set[int] = set()  # verbs already attributing a direct quotation
-        #: Every verb of speech outside quotations, in order, with the lists it is in.
+        #: Every verb of speech outside quotations, in order, by the list it is in (a verb
+        #: may be in both), with where each starts.
         rx = _rx()
-        self.verbs: list[tuple[re.Match[str], bool, bool]] = []
-        for v in rx.verb.finditer(self.masked):
-            name = " ".join(v.group().split())
-            self.verbs.append((v, name in rx.quote_verbs, name in rx.report_verbs))
-        self.verb_at = [v.start() for v, _, _ in self.verbs]
+        self.quote_verbs: list[re.Match[str]] = []
+        self.report_verbs: list[re.Match[str]] = []
+        for v in _find_verbs(self.masked, outside):
+            name = v.group()
+            if not name.isalpha():
+                name = " ".join(name.split())  # "according  to"
+            if name in rx.quote_verbs:
+                self.quote_verbs.append(v)
+            if name in rx.report_verbs:
+                self.report_verbs.append(v)
+        self.quote_at = [v.start() for v in self.quote_verbs]
+        self.report_at = [v.start() for v in self.report_verbs]
 
     def _verbs_in(self, lo: int, hi: int, kind: str) -> list[re.Match[str]]:
         """The verbs of ``[quote_verbs]`` ("quote") or ``[report_verbs]`` ("report")
         starting in ``[lo, hi)``."""
-        i, j = bisect.bisect_left(self.verb_at, lo), bisect.bisect_left(self.verb_at, hi)
-        quote = kind == "quote"
-        return [v for v, q, r in self.verbs[i:j] if (q if quote else r)]
+        verbs, at = (
+            (self.quote_verbs, self.quote_at)
+            if kind == "quote"
+            else (self.report_verbs, self.report_at)
+        )
+        return verbs[bisect.bisect_left(at, lo) : bisect.bisect_left(at, hi)]
 
     def read(self) -> list[_Found]:
-        if not self.marked and not self._verbs_in(0, len(self.text), "report"):
+        if not self.marked and not self.report_verbs:
             return []  # nothing said here: no need to split sentences
         self.sentences = self.analyzer.sentence_spans(self.text)
         self.sentence_at = [s for s, _ in self.sentences]
@@ -448,7 +549,10 @@ class _Reader:
                     self.used.add(att.verb_at)
                 start = min(q.open, att.start)
                 stop = max(last.stop, att.end)
-                words = sum(len(list(tokens(self.text, s, e))) for s, e in parts)
+                # (A quotation opening its sentence is no fragment: its words go uncounted.)
+                fragment = not self._alone(q) and (
+                    sum(_few_words(self.text, s, e) for s, e in parts) < _FRAGMENT_WORDS
+                )
                 found.append(
                     _Found(
                         "direct",
@@ -457,7 +561,7 @@ class _Reader:
                         self._stretch(start, stop),
                         att.speaker,
                         att.verb,
-                        fragment=words < _FRAGMENT_WORDS and not self._alone(q),
+                        fragment=fragment,
                     )
                 )
             n += 2 if len(parts) == 2 else 1
@@ -476,10 +580,11 @@ class _Reader:
     def _after(self, q: _Marked, limit: int) -> _Attribution | None:
         """`"…," he said` / `"…," said Mr Skeens of Brownsville` / `"…" Stoltenberg stated.`"""
         rx, m = _rx(), self.masked
-        p = q.stop + len(m[q.stop : limit]) - len(m[q.stop : limit].lstrip(" ,;"))
+        following = m[q.stop : limit]
+        p = q.stop + len(following) - len(following.lstrip(" ,;"))
         verb = next(iter(self._verbs_in(p, p + 1, "quote")), None)
-        ends = _inside(self.text, q)[-1:]
-        if verb is None and ends not in ",.!?…;-—" and m[q.stop : q.stop + 1] != ",":
+        inside = _inside(self.text, q)
+        if verb is None and inside[-1:] not in ",.!?…;-—" and m[q.stop : q.stop + 1] != ",":
             return None  # `the "dirty tricks" campaign went on`: a phrase, not a quotation
         if verb is not None:
             span = _words_after(m, verb.end(), limit)
@@ -498,7 +603,7 @@ class _Reader:
             return None  # `"…." Jones added: "…"` introduces the next quotation
         if verb_at > speaker[0] and (_is_clause(after) or after.lstrip().startswith("that ")):
             return None  # `"…." He said the firm had …`: the next sentence's speech
-        ended = _inside(self.text, q).endswith((".", "!", "?"))
+        ended = inside.endswith((".", "!", "?"))
         if ended and verb_at > speaker[0] and len(after.split()) > 3:
             return None  # `"….' Ms Chakrabarti has called on the government to …`: a new sentence
         end = tail + len(after.rstrip()) if verb_at > speaker[0] else tail
@@ -593,6 +698,8 @@ class _Reader:
     # -- reported speech -------------------------------------------------------------------
     def _reported(self, attributed: set[int]) -> list[_Found]:
         found: list[_Found] = []
+        if not self.report_verbs:
+            return found
         direct = [(q.open, q.stop) for n, q in enumerate(self.marked) if n in attributed]
         for s0, s1 in self.sentences:
             speaker: tuple[int, int, int] | None = None
@@ -605,9 +712,15 @@ class _Reader:
                     continue
                 (c0, c1), speaker, name = report
                 clause_end = max(clause_end, c1)
-                if any(c0 < e and s < c1 and not (c0 <= s and e <= c1) for s, e in direct):
+                if direct and any(
+                    c0 < e and s < c1 and not (c0 <= s and e <= c1) for s, e in direct
+                ):
                     continue  # crosses a quotation attributed on its own
-                if any(c0 <= s and e <= c1 for s, e in direct) and not self._outside_words(c0, c1):
+                if (
+                    direct
+                    and any(c0 <= s and e <= c1 for s, e in direct)
+                    and not self._outside_words(c0, c1)
+                ):
                     continue
                 found.append(
                     _Found(
@@ -640,7 +753,7 @@ class _Reader:
         if comma >= 0 and not tell and not m[comma + 1 : verb.start()].strip(" " + _MASK):
             speaker = _words_after(m, verb.end(), s1)
             tail = speaker[1] if speaker else -1
-        elif comma >= 0:
+        elif comma >= 0 and self._frames(verb.end(), s1):
             speaker = _words_before(m, comma + 1, verb.start())
             if speaker is not None and m[comma + 1 : speaker[0]].strip():
                 speaker = None  # not the whole stretch after the comma
@@ -677,6 +790,13 @@ class _Reader:
         if who is None:
             return None
         return clause, who, name
+
+    def _frames(self, tail: int, s1: int) -> bool:
+        """Whether what follows an attribution ending at ``tail`` lets it frame a clause:
+        the sentence ends (`…, the company said.`) or goes on after a comma (`…, she said,
+        …`). (Checked first: the speaker before the verb is read only then.)"""
+        rest = self.masked[tail:s1]
+        return bool(_rx().inverted_end.match(rest)) or rest.startswith(",")
 
     def _according(
         self, verb: re.Match[str], s0: int, s1: int
@@ -736,7 +856,7 @@ class _Reader:
         if lead is not None:
             p = lead.end()  # "said last week he was hoping …"
         first = next(tokens(m, p, s1), None)
-        if first is None or first.group().casefold() in rx.prepositions | {"to", "so", "nothing"}:
+        if first is None or first.group().casefold() in rx.no_clause:
             return None
         if tell and first.group().casefold() not in _PRONOUNS:
             # Whom it was told: "reporters", "BBC News", "goalkeeper Jens Lehmann".
@@ -801,7 +921,7 @@ class _Reader:
         for n, q in enumerate(self.marked):
             if n in attributed:
                 continue
-            words = len(list(tokens(self.text, q.start, q.end)))
+            words = _few_words(self.text, q.start, q.end)
             fragment = words < _FRAGMENT_WORDS and not self._alone(q)
             inside = next(
                 (r for r in reported if r.parts[0][0] <= q.open and q.stop <= r.parts[0][1] + 1),
@@ -958,15 +1078,14 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
             break
     if not taken:
         return None
-    start = taken[-1].start()
-    # A speaker starts with no preposition: "with reports saying …" is "reports".
-    for t in tokens(m, start, end):
-        if t.group().casefold() not in rx.prepositions:
-            start = t.start()
-            break
-    else:
+    # A speaker starts with no preposition: "with reports saying …" is "reports". (The
+    # words read back are the window's last ones, in reverse.)
+    words = [t.group().casefold() for t in reversed(taken)]
+    lead = next((n for n, w in enumerate(words) if w not in rx.prepositions), None)
+    if lead is None:
         return None
-    if all(t.group().casefold() in _DETERMINERS for t in tokens(m, start, end)):
+    start = taken[-1 - lead].start()
+    if all(w in _DETERMINERS for w in words[lead:]):
         return None
     before = m[max(lo, start - 12) : start].split()[-1:]
     if (
@@ -992,7 +1111,7 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
             break
         word = t.group()
         lw = word.casefold()
-        if not taken and lw in _PRONOUNS | {"him", "her", "them", "me", "us"}:
+        if not taken and lw in _ANY_PRONOUN:
             taken.append(t)
             break
         if lw in rx.boundaries or lw in rx.verbs or lw in rx.clause_words:
@@ -1015,19 +1134,23 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
             break
     if not taken:
         return None
-    end = taken[-1].end()
     # No trailing "of"/"for" without words after it.
-    items = list(tokens(m, start, end))
-    while items and items[-1].group().casefold() in _INNER | _DETERMINERS:
-        items.pop()
-    if not items or all(t.group().casefold() in _DETERMINERS for t in items):
+    while taken and taken[-1].group().casefold() in _INNER_OR_DETERMINER:
+        taken.pop()
+    if not taken or all(t.group().casefold() in _DETERMINERS for t in taken):
         return None
-    if items[-1].group()[:1].islower():
+    if taken[-1].group()[:1].islower():
         # "said RNID technology director, Guido Gybels.": the name after the comma.
-        name = rx.name_after_comma.match(m, items[-1].end(), limit)
+        name = rx.name_after_comma.match(m, taken[-1].end(), limit)
         if name is not None:
             return name.start(1), name.start(1) + len(name.group(1).rstrip())
-    return items[0].start(), items[-1].end()
+    return taken[0].start(), taken[-1].end()
+
+
+def _few_words(text: str, start: int, end: int) -> int:
+    """How many words ``text[start:end]`` has, counted up to :data:`_FRAGMENT_WORDS` (all a
+    fragment needs: a long quotation is not tokenised to its end)."""
+    return len(list(islice(tokens(text, start, end), _FRAGMENT_WORDS)))
 
 
 def _listener(m: str, start: int, limit: int) -> tuple[int, int] | None:
@@ -1050,7 +1173,7 @@ def _is_speaker(m: str, start: int, end: int) -> bool:
     """Whether words between a quotation and its verb can be a speaker (`"…," the spokesman
     added`), not a clause (`"…" and that is why they said`)."""
     rx = _rx()
-    items = [t.group() for t in tokens(m, start, end)]
+    items = [t.group() for t in islice(tokens(m, start, end), _MAX_SPEAKER + 1)]
     if not items or len(items) > _MAX_SPEAKER:
         return False
     if len(items) == 1 and items[0].casefold() in _PRONOUNS:
@@ -1072,14 +1195,14 @@ def _is_clause(text: str, shared: bool = False) -> bool:
     rx = _rx()
     parts = rx.clause_split.split(text[:200], maxsplit=2)
     for n, part in enumerate(parts[:2]):
-        words = [w for w in (x.strip(_PUNCTUATION) for x in part.split()[:12]) if w]
+        words = [w for x in part.split()[:12] if (w := x.strip(_PUNCTUATION))]
         if not words:
             continue
         if shared and words[0].casefold() in rx.clause_words:
             return True
         if _has_verb(words, rx.clause_words):
             return True
-        fronted = len(words) <= 3 or words[0].casefold() in rx.prepositions | {"to", "as"}
+        fronted = len(words) <= 3 or words[0].casefold() in rx.fronting
         if n or not fronted or len(words) > 8:
             break
     return False
@@ -1093,7 +1216,7 @@ def _has_verb(words: list[str], clause_words: frozenset[str]) -> bool:
         return True  # "that was the only contact": "that" is the subject
     if first in ("which", "who", "whom", "whose", "that"):
         return False  # a relative clause: "…, which would …"
-    if first in _PRONOUNS | {"you", "there"} and len(words) > 1:
+    if first in _SUBJECTS and len(words) > 1:
         return True
     for word in words[1:]:
         lw = word.casefold()
@@ -1113,15 +1236,21 @@ def _trim(m: str, start: int, end: int) -> tuple[int, int] | None:
     start += lead
     text = m[start:end].rstrip()
     text = text.rstrip(".!?;, ")
-    if text.casefold().startswith("that ") and text[5:].split(" ", 1)[0] not in _rx().auxiliaries:
+    # (Folding goes letter by letter: the first five letters say whether it starts "that ".)
+    if (
+        text[:5].casefold().startswith("that ")
+        and text[5:].split(" ", 1)[0] not in _rx().auxiliaries
+    ):
         start += 5
         text = text[5:]
-    text = _TRAILING_JOINT.sub("", text)  # "… 16.5bn euros and, according to …"
+    if text.endswith(_JOINTS):
+        text = _TRAILING_JOINT.sub("", text)  # "… 16.5bn euros and, according to …"
     end = start + len(text)
     return (start, end) if end > start else None
 
 
 _TRAILING_JOINT = re.compile(r"[\s,]+(?:and|but|or)$")
+_JOINTS = ("and", "but", "or", "and\n", "but\n", "or\n")  # what it may end with ($: a newline)
 
 
 # -- speakers resolved, in reading order -----------------------------------------------------
@@ -1148,7 +1277,7 @@ def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list
         text = paragraphs[f.paragraph]
         out.append(
             Quote(
-                text=" … ".join(text[s:e] for s, e in f.parts),
+                text=" … ".join([text[s:e] for s, e in f.parts]),
                 kind=f.kind,
                 paragraph=f.paragraph,
                 start=f.parts[0][0],

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate, islice
 
 from qabot import lexicon
 from qabot.answering.spans import name_span, quote_marks, tokens
@@ -91,7 +92,9 @@ class _Entity:
         return "place" if self.place > 0 else "unknown"
 
 
-@dataclass(frozen=True)
+# (Mentions and traits are kept as read, never changed, but not frozen: tens of thousands are
+# made over a corpus, and a frozen one sets each field through object.__setattr__.)
+@dataclass(slots=True)
 class _Mention:
     """A name as read at one place: the name proper, and where it stands."""
 
@@ -104,7 +107,7 @@ class _Mention:
     own: _Evidence
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Traits:
     """What the words around a mention say of it (read only when needed)."""
 
@@ -113,7 +116,6 @@ class _Traits:
     place: float
     gender: str
     roles: frozenset[str]
-    subject: bool
 
 
 @dataclass
@@ -133,6 +135,7 @@ class _Words:
     honorifics: dict[str, str]
     pronouns: dict[str, str]
     titles: frozenset[tuple[str, ...]]
+    title_words: frozenset[str]  # every word of a title
     org_nouns: frozenset[str]
     document_nouns: frozenset[str]
     anonymous: frozenset[str]
@@ -146,8 +149,9 @@ class _Words:
     adverbs: frozenset[str]
     stopwords: frozenset[str]
     times: frozenset[str]
+    before_sentence: str  # what may stand between a sentence's start and its first word
     run: re.Pattern[str]
-    pronoun: re.Pattern[str]
+    he: tuple[re.Pattern[str], re.Pattern[str]]
     document: re.Pattern[str]
 
 
@@ -162,6 +166,7 @@ def _words() -> _Words:
         honorifics={f[0]: f[1] for f in lexicon.forms("honorifics")},
         pronouns={f[0]: f[1] for f in lexicon.forms("speaker_pronouns")},
         titles=frozenset(lexicon.forms("speaker_titles")),
+        title_words=frozenset(x for title in lexicon.forms("speaker_titles") for x in title),
         org_nouns=lexicon.words("speaker_org_nouns"),
         document_nouns=lexicon.words("speaker_document_nouns"),
         anonymous=lexicon.words("anonymous_speakers"),
@@ -180,11 +185,18 @@ def _words() -> _Words:
         # (Months are names too: "June Carter Cash".)
         times=frozenset(f for line in lexicon.forms("weekdays") for f in line)
         | lexicon.words("relative_days"),
+        before_sentence=" " + quote_marks() + "'(",
         # A run of capitalised words joined by single spaces or name glue ("Bank of
         # England"); a possessive ends it ("Plaid Cymru's | Elfyn Llwyd").
         # (The capital comes before the look-behind, so the search skips ahead fast.)
-        run=re.compile(rf"{first}(?:\s(?:(?:{glue})\s)*{word})*(?:['’]s\b|['’](?!\w))?"),
-        pronoun=re.compile(r"[HhSs](?<![\w'][HhSs])h?e\b"),
+        # ``more``: the words after the first, if any.
+        run=re.compile(rf"{first}(?P<more>\s(?:(?:{glue})\s)*{word})*(?:['’]s\b|['’](?!\w))?"),
+        # "he" and "she" (after an "s": its start is one before), and "He": each pattern
+        # starts with its letters, which the search skips ahead to fast.
+        he=(
+            re.compile(r"he\b(?:(?<![\w']..)|(?<=[Ss]..)(?<![\w'][Ss]..))"),
+            re.compile(r"He\b(?<![\w']..)"),
+        ),
         document=re.compile(
             rf"\b(?:{lexicon.alternation('speaker_document_nouns')}|su(?:e|es|ed|ing))\b", re.I
         ),
@@ -205,31 +217,45 @@ class Cast:
         self._paragraphs = paragraphs
         self._quoted = quoted
         self._joined = "\n".join(paragraphs)
-        #: Where each capitalised run and each "he"/"she" is, in reading order; read later.
-        found = [(n, m) for n, text in enumerate(paragraphs) for m in w.run.finditer(text)]
-        self._runs: list[tuple[Position, int]] = [((n, m.start()), m.end()) for n, m in found]
-        self._texts: list[str] = [m.group() for _, m in found]
-        self._run_at = [at for at, _ in self._runs]
+        #: Where each capitalised run (and where it ends) and each "he"/"she" is, in reading
+        #: order; read later.
+        self._run_at: list[Position] = []
+        self._run_end: list[int] = []
+        self._several: list[tuple[Position, int]] = []  # the runs of more than one word
+        for n, text in enumerate(paragraphs):
+            found = list(w.run.finditer(text))
+            self._run_at += [(n, m.start()) for m in found]
+            self._run_end += [m.end() for m in found]
+            self._several += [((n, m.start()), m.end()) for m in found if m.start("more") >= 0]
         self._run_set = set(self._run_at)
-        pronouns = [
-            (n, m.start())
-            for n, text in enumerate(paragraphs)
-            for m in w.pronoun.finditer(text)
-            if m.group().casefold() in ("he", "she")
-        ]
-        self._salient_at: list[Position] = sorted({*self._run_at, *pronouns})
+        # (Pronouns are few, and "He" opening a sentence is a run already. They are looked
+        # for in the whole article at once: a line break reads as a paragraph's edge.)
+        self._salient_at: list[Position] = list(self._run_at)
+        starts = list(accumulate((len(text) + 1 for text in paragraphs), initial=0))
+        joined = self._joined
+        for pattern in w.he:
+            for m in pattern.finditer(joined):
+                start = m.start() - (joined[m.start() - 1 : m.start()] in ("s", "S"))
+                n = bisect.bisect_right(starts, start) - 1
+                at = (n, start - starts[n])
+                if at not in self._run_set:
+                    bisect.insort(self._salient_at, at)
         self._read: dict[Position, _Mention | None] = {}
         self._speakers: dict[Position, _Entity] = {}
         self._pronoun_means: dict[Position, _Entity | None] = {}
+        self._subject_means: dict[Position, _Entity | None] = {}
         self._entities: dict[str, _Entity] = {}
         self._full: dict[str, str] = {}
         self._counted: set[Position] = set()
         self._full_mention: dict[str, _Mention] = {}
-        self._longest: dict[str, list[Position]] | None = None
-        self._by_start: dict[str, list[Position]] | None = None
+        self._longest: dict[str, list[tuple[Position, str]]] | None = None
+        self._by_start: dict[str, list[tuple[Position, str]]] | None = None
         self._weighed: dict[Position, _Traits] = {}
+        self._subjects: dict[Position, bool] = {}
         self._named: dict[str, _Entity] = {}
-        self._cases: dict[str, tuple[bool, bool]] = {}
+        self._lower: dict[str, bool] = {}
+        self._inside: dict[str, bool] = {}
+        self._folds: dict[int, str] = {}
 
     # -- the public side -------------------------------------------------------------------
     def resolve(self, paragraph: int, start: int, end: int) -> Speaker:
@@ -277,7 +303,8 @@ class Cast:
     ) -> tuple[_Entity | None, str, str]:
         """(entity, plain words, head noun): the entity, or the words to keep as written."""
         w = _words()
-        words = [t.group() for t in tokens(text, start, end)]
+        items = list(tokens(text, start, end))
+        words = [t.group() for t in items]
         if not words:
             return None, "", ""
         first = words[0].casefold()
@@ -286,7 +313,6 @@ class Cast:
         # The speaker proper is what comes before a preposition: "a spokesman for the firm".
         head_words: list[str] = []
         head_end = end
-        items = list(tokens(text, start, end))
         for n, t in enumerate(items):
             lw = t.group().casefold()
             inside_name = (
@@ -343,13 +369,13 @@ class Cast:
         text = self._paragraphs[paragraph]
         last = len(text[:end].rstrip(" ,"))
         i = bisect.bisect_left(self._run_at, (paragraph, start))
-        if i and self._runs[i - 1][0][0] == paragraph and self._runs[i - 1][1] > start:
+        if i and self._run_at[i - 1][0] == paragraph and self._run_end[i - 1] > start:
             i -= 1  # the words start inside a run: "On Tuesday Sir Alan said"
-        while i < len(self._runs) and self._runs[i][0] < (paragraph, end):
+        while i < len(self._run_at) and self._run_at[i] < (paragraph, end):
             # Only a run reaching the end of the words can be the name that ends them.
-            if self._runs[i][1] >= last - 1:
+            if self._run_end[i] >= last - 1:
                 # ("Mr Skeens of Brownsville": the run reaches the end, the name stops earlier.)
-                m = self._mention(self._runs[i][0])
+                m = self._mention(self._run_at[i])
                 if m is not None and m.end <= last:
                     return self._entity(m)
             i += 1
@@ -368,8 +394,14 @@ class Cast:
                 if best is None or key > best:
                     best, found = key, entity
         i = bisect.bisect_left(self._run_at, at)
-        for position, end in self._runs[max(0, i - _LOOK_BACK) : i]:
+        back = max(0, i - _LOOK_BACK)
+        worded: dict[int, bool] = {}  # paragraphs with the word anywhere (most have none)
+        for position, end in zip(self._run_at[back:i], self._run_end[back:i], strict=True):
             # Only a name with the word near it can be described by it: read no other.
+            if position[0] not in worded:
+                worded[position[0]] = head in self._folded(position[0])
+            if not worded[position[0]]:
+                continue
             paragraph = self._paragraphs[position[0]]
             stop = paragraph.find(",", end + 1, end + 90)
             if (
@@ -391,6 +423,13 @@ class Cast:
                 if best is None or key > best:
                     best, found = key, m
         return self._entity(found) if isinstance(found, _Mention) else found
+
+    def _folded(self, paragraph: int) -> str:
+        """A paragraph case-folded, once (folding goes letter by letter, so a stretch of it
+        folded is a stretch of this)."""
+        if paragraph not in self._folds:
+            self._folds[paragraph] = self._paragraphs[paragraph].casefold()
+        return self._folds[paragraph]
 
     def _pronoun(self, want: str, at: Position) -> _Entity | None:
         if want == "thing":
@@ -452,7 +491,7 @@ class Cast:
 
     def _named_before(self, at: Position) -> Iterator[_Entity]:
         i = bisect.bisect_left(self._run_at, at)
-        for position, _ in reversed(self._runs[max(0, i - _LOOK_BACK) : i]):
+        for position in reversed(self._run_at[max(0, i - _LOOK_BACK) : i]):
             m = self._mention(position)
             if m is not None and not m.quoted:
                 yield self._entity(m)
@@ -460,14 +499,22 @@ class Cast:
     def _salient(self, position: Position) -> _Entity | None:
         if position in self._speakers:
             return self._speakers[position]
+        # What a name or a pronoun there stands for is settled once read (walks back from
+        # later speakers pass it again).
+        if position not in self._subject_means:
+            self._subject_means[position] = self._subject_at(position)
+        return self._subject_means[position]
+
+    def _subject_at(self, position: Position) -> _Entity | None:
+        """Whom the subject named or meant at ``position`` stands for, if it is one."""
         if position in self._run_set:
             if not _may_be_subject(self._paragraphs[position[0]], position[1]):
                 return None  # too far into its clause to be its subject
+            if self._in_quote(position):
+                return None  # a quoted name is nobody's antecedent (read no further)
             m = self._mention(position)
             if m is not None:
-                if m.quoted or not self._traits(m).subject:
-                    return None
-                return self._entity(m)
+                return self._entity(m) if self._subject(m) else None
         # "He denied …": whom a pronoun subject means, once, from what came before it.
         if position not in self._pronoun_means:
             self._pronoun_means[position] = None  # no loops through itself
@@ -504,7 +551,7 @@ class Cast:
     def _mention(self, at: Position) -> _Mention | None:
         if at not in self._read:
             i = bisect.bisect_left(self._run_at, at)
-            self._read[at] = self._read_run(at, self._runs[i][1])
+            self._read[at] = self._read_run(at, self._run_end[i])
         return self._read[at]
 
     def _entity(self, m: _Mention) -> _Entity:
@@ -540,17 +587,24 @@ class Cast:
                 set(m.own.roles),
             )  # fmt: skip
             _weigh(text, m.at[1], m.end, m.name, evidence)
-            # A name that only modifies a noun after it ("Arsenal boss …") is no subject.
-            subject = (
-                not m.possessive
-                and not _modifies(text, m.at[1], m.end)
-                and (_is_subject(text, m.at[1], m.end))
-            )
             self._weighed[m.at] = _Traits(
                 evidence.person, evidence.organisation, evidence.place,
-                evidence.gender or _gender(evidence.roles), frozenset(evidence.roles), subject,
+                evidence.gender or _gender(evidence.roles), frozenset(evidence.roles),
             )  # fmt: skip
         return self._weighed[m.at]
+
+    def _subject(self, m: _Mention) -> bool:
+        """Whether a mention is the subject of a main clause (kept apart from its traits:
+        most names looked back over are no subject, and need not be weighed)."""
+        if m.at not in self._subjects:
+            text = self._paragraphs[m.at[0]]
+            # A name that only modifies a noun after it ("Arsenal boss …") is no subject.
+            self._subjects[m.at] = (
+                not m.possessive
+                and not _modifies(text, m.at[1], m.end)
+                and _is_subject(text, m.at[1], m.end)
+            )
+        return self._subjects[m.at]
 
     def _fullest(self, m: _Mention) -> str:
         """The fullest name of the article a name stands for: "Pound" → "Dick Pound" (a
@@ -563,15 +617,20 @@ class Cast:
         assert self._longest is not None and self._by_start is not None
         best = m.name
         words = m.name.split()
+        # (A name read is part of its run's words: a run without the words is not read.)
         if m.own.honorific in ("sir", "dame") and len(words) == 1:
             # "Sir Alan" is Sir Alan Budd: a knight is named by his first name.
-            for position in self._by_start.get(words[0].casefold()[:3], ()):
+            for position, run in self._by_start.get(words[0].casefold()[:3], ()):
+                if m.name + " " not in run:
+                    continue
                 other = self._mention(position)
                 if other is not None and other.name.startswith(m.name + " ") and not other.quoted:
                     best = other.name if len(other.name) > len(best) else best
             self._full[m.name] = best
             return best
-        for position in self._longest.get(words[-1].casefold(), ()):
+        for position, run in self._longest.get(words[-1].casefold(), ()):
+            if " " + m.name not in run or _name_room(run) <= len(best):
+                continue
             other = self._mention(position)
             if (
                 other is None
@@ -585,7 +644,9 @@ class Cast:
                 best = other.name
                 self._full_mention[m.name] = other
         if best == m.name:
-            for position in self._by_start.get(words[0].casefold()[:3], ()):
+            for position, run in self._by_start.get(words[0].casefold()[:3], ()):
+                if _name_room(run) <= len(best):
+                    continue
                 other = self._mention(position)
                 if other is None or len(other.name) <= len(best):
                     continue
@@ -598,18 +659,19 @@ class Cast:
         return best
 
     def _index_names(self) -> None:
-        """Runs of several words by their last word and by the start of their first: where a
-        fuller form of a name may be (read only when asked for)."""
+        """Runs of several words (where each is, and its words) by their last word and by the
+        start of their first: where a fuller form of a name may be (read only when asked for)."""
         self._longest, self._by_start = {}, {}
         honorifics = _words().honorifics
-        for (position, _), text in zip(self._runs, self._texts, strict=True):
-            words = text.split()
+        for position, end in self._several:
+            run = self._paragraphs[position[0]][position[1] : end]
+            words = run.split()
             while words and words[0].casefold().rstrip(".") in honorifics:
                 words = words[1:]
             if len(words) > 1:
                 last = words[-1].casefold().removesuffix("'s").removesuffix("’s").rstrip("'’")
-                self._longest.setdefault(last, []).append(position)
-                self._by_start.setdefault(words[0].casefold()[:3], []).append(position)
+                self._longest.setdefault(last, []).append((position, run))
+                self._by_start.setdefault(words[0].casefold()[:3], []).append((position, run))
 
     def _read_run(self, at: Position, stop: int) -> _Mention | None:
         """The name a capitalised run gives, with what the words around it say of it."""
@@ -680,46 +742,55 @@ class Cast:
         return _Mention((at[0], start), end, name, possessive, self._in_quote(at), evidence)
 
     def _written_lower(self, word: str) -> bool:
-        return self._case_of(word)[0]
+        """Whether the article writes ``word`` in lower case somewhere: a space before it, a
+        space or a stop after it."""
+        if word not in self._lower:
+            joined, lower = self._joined, " " + word.casefold()
+            found = False
+            at = joined.find(lower)
+            while at >= 0 and not found:  # (one scan of the article)
+                stop = at + len(lower)
+                found = joined[stop : stop + 1] in (" ", ",", ".", ";", ":")
+                at = joined.find(lower, at + 1)
+            self._lower[word] = found
+        return self._lower[word]
 
     def _looks_named(self, text: str, word: re.Match[str]) -> bool:
         """Whether a lone capitalised word starting a sentence is a name: the article writes
         it capitalised inside a sentence too, it is written like one ("GlaxoSmithKline",
         "NATO"), or an apposition follows it ("Metrovias, the private firm …")."""
         name = word.group()
-        if self._case_of(name)[1] or any(c.isupper() for c in name[1:]):
+        if self._written_inside(name) or any(c.isupper() for c in name[1:]):
             return True
         if name.endswith("ly"):
             return False  # "Separately, …"
         return text.startswith(", who", word.end()) or bool(_apposition_roles(text, word.end()))
 
-    def _case_of(self, word: str) -> tuple[bool, bool]:
-        """(written in lower case somewhere, written capitalised inside a sentence)."""
-        if word not in self._cases:
-            self._cases[word] = self._find_case(word)
-        return self._cases[word]
-
-    def _find_case(self, word: str) -> tuple[bool, bool]:
-        joined = self._joined
-        lower = word.casefold()
-        written_lower = any(f" {lower}{end}" in joined for end in " ,.;:")
-        inner = False
-        at = joined.find(" " + word)
-        while at > 0 and not inner:
-            after = joined[at + 1 + len(word) : at + 2 + len(word)]
-            inner = joined[at - 1] not in ".!?:;\"“'‘(\n-–—•*" and not (
-                after.isalnum() or after == "-"
-            )
-            at = joined.find(" " + word, at + 1)
-        return written_lower, inner
+    def _written_inside(self, word: str) -> bool:
+        """Whether the article writes ``word`` (capitalised) inside a sentence somewhere."""
+        if word not in self._inside:
+            joined = self._joined
+            inner = False
+            at = joined.find(" " + word)
+            while at > 0 and not inner:
+                after = joined[at + 1 + len(word) : at + 2 + len(word)]
+                inner = joined[at - 1] not in ".!?:;\"“'‘(\n-–—•*" and not (
+                    after.isalnum() or after == "-"
+                )
+                at = joined.find(" " + word, at + 1)
+            self._inside[word] = inner
+        return self._inside[word]
 
 
 _THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
 _WHO_AFTER = re.compile(r",\s+(?:who|aged)\b|,\s+\d{1,2},")
 _ITS_AFTER = re.compile(r"(?:\s+[a-z]\w*){0,2}?\s+its\b")
 _HIS_AFTER = re.compile(r"(?:\s+[a-z]\w*){0,2}?\s+his\b")
-_CLAUSE_START = re.compile(r"[.!?;:,]|\bbut\b", re.I)
+# A stop or "but" (any case): "[.!?;:,]|\bbut\b" case-blind, written to start with one
+# character of a set, which the search skips ahead to fast.
+_CLAUSE_START = re.compile(r"[.!?;:,Bb](?:(?<=[.!?;:,])|(?<=[Bb])(?<!\w[Bb])[Uu][Tt]\b)")
 _NEXT_WORD = re.compile(r" ([a-z][\w-]*)")
+_ACTING = re.compile(r"\s+([a-z][\w'’-]*)")
 _APPOSITION = re.compile(r",\s+([^,.;:!?()\"“”]{2,80})(?=[,.;:!?]|$)")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 
@@ -769,7 +840,7 @@ def _weigh(text: str, start: int, end: int, name: str, evidence: _Evidence) -> N
 
 
 def _sentence_initial(text: str, start: int) -> bool:
-    before = text[max(0, start - 20) : start].rstrip(" " + quote_marks() + "'(")
+    before = text[max(0, start - 20) : start].rstrip(_words().before_sentence)
     return (not before and start < 20) or (bool(before) and before[-1] in ".!?:;-–—•*")
 
 
@@ -787,7 +858,8 @@ def _is_subject(text: str, start: int, end: int) -> bool:
         return False
     if comma and not _acts(text, end):
         return False  # "its shooter, Halo 2.": after a comma, a subject acts
-    prefix = [t.group() for t in tokens(window, cut)]
+    # (One word more than a prefix may have is enough to know it is too long.)
+    prefix = [t.group() for t in islice(tokens(window, cut), _MAX_PREFIX + 1)]
     if len(prefix) > _MAX_PREFIX:
         return False
     for n, word in enumerate(prefix):
@@ -815,7 +887,7 @@ def _is_subject(text: str, start: int, end: int) -> bool:
 def _acts(text: str, end: int) -> bool:
     """Whether a verb (or an adverb before one) follows the name ending at ``end``."""
     w = _words()
-    following = re.match(r"\s+([a-z][\w'’-]*)", text[end : end + 30])
+    following = _ACTING.match(text[end : end + 30])
     if following is None:
         return False
     word = following.group(1)
@@ -825,7 +897,10 @@ def _acts(text: str, end: int) -> bool:
 def _may_be_subject(text: str, start: int) -> bool:
     """A quick look before :func:`_is_subject`: a clause starts at most a few words before."""
     window = text[max(0, start - 60) : start]
-    cut = max(window.rfind(c) for c in ".!?;:,")
+    cut = max(
+        window.rfind("."), window.rfind("!"), window.rfind("?"),
+        window.rfind(";"), window.rfind(":"), window.rfind(","),
+    )  # fmt: skip
     if cut < 0 and start > 60:
         return False
     return len(window[cut + 1 :].split()) <= _MAX_PREFIX
@@ -856,13 +931,15 @@ def _modifies(text: str, start: int, end: int) -> bool:
 def _title_end(folded: list[str]) -> int:
     """How many leading words of a capitalised run are an office title (0: none); words
     before a title belong to it ("NATO Secretary General")."""
-    titles = _words().titles
+    w = _words()
+    if w.title_words.isdisjoint(folded):
+        return 0  # (most names)
     end = n = 0
     while n < len(folded):
-        if n + 1 < len(folded) and tuple(folded[n : n + 2]) in titles:
+        if n + 1 < len(folded) and tuple(folded[n : n + 2]) in w.titles:
             n += 2
             end = n
-        elif (folded[n],) in titles:
+        elif (folded[n],) in w.titles:
             n += 1
             end = n
         else:
@@ -908,7 +985,7 @@ def _apposition_roles(text: str, end: int) -> list[str]:
     m = _APPOSITION.match(text, end)
     if m is None:
         return []
-    words = [t.group() for t in tokens(m.group(1))][:_MAX_APPOSITION]
+    words = [t.group() for t in islice(tokens(m.group(1)), _MAX_APPOSITION)]
     if not words or any(x.casefold() in w.verbs for x in words):
         return []
     first = words[0].casefold()
@@ -955,6 +1032,14 @@ def _organisation_like(m: _Mention) -> bool:
     return m.own.organisation > m.own.person or any(
         x.casefold() in w.organisation_words or (len(x) >= 2 and x.isupper()) for x in words
     )
+
+
+def _name_room(run: str) -> int:
+    """How long the name read from a run of capitalised words can be, at most (a possessive
+    ending is no part of it)."""
+    if run.endswith(("'s", "’s")):
+        return len(run) - 2
+    return len(run) - 1 if run.endswith(("'", "’")) else len(run)
 
 
 def _shortens(short: str, words: list[str]) -> bool:
