@@ -162,7 +162,7 @@ def _greeting(bot: QABot) -> str:
 def _help(bot: QABot) -> str:
     examples = "\n".join(f"  {q}" for q in example_questions(bot))
     return (
-        "Ask a question about the articles, in plain words, for example:\n"
+        "Ask a question about the articles, in plain words; try one about these stories:\n"
         f"{examples}\nFollow up with a short question such as: and what about …?\n"
         + "Filters:\n"
         + "".join(f"  {line}\n" for line in render.filter_help())

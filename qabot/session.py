@@ -70,7 +70,7 @@ def _speaker_and_topic(text: str, quoted: Callable[[str], bool]) -> tuple[str, s
 
 
 def example_questions(bot: QABot, count: int = 3) -> list[str]:
-    """Example questions drawn from the indexed article titles, spread over the corpus."""
+    """Stories to ask about: indexed article titles, spread over the corpus."""
     articles = bot.articles()
     if not articles:
         return ["(add articles to the corpus first)"]
@@ -78,7 +78,7 @@ def example_questions(bot: QABot, count: int = 3) -> list[str]:
     examples = []
     for article in articles[::step][:count]:
         title = re.sub(r"\s+", " ", article.title).strip().rstrip(".?!:")
-        examples.append(f"What about {title[:80]}?")
+        examples.append(title[:80])
     return examples
 
 
