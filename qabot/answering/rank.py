@@ -246,6 +246,11 @@ def _features(shape: QuestionShape, view: SentenceView, words: _Words, c: Span) 
         if shape.counted:
             after = words.inside(c.end, c.end + 30)[:3]
             f["counted_after"] = float(any(same_word(w, shape.counted) for w in after))
+    elif c.kind == "time":
+        form = _time_form(c.text)
+        f[f"time={form}"] = 1.0
+        if shape.focus in _TIME_FOCI:
+            f[f"focus={shape.focus},time={form}"] = 1.0  # "what year" → 1993, "what date" → 3 Feb
     elif c.kind == "quote":
         f["reported"] = float(c.detail == "reported")
         speaker = {w.casefold() for w in shape.speaker} - stopwords()
@@ -253,11 +258,30 @@ def _features(shape: QuestionShape, view: SentenceView, words: _Words, c: Span) 
     elif c.kind in ("person", "organisation", "place"):
         f["place_cue"] = float(ends_with_place_cue(before))
         f["named_cue"] = float(_NAMED_BEFORE.search(before) is not None)
+        # "Spain's most powerful bank": a possessive name describes something else.
+        f["possessive"] = float(sentence.startswith(("'s", "’s"), c.end))
     for name in _CROSSED:
         if name in f:
             f[f"asked={asked},{name}"] = f[name]
     f["in_quotes"] = float(c.kind != "quote" and words.quoted(c.start))
     return f
+
+
+#: The asked nouns a time's form is weighed against ("in what *year*").
+_TIME_FOCI = frozenset({"year", "date", "day", "month", "century", "decade", "time", "season"})
+_DAY_MONTH = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|[A-Z][a-z]+\.?\s+\d{1,2}\b")
+
+
+def _time_form(text: str) -> str:
+    """How precise a time span is: a date, a year (or decade, century), a clock time, or
+    a word ("Tuesday", "last week")."""
+    if ":" in text or re.search(r"\d\s*(?:a\.m\.|p\.m\.|am\b|pm\b)", text):
+        return "clock"
+    if _DAY_MONTH.search(text):
+        return "date"
+    if re.search(r"\d{4}", text) or "century" in text:
+        return "year"
+    return "word"
 
 
 def _nearness(
@@ -280,6 +304,18 @@ def _nearness(
         if near:
             f["focus_gap"] = min(min(near), 20) / 20
             f["focus_touches"] = float(min(near) == 0)
+
+        # "which hotel" → "the Roosevelt *Hotel*"; "rock *star* Bryan Ferry"; "Allied Irish
+        # Banks, Ireland's biggest *company*": the asked noun inside, before or after.
+        def asked(found: list[str]) -> bool:
+            return any(same_word(w, shape.focus) for w in found)
+
+        if asked(words.inside(c.start, c.end)):
+            f["focus_inside"] = 1.0
+        elif asked(words.inside(max(0, c.start - 30), c.start)[-3:]):
+            f["focus_before"] = 1.0
+        elif asked(words.inside(c.end, c.end + 40)[:5]):
+            f["focus_after"] = 1.0
     # The few words between the span and the nearest question word: "built *by* X",
     # "X*,* the capital", "*called* X". Only function words and marks are named.
     link = min(((g, s, e) for g, _, s, e in gaps if g <= 2), default=None)

@@ -289,6 +289,9 @@ _FOCUS = re.compile(
 
 
 def _focus(question: str) -> str:
+    head = _head(question)
+    if head is not None:
+        return head[0]  # "which US *regulator*": the listed noun, not the first word
     m = _FOCUS.search(question)
     if m is None or _AUXILIARY.fullmatch(m.group("noun")):
         return ""
@@ -311,21 +314,36 @@ def _head_kind(question: str) -> AnswerKind | None:
     """The kind the noun after "what"/"which" names, read past its adjectives ("what
     *political party*", "which *British prime minister*"): a person, an organisation or a
     place, from the lexicon's lists of such nouns; ``None`` when it names none of them."""
+    found = _head(question)
+    return found[1] if found else None
+
+
+def _head(question: str) -> tuple[str, AnswerKind] | None:
+    """The listed noun heading the phrase after "what"/"which", and the kind it names.
+
+    Of the phrase's first words, the last one a list names wins: "which *company*
+    president" asks for a person, "which US *regulator* announced" for an organisation,
+    and a verb after the noun ("which developer *made*") is simply not listed.
+    """
     m = _HEAD_START.search(question)
     if m is None:
         return None
-    head, end = "", m.end()
+    found: tuple[str, AnswerKind] | None = None
+    end = m.end()
     for n, word in enumerate(_HEAD_WORD.finditer(question, m.end())):
-        folded = word.group().casefold()
+        folded = re.sub(r"['’]s$", "", word.group().casefold())
         if question[end : word.start()].strip() or n == _HEAD_WORDS or folded in _HEAD_END:
             break  # punctuation, or a word that ends the noun phrase
         if n and folded.endswith("ed"):
             break  # "what satellite *enabled* …"
-        head, end = folded, word.end()
-    for kind, nouns in _head_nouns():
-        if head in nouns or (head.endswith("s") and head[:-1] in nouns):
-            return kind
-    return None
+        end = word.end()
+        for kind, nouns in _head_nouns():
+            if folded in nouns or (folded.endswith("s") and folded[:-1] in nouns):
+                found = (folded, kind)
+                break
+        if word.group().endswith(("'s", "’s")):
+            break  # "which rock star's son": the owner ends the phrase read here
+    return found
 
 
 @cache

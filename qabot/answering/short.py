@@ -54,17 +54,24 @@ _FIT: dict[str, dict[str, float]] = {
     "thing": {"phrase": 1.0, "organisation": 0.9, "person": 0.9, "place": 0.9, "quote": 0.8},
 }
 #: What a question of each kind must find to be answered: the kinds of span that count
-#: (a name's kind is a guess, so people and organisations stand for each other).
+#: (a name's kind is a guess, so people and organisations stand for each other; a country
+#: or a capital acts in news as its government does: "it is up to Kyiv to decide").
 _STRICT: dict[str, frozenset[str]] = {
-    "person": frozenset({"person", "organisation"}),
-    "organisation": frozenset({"organisation", "person"}),
+    "person": frozenset({"person", "organisation", "place"}),
+    "organisation": frozenset({"organisation", "person", "place"}),
     "place": frozenset({"place"}),
     "time": frozenset({"time"}),
     "number": frozenset({"number"}),
     "quote": frozenset({"quote"}),
 }
-#: What makes a sentence offer the kind asked for: the strict kinds, and reasons for "why".
-_OFFERED: dict[str, frozenset[str]] = {**_STRICT, "reason": frozenset({"reason"})}
+#: What makes a sentence offer the kind asked for: the strict kinds, and reasons for "why";
+#: a place may answer "who", but only a person or an organisation makes a sentence offer one.
+_OFFERED: dict[str, frozenset[str]] = {
+    **_STRICT,
+    "person": frozenset({"person", "organisation"}),
+    "organisation": frozenset({"organisation", "person"}),
+    "reason": frozenset({"reason"}),
+}
 _UNITS = frozenset({"money", "percent", "age", "duration", "distance"})
 
 
@@ -102,8 +109,9 @@ def fits(shape: QuestionShape, candidate: Span | None) -> bool:
 def offers(shape: QuestionShape, sentence: str) -> bool:
     """Whether ``sentence`` holds a span of the kind ``shape`` asks for, not named in it.
 
-    True exactly when :func:`short_answer` could find a fitting answer in the sentence
-    (for "why", a reason), so the choice of sentence and the short answer never disagree.
+    True exactly when :func:`short_answer` could find a fitting answer of the offered
+    kinds in the sentence (for "why", a reason; for "who", a person or an organisation,
+    not a place), so the choice of sentence and the short answer never disagree.
     """
     wanted = _OFFERED.get(shape.kind or "")
     if not wanted:

@@ -161,7 +161,8 @@ def _rx() -> _Patterns:
     )
     number = re.compile(
         r"(?P<cur>(?:US|A|C|HK)?[$£€¥]\s?)?"
-        rf"(?P<num>\d[\d,]*(?:[.:]\d+)?|(?<![\w-])(?:{numword}|twice|once)(?!\w|-(?!time\b)))"
+        rf"(?P<num>\d[\d,]*(?:[.:]\d+)?(?:[-–]\d[\d,]*(?:\.\d+)?)?"
+        rf"|(?<![\w-])(?:{numword}|twice|once)(?!\w|-(?!time\b)))"
         rf"(?P<scale>(?:\s?(?:{alt('number_scales')})\b)?)"
         r"(?P<pct>\s?%)?"
         rf"(?P<unit>\s(?:{units})\b(?!-))?"
@@ -311,17 +312,30 @@ def name_span(sentence: str, run: list[re.Match[str]], first: int) -> Iterator[S
     if text.endswith(("'s", "’s")):
         end -= 2
     before = sentence[max(0, start - 20) : start]
-    last = re.sub(r"['’]s$", "", words[-1])
-    organisations = lexicon.words("organisation_words")
+    plain = [re.sub(r"['’]s$", "", w) for w in words]
+    organisations = _organisation_words()
     acronym = any(len(w) >= 2 and w.isupper() and w.isalpha() for w in (m.group() for m in run))
+    named = " ".join(plain)
     kind: SpanKind
-    if last in organisations or any(w in organisations for w in words) or acronym:
+    if any(w in organisations or (w[-1:] == "s" and w[:-1] in organisations) for w in plain):
+        kind = "organisation"  # "Allied Irish Banks", "… Safety Administration"
+    elif named in lexicon.words("place_names") or named.removeprefix("the ") in lexicon.words(
+        "place_names"
+    ):
+        kind = "place"  # "the UK", "Jordan", "New York"
+    elif acronym:
         kind = "organisation"
     elif ends_with_place_cue(before):
         kind = "place"
     else:
         kind = "person"
     yield _make(sentence, start, end, kind)
+
+
+@cache
+def _organisation_words() -> frozenset[str]:
+    """Words that make a name an organisation's ("Group", "Party", "Administration")."""
+    return lexicon.words("organisation_words") | lexicon.words("name_organisation_words")
 
 
 def _quotes(sentence: str, body: int) -> Iterator[Span]:

@@ -42,6 +42,10 @@ from qabot.answering.short import offers
         ("What small coastal towns were flooded?", "place"),
         ("What British satellite enabled the launch?", "thing"),
         ("What topic do private bills have?", "thing"),
+        # The last listed noun of the phrase, a verb after it notwithstanding.
+        ("Which developer made the original Halo?", "organisation"),
+        ("Which US regulator announced the recall?", "organisation"),
+        ("In which hotel was Spurlock given the award?", "place"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -151,3 +155,16 @@ def test_a_sentence_offers_a_quotation_or_a_reason(
     question: str, sentence: str, expected: bool
 ) -> None:
     assert offers(analyze_question(question), sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Which US regulator announced the recall?", "regulator"),
+        ("In which hotel was he given the award?", "hotel"),
+        ("What satellite was used?", "satellite"),
+        ("Until what date was the release put back?", "date"),
+    ],
+)
+def test_the_noun_asked_about(question: str, focus: str) -> None:
+    assert analyze_question(question).focus == focus

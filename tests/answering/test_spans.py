@@ -28,6 +28,17 @@ def kinds(sentence: str) -> dict[str, list[str]]:
         ("Obama met Egyptian President Hosni Mubarak.", "person", "President Hosni Mubarak"),
         ("Shares in Vodafone Group Plc fell.", "organisation", "Vodafone Group Plc"),
         ("The bomb exploded in Peshawar.", "place", "Peshawar"),
+        # A plural organisation word, a word the speaker lists know, a known place.
+        ("Allied Irish Banks touched a peak.", "organisation", "Allied Irish Banks"),
+        (
+            "The National Highway Traffic Safety Administration said so.",
+            "organisation",
+            "National Highway Traffic Safety Administration",
+        ),
+        ("Troops left the UK on Monday.", "place", "UK"),
+        ("Talks were held with Jordan and New York officials.", "place", "Jordan"),
+        ("Games will cost $10-25m to make.", "number", "$10-25m"),
+        ("Between 100-120 troops were put on standby.", "number", "100-120"),
         ('"We cannot have Minsk 3," Stoltenberg concluded.', "quote", "We cannot have Minsk 3"),
         ("She left because of the noise.", "reason", "the noise"),
         ("They escaped by digging a tunnel.", "manner", "by digging a tunnel"),
