@@ -769,6 +769,11 @@ class _Reader:
                 clause = _trim(m, tail + 1, s1)
                 if clause and self._clause_ok(*clause):
                     return clause, (self.index, *speaker), name
+                if comma >= 0 and _apposition(m[tail + 1 : s1]):
+                    # "CLAUSE, says Tim Dams, the news editor of …": the speaker described.
+                    clause = _trim(m, s0, comma)
+                    if clause and self._clause_ok(*clause, framed=True):
+                        return clause, (self.index, *speaker), name
                 return None
         # "X said (that) CLAUSE"
         start = self._clause_start(verb, s1)
@@ -1114,8 +1119,11 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
         if not taken and lw in _ANY_PRONOUN:
             taken.append(t)
             break
-        if lw in rx.boundaries or lw in rx.verbs or lw in rx.clause_words:
-            break  # "President Lula became …"
+        inside_name = bool(taken) and word[:1].isupper() and taken[-1].group()[:1].isupper()
+        if (lw in rx.boundaries or lw in rx.verbs or lw in rx.clause_words) and not (
+            inside_name and lw not in rx.boundaries
+        ):
+            break  # "President Lula became …" (but "Sung Won Sohn" is one name)
         if lw in rx.prepositions and (lw not in _INNER or not taken):
             break
         if (
@@ -1185,6 +1193,20 @@ def _is_speaker(m: str, start: int, end: int) -> bool:
         ):
             return False
     return True
+
+
+_APPOSITION_WORDS = 12
+
+
+def _apposition(text: str) -> bool:
+    """Whether ``text`` (what follows a speaker's comma, to the sentence's end) only
+    describes the speaker: "the news editor of trade magazine Screen International."."""
+    words = text.strip(" ,.;:!?" + _MASK).split()
+    return (
+        0 < len(words) <= _APPOSITION_WORDS
+        and words[0].casefold() in ("the", "a", "an", "his", "her", "its", "their")
+        and not _is_clause(" ".join(words))
+    )
 
 
 def _is_clause(text: str, shared: bool = False) -> bool:

@@ -56,6 +56,8 @@ _LOOK_BACK = 200
 _MAX_PREFIX = 4  # role words read before a name ("Former Holby City actor …")
 _MAX_APPOSITION = 8  # words of an apposition after a name (", the private firm …")
 _ARTICLES = frozenset({"the", "a", "an"})
+#: Office titles that are also surnames: after a first name they end a name.
+_SURNAME_TITLES = frozenset({"king", "bishop", "judge", "pope", "major", "dean", "marshal"})
 
 
 @dataclass(frozen=True)
@@ -650,13 +652,28 @@ class Cast:
                 other = self._mention(position)
                 if other is None or len(other.name) <= len(best):
                     continue
-                if _shortens(m.name, other.name.split()) and (
+                like_organisation = (
                     _organisation_like(m) or self._traits(m).organisation >= self._traits(m).person
+                )
+                if like_organisation and (
+                    _shortens(m.name, other.name.split()) or self._first_word_of(m, other)
                 ):
                     best = other.name
                     self._full_mention[m.name] = other
         self._full[m.name] = best
         return best
+
+    def _first_word_of(self, m: _Mention, other: _Mention) -> bool:
+        """Whether a one-word name is the start of an organisation's longer one: "the Fed"
+        of "the Federal Reserve", "the Bank" of "the Bank of England"."""
+        words, longer = m.name.split(), other.name.split()
+        if len(words) != 1 or len(words[0]) < 3 or len(longer) < 2 or other.quoted:
+            return False
+        traits = self._traits(other)
+        return (
+            longer[0].casefold().startswith(words[0].casefold())
+            and traits.organisation > traits.person
+        )
 
     def _index_names(self) -> None:
         """Runs of several words (where each is, and its words) by their last word and by the
@@ -666,8 +683,10 @@ class Cast:
         for position, end in self._several:
             run = self._paragraphs[position[0]][position[1] : end]
             words = run.split()
-            while words and words[0].casefold().rstrip(".") in honorifics:
-                words = words[1:]
+            while words and (
+                words[0].casefold().rstrip(".") in honorifics or words[0] in ("The", "A", "An")
+            ):
+                words = words[1:]  # "Mr", and a sentence's first "The" ("The Federal Reserve")
             if len(words) > 1:
                 last = words[-1].casefold().removesuffix("'s").removesuffix("’s").rstrip("'’")
                 self._longest.setdefault(last, []).append((position, run))
@@ -707,6 +726,12 @@ class Cast:
         # Office titles describe: "NATO Secretary General Jens Stoltenberg" is Jens Stoltenberg.
         folded = [t.group().casefold().rstrip(".") for t in words]
         cut = _title_end(folded)
+        if (
+            cut == len(folded) >= 2
+            and folded[-1] in _SURNAME_TITLES
+            and not _title_end(folded[:-1])
+        ):
+            cut = 0  # "Mervyn King", "Julie Bishop": a surname, not an office
         rest = len(words) - cut
         if cut and rest == 0:
             return None  # only a title ("The NATO Secretary General"): a description
@@ -792,7 +817,8 @@ _CLAUSE_START = re.compile(r"[.!?;:,Bb](?:(?<=[.!?;:,])|(?<=[Bb])(?<!\w[Bb])[Uu]
 _NEXT_WORD = re.compile(r" ([a-z][\w-]*)")
 _ACTING = re.compile(r"\s+([a-z][\w'’-]*)")
 _APPOSITION = re.compile(r",\s+([^,.;:!?()\"“”]{2,80})(?=[,.;:!?]|$)")
-_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+#: Words before a speaker kept as written that are no part of it ("*some* economists").
+_ARTICLE = re.compile(r"^(?:the|a|an|some|many|several|most|other)\s+", re.I)
 
 
 # -- reading the words around a name ---------------------------------------------------------
@@ -835,7 +861,11 @@ def _weigh(text: str, start: int, end: int, name: str, evidence: _Evidence) -> N
     elif _HIS_AFTER.match(after):
         evidence.person += 1
         evidence.gender = evidence.gender or "male"
-    if len(name_words) >= 2:
+    if name.casefold() in lexicon.words("place_names"):
+        evidence.place += 2  # "Leicester", "Wales": no "he" or "she"
+    if name_words[0].casefold() in lexicon.words("number_words"):
+        evidence.organisation += 1  # "Six Nations", "Three Degrees": a body, not a person
+    elif len(name_words) >= 2:
         evidence.person += 0.5  # a first and a last name, unless something says otherwise
 
 

@@ -301,3 +301,54 @@ def test_a_paragraph_too_long_for_a_reporter_is_not_read() -> None:
     assert len(huge) > MAX_PARAGRAPH_CHARS
     found = extract_quotes([huge, 'Mayor Tom Reed said: "The harbour stays public."'], Analyzer())
     assert [(q.paragraph, q.text) for q in found] == [(1, "The harbour stays public.")]
+
+
+# -- speakers read as a reader would (second dev set) -----------------------------------------
+def test_a_speaker_described_after_a_comma_reports_the_clause_before(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The film may have been hurt by its category, says Tim Dams, the news editor of trade "
+        "magazine Screen International. But he also believes the film is too political.",
+    )
+    assert ("reported", "The film may have been hurt by its category", "Tim Dams") in said(found)
+
+
+def test_a_capitalised_verb_inside_a_name_is_part_of_it(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer, '"The Fed does not want to rock the boat," said Sung Won Sohn, an economist.'
+    )
+    assert [q.speaker for q in found] == ["Sung Won Sohn"]
+
+
+def test_a_short_name_of_an_organisation_is_its_full_name(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The Federal Reserve has raised its key rate to 2%.",
+        "The Fed said that future increases would come at a measured pace.",
+    )
+    assert [q.speaker for q in found] == ["Federal Reserve"]
+
+
+def test_he_is_a_person_not_a_place_or_a_tournament(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Tough-scrummaging prop Julian White expects a rough ride in England's Six Nations opener in Cardiff.",
+        'The Leicester tight-head is in form. "The Welsh scrum is a force," he told BBC Sport.',
+    )
+    assert [q.speaker for q in found] == ["Julian White"]
+
+
+def test_a_surname_that_is_also_a_title_ends_a_name(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Avery Shenfeld said rates would rise.",
+        "BoE governor Mervyn King warned that the era of low inflation may be ending.",
+    )
+    assert ("Mervyn King", "BoE governor Mervyn King") in [
+        (q.speaker, q.speaker_as_written) for q in found
+    ]
+
+
+def test_a_quantifier_is_no_part_of_an_unnamed_speaker(analyzer: Analyzer) -> None:
+    found = quotes(analyzer, "Some economists said that another rise could be in store.")
+    assert [q.speaker for q in found] == ["economists"]
