@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,9 @@ SAME_WORDS = 0.8
 _K1, _B, _AVERAGE_WORDS = 1.2, 0.75, 40.0
 #: How far the passage around a quotation counts, beside the quotation and its sentence.
 _PASSAGE_WEIGHT = 0.3
+#: The passages the question found first whose quotations (or their neighbours') are taken
+#: to be about its topic.
+_FOUND_FIRST = 3
 #: Only this many best quotations are read with their passages.
 _WITH_PASSAGES = 10
 #: An article whose opening paragraph (outside quotation marks) holds this
@@ -111,6 +114,7 @@ def rank_quotations(
     passage: Callable[[Quotation], Passage | None] | None = None,
     articles: Mapping[str, frozenset[str]] | None = None,
     leads: Mapping[str, str] | None = None,
+    found_first: Collection[tuple[str, int]] = (),
 ) -> list[Scored]:
     """``quotes`` best first for the topic ``about`` (index terms); ties: newest, then first.
 
@@ -118,7 +122,9 @@ def rank_quotations(
     read for the best few only; ``articles`` the question's terms each searched article
     holds (by article id), which count a little towards a quotation of that article;
     ``leads`` the opening paragraph of searched articles (by article id): an
-    article whose lead is about the topic (:data:`LEAD_ABOUT`) makes its quotations so.
+    article whose lead is about the topic (:data:`LEAD_ABOUT`) makes its quotations so;
+    ``found_first`` the (article id, position) of the passages the question found first: a
+    quotation in one of them, or beside one, is about the topic, though not surely.
     """
     weight = {t: float(weight_of(t)) for t in dict.fromkeys(about)}
     total = sum(weight.values())
@@ -144,7 +150,8 @@ def rank_quotations(
             # article may hold someone else's words on it.
             in_article = sum(w for t, w in weight.items() if t in held) / total
             coverage = min(1.0, coverage + _ARTICLE_WEIGHT * in_article)
-        if about_lead.get(quote.article.id):
+        near = any((quote.article.id, quote.position + step) in found_first for step in (-1, 0, 1))
+        if about_lead.get(quote.article.id) or near:
             coverage = max(coverage, MIN_ABOUT)
         scored.append(Scored(quote, score, coverage))
     scored.sort(key=_order)
@@ -169,10 +176,14 @@ def rank_quotations(
 
 def speaker_names(speaker: Sequence[str]) -> list[str]:
     """The ways a question's speaker may be looked up, most precise first: as written
-    ("IDC's Jill Finger"), then the name at its end ("Jill Finger"), then what follows
+    ("IDC's Jill Finger"), then the name before where they work ("Sung Won Sohn" of "Sung
+    Won Sohn of Wells Fargo"), then the name at its end ("Jill Finger"), then what follows
     a possessive ("controller of entertainment" of "ITV's controller of entertainment")."""
     words = list(speaker)
     names = [" ".join(words)]
+    lower = next((n for n, w in enumerate(words) if not w[:1].isupper()), len(words))
+    if 0 < lower < len(words) and words[lower] in ("of", "from", "at", "for", "with"):
+        names.append(" ".join(words[:lower]))
     tail: list[str] = []
     for word in reversed(words):
         if not word[:1].isupper():
@@ -345,9 +356,20 @@ def compose_quoted(
     for article_id in held.keys() & quoting:
         if (lead := passage(article_id, 0)) is not None:
             leads[article_id] = lead.text.split("\n", 1)[0]
+    # The passages the whole question found first, when their own words (not someone's
+    # quoted ones) hold most of the topic: the speaker's words there are on the topic even
+    # in other words ("why target the airlines?" in the passage on taxing jet fuel), and so
+    # are their words in the passage beside one.
+    weights = {t: float(_weight_of(query)(t)) for t in about}
+    total = sum(weights.values())
+    found_first = {
+        (m.article.id, m.passage.position)
+        for m in matches[:_FOUND_FIRST]
+        if total and _bm25(_unquoted(m.passage.text), weights, analyzer)[1] / total >= LEAD_ABOUT
+    }
     ranked = rank_quotations(
         quotes, about, _weight_of(query), analyzer,
-        lambda q: passage(q.article.id, q.position), held, leads,
+        lambda q: passage(q.article.id, q.position), held, leads, found_first,
     )  # fmt: skip
     order = {id(q): n for n, q in enumerate(quotes)}
     best = _direct_for(next((s for s in ranked if s.coverage >= MIN_ABOUT), None), ranked, order)

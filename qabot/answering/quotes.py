@@ -59,7 +59,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import islice
 from typing import Literal
@@ -110,6 +110,9 @@ class Quote:
     verb: str
     #: A quoted phrase inside someone's speech rather than a sentence said ("loopy").
     fragment: bool = False
+    #: The words the article describes the speaker with anywhere ("culture secretary"):
+    #: a question may name them so ("what did the Culture Secretary say …").
+    roles: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         said = f"{self.speaker} ({self.verb})" if self.verb else self.speaker
@@ -1285,6 +1288,7 @@ def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list
     seen: dict[tuple[int, int, int], Speaker] = {}
     last: tuple[Speaker, int] | None = None
     out: list[Quote] = []
+    speakers: dict[str, Speaker] = {}
     for f in sorted(found, key=anchor):
         if f.speaker is not None:
             speaker = seen.get(f.speaker)
@@ -1296,6 +1300,7 @@ def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list
         else:
             continue
         last = (speaker, f.paragraph)
+        speakers.setdefault(speaker.name, speaker)
         text = paragraphs[f.paragraph]
         out.append(
             Quote(
@@ -1312,4 +1317,8 @@ def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list
                 fragment=f.fragment,
             )
         )
+    # What describes a speaker is known only once the article is read ("Culture Secretary
+    # Tessa Jowell" may come after "Ms Jowell said").
+    roles = {name: cast.roles_of(speaker) for name, speaker in speakers.items()}
+    out = [replace(q, roles=roles[q.speaker]) for q in out]
     return sorted(out, key=lambda q: (q.paragraph, q.start, q.kind))

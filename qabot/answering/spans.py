@@ -295,8 +295,11 @@ def name_span(sentence: str, run: list[re.Match[str]], first: int) -> Iterator[S
         run = run[1:]
     # "Egyptian President Hosni Mubarak": the nationality describes, the name answers; in
     # "the Scottish Executive" it is part of the one name.
-    while len(run) > 2 and run[0].group().casefold() in demonyms:
-        run = run[1:]
+    affiliations = lexicon.words("party_affiliations")
+    while len(run) > 2 and (
+        run[0].group().casefold() in demonyms or run[0].group().casefold() in affiliations
+    ):
+        run = run[1:]  # "Conservative Michael Fallon", "Tory David Heathcoat-Amory" too
     if not run:
         return
     words = [m.group().casefold().rstrip(".") for m in run]

@@ -69,6 +69,9 @@ class Speaker:
     #: Whether ``name`` is a named person or organisation of the article (not a description
     #: kept as written, such as "spokesman" or "reports").
     named: bool
+    #: The words the article describes them with ("culture", "secretary" for "Culture
+    #: Secretary Tessa Jowell"; "boss" for "Arsenal boss Arsene Wenger"), sorted.
+    roles: tuple[str, ...] = ()
 
 
 @dataclass
@@ -284,7 +287,12 @@ class Cast:
         if entity is None:
             return Speaker(written, plain or written, False)
         self.remember((paragraph, end), entity)
-        return Speaker(written, entity.name, entity.named)
+        return Speaker(written, entity.name, entity.named, self.roles(entity))
+
+    def roles(self, entity: _Entity) -> tuple[str, ...]:
+        """The words describing ``entity`` anywhere in the article, as read so far."""
+        self._settled(entity)
+        return tuple(sorted(entity.roles))
 
     def repeat(self, speaker: Speaker, paragraph: int, at: int) -> None:
         """The same speaker again at ``at`` (a quotation with no attribution of its own)."""
@@ -292,6 +300,12 @@ class Cast:
         entity = self._entities.get(key)
         if entity is not None:
             self.remember((paragraph, at), entity)
+
+    def roles_of(self, speaker: Speaker) -> tuple[str, ...]:
+        """The words describing ``speaker`` anywhere in the article (read to its end)."""
+        key = speaker.name.casefold() if speaker.named else "~" + speaker.name.casefold()
+        entity = self._entities.get(key)
+        return self.roles(entity) if entity is not None else speaker.roles
 
     def remember(self, at: Position, entity: _Entity) -> None:
         """Make ``entity`` the salient one at ``at``."""
@@ -988,8 +1002,12 @@ def _prefix_roles(text: str, start: int) -> list[str]:
     found: list[str] = []
     last_written = ""
     position = len(window)
+    comma = False
     for t in reversed(list(tokens(window))):
-        if window[t.end() : position].strip():
+        gap = window[t.end() : position].strip()
+        if gap == "," and not found and t.group()[:1].islower():
+            comma = True  # "The Scottish Conservative Party leader, David McLetchie, …"
+        elif gap:
             break
         word = t.group()
         lw = word.casefold()
@@ -1002,7 +1020,10 @@ def _prefix_roles(text: str, start: int) -> list[str]:
         last_written = last_written or word
         if len(found) >= _MAX_PREFIX:
             break
-    # The word right before the name must describe it: "accountant", "boss", "Minister".
+    # The word right before the name must describe it: "accountant", "boss", "Minister";
+    # before a comma, a word for a person ("leader", not "Last year, Smith …").
+    if comma:
+        return found if found and _is_person_noun(found[-1]) else []
     if found and (last_written[:1].islower() or (found[-1],) in w.titles):
         return found
     return []

@@ -3,16 +3,19 @@
 At indexing time every article's quotations are extracted
 (:func:`qabot.answering.quotes.extract_quotes`) and kept with its passages: a segment's
 :class:`QuoteTable` holds them by column (article number, passage position, paragraph,
-kind, words, the sentence holding them, the speaker resolved and as written, the verb),
+kind, words, the sentence holding them, the speaker resolved and as written, the verb,
+the words describing the speaker),
 sorted by article, and is written as one JSON file beside the segment's arrays. Like
 passages, a kept article's quotations are copied from segment to segment, never extracted
 again; a deleted article's are hidden by the snapshot's tombstones.
 
 A question about someone finds their quotations through :meth:`QuoteTable.by_speaker`:
-an index from each word naming a speaker (resolved or as written, case-folded, titles and
-stopwords left out) to the quotations, built once per segment when first asked for. Every
-name an article gives a speaker finds all of their quotations in it: "the Arsenal boss"
-finds the words of Arsene Wenger that the article attributes to "Wenger" or "he".
+an index from each word naming a speaker (resolved or as written, or describing them
+anywhere in the article; case-folded, titles and stopwords left out) to the quotations,
+built once per segment when first asked for. Every name an article gives a speaker finds
+all of their quotations in it: "the Arsenal boss" finds the words of Arsene Wenger that
+the article attributes to "Wenger" or "he", and "the Culture Secretary" those of "Culture
+Secretary Tessa Jowell".
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ __all__ = ["QUOTE_COLUMNS", "QuoteTable", "speaker_words"]
 #: The columns of a quotation, in a segment's ``quotes.json``.
 QUOTE_COLUMNS = (
     "article", "position", "paragraph", "kind", "text", "context", "speaker", "written", "verb",
+    "roles",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W_][\w'’.-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -100,7 +104,12 @@ class QuoteTable(Sequence[tuple[Any, ...]]):
             groups.setdefault((article, speaker), []).append(n)
         index: dict[str, list[int]] = {}
         for (_, speaker), rows in groups.items():
-            names = speaker_words(speaker).union(*(speaker_words(c["written"][n]) for n in rows))
+            # … and by the words the article describes them with: "the Culture Secretary"
+            # finds Tessa Jowell's words where she is "Ms Jowell" and "she".
+            names = speaker_words(speaker).union(
+                *(speaker_words(c["written"][n]) for n in rows),
+                speaker_words(c["roles"][rows[0]]),
+            )
             for word in names:
                 index.setdefault(word, []).extend(rows)
         return index

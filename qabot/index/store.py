@@ -78,7 +78,8 @@ FORMAT = "qabot-index"
 #: 9: each article's near-duplicate shingles are kept (a question compares copies of a
 #: story without hashing their texts).
 #: 10: the stored quotations are read anew (speakers described after a comma, "the Fed"
-#: for the Federal Reserve, a pronoun never resolved to a place): older ones would differ.
+#: for the Federal Reserve, a pronoun never resolved to a place): older ones would differ;
+#: and each keeps the words describing its speaker ("roles").
 FORMAT_VERSION = 10
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",

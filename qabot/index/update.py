@@ -477,7 +477,7 @@ def _quotation_rows(
         )
         rows.append((
             position, quote.paragraph, quote.kind, quote.text, context, quote.speaker,
-            quote.speaker_as_written, quote.verb,
+            quote.speaker_as_written, quote.verb, " ".join(quote.roles),
         ))  # fmt: skip
     return tuple(rows)
 

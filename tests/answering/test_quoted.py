@@ -8,7 +8,7 @@ import pytest
 from support.corpus import write_article
 
 from qabot import QABot
-from qabot.answering.quoted import named_after
+from qabot.answering.quoted import named_after, speaker_names
 
 
 @pytest.fixture
@@ -139,3 +139,24 @@ def test_someone_named_by_office_is_the_name_written_after_the_office() -> None:
     assert named_after(["ITV's", "controller", "of", "entertainment"], texts) == [
         "Claudia Rosencrantz"
     ]
+
+
+def test_a_speaker_named_with_where_they_work_is_found_by_the_name() -> None:
+    assert speaker_names(["Sung", "Won", "Sohn", "of", "Wells", "Fargo"])[:2] == [
+        "Sung Won Sohn of Wells Fargo",
+        "Sung Won Sohn",
+    ]
+
+
+def test_words_in_the_passage_the_question_found_are_about_its_topic(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "fuel.txt", "Jet fuel tax",
+        "Ministers want to tax jet fuel to pay for development aid. Ulrich Schulte-Strathaus, "
+        'head of the airlines association, said: "Why target the airlines?"',
+        'Mr Schulte-Strathaus also said: "Our fleet is the youngest in the world."',
+    )  # fmt: skip
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask("How did Schulte-Strathaus react to taxing jet fuel for aid?")
+    # His words do not repeat the topic; the passage the question found first does.
+    assert answer.short == "Why target the airlines?"

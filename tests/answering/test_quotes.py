@@ -332,7 +332,8 @@ def test_a_short_name_of_an_organisation_is_its_full_name(analyzer: Analyzer) ->
 def test_he_is_a_person_not_a_place_or_a_tournament(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer,
-        "Tough-scrummaging prop Julian White expects a rough ride in England's Six Nations opener in Cardiff.",
+        "Tough-scrummaging prop Julian White expects a rough ride in England's Six Nations "
+        "opener in Cardiff.",
         'The Leicester tight-head is in form. "The Welsh scrum is a force," he told BBC Sport.',
     )
     assert [q.speaker for q in found] == ["Julian White"]
@@ -352,3 +353,10 @@ def test_a_surname_that_is_also_a_title_ends_a_name(analyzer: Analyzer) -> None:
 def test_a_quantifier_is_no_part_of_an_unnamed_speaker(analyzer: Analyzer) -> None:
     found = quotes(analyzer, "Some economists said that another rise could be in store.")
     assert [q.speaker for q in found] == ["economists"]
+
+
+def test_a_party_word_before_a_name_describes_it(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer, "Conservative Michael Fallon said the Treasury had leaned on the statisticians."
+    )
+    assert [q.speaker for q in found] == ["Michael Fallon"]

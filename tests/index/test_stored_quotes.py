@@ -89,7 +89,7 @@ def test_quotations_are_stored_as_plain_json_columns(tmp_path: Path) -> None:
     bot = QABot.open(corpus, tmp_path / "index")
     segment = bot.index.current().segments[0]
     stored = json.loads((tmp_path / "index" / segment.name / "quotes.json").read_text())
-    assert set(stored) >= {"article", "text", "speaker", "written", "verb", "context"}
+    assert set(stored) >= {"article", "text", "speaker", "written", "verb", "context", "roles"}
     assert QuoteTable.of([]).by_speaker({"berg"}) == []
 
 
@@ -99,3 +99,21 @@ def test_quotations_are_stored_as_plain_json_columns(tmp_path: Path) -> None:
 )
 def test_a_name_is_read_as_the_words_that_identify_it(name: str, words: set[str]) -> None:
     assert speaker_words(name) == words
+
+
+def test_a_speaker_is_found_by_the_office_the_article_gives_them(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "j.txt", "Campbell returns",
+        '"There is room for everybody," Ms Jowell said of the campaign.',
+        "Culture Secretary Tessa Jowell welcomed his return on Sunday.",
+        "The Scottish Conservative Party leader, David McLetchie, questioned the ban.",
+        'Mr McLetchie asked: "Would it not be ironic?"',
+    )  # fmt: skip
+    bot = QABot.open(corpus, tmp_path / "index")
+    # The office is written after her words, and never beside "Ms Jowell" or "she".
+    assert quotes_of(bot, "the Culture Secretary") == ["There is room for everybody"]
+    assert quotes_of(bot, "the Scottish Conservative leader") == ["Would it not be ironic?"]
+    assert quotes_of(bot, "the Labour leader") == []
+    answer = bot.ask("What did the Culture Secretary say about the campaign?")
+    assert answer.short == "There is room for everybody"
