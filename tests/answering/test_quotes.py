@@ -360,3 +360,15 @@ def test_a_party_word_before_a_name_describes_it(analyzer: Analyzer) -> None:
         analyzer, "Conservative Michael Fallon said the Treasury had leaned on the statisticians."
     )
     assert [q.speaker for q in found] == ["Michael Fallon"]
+
+
+def test_what_a_reporter_says_someone_believes_is_reported_speech(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Hodgson believes a winter break would be a positive step in the Premiership.",
+        "Technorati estimates the number of blogs has already exceeded five million.",
+    )
+    assert said(found) == [
+        ("reported", "a winter break would be a positive step in the Premiership", "Hodgson"),
+        ("reported", "the number of blogs has already exceeded five million", "Technorati"),
+    ]
