@@ -16,7 +16,8 @@ from support.waiting import DEADLINE
 
 from qabot import QABot
 from qabot.articles import parse_file
-from qabot.telegram_bot import build_application
+from qabot.errors import IndexLockedError
+from qabot.telegram_bot import build_application, channels
 from qabot.telegram_bot.channels import FOLLOW_FILE, FollowList, post_relpath
 from qabot.telegram_bot.state import BotState
 
@@ -285,3 +286,26 @@ def test_a_burst_of_posts_polled_for_real_is_indexed_with_none_lost(
             assert f"zqship{n}" in answer.text
 
     asyncio.run(main())
+
+
+def test_posts_whose_index_update_failed_are_indexed_later(
+    api: BotApiServer, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel(api)
+    monkeypatch.setattr(channels, "RETRY_SECONDS", 0.01)
+
+    async def body(h: Harness) -> None:
+        real = h.qabot.reindex
+        failures = [IndexLockedError("another process is updating the index")]
+
+        def locked_once(*args: Any, **kwargs: Any) -> Any:
+            if failures:
+                raise failures.pop()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(h.qabot, "reindex", locked_once)
+        await post(h, LISBON)
+        assert not failures and state(h).posts.pending == 0
+        await answerable(h.qabot, "when did the Lisbon tram strike end?", "Tuesday")
+
+    run(api, corpus, tmp_path, body, follow_chats=frozenset({DEFAULT_CHANNEL_ID}))
