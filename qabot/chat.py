@@ -3,7 +3,9 @@
 Started by ``qabot chat`` and by ``python bot.py`` when no Telegram token is configured.
 It owns the terminal's commands and its read-print loop; questions go through a
 :class:`~qabot.session.Session` and answers are worded by :func:`qabot.render.terminal`
-(matched words in bold when stdout is a terminal). On a terminal, lines can be edited and
+(matched words in bold when stdout is a terminal); ``/good``, ``/bad`` and ``/correct``
+store feedback on the last answer through :class:`~qabot.feedback.FeedbackStore` (the
+terminal is one voter). On a terminal, lines can be edited and
 earlier questions recalled with the arrow keys (the standard library's ``readline``, where
 the platform has it; the history is kept in memory only, never written to disk).
 """
@@ -11,13 +13,16 @@ the platform has it; the history is kept in memory only, never written to disk).
 from __future__ import annotations
 
 import contextlib
+import secrets
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from qabot import render
 from qabot.core import QABot
 from qabot.errors import QABotError
+from qabot.feedback import FeedbackStore, Verdict, read_correction
 from qabot.session import Session, example_questions
 from qabot.values import Answer, Article
 
@@ -32,6 +37,17 @@ QUIT = frozenset({"quit", "exit", "q", "/quit", "/exit", "/q"})
 PASSAGES_SHOWN = 3
 EXCERPT_CHARS = 240
 SOURCES_PER_PAGE = 20
+#: ``/good`` and ``/bad``, and the verdict each gives.
+VERDICTS: dict[str, Verdict] = {"/good": "good", "/bad": "bad"}
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """The last answer shown, and the key its feedback is stored under."""
+
+    answer: Answer
+    key: str
+
 
 COMMANDS = """Commands:
   /more            every cited passage of the last answer, in full
@@ -39,6 +55,8 @@ COMMANDS = """Commands:
   /sources [N]     the indexed articles, page N; /sources WORD finds titles
   /stats           index figures
   /reindex         re-read the corpus folder now (changes are picked up by themselves)
+  /good, /bad      the last answer was right, or wrong (kept in the corpus's feedback)
+  /correct LINK|TEXT  where the right answer to the last one is: a link, or its words
   /help            this help
   quit             leave (or Ctrl-D)"""
 
@@ -66,7 +84,8 @@ def _chat(bot: QABot, stdin: TextIO | None, stdout: TextIO | None) -> int:
     read = _reader(stdin, stdout, interactive)
     color = stdout.isatty()
     session = Session(bot)
-    last: Answer | None = None
+    store = FeedbackStore(bot.settings.corpus)
+    last: _Shown | None = None
     print(_greeting(bot), file=stdout, flush=True)
     while True:
         try:
@@ -84,20 +103,26 @@ def _chat(bot: QABot, stdin: TextIO | None, stdout: TextIO | None) -> int:
         if text.lower() in QUIT:
             return 0
         try:
-            out, answer = _reply(bot, session, text, last, color)
+            out, answer = _reply(bot, session, text, last, color, store)
         except QABotError as exc:
-            # A locked, read-only or full index (/reindex), a cluster that does not reply:
-            # said in one line, and the chat goes on.
+            # A locked, read-only or full index (/reindex), a cluster that does not reply,
+            # feedback that cannot be stored: said in one line, and the chat goes on.
             out, answer = f"qabot: {exc}", None
         if answer is not None:
-            last = answer
+            # A fresh key per answer shown: votes on it are one per answer.
+            last = _Shown(answer, secrets.token_hex(12))
         print(out, file=stdout, flush=True)
         if interactive:
             print(file=stdout)
 
 
 def _reply(
-    bot: QABot, session: Session, text: str, last: Answer | None, color: bool
+    bot: QABot,
+    session: Session,
+    text: str,
+    last: _Shown | None,
+    color: bool,
+    store: FeedbackStore,
 ) -> tuple[str, Answer | None]:
     """What to print for one line of input, and the answer it gave (for /more), if any."""
     command, _, rest = text.partition(" ")
@@ -112,10 +137,21 @@ def _reply(
         return str(bot.reindex()), None
     if command == "/quotes":
         return str(session.quotes(rest)), None
-    if command == "/more":
-        return (
-            render.terminal_passages(last, color=color) if last else "Ask a question first."
-        ), None
+    if command in ("/more", "/correct", *VERDICTS) and last is None:
+        return "Ask a question first.", None
+    if command == "/more" and last is not None:
+        return render.terminal_passages(last.answer, color=color), None
+    if command in VERDICTS and last is not None:
+        verdict = VERDICTS[command]
+        stored = store.vote(last.key, store.voter("terminal", CHAT_ID), verdict, last.answer)
+        mark = "👍" if verdict == "good" else "👎"
+        return (f"Thanks: noted {mark}." if stored else f"You said {mark} already."), None
+    if command == "/correct" and last is not None:
+        if not rest.strip():
+            return "Usage: /correct LINK or /correct TEXT (the right answer's words).", None
+        found = read_correction(bot, rest)
+        store.correct(last.key, store.voter("terminal", CHAT_ID), found, rest, last.answer)
+        return _corrected_text(found.article.title, found.answers), None
     if command.startswith("/"):
         return f"Unknown command {command}.\n{COMMANDS}", None
     reply = session.ask(CHAT_ID, text)
@@ -125,6 +161,11 @@ def _reply(
     if reply.passages:
         out += "\n(/more: the passages in full)"
     return out, reply
+
+
+def _corrected_text(title: str, answers: Sequence[str]) -> str:
+    said = f"the right answer is “{answers[0]}”, in" if answers else "the right passage is in"
+    return f"Thanks: noted 👎; {said} “{title}” (`qabot eval --feedback` exports it)."
 
 
 def _reader(stdin: TextIO, stdout: TextIO, interactive: bool) -> Callable[[], str | None]:

@@ -39,10 +39,12 @@ CLI_LOG_LEVEL = "WARNING"
 EVAL_EPILOG = """\
 The questions file holds one JSON object a line, for example:
   {"question": "Who reopened the Tagus bridge?", "answers": ["Ana Lopez"], "article": "bridge.txt"}
-"answers" are the accepted answers (a list, or one string); "article" is the file that
-holds them, as a path relative to the corpus (or its end); "id" is optional.
+"answers" are the accepted answers (a list, or one string; an empty list: any passage
+of the article counts); "article" is the file that holds them, as a path relative to the
+corpus (or its end); "id" is optional.
 hit@k: share of questions with a passage of that article holding an answer among the
 first k cited. answer: share whose answer text holds an answer, taken from that article.
+qabot eval --feedback [-o FILE] writes such a file from the 👎 answers admins corrected.
 """
 
 
@@ -177,8 +179,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also ask each fold's questions without its stories: the false-answer trade-off",
     )
+    p.add_argument(
+        "--feedback",
+        action="store_true",
+        help="instead, write the 👎 answers admins corrected as a question file (JSONL)",
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE",
+        help="with --feedback: write the questions to FILE (default: print them)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_eval)
+
+    p = command("feedback", "what people said of the answers: votes, most disliked questions")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_cmd_feedback)
 
     p = command("add", "add articles by URL: fetch, extract, save into the corpus and index")
     p.add_argument("urls", nargs="+", metavar="URL", help="the article pages")
@@ -451,8 +466,10 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.beir is not None:
         return _eval_beir(args, settings)
+    if args.feedback:
+        return _eval_feedback(args, settings)
     if args.questions is None:
-        raise QABotError("eval needs a questions file, or --beir DIR")
+        raise QABotError("eval needs a questions file, --beir DIR or --feedback")
     questions = load_questions(args.questions)
     if args.limit:
         questions = questions[: args.limit]
@@ -467,6 +484,41 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         extra["no_answer"] = [asdict(row) for row in study.rows]
         tail.append(f"\nKnowing when not to answer:\n{study}")
     return _print_figures(args, result.rows(), result.figures(), folds, "article", extra, tail)
+
+
+def _eval_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """``qabot eval --feedback``: corrected 👎 answers → a question file for ``qabot eval``."""
+    from qabot import atomic
+    from qabot.feedback import FeedbackStore, questions_jsonl
+
+    if args.questions is not None:
+        raise _UsageError("--feedback writes a questions file; it reads none")
+    store = FeedbackStore(_settings(args, settings).corpus)
+    questions = store.corrected_questions()
+    text = questions_jsonl(questions)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            atomic.write_file(args.output, text.encode("utf-8"))
+        except OSError as exc:
+            raise QABotError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    noun = "question" if len(questions) == 1 else "questions"
+    where = f" to {args.output}" if args.output is not None else ""
+    print(
+        f"qabot: {len(questions)} {noun} from corrected 👎 answers{where}; "
+        "`qabot eval FILE` measures them",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot.feedback import FeedbackStore
+
+    summary = FeedbackStore(_settings(args, settings).corpus).summary()
+    print(json.dumps(summary.to_dict(), ensure_ascii=False) if args.json else summary)
+    return 0
 
 
 def _eval_beir(args: argparse.Namespace, settings: Settings) -> int:

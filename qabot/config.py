@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -236,6 +237,9 @@ class TelegramSettings:
     webhook_secret: str | None = field(default=None, repr=False)
     #: Minutes between two polls of the feeds (``QABOT_FEED_INTERVAL``; 0: never poll).
     feed_interval: float = DEFAULT_FEED_INTERVAL
+    #: Channels and groups whose posts become articles without ``/follow``
+    #: (``QABOT_FOLLOW_CHATS``): chat ids, and public usernames in lower case without "@".
+    follow_chats: frozenset[int | str] = frozenset()
 
     def __post_init__(self) -> None:
         if not 0 <= self.feed_interval < math.inf:
@@ -323,7 +327,9 @@ class Settings:
         ``QABOT_USER_AGENT``, ``QABOT_FETCH_TIMEOUT`` (seconds a whole fetch may take),
         ``QABOT_FEED_INTERVAL`` (minutes between feed polls: 0, or at least
         :data:`MIN_FEED_INTERVAL`), ``QABOT_FEED_ITEMS`` (newest items looked at per feed),
-        ``QABOT_FEED_FETCHES`` (articles fetched per poll).
+        ``QABOT_FEED_FETCHES`` (articles fetched per poll), ``QABOT_FOLLOW_CHATS``
+        (comma-separated chat ids or @usernames of channels and groups whose posts the bot
+        indexes).
         """
         env = os.environ if environ is None else environ
         base = cls()
@@ -345,6 +351,7 @@ class Settings:
             webhook_port=_parse_int("QABOT_WEBHOOK_PORT", get("QABOT_WEBHOOK_PORT"), 8443),
             webhook_secret=get("QABOT_WEBHOOK_SECRET"),
             feed_interval=_parse_feed_interval(get("QABOT_FEED_INTERVAL")),
+            follow_chats=_parse_chats(get("QABOT_FOLLOW_CHATS")),
         )
         total_timeout = _parse_float(
             "QABOT_FETCH_TIMEOUT", get("QABOT_FETCH_TIMEOUT"), base.fetch.total_timeout
@@ -408,6 +415,29 @@ def _parse_ids(raw: str | None) -> frozenset[int]:
                 f"QABOT_ADMIN_IDS must be comma-separated numeric Telegram user ids, got {part!r}"
             ) from None
     return frozenset(ids)
+
+
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+
+
+def _parse_chats(raw: str | None) -> frozenset[int | str]:
+    """``-1001234567890, @newsroom, https://t.me/wire`` → ids, and usernames in lower case."""
+    chats: set[int | str] = set()
+    for part in (raw or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name = re.sub(r"^(?:https?://)?t\.me/", "", part, flags=re.I).removeprefix("@")
+        if re.fullmatch(r"-?\d+", name):
+            chats.add(int(name))
+        elif _USERNAME.fullmatch(name):
+            chats.add(name.lower())
+        else:
+            raise ConfigError(
+                "QABOT_FOLLOW_CHATS must be comma-separated chat ids (-1001234567890) or "
+                f"public usernames (@channel), got {part!r}"
+            )
+    return frozenset(chats)
 
 
 def _parse_int(name: str, raw: str | None, default: int) -> int:

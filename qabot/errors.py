@@ -13,6 +13,7 @@ catch one class. Messages say what went wrong and what to do about it::
     │   ├── UnsafeURLError     not http(s), or it leads to a private or local address (SSRF)
     │   └── NotAnArticleError  the page is no article: a PDF, a login form, no main text
     ├── FeedError              a feed cannot be read, or the feed list cannot be kept
+    ├── FeedbackError          a vote or correction cannot be stored, or names no answer
     ├── IndexStoreError        the on-disk index cannot be used
     │   ├── IndexCorruptError  files missing, truncated, checksum mismatch: rebuilt from the corpus
     │   ├── IndexVersionError  written by another format version or other settings: rebuilt
@@ -31,6 +32,7 @@ __all__ = [
     "ConfigError",
     "CorpusError",
     "FeedError",
+    "FeedbackError",
     "FetchError",
     "FilterError",
     "IndexCorruptError",
@@ -140,6 +142,11 @@ class NotAnArticleError(FetchError):
 
 class FeedError(QABotError):
     """A feed cannot be parsed, or the list of feeds cannot be read or written."""
+
+
+class FeedbackError(QABotError):
+    """Feedback cannot be stored or read (a read-only corpus, a full disk), or a correction
+    names no answer known to the feedback file."""
 
 
 class IndexStoreError(QABotError):

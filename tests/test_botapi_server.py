@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from support.botapi_server import (
+    DEFAULT_CHANNEL_ID,
     DEFAULT_GROUP_ID,
     DEFAULT_USER_ID,
     BotApiServer,
@@ -60,6 +61,39 @@ def with_bot(server: BotApiServer, body: Callable[[Bot], Awaitable[T]], token: s
 
 def keyboard(data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton("go", callback_data=data)]])
+
+
+# --------------------------------------------------------------------------- chats
+def test_channel_posts_and_chat_members(api: BotApiServer) -> None:
+    api.add_chat(DEFAULT_CHANNEL_ID, title="Wire", username="wire")
+    api.set_member(DEFAULT_CHANNEL_ID, 42, "administrator")
+
+    def parsed(update: dict[str, Any]) -> Update:
+        return Update.de_json(api.push_update(update), None)
+
+    post = parsed(api.make_channel_post_update("Hello", caption=None))
+    message = post.channel_post
+    assert message is not None and message.sender_chat is not None
+    assert message.chat.username == "wire" and message.from_user is None
+    edit = parsed(api.make_channel_post_update("Hi", edit_of=message.message_id))
+    assert edit.edited_channel_post is not None
+    assert edit.edited_channel_post.message_id == message.message_id
+    photo = parsed(api.make_channel_post_update(caption="Look")).channel_post
+    assert photo is not None and photo.caption == "Look" and photo.photo
+    member = parsed(api.make_my_chat_member_update(DEFAULT_CHANNEL_ID))
+    assert member.my_chat_member is not None
+    assert member.my_chat_member.new_chat_member.status == "administrator"
+
+    async def body(bot: Bot) -> None:
+        assert (await bot.get_chat("@wire")).id == DEFAULT_CHANNEL_ID
+        assert (await bot.get_chat_member(DEFAULT_CHANNEL_ID, 42)).status == "administrator"
+        assert (await bot.get_chat_member(DEFAULT_CHANNEL_ID, 43)).status == "member"
+        admins = await bot.get_chat_administrators(DEFAULT_CHANNEL_ID)
+        assert [a.user.id for a in admins] == [42]
+        with pytest.raises(BadRequest, match="Chat not found"):
+            await bot.get_chat("@nowhere")
+
+    with_bot(api, body)
 
 
 # --------------------------------------------------------------------------- basics

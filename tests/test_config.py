@@ -147,3 +147,12 @@ def test_fetch_and_feed_limits_from_the_environment() -> None:
             Settings.from_env(env)
     with pytest.raises(ConfigError, match="feed retries"):
         FeedSettings(retry_after=0)
+
+
+def test_follow_chats_from_the_environment() -> None:
+    raw = "-1001234567890, @NewsRoom; https://t.me/wire_x"
+    chats = Settings.from_env({"QABOT_FOLLOW_CHATS": raw}).telegram.follow_chats
+    assert chats == frozenset({-1001234567890, "newsroom", "wire_x"})
+    assert Settings.from_env({}).telegram.follow_chats == frozenset()
+    with pytest.raises(ConfigError, match=r"QABOT_FOLLOW_CHATS must be .* got 'news room'"):
+        Settings.from_env({"QABOT_FOLLOW_CHATS": "news room"})

@@ -514,6 +514,9 @@ def test_bot_py_serves_telegram_and_stops_on_sigint(api: BotApiServer, corpus: P
     assert "getUpdates" in err  # the request log is there, with the token redacted
     names = [c["command"] for c in api.calls("setMyCommands")[-1].params["commands"]]
     assert names[:3] == ["start", "help", "ask"] and "reindex" in names
+    # Channel posts, their edits, buttons and the bot's own membership all reach it.
+    wanted = {"channel_post", "edited_channel_post", "callback_query", "my_chat_member"}
+    assert wanted <= set(api.calls("getUpdates")[-1].params["allowed_updates"])
 
 
 def start_lines(command: list[str], api: BotApiServer, corpus: Path) -> list[str]:

@@ -295,25 +295,26 @@ def test_an_over_time_question_answers_with_paged_statements(
         )
         assert shown_statements(text) == SAID[:5]
         assert "Also reported by Harbour report 0, as the Gazette ran it" in text
-        assert buttons(first) == ["Later ▸"]
+        # The 👍 / 👎 row stays under every page: the pages are one answer.
+        assert buttons(first) == ["Later ▸", "👍", "👎"]
         await h.press(first)
         second = h.api.calls("editMessageText")[-1]
         assert second.ok and "Page 2 of 3" in second.result["text"]
         assert second.result["text"].startswith("💬 Anna Kowalska: 13 statements")
         assert shown_statements(second.result["text"]) == SAID[5:10]
-        assert buttons(second) == ["◂ Earlier", "Later ▸"]
+        assert buttons(second) == ["◂ Earlier", "Later ▸", "👍", "👎"]
         await h.press(second)  # ◂ Earlier
         assert h.api.calls("editMessageText")[-1].result["text"] == text
         # Pressed in another chat, it shows nothing there.
         await h.press(first, chat_id=2, user_id=2)
         assert "another chat" in h.api.calls("answerCallbackQuery")[-1].params["text"]
         assert h.replies(2) == []
-        # About a topic: a single page, no buttons.
+        # About a topic: a single page, no page buttons.
         await h.say("What has Kowalska said about the lighthouse over time?")
         call = h.replies()[-1]
         assert call.result["text"].startswith("💬 Anna Kowalska about lighthouse: 1 statement")
         assert shown_statements(call.result["text"]) == [SAID[5]]
-        assert "reply_markup" not in call.params
+        assert buttons(call) == ["👍", "👎"]
 
     run(api, corpus, tmp_path, body)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from qabot.config import AnswerSettings
 from qabot.core import QABot
 from qabot.evaluate.folds import DEFAULT_FOLDS, CrossValidation, Fold, fold_of, used_folds
-from qabot.evaluate.question_set import EvalQuestion, is_hit, same_article
+from qabot.evaluate.question_set import EvalQuestion, holds_answer, is_hit, same_article
 
 __all__ = [
     "DEFAULT_GRID",
@@ -116,7 +116,8 @@ def evaluate(
         right = (
             answer.source is not None
             and same_article(answer.passages[answer.source].article, q.article)
-            and any(a.casefold() in answer.text.casefold() for a in q.answers)
+            and answer.found
+            and holds_answer(answer.text, q)
         )
         outcomes.append(
             Outcome(

@@ -3,9 +3,11 @@
 Questions come one JSON object a line: ``{"id", "question", "answers": [str], "article":
 "<file name>", "paragraph_index": int}`` (the NewsQA dev-set layout). A question is a hit
 at k when one of the top-k passages comes from ``article`` and contains one of ``answers``
-(case-insensitive). (How a question is analysed for answering is
-:mod:`qabot.answering.shape`.) A row's optional ``split`` ("dev", "test") is kept as
-:attr:`EvalQuestion.part`.
+(case-insensitive); a question with no answers (``"answers": []``) names its article
+only, and any passage of it counts (``qabot eval --feedback`` writes such questions for
+corrections that named the right passage without its words). (How a question is
+analysed for answering is :mod:`qabot.answering.shape`.) A row's optional ``split``
+("dev", "test") is kept as :attr:`EvalQuestion.part`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qabot.errors import QABotError
 from qabot.values import Article, Hit
 
-__all__ = ["EvalQuestion", "is_hit", "load_questions", "same_article"]
+__all__ = ["EvalQuestion", "holds_answer", "is_hit", "load_questions", "same_article"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,18 @@ class EvalQuestion:
     paragraph_index: int | None = None
     #: The part of the set the row belongs to, when the file says ("dev", "test").
     part: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The question as a line of a question file holds it (as :func:`load_questions` reads)."""
+        line: dict[str, Any] = {
+            "id": self.id, "question": self.question, "answers": list(self.answers),
+            "article": self.article,
+        }  # fmt: skip
+        if self.paragraph_index is not None:
+            line["paragraph_index"] = self.paragraph_index
+        if self.part is not None:
+            line["split"] = self.part
+        return line
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -95,9 +110,12 @@ def same_article(article: Article, name: str) -> bool:
     return article.id == name or article.id.endswith("/" + name)
 
 
+def holds_answer(text: str, question: EvalQuestion) -> bool:
+    """``text`` holds one of the question's answers (any text does when it has none)."""
+    folded = text.casefold()
+    return not question.answers or any(a.casefold() in folded for a in question.answers)
+
+
 def is_hit(hit: Hit, question: EvalQuestion) -> bool:
     """The passage comes from the question's article and holds one of its answers."""
-    if not same_article(hit.article, question.article):
-        return False
-    text = hit.text.casefold()
-    return any(a.casefold() in text for a in question.answers)
+    return same_article(hit.article, question.article) and holds_answer(hit.text, question)

@@ -18,15 +18,23 @@ from typing import Any
 from qabot.config import Settings, TelegramSettings
 from qabot.core import QABot
 from qabot.errors import ConfigError
+from qabot.feedback import FeedbackStore
 from qabot.session import Session
+from qabot.telegram_bot import channels, news, policies, startup, texts, votes
 from qabot.telegram_bot import handlers as on
-from qabot.telegram_bot import news, policies, startup, texts
-from qabot.telegram_bot.keyboards import MorePassages, SourcesPage, StatementsPage, WholePassage
+from qabot.telegram_bot.keyboards import (
+    MorePassages,
+    SourcesPage,
+    StatementsPage,
+    Vote,
+    WholePassage,
+)
 from qabot.telegram_bot.ptb import (
     Application,
     ApplicationBuilder,
     BotCommand,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     Defaults,
     InlineQueryHandler,
@@ -60,6 +68,10 @@ ADMIN_COMMANDS = [
     ("reindex", "re-read the corpus (admins)"),
     ("add", "add an article or a link (admins)"),
     ("feeds", "RSS and Atom feeds (admins)"),
+    ("follow", "index this channel's or group's posts (admins)"),
+    ("unfollow", "stop indexing this chat's posts (admins)"),
+    ("forget", "remove a post's article (admins)"),
+    ("correct", "in reply to an answer: where the right one is (admins)"),
 ]
 #: The first feed poll comes this many seconds after the start, then every feed_interval.
 FIRST_FEED_POLL = 10.0
@@ -108,6 +120,9 @@ UPLOAD = filters.Document.ALL & (filters.ChatType.PRIVATE | _AddCaption())
 #: New messages only, not edits: editing the caption of an added file, or a /reindex,
 #: must not do it again (python-telegram-bot's handlers take edited messages too).
 NEW = filters.UpdateType.MESSAGE
+#: Commands about a chat's posts, in the chat (a channel's post, a group's message) or in
+#: private; in a channel, new posts only.
+CHANNEL_COMMANDS = ["follow", "unfollow", "forget"]
 
 
 def build_application(
@@ -132,6 +147,8 @@ def build_application(
         if settings.file_url:
             builder = builder.base_file_url(settings.file_url)
     app = builder.build()
+    corpus = qabot.settings.corpus
+    index_lock = asyncio.Lock()
     app.bot_data["state"] = BotState(
         qabot=qabot,
         settings=settings,
@@ -141,6 +158,10 @@ def build_application(
             policies.ACTIONS_PER_QUESTION * settings.rate_limit, settings.rate_window
         ),
         refusals=policies.RateLimiter(policies.REFUSALS_PER_WINDOW, settings.rate_window),
+        feedback=FeedbackStore(corpus),
+        follows=channels.FollowList.of(corpus, settings),
+        posts=channels.PostIndexer(qabot, index_lock),
+        reindex_lock=index_lock,
     )
     _add_handlers(app, settings)
     if settings.feed_interval > 0 and app.job_queue is not None:
@@ -160,15 +181,27 @@ def _add_handlers(
         [
             MessageHandler(QUESTION, policies.throttle_questions),
             CommandHandler(["ask", "quotes"], policies.throttle_questions),
-            CommandHandler(["start", "help", "sources", "stats"], policies.throttle_actions),
+            CommandHandler(
+                ["start", "help", "sources", "stats", "correct", *CHANNEL_COMMANDS],
+                policies.throttle_actions,
+            ),
             CallbackQueryHandler(policies.throttle_buttons),
             InlineQueryHandler(policies.throttle_inline),
         ],
         group=throttle,
     )
     admins = policies.admins(settings)
+    posts = filters.UpdateType.CHANNEL_POSTS
     app.add_handlers(
         [
+            # A channel's posts (and their edits): commands to the bot, else articles.
+            CommandHandler("follow", channels.on_follow, filters=filters.UpdateType.CHANNEL_POST),
+            CommandHandler(
+                "unfollow", channels.on_unfollow, filters=filters.UpdateType.CHANNEL_POST
+            ),
+            CommandHandler("forget", channels.on_forget, filters=filters.UpdateType.CHANNEL_POST),
+            MessageHandler(posts, channels.on_post),
+            ChatMemberHandler(channels.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
             CommandHandler("start", on.on_start),
             CommandHandler("help", on.on_help),
             CommandHandler("ask", on.on_ask),
@@ -179,7 +212,12 @@ def _add_handlers(
             CommandHandler("add", news.on_add_links, filters=NEW & admins & news.ADD_LINKS),
             CommandHandler("add", on.on_add, filters=NEW & admins),
             CommandHandler("feeds", news.on_feeds, filters=NEW & admins),
-            CommandHandler(["reindex", "add", "feeds"], on.on_not_admin, filters=NEW),
+            CommandHandler("correct", votes.on_correct, filters=NEW & admins),
+            CommandHandler(["reindex", "add", "feeds", "correct"], on.on_not_admin, filters=NEW),
+            # Each checks who may: the chat's admins in the chat, the bot's admins in private.
+            CommandHandler("follow", channels.on_follow, filters=NEW),
+            CommandHandler("unfollow", channels.on_unfollow, filters=NEW),
+            CommandHandler("forget", channels.on_forget, filters=NEW),
             MessageHandler(NEW & UPLOAD & admins, on.on_document),
             MessageHandler(NEW & UPLOAD, on.on_not_admin),
             # A private message of links only: an admin adds them; others are told no.
@@ -188,11 +226,13 @@ def _add_handlers(
             MessageHandler(news.LINKS & filters.ChatType.PRIVATE & NEW, on.on_not_admin),
             MessageHandler(filters.ChatType.PRIVATE & TEXT, on.on_private_text),
             MessageHandler(filters.ChatType.GROUPS & TEXT & _AddressedToBot(), on.on_group_text),
-            MessageHandler(filters.ChatType.GROUPS, on.on_group_chatter),
+            # The rest of a group's messages: articles if the group is followed, else nothing.
+            MessageHandler(filters.ChatType.GROUPS, channels.on_post),
             CallbackQueryHandler(on.on_whole_passage, pattern=WholePassage),
             CallbackQueryHandler(on.on_more_passages, pattern=MorePassages),
             CallbackQueryHandler(on.on_statements_page, pattern=StatementsPage),
             CallbackQueryHandler(on.on_sources_page, pattern=SourcesPage),
+            CallbackQueryHandler(votes.on_vote, pattern=Vote),
             # What is left: InvalidCallbackData (a dropped or forged token), or no data.
             CallbackQueryHandler(on.on_stale_button),
             InlineQueryHandler(on.on_inline),

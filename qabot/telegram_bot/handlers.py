@@ -116,10 +116,6 @@ async def on_quotes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(message, render.statements_message(timeline), keyboard)
 
 
-async def on_group_chatter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ordinary group chatter, not addressed to the bot: stay silent."""
-
-
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Inline mode: the top passages as results to share in any chat (filters read too)."""
     query = update.inline_query
@@ -250,10 +246,17 @@ async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Index figures."""
+    """Index figures; for admins, the articles of each source too."""
+    state = state_of(context)
     if update.effective_message is not None:
-        stats = await asyncio.to_thread(state_of(context).qabot.stats)
-        await reply(update.effective_message, texts.stats_message(stats))
+        admin = is_admin(update, state.settings)
+        stats, sources = await asyncio.to_thread(
+            lambda: (
+                state.qabot.stats(),
+                texts.source_counts(state.qabot.articles()) if admin else [],
+            )
+        )
+        await reply(update.effective_message, texts.stats_message(stats, sources))
 
 
 # -- admins ----------------------------------------------------------------------------------

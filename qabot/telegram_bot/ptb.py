@@ -7,21 +7,27 @@ python-telegram-bot that renames or moves one of them touches this file only.
 from telegram import (
     Bot,
     BotCommand,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
     Update,
 )
-from telegram.constants import ChatAction, MessageEntityType, ParseMode
+from telegram.constants import ChatAction, ChatMemberStatus, MessageEntityType, ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -34,10 +40,11 @@ from telegram.request import HTTPXRequest
 
 __all__ = [
     "Application", "ApplicationBuilder", "ApplicationHandlerStop", "BadRequest", "Bot",
-    "BotCommand", "CallbackQueryHandler", "ChatAction", "CommandHandler", "ContextTypes",
-    "Defaults", "HTTPXRequest", "InlineKeyboardButton", "InlineKeyboardMarkup",
-    "InlineQueryHandler", "InlineQueryResultArticle", "InputTextMessageContent",
-    "InvalidToken", "LinkPreviewOptions", "Message", "MessageEntityType", "MessageHandler",
-    "NetworkError", "ParseMode", "RetryAfter", "TelegramError", "TypeHandler", "Update",
-    "filters",
+    "BotCommand", "CallbackQueryHandler", "Chat", "ChatAction", "ChatMemberHandler",
+    "ChatMemberStatus", "CommandHandler", "ContextTypes", "Defaults", "HTTPXRequest",
+    "InlineKeyboardButton", "InlineKeyboardMarkup", "InlineQueryHandler",
+    "InlineQueryResultArticle", "InputTextMessageContent", "InvalidToken", "LinkPreviewOptions",
+    "Message", "MessageEntityType", "MessageHandler", "MessageOriginChannel",
+    "MessageOriginChat", "MessageOriginHiddenUser", "MessageOriginUser", "NetworkError",
+    "ParseMode", "RetryAfter", "TelegramError", "TypeHandler", "Update", "filters",
 ]  # fmt: skip

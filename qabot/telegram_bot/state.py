@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, cast
 
 from qabot.config import TelegramSettings
 from qabot.core import QABot
+from qabot.feedback import FeedbackStore
 from qabot.session import Session
 from qabot.telegram_bot.ptb import ContextTypes
 
-if TYPE_CHECKING:  # policies read the state; the state only holds their limiters
+if TYPE_CHECKING:  # policies and channels read the state; the state only holds their objects
+    from qabot.telegram_bot.channels import FollowList, PostIndexer
     from qabot.telegram_bot.policies import RateLimiter
 
 __all__ = ["BotState", "state_of"]
@@ -31,6 +33,12 @@ class BotState:
     actions: RateLimiter
     #: Refusals and usage hints sent to a user: a few, then silence.
     refusals: RateLimiter
+    #: The votes and corrections on answers (in the corpus).
+    feedback: FeedbackStore
+    #: The channels and groups whose posts become articles.
+    follows: FollowList
+    #: Saved posts waiting to be indexed, a batch at a time.
+    posts: PostIndexer
     #: One reindex or upload at a time; questions go on meanwhile.
     reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

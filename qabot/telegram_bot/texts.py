@@ -11,45 +11,67 @@ from __future__ import annotations
 
 import errno
 import os
+from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from qabot import render
 from qabot.errors import IndexLockedError, IndexWriteError
+from qabot.feedback import Found, Verdict
 from qabot.render import DATE_CHARS, NO_ARTICLES, TITLE_CHARS, detail, escape
 from qabot.values import Article, IndexStats, ReindexReport
+
+if TYPE_CHECKING:  # the follow list's values; the channels module builds on these texts
+    from qabot.telegram_bot.channels import FollowedChat
 
 __all__ = [
     "ADD_USAGE",
     "ADMINS_ONLY",
     "APOLOGY",
     "ASK_USAGE",
+    "CHAT_ADMINS_ONLY",
+    "CHAT_NOT_SEEN",
+    "CORRECT_USAGE",
     "FEEDS_USAGE",
     "FOREIGN_BUTTON",
+    "FORGET_USAGE",
+    "NOT_AN_ANSWER",
+    "NO_SUCH_POST",
+    "OTHER_CHATS_POST",
     "RATE_LIMITED_COMMANDS",
     "RATE_LIMITED_QUESTIONS",
     "RATE_LIMITED_TAPS",
     "SOURCES_PER_PAGE",
     "STALE_BUTTON",
     "TOO_LARGE",
+    "VOTE_NOT_STORED",
+    "corrected_message",
     "counted",
     "example_stories",
     "feed_added_message",
     "feed_removed_message",
     "feeds_message",
+    "followed_message",
+    "following_message",
+    "forgotten_message",
     "help_message",
+    "make_me_admin_message",
     "not_added_message",
     "not_indexed_message",
     "not_saved_message",
     "not_updated_message",
     "report_message",
     "saved_message",
+    "source_counts",
     "sources_message",
     "start_message",
     "stats_message",
     "too_many_links_message",
+    "unfollowed_message",
     "upload_limit_message",
     "url_added_message",
     "url_not_added_message",
+    "vote_message",
 ]
 
 RATE_LIMITED_QUESTIONS = (
@@ -89,15 +111,33 @@ def sources_message(articles: Sequence[Article], page: int) -> tuple[str, int]:
     return "\n".join(lines), pages
 
 
-def stats_message(stats: IndexStats) -> str:
-    """/stats: the index's figures."""
+def stats_message(stats: IndexStats, sources: Sequence[tuple[str, int]] = ()) -> str:
+    """/stats: the index's figures; for admins, the articles of each source (``sources``)."""
     updated = stats.updated.strftime("%Y-%m-%d %H:%M UTC") if stats.updated else "never"
     text = (
         f"<b>Index</b>\n{stats.counts_text}\n{stats.size_text} on disk, updated {escape(updated)}"
     )
     if stats.problems:
         text += f"\n{counted(stats.skipped_files, 'file')} skipped as unreadable."
+    if sources:
+        shown = sources[:SOURCES_SHOWN]
+        lines = [f"• {escape(detail(name, TITLE_CHARS))}: {count:,}" for name, count in shown]
+        if len(sources) > len(shown):
+            rest = sum(count for _, count in sources[len(shown) :])
+            lines.append(f"• {len(sources) - len(shown):,} more sources: {rest:,}")
+        text += "\n\n<b>Articles by source</b>\n" + "\n".join(lines)
     return text
+
+
+#: Sources listed by name in an admin's /stats; the rest are summed up.
+SOURCES_SHOWN = 20
+NO_SOURCE = "(no source)"
+
+
+def source_counts(articles: Sequence[Article]) -> list[tuple[str, int]]:
+    """How many articles each source has, most first (articles without one as "(no source)")."""
+    counts = Counter(article.source or NO_SOURCE for article in articles)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
 
 
 def counted(number: int, word: str) -> str:
@@ -151,7 +191,12 @@ def help_message(stories: Sequence[str], *, admin: bool) -> str:
             "/add <i>link</i>, or a message of links: fetch the articles and add them",
             "/feeds: the RSS and Atom feeds I poll (/feeds add <i>URL</i>, /feeds remove "
             "<i>URL</i>)",
+            "/follow: in a channel or group where I am an administrator, index its posts "
+            "(here: /follow @channel; /follow alone lists them); /unfollow stops",
+            "/forget <i>post link</i>: remove a post's article",
+            "/correct <i>link or words</i>, in reply to an answer: where the right answer is",
         ]
+    lines += ["", "Under each answer, 👍 or 👎 tells me whether it was right."]
     return "\n".join(lines)
 
 
@@ -268,3 +313,92 @@ def feeds_message(feeds: Sequence[tuple[str, str | None]]) -> str:
     lines += [f"• {escape(title)}: {escape(url)}" if title else f"• {escape(url)}"
               for url, title in feeds]  # fmt: skip
     return "\n".join(lines)
+
+
+# -- channels and groups as a source ----------------------------------------------------------
+CHAT_ADMINS_ONLY = "Sorry, only this chat's admins can do that."
+CHAT_NOT_SEEN = (
+    "I cannot see that chat. Add me to it as an administrator, then try again "
+    "(in private: /follow @channel or /follow -100…)."
+)
+FORGET_USAGE = (
+    "Usage: /forget <i>link</i>, the post's link (https://t.me/channel/123, or "
+    "https://t.me/c/… for a private channel)."
+)
+NO_SUCH_POST = "I have no article of that post."
+OTHER_CHATS_POST = "That post belongs to another chat: /forget it there, or ask me in private."
+
+
+def make_me_admin_message(title: str) -> str:
+    return escape(
+        f"Make me an administrator of {title} first: only then does Telegram show me every post."
+    )
+
+
+def following_message(title: str, new: bool) -> str:
+    """/follow: the chat's new posts become articles."""
+    if not new:
+        return escape(f"I follow {title} already: its new posts become articles.")
+    return escape(
+        f"Following {title}: its new posts (and their edits) become articles I answer from "
+        "within seconds. /unfollow stops; /forget <link> removes a post."
+    )
+
+
+def unfollowed_message(title: str, removed: bool, configured: bool) -> str:
+    """/unfollow: the chat's new posts are no longer saved (or it was not followed)."""
+    if configured:
+        return escape(f"{title} is followed by QABOT_FOLLOW_CHATS: remove it there.")
+    if not removed:
+        return escape(f"I do not follow {title}.")
+    return escape(
+        f"No longer following {title}. The articles of its posts stay; /forget removes one."
+    )
+
+
+def followed_message(chats: Sequence[FollowedChat], configured: Sequence[str]) -> str:
+    """/follow alone in private: the followed chats."""
+    lines = [f"• {escape(c.title)} ({c.id}{', @' + escape(c.username) if c.username else ''})"
+             for c in chats]  # fmt: skip
+    lines += [f"• {escape(name)} (QABOT_FOLLOW_CHATS)" for name in configured]
+    if not lines:
+        return (
+            "I follow no channel or group yet. Make me an administrator of one, then post "
+            "/follow there, or send me /follow @channel here."
+        )
+    return f"<b>Followed chats</b> ({len(lines)})\n" + "\n".join(lines)
+
+
+def forgotten_message(title: str, *, indexed: bool) -> str:
+    """/forget: a post's article was removed (and the index updated, or soon)."""
+    if indexed:
+        return escape(f"Forgotten: {title}. I no longer answer from it.")
+    return escape(f"Removed the article {title}; it leaves the index with its next update.")
+
+
+# -- feedback ---------------------------------------------------------------------------------
+#: Callback answers (shown as a toast or alert) are at most 200 characters.
+VOTE_NOT_STORED = "Sorry, I could not store your vote just now. Please try again later."
+NOT_AN_ANSWER = "Reply /correct to one of my answers, in this chat."
+CORRECT_USAGE = (
+    "Reply to my answer with /correct and the right passage's link, or the right answer's "
+    "words: /correct https://example.org/story or /correct Ana Lopez."
+)
+
+
+def vote_message(verdict: Verdict, stored: bool) -> str:
+    """The toast after a 👍 / 👎 tap."""
+    mark = "👍" if verdict == "good" else "👎"
+    return f"Thanks for the {mark}!" if stored else f"You gave this answer {mark} already."
+
+
+def corrected_message(found: Found) -> str:
+    """/correct was stored: where the right answer is."""
+    title = escape(detail(found.article.title, TITLE_CHARS))
+    if found.answers:
+        what = f"the right answer is <b>{escape(detail(found.answers[0], TITLE_CHARS))}</b>, in"
+    else:
+        what = "the right passage is in"
+    return (
+        f"Thanks: noted 👎; {what} <i>{title}</i>. <code>qabot eval --feedback</code> exports it."
+    )

@@ -22,8 +22,12 @@ results or duplicate result ids.
 
 Limits, on purpose:
 
-* One bot; any chat_id is accepted (no membership, privacy mode or flood control: inject
-  flood control with ``fail_next``). Methods outside ``BotApiServer.methods`` answer 404.
+* One bot; any chat_id is accepted (no privacy mode or flood control: inject flood control
+  with ``fail_next``). Membership is what tests say it is: ``set_member`` makes a user (or
+  the bot) an ``administrator``, ``creator``, ``member`` or ``left`` of a chat, which
+  ``getChatMember`` and ``getChatAdministrators`` report; anyone else is a ``member`` (the
+  bot too). ``add_chat`` names a channel or group, which ``getChat`` then finds by id or
+  ``@username``. Methods outside ``BotApiServer.methods`` answer 404.
 * HTML is checked like Telegram's own parser (tdlib ``parse_html``): allowed tags, nesting,
   attribute syntax, byte offsets in the error text. One deliberate difference: by default a
   ``&`` that does not start ``&lt; &gt; &amp; &quot;`` or a numeric reference ending in ``;`` is
@@ -60,6 +64,14 @@ JSON = dict[str, Any]
 DEFAULT_TOKEN = "123456789:AAH-stand-in-token-for-qabot-tests"
 DEFAULT_USER_ID = 1001
 DEFAULT_GROUP_ID = -1001234567890
+DEFAULT_CHANNEL_ID = -1009876543210
+#: Every right an administrator may hold, as getChatMember reports them.
+_ADMIN_RIGHTS = (
+    "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+    "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
+    "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
+    "can_post_messages", "can_edit_messages",
+)  # fmt: skip
 # Parameters that are plain strings even when they look like JSON ("123", "true").
 _STRING_FIELDS = frozenset({
     "text", "caption", "parse_mode", "callback_query_id", "inline_query_id", "inline_message_id",
@@ -474,6 +486,7 @@ class BotApiServer:
         self._open_queries: set[str] = set()
         self._query_counter = 0
         self._commands: dict[str, list[JSON]] = {}
+        self._members: dict[tuple[Any, int], str] = {}
         self._webhook: JSON = {}
         self._faults: dict[str, deque[_ApiError]] = {}  # status 0: drop the connection
         self._poll_generation = 0
@@ -500,6 +513,9 @@ class BotApiServer:
             "sendChatAction": self._api_send_chat_action,
             "sendDocument": self._api_send_document,
             "getFile": self._api_get_file,
+            "getChat": self._api_get_chat,
+            "getChatMember": self._api_get_chat_member,
+            "getChatAdministrators": self._api_get_chat_administrators,
         }
         self._canonical = {name.lower(): name for name in self._handlers}
         self.methods = tuple(self._handlers)
@@ -755,6 +771,100 @@ class BotApiServer:
         user, _ = self._sender(user_id, None, "private")
         inline = {"id": self._new_query_id(), "from": user, "query": query, "offset": offset}
         return {"inline_query": {**inline, "chat_type": chat_type}}
+
+    # ----------------------------------------------------------------- chats and members
+    def add_chat(
+        self,
+        chat_id: int = DEFAULT_CHANNEL_ID,
+        *,
+        chat_type: str = "channel",
+        title: str = "Test channel",
+        username: str | None = None,
+    ) -> JSON:
+        """A channel or group the server knows (``getChat`` finds it by id or @username)."""
+        chat: JSON = {"id": chat_id, "type": chat_type, "title": title}
+        if username:
+            chat["username"] = username
+        with self._cond:
+            self._chats[chat_id] = chat
+        return copy.deepcopy(chat)
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """Make ``user_id`` (or the bot's id) an administrator, creator, member or left."""
+        if status not in ("administrator", "creator", "member", "left"):
+            raise ValueError(f"unknown member status {status!r}")
+        with self._cond:
+            self._members[(chat_id, user_id)] = status
+
+    def make_channel_post_update(
+        self,
+        text: str | None = None,
+        *,
+        caption: str | None = None,
+        chat_id: int = DEFAULT_CHANNEL_ID,
+        edit_of: int | None = None,
+        forward_origin: JSON | None = None,
+        photo: bool = False,
+        date: int | None = None,
+    ) -> JSON:
+        """A ``channel_post`` (posted by the channel itself, as Telegram sends them); with
+        ``edit_of``, an ``edited_channel_post`` of that message id. ``caption`` (with
+        ``photo``) makes a media post; ``forward_origin`` a forwarded one. The chat is the
+        one ``add_chat`` made, else a channel titled "Test channel"."""
+        with self._cond:
+            chat = copy.deepcopy(self._chats.get(chat_id)) or {
+                "id": chat_id, "type": "channel", "title": "Test channel",
+            }  # fmt: skip
+        fields: JSON = {"sender_chat": chat}
+        if text is not None:
+            fields["text"] = text
+            if found := _detect_entities(text):
+                fields["entities"] = found
+        if photo or caption is not None:
+            fields["photo"] = [
+                {"file_id": f"AgACphoto{n}", "file_unique_id": f"AQADphoto{n}", "width": w,
+                 "height": w}
+                for n, w in enumerate((90, 320))
+            ]  # fmt: skip
+        if caption is not None:
+            fields["caption"] = caption
+        if forward_origin is not None:
+            fields["forward_origin"] = forward_origin
+        if edit_of is None:
+            message = self._new_message(chat, {}, **fields)
+            message.pop("from")
+            if date is not None:
+                message["date"] = date
+            return {"channel_post": message}
+        with self._cond:
+            before = self._messages.get((chat_id, edit_of)) or {}
+        message = {"message_id": edit_of, "chat": chat, "date": before.get("date", date or 0)}
+        message.update(fields, edit_date=int(time.time()))
+        return {"edited_channel_post": message}
+
+    def make_my_chat_member_update(
+        self, chat_id: int = DEFAULT_CHANNEL_ID, *, status: str = "administrator",
+        old_status: str = "left", user_id: int = DEFAULT_USER_ID,
+    ) -> JSON:  # fmt: skip
+        """The bot's own membership of a chat changed (made admin of a channel, removed …)."""
+        with self._cond:
+            chat = copy.deepcopy(self._chats.get(chat_id)) or {"id": chat_id, "type": "channel"}
+        user, _ = self._sender(user_id, None, "private")
+        return {"my_chat_member": {
+            "chat": chat, "from": user, "date": int(time.time()),
+            "old_chat_member": self._member_json(self.bot_user, old_status),
+            "new_chat_member": self._member_json(self.bot_user, status),
+        }}  # fmt: skip
+
+    @staticmethod
+    def _member_json(user: JSON, status: str) -> JSON:
+        member: JSON = {"status": status, "user": copy.deepcopy(user)}
+        if status == "administrator":
+            member.update(dict.fromkeys(_ADMIN_RIGHTS, False), can_manage_chat=True,
+                          can_post_messages=True)  # fmt: skip
+        elif status == "creator":
+            member["is_anonymous"] = False
+        return member
 
     def register_file(
         self, content: bytes, *, file_name: str | None = None, mime_type: str | None = None
@@ -1136,6 +1246,47 @@ class BotApiServer:
         if markup and "inline_keyboard" in markup:
             fields["reply_markup"] = markup
         return self._new_message(chat, self.bot_user, **fields)
+
+    def _known_chat(self, chat_id: Any) -> JSON:
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            name = chat_id[1:].lower()
+            found = [c for c in self._chats.values() if str(c.get("username", "")).lower() == name]
+            if not found:
+                raise _bad("chat not found")
+            return found[0]
+        if chat_id not in self._chats:
+            raise _bad("chat not found")
+        return self._chats[chat_id]
+
+    def _api_get_chat(self, p: JSON) -> JSON:
+        chat = copy.deepcopy(self._known_chat(p.get("chat_id")))
+        gifts = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
+                 "gifts_from_channels")  # fmt: skip
+        chat.update(accent_color_id=0, max_reaction_count=11,
+                    accepted_gift_types=dict.fromkeys(gifts, False))  # fmt: skip
+        return chat
+
+    def _user(self, user_id: int) -> JSON:
+        if user_id == self.bot_user["id"]:
+            return copy.deepcopy(self.bot_user)
+        return self._sender(user_id, None, "private")[0]
+
+    def _api_get_chat_member(self, p: JSON) -> JSON:
+        chat = self._known_chat(p.get("chat_id"))
+        try:
+            user_id = int(p.get("user_id"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise _bad("invalid user_id specified") from None
+        status = self._members.get((chat["id"], user_id), "member")
+        return self._member_json(self._user(user_id), status)
+
+    def _api_get_chat_administrators(self, p: JSON) -> list[JSON]:
+        chat = self._known_chat(p.get("chat_id"))
+        return [
+            self._member_json(self._user(user), status)
+            for (chat_id, user), status in self._members.items()
+            if chat_id == chat["id"] and status in ("administrator", "creator")
+        ]
 
     def _api_get_file(self, p: JSON) -> JSON:
         found = self._files.get(str(p.get("file_id")))
