@@ -193,7 +193,8 @@ class FeedbackSummary:
         votes = "vote" if self.votes == 1 else "votes"
         lines = [
             f"{self.votes} {votes} on {self.answers} {answers}: {self.liked or 0.0:.0%} liked "
-            f"({self.good} 👍, {self.bad} 👎); {self.corrections} corrections, "
+            f"({self.good} 👍, {self.bad} 👎); {self.corrections} "
+            f"{'correction' if self.corrections == 1 else 'corrections'}, "
             f"{self.corrected} ready for `qabot eval --feedback`."
         ]
         if self.disliked:
