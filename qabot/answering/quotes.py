@@ -59,7 +59,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from itertools import islice
 from typing import Literal
@@ -1287,8 +1287,7 @@ def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list
 
     seen: dict[tuple[int, int, int], Speaker] = {}
     last: tuple[Speaker, int] | None = None
-    out: list[Quote] = []
-    speakers: dict[str, Speaker] = {}
+    said: list[tuple[_Found, Speaker]] = []
     for f in sorted(found, key=anchor):
         if f.speaker is not None:
             speaker = seen.get(f.speaker)
@@ -1300,7 +1299,15 @@ def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list
         else:
             continue
         last = (speaker, f.paragraph)
-        speakers.setdefault(speaker.name, speaker)
+        said.append((f, speaker))
+    # What describes a speaker is known only once the article is read ("Culture Secretary
+    # Tessa Jowell" may come after "Ms Jowell said").
+    roles: dict[str, tuple[str, ...]] = {}
+    for _, speaker in said:
+        if speaker.name not in roles:
+            roles[speaker.name] = cast.roles_of(speaker)
+    out = []
+    for f, speaker in said:
         text = paragraphs[f.paragraph]
         out.append(
             Quote(
@@ -1315,10 +1322,7 @@ def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list
                 speaker=speaker.name,
                 verb=f.verb,
                 fragment=f.fragment,
+                roles=roles[speaker.name],
             )
         )
-    # What describes a speaker is known only once the article is read ("Culture Secretary
-    # Tessa Jowell" may come after "Ms Jowell said").
-    roles = {name: cast.roles_of(speaker) for name, speaker in speakers.items()}
-    out = [replace(q, roles=roles[q.speaker]) for q in out]
     return sorted(out, key=lambda q: (q.paragraph, q.start, q.kind))

@@ -69,9 +69,6 @@ class Speaker:
     #: Whether ``name`` is a named person or organisation of the article (not a description
     #: kept as written, such as "spokesman" or "reports").
     named: bool
-    #: The words the article describes them with ("culture", "secretary" for "Culture
-    #: Secretary Tessa Jowell"; "boss" for "Arsenal boss Arsene Wenger"), sorted.
-    roles: tuple[str, ...] = ()
 
 
 @dataclass
@@ -287,12 +284,7 @@ class Cast:
         if entity is None:
             return Speaker(written, plain or written, False)
         self.remember((paragraph, end), entity)
-        return Speaker(written, entity.name, entity.named, self.roles(entity))
-
-    def roles(self, entity: _Entity) -> tuple[str, ...]:
-        """The words describing ``entity`` anywhere in the article, as read so far."""
-        self._settled(entity)
-        return tuple(sorted(entity.roles))
+        return Speaker(written, entity.name, entity.named)
 
     def repeat(self, speaker: Speaker, paragraph: int, at: int) -> None:
         """The same speaker again at ``at`` (a quotation with no attribution of its own)."""
@@ -302,10 +294,14 @@ class Cast:
             self.remember((paragraph, at), entity)
 
     def roles_of(self, speaker: Speaker) -> tuple[str, ...]:
-        """The words describing ``speaker`` anywhere in the article (read to its end)."""
+        """The words the article describes ``speaker`` with ("culture", "secretary" for
+        "Culture Secretary Tessa Jowell"; "boss" for "Arsenal boss Arsene Wenger"), sorted:
+        from every mention read, so asked once the article's quotations are all resolved."""
         key = speaker.name.casefold() if speaker.named else "~" + speaker.name.casefold()
         entity = self._entities.get(key)
-        return self.roles(entity) if entity is not None else speaker.roles
+        if entity is None:
+            return ()
+        return tuple(sorted(self._settled(entity).roles))
 
     def remember(self, at: Position, entity: _Entity) -> None:
         """Make ``entity`` the salient one at ``at``."""
