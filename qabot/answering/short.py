@@ -239,6 +239,12 @@ def _untitled(sentence: str, c: Span, shape: QuestionShape) -> Span:
     lead = 0
     while lead < len(run) - 1 and any(_same_word(run[lead].group().casefold(), w) for w in wanted):
         lead += 1
+    if not lead and shape.kind == "person" and shape.focus:
+        # "Which judge …": "Santa Clara County Superior Court Judge James Kleinberg" answers
+        # as the name after the word asked about.
+        at = [n for n, t in enumerate(run[:-2]) if _same_word(t.group().casefold(), shape.focus)]
+        if at and all(t.group()[:1].isupper() for t in run[at[-1] + 1 :]):
+            lead = at[-1] + 1
     if not lead:
         return c
     # The rest is judged again: without "NATO" the name is a person's, not an organisation's.

@@ -229,6 +229,15 @@ def test_a_name_loses_the_question_words_that_lead_it() -> None:
     assert sentence[found.start : found.end] == "Jens Stoltenberg"
 
 
+def test_a_name_loses_the_office_asked_about_before_it() -> None:
+    sentence = (
+        "In the ruling by Santa Clara County Superior Court Judge James Kleinberg, Apple can "
+        "get the records."
+    )
+    found = short_answer(analyze_question("Which judge ruled that Apple can get them?"), sentence)
+    assert found is not None and found.text == "James Kleinberg"
+
+
 def test_the_kind_bonus_and_the_short_answer_read_the_same_spans() -> None:
     # They once disagreed: the sentence rule found no time in "the 1990s" while the short
     # answer took it. Both now read spans.spans(), so a sentence offers a time exactly when
