@@ -299,7 +299,8 @@ def _focus(question: str) -> str:
     return "" if noun in ("is", "are", "was", "were", "the", "a", "an") else noun
 
 
-_HEAD_START = re.compile(r"\b(?:what|which)\s+", re.I)
+#: "what *political party*", "which *team*", and past a copula: "what is the *population*".
+_HEAD_START = re.compile(r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the|a|an)\s+)?", re.I)
 _HEAD_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 #: Words that end the noun phrase after "what"/"which" ("what party *is*", "what team *of*").
 _HEAD_END = frozenset({
@@ -353,6 +354,7 @@ def _head_nouns() -> tuple[tuple[AnswerKind, frozenset[str]], ...]:
     person |= {t for t in lexicon.words("speaker_titles") if " " not in t}
     organisation = lexicon.words("organisation_nouns") | lexicon.words("speaker_org_nouns")
     return (
+        ("number", lexicon.words("number_nouns")),
         ("place", lexicon.words("place_nouns")),
         ("organisation", frozenset(organisation)),
         ("person", frozenset(person - {"he", "she", "people"})),

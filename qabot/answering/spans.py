@@ -177,7 +177,8 @@ def _rx() -> _Patterns:
     )
     marks = re.escape(quote_marks())
     return _Patterns(
-        token=re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_][\w'’&-]*"),
+        # Initials whole: "U.S.", and the middle initial of "James O. McKinsey".
+        token=re.compile(r"(?:[A-Za-z]\.){2,}|[A-Z]\.(?= [A-Z])|[^\W_][\w'’&-]*"),
         dateline=re.compile(r"^[^.!?\n]{0,80}?\([^()\n]{1,30}\)\s*(?:--|—|–|-)\s*"),
         time=time,
         number=number,

@@ -46,6 +46,9 @@ from qabot.answering.short import offers
         ("Which developer made the original Halo?", "organisation"),
         ("Which US regulator announced the recall?", "organisation"),
         ("In which hotel was Spurlock given the award?", "place"),
+        # A figure's noun, past "is the": "what is the population …".
+        ("What is the population of Warsaw?", "number"),
+        ("What is the applicant admission rate for 2019?", "number"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:

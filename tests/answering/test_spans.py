@@ -39,6 +39,7 @@ def kinds(sentence: str) -> dict[str, list[str]]:
         ("Talks were held with Jordan and New York officials.", "place", "Jordan"),
         ("Games will cost $10-25m to make.", "number", "$10-25m"),
         ("Between 100-120 troops were put on standby.", "number", "100-120"),
+        ("The firm was founded by James O. McKinsey in 1926.", "person", "James O. McKinsey"),
         ('"We cannot have Minsk 3," Stoltenberg concluded.', "quote", "We cannot have Minsk 3"),
         ("She left because of the noise.", "reason", "the noise"),
         ("They escaped by digging a tunnel.", "manner", "by digging a tunnel"),
