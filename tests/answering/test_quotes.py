@@ -367,8 +367,10 @@ def test_what_a_reporter_says_someone_believes_is_reported_speech(analyzer: Anal
         analyzer,
         "Hodgson believes a winter break would be a positive step in the Premiership.",
         "Technorati estimates the number of blogs has already exceeded five million.",
+        "MTV reckons the show will give McDonald's access to 400 million homes.",
     )
     assert said(found) == [
         ("reported", "a winter break would be a positive step in the Premiership", "Hodgson"),
         ("reported", "the number of blogs has already exceeded five million", "Technorati"),
+        ("reported", "the show will give McDonald's access to 400 million homes", "MTV"),
     ]
