@@ -1203,13 +1203,15 @@ _APPOSITION_WORDS = 12
 
 def _apposition(text: str) -> bool:
     """Whether ``text`` (what follows a speaker's comma, to the sentence's end) only
-    describes the speaker: "the news editor of trade magazine Screen International."."""
+    describes the speaker: "the news editor of trade magazine Screen International.",
+    "UK Online general manager."."""
     words = text.strip(" ,.;:!?" + _MASK).split()
-    return (
-        0 < len(words) <= _APPOSITION_WORDS
-        and words[0].casefold() in ("the", "a", "an", "his", "her", "its", "their")
-        and not _is_clause(" ".join(words))
-    )
+    if not 0 < len(words) <= _APPOSITION_WORDS or _is_clause(" ".join(words)):
+        return False
+    if words[0].casefold() in ("the", "a", "an", "his", "her", "its", "their"):
+        return True
+    # An office after the employer's name: capitalised words, then lower-case ones.
+    return words[0][:1].isupper() and words[-1][:1].islower() and words[-1].isalpha()
 
 
 def _is_clause(text: str, shared: bool = False) -> bool:

@@ -56,6 +56,10 @@ _LOOK_BACK = 200
 _MAX_PREFIX = 4  # role words read before a name ("Former Holby City actor …")
 _MAX_APPOSITION = 8  # words of an apposition after a name (", the private firm …")
 _ARTICLES = frozenset({"the", "a", "an"})
+#: Words that start an unnamed group of speakers ("many analysts"), lower case.
+_QUANTIFIERS = frozenset({"many", "some", "several", "most", "few"})
+#: Possessive pronouns before a document that speaks ("her lawsuit"), and whom they mean.
+_OWNERS = {"her": "female", "his": "male", "its": "thing", "their": "group"}
 #: Office titles that are also surnames: after a first name they end a name.
 _SURNAME_TITLES = frozenset({"king", "bishop", "judge", "pope", "major", "dean", "marshal"})
 
@@ -316,6 +320,11 @@ class Cast:
         """(entity, plain words, head noun): the entity, or the words to keep as written."""
         w = _words()
         items = list(tokens(text, start, end))
+        cut = next((n for n, t in enumerate(items) if n and t.group() in _QUANTIFIERS), 0)
+        if cut:
+            # "Following the announcement many analysts said": the speaker starts there.
+            items = items[cut:]
+            start = items[0].start()
         words = [t.group() for t in items]
         if not words:
             return None, "", ""
@@ -359,6 +368,13 @@ class Cast:
             or (words[0].endswith(("'s", "’s")))
         )
         plural = head.endswith("s") and not head.endswith("ss")
+        if head in w.document_nouns and len(words) <= 2:
+            # "Her lawsuit said …": the document speaks for its owner (written with it, or
+            # just before the words read as the speaker).
+            before = text[max(0, start - 8) : start].split()
+            owner = first if len(words) == 2 else (before[-1].casefold() if before else "")
+            if owner in _OWNERS:
+                return self._pronoun(_OWNERS[owner], at), "", ""
         if not definite or (plural and head not in w.org_nouns):
             return None, plain, head  # "reports", "Underground staff": as written
         found = self._described(described, head, at)
@@ -629,6 +645,16 @@ class Cast:
         assert self._longest is not None and self._by_start is not None
         best = m.name
         words = m.name.split()
+        if len(words) == 1 and 2 <= len(m.name) <= 6 and m.name.isalpha() and m.name[:1].isupper():
+            # "Deutsche Boerse (DB)": a short form the article defines in brackets.
+            defined = re.search(
+                r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|and|for|de|the)\s+)?){1,5})\(" + m.name + r"\)",
+                self._joined,
+            )
+            if defined is not None and (full := defined.group(1).strip()) != m.name:
+                full = re.sub(r"['’]s$", "", re.sub(r"^(?:The|A|An)\s+", "", full))
+                self._full[m.name] = full
+                return full
         # (A name read is part of its run's words: a run without the words is not read.)
         if m.own.honorific in ("sir", "dame") and len(words) == 1:
             # "Sir Alan" is Sir Alan Budd: a knight is named by his first name.
@@ -652,6 +678,8 @@ class Cast:
                 continue
             if other.quoted:
                 continue  # a name inside a quotation ("Old Europe") stands for no speaker
+            if "&" in other.name:
+                continue  # "Matt Lucas & David Walliams": two people, neither's full name
             if not _organisation_like(other):
                 best = other.name
                 self._full_mention[m.name] = other
@@ -828,7 +856,7 @@ _NEXT_WORD = re.compile(r" ([a-z][\w-]*)")
 _ACTING = re.compile(r"\s+([a-z][\w'’-]*)")
 _APPOSITION = re.compile(r",\s+([^,.;:!?()\"“”]{2,80})(?=[,.;:!?]|$)")
 #: Words before a speaker kept as written that are no part of it ("*some* economists").
-_ARTICLE = re.compile(r"^(?:the|a|an|some|many|several|most|other)\s+", re.I)
+_ARTICLE = re.compile(r"^(?:the|a|an|one|some|many|several|most|other)\s+", re.I)
 
 
 # -- reading the words around a name ---------------------------------------------------------

@@ -374,3 +374,51 @@ def test_what_a_reporter_says_someone_believes_is_reported_speech(analyzer: Anal
         ("reported", "the number of blogs has already exceeded five million", "Technorati"),
         ("reported", "the show will give McDonald's access to 400 million homes", "MTV"),
     ]
+
+
+# -- a third development set --------------------------------------------------------------------
+def test_a_short_form_defined_in_brackets_is_the_full_name(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "TCI owns 5% of Deutsche Boerse's (DB) shares.",
+        "Yet DB does not need approval. DB said the bid was in the best interests of its owners.",
+    )
+    assert [q.speaker for q in found] == ["Deutsche Boerse"]
+
+
+def test_two_names_joined_by_an_ampersand_are_no_fuller_name(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The award went to Matt Lucas & David Walliams on Tuesday.",
+        '"It was a real shock," Walliams said.',
+    )
+    assert [q.speaker for q in found] == ["Walliams"]
+
+
+def test_her_lawsuit_speaks_for_her(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Marion Jones has sued Victor Conte.",
+        "Her lawsuit said the sprinter had passed a lie detector test.",
+    )
+    assert [q.speaker for q in found] == ["Marion Jones"]
+
+
+def test_a_group_of_speakers_starts_with_its_quantifier(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Following the announcement many analysts said it was a sensible move.",
+        '"Obviously we will wait and see," said one London-based broker.',
+    )
+    assert [q.speaker for q in found] == ["analysts", "London-based broker"]
+
+
+def test_an_office_after_the_employers_name_describes_the_speaker(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        'It represents a "big leap forward" for broadband, said Chris Stening, UK Online '
+        "general manager.",
+    )
+    assert ("reported", 'It represents a "big leap forward" for broadband', "Chris Stening") in (
+        said(found)
+    )
