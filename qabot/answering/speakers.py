@@ -1027,7 +1027,9 @@ def _prefix_roles(text: str, start: int) -> list[str]:
     last_written = ""
     position = len(window)
     comma = False
-    for t in reversed(list(tokens(window))):
+    tokens_before = list(tokens(window))
+    for n in range(len(tokens_before) - 1, -1, -1):
+        t = tokens_before[n]
         gap = window[t.end() : position].strip()
         if gap == "," and not found and t.group()[:1].islower():
             comma = True  # "The Scottish Conservative Party leader, David McLetchie, …"
@@ -1035,7 +1037,15 @@ def _prefix_roles(text: str, start: int) -> list[str]:
             break
         word = t.group()
         lw = word.casefold()
-        if lw in _ARTICLES or lw in w.boundaries or lw in w.prepositions or lw in w.verbs:
+        office_of = (
+            lw == "of"
+            and found
+            and n > 0
+            and _is_person_noun(tokens_before[n - 1].group().casefold())
+        )  # "director of rugby Philippe Saint-Andre", "head of research Ian Harris"
+        if not office_of and (
+            lw in _ARTICLES or lw in w.boundaries or lw in w.prepositions or lw in w.verbs
+        ):
             break
         if word[:1].islower() and lw.endswith(("ed", "ing")) and len(lw) > 4:
             break
@@ -1064,7 +1074,13 @@ def _apposition_roles(text: str, end: int) -> list[str]:
     if not words or any(x.casefold() in w.verbs for x in words):
         return []
     first = words[0].casefold()
-    if not (first in _ARTICLES or words[0].endswith(("'s", "’s")) or _is_person_noun(first)):
+    # ", UK Online general manager": the employer's name, then the office.
+    office = words[0][:1].isupper() and words[-1][:1].islower() and _is_person_noun(
+        words[-1].casefold()
+    )
+    if not (
+        first in _ARTICLES or words[0].endswith(("'s", "’s")) or _is_person_noun(first) or office
+    ):
         return []
     out: list[str] = []
     for word in words:

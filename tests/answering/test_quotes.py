@@ -422,3 +422,21 @@ def test_an_office_after_the_employers_name_describes_the_speaker(analyzer: Anal
     assert ("reported", 'It represents a "big leap forward" for broadband', "Chris Stening") in (
         said(found)
     )
+
+
+def test_an_office_read_with_its_of_phrase_and_after_the_employer_is_a_role(
+    analyzer: Analyzer,
+) -> None:
+    from qabot.answering.quotes import extract_quotes
+
+    found = extract_quotes(
+        [
+            "Sale Sharks director of rugby Philippe Saint-Andre has re-opened the debate.",
+            '"We need to manage it," he told BBC Sport.',
+            '"It takes a big leap," said Chris Stening, UK Online general manager.',
+        ],
+        analyzer,
+    )
+    roles = {q.speaker: q.roles for q in found}
+    assert {"director", "rugby"} <= set(roles["Philippe Saint-Andre"])
+    assert {"general", "manager"} <= set(roles["Chris Stening"])
