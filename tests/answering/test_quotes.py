@@ -427,8 +427,6 @@ def test_an_office_after_the_employers_name_describes_the_speaker(analyzer: Anal
 def test_an_office_read_with_its_of_phrase_and_after_the_employer_is_a_role(
     analyzer: Analyzer,
 ) -> None:
-    from qabot.answering.quotes import extract_quotes
-
     found = extract_quotes(
         [
             "Sale Sharks director of rugby Philippe Saint-Andre has re-opened the debate.",
