@@ -92,6 +92,7 @@ def test_a_sentence_offers_the_kind_asked_for(question: str, sentence: str, expe
         ("How much did the stadium cost?", "money"),
         ("How much was the club paid for the striker?", "money"),
         ("How much is Illva Saronno paying for its stake?", "money"),
+        ("How much did Glazer offer for Manchester United?", "money"),
         # A change verb wins over the money cue: the rise (76%), not the new level.
         ("How much did Time Warner's quarterly profits rise?", "change"),
         ("How old is the pilot?", "age"),
