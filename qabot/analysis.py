@@ -184,7 +184,7 @@ class Analyzer:
         return list(self._split(text))
 
     def _split_uncached(self, text: str) -> tuple[tuple[int, int], ...]:
-        return tuple(self._sentences.span_tokenize(text))
+        return self._sentences.spans(text)
 
     def sentences(self, text: str) -> list[str]:
         """The sentences of ``text``."""
@@ -267,7 +267,49 @@ class _NewsPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
     def _get_last_whitespace_index(self, text: str) -> int:
         # Punkt's own looks at each character in turn, from the end of all the text since
         # the last potential sentence end: the same answer, found by ``str.rfind``.
-        return max(0, *(text.rfind(c) for c in _WHITESPACE))
+        return max(0, *map(text.rfind, _WHITESPACE))
+
+    def spans(self, text: str) -> tuple[tuple[int, int], ...]:
+        """``span_tokenize(text)``: the same steps (potential ends paired with the word
+        before them, the breaks among them, closing marks realigned), in one loop each
+        rather than a chain of generators."""
+        ends: list[tuple[Any, str]] = []  # (match, context) of each potential end
+        previous, start, stop = None, 0, 0  # the last match, and the word before it
+        for match in self._lang_vars.period_context_re().finditer(text):
+            at = match.start()
+            space = self._get_last_whitespace_index(text[stop:at])
+            word_start = stop + space + 1 if space else start
+            if previous is not None and stop <= word_start:
+                ends.append((previous, text[start:stop] + previous.group() + previous["after_tok"]))
+            previous, start, stop = match, word_start, at
+        if previous is not None:
+            ends.append((previous, text[start:stop] + previous.group() + previous["after_tok"]))
+        breaks: list[tuple[int, int]] = []
+        last = 0
+        for match, context in ends:
+            if self.text_contains_sentbreak(context):
+                breaks.append((last, match.end()))
+                last = match.start("next_tok") if match["next_tok"] else match.end()
+        breaks.append((last, len(text.rstrip())))
+        out: list[tuple[int, int]] = []
+        realign = 0
+        boundary = self._lang_vars.re_boundary_realignment
+        for i, (first, end) in enumerate(breaks):
+            first += realign
+            if i + 1 == len(breaks):
+                if first < end:
+                    out.append((first, end))
+                continue
+            following, following_end = breaks[i + 1]
+            m = boundary.match(text[following:following_end])
+            if m:
+                out.append((first, following + len(m.group(0).rstrip())))
+                realign = m.end()
+            else:
+                realign = 0
+                if first < end:
+                    out.append((first, end))
+        return tuple(out)
 
 
 def _make_stemmer(name: str) -> Callable[[str], str]:
