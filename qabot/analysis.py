@@ -15,13 +15,13 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Collection
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import nltk
 from nltk.stem.porter import PorterStemmer
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 
 from qabot import lexicon
 from qabot.config import AnalyzerSettings
@@ -184,7 +184,7 @@ class Analyzer:
         return list(self._split(text))
 
     def _split_uncached(self, text: str) -> tuple[tuple[int, int], ...]:
-        return tuple(self._sentences.span_tokenize(text))
+        return self._sentences.spans(text)
 
     def sentences(self, text: str) -> list[str]:
         """The sentences of ``text``."""
@@ -193,31 +193,123 @@ class Analyzer:
 
 #: A potential sentence end as Punkt hands it over (the word before a period, the period,
 #: then the next token or a punctuation mark) whose answer is plain: a word of two or more
-#: letters, not an abbreviation, then more text.
-_PLAIN_END = re.compile(r"([A-Za-z]{2,})\.(?:\s+\S+|\S)")
+#: characters (letters, and digits, "£", "$", "%" and inner hyphens, but not digits alone),
+#: not an abbreviation, then more text.
+_PLAIN_END = re.compile(
+    r"((?=[^.]*[A-Za-z£$%])[A-Za-z0-9£$%]{2,}(?:-[A-Za-z0-9£$%]+)*)\.(?:\s+\S+|\S)"
+)
+#: A number, then a period, then a word with a capital or a quotation mark ("in 2005. The").
+_NUMBER_END = re.compile(r"(\d[\d,]*)\.\s+[\"A-Z]\S*")
+#: A mark that is always a token of its own before the end: "?" or "!" ("why? He"), or a
+#: period after a closing quotation mark or bracket ('"said". The', "(in 2005). The").
+_MARK_END = re.compile(r"\S*(?:[?!]|[\")]\.)(?:\s+\S+|\S)")
+#: What Punkt counts as white space before a word (``string.whitespace``).
+_WHITESPACE = " \t\n\r\x0b\x0c"
+
+
+def _unguarded(pattern: Any) -> Any:
+    """nltk's own compiled pattern, without the per-call time limit newer nltk wraps every
+    pattern in (``nltk.redos``): meant for patterns callers supply; Punkt's own are fixed
+    and linear, and the guard costs a quarter of a split. Older nltk has no wrapper."""
+    return getattr(pattern, "_rx", pattern)
+
+
+class _NewsPunktVars(PunktLanguageVars):  # type: ignore[misc]
+    """Punkt's English conventions, with the two patterns every split runs (where a sentence
+    may end; closing marks realigned) unguarded: the same patterns, the same engine."""
+
+    re_boundary_realignment = _unguarded(PunktLanguageVars.re_boundary_realignment)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ends = _unguarded(super().period_context_re())
+
+    def period_context_re(self) -> Any:
+        return self._ends
 
 
 class _NewsPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
-    """Punkt, answering its commonest question without building tokens for it.
+    """Punkt, answering its commonest questions without building tokens for them.
 
     For every period that may end a sentence Punkt asks :meth:`text_contains_sentbreak` of
     its context ("said. The"), tokenizing and annotating it afresh — most of the time of a
     split. With our parameters (abbreviations only: no collocations, no orthographic
-    context) a word of letters that is no abbreviation, followed by a token, always ends a
-    sentence (Punkt's first pass marks it, its second pass only reconsiders abbreviations,
-    initials and numbers); that case is answered here, every other by Punkt.
-    ``tests/test_analysis.py`` checks both give the same sentences.
+    context, no sentence starters) the answer is yes, a sentence ends, for
+
+    * a word that is no abbreviation, initial or number, then a period and a token (Punkt's
+      first pass marks it, its second pass only reconsiders abbreviations, initials and
+      numbers);
+    * a number, then a period and a token that starts with no lower-case letter and is no
+      punctuation mark (the second pass finds no orthographic evidence either way);
+    * "?" or "!", or a period after '"' or ")", then a token: each is a token of its own,
+      which the first pass marks and the second leaves alone;
+
+    those cases are answered here, every other by Punkt. ``tests/test_analysis.py`` checks
+    both give the same sentences.
     """
 
     def __init__(self, params: PunktParameters) -> None:
-        super().__init__(params)
+        super().__init__(params, lang_vars=_NewsPunktVars())
         self._abbreviations = frozenset(params.abbrev_types)
 
     def text_contains_sentbreak(self, text: str) -> bool:
-        plain = _PLAIN_END.fullmatch(text)
-        if plain is not None and plain[1].lower() not in self._abbreviations:
+        plain = _PLAIN_END.fullmatch(text) or _NUMBER_END.fullmatch(text)
+        if plain is not None:
+            word = plain[1].lower()
+            if word not in self._abbreviations and word.rsplit("-", 1)[-1] not in (
+                self._abbreviations
+            ):
+                return True
+        elif _MARK_END.fullmatch(text) is not None:
             return True
         return bool(super().text_contains_sentbreak(text))
+
+    def _get_last_whitespace_index(self, text: str) -> int:
+        # Punkt's own looks at each character in turn, from the end of all the text since
+        # the last potential sentence end: the same answer, found by ``str.rfind``.
+        return max(0, *map(text.rfind, _WHITESPACE))
+
+    def spans(self, text: str) -> tuple[tuple[int, int], ...]:
+        """``span_tokenize(text)``: the same steps (potential ends paired with the word
+        before them, the breaks among them, closing marks realigned), in one loop each
+        rather than a chain of generators."""
+        ends: list[tuple[Any, str]] = []  # (match, context) of each potential end
+        previous, start, stop = None, 0, 0  # the last match, and the word before it
+        for match in self._lang_vars.period_context_re().finditer(text):
+            at = match.start()
+            space = self._get_last_whitespace_index(text[stop:at])
+            word_start = stop + space + 1 if space else start
+            if previous is not None and stop <= word_start:
+                ends.append((previous, text[start:stop] + previous.group() + previous["after_tok"]))
+            previous, start, stop = match, word_start, at
+        if previous is not None:
+            ends.append((previous, text[start:stop] + previous.group() + previous["after_tok"]))
+        breaks: list[tuple[int, int]] = []
+        last = 0
+        for match, context in ends:
+            if self.text_contains_sentbreak(context):
+                breaks.append((last, match.end()))
+                last = match.start("next_tok") if match["next_tok"] else match.end()
+        breaks.append((last, len(text.rstrip())))
+        out: list[tuple[int, int]] = []
+        realign = 0
+        boundary = self._lang_vars.re_boundary_realignment
+        for i, (first, end) in enumerate(breaks):
+            first += realign
+            if i + 1 == len(breaks):
+                if first < end:
+                    out.append((first, end))
+                continue
+            following, following_end = breaks[i + 1]
+            m = boundary.match(text[following:following_end])
+            if m:
+                out.append((first, following + len(m.group(0).rstrip())))
+                realign = m.end()
+            else:
+                realign = 0
+                if first < end:
+                    out.append((first, end))
+        return tuple(out)
 
 
 def _make_stemmer(name: str) -> Callable[[str], str]:

@@ -136,9 +136,11 @@ def test_sentences_are_punkts_own() -> None:
         'said."', "said.”", "said.'", "said.)", "years.!", "No.", "it.\n\nThen", "co-op.",
         "Ltd.", "minister.", "(he", "“We", '"We', "the", "The", "5", "Ukraine", "?", "!",
         "x.", "ok.", "NATO.", "Minsk.", "café.", "p.m.", "--", "a", "he", "And",
+        "2005.", "9-9.", "£5m.", "5%.", "$5.", "ex-Gov.", "Gov.", "x-ray.", "a-b.", "-5.",
+        "why?", 'why?"', "no!", '"said".', "(2005).", "(he).", "£.", "5.5.", "3,", "(The",
     ]  # fmt: skip
     state = 7
-    for _ in range(400):
+    for _ in range(1000):
         chosen = []
         for _ in range(14):
             state = (state * 1_103_515_245 + 12_345) % 2**31  # a fixed stream: no flakes
