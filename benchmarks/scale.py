@@ -1,4 +1,4 @@
-"""qabot's index at 100k and 1M passages, against rank-bm25 and bm25s, from one run.
+"""qabot's index at 100k and 1M passages, against rank-bm25, bm25s and tantivy, from one run.
 
 Corpus: the BBC articles of ``--bbc`` replicated with altered ids (copy ``r`` of
 ``business/001.txt`` is the JSON article ``r<r>/business/001.txt``; its text starts with a
@@ -17,6 +17,21 @@ adding, changing and deleting articles. A last table puts ``ask`` and the update
 changed article next to the peers in the same run: rank-bm25 and bm25s have no update,
 so theirs is a rebuild of their index (on tokens already analysed). With ``--profile N``
 it also prints (to stderr) the N costliest qabot functions of ``ask`` under cProfile.
+
+When the ``tantivy`` package is importable (neither it nor bm25s is a dependency of qabot:
+install both by hand into the venv that runs this script, ``.venv/bin/pip install tantivy
+bm25s``), a fourth table sets tantivy beside qabot on the same passage texts (as they stand
+after the updates, as for the other peers): an on-disk index in the temporary folder,
+tokenizer ``en_stem``, one writer (1 GB heap, tantivy's own thread count), commit, merges
+waited for, reload; its build time beside qabot's and bm25s's tokenize + index. Retrieval,
+top 10 of the same questions, two ways: tantivy's query parser on the question's words (its
+own pipeline from question text to top 10, stopwords kept, as ``benchmarks/peers.py`` asks
+it), and a disjunction of term queries on qabot's analysed terms (the terms qabot looks up,
+no parsing). No match count is collected (``count=False``), so tantivy prunes as a top-k
+engine does. qabot's retrieval alone (from the question's text, and from its terms already
+analysed, to set beside the term queries) and the two tantivy queries take turns question
+by question (``--paired-rounds`` rounds after one unmeasured round), so each ratio comes
+from the same seconds of a shared machine. Without tantivy its cells print "–".
 
     .venv/bin/python benchmarks/scale.py --bbc ../shared/data/bbc \\
         --questions ../shared/data/newsqa-dev/questions.jsonl --sizes 100000,1000000
@@ -47,6 +62,10 @@ import numpy as np
 from qabot import QABot
 from qabot.config import BM25Settings
 from qabot.index.search import top_k
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import peers
 
 K = 10
 
@@ -250,7 +269,94 @@ def measure(
         corpus_tokens = bm25s.tokenize(texts, stopwords="en", show_progress=False)
         bm25s.BM25().index(corpus_tokens, show_progress=False)
         row["bm25s_tokenize_index_s"] = time.perf_counter() - start
+        del retriever, corpus_tokens, texts
+    tokens.clear()  # the peers are done with them: memory for tantivy at 1M
+    row.update(tantivy_peer(bot, questions[: args.queries], work / f"tantivy-{size}", args))
     return row
+
+
+def paired_p50_ms(fns: dict[str, Callable[[int], Any]], n: int, rounds: int) -> dict[str, float]:
+    """p50 of each function over items ``0 … n-1``, the functions taking turns on each item,
+    after one unmeasured round (caches, mapped pages)."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for measured in [False] + [True] * rounds:
+        for i in range(n):
+            for name, fn in fns.items():
+                start = time.perf_counter()
+                fn(i)
+                if measured:
+                    times[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def tantivy_peer(
+    bot: QABot, questions: Sequence[str], folder: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    """tantivy over the same passage texts: its build time and, timed in turn with qabot's
+    retrieval alone, its top-10 p50 on the question's words and on qabot's terms."""
+    try:
+        import tantivy
+    except ImportError:
+        print("tantivy is not importable: its row prints –", file=sys.stderr)
+        return {}
+    texts = bot.index.current().passage_texts()
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("body", stored=False, tokenizer_name="en_stem")
+    schema = builder.build()
+    index = tantivy.Index(schema, path=str(folder))
+    writer = index.writer(heap_size=1_000_000_000, num_threads=0)
+    for text in texts:
+        writer.add_document(tantivy.Document(body=text))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    searcher = index.searcher()
+    build_s = time.perf_counter() - start
+    del texts
+    print(
+        f"[tantivy] {searcher.num_docs:,} passages in {build_s:.1f}s, "
+        f"{searcher.num_segments} segment(s)",
+        file=sys.stderr,
+    )
+
+    snap, bm25 = bot.index.current(), bot.settings.bm25
+    words = [peers.tantivy_query_text(q) or "none" for q in questions]
+    terms = [bot.analyzer.terms(q) or ["none"] for q in questions]
+    known = sum(searcher.doc_freq("body", t) > 0 for ts in terms for t in ts)
+    print(
+        f"[tantivy] {known} of {sum(map(len, terms))} qabot question terms are tantivy terms",
+        file=sys.stderr,
+    )
+
+    def by_words(i: int) -> Any:
+        return searcher.search(index.parse_query(words[i], ["body"]), K, count=False).hits
+
+    def by_terms(i: int) -> Any:
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", t)) for t in terms[i]]
+        )
+        return searcher.search(query, K, count=False).hits
+
+    p50 = paired_p50_ms(
+        {
+            "search": lambda i: _top_k(bot, snap, questions[i]),
+            "search_terms": lambda i: top_k(snap, terms[i], K, snap.weights(terms[i], bm25)),
+            "words": by_words,
+            "terms": by_terms,
+        },
+        len(questions),
+        args.paired_rounds,
+    )
+    return {
+        "tantivy_build_s": build_s,
+        "tantivy_index_mib": sum(f.stat().st_size for f in folder.iterdir()) / 2**20,
+        "paired_search_p50_ms": p50["search"],
+        "paired_search_terms_p50_ms": p50["search_terms"],
+        "tantivy_words_p50_ms": p50["words"],
+        "tantivy_terms_p50_ms": p50["terms"],
+    }
 
 
 def profile(bot: QABot, questions: Sequence[str], lines: int) -> str:
@@ -290,6 +396,10 @@ def report(rows: list[dict[str, Any]]) -> str:
 
     def ratio(peer: Any, ours: Any) -> str:
         return "–" if not peer or not ours else f"{peer / ours:,.1f}×"
+
+    def times(ours: Any, peer: Any) -> str:
+        """How many times the peer's figure ours is (below 1: faster or smaller)."""
+        return "–" if not peer or not ours else f"{ours / peer:.2f}×"
 
     lines = [
         "| passages | build s (qabot) | passages/s | build s rank-bm25 | index s bm25s "
@@ -337,6 +447,28 @@ def report(rows: list[dict[str, Any]]) -> str:
             f"| {r['updates']['change 1, watched']:.3f} "
             f"| {f(r.get('rank_bm25_rebuild_s'))} | {f(r.get('bm25s_index_s'))} |"
         )
+    lines += [
+        "",
+        "| passages | build s | tokenize+index s bm25s | build s tantivy | build / bm25s "
+        "| build / tantivy | ask p50 ms | search p50 ms | tantivy p50 ms, question words "
+        "| search / tantivy words | search on terms p50 ms | tantivy p50 ms, qabot's terms "
+        "| search on terms / tantivy terms | ask / tantivy words |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        # Without tantivy, retrieval as timed alone (not in turn with tantivy).
+        search = r.get("paired_search_p50_ms", r["search_p50_ms"])
+        words = r.get("tantivy_words_p50_ms")
+        on_terms, terms = r.get("paired_search_terms_p50_ms"), r.get("tantivy_terms_p50_ms")
+        lines.append(
+            f"| {r['passages']:,} | {r['build_s']:.1f} "
+            f"| {f(r.get('bm25s_tokenize_index_s'), '{:.1f}')} "
+            f"| {f(r.get('tantivy_build_s'), '{:.1f}')} "
+            f"| {times(r['build_s'], r.get('bm25s_tokenize_index_s'))} "
+            f"| {times(r['build_s'], r.get('tantivy_build_s'))} | {r['ask_p50_ms']:.2f} "
+            f"| {f(search)} | {f(words)} | {times(search, words)} | {f(on_terms)} | {f(terms)} "
+            f"| {times(on_terms, terms)} | {times(r['ask_p50_ms'], words)} |"
+        )
     return "\n".join(lines)
 
 
@@ -357,6 +489,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--skip-rank-bm25", action="store_true")
     parser.add_argument("--skip-bm25s", action="store_true")
+    parser.add_argument(
+        "--paired-rounds", type=int, default=3, help="rounds of qabot search and tantivy in turn"
+    )
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
     articles = bbc_articles(args.bbc)
