@@ -1075,8 +1075,8 @@ def _apposition_roles(text: str, end: int) -> list[str]:
         return []
     first = words[0].casefold()
     # ", UK Online general manager": the employer's name, then the office.
-    office = words[0][:1].isupper() and words[-1][:1].islower() and _is_person_noun(
-        words[-1].casefold()
+    office = (
+        words[0][:1].isupper() and words[-1][:1].islower() and _is_person_noun(words[-1].casefold())
     )
     if not (
         first in _ARTICLES or words[0].endswith(("'s", "’s")) or _is_person_noun(first) or office
