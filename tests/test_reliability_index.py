@@ -165,6 +165,7 @@ def test_single_bit_flips_anywhere_are_detected_or_harmless(
     [
         ("qabot.index.store", "FORMAT_VERSION", "format"),  # written by another qabot version
         ("qabot.analysis", "ANALYZER_VERSION", "other analysis settings"),
+        ("qabot.answering.quotes", "EXTRACTION_VERSION", "other quotation rules"),
     ],
 )
 def test_an_index_from_another_version_is_rebuilt(

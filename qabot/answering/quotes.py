@@ -57,6 +57,7 @@ nor a verb of speech is not split into sentences at all.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -67,9 +68,13 @@ from typing import Literal
 from qabot import lexicon
 from qabot.analysis import Analyzer
 from qabot.answering.spans import closing_marks, opening_marks, quote_marks, tokens
-from qabot.answering.speakers import Cast, Speaker
+from qabot.answering.speakers import Cast, Speaker, nicknames
 
-__all__ = ["Quote", "QuoteKind", "extract_quotes"]
+__all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extraction_fingerprint"]
+
+#: Bump when the quotations or speakers read from a text change: stored indexes, which keep
+#: the quotations extracted when each article was indexed, are then rebuilt.
+EXTRACTION_VERSION = 2
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -118,6 +123,13 @@ class Quote:
         said = f"{self.speaker} ({self.verb})" if self.verb else self.speaker
         words = f"“{self.text}”" if self.kind == "direct" else self.text
         return f"{said}: {words}"
+
+
+def extraction_fingerprint() -> dict[str, object]:
+    """What decides the quotations a text gives, stored with an index: this version and
+    the word lists the extractor reads."""
+    digest = hashlib.sha256(lexicon.data_bytes("lexicon_en.txt")).hexdigest()[:16]
+    return {"version": EXTRACTION_VERSION, "lexicon": digest}
 
 
 def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]:
@@ -230,6 +242,8 @@ _INNER_OR_DETERMINER = _INNER | _DETERMINERS
 _ANY_PRONOUN = _PRONOUNS | {"him", "her", "them", "me", "us"}
 _SUBJECTS = _PRONOUNS | {"you", "there"}  # a clause's subject, first
 _ACCORDING = ("according to", "According to")
+_BY_AS = re.compile(r"\s+by\s+(\S.{0,60}?)\s+as\s+(?:(?:the|a|an|his|her|its|their)\s+)?$")
+_AND_THAT = re.compile(r",?\s+and\s+that\s+")
 _PUNCTUATION = "\"'“”‘’«»()[]—–-…_.,;:!?"
 
 
@@ -352,9 +366,16 @@ def _marks(text: str) -> list[_Marked]:
         for m in (rx.ascii_single if text.isascii() else rx.single).finditer(text):
             if not any(q.open <= m.start() < q.stop for q in doubles):
                 found.append(_quote(text, m.start(), m.end() - 1))
+    if found and (nicknames := _nicknames(text)):
+        found = [q for q in found if q.open not in nicknames]
     if len(found) == len(doubles):
         return found  # (the double marks are paired in order already)
     return sorted(found, key=lambda q: q.open)
+
+
+def _nicknames(text: str) -> dict[int, int]:
+    """Where each quoted nickname of a paragraph opens, and where it stops: no quotation."""
+    return {start: stop for start, stop, _ in nicknames(text)}
 
 
 def _holds(text: str, chars: tuple[str, str]) -> bool:
@@ -476,14 +497,19 @@ class _Reader:
                     after = q.end
                 position = q.end
         outside.append((after, len(text)))
+        masked = "".join(pieces) + text[position:]
+        rx = _rx()
+        if _holds(text, rx.single_openers) or _holds(text, rx.double_marks):
+            for open_at, stop in _nicknames(masked).items():
+                # "Brian 'Head' Welch said": the nickname is no word of the speaker's.
+                masked = masked[:open_at] + " " * (stop - open_at) + masked[stop:]
         #: The paragraph with quoted words hidden: verbs and speakers are read outside them.
-        self.masked = "".join(pieces) + text[position:]
+        self.masked = masked
         self.sentences: list[tuple[int, int]] = []
         self.sentence_at: list[int] = []
         self.used: set[int] = set()  # verbs already attributing a direct quotation
         #: Every verb of speech outside quotations, in order, by the list it is in (a verb
         #: may be in both), with where each starts.
-        rx = _rx()
         self.quote_verbs: list[re.Match[str]] = []
         self.report_verbs: list[re.Match[str]] = []
         for v in _find_verbs(self.masked, outside):
@@ -725,17 +751,38 @@ class _Reader:
                     and not self._outside_words(c0, c1)
                 ):
                     continue
-                found.append(
-                    _Found(
-                        "reported",
-                        self.index,
-                        ((c0, c1),),
-                        self._stretch(min(c0, speaker[1], verb.start()), max(c1, speaker[2])),
-                        speaker,
-                        name,
-                    )
-                )
+                stretch = self._stretch(min(c0, speaker[1], verb.start()), max(c1, speaker[2]))
+                for part in self._and_that(c0, c1):
+                    found.append(_Found("reported", self.index, (part,), stretch, speaker, name))
         return found
+
+    def _and_that(self, start: int, end: int) -> list[tuple[int, int]]:
+        """A reported clause split where a second one joins it: "said the sprinter had
+        passed a test and that she has never …" reports two things."""
+        m = self.masked
+        parts: list[tuple[int, int]] = []
+        for joint in _AND_THAT.finditer(m, start, end):
+            after = next(tokens(m, joint.end(), end), None)
+            if after is None or after.group().casefold() in _rx().auxiliaries:
+                continue  # "… and that was the end": "that" is its subject
+            first = _trim(m, start, joint.start())
+            if first is None or not self._clause_ok(*first, that=True):
+                continue
+            parts.append(first)
+            start = joint.end()
+        rest = _trim(m, start, end) if parts else None
+        return [*parts, rest] if rest is not None else [(start, end)]
+
+    def _namer(self, s0: int, verb: re.Match[str], open_at: int) -> tuple[int, int, int] | None:
+        """Who named something with the quoted words: the subject (`He described the ban as
+        "ridiculous"`), or the agent of a passive (`was described by Jobs as the "most
+        important Mac"`)."""
+        m = self.masked
+        by = _BY_AS.match(m, verb.end(), open_at)
+        if by is None:
+            return self._speaker_before(s0, verb.start())
+        span = _words_after(m, by.start(1), by.end(1))
+        return (self.index, *span) if span is not None else None
 
     def _outside_words(self, start: int, end: int) -> bool:
         """Whether a clause holds words of its own beside the quotations in it."""
@@ -965,7 +1012,7 @@ class _Reader:
                 )
                 continue
             verbs = [v for v in self._verbs_in(s0, q.open, "quote") if v.group() in rx.naming_verbs]
-            speaker = self._speaker_before(s0, verbs[-1].start()) if verbs else None
+            speaker = self._namer(s0, verbs[-1], q.open) if verbs else None
             if speaker is not None:
                 found.append(
                     _Found(

@@ -39,7 +39,7 @@ from itertools import accumulate, islice
 from qabot import lexicon
 from qabot.answering.spans import name_span, quote_marks, tokens
 
-__all__ = ["Cast", "Speaker"]
+__all__ = ["Cast", "Speaker", "nicknames"]
 
 Position = tuple[int, int]  # (paragraph, offset)
 
@@ -60,8 +60,25 @@ _ARTICLES = frozenset({"the", "a", "an"})
 _QUANTIFIERS = frozenset({"many", "some", "several", "most", "few"})
 #: Possessive pronouns before a document that speaks ("her lawsuit"), and whom they mean.
 _OWNERS = {"her": "female", "his": "male", "its": "thing", "their": "group"}
+#: Where a name stops inside a run: "Mr Skeens of Brownsville" is Mr Skeens.
+_CUT_AT = frozenset({"of", "for", "at"})
 #: Office titles that are also surnames: after a first name they end a name.
 _SURNAME_TITLES = frozenset({"king", "bishop", "judge", "pope", "major", "dean", "marshal"})
+#: A nickname in quotation marks before a capitalised word: the 'Head' of Brian 'Head'
+#: Welch (group 1: the word after). Starting with its mark, the search skips ahead fast.
+_NICKNAME = re.compile(
+    r"['‘\"“][A-Z][^\s'’\"”]*(?:\s[A-Z][^\s'’\"”]*)?['’\"”](?=\s([A-Z][\w'’-]*))"
+)
+_NAME_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*\s$")
+
+
+def nicknames(text: str) -> Iterator[tuple[int, int, str]]:
+    """Each nickname inside a name of ``text`` (Brian 'Head' Welch): where its marks open
+    and stop, and the name without it ("Brian Welch")."""
+    for m in _NICKNAME.finditer(text):
+        before = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        if before is not None:
+            yield m.start(), m.end(), f"{before.group().strip()} {m.group(1)}"
 
 
 @dataclass(frozen=True)
@@ -262,6 +279,7 @@ class Cast:
         self._lower: dict[str, bool] = {}
         self._inside: dict[str, bool] = {}
         self._folds: dict[int, str] = {}
+        self._nicknames: dict[str, str] | None = None
 
     # -- the public side -------------------------------------------------------------------
     def resolve(self, paragraph: int, start: int, end: int) -> Speaker:
@@ -347,8 +365,14 @@ class Cast:
                 break
             head_words.append(lw.removesuffix("'s").removesuffix("’s").strip("'’"))
         named = self._name_ending(at[0], start, head_end)
-        if named is None and head_end < end and _ROLE_THEN_NAME.search(text, start, end):
-            # "the minister for civil aviation Praful Patel": the name ends the words.
+        role_then_name = _ROLE_THEN_NAME.search(text, start, end) if head_end < end else None
+        if (
+            named is None
+            and role_then_name is not None
+            and role_then_name.group().split(" ", 1)[0] not in w.prepositions
+        ):
+            # "the minister for civil aviation Praful Patel": the name ends the words (not
+            # "the remaining members of Korn": they are no Korn).
             named = self._name_ending(at[0], start, end)
         if named is not None:
             self._named[text[start:end].strip()] = named
@@ -589,6 +613,8 @@ class Cast:
         entity = self._entities.get(full.casefold())
         if entity is None:
             entity = self._entities[full.casefold()] = _Entity(full, named=True)
+            if full.split()[-1] in self._nicknamed():
+                entity.person += 2  # only people have nicknames written inside their names
         # The fullest mention says most of what it is ("Arsenal boss Arsene Wenger").
         for mention in (m, self._full_mention.get(m.name)):
             if mention is not None and mention.at not in self._counted:
@@ -645,7 +671,13 @@ class Cast:
         assert self._longest is not None and self._by_start is not None
         best = m.name
         words = m.name.split()
-        if len(words) == 1 and 2 <= len(m.name) <= 6 and m.name.isalpha() and m.name[:1].isupper():
+        if (
+            len(words) == 1
+            and 2 <= len(m.name) <= 6
+            and m.name.isalpha()
+            and m.name[:1].isupper()
+            and f"({m.name})" in self._joined  # (looked for first: a pattern per name is dear)
+        ):
             # "Deutsche Boerse (DB)": a short form the article defines in brackets.
             defined = re.search(
                 r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|and|for|de|the)\s+)?){1,5})\(" + m.name + r"\)",
@@ -698,8 +730,19 @@ class Cast:
                 ):
                     best = other.name
                     self._full_mention[m.name] = other
+        if best == m.name and len(words) == 1 and m.name in self._nicknamed():
+            best = self._nicknamed()[m.name]  # "Welch" of "Brian 'Head' Welch": Brian Welch
         self._full[m.name] = best
         return best
+
+    def _nicknamed(self) -> dict[str, str]:
+        """The article's names written with a nickname inside ("Brian 'Head' Welch"), by
+        their last word, without the nickname ("Brian Welch")."""
+        if self._nicknames is None:
+            self._nicknames = {}
+            for _, _, name in nicknames(self._joined):
+                self._nicknames[name.rsplit(" ", 1)[1]] = name
+        return self._nicknames
 
     def _first_word_of(self, m: _Mention, other: _Mention) -> bool:
         """Whether a one-word name is the start of an organisation's longer one: "the Fed"
@@ -729,6 +772,11 @@ class Cast:
                 last = words[-1].casefold().removesuffix("'s").removesuffix("’s").rstrip("'’")
                 self._longest.setdefault(last, []).append((position, run))
                 self._by_start.setdefault(words[0].casefold()[:3], []).append((position, run))
+                # "Ambassador Stefan Johannesson of Iceland": the name is read up to "of"
+                # (:meth:`_read_run`), so "Mr Johannesson" finds it by the word before it.
+                cut = next((n for n, x in enumerate(words) if n >= 2 and x in _CUT_AT), 0)
+                if cut:
+                    self._longest.setdefault(words[cut - 1].casefold(), []).append((position, run))
 
     def _read_run(self, at: Position, stop: int) -> _Mention | None:
         """The name a capitalised run gives, with what the words around it say of it."""
@@ -786,7 +834,7 @@ class Cast:
         for n, t in enumerate(words):
             # "Mr Skeens of Brownsville" is Mr Skeens, "Andreas Adriano of Latin Trade
             # Magazine" is Andreas Adriano ("Lord Roberts of Conwy", "Bank of England" stay).
-            if t.group() in ("of", "for", "at") and (
+            if t.group() in _CUT_AT and (
                 (n and evidence.honorific in ("mr", "mrs", "ms", "miss", "dr", "mx")) or n >= 2
             ):
                 words = words[:n]

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import overload
 
 from qabot.analysis import Analyzer
+from qabot.answering.quotes import extraction_fingerprint
 from qabot.config import Settings
 from qabot.errors import (
     IndexCorruptError,
@@ -105,7 +106,7 @@ class Index:
         return cls(settings, analyzer, _load_usable(settings, analyzer), marker, owns)
 
     def _empty(self) -> Snapshot:
-        return Snapshot.empty(self.analyzer.fingerprint(), self.settings.passages.to_dict())
+        return Snapshot.empty(fingerprint(self.analyzer), self.settings.passages.to_dict())
 
     # -- reading --------------------------------------------------------------------------
     def current(self) -> Snapshot:
@@ -266,7 +267,7 @@ class Index:
             write_snapshot(
                 index_dir,
                 list(zip(plan.segments, plan.deleted, strict=True)),
-                self.analyzer.fingerprint(),
+                fingerprint(self.analyzer),
                 settings.passages.to_dict(),
                 plan.problems,
                 plan.duplicates,
@@ -360,12 +361,21 @@ def _load_usable(
         return None
     if snapshot is None:
         return None
-    if snapshot.analyzer != analyzer.fingerprint() or snapshot.passage_settings != (
+    if snapshot.analyzer != fingerprint(analyzer) or snapshot.passage_settings != (
         settings.passages.to_dict()
     ):
-        log.warning("index was built with other analysis settings; %s", consequence)
+        log.warning(
+            "index was built with other analysis settings or other quotation rules; %s",
+            consequence,
+        )
         return None
     return snapshot
+
+
+def fingerprint(analyzer: Analyzer) -> dict[str, object]:
+    """What decides an index's terms and quotations, stored with it: an index made with
+    another analysis, or by another quotation extractor, is rebuilt."""
+    return {**analyzer.fingerprint(), "quotations": extraction_fingerprint()}
 
 
 class _Articles(Sequence[Article]):

@@ -132,6 +132,24 @@ def test_scare_quotes_titles_and_nicknames_are_left_out(analyzer: Analyzer) -> N
     )
 
 
+def test_a_nickname_inside_a_name_is_no_quotation_and_no_part_of_the_name(
+    analyzer: Analyzer,
+) -> None:
+    found = quotes(
+        analyzer,
+        "Drummer Anna 'Sticks' Lowe told a radio station that the tour was over. Lowe said the "
+        'band "will always be family".',
+        '"I need a rest," she added.',
+    )
+    assert said(found) == [
+        ("reported", "the tour was over", "Anna Lowe"),
+        ("reported", 'the band "will always be family"', "Anna Lowe"),
+        ("direct", "will always be family", "Anna Lowe"),
+        ("direct", "I need a rest", "Anna Lowe"),
+    ]
+    assert found[0].speaker_as_written == "Drummer Anna 'Sticks' Lowe"
+
+
 # -- reported speech ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("paragraph", "clause", "verb"),
@@ -188,6 +206,28 @@ def test_one_sentence_may_report_twice_for_one_speaker(analyzer: Analyzer) -> No
     ]
 
 
+def test_two_clauses_joined_by_and_that_are_two_reports(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Kim Bell said the plant had passed its inspection and that it was never a danger to "
+        "anyone. She said prices rose and that was the end of it.",
+    )
+    assert said(found) == [
+        ("reported", "the plant had passed its inspection", "Kim Bell"),
+        ("reported", "it was never a danger to anyone", "Kim Bell"),
+        ("reported", "prices rose and that was the end of it", "Kim Bell"),
+    ]
+
+
+def test_the_agent_of_a_passive_naming_verb_speaks(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Chief executive Dana Cole showed the phone in Paris. It was described by Cole as the "
+        '"best phone we have made".',
+    )
+    assert said(found) == [("direct", "best phone we have made", "Dana Cole")]
+
+
 def test_they_means_the_group_that_spoke(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer, "Analysts say the deal is good. As a result, they say, prices will fall soon."
@@ -216,6 +256,20 @@ def test_a_surname_or_a_title_means_the_fullest_name(analyzer: Analyzer) -> None
     )
     assert [q.speaker for q in found] == ["Arsene Wenger", "Arsene Wenger"]
     assert [q.speaker_as_written for q in found] == ["Wenger", "Mr Wenger"]
+
+
+def test_a_surname_finds_a_full_name_written_with_of_after_it(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The chairman of the talks, Ambassador Stefan Moller of Iceland, said progress was slow.",
+        'Mr Moller also said trade "is the hard part".',
+    )
+    assert [q.speaker for q in found] == ["Stefan Moller"] * 3
+
+
+def test_members_of_a_group_are_not_the_group(analyzer: Analyzer) -> None:
+    found = quotes(analyzer, "Two members of Korn said they hoped the tour would go on.")
+    assert said(found) == [("reported", "they hoped the tour would go on", "Two members of Korn")]
 
 
 def test_pronouns_mean_the_nearest_speaker_of_their_gender(analyzer: Analyzer) -> None:
