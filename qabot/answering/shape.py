@@ -108,7 +108,9 @@ def _rx() -> _Patterns:
                 # A name asked for: "what is the giraffe called?", "what was its name?"
                 r"|\bwhat\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|his\s+|her\s+|their\s+)?"
                 r"name\b|\bwhat\s+(?:is|was|are|were)\s+[^?]+?\s+(?:called|named|nicknamed)\b"
-                r"|\bwhat\s+(?:did|do|does|will)\s+[^?]+?\s+(?:call|name)\b",
+                # (Not "what did X say about … the phone call": a word of speech first.)
+                r"|\bwhat\s+(?:did|do|does|will)\s+"
+                rf"(?:(?!\b(?:{alt('question_speech_verbs')})\b)[^?])+?\s+(?:call|name)\b",
                 re.I,
             ),
         ),

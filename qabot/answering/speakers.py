@@ -323,7 +323,12 @@ class Cast:
         entity = self._entities.get(key)
         if entity is None:
             return ()
-        return tuple(sorted(self._settled(entity).roles))
+        roles = set(self._settled(entity).roles)
+        for role in list(roles):
+            if full := self._defined(role.upper()):
+                # "chairman of the MDA": of the Mobile Data Association, as the article says.
+                roles.update(x.casefold() for x in full.split() if x.casefold() not in _GLUE)
+        return tuple(sorted(roles))
 
     def remember(self, at: Position, entity: _Entity) -> None:
         """Make ``entity`` the salient one at ``at``."""
@@ -671,22 +676,9 @@ class Cast:
         assert self._longest is not None and self._by_start is not None
         best = m.name
         words = m.name.split()
-        if (
-            len(words) == 1
-            and 2 <= len(m.name) <= 6
-            and m.name.isalpha()
-            and m.name[:1].isupper()
-            and f"({m.name})" in self._joined  # (looked for first: a pattern per name is dear)
-        ):
-            # "Deutsche Boerse (DB)": a short form the article defines in brackets.
-            defined = re.search(
-                r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|and|for|de|the)\s+)?){1,5})\(" + m.name + r"\)",
-                self._joined,
-            )
-            if defined is not None and (full := defined.group(1).strip()) != m.name:
-                full = re.sub(r"['’]s$", "", re.sub(r"^(?:The|A|An)\s+", "", full))
-                self._full[m.name] = full
-                return full
+        if len(words) == 1 and m.name[:1].isupper() and (full := self._defined(m.name)):
+            self._full[m.name] = full
+            return full
         # (A name read is part of its run's words: a run without the words is not read.)
         if m.own.honorific in ("sir", "dame") and len(words) == 1:
             # "Sir Alan" is Sir Alan Budd: a knight is named by his first name.
@@ -734,6 +726,23 @@ class Cast:
             best = self._nicknamed()[m.name]  # "Welch" of "Brian 'Head' Welch": Brian Welch
         self._full[m.name] = best
         return best
+
+    def _defined(self, short: str) -> str:
+        """The full name a short form stands for where the article defines it in brackets
+        ("Deutsche Boerse (DB)"), else ""."""
+        if not (
+            2 <= len(short) <= 6
+            and short.isalpha()
+            and f"({short})" in self._joined  # (looked for first: a pattern per name is dear)
+        ):
+            return ""
+        defined = re.search(
+            r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|and|for|de|the)\s+)?){1,5})\(" + short + r"\)",
+            self._joined,
+        )
+        if defined is None or (full := defined.group(1).strip()) == short:
+            return ""
+        return re.sub(r"['’]s$", "", re.sub(r"^(?:The|A|An)\s+", "", full))
 
     def _nicknamed(self) -> dict[str, str]:
         """The article's names written with a nickname inside ("Brian 'Head' Welch"), by
@@ -1105,7 +1114,9 @@ def _prefix_roles(text: str, start: int) -> list[str]:
     # The word right before the name must describe it: "accountant", "boss", "Minister";
     # before a comma, a word for a person ("leader", not "Last year, Smith …").
     if comma:
-        return found if found and _is_person_noun(found[-1]) else []
+        # (The office's head noun: "controller" of "ITV's controller of entertainment, …".)
+        head = found[found.index("of") - 1] if "of" in found[1:] else found[-1] if found else ""
+        return found if head and _is_person_noun(head) else []
     if found and (last_written[:1].islower() or (found[-1],) in w.titles):
         return found
     return []
@@ -1113,7 +1124,8 @@ def _prefix_roles(text: str, start: int) -> list[str]:
 
 def _apposition_roles(text: str, end: int) -> list[str]:
     """The head words of an apposition after a name: ", NATO's secretary general," → those;
-    ", the private firm which runs …," → "private firm". Not a list, nor a clause."""
+    ", the private firm which runs …," → "private firm"; the employer's words before the
+    office's (", chairman of the MDA" → "mda", "chairman"). Not a list, nor a clause."""
     w = _words()
     m = _APPOSITION.match(text, end)
     if m is None:
@@ -1131,13 +1143,20 @@ def _apposition_roles(text: str, end: int) -> list[str]:
     ):
         return []
     out: list[str] = []
+    employer: list[str] | None = None
     for word in words:
         lw = word.casefold()
+        if lw in _CUT_AT and out and employer is None and _is_person_noun(out[-1]):
+            # ", the news editor of trade magazine Screen International": where they work
+            # describes them too ("the chairman of the MDA", "a spokesman for Union …").
+            employer = []
+            continue
         if lw in w.prepositions or lw in w.boundaries:
             break
         if lw not in _ARTICLES:
-            out.append(lw.removesuffix("'s").removesuffix("’s"))
-    return out
+            (out if employer is None else employer).append(lw.removesuffix("'s").removesuffix("’s"))
+    # (The employer first: the last word is the head, which says what the name is.)
+    return (employer or []) + out
 
 
 def _is_person_noun(word: str) -> bool:

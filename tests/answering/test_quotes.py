@@ -492,3 +492,22 @@ def test_an_office_read_with_its_of_phrase_and_after_the_employer_is_a_role(
     roles = {q.speaker: q.roles for q in found}
     assert {"director", "rugby"} <= set(roles["Philippe Saint-Andre"])
     assert {"general", "manager"} <= set(roles["Chris Stening"])
+
+
+def test_where_a_speaker_works_describes_them(analyzer: Analyzer) -> None:
+    found = extract_quotes(
+        [
+            "Texts hit a record, the Mobile Data Association (MDA) said.",
+            '"Texting is useful at a noisy party," said Mike Short, chairman of the MDA.',
+            "ITV's controller of entertainment, Claudia Ross, said the show would return.",
+            '"The economy is better," said Sam Sohn, chief economist for Wells Fargo Bank. '
+            '"There are still concerns," he added.',
+        ],
+        analyzer,
+    )
+    roles = {q.speaker: set(q.roles) for q in found}
+    assert {"chairman", "mda", "mobile", "data", "association"} <= roles["Mike Short"]
+    assert {"controller", "entertainment", "itv"} <= roles["Claudia Ross"]
+    assert {"economist", "wells", "fargo", "bank"} <= roles["Sam Sohn"]
+    # The employer's words say nothing of what the speaker is: "he" is still Sam Sohn.
+    assert [q.speaker for q in found if q.paragraph == 3] == ["Sam Sohn", "Sam Sohn"]

@@ -31,6 +31,9 @@ from qabot.answering.short import offers
         ("Which city will host the games?", "place"),
         ("How old is the pilot?", "number"),
         ("What is the HBO series called?", "person"),  # a name is asked for
+        ("What did they call the new ship?", "person"),
+        # A call that ends a question about words said is no name asked for.
+        ("What did the chairman say about texting compared with the phone call?", "quote"),
         ("Did the minister resign?", None),
         # The first question word decides, not a "when" inside the question.
         ("What satellite was used when the service was launched?", "thing"),
