@@ -78,6 +78,12 @@ _WITH_PASSAGES = 10
 #: say about Y" even when they do not repeat Y ("I am prepared to do anything I can to
 #: help save her life", in a story on a hostage's release).
 LEAD_ABOUT = 0.75
+#: The article the question found first is about the topic when its own words (outside
+#: quotation marks) hold this share of the topic's weight: its quotations of the speaker
+#: then are.
+TOP_ABOUT = 0.5
+#: At most this many passages of that article are read for it.
+_ARTICLE_PASSAGES = 30
 _WORD = re.compile(r"\w+")
 
 
@@ -115,6 +121,7 @@ def rank_quotations(
     articles: Mapping[str, frozenset[str]] | None = None,
     leads: Mapping[str, str] | None = None,
     found_first: Collection[tuple[str, int]] = (),
+    on_topic: Collection[str] = (),
 ) -> list[Scored]:
     """``quotes`` best first for the topic ``about`` (index terms); ties: newest, then first.
 
@@ -124,7 +131,8 @@ def rank_quotations(
     ``leads`` the opening paragraph of searched articles (by article id): an
     article whose lead is about the topic (:data:`LEAD_ABOUT`) makes its quotations so;
     ``found_first`` the (article id, position) of the passages the question found first: a
-    quotation in one of them, or beside one, is about the topic, though not surely.
+    quotation in one of them, or beside one, is about the topic, though not surely; so is
+    one of the articles ``on_topic`` (by id).
     """
     weight = {t: float(weight_of(t)) for t in dict.fromkeys(about)}
     total = sum(weight.values())
@@ -151,7 +159,7 @@ def rank_quotations(
             in_article = sum(w for t, w in weight.items() if t in held) / total
             coverage = min(1.0, coverage + _ARTICLE_WEIGHT * in_article)
         near = any((quote.article.id, quote.position + step) in found_first for step in (-1, 0, 1))
-        if about_lead.get(quote.article.id) or near:
+        if about_lead.get(quote.article.id) or near or quote.article.id in on_topic:
             coverage = max(coverage, MIN_ABOUT)
         scored.append(Scored(quote, score, coverage))
     scored.sort(key=_order)
@@ -367,9 +375,19 @@ def compose_quoted(
         for m in matches[:_FOUND_FIRST]
         if total and _bm25(_unquoted(m.passage.text), weights, analyzer)[1] / total >= LEAD_ABOUT
     }
+    # The article the whole question found first, when it quotes the speaker and its own
+    # words (not anyone's quoted ones) hold half the topic: the speaker's words there are
+    # on it, though not surely ("It would be very unlikely … inside two weeks", asked how
+    # likely he is to play within two weeks).
+    top = matches[0].article.id if matches and total else ""
+    on_topic = (
+        {top}
+        if top in quoting and _own_words(top, passage, weights, analyzer) / total >= TOP_ABOUT
+        else set()
+    )
     ranked = rank_quotations(
         quotes, about, _weight_of(query), analyzer,
-        lambda q: passage(q.article.id, q.position), held, leads, found_first,
+        lambda q: passage(q.article.id, q.position), held, leads, found_first, on_topic,
     )  # fmt: skip
     order = {id(q): n for n, q in enumerate(quotes)}
     best = _direct_for(next((s for s in ranked if s.coverage >= MIN_ABOUT), None), ranked, order)
@@ -414,6 +432,22 @@ def compose_quoted(
         short=short if at >= 0 else "",
         short_span=(at, at + len(short)) if at >= 0 and short else None,
     )  # fmt: skip
+
+
+def _own_words(
+    article_id: str,
+    passage: Callable[[str, int], Passage | None],
+    weights: dict[str, float],
+    analyzer: Analyzer,
+) -> float:
+    """The weight of the topic's terms an article holds outside quotation marks."""
+    texts = []
+    for position in range(_ARTICLE_PASSAGES):
+        found = passage(article_id, position)
+        if found is None:
+            break
+        texts.append(_unquoted(found.text))
+    return _bm25("\n".join(texts), weights, analyzer)[1]
 
 
 def _short(quote: Quotation, about: Sequence[str], analyzer: Analyzer) -> str:

@@ -160,3 +160,39 @@ def test_words_in_the_passage_the_question_found_are_about_its_topic(tmp_path: P
     answer = bot.ask("How did Schulte-Strathaus react to taxing jet fuel for aid?")
     # His words do not repeat the topic; the passage the question found first does.
     assert answer.short == "Why target the airlines?"
+
+
+def test_the_speakers_words_in_the_article_the_question_found_first_answer_it(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "lane.txt", "Lane doubt over Open bid",
+        "Mark Lane is almost certain to miss the Open after tearing a groin muscle on "
+        "Sunday, and he is unlikely to manage a match at the event.",
+        "The 28-year-old flew home for scans, whose results are due within two weeks. His "
+        "coach cancelled the training camp in Spain, and his sponsor will wait for the "
+        "results before any decision on the rest of the season. The national federation "
+        "has asked for a report by Friday, and the selectors will meet to pick a replacement.",
+        "Lane has had a run of injuries since he turned professional: a broken wrist in his "
+        "first season, a back problem that kept him out of the clay courts for a summer, "
+        "and an ankle sprain at the indoor event in Rotterdam last winter. He has still "
+        "climbed to eleventh in the rankings, his highest place so far.",
+        '"He has to strengthen it enough to cope with repetitive days of tennis," said '
+        'tournament doctor Hamish Ward. "It would be very unlikely in my opinion for him '
+        'to play five sets once, let alone on consecutive days."',
+    )  # fmt: skip
+    write_article(
+        corpus, "clinic.txt", "Clinic opens",
+        'Hamish Ward said: "The new clinic will treat five hundred patients a week."',
+    )  # fmt: skip
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask(
+        "According to the tournament doctor, how likely is Lane to manage a five-set match "
+        "within two weeks?"
+    )
+    # His words hold few of the question's; the story the question found first is about
+    # it in its own words, and quotes him.
+    assert answer.found and answer.unsure
+    assert answer.passages[0].article.id == "lane.txt"
+    assert answer.short.startswith("It would be very unlikely in my opinion")
