@@ -125,6 +125,10 @@ def _rx() -> _Patterns:
         rf"(?<!what )(?<!which ){re.escape(v)}" if v == "state" else re.escape(v)
         for v in sorted(lexicon.entries("asking_verbs"), key=len, reverse=True)
     )
+    statements = (
+        "response|reaction|view|views|position|stance|comment|comments|verdict|message|"
+        "answer|reply|explanation|assessment|opinion|warning|advice|assurance|promise"
+    )
     return _Patterns(
         kinds=kinds,
         saying=re.compile(rf"\b(?:{asking})\b", re.I),
@@ -144,8 +148,15 @@ def _rx() -> _Patterns:
         # "What was Blair's response to …?"
         response_question=re.compile(
             r"\bwhat\s+(?:was|is|were|are|has\s+been)\s+(?P<speaker>.+?)['’]s?\s+"
-            r"(?:response|reaction|view|views|position|stance|comment|comments|verdict|"
-            r"message|answer|reply|explanation|assessment|opinion|warning)\b",
+            rf"(?:{statements})\b"
+            # "What was the response of Union Investment's spokesman to …?"
+            r"|\bwhat\s+(?:was|is|were|are|has\s+been)\s+the\s+"
+            # (a few words naming someone: not "the satellite that allowed Sky to …")
+            rf"(?:{statements})\s+of\s+(?P<owner>(?:(?!(?:that|which|who)\b)[^\s?,]+\s+){{1,5}}?)"
+            r"(?:to|on|about|over|towards)\b"
+            # "What warning did the chairman give about …?"
+            rf"|\bwhat\s+(?:{statements})\s+(?:did|does|has|have|had)\s+(?P<giver>.+?)\s+"
+            r"(?:give|given|issue|issued|offer|offered|make|made|send|sent|deliver|delivered)\b",
             re.I,
         ),
         # "According to Wenger, why …?"
@@ -244,7 +255,8 @@ def analyze_question(question: str, context: str | None = None) -> QuestionShape
     according = rx.according.search(question)
     if quote and kind in (None, "manner", "thing"):
         kind = "quote"
-        speaker = tuple(_QUESTION_WORD.findall(quote.group("speaker")))
+        said_by = next(who for who in quote.groupdict().values() if who).strip()
+        speaker = tuple(_QUESTION_WORD.findall(said_by))
     elif according and kind in (None, "manner", "thing", "reason"):
         # "According to Wenger, why did Arsenal lose?": the answer is what Wenger said.
         kind = "quote"

@@ -67,6 +67,22 @@ def test_questions_about_words_said_ask_for_a_quotation() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("What was Blair's response to the report?", "Blair"),
+        ("What was the response of Union Investment's spokesman to the bid?",
+         "Union Investment's spokesman"),
+        ("What warning did the chairman of the working party give about the talks?",
+         "the chairman of the working party"),
+        ("What advice did the doctor give?", "the doctor"),
+    ],
+)  # fmt: skip
+def test_a_statement_asked_for_names_who_made_it(question: str, speaker: str) -> None:
+    shape = analyze_question(question)
+    assert (shape.kind, " ".join(shape.speaker)) == ("quote", speaker)
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
         ("How many died?", "Nineteen people died, police said.", True),
