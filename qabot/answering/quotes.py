@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 3
+EXTRACTION_VERSION = 4
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -1284,8 +1284,10 @@ def _is_clause(text: str, shared: bool = False) -> bool:
 
 def _has_verb(words: list[str], clause_words: frozenset[str]) -> bool:
     first = words[0].casefold()
-    if first in clause_words or (words[0][:1].islower() and first.endswith("ed")):
-        return False  # a verb with no subject before it
+    if first in clause_words or (
+        words[0][:1].islower() and first.endswith("ed") and "-" not in first
+    ):
+        return False  # a verb with no subject before it (not "tsunami-related claims …")
     if first == "that" and len(words) > 1 and words[1].casefold() in _rx().auxiliaries:
         return True  # "that was the only contact": "that" is the subject
     if first in ("which", "who", "whom", "whose", "that"):

@@ -183,6 +183,17 @@ def test_reported_speech_in_its_forms(
     ]
 
 
+def test_a_clause_may_open_with_a_hyphenated_adjective_in_ed(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "A spokeswoman for Hanover Re, the reinsurer, estimated tsunami-related claims would "
+        "be small.",
+    )
+    assert said(found) == [
+        ("reported", "tsunami-related claims would be small", "spokeswoman for Hanover Re")
+    ]
+
+
 def test_no_speech_without_a_clause(analyzer: Analyzer) -> None:
     assert (
         quotes(
