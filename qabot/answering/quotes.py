@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 4
+EXTRACTION_VERSION = 5
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -242,6 +242,9 @@ _INNER_OR_DETERMINER = _INNER | _DETERMINERS
 _ANY_PRONOUN = _PRONOUNS | {"him", "her", "them", "me", "us"}
 _SUBJECTS = _PRONOUNS | {"you", "there"}  # a clause's subject, first
 _ACCORDING = ("according to", "According to")
+#: A reported clause's parts (one; two where the attribution stands inside it) and its
+#: speaker and verb.
+_Report = tuple[tuple[tuple[int, int], ...], tuple[int, int, int], str]
 _BY_AS = re.compile(r"\s+by\s+(\S.{0,60}?)\s+as\s+(?:(?:the|a|an|his|her|its|their)\s+)?$")
 _AND_THAT = re.compile(r",?\s+and\s+that\s+")
 _PUNCTUATION = "\"'“”‘’«»()[]—–-…_.,;:!?"
@@ -739,7 +742,8 @@ class _Reader:
                 report = self._report(verb, s0, s1, speaker)
                 if report is None:
                     continue
-                (c0, c1), speaker, name = report
+                parts, speaker, name = report
+                c0, c1 = parts[0][0], parts[-1][1]
                 clause_end = max(clause_end, c1)
                 if direct and any(
                     c0 < e and s < c1 and not (c0 <= s and e <= c1) for s, e in direct
@@ -752,8 +756,8 @@ class _Reader:
                 ):
                     continue
                 stretch = self._stretch(min(c0, speaker[1], verb.start()), max(c1, speaker[2]))
-                for part in self._and_that(c0, c1):
-                    found.append(_Found("reported", self.index, (part,), stretch, speaker, name))
+                for split in [parts] if len(parts) > 1 else [(p,) for p in self._and_that(c0, c1)]:
+                    found.append(_Found("reported", self.index, split, stretch, speaker, name))
         return found
 
     def _and_that(self, start: int, end: int) -> list[tuple[int, int]]:
@@ -790,7 +794,7 @@ class _Reader:
 
     def _report(
         self, verb: re.Match[str], s0: int, s1: int, previous: tuple[int, int, int] | None
-    ) -> tuple[tuple[int, int], tuple[int, int, int], str] | None:
+    ) -> _Report | None:
         """The clause and speaker of a reporting verb, if it reports speech."""
         m = self.masked
         name = verb.group()
@@ -813,17 +817,20 @@ class _Reader:
             if _rx().inverted_end.match(rest):
                 clause = _trim(m, s0, comma)
                 if clause and self._clause_ok(*clause, framed=True):
-                    return clause, (self.index, *speaker), name
+                    return (clause,), (self.index, *speaker), name
                 return None
             if rest.startswith(","):
                 clause = _trim(m, tail + 1, s1)
                 if clause and self._clause_ok(*clause):
-                    return clause, (self.index, *speaker), name
+                    return (clause,), (self.index, *speaker), name
+                inside = self._around(s0, comma, tail + 1, s1)
+                if inside is not None:
+                    return inside, (self.index, *speaker), name
                 if comma >= 0 and _apposition(m[tail + 1 : s1]):
                     # "CLAUSE, says Tim Dams, the news editor of …": the speaker described.
                     clause = _trim(m, s0, comma)
                     if clause and self._clause_ok(*clause, framed=True):
-                        return clause, (self.index, *speaker), name
+                        return (clause,), (self.index, *speaker), name
                 return None
         # "X said (that) CLAUSE"
         start = self._clause_start(verb, s1)
@@ -844,7 +851,24 @@ class _Reader:
             who = previous  # "… confirmed he had attended but said …"
         if who is None:
             return None
-        return clause, who, name
+        return (clause,), who, name
+
+    def _around(
+        self, s0: int, comma: int, after: int, s1: int
+    ) -> tuple[tuple[int, int], ...] | None:
+        """`The problem with the film, he believed, was that …`: the attribution stands
+        between the subject (``s0``–``comma``) and its verb (``after``–``s1``); the two
+        parts are what was said."""
+        m = self.masked
+        first, second = _trim(m, s0, comma), _trim(m, after, s1)
+        if first is None or second is None or comma < 0:
+            return None
+        words = m[second[0] : second[1]].split()
+        if not words or words[0].casefold() not in _rx().clause_words:
+            return None  # the words after go on from a subject before: they open with a verb
+        if _is_clause(m[first[0] : first[1]]) or len(m[first[0] : first[1]].split()) > 12:
+            return None  # a clause of its own, or no subject
+        return (first, second)
 
     def _frames(self, tail: int, s1: int) -> bool:
         """Whether what follows an attribution ending at ``tail`` lets it frame a clause:
@@ -853,9 +877,7 @@ class _Reader:
         rest = self.masked[tail:s1]
         return bool(_rx().inverted_end.match(rest)) or rest.startswith(",")
 
-    def _according(
-        self, verb: re.Match[str], s0: int, s1: int
-    ) -> tuple[tuple[int, int], tuple[int, int, int], str] | None:
+    def _according(self, verb: re.Match[str], s0: int, s1: int) -> _Report | None:
         m = self.masked
         speaker = _words_after(m, verb.end(), s1)
         if speaker is None:
@@ -864,12 +886,12 @@ class _Reader:
         if rest.startswith(","):
             clause = _trim(m, speaker[1] + 1, s1)
             if clause and self._clause_ok(*clause, shared=True):
-                return clause, (self.index, *speaker), verb.group()
+                return (clause,), (self.index, *speaker), verb.group()
         before = m[s0 : verb.start()].rstrip()
         if before.endswith(","):
             clause = _trim(m, s0, s0 + len(before) - 1)
             if clause and self._clause_ok(*clause):
-                return clause, (self.index, *speaker), verb.group()
+                return (clause,), (self.index, *speaker), verb.group()
         return None
 
     def _clause_start(self, verb: re.Match[str], s1: int) -> int | None:

@@ -183,6 +183,19 @@ def test_reported_speech_in_its_forms(
     ]
 
 
+def test_an_attribution_inside_the_clause_splits_it_in_two(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Tim Dams spoke to the BBC. The problem with the film, he believed, was that the panel "
+        "had been cautious. For the studio, he said, the deal was good.",
+    )
+    assert said(found) == [
+        ("reported", "The problem with the film … was that the panel had been cautious",
+         "Tim Dams"),
+        ("reported", "the deal was good", "Tim Dams"),
+    ]  # fmt: skip
+
+
 def test_a_clause_may_open_with_a_hyphenated_adjective_in_ed(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer,
