@@ -165,6 +165,8 @@ class _Words:
     person_nouns: frozenset[str]
     female: frozenset[str]
     male: frozenset[str]
+    female_names: frozenset[str]  # first names
+    male_names: frozenset[str]
     organisation_words: frozenset[str]
     boundaries: frozenset[str]
     prepositions: frozenset[str]
@@ -196,6 +198,8 @@ def _words() -> _Words:
         person_nouns=lexicon.words("speaker_person_nouns"),
         female=lexicon.words("person_nouns_female"),
         male=lexicon.words("person_nouns_male"),
+        female_names=lexicon.words("first_names_female"),
+        male_names=lexicon.words("first_names_male"),
         organisation_words=lexicon.words("organisation_words")
         | lexicon.words("speaker_organisation_words"),
         boundaries=lexicon.words("speaker_boundaries"),
@@ -962,6 +966,12 @@ def _weigh(text: str, start: int, end: int, name: str, evidence: _Evidence) -> N
         evidence.organisation += 1  # "Six Nations", "Three Degrees": a body, not a person
     elif len(name_words) >= 2:
         evidence.person += 0.5  # a first and a last name, unless something says otherwise
+        first = name_words[0].casefold()
+        if first in w.female_names or first in w.male_names:
+            evidence.person += 1
+            if not evidence.gender:
+                # "Margaret Davidson" is no "he" (nor, once "he" is read as her, a man).
+                evidence.gender = "female" if first in w.female_names else "male"
 
 
 def _sentence_initial(text: str, start: int) -> bool:

@@ -305,6 +305,16 @@ def test_pronouns_mean_the_nearest_speaker_of_their_gender(analyzer: Analyzer) -
     assert [q.speaker for q in found] == ["Paul Stone", "Alice Grant", "Paul Stone"]
 
 
+def test_a_first_name_tells_whom_a_pronoun_can_mean(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Jack Moore was criticised by the opposition on Monday.",
+        "Margaret Hall defended the minister at a meeting in Inverness.",
+        '"I am sorry if anyone was offended," he said.',
+    )
+    assert [q.speaker for q in found] == ["Jack Moore"]
+
+
 def test_a_pronoun_subject_leans_on_the_sentence_before(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer,
