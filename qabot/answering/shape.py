@@ -188,6 +188,12 @@ _UNIT_PATTERNS: tuple[tuple[Unit, re.Pattern[str]], ...] = (
 )
 _COUNTED = re.compile(r"\bhow many\s+(?:more\s+|of\s+the\s+)?(?P<noun>[^\W\d_][\w'-]*)", re.I)
 _QUESTION_WORD = re.compile(r"\w[\w'’.,-]*")
+#: Words that stand where a speaker would and name nobody: "what is *incorrectly* thought
+#: about …", "what do *some* believe …".
+_NOBODY = re.compile(r"[a-z]+ly|some|many|most|few|several")
+_IMPERATIVE = re.compile(
+    r"^\s*(?:name|give|list|identify|mention)\s+(?:(?:a|an|the|one|two|three|some)\s+)?", re.I
+)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _AUXILIARY = re.compile(
     r"\b(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|may|might)\b",
@@ -226,18 +232,20 @@ def analyze_question(question: str, context: str | None = None) -> QuestionShape
             return replace(earlier, described=who, words=words)
         question = f"{context} {question}"
     rx = _rx()
+    # "Name a luxury division of Toyota." asks what "what luxury division …" asks.
+    asked = _IMPERATIVE.sub("What ", question, count=1)
     # The first question word decides: "what satellite was used when …" asks for a thing,
     # "when …" alone for a time; at the same place the earlier rule wins ("what year").
     found = [
         (m.start(), order, k)
         for order, (k, pattern) in enumerate(rx.kinds)
-        if (m := pattern.search(question)) is not None
+        if (m := pattern.search(asked)) is not None
     ]
     kind: AnswerKind | None = min(found)[2] if found else None
     if kind == "thing":
         # "What political party …", "which German general …": the noun asked about says
         # the kind when the word after the question word did not.
-        kind = _head_kind(question) or kind
+        kind = _head_kind(asked) or kind
     described: tuple[str, ...] = ()
     if who_is := _WHO_IS_NAME.match(question):
         # "Who is Radu Mazare?" asks what the person is ("the mayor of Constanta").
@@ -253,9 +261,9 @@ def analyze_question(question: str, context: str | None = None) -> QuestionShape
         None,
     )
     according = rx.according.search(question)
-    if quote and kind in (None, "manner", "thing"):
+    said_by = next(who for who in quote.groupdict().values() if who).strip() if quote else ""
+    if quote and kind in (None, "manner", "thing") and not _NOBODY.fullmatch(said_by):
         kind = "quote"
-        said_by = next(who for who in quote.groupdict().values() if who).strip()
         speaker = tuple(_QUESTION_WORD.findall(said_by))
     elif according and kind in (None, "manner", "thing", "reason"):
         # "According to Wenger, why did Arsenal lose?": the answer is what Wenger said.
@@ -284,7 +292,7 @@ def analyze_question(question: str, context: str | None = None) -> QuestionShape
         subject = aux is None or (aux.start() == wh.end() + 1 and own is None)
     return QuestionShape(
         kind, bool(rx.saying.search(question)), words, unit, counted, speaker, subject,
-        _focus(question), kind == "quote" and _TIMELINE.search(question) is not None,
+        _focus(asked), kind == "quote" and _TIMELINE.search(question) is not None,
         described,
     )  # fmt: skip
 

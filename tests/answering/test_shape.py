@@ -32,6 +32,12 @@ from qabot.answering.short import offers
         ("How old is the pilot?", "number"),
         ("What is the HBO series called?", "person"),  # a name is asked for
         ("What did they call the new ship?", "person"),
+        # What a word means is no one's words; nor is what is "incorrectly thought".
+        ("What does ctenophore mean in Greek?", "thing"),
+        ("What is incorrectly thought about the outer membrane?", "thing"),
+        # "Name a …" asks what "what …" asks.
+        ("Name a Nobel prize winner from Chicago.", "person"),
+        ("What historical figure was Jacksonville named after?", "person"),
         # A call that ends a question about words said is no name asked for.
         ("What did the chairman say about texting compared with the phone call?", "quote"),
         ("Did the minister resign?", None),
