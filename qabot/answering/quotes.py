@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 6
+EXTRACTION_VERSION = 7
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -1143,8 +1143,13 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
             break
         if lw in rx.prepositions and lw not in _INNER and word[:1].islower():
             break  # ("League Against Cruel Sports": capitalised, part of a name)
-        if lw.endswith(("ing", "ed")) and len(lw) > 4 and (word[:1].islower() or i == 0):
-            break  # a verb ("Addressing claims that …")
+        if (
+            lw.endswith(("ing", "ed"))
+            and len(lw) > 4
+            and (word[:1].islower() or i == 0)
+            and not (i and items[i - 1].group().casefold() in _DETERMINERS)
+        ):
+            break  # a verb ("Addressing claims that …"), not "the remaining members"
         if taken and lw in rx.times:
             break  # "On Tuesday Sir Alan said"
         taken.append(t)

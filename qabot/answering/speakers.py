@@ -58,6 +58,9 @@ _MAX_APPOSITION = 8  # words of an apposition after a name (", the private firm 
 _ARTICLES = frozenset({"the", "a", "an"})
 #: Words that start an unnamed group of speakers ("many analysts"), lower case.
 _QUANTIFIERS = frozenset({"many", "some", "several", "most", "few"})
+#: A plural noun a quantifier speaker ("most") may stand for, and how far back it is read.
+_GROUP_BEFORE = re.compile(r"\b[a-z][a-z-]+s\b")
+_GROUP_LOOK_BACK = 250
 #: Possessive pronouns before a document that speaks ("her lawsuit"), and whom they mean.
 _OWNERS = {"her": "female", "his": "male", "its": "thing", "their": "group"}
 #: Where a name stops inside a run: "Mr Skeens of Brownsville" is Mr Skeens.
@@ -358,6 +361,12 @@ class Cast:
         first = words[0].casefold()
         if len(words) == 1 and first in w.pronouns:
             return self._pronoun(w.pronouns[first], at), "", ""
+        if len(words) == 1 and first in _QUANTIFIERS:
+            # "BBC News spoke to a number of analysts … most thought …": most of them.
+            group = _GROUP_BEFORE.findall(text, max(0, start - _GROUP_LOOK_BACK), start)
+            people = [g for g in group if _is_person_noun(g.casefold()[:-1])]
+            if people:
+                return None, people[-1], people[-1].casefold()
         # The speaker proper is what comes before a preposition: "a spokesman for the firm".
         head_words: list[str] = []
         head_end = end

@@ -305,6 +305,22 @@ def test_pronouns_mean_the_nearest_speaker_of_their_gender(analyzer: Analyzer) -
     assert [q.speaker for q in found] == ["Paul Stone", "Alice Grant", "Paul Stone"]
 
 
+def test_most_or_many_speak_for_the_group_named_before(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The BBC spoke to a number of analysts on Monday. None would speak on the record, but "
+        "most thought the deal would go ahead.",
+    )
+    assert said(found) == [("reported", "the deal would go ahead", "analysts")]
+
+
+def test_an_adjective_in_ing_after_the_is_part_of_the_speaker(analyzer: Analyzer) -> None:
+    found = quotes(analyzer, "The remaining members of the band said they hoped he would return.")
+    assert [(q.speaker_as_written, q.speaker) for q in found] == [
+        ("The remaining members of the band", "remaining members of the band")
+    ]
+
+
 def test_a_first_name_tells_whom_a_pronoun_can_mean(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer,
