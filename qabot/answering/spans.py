@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import pairwise
 from typing import Literal
 
 from qabot import lexicon
@@ -165,7 +166,7 @@ def _rx() -> _Patterns:
         rf"|(?<![\w-])(?:{numword}|twice|once)(?!\w|-(?!time\b)))"
         rf"(?P<scale>(?:\s?(?:{alt('number_scales')})\b)?)"
         r"(?P<pct>\s?%)?"
-        rf"(?P<unit>\s(?:{units})\b(?!-))?"
+        rf"(?P<unit>\s(?:{units})\b(?!-)(?!\s+old\b))?"
         r"(?P<age>-year-old|\syears? old)?",
         re.I,
     )
@@ -224,6 +225,13 @@ def _all_spans(sentence: str) -> Iterator[Span]:
     times = [m.span() for m in rx.time.finditer(sentence) if m.start() >= body]
     for start, end in times:
         yield _make(sentence, start, end, "time")
+    for (start, end), (start2, end2) in pairwise(times):
+        # "from 1870 to 1939", "between 1990 and 1995": a period, which answers "how long".
+        join = sentence[end:start2]
+        if _RANGE_JOIN.fullmatch(join) and (
+            "and" not in join or sentence[max(0, start - 8) : start].endswith("between ")
+        ):
+            yield _make(sentence, start, end2, "number", "duration")
     for m in rx.number.finditer(sentence):
         # A clock time ("3:08 left") may also answer "how much time"; other times are no number.
         if m.start() < body or any(
@@ -240,6 +248,10 @@ def _all_spans(sentence: str) -> Iterator[Span]:
         yield _make(sentence, m.start(), m.end("c"), "manner")
 
 
+_RANGE_JOIN = re.compile(r"\s*[-–]\s*|\s+(?:to|until|till|and)\s+")
+_AGE_BEFORE = re.compile(r"\b(?:[Aa]ged?|[Aa]ges of)\s+$")
+
+
 def _measure(m: re.Match[str]) -> str:
     """What a number measures, from its currency sign, percent sign or unit."""
     rx = _rx()
@@ -248,8 +260,10 @@ def _measure(m: re.Match[str]) -> str:
         return "money"
     if m.group("pct") or (unit and "per" in unit):
         return "percent"
-    if m.group("age"):
-        return "age"
+    if m.group("age") or (
+        not unit and _AGE_BEFORE.search(m.string, max(0, m.start() - 12), m.start())
+    ):
+        return "age"  # "39 years old", "a 39-year-old", "at age 39", "aged 39"
     if unit:
         return "duration" if rx.duration.fullmatch(unit.strip()) else "distance"
     return "count"

@@ -63,6 +63,23 @@ def test_numbers_say_what_they_measure() -> None:
     assert found["3 years"] == "duration"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "text", "measure"),
+    [
+        ("He was 39 years old.", "39 years old", "age"),
+        ("He played at age 39.", "39", "age"),
+        ("Aged 45, she retired.", "45", "age"),
+        ("It took 39 years to build.", "39 years", "duration"),
+        # A period between two times answers "how long" too.
+        ("The theatre was in operation from 1870 to 1939.", "1870 to 1939", "duration"),
+        ("It ran between 1990 and 1995.", "1990 and 1995", "duration"),
+    ],
+)
+def test_ages_and_periods_are_measured(sentence: str, text: str, measure: str) -> None:
+    found = {s.text: s.detail for s in spans(sentence) if s.kind == "number"}
+    assert found.get(text) == measure
+
+
 def test_a_quotation_knows_its_speaker_and_indirect_speech_is_marked() -> None:
     quote = next(s for s in spans('"We will win," the coach said.') if s.kind == "quote")
     assert quote.context.strip() == "the coach"
