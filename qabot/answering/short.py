@@ -99,6 +99,14 @@ def fits(shape: QuestionShape, candidate: Span | None) -> bool:
     kind = shape.kind or ""
     if kind not in _STRICT:
         return candidate is not None
+    if (
+        kind == "number"
+        and shape.unit in ("age", "duration")
+        and candidate is not None
+        and candidate.kind == "time"
+        and candidate.text.endswith(" ago")
+    ):
+        return True  # "how old are the fossils?", "how long ago …?": "515 million years ago"
     if candidate is None or candidate.kind not in _STRICT[kind]:
         return False
     if kind == "number" and shape.unit in _UNITS:

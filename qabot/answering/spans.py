@@ -154,7 +154,7 @@ def _rx() -> _Patterns:
         rf"|\b(?:{alt('relative_days')})\b"
         r"|\b(?:last|next|this|earlier this|later this)\s+"
         rf"(?:{alt('time_periods')}|{month}|{day})\b"
-        rf"|\b(?:\d[\d,.]*(?:\s(?:million|billion|thousand))?|{numword}|a|an)\s+"
+        rf"|\b(?:\d[\d,.]*|{numword}|a|an)(?:\s(?:million|billion|thousand))?\s+"
         rf"(?:{alt('time_units')})\s+(?:ago|later|earlier)\b",
     )
     units = "|".join(

@@ -217,6 +217,11 @@ def test_fits_is_strict_about_the_kind_asked_for() -> None:
     assert fits(who, company) and not fits(who, people) and not fits(who, None)
     # A question of no strict kind is fitted by any candidate, but not by none.
     assert fits(what, people) and not fits(what, None)
+    # How old a thing is, or how long ago: a time before now answers it.
+    ago = Span(0, 21, "time", "515 million years ago")
+    assert fits(analyze_question("How old are the fossils?"), ago)
+    assert fits(analyze_question("How long ago did it happen?"), ago)
+    assert not fits(count, ago)
 
 
 def test_a_name_loses_the_question_words_that_lead_it() -> None:

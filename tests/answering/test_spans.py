@@ -22,6 +22,7 @@ def kinds(sentence: str) -> dict[str, list[str]]:
         ("Grunge peaked in the early 1990s.", "time", "the early 1990s"),
         ("It was built in the nineteenth century.", "time", "nineteenth century"),
         ("The talks ended three weeks ago.", "time", "three weeks ago"),
+        ("It entered a cell a billion years ago.", "time", "a billion years ago"),
         ("Profits jumped 76% to $1.13bn.", "number", "76%"),
         ("Profits jumped 76% to $1.13bn.", "number", "$1.13bn"),
         ("The 34-year-old pilot landed.", "number", "34-year-old"),
