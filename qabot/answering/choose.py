@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from qabot import lexicon
 from qabot.analysis import Analyzer, Token
 from qabot.answering.rank import Ranker, SentenceView, options, pick
-from qabot.answering.short import fits, offers, roles
+from qabot.answering.short import fits, named_terms, offers, roles
 from qabot.answering.spans import closing_marks, opening_marks, quote_marks
 from qabot.config import AnswerSettings
 from qabot.dates import day_number
@@ -225,6 +225,13 @@ def choose_answer(
         # "Who is Jens Stoltenberg?": what the text calls him ("NATO Secretary General").
         for o in sorted(chosen, key=lambda o: (abs(o - s), o)):
             named = roles(reading.sentences[o], query.shape.described)
+            if named:
+                short, at = named[0], o
+                break
+    elif query.shape.asks_term and short is not None:
+        # "What is another term for rotors?": the words a sentence says it is called.
+        for o in sorted(chosen, key=lambda o: (abs(o - s), o)):
+            named = named_terms(reading.sentences[o], query.shape)
             if named:
                 short, at = named[0], o
                 break

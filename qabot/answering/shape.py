@@ -55,6 +55,9 @@ class QuestionShape:
     timeline: bool = False
     #: "Who is Jens Stoltenberg?": the name whose description (a role, a title) is asked.
     described: tuple[str, ...] = ()
+    #: "What is another term for rotors?", "what are comb-like bands called?": the name
+    #: something goes by is asked.
+    asks_term: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,12 @@ _QUESTION_WORD = re.compile(r"\w[\w'’.,-]*")
 #: Words that stand where a speaker would and name nobody: "what is *incorrectly* thought
 #: about …", "what do *some* believe …".
 _NOBODY = re.compile(r"[a-z]+ly|some|many|most|few|several")
+#: A question asking what something is called.
+_TERM = re.compile(
+    r"\b(?:called|known\s+as|referred\s+to\s+as|termed|nicknamed|(?:another|the)\s+"
+    r"(?:term|name|word|nickname)\s+for)\b",
+    re.I,
+)
 _IMPERATIVE = re.compile(
     r"^\s*(?:name|give|list|identify|mention)\s+(?:(?:a|an|the|one|two|three|some)\s+)?", re.I
 )
@@ -293,7 +302,7 @@ def analyze_question(question: str, context: str | None = None) -> QuestionShape
     return QuestionShape(
         kind, bool(rx.saying.search(question)), words, unit, counted, speaker, subject,
         _focus(asked), kind == "quote" and _TIMELINE.search(question) is not None,
-        described,
+        described, kind in ("thing", "person") and _TERM.search(question) is not None,
     )  # fmt: skip
 
 

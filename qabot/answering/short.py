@@ -374,6 +374,26 @@ def _chunks(sentence: str, phrase: Span) -> list[Span]:
     return out
 
 
+_NAMING = re.compile(
+    r"\b(?:called|known\s+as|referred\s+to\s+as|termed|nicknamed|dubbed)\s+(?:variously\s+)?"
+    r"[\"“'‘]?(?P<term>[^,.;:()\"“”‘’]+?)[\"”'’]?"
+    r"(?=\s*[,.;:()\"“”]|\s+(?:and|or|by|in|for|that|which|because|from)\b|\s*$)",
+    re.I,
+)
+
+
+def named_terms(sentence: str, shape: QuestionShape) -> list[Span]:
+    """What ``sentence`` says something is called ("eight strips, called *comb rows*"),
+    not made of the question's own words. For "what is X called?" questions."""
+    out = []
+    for m in _NAMING.finditer(sentence):
+        start, end = m.span("term")
+        text = sentence[start:end]
+        if 0 < len(text.split()) <= 6 and not _only_question_words(text, shape):
+            out.append(Span(start, end, "phrase", text))
+    return out
+
+
 def roles(sentence: str, name: Sequence[str]) -> list[Span]:
     """What ``sentence`` calls the person ``name`` names: the title before the name
     ("NATO Secretary General Jens Stoltenberg"), or the apposition after it ("Radu Mazare,

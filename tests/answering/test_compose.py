@@ -308,3 +308,17 @@ def test_a_passage_sharing_one_common_word_with_the_question_is_no_source(
     assert cited[0] == "council.txt"
     assert "mayor.txt" in cited  # two of the question's words: on the question
     assert "weather.txt" not in cited and "oil.txt" not in cited
+
+
+def test_a_name_asked_for_is_what_the_sentence_says_it_is_called() -> None:
+    passage = (
+        "Fuel burns in a closed space with a supply of air (called variously combustion "
+        "chamber, firebox) under the boiler."
+    )
+    found = answer("Aside from firebox, what is another name for the space where fuel burns?",
+                   hit(passage))  # fmt: skip
+    assert found.short == "combustion chamber"
+    found = answer("What is the nickname for the logo of the 2000 campaign?", hit(
+        "The 2000 campaign launched a new logo, known as the dot, on billboards."
+    ))  # fmt: skip
+    assert found.short == "the dot"
