@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 7
+EXTRACTION_VERSION = 8
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -237,7 +237,7 @@ class _Patterns:
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
 _DETERMINERS = frozenset({"the", "a", "an", "this", "these", "those"})
 #: Prepositions that may join the words of a speaker: "a spokesman for the firm".
-_INNER = frozenset({"of", "for", "at", "from"})
+_INNER = frozenset({"of", "for", "at", "from", "on"})
 _INNER_OR_DETERMINER = _INNER | _DETERMINERS
 _ANY_PRONOUN = _PRONOUNS | {"him", "her", "them", "me", "us"}
 _SUBJECTS = _PRONOUNS | {"you", "there"}  # a clause's subject, first
@@ -1166,6 +1166,10 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
     lead = next((n for n, w in enumerate(words) if w not in rx.prepositions), None)
     if lead is None:
         return None
+    first = taken[-1].start()
+    if lead and m[lo:first].rstrip().endswith(","):
+        # "Andrew Fisher, from Omaha, Nebraska, said": a place of origin stepped over.
+        return _words_before(m, lo, lo + len(m[lo:first].rstrip()) - 1)
     start = taken[-1 - lead].start()
     if all(w in _DETERMINERS for w in words[lead:]):
         return None

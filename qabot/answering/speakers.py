@@ -382,12 +382,14 @@ class Cast:
                 head_end = t.start()
                 break
             head_words.append(lw.removesuffix("'s").removesuffix("’s").strip("'’"))
-        named = self._name_ending(at[0], start, head_end)
+        demonym = len(words) == 2 and first in _ARTICLES and _is_person_noun(words[1].casefold())
+        # ("The Spaniard", "the Frenchman": capitalised, but a description, not a name.)
+        named = None if demonym else self._name_ending(at[0], start, head_end)
         role_then_name = _ROLE_THEN_NAME.search(text, start, end) if head_end < end else None
         if (
             named is None
             and role_then_name is not None
-            and role_then_name.group().split(" ", 1)[0] not in w.prepositions
+            and role_then_name.group().split(" ", 1)[0] not in w.prepositions | _ARTICLES
         ):
             # "the minister for civil aviation Praful Patel": the name ends the words (not
             # "the remaining members of Korn": they are no Korn).
@@ -402,6 +404,11 @@ class Cast:
         if not described:
             return None, plain, ""
         head = head_words[-1]
+        if head in w.document_nouns and len(items) >= 2 and items[-2].group()[:1].isupper():
+            # "an FA statement", "the World Bank report": the body named writes it.
+            owner_entity = self._name_ending(at[0], start, items[-2].end())
+            if owner_entity is not None:
+                return owner_entity, "", ""
         if first in ("a", "an"):
             return None, plain, head  # someone new
         definite = (
@@ -422,12 +429,14 @@ class Cast:
         found = self._described(described, head, at)
         if found is not None:
             return found, "", ""
+        if head in w.document_nouns:
+            found = self._author(at)  # "the report": the one named writing it before
+            if found is not None:
+                return found, "", ""
         if head in w.anonymous:
             return None, plain, head  # a spokesman not met before
         if head in w.org_nouns:
             found = self._nearest(at, _THING) or self._nearest(at, _ORGANISATION, fallback=True)
-        elif head in w.document_nouns:
-            found = self._author(at)
         elif _is_person_noun(head):
             # Someone named ("the former teacher"), not another unnamed speaker ("the prime
             # minister" is not "the prime minister's official spokesman").
@@ -610,7 +619,7 @@ class Cast:
             stop = text.find(". ", position[1])
             if cue.search(text, start, len(text) if stop < 0 else stop):
                 entity = self._salient(position)
-                if entity is not None and self._settled(entity).kind in ("organisation", "person"):
+                if entity is not None and self._settled(entity).kind != "place":
                     return entity
         return None
 
@@ -750,7 +759,9 @@ class Cast:
         ):
             return ""
         defined = re.search(
-            r"((?:[A-Z][\w'’&.-]*\s+(?:(?:of|and|for|de|the)\s+)?){1,5})\(" + short + r"\)",
+            r"((?:[A-Z][\w'’&-]*(?:\.(?=\S))? (?:(?:of|and|for|on|de|the) ){0,2}){1,6})\("
+            + short
+            + r"\)",
             self._joined,
         )
         if defined is None or (full := defined.group(1).strip()) == short:

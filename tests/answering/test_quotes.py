@@ -321,6 +321,36 @@ def test_an_adjective_in_ing_after_the_is_part_of_the_speaker(analyzer: Analyzer
     ]
 
 
+def test_a_document_speaks_for_the_body_that_wrote_it(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The divide is narrowing fast, according to a World Bank report.",
+        '"People are getting more access," said the report.',
+        "Campaigners criticised the channel in the US.",
+        "The Parents Television Council (PTC) said the channel offered poor programmes.",
+        "The PTC said it counted 3,056 scenes.",
+    )
+    assert [q.speaker for q in found] == [
+        "World Bank", "World Bank", "Parents Television Council", "Parents Television Council"
+    ]  # fmt: skip
+
+
+def test_a_speaker_is_read_past_where_they_come_from(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Andrew Fisher, from Omaha, Nebraska, said he would sell the space.",
+        "Jose Reyes joined Arsenal in 2004. The Spaniard said he was happy there.",
+        "A spokesman for the UN's World Summit on the Information Society said the divide "
+        "remained real.",
+    )
+    assert [(q.speaker_as_written, q.speaker) for q in found] == [
+        ("Andrew Fisher", "Andrew Fisher"),
+        ("The Spaniard", "Jose Reyes"),  # a description, not a name
+        ("A spokesman for the UN's World Summit on the Information Society",
+         "spokesman for the UN's World Summit on the Information Society"),
+    ]  # fmt: skip
+
+
 def test_a_first_name_tells_whom_a_pronoun_can_mean(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer,
