@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 8
+EXTRACTION_VERSION = 9
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -246,6 +246,9 @@ _ACCORDING = ("according to", "According to")
 #: speaker and verb.
 _Report = tuple[tuple[tuple[int, int], ...], tuple[int, int, int], str]
 _BY_AS = re.compile(r"\s+by\s+(\S.{0,60}?)\s+as\s+(?:(?:the|a|an|his|her|its|their)\s+)?$")
+#: The agent after a quoted name: `… as a "consummate professional" by his friend and
+#: fellow broadcaster Michael Pointon` (the words describing him stepped over).
+_BY_AFTER = re.compile(r"\s+by\s+(?:(?:his|her|their|its)\s+(?:[a-z]+\s+){1,5})?")
 _AND_THAT = re.compile(r",?\s+and\s+that\s+")
 _PUNCTUATION = "\"'“”‘’«»()[]—–-…_.,;:!?"
 
@@ -254,7 +257,8 @@ _PUNCTUATION = "\"'“”‘’«»()[]—–-…_.,;:!?"
 def _rx() -> _Patterns:
     singles = lexicon.forms("single_quote_marks")
     marks = re.escape(quote_marks() + "".join(m for p in singles for m in p))
-    quote_verbs = frozenset(lexicon.entries("quote_verbs"))
+    # (The verbs naming a quoted phrase are looked for too: "describes himself as "…"".)
+    quote_verbs = frozenset(lexicon.entries("quote_verbs")) | lexicon.words("naming_verbs")
     report_verbs = frozenset(lexicon.entries("report_verbs"))
     said = _trie(quote_verbs)
     said_words = quote_verbs | report_verbs | set(_ACCORDING)
@@ -318,7 +322,8 @@ def _rx() -> _Patterns:
         # What may follow "…, says the party": the sentence's end, or a dash and more.
         inverted_end=re.compile(r"\s*(?:[.!?;]|[-–—]\s|$)"),
         # "… but said …", "…, and added …": the same speaker speaks again.
-        joint=re.compile(r"(?:,\s*|\s)(?:and|but)\s+(?:\w+ly\s+)?$"),
+        # "… but said …", "… but he said …": the same speaker's next report.
+        joint=re.compile(r"(?:,\s*|\s)(?:and|but)\s+(?:(?:he|she|they|it|we)\s+)?(?:\w+ly\s+)?$"),
         participle_joint=re.compile(r",\s*$"),
         coordinated=re.compile(r"(?:\band|\bbut|,)\s*$"),
         direct_next=re.compile(rf"\s*(?::|[,]?\s*[{re.escape(quote_marks())}])"),
@@ -777,16 +782,22 @@ class _Reader:
         rest = _trim(m, start, end) if parts else None
         return [*parts, rest] if rest is not None else [(start, end)]
 
-    def _namer(self, s0: int, verb: re.Match[str], open_at: int) -> tuple[int, int, int] | None:
-        """Who named something with the quoted words: the subject (`He described the ban as
-        "ridiculous"`), or the agent of a passive (`was described by Jobs as the "most
-        important Mac"`)."""
+    def _namer(self, s0: int, verb: re.Match[str], q: _Marked) -> tuple[int, int, int] | None:
+        """Who named something with the quoted words ``q``: the subject (`He described the
+        ban as "ridiculous"`), or the agent of a passive (`was described by Jobs as the
+        "most important Mac"`, `was described as a "consummate professional" by his friend
+        Michael Pointon`)."""
         m = self.masked
-        by = _BY_AS.match(m, verb.end(), open_at)
-        if by is None:
-            return self._speaker_before(s0, verb.start())
-        span = _words_after(m, by.start(1), by.end(1))
-        return (self.index, *span) if span is not None else None
+        by = _BY_AS.match(m, verb.end(), q.open)
+        if by is not None:
+            span = _words_after(m, by.start(1), by.end(1))
+            return (self.index, *span) if span is not None else None
+        after = _BY_AFTER.match(m, q.stop)
+        if after is not None and m[verb.end() : q.open].split()[:1] == ["as"]:
+            span = _words_after(m, after.end(), len(m))
+            if span is not None:
+                return (self.index, *span)
+        return self._speaker_before(s0, verb.start())
 
     def _outside_words(self, start: int, end: int) -> bool:
         """Whether a clause holds words of its own beside the quotations in it."""
@@ -1033,8 +1044,15 @@ class _Reader:
                     )
                 )
                 continue
-            verbs = [v for v in self._verbs_in(s0, q.open, "quote") if v.group() in rx.naming_verbs]
-            speaker = self._namer(s0, verbs[-1], q.open) if verbs else None
+            verbs = [
+                v
+                for v in self._verbs_in(s0, q.open, "quote")
+                if v.group() in rx.naming_verbs
+                and (
+                    v.group() in rx.report_verbs or len(self.masked[v.end() : q.open].split()) <= 6
+                )
+            ]  # ("He accused the government of "…"", not an "accused" far from the words)
+            speaker = self._namer(s0, verbs[-1], q) if verbs else None
             if speaker is not None:
                 found.append(
                     _Found(

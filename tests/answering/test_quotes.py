@@ -321,6 +321,35 @@ def test_an_adjective_in_ing_after_the_is_part_of_the_speaker(analyzer: Analyzer
     ]
 
 
+def test_but_he_said_starts_a_second_report(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Michael Howard spoke on Sunday. He said he found the policies abhorrent but he said "
+        "the UK had to take a different approach.",
+    )
+    assert said(found) == [
+        ("reported", "he found the policies abhorrent", "Michael Howard"),
+        ("reported", "the UK had to take a different approach", "Michael Howard"),
+    ]
+
+
+def test_words_named_by_someone_near_the_verb_are_theirs(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        'Charles Kennedy spoke in London. He accused the government of "being less than '
+        'straightforward". Fletcher was described as a "consummate professional" by his '
+        "friend and fellow broadcaster Michael Pointon. Mr Fisher describes himself as an "
+        '"average American Joe".',
+        "The film was accused of being anti-Semitic - receiving nominations only in the "
+        "'minor' categories.",
+    )
+    assert said(found) == [
+        ("direct", "being less than straightforward", "Charles Kennedy"),
+        ("direct", "consummate professional", "Michael Pointon"),
+        ("direct", "average American Joe", "Fisher"),
+    ]
+
+
 def test_a_document_speaks_for_the_body_that_wrote_it(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer,
