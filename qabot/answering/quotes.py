@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 9
+EXTRACTION_VERSION = 10
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -249,6 +249,10 @@ _BY_AS = re.compile(r"\s+by\s+(\S.{0,60}?)\s+as\s+(?:(?:the|a|an|his|her|its|the
 #: The agent after a quoted name: `… as a "consummate professional" by his friend and
 #: fellow broadcaster Michael Pointon` (the words describing him stepped over).
 _BY_AFTER = re.compile(r"\s+by\s+(?:(?:his|her|their|its)\s+(?:[a-z]+\s+){1,5})?")
+#: Words an object opens with, after a verb in -s ("follows *the* standards").
+_OBJECT_STARTS = frozenset({
+    "the", "a", "an", "its", "his", "her", "their", "this", "these", "those", "our", "my",
+})  # fmt: skip
 _AND_THAT = re.compile(r",?\s+and\s+that\s+")
 _PUNCTUATION = "\"'“”‘’«»()[]—–-…_.,;:!?"
 
@@ -1343,7 +1347,7 @@ def _has_verb(words: list[str], clause_words: frozenset[str]) -> bool:
         return False  # a relative clause: "…, which would …"
     if first in _SUBJECTS and len(words) > 1:
         return True
-    for word in words[1:]:
+    for n, word in enumerate(words[1:], 1):
         lw = word.casefold()
         if lw in ("that", "which", "who", "whom", "whose"):
             return False  # "an earlier report that he planned …": a noun and what it holds
@@ -1351,6 +1355,15 @@ def _has_verb(words: list[str], clause_words: frozenset[str]) -> bool:
             return True
         if word[:1].islower() and lw.endswith("ed") and len(lw) > 3:
             return True
+        if (
+            word[:1].islower()
+            and lw.endswith("s")
+            and not lw.endswith(("ss", "us", "'s", "’s"))
+            and len(lw) > 3
+            and n + 1 < len(words)
+            and words[n + 1].casefold() in _OBJECT_STARTS
+        ):
+            return True  # "the network follows the same standards": a verb with its object
     return False
 
 

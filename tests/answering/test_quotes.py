@@ -321,6 +321,17 @@ def test_an_adjective_in_ing_after_the_is_part_of_the_speaker(analyzer: Analyzer
     ]
 
 
+def test_a_clause_in_the_present_tense_is_reported(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "MTV spokeswoman Jeannie Kedas said the network follows the same standards as "
+        "broadcasters.",
+    )
+    assert said(found) == [
+        ("reported", "the network follows the same standards as broadcasters", "Jeannie Kedas")
+    ]
+
+
 def test_but_he_said_starts_a_second_report(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer,
