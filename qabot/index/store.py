@@ -308,10 +308,21 @@ def current_marker(index_dir: Path) -> bytes | None:
     The pointer's bytes, not its inode and time: after the folder is deleted and rebuilt
     those can repeat, while the manifest checksum it holds covers random segment ids.
     """
+    # Read with plain os calls: every question reads it, and pathlib's read_bytes costs
+    # three times as much.
     try:
-        return (index_dir / "CURRENT").read_bytes()
+        fd = os.open(os.path.join(index_dir, "CURRENT"), os.O_RDONLY)
     except OSError:
         return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def changed_in_place(segment: Segment) -> list[Path]:
