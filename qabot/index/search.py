@@ -458,7 +458,9 @@ def top_k(
     prunable = all(weights.idf[t] >= 0 for t in order)
     scratch = [segment.index.scratch() for segment in snapshot.segments]
     found: list[list[npt.NDArray[Any]]] = [[] for _ in snapshot.segments]
+    marked: list[list[npt.NDArray[Any]]] = [[] for _ in snapshot.segments]  # seen set
     complete: list[npt.NDArray[Any]] | None = None  # candidates, once no longer growing
+    last = len(order) - 1
     try:
         for position, term in enumerate(order):
             if (
@@ -474,8 +476,12 @@ def top_k(
                 docs, tfs = postings[number][term]
                 buffer, seen = scratch[number]
                 if complete is None:
-                    new = docs[~seen[docs]]
-                    seen[new] = True
+                    # Before the first term nothing is seen, and no term after the last
+                    # asks what was.
+                    new = docs[~seen[docs]] if position else docs
+                    if position < last:
+                        seen[new] = True
+                        marked[number].append(new)
                     found[number].append(new)
                 else:
                     docs, tfs = _lookup(docs, tfs, complete[number])
@@ -483,7 +489,13 @@ def top_k(
                 gain = term_scores(weights, weights.idf[term], tfs, norm)
                 if absent[term]:
                     gain = gain - absent[term]
-                buffer[docs] += times[term] * gain if times[term] > 1 else gain
+                if times[term] > 1:
+                    gain = times[term] * gain
+                if position:
+                    buffer[docs] += gain
+                else:
+                    # The buffer holds zeros there: 0.0 + gain, without reading them.
+                    buffer[docs] = gain + 0.0
         candidates = complete or [_join(parts) for parts in found]
         seg_parts, doc_parts, value_parts = [], [], []
         for number, docs in enumerate(candidates):
@@ -492,9 +504,10 @@ def top_k(
                 doc_parts.append(docs)
                 value_parts.append(scratch[number][0][docs] + constant)
     finally:
-        for (buffer, seen), parts in zip(scratch, found, strict=True):
+        for (buffer, seen), parts, seen_parts in zip(scratch, found, marked, strict=True):
             for docs in parts:
                 buffer[docs] = 0.0
+            for docs in seen_parts:
                 seen[docs] = False
     if not doc_parts:
         return []
@@ -606,10 +619,14 @@ def _order_key(snapshot: Snapshot, segment: int, passage: int) -> tuple[str, int
 
 
 def _join(parts: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
-    """Candidate passages found so far, ascending (each part holds distinct passages)."""
+    """Candidate passages found so far, ascending (each part holds distinct passages, in
+    ascending order: one part is the answer, several are merged)."""
     if not parts:
         return np.empty(0, np.int32)
-    return np.sort(np.concatenate(parts) if len(parts) > 1 else parts[0])
+    if len(parts) == 1:
+        return parts[0]
+    # A stable sort (timsort) merges the ascending runs, 2-3 times faster than quicksort.
+    return np.sort(np.concatenate(parts), kind="stable")
 
 
 def _lookup(
