@@ -467,17 +467,20 @@ def top_k(
     last = len(order) - 1
     try:
         for position, term in enumerate(order):
-            if (
-                complete is None
-                and prunable
-                and position
-                # No partial score exceeds the bounds of the terms added so far.
-                and sum(bounds[position:]) < sum(bounds[:position])
-                and sum(bounds[position:]) < _kth(found, scratch, k)
-            ):
-                complete = [_join(parts) for parts in found]
+            rest = sum(bounds[position:])
             if complete is not None:
-                complete = _contending(complete, scratch, sum(bounds[position:]), constant, k)
+                complete = _contending(complete, scratch, rest, constant, k)
+            # No partial score exceeds the bounds of the terms added so far.
+            elif prunable and position and rest < sum(bounds[:position]):
+                kth, values = _kth(found, scratch, k)
+                if rest < kth:
+                    least = _least(kth, constant, rest)
+                    complete = [
+                        _join(_kept(parts, part_values, least, scratch[number][1]))
+                        for number, (parts, part_values) in enumerate(
+                            zip(found, values, strict=True)
+                        )
+                    ]
             for number, segment in enumerate(snapshot.segments):
                 if term not in postings[number]:
                     continue
@@ -570,13 +573,32 @@ def _contending(
     joined = np.concatenate(values) if len(values) > 1 else values[0]
     if joined.size <= k:
         return candidates
-    floor = float(np.partition(joined, joined.size - k)[joined.size - k]) + constant
+    least = _least(float(np.partition(joined, joined.size - k)[joined.size - k]), constant, rest)
+    return [
+        _kept([docs], [found], least, seen)[0]
+        for (_, seen), docs, found in zip(scratch, candidates, values, strict=True)
+    ]
+
+
+def _least(kth: float, constant: float, rest: float) -> float:
+    """The partial score a candidate needs to stay in the running (:func:`_contending`)."""
+    floor = kth + constant
     floor -= 2 * TIE * max(1.0, abs(floor))
-    least = floor - constant - rest
+    return floor - constant - rest
+
+
+def _kept(
+    parts: list[npt.NDArray[Any]],
+    values: list[npt.NDArray[np.float64]],
+    least: float,
+    seen: npt.NDArray[np.bool_],
+) -> list[npt.NDArray[Any]]:
+    """Of each part of the candidates (with their partial scores), those scoring at least
+    ``least``; the others are taken off the seen-mask, which then marks exactly those kept."""
     out = []
-    for (_, seen), docs, found in zip(scratch, candidates, values, strict=True):
+    for docs, found in zip(parts, values, strict=True):
         keep = found >= least
-        seen[docs[~keep]] = False  # the seen-mask marks the candidates still contending
+        seen[docs[~keep]] = False
         out.append(docs[keep])
     return out
 
@@ -600,13 +622,15 @@ def _kth(
     found: list[list[npt.NDArray[Any]]],
     scratch: list[tuple[npt.NDArray[np.float64], Any]],
     k: int,
-) -> float:
-    """The k-th best partial score so far (-inf while fewer than k passages are found)."""
-    values = [scratch[n][0][docs] for n, parts in enumerate(found) for docs in parts]
-    joined = np.concatenate(values) if values else np.empty(0)
+) -> tuple[float, list[list[npt.NDArray[np.float64]]]]:
+    """The k-th best partial score so far (-inf while fewer than k passages are found),
+    and the partial scores of each part of ``found``."""
+    values = [[scratch[n][0][docs] for docs in parts] for n, parts in enumerate(found)]
+    every = [v for part in values for v in part]
+    joined = np.concatenate(every) if len(every) > 1 else every[0] if every else np.empty(0)
     if joined.size < k:
-        return -np.inf
-    return float(np.partition(joined, joined.size - k)[joined.size - k])
+        return -np.inf, values
+    return float(np.partition(joined, joined.size - k)[joined.size - k]), values
 
 
 def _top(
