@@ -331,17 +331,23 @@ def changed_in_place(segment: Segment) -> list[Path]:
     A file deleted or replaced by another one (a new inode) is harmless: the mapping
     keeps the old file alive. The same file with another size or time was written to.
     """
+    # Every question runs this over every mapped file: fields compared one by one, no
+    # tuples built.
     changed = []
     for stamp in segment.stamps:
         try:
             st = os.stat(stamp.path)
         except OSError:
             continue
-        if (st.st_dev, st.st_ino) == (stamp.device, stamp.inode) and (
-            st.st_size,
-            st.st_mtime_ns,
-            st.st_ctime_ns,
-        ) != (stamp.size, stamp.mtime_ns, stamp.ctime_ns):
+        if (
+            st.st_ino == stamp.inode
+            and st.st_dev == stamp.device
+            and (
+                st.st_size != stamp.size
+                or st.st_mtime_ns != stamp.mtime_ns
+                or st.st_ctime_ns != stamp.ctime_ns
+            )
+        ):
             changed.append(stamp.path)
     return changed
 
