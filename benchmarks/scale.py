@@ -145,9 +145,13 @@ print(json.dumps({**figures, "rss": rss}))
 
 
 def fresh_process(corpus: Path, index: Path, questions: Sequence[str]) -> dict[str, float]:
+    # Run from the index's folder: ``python -c`` puts its working directory first on the
+    # import path, so from a checkout it would import that checkout's qabot, not the tree
+    # PYTHONPATH names (the tree this process measures).
     out = subprocess.run(
-        [sys.executable, "-c", FRESH_PROCESS, str(corpus), str(index), json.dumps(list(questions))],
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-c", FRESH_PROCESS, str(corpus.resolve()), str(index.resolve()),
+         json.dumps(list(questions))],
+        capture_output=True, text=True, check=True, cwd=index.parent,
     )  # fmt: skip
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, NamedTuple
 
 import nltk
@@ -58,7 +58,11 @@ class Analyzer:
 
     def __init__(self, settings: AnalyzerSettings | None = None) -> None:
         self.settings = settings or AnalyzerSettings()
-        self._tokenizer = RegexpTokenizer(_TOKEN_PATTERN)
+        tokenizer = RegexpTokenizer(_TOKEN_PATTERN)
+        tokenizer._check_regexp()
+        # RegexpTokenizer.tokenize is its pattern's findall; newer nltk runs it under a
+        # per-call time limit (see _unguarded), which made tokenizing 4 times slower.
+        self._words: Callable[[str], list[str]] = _unguarded(tokenizer._regexp).findall
         self._stopwords = (
             lexicon.word_list("stopwords_en.txt") if self.settings.stopwords else (frozenset())
         )
@@ -72,7 +76,7 @@ class Analyzer:
         self._term_cache: dict[str, str | None] = {}
         # Punkt is the slowest step of an answer; the passages people ask about repeat.
         self._split = functools.lru_cache(maxsize=_SENTENCE_CACHE_SIZE)(self._split_uncached)
-        self._finder = functools.lru_cache(maxsize=1024)(self._find_pattern)
+        self._prefixes = functools.lru_cache(maxsize=4096)(_find_prefixes)
 
     def fingerprint(self) -> dict[str, object]:
         """Everything that decides which terms a text gives; stored with the index."""
@@ -128,7 +132,7 @@ class Analyzer:
         # span_tokenize, which pays a ReDoS guard per match; the words are the same.
         out = []
         position = 0
-        for word in self._tokenizer.tokenize(text):
+        for word in self._words(text):
             start = text.find(word, position)
             position = start + len(word)
             out.append(Token(start, position, self.term(word)))
@@ -138,39 +142,31 @@ class Analyzer:
         """The words of ``text`` whose term is one of ``terms``, in order.
 
         The same words :meth:`tokens` would give with those terms, found faster: a stem is
-        a prefix of its words (give or take a last letter), so one pass of a prefix pattern
-        finds the few candidate words, and each is confirmed by its own term. Terms that
-        are not plain letters (numbers, acronyms) take the full tokenizer.
+        a prefix of its words (give or take a last letter), so the prefixes' places in the
+        text give the few candidate words, and each is confirmed by its own term. Terms
+        that are not plain letters (numbers, acronyms) take the full tokenizer.
         """
         wanted = frozenset(terms)
         if not wanted:
             return []
-        finder = self._finder(wanted)
-        if finder is None:
+        prefixes = self._prefixes(wanted)
+        if prefixes is None:
             return [t for t in self.tokens(text) if t.term in wanted]
         out = []
-        for match in finder.finditer(text):
-            word = match.group()
-            if text.startswith(("'t", "’t"), match.end()) and word.lower() == "won":
+        for start, end in _prefixed_words(text, prefixes):
+            word = text[start:end]
+            if text.startswith(("'t", "’t"), end) and word.lower() == "won":
                 continue  # "won't" is one word, a stopword
             term = self.term(word)
             if term in wanted:
-                out.append(Token(match.start(), match.end(), term))
+                out.append(Token(start, end, term))
         return out
-
-    def _find_pattern(self, terms: frozenset[str]) -> re.Pattern[str] | None:
-        if not all(t.isascii() and t.isalpha() for t in terms):
-            return None
-        # Stems may change a last letter (happy → happi, axing → axe): match on all but it.
-        prefixes = sorted({t[:-1] if len(t) > 2 else t for t in terms}, key=lambda p: (-len(p), p))
-        alternatives = "|".join(re.escape(p) for p in prefixes)
-        return re.compile(rf"(?<![^\W\d_]|\.)(?:{alternatives})\w*", re.IGNORECASE)
 
     def terms(self, text: str) -> list[str]:
         """The index terms of ``text``, in order, repeats kept, stopwords dropped."""
         lookup, term = self._term_cache.get, self.term
         out = []
-        for word in self._tokenizer.tokenize(text):
+        for word in self._words(text):
             # One dict read: another thread may clear the cache between two.
             t = lookup(word, _UNKNOWN)
             if t is _UNKNOWN:
@@ -310,6 +306,64 @@ class _NewsPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
                 if first < end:
                     out.append((first, end))
         return tuple(out)
+
+
+def _find_prefixes(terms: frozenset[str]) -> tuple[str, ...] | None:
+    """The prefixes :meth:`Analyzer.find` looks for (``None``: a term is not plain
+    letters). Stems may change a last letter (happy → happi, axing → axe): all but it."""
+    if not all(t.isascii() and t.isalpha() for t in terms):
+        return None
+    return tuple(sorted({(t[:-1] if len(t) > 2 else t).lower() for t in terms}))
+
+
+#: A word that starts here (no letter or period before it), to the end of its word
+#: characters: the one pattern :func:`_prefixed_words` runs, compiled once.
+_WORD_FROM = re.compile(r"(?<![^\W\d_]|\.)\w*")
+#: The characters ``re.IGNORECASE`` matches to an ASCII letter although their
+#: ``str.lower()`` is not that letter (İ, dotless ı, long s).
+_CASE_EXCEPTIONS = re.compile("[\u0130\u0131\u017f]")
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern :func:`_prefixed_words` stands for, compiled (rare texts need it)."""
+    alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=lambda p: (-len(p), p)))
+    return re.compile(rf"(?<![^\W\d_]|\.)(?:{alternatives})\w*", re.IGNORECASE)
+
+
+def _prefixed_words(text: str, prefixes: Sequence[str]) -> list[tuple[int, int]]:
+    r"""Start and end of each word of ``text`` that begins with one of ``prefixes``
+    (lower-case ASCII letters), any case, in order: the matches of
+    ``(?<![^\W\d_]|\.)(?:prefix|…)\w*`` under ``re.IGNORECASE``.
+
+    Compiling that pattern costs a question more than finding its words in all the
+    passages it reads, so the prefixes are found by ``str.find`` in the lower-cased text
+    and each place is checked by one precompiled pattern. Every match of the pattern at
+    a place runs to the end of the word characters there whichever prefix matched, so
+    the places found, each taken unless an earlier word covers it, are its matches.
+    """
+    if _CASE_EXCEPTIONS.search(text) is not None:
+        return [match.span() for match in _prefix_pattern(tuple(prefixes)).finditer(text)]
+    # Without those characters lower-casing keeps every character's place, and a
+    # character matches a lower-case ASCII letter exactly when it lower-cases to it.
+    lower = text.lower()
+    places = set()
+    for prefix in prefixes:
+        at = lower.find(prefix)
+        while at >= 0:
+            places.add(at)
+            at = lower.find(prefix, at + 1)
+    out: list[tuple[int, int]] = []
+    covered = 0
+    word_from = _WORD_FROM.match
+    for at in sorted(places):
+        if at < covered:
+            continue
+        word = word_from(text, at)
+        if word is not None:
+            covered = word.end()
+            out.append((at, covered))
+    return out
 
 
 def _make_stemmer(name: str) -> Callable[[str], str]:

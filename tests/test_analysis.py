@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import re
 import subprocess
 import sys
 
-from qabot.analysis import Analyzer
+from qabot.analysis import Analyzer, _prefixed_words
 from qabot.config import AnalyzerSettings
 
 STOLTENBERG_QUOTE = (
@@ -109,6 +111,29 @@ def test_find_gives_the_matching_tokens() -> None:
         "Minsk", "Minsk", "NATO", "minsk",
     ]  # fmt: skip
     assert a.find(text, set()) == []
+
+
+def test_find_places_words_as_the_prefix_pattern_would() -> None:
+    # The prefixes are found without compiling a pattern per question; the words found
+    # must be the pattern's matches, case-insensitive as re.IGNORECASE is: mid-word
+    # places (express), words after a digit, underscore or period, overlapping prefixes
+    # (aa in aaa), the Kelvin sign, and the three letters lower() treats otherwise.
+    def pattern(prefixes: tuple[str, ...]) -> list[tuple[int, int]]:
+        alternatives = "|".join(sorted(prefixes, key=lambda p: (-len(p), p)))
+        finder = re.compile(rf"(?<![^\W\d_]|\.)(?:{alternatives})\w*", re.IGNORECASE)
+        return [m.span() for m in finder.finditer(text)]
+
+    texts = [
+        "The President expressed presidency; pres_ident, abc_pres 3pres x.pres (pres)",
+        "aaa aa a AAA Aa ka \u212aa KA Sa \u017fa s\u00e9 ia \u0130a \u0131a \u00c9a",
+        "Minsk 3, the Minsk talks; NATO-led minsk, happily axing $280bn. He won't",
+    ]
+    rng = random.Random(7)
+    for letters in ("aAkKsSiI\u212a\u00e9 ._-3'’", "aAkKsSiI\u212a\u017f\u0130\u0131 ._3"):
+        texts += ["".join(rng.choice(letters) for _ in range(80)) for _ in range(300)]
+    for text in texts:
+        for prefixes in [("ab", "pres"), ("a", "aa"), ("ia", "ka", "sa"), ("k", "s"), ("minsk",)]:
+            assert _prefixed_words(text, prefixes) == pattern(prefixes), (text, prefixes)
 
 
 def test_stopwords_do_not_eat_content_words() -> None:

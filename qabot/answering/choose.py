@@ -14,6 +14,7 @@ says it does not know rather than cite a weak match.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -142,19 +143,25 @@ class _Scores:
             found = self._values[key] = base + bonus
         return found
 
-    def best(self, keep: Callable[[int, int], bool] | None = None) -> tuple[float, int, int] | None:
-        """The best (value, candidate, sentence), among those ``keep`` allows (all: None)."""
+    def best(self, keep: Callable[[int, int], bool] | None = None) -> tuple[int, int] | None:
+        """The best (candidate, sentence), among those ``keep`` allows (all: None)."""
         bound = max(0.0, self.weight)
-        best: tuple[float, int, int] | None = None
-        for base, h, s in self.items:
-            if keep is not None and not keep(h, s):
-                continue
-            if best is not None and base + bound < best[0]:
+        kept = (i for i in self.items if keep is None or keep(i[1], i[2]))
+        first, second = next(kept, None), next(kept, None)
+        if first is None:
+            return None
+        if second is None or second[0] + bound < first[0] + min(0.0, self.weight):
+            # Nothing else reaches the first's least value even with the bonus: it is the
+            # best whether or not it has one, and its spans need not be read.
+            return first[1], first[2]
+        best = (self.value(*first), first[1], first[2])
+        for base, h, s in itertools.chain([second], kept):
+            if base + bound < best[0]:
                 break  # sorted by base: nothing after this can reach the best
             item = (self.value(base, h, s), h, s)
-            if best is None or item > best:
+            if item > best:
                 best = item
-        return best
+        return best[1], best[2]
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -177,7 +184,7 @@ def choose_answer(
     """
     scores = _Scores(query, reads, settings)
     best = scores.best()
-    lead = best[1] if best is not None else None
+    lead = best[0] if best is not None else None
     cited = reads[lead or 0].match
     found = set(cited.counts) | cited.article_terms
     confidence = query.coverage(found)
@@ -202,7 +209,7 @@ def choose_answer(
         )
     if best is None:
         return Choice("", None, confidence, "No sentence of the closest passages fits.")
-    _, h, s = best
+    h, s = best
     unsure = confidence < settings.sure_coverage or specificity < settings.sure_specificity
     reading = reads[h]
     first, last = _context(reading.sentences, s, settings.max_sentences)
@@ -211,7 +218,7 @@ def choose_answer(
     # joins when the answer stays short enough to read on a phone.
     other = scores.best(lambda hh, o: hh == h and not first <= o <= last)
     if other is not None and settings.answer_words:
-        extra = other[2]
+        extra = other[1]
         words = sum(len(reading.sentences[o].split()) for o in [*chosen, extra])
         if words <= settings.answer_words:
             chosen = sorted([*chosen, extra])

@@ -91,9 +91,8 @@ def overlap(a: Shingles, b: Shingles) -> float:
     """:func:`resemblance` of two sorted shingle arrays (:func:`hashed_shingles`)."""
     if not a.size or not b.size:
         return 0.0
-    at = np.searchsorted(b, a)
-    at[at == b.size] = 0
-    shared = int(np.count_nonzero(b[at] == a))
+    # A shingle above all of b's finds b's last one, which differs from it.
+    shared = int(np.count_nonzero(b.take(np.searchsorted(b, a), mode="clip") == a))
     return shared / (a.size + b.size - shared)
 
 

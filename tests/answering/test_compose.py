@@ -9,8 +9,11 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from qabot import QABot
 from qabot.analysis import Analyzer
+from qabot.answering import choose as choose_module
 from qabot.answering import compose
 from qabot.config import AnswerSettings
 from qabot.index import Match, TermStats
@@ -73,6 +76,27 @@ def test_the_sentence_holding_the_kind_asked_for_wins() -> None:
     assert choose("Who opened the plant?", hit(passage), settings=no_kinds)[0].startswith(
         "The plant"
     )
+
+
+def test_no_spans_are_read_for_a_best_sentence_no_other_can_reach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Reading a sentence's spans (for the kind bonus) costs more than the rest of the
+    # choice: it is done only where the bonus could change which sentence is best.
+    read: list[str] = []
+    offers = choose_module.offers
+    monkeypatch.setattr(
+        choose_module,
+        "offers",
+        lambda shape, sentence: read.append(sentence) or offers(shape, sentence),
+    )
+    passage = "Angela Merkel opened the plant. It rained."
+    assert choose("Who opened the plant?", hit(passage))[0] == "Angela Merkel opened the plant."
+    assert read == []
+    # Two sentences within the bonus of each other: the bonus decides, so spans are read.
+    passage = "The plant was opened last week, officials said. Angela Merkel opened the plant."
+    assert choose("Who opened the plant?", hit(passage))[0] == "Angela Merkel opened the plant."
+    assert read
 
 
 def test_a_question_in_the_text_is_not_its_own_answer() -> None:

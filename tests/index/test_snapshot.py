@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.scoring import WORDS, check_exact, docs_strategy, query_strategy, snapshot_of
 
 from qabot.config import BM25Settings
+from qabot.index import search
 
 
 @settings(max_examples=80, deadline=None)
@@ -70,3 +72,25 @@ def test_pruned_top_k_equals_the_full_ranking(
     snap = snapshot_of(parts)
     s = BM25Settings(variant=variant)  # type: ignore[arg-type]
     assert snap.search(query, k, s) == snap.search(query, 10_000, s)[:k]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    docs=common,
+    query=st.lists(st.sampled_from(["the", "news", "said", *WORDS]), min_size=1, max_size=6),
+    k=st.integers(1, 6),
+    cut=st.integers(0, 60),
+    dense=st.sampled_from([0, 10**9]),
+)
+def test_pruned_top_k_is_exact_with_either_lookup_of_the_remaining_terms(
+    docs: list[list[str]], query: list[str], k: int, cut: int, dense: int
+) -> None:
+    # Once pruning starts, a term's passages are matched against the candidates by binary
+    # search (few candidates) or by their marks (many): both must give the full ranking.
+    cut %= len(docs) + 1
+    snap = snapshot_of([p for p in (docs[:cut], docs[cut:]) if p])
+    s = BM25Settings()
+    with patch.object(search, "_DENSE_LOOKUP", dense):
+        pruned = snap.search(query, k, s)
+    # After it (the scratch buffers are shared), the full ranking, and the pruned again.
+    assert pruned == snap.search(query, 10_000, s)[:k] == snap.search(query, k, s)
