@@ -25,7 +25,7 @@ from qabot import lexicon
 from qabot.analysis import Analyzer, Token
 from qabot.answering.rank import Ranker, SentenceView, options, pick
 from qabot.answering.short import fits, named_terms, offers, roles
-from qabot.answering.spans import closing_marks, opening_marks, quote_marks
+from qabot.answering.spans import Span, closing_marks, opening_marks, quote_marks
 from qabot.config import AnswerSettings
 from qabot.dates import day_number
 from qabot.passages import is_heading
@@ -228,17 +228,19 @@ def choose_answer(
     pool = options(query.shape, views)
     picked = (ranker or pick)(pool)
     short, at = (picked.span, chosen[picked.sentence]) if picked else (None, s)
-    if query.shape.described:
-        # "Who is Jens Stoltenberg?": what the text calls him ("NATO Secretary General").
+    # "Who is Jens Stoltenberg?": what the text calls him ("NATO Secretary General");
+    # "what is another term for rotors?": the words a sentence says it is called.
+    shape = query.shape
+    naming: Callable[[str], list[Span]] | None = (
+        (lambda text: roles(text, shape.described))
+        if shape.described
+        else (lambda text: named_terms(text, shape))
+        if shape.asks_term and short is not None
+        else None
+    )
+    if naming is not None:
         for o in sorted(chosen, key=lambda o: (abs(o - s), o)):
-            named = roles(reading.sentences[o], query.shape.described)
-            if named:
-                short, at = named[0], o
-                break
-    elif query.shape.asks_term and short is not None:
-        # "What is another term for rotors?": the words a sentence says it is called.
-        for o in sorted(chosen, key=lambda o: (abs(o - s), o)):
-            named = named_terms(reading.sentences[o], query.shape)
+            named = naming(reading.sentences[o])
             if named:
                 short, at = named[0], o
                 break

@@ -59,7 +59,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
@@ -128,8 +128,12 @@ class Quote:
 def extraction_fingerprint() -> dict[str, object]:
     """What decides the quotations a text gives, stored with an index: this version and
     the word lists the extractor reads."""
-    digest = hashlib.sha256(lexicon.data_bytes("lexicon_en.txt")).hexdigest()[:16]
-    return {"version": EXTRACTION_VERSION, "lexicon": digest}
+    return {"version": EXTRACTION_VERSION, "lexicon": _lexicon_digest()}
+
+
+@cache
+def _lexicon_digest() -> str:
+    return hashlib.sha256(lexicon.data_bytes("lexicon_en.txt")).hexdigest()[:16]
 
 
 def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]:
@@ -140,11 +144,14 @@ def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]
     indexing such a file stays as fast as its passages.
     """
     paragraphs = [p if len(p) <= MAX_PARAGRAPH_CHARS else "" for p in paragraphs]
-    marked = [_marks(text) for text in paragraphs]
+    # Quoted nicknames ("Brian 'Head' Welch"), found once: no quotation, no speaker's word.
+    nicks = [_nicknames(text) if _has_marks(text) else {} for text in paragraphs]
+    marked = [_marks(text, nicks[n]) for n, text in enumerate(paragraphs)]
     found: list[_Found] = []
     for index, text in enumerate(paragraphs):
         previous = paragraphs[index - 1] if index else ""
-        found.extend(_Reader(index, text, marked[index], analyzer, previous).read())
+        reader = _Reader(index, text, marked[index], nicks[index], analyzer, previous)
+        found.extend(reader.read())
     if not found:
         return []  # (nothing said: no speaker to resolve, no names to index)
     cast = Cast(paragraphs, [[(q.open, q.stop) for q in found] for found in marked])
@@ -367,8 +374,9 @@ def _trie(words: set[str] | frozenset[str]) -> str:
     return emit(root)
 
 
-def _marks(text: str) -> list[_Marked]:
-    """The quotations of a paragraph: double marks paired, then single ones outside them."""
+def _marks(text: str, nicknames: Mapping[int, int]) -> list[_Marked]:
+    """The quotations of a paragraph: double marks paired, then single ones outside them;
+    none of the ``nicknames`` (where each opens, and where it stops)."""
     rx = _rx()
     # (Most paragraphs hold no mark of one kind or the other: a look for the characters is
     # many times cheaper than the patterns' search.)
@@ -378,7 +386,7 @@ def _marks(text: str) -> list[_Marked]:
         for m in (rx.ascii_single if text.isascii() else rx.single).finditer(text):
             if not any(q.open <= m.start() < q.stop for q in doubles):
                 found.append(_quote(text, m.start(), m.end() - 1))
-    if found and (nicknames := _nicknames(text)):
+    if found and nicknames:
         found = [q for q in found if q.open not in nicknames]
     if len(found) == len(doubles):
         return found  # (the double marks are paired in order already)
@@ -388,6 +396,12 @@ def _marks(text: str) -> list[_Marked]:
 def _nicknames(text: str) -> dict[int, int]:
     """Where each quoted nickname of a paragraph opens, and where it stops: no quotation."""
     return {start: stop for start, stop, _ in nicknames(text)}
+
+
+def _has_marks(text: str) -> bool:
+    """Whether a paragraph holds any quotation mark, single or double."""
+    rx = _rx()
+    return _holds(text, rx.single_openers) or _holds(text, rx.double_marks)
 
 
 def _holds(text: str, chars: tuple[str, str]) -> bool:
@@ -489,7 +503,13 @@ class _Reader:
     """Reads one paragraph's quotations and reported speech (speakers still as written)."""
 
     def __init__(
-        self, index: int, text: str, marked: list[_Marked], analyzer: Analyzer, previous: str
+        self,
+        index: int,
+        text: str,
+        marked: list[_Marked],
+        nicknames: Mapping[int, int],
+        analyzer: Analyzer,
+        previous: str,
     ) -> None:
         self.index = index
         self.text = text
@@ -510,11 +530,10 @@ class _Reader:
                 position = q.end
         outside.append((after, len(text)))
         masked = "".join(pieces) + text[position:]
+        for open_at, stop in nicknames.items():
+            # "Brian 'Head' Welch said": the nickname is no word of the speaker's.
+            masked = masked[:open_at] + " " * (stop - open_at) + masked[stop:]
         rx = _rx()
-        if _holds(text, rx.single_openers) or _holds(text, rx.double_marks):
-            for open_at, stop in _nicknames(masked).items():
-                # "Brian 'Head' Welch said": the nickname is no word of the speaker's.
-                masked = masked[:open_at] + " " * (stop - open_at) + masked[stop:]
         #: The paragraph with quoted words hidden: verbs and speakers are read outside them.
         self.masked = masked
         self.sentences: list[tuple[int, int]] = []
