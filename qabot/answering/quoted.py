@@ -46,6 +46,7 @@ __all__ = [
     "speaker_names",
     "statements",
     "timeline",
+    "whole",
 ]
 
 #: A quotation must hold this share of the topic's weight (or its passage a little more)
@@ -100,16 +101,25 @@ class Scored:
 def about_terms(query: Query, analyzer: Analyzer) -> list[str]:
     """The question's terms that name the topic: not the speaker's, not framing words
     ("say", "react", "response", "over time")."""
-    skip = set(analyzer.terms(" ".join(query.shape.speaker))) | set(query.frame)
-    framing = lexicon.words("statement_words") | lexicon.words("question_speech_verbs")
-    skip |= {t for w in framing if (t := analyzer.term(w))}
-    own = [t for t in dict.fromkeys(query.terms) if t not in skip]
+    verbs = {t for w in lexicon.words("question_speech_verbs") if (t := analyzer.term(w))}
+    skip = set(analyzer.terms(" ".join(query.shape.speaker))) | (query.frame - verbs)
+    skip |= {t for w in lexicon.words("statement_words") if (t := analyzer.term(w))}
+    own = _topic_terms(query.terms, skip, verbs)
     if own or not query.context:
         return own
     # A follow-up naming someone else ("and Zelenskyy?") keeps the earlier topic; the
     # earlier speaker is no topic either.
     skip |= set(analyzer.terms(" ".join(analyze_question(query.context).speaker)))
-    return [t for t in dict.fromkeys(query.context_terms) if t not in skip]
+    return _topic_terms(query.context_terms, skip, verbs)
+
+
+def _topic_terms(terms: Sequence[str], skip: set[str], verbs: set[str]) -> list[str]:
+    """``terms`` but those to ``skip``, and the question's own verb of speech: it frames
+    the question ("what did X *say* …"), while one after it is the topic's ("… about
+    Windows users *thinking* of switching")."""
+    verb = next((n for n, t in enumerate(terms) if t in verbs and t not in skip), None)
+    framing = {t for t in terms[: verb + 1] if t in verbs} if verb is not None else set()
+    return [t for t in dict.fromkeys(terms) if t not in skip and t not in framing]
 
 
 def rank_quotations(
@@ -137,6 +147,7 @@ def rank_quotations(
     weight = {t: float(weight_of(t)) for t in dict.fromkeys(about)}
     total = sum(weight.values())
     known = {} if articles is None else articles
+    quotes = whole(quotes)
     about_lead = {
         article: _bm25(_unquoted(text), weight, analyzer)[1] / total >= LEAD_ABOUT
         for article, text in (leads or {}).items()
@@ -180,6 +191,25 @@ def rank_quotations(
             )
         )
     return sorted(best, key=_order) + scored[_WITH_PASSAGES:]
+
+
+def whole(quotes: Sequence[Quotation]) -> list[Quotation]:
+    """``quotes`` without the quoted fragments of reported speech: in `she said his return
+    would not put anybody's "nose out of joint"` the words in quotation marks are part of
+    what she said, not all of it."""
+    reported: dict[tuple[str, int], list[str]] = {}
+    for quote in quotes:
+        if quote.kind == "reported":
+            reported.setdefault((quote.article.id, quote.paragraph), []).append(quote.text)
+    return [
+        quote
+        for quote in quotes
+        if quote.kind != "direct"
+        or not any(
+            quote.text in text and len(quote.text) < len(text)
+            for text in reported.get((quote.article.id, quote.paragraph), ())
+        )
+    ]
 
 
 def speaker_names(speaker: Sequence[str]) -> list[str]:
@@ -269,7 +299,13 @@ def _direct_for(
         ),
         key=lambda other: order.get(id(other.quotation), 0),
     )
-    found = next(on_topic, None) or next(iter(following), None)
+    # `X said the change was "long overdue"` … `"This is long overdue. …"`: the words that
+    # repeat what the summary quotes are the ones it sums up.
+    echoed = _quoted_in(said.text)
+    repeating = (
+        other for other in own if echoed and any(e in other.quotation.text for e in echoed)
+    )
+    found = next(repeating, None) or next(on_topic, None) or next(iter(following), None)
     if found is None:
         return best
     return replace(found, coverage=max(found.coverage, best.coverage))
@@ -296,6 +332,13 @@ def _run(quote: Quotation, quotes: Sequence[Quotation], order: Mapping[int, int]
             break
         text = f"{text} {more}"
     return text
+
+
+def _quoted_in(text: str) -> list[str]:
+    """The stretches of ``text`` in quotation marks (of two words or more)."""
+    marks = "".join(re.escape(m) for m in quote_marks())
+    found = (m.group(1).strip() for m in re.finditer(rf"[{marks}]([^{marks}]+)[{marks}]", text))
+    return [q for q in found if len(q.split()) >= 2]
 
 
 def _unquoted(text: str) -> str:
@@ -475,7 +518,7 @@ def statements(
     if about:
         ranked = rank_quotations(quotes, about, weight_of, analyzer)
         quotes = [s.quotation for s in ranked if s.coverage >= MIN_ABOUT]
-    return timeline(quotes)
+    return timeline(whole(quotes))
 
 
 def compose_timeline(

@@ -271,7 +271,13 @@ def analyze_question(question: str, context: str | None = None) -> QuestionShape
     )
     according = rx.according.search(question)
     said_by = next(who for who in quote.groupdict().values() if who).strip() if quote else ""
-    if quote and kind in (None, "manner", "thing") and not _NOBODY.fullmatch(said_by):
+    # "What was the spokeswoman's response …" asks for her words, not for a person.
+    asks_words = quote is not None and quote.re is rx.response_question and kind == "person"
+    if (
+        quote
+        and (kind in (None, "manner", "thing") or asks_words)
+        and not _NOBODY.fullmatch(said_by)
+    ):
         kind = "quote"
         speaker = tuple(_QUESTION_WORD.findall(said_by))
     elif according and kind in (None, "manner", "thing", "reason"):

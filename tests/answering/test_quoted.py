@@ -196,3 +196,109 @@ def test_the_speakers_words_in_the_article_the_question_found_first_answer_it(
     assert answer.found and answer.unsure
     assert answer.passages[0].article.id == "lane.txt"
     assert answer.short.startswith("It would be very unlikely in my opinion")
+
+
+def test_quoted_words_inside_reported_speech_are_not_an_answer_of_their_own(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "return.txt", "Adviser returns to campaign",
+        "Former press chief Tom Hale will return to the party's campaign team.",
+        "Culture Secretary Ruth Lowe welcomed the news. But she said his return would not "
+        'put anybody else\'s "nose out of joint". "This is the daft thing about the way '
+        'politics is written about," Ms Lowe added. "There is room for everybody."',
+    )  # fmt: skip
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask(
+        "How did the Culture Secretary respond to suggestions that Hale's return would "
+        "put noses out of joint?"
+    )
+    # Not the three words in quotation marks, but what she said, and her own words on it.
+    assert answer.short != "nose out of joint"
+    assert "There is room for everybody." in answer.text
+
+
+def test_a_summary_gives_way_to_the_words_that_repeat_what_it_quotes(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "crown.txt", "Peers debate succession law",
+        "Lord Dale's bill would end the right of male heirs to succeed to the crown.",
+        "Ann Pike of the Reform Society said the change was \"long overdue\".",
+        '"In 1998 the government said it supported the idea in principle. Mrs Pike '
+        'added: "This is long overdue. Parliament will have to do it eventually."',
+    )  # fmt: skip
+    write_article(
+        corpus, "ferry.txt", "Ferry cuts", 'Councillor Ruth Dale said: "The ferry must stay."'
+    )
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask("What did Ann Pike say about Lord Dale's bill to change succession?")
+    assert answer.short.startswith("This is long overdue.")
+
+
+def test_a_speaker_named_by_owner_and_office_is_looked_for_where_the_owner_is(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "derby.txt", "Rovers 2-1 Athletic",
+        "Rovers beat Athletic with a late winner.",
+        '"We deserved it," Rovers manager Ian Cole said.',
+    )  # fmt: skip
+    write_article(
+        corpus, "cup.txt", "Town knocked out of the cup",
+        'Town manager Joe Pratt said: "The defeat at Rovers hurts, I am bitterly '
+        'disappointed."',
+    )  # fmt: skip
+    write_article(
+        corpus, "wages.txt", "Athletic keep their squad",
+        "Athletic have no money for new players this season.",
+        'The club\'s manager, Sam Frost, said: "We will manage with what we have."',
+    )  # fmt: skip
+    bot = QABot.open(corpus, tmp_path / "index")
+    # Not Ian Cole's or Joe Pratt's words: they manage other clubs.
+    answer = bot.ask("How did Athletic's manager react to the defeat at Rovers?")
+    assert "Pratt" not in answer.text and "deserved" not in answer.short
+    assert answer.short in ("", "We will manage with what we have.")
+
+
+def test_a_speaker_described_with_one_word_more_than_the_article_is_found(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "drink.txt", "Minister's drink remark criticised",
+        "Highland First Minister Jack Moss told pupils it was fine to get drunk now and then, "
+        "and opposition parties criticised the remark.",
+        "But an executive spokeswoman insisted Mr Moss had made the remark with adults in "
+        'mind. "He was talking about adults," she said.',
+    )  # fmt: skip
+    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask(
+        "What was the Highland Executive spokeswoman's response to criticism of Moss's "
+        "remark about getting drunk?"
+    )
+    # Her words (the article has no "Highland" before "executive spokeswoman").
+    assert answer.short in (
+        "He was talking about adults",
+        "Mr Moss had made the remark with adults in mind",
+    )
+    assert answer.passages[0].article.id == "drink.txt"
+
+
+def test_a_word_of_speech_after_the_questions_own_verb_is_part_of_the_topic(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "mac.txt", "Apple unveils a cheaper Mac",
+        "Apple has unveiled a cheaper Mac aimed at Windows users. "
+        '"It\'s the newest and most affordable Mac ever," Steve Jobs told the show. "People '
+        'who are thinking of switching will have no more excuses," he added.',
+    )  # fmt: skip
+    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
+    bot = QABot.open(corpus, tmp_path / "index")
+    # "say" frames the question; "thinking" is what the users do.
+    answer = bot.ask("What did Steve Jobs say about Windows users thinking of switching to a Mac?")
+    assert answer.short == "People who are thinking of switching will have no more excuses"

@@ -198,3 +198,10 @@ def test_a_sentence_offers_a_quotation_or_a_reason(
 )
 def test_the_noun_asked_about(question: str, focus: str) -> None:
     assert analyze_question(question).focus == focus
+
+
+def test_a_persons_response_asks_for_their_words_not_for_a_person() -> None:
+    shape = analyze_question("What was the Scottish Executive spokeswoman's response to it?")
+    assert (shape.kind, shape.speaker) == ("quote", ("the", "Scottish", "Executive", "spokeswoman"))
+    # Not every "what was the …" naming a person and a statement noun.
+    assert analyze_question("What was the reason for the minister's warning?").kind == "reason"
