@@ -433,7 +433,8 @@ def compose_quoted(
         lambda q: passage(q.article.id, q.position), held, leads, found_first, on_topic,
     )  # fmt: skip
     order = {id(q): n for n, q in enumerate(quotes)}
-    best = _direct_for(next((s for s in ranked if s.coverage >= MIN_ABOUT), None), ranked, order)
+    chosen = next((s for s in ranked if s.coverage >= MIN_ABOUT), None)
+    best = _direct_for(chosen, ranked, order)
     others = hits_of(matches[: max(0, k)], query, analyzer)
     if (
         best is None
@@ -459,6 +460,16 @@ def compose_quoted(
     ]
     cited = [replace(hit, rank=n) for n, hit in enumerate(cited[: max(1, k)], 1)]
     text = _run(quote, quotes, order)
+    if (
+        chosen is not None
+        and chosen is not best
+        and order.get(id(chosen.quotation), 0) < order.get(id(quote), 0)
+    ):
+        # The reporter's summary the speaker's words were chosen for leads them in: "He
+        # said the IAAF would seek to contact Conte. "If it is felt …""
+        summary = chosen.quotation.context or chosen.quotation.text
+        if summary not in text and text not in summary:
+            text = f"{summary} {text}"
     short = _short(quote, about, analyzer)
     at = text.find(short) if short else -1
     return Answer(

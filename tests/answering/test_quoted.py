@@ -129,6 +129,14 @@ def test_a_speakers_words_in_a_story_about_the_topic_answer_it(story_bot: QABot)
 def test_a_reporters_summary_gives_way_to_the_words_that_follow_it(story_bot: QABot) -> None:
     answer = story_bot.ask("How did Paul Greer react to the ferry timetable being halved?")
     assert answer.short == "We will look again at the winter months,".rstrip(",")
+    # The summary his words were found by leads them in, as the reader met them.
+    answer = story_bot.ask("What did Paul Greer say about a compromise?")
+    assert answer.short == "We will look again at the winter months"
+    assert answer.text.startswith(
+        "Transport Minister Paul Greer said he was confident a compromise could be found. "
+        '"We will look again at the winter months," Mr Greer said.'
+    )
+    assert answer.text[slice(*answer.short_span)] == answer.short  # type: ignore[misc]
 
 
 def test_someone_named_by_office_is_the_name_written_after_the_office() -> None:
