@@ -68,13 +68,13 @@ from typing import Literal
 from qabot import lexicon
 from qabot.analysis import Analyzer
 from qabot.answering.spans import closing_marks, opening_marks, quote_marks, tokens
-from qabot.answering.speakers import Cast, Speaker, nicknames
+from qabot.answering.speakers import Cast, Speaker, is_person_noun, nicknames
 
 __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extraction_fingerprint"]
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 10
+EXTRACTION_VERSION = 11
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -841,11 +841,15 @@ class _Reader:
         if comma >= 0 and not tell and not m[comma + 1 : verb.start()].strip(" " + _MASK):
             speaker = _words_after(m, verb.end(), s1)
             tail = speaker[1] if speaker else -1
-        elif comma >= 0 and self._frames(verb.end(), s1):
+        elif comma >= 0 and self._frames(frame_end := self._told(verb, s1), s1):
             speaker = _words_before(m, comma + 1, verb.start())
             if speaker is not None and m[comma + 1 : speaker[0]].strip():
                 speaker = None  # not the whole stretch after the comma
-            tail = verb.end()
+            named = _name_before_office(m, s0, *speaker) if speaker is not None else None
+            if named is not None and m.rfind(",", s0, named[0]) >= 0:
+                # "CLAUSE, Alan Milburn, Labour's election strategist told …"
+                speaker, comma = named, m.rfind(",", s0, named[0])
+            tail = frame_end
         if speaker is not None:
             rest = m[tail:s1]
             if _rx().inverted_end.match(rest):
@@ -903,6 +907,17 @@ class _Reader:
         if _is_clause(m[first[0] : first[1]]) or len(m[first[0] : first[1]].split()) > 12:
             return None  # a clause of its own, or no subject
         return (first, second)
+
+    def _told(self, verb: re.Match[str], s1: int) -> int:
+        """Where an attribution ends: after its verb, or after whom it tells and when
+        ("…, Alan Milburn told Radio 4's Today programme on Saturday.")."""
+        if verb.group().casefold() not in _rx().tell_verbs:
+            return verb.end()
+        listener = _listener(self.masked, verb.end(), s1)
+        if listener is None:
+            return verb.end()
+        when = _WHEN_TOLD.match(self.masked, listener[1], s1)
+        return when.end() if when else listener[1]
 
     def _frames(self, tail: int, s1: int) -> bool:
         """Whether what follows an attribution ending at ``tail`` lets it frame a clause:
@@ -1224,7 +1239,36 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
         # "argue against positive discrimination saying …": an object, not who says;
         # "with reports saying …" is the reports'.
         return None
-    return start, end
+    return _name_before_office(m, lo, start, end) or (start, end)
+
+
+#: When someone was told, after whom: "… told the BBC on Saturday."
+_WHEN_TOLD = re.compile(
+    r"\s+(?:on\s+[A-Z]\w+|last\s+\w+|this\s+\w+|earlier(?:\s+this\s+\w+)?|yesterday|today)\b"
+)
+_NAME_THEN_OFFICE = re.compile(
+    r"(?:^|(?<=[,;:.!?\"”'’_]\s))"
+    r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’.-]*){0,2}\s+[A-Z][\w'’-]+),\s+"
+    r"(?P<office>[^,.;:!?\"“”()_]{2,80}?)\s*$"
+)
+
+
+def _name_before_office(m: str, lo: int, start: int, end: int) -> tuple[int, int] | None:
+    """The name of someone written as "Alan Milburn, Labour's election strategist told"
+    or "Brent Bozell, PTC president and conservative activist said": the words read back
+    from the verb are the office; the name stands before them and a comma."""
+    words = m[start:end].split()
+    if not any(w[:1].islower() and is_person_noun(w.casefold()) for w in words):
+        return None
+    if len(words) >= 2 and all(w[:1].isupper() for w in words[-2:]):
+        return None  # "On Monday, economy minister Aburizal Bakrie told": named already
+    found = _NAME_THEN_OFFICE.search(m, max(lo, start - 120), end)
+    if found is None or found.start("office") > start or _is_clause(found["office"]):
+        return None
+    first = found["name"].split()[0].casefold()
+    if first in _rx().clause_words or first in _rx().prepositions or first in _rx().times:
+        return None  # "In London, the chief executive said": no name
+    return found.start("name"), found.end("name")
 
 
 def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:

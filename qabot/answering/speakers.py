@@ -39,7 +39,7 @@ from itertools import accumulate, islice
 from qabot import lexicon
 from qabot.answering.spans import name_span, quote_marks, tokens
 
-__all__ = ["Cast", "Speaker", "nicknames"]
+__all__ = ["Cast", "Speaker", "is_person_noun", "nicknames"]
 
 Position = tuple[int, int]  # (paragraph, offset)
 
@@ -287,6 +287,8 @@ class Cast:
         self._inside: dict[str, bool] = {}
         self._folds: dict[int, str] = {}
         self._nicknames: dict[str, str] | None = None
+        #: Whom an office read before meant ("the chancellor"): the same person again.
+        self._offices: dict[frozenset[str], _Entity] = {}
 
     # -- the public side -------------------------------------------------------------------
     def resolve(self, paragraph: int, start: int, end: int) -> Speaker:
@@ -307,7 +309,7 @@ class Cast:
                 entity = _Entity(plain, named=False, roles={head}, gender=_gender({head}))
                 if head in w.org_nouns:
                     entity.organisation = 1
-                elif _is_person_noun(head) or head in w.anonymous:
+                elif is_person_noun(head) or head in w.anonymous:
                     entity.person = 1
                 self._entities["~" + plain.casefold()] = entity
         if entity is None:
@@ -364,7 +366,7 @@ class Cast:
         if len(words) == 1 and first in _QUANTIFIERS:
             # "BBC News spoke to a number of analysts … most thought …": most of them.
             group = _GROUP_BEFORE.findall(text, max(0, start - _GROUP_LOOK_BACK), start)
-            people = [g for g in group if _is_person_noun(g.casefold()[:-1])]
+            people = [g for g in group if is_person_noun(g.casefold()[:-1])]
             if people:
                 return None, people[-1], people[-1].casefold()
         # The speaker proper is what comes before a preposition: "a spokesman for the firm".
@@ -382,7 +384,7 @@ class Cast:
                 head_end = t.start()
                 break
             head_words.append(lw.removesuffix("'s").removesuffix("’s").strip("'’"))
-        demonym = len(words) == 2 and first in _ARTICLES and _is_person_noun(words[1].casefold())
+        demonym = len(words) == 2 and first in _ARTICLES and is_person_noun(words[1].casefold())
         # ("The Spaniard", "the Frenchman": capitalised, but a description, not a name.)
         named = None if demonym else self._name_ending(at[0], start, head_end)
         role_then_name = _ROLE_THEN_NAME.search(text, start, end) if head_end < end else None
@@ -437,10 +439,16 @@ class Cast:
             return None, plain, head  # a spokesman not met before
         if head in w.org_nouns:
             found = self._nearest(at, _THING) or self._nearest(at, _ORGANISATION, fallback=True)
-        elif _is_person_noun(head):
+        elif is_person_noun(head) and frozenset(described) in self._offices:
+            # "The chancellor said …" twice in one story: one chancellor, though someone
+            # else was named in between ("Michael Fallon asked Mr Brown …").
+            found = self._offices[frozenset(described)]  # (not "the shadow chancellor")
+        elif is_person_noun(head):
             # Someone named ("the former teacher"), not another unnamed speaker ("the prime
             # minister" is not "the prime minister's official spokesman").
             found = self._nearest(at, _PERSON[:1], _gender(described), named=True, office=head)
+            if found is not None and (head,) in w.titles:
+                self._offices[frozenset(described)] = found
         return found, plain, head
 
     def _name_ending(self, paragraph: int, start: int, end: int) -> _Entity | None:
@@ -823,7 +831,7 @@ class Cast:
         while run and initial and self._written_lower(run[0].group()):
             run = _honorifics(run[1:], evidence)  # "But Mr Blair insisted"
             initial = False
-        if initial and len(run) > 2 and _is_person_noun(run[0].group().casefold()):
+        if initial and len(run) > 2 and is_person_noun(run[0].group().casefold()):
             evidence.roles.add(run[0].group().casefold())  # "Farmer Geoff Brooks"
             evidence.person += 2
             run = run[1:]
@@ -970,7 +978,7 @@ def _weigh(text: str, start: int, end: int, name: str, evidence: _Evidence) -> N
             evidence.roles.update(words)
             if words[-1] in w.org_nouns:
                 evidence.organisation += 2
-            elif _is_person_noun(words[-1]):
+            elif is_person_noun(words[-1]):
                 evidence.person += weight
     after = text[end : end + 60]
     if _WHO_AFTER.match(after):
@@ -1035,7 +1043,7 @@ def _is_subject(text: str, start: int, end: int) -> bool:
         or last[:1].isupper()
         or lw in _ARTICLES
         or lw in w.org_nouns
-        or (_is_person_noun(lw))
+        or (is_person_noun(lw))
     )
 
 
@@ -1070,7 +1078,7 @@ def _modifies(text: str, start: int, end: int) -> bool:
     if following is None:
         return False
     word = following.group(1)
-    if word in w.org_nouns or _is_person_noun(word):
+    if word in w.org_nouns or is_person_noun(word):
         return True
     if not _THE_BEFORE.search(text, max(0, start - 5), start):
         return False
@@ -1128,7 +1136,7 @@ def _prefix_roles(text: str, start: int) -> list[str]:
             lw == "of"
             and found
             and n > 0
-            and _is_person_noun(tokens_before[n - 1].group().casefold())
+            and is_person_noun(tokens_before[n - 1].group().casefold())
         )  # "director of rugby Philippe Saint-Andre", "head of research Ian Harris"
         if not office_of and (
             lw in _ARTICLES or lw in w.boundaries or lw in w.prepositions or lw in w.verbs
@@ -1146,7 +1154,7 @@ def _prefix_roles(text: str, start: int) -> list[str]:
     if comma:
         # (The office's head noun: "controller" of "ITV's controller of entertainment, …".)
         head = found[found.index("of") - 1] if "of" in found[1:] else found[-1] if found else ""
-        return found if head and _is_person_noun(head) else []
+        return found if head and is_person_noun(head) else []
     if found and (last_written[:1].islower() or (found[-1],) in w.titles):
         return found
     return []
@@ -1166,17 +1174,17 @@ def _apposition_roles(text: str, end: int) -> list[str]:
     first = words[0].casefold()
     # ", UK Online general manager": the employer's name, then the office.
     office = (
-        words[0][:1].isupper() and words[-1][:1].islower() and _is_person_noun(words[-1].casefold())
+        words[0][:1].isupper() and words[-1][:1].islower() and is_person_noun(words[-1].casefold())
     )
     if not (
-        first in _ARTICLES or words[0].endswith(("'s", "’s")) or _is_person_noun(first) or office
+        first in _ARTICLES or words[0].endswith(("'s", "’s")) or is_person_noun(first) or office
     ):
         return []
     out: list[str] = []
     employer: list[str] | None = None
     for word in words:
         lw = word.casefold()
-        if lw in _CUT_AT and out and employer is None and _is_person_noun(out[-1]):
+        if lw in _CUT_AT and out and employer is None and is_person_noun(out[-1]):
             # ", the news editor of trade magazine Screen International": where they work
             # describes them too ("the chairman of the MDA", "a spokesman for Union …").
             employer = []
@@ -1189,7 +1197,7 @@ def _apposition_roles(text: str, end: int) -> list[str]:
     return (employer or []) + out
 
 
-def _is_person_noun(word: str) -> bool:
+def is_person_noun(word: str) -> bool:
     """Whether a lower-case noun names a person: "actor", "teacher", "spokesman", "35-year-old"."""
     w = _words()
     if word in w.org_nouns or word in w.document_nouns:

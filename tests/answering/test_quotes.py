@@ -631,3 +631,55 @@ def test_where_a_speaker_works_describes_them(analyzer: Analyzer) -> None:
     assert {"economist", "wells", "fargo", "bank"} <= roles["Sam Sohn"]
     # The employer's words say nothing of what the speaker is: "he" is still Sam Sohn.
     assert [q.speaker for q in found if q.paragraph == 3] == ["Sam Sohn", "Sam Sohn"]
+
+
+# -- a name, then the office, then the verb ----------------------------------------------
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        (
+            "His enthusiasm for the job remains undimmed, Alan Milburn, Labour's election "
+            "strategist told Radio 4's Today programme on Saturday.",
+            [("reported", "His enthusiasm for the job remains undimmed", "Alan Milburn")],
+        ),
+        (
+            'Brent Bozell, PTC president and conservative activist said: "MTV is selling '
+            'raunchy sex to kids."',
+            [("direct", "MTV is selling raunchy sex to kids.", "Brent Bozell")],
+        ),
+        (
+            "Profits will rise, Jane Smith, chief executive of Acme said.",
+            [("reported", "Profits will rise", "Jane Smith")],
+        ),
+        (
+            "Profits will rise, the chief executive told the BBC.",
+            [("reported", "Profits will rise", "chief executive")],
+        ),
+        (
+            # No name before the office: "On Monday" is when.
+            "On Monday, Indonesian economy minister Aburizal Bakrie told reporters that the "
+            "payments would be frozen.",
+            [("reported", "the payments would be frozen", "Aburizal Bakrie")],
+        ),
+    ],
+)
+def test_a_speaker_is_named_before_the_office_the_verb_follows(
+    analyzer: Analyzer, paragraph: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert said(quotes(analyzer, paragraph)) == expected
+
+
+def test_an_office_means_the_same_person_throughout_a_story(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Gordon Brown defended his record. The chancellor said the economy was strong.",
+        "Conservative Michael Fallon asked Mr Brown whether the Treasury had leaned on the "
+        "statisticians. But the chancellor said Mr Fallon was impugning their integrity.",
+        "The shadow chancellor said the figures were fiddled.",
+    )
+    assert [(q.text, q.speaker) for q in found][:2] == [
+        ("the economy was strong", "Gordon Brown"),
+        ("Mr Fallon was impugning their integrity", "Gordon Brown"),
+    ]
+    # Another office: not the chancellor.
+    assert found[2].text == "the figures were fiddled" and found[2].speaker != "Gordon Brown"
