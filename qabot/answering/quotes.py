@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 11
+EXTRACTION_VERSION = 12
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -1373,6 +1373,8 @@ def _apposition(text: str) -> bool:
         return False
     if words[0].casefold() in ("the", "a", "an", "his", "her", "its", "their"):
         return True
+    if any(w[:1].islower() and is_person_noun(w.casefold()) for w in words[:3]):
+        return True  # "chairman of the MDA.", "senior analyst at Capital Economics."
     # An office after the employer's name: capitalised words, then lower-case ones.
     return words[0][:1].isupper() and words[-1][:1].islower() and words[-1].isalpha()
 

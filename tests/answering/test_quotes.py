@@ -652,6 +652,18 @@ def test_where_a_speaker_works_describes_them(analyzer: Analyzer) -> None:
             [("reported", "Profits will rise", "Jane Smith")],
         ),
         (
+            # The office after the name, lower-case: "…, said X, chairman of the MDA."
+            "While texting has not overtaken the phone call, it is heading that way, said "
+            "Mike Short, chairman of the MDA.",
+            [
+                (
+                    "reported",
+                    "While texting has not overtaken the phone call, it is heading that way",
+                    "Mike Short",
+                )
+            ],
+        ),
+        (
             "Profits will rise, the chief executive told the BBC.",
             [("reported", "Profits will rise", "chief executive")],
         ),
