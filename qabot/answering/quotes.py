@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 12
+EXTRACTION_VERSION = 13
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -1470,7 +1470,10 @@ def _resolve(found: list[_Found], cast: Cast, paragraphs: Sequence[str]) -> list
         if f.speaker is not None:
             speaker = seen.get(f.speaker)
             if speaker is None:
-                speaker = seen[f.speaker] = cast.resolve(*f.speaker)
+                # Reported words before their speaker ("…, he said") name someone else.
+                before = f.kind == "reported" and f.speaker[:2] >= (f.paragraph, f.parts[-1][1])
+                words = (f.parts[0][0], f.parts[-1][1]) if before else None
+                speaker = seen[f.speaker] = cast.resolve(*f.speaker, words)
         elif last is not None and last[1] >= f.paragraph - 1:
             speaker = Speaker("", last[0].name, last[0].named)
             cast.repeat(speaker, f.paragraph, f.parts[0][0])

@@ -289,10 +289,16 @@ class Cast:
         self._nicknames: dict[str, str] | None = None
         #: Whom an office read before meant ("the chancellor"): the same person again.
         self._offices: dict[frozenset[str], _Entity] = {}
+        #: The words being attributed while a speaker is resolved: (paragraph, start, end).
+        self._said: tuple[int, int, int] | None = None
 
     # -- the public side -------------------------------------------------------------------
-    def resolve(self, paragraph: int, start: int, end: int) -> Speaker:
-        """Who the speaker written at ``paragraphs[paragraph][start:end]`` is."""
+    def resolve(
+        self, paragraph: int, start: int, end: int, words: tuple[int, int] | None = None
+    ) -> Speaker:
+        """Who the speaker written at ``paragraphs[paragraph][start:end]`` is; ``words``
+        (a stretch of the same paragraph) are what they said: no one named in them is who
+        "he" or "the minister" means ("Mr Blair has the same passion, he said")."""
         text = self._paragraphs[paragraph]
         written = text[start:end].strip()
         if written in self._named:
@@ -300,7 +306,11 @@ class Cast:
             entity: _Entity | None = self._named[written]
             plain = head = ""
         else:
-            entity, plain, head = self._resolve(text, (paragraph, start), start, end)
+            self._said = (paragraph, *words) if words is not None else None
+            try:
+                entity, plain, head = self._resolve(text, (paragraph, start), start, end)
+            finally:
+                self._said = None
         if entity is None and plain and head:
             # Someone unnamed ("a UKIP spokesman"): kept, so that "the spokesman" finds them.
             entity = self._entities.get("~" + plain.casefold())
@@ -570,7 +580,10 @@ class Cast:
     def _salient_before(self, at: Position) -> Iterator[_Entity]:
         """Speakers and subjects of main clauses before ``at``, nearest first."""
         i = bisect.bisect_left(self._salient_at, at)
+        said = self._said
         for position in reversed(self._salient_at[max(0, i - _LOOK_BACK) : i]):
+            if said is not None and position[0] == said[0] and said[1] <= position[1] < said[2]:
+                continue  # named in the words being attributed
             entity = self._salient(position)
             # An unnamed speaker of no known kind ("unions", "reports") stands for no "it".
             if entity is not None and (entity.named or entity.kind != "unknown"):

@@ -695,3 +695,22 @@ def test_an_office_means_the_same_person_throughout_a_story(analyzer: Analyzer) 
     ]
     # Another office: not the chancellor.
     assert found[2].text == "the figures were fiddled" and found[2].speaker != "Gordon Brown"
+
+
+def test_no_one_named_in_reported_words_is_the_he_who_says_them(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The prime minister's enthusiasm remains undimmed, Alan Milburn, Labour's election "
+        "strategist told the BBC. Mr Blair has the same passion for the job as in 1997, he said.",
+        'He said: "I am the election co-ordinator and I do not know the date."',
+    )
+    assert [(q.kind, q.speaker) for q in found] == [("reported", "Alan Milburn")] * 2 + [
+        ("direct", "Alan Milburn")
+    ]
+    # Not the company named in its own report, either: "it noted" is the regulator.
+    found = quotes(
+        analyzer,
+        "The SEC said it had listened to foreign firms. The European Union, in particular, "
+        "was imposing new reporting standards, it noted.",
+    )
+    assert [q.speaker for q in found] == ["SEC", "SEC"]
