@@ -86,6 +86,8 @@ TOP_ABOUT = 0.5
 #: At most this many passages of that article are read for it.
 _ARTICLE_PASSAGES = 30
 _WORD = re.compile(r"\w+")
+#: Words inside an organisation's name ("Association of European Airlines").
+_GLUE = frozenset({"of", "and", "for", "&"})
 
 
 @dataclass(frozen=True)
@@ -244,9 +246,22 @@ def named_after(description: Sequence[str], texts: Sequence[str]) -> list[str]:
         return []
     owned = (re.escape(re.sub(r"['’]s$", "", w)) + r"(?:['’]s)?" for w in words)
     phrase = r"\s+".join(owned)
-    # The office in any case; the name capitalised, word by word.
-    pattern = re.compile(rf"\b(?i:{phrase}),?\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{1,3}})")
-    found = (m["name"] for text in texts for m in pattern.finditer(text))
+    name = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3})"
+    # The office in any case; the name capitalised, word by word: "ITV's controller of
+    # entertainment Claudia Rosencrantz", or "Alan Milburn, Labour's election strategist".
+    patterns = [
+        re.compile(rf"\b(?i:{phrase}),?\s+{name}"),
+        re.compile(rf"{name},\s+(?:the\s+)?(?i:{phrase})\b"),
+    ]
+    at = next((n for n, w in enumerate(words) if w.casefold() == "of"), None)
+    org = words[at + 1 :] if at is not None else []
+    if org and org[0][:1].isupper() and all(w[:1].isupper() or w in _GLUE for w in org):
+        # "the head of the Association of European Airlines": whatever the office is
+        # called there ("Ulrich Schulte-Strathaus, secretary general of the Association …").
+        body = r"\s+".join(re.escape(w) for w in org)
+        office = r"(?:the\s+)?[a-z][\w -]{0,30}?\s+of\s+(?:the\s+)?"
+        patterns.append(re.compile(rf"{name},\s+{office}{body}\b"))
+    found = (m["name"] for p in patterns for text in texts for m in p.finditer(text))
     return list(dict.fromkeys(found))
 
 

@@ -149,6 +149,19 @@ def test_someone_named_by_office_is_the_name_written_after_the_office() -> None:
     ]
 
 
+def test_someone_named_by_office_may_be_named_before_it() -> None:
+    texts = [
+        "His enthusiasm is undimmed, Alan Milburn, Labour's election strategist told Radio 4.",
+        '"Why target the airlines?" said Ulrich Schulte-Strathaus, secretary general of the '
+        "Association of European Airlines.",
+    ]
+    assert named_after(["Labour's", "election", "strategist"], texts) == ["Alan Milburn"]
+    # The organisation named, whatever the office is called there.
+    head = ["the", "head", "of", "the", "Association", "of", "European", "Airlines"]
+    assert named_after(head, texts) == ["Ulrich Schulte-Strathaus"]
+    assert named_after(["the", "head", "of", "the", "Association", "of", "Pilots"], texts) == []
+
+
 def test_a_speaker_named_with_where_they_work_is_found_by_the_name() -> None:
     assert speaker_names(["Sung", "Won", "Sohn", "of", "Wells", "Fargo"])[:2] == [
         "Sung Won Sohn of Wells Fargo",
