@@ -86,6 +86,12 @@ TOP_ABOUT = 0.5
 #: At most this many passages of that article are read for it.
 _ARTICLE_PASSAGES = 30
 _WORD = re.compile(r"\w+")
+#: Whom a question's speaker told: "what did X tell *BBC Sport* about …", "… *reporters* …".
+_TOLD = re.compile(
+    r"\b(?:tell|told)\s+(?P<listener>(?:the\s+)?(?:[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*)*"
+    r"|reporters|journalists|MPs|fans|the\s+press|parliament))(?=\s+(?:about|that|what|why|how"
+    r"|whether|when|on|of|over)\b|\s*[?,])"
+)
 #: Words inside an organisation's name ("Association of European Airlines").
 _GLUE = frozenset({"of", "and", "for", "&"})
 
@@ -106,6 +112,8 @@ def about_terms(query: Query, analyzer: Analyzer) -> list[str]:
     verbs = {t for w in lexicon.words("question_speech_verbs") if (t := analyzer.term(w))}
     skip = set(analyzer.terms(" ".join(query.shape.speaker))) | (query.frame - verbs)
     skip |= {t for w in lexicon.words("statement_words") if (t := analyzer.term(w))}
+    if told := _TOLD.search(query.question):
+        skip |= set(analyzer.terms(told["listener"]))  # whom X told is no topic
     own = _topic_terms(query.terms, skip, verbs)
     if own or not query.context:
         return own

@@ -8,7 +8,10 @@ import pytest
 from support.corpus import write_article
 
 from qabot import QABot
-from qabot.answering.quoted import named_after, speaker_names
+from qabot.analysis import Analyzer
+from qabot.answering.quoted import about_terms, named_after, speaker_names
+from qabot.index import TermStats
+from qabot.query import build_query
 
 
 @pytest.fixture
@@ -323,3 +326,22 @@ def test_a_word_of_speech_after_the_questions_own_verb_is_part_of_the_topic(
     # "say" frames the question; "thinking" is what the users do.
     answer = bot.ask("What did Steve Jobs say about Windows users thinking of switching to a Mac?")
     assert answer.short == "People who are thinking of switching will have no more excuses"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What did Roy Hodgson tell BBC Sport about the winter break?", ["winter", "break"]),
+        ("What did Anna Berg tell reporters about the harbour?", ["harbour"]),
+        ("What did Anna Berg say about what she told the council?", ["told", "council"]),
+        ("What has Berg said about the harbour over time?", ["harbour"]),
+    ],
+)
+def test_the_topic_is_not_whom_the_speaker_told_nor_the_questions_framing(
+    question: str, topic: list[str]
+) -> None:
+    analyzer = Analyzer()
+    query = build_query(
+        question, analyzer, lambda terms: TermStats(10, 1000, dict.fromkeys(terms, 1))
+    )
+    assert about_terms(query, analyzer) == [analyzer.term(w) for w in topic]
