@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 13
+EXTRACTION_VERSION = 14
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -838,6 +838,20 @@ class _Reader:
         comma = m.rfind(",", max(s0, verb.start() - 100), verb.start())
         speaker: tuple[int, int] | None = None
         tell = verb.group().casefold() in _rx().tell_verbs  # "told X": X listens
+        edge = len(m[s0 : verb.start()].rstrip()) + s0
+        if (
+            verb.group() in ("say", "says", "said")
+            and edge > s0
+            and (comma < 0 or m[comma + 1 : edge].strip(" " + _MASK))
+            and any(
+                # (Words quoted inside the reporter's sentence, not a sentence of their own.)
+                q.stop == edge and q.open > s0 and self.text[q.start : q.start + 1].islower()
+                for q in self.marked
+            )
+        ):
+            # `… have been "making good progress" say those behind the talks.`: the
+            # quotation's end stands for the comma.
+            comma = edge
         if comma >= 0 and not tell and not m[comma + 1 : verb.start()].strip(" " + _MASK):
             speaker = _words_after(m, verb.end(), s1)
             tail = speaker[1] if speaker else -1

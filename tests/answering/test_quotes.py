@@ -714,3 +714,17 @@ def test_no_one_named_in_reported_words_is_the_he_who_says_them(analyzer: Analyz
         "was imposing new reporting standards, it noted.",
     )
     assert [q.speaker for q in found] == ["SEC", "SEC"]
+
+
+def test_words_quoted_inside_a_sentence_stand_for_the_comma_before_says(
+    analyzer: Analyzer,
+) -> None:
+    assert said(quotes(analyzer, 'The deal is "a disaster for farmers" says the union.')) == [
+        ("reported", 'The deal is "a disaster for farmers"', "union"),
+        ("direct", "a disaster for farmers", "union"),
+    ]
+    # A quotation that is a sentence of its own is no part of the reporter's sentence.
+    found = quotes(
+        analyzer, 'Talks went on in Brussels "The EU supports a fast accession," said Mr Mandelson.'
+    )
+    assert [q.kind for q in found] == ["direct"]
