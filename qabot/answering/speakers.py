@@ -324,6 +324,8 @@ class Cast:
                 self._entities["~" + plain.casefold()] = entity
         if entity is None:
             return Speaker(written, plain or written, False)
+        if entity.named:
+            entity.roles.update(_office_before_verb(text, end))
         self.remember((paragraph, end), entity)
         return Speaker(written, entity.name, entity.named)
 
@@ -1208,6 +1210,23 @@ def _apposition_roles(text: str, end: int) -> list[str]:
             (out if employer is None else employer).append(lw.removesuffix("'s").removesuffix("’s"))
     # (The employer first: the last word is the head, which says what the name is.)
     return (employer or []) + out
+
+
+#: ", Plaid Cymru health spokesman said": an office between a speaker's name and the verb.
+_OFFICE_BEFORE_VERB = re.compile(r",\s+((?:[\w'’&-]+\s+){1,6}?)(?:said|says|told|tells|added)\b")
+
+
+def _office_before_verb(text: str, end: int) -> list[str]:
+    """The words of the office written after a speaker's name and before the verb ("Rhodri
+    Glyn Thomas, Plaid Cymru health spokesman said"), case-folded, as roles."""
+    m = _OFFICE_BEFORE_VERB.match(text, end)
+    if m is None:
+        return []
+    words = m.group(1).split()
+    if not (words[-1][:1].islower() and is_person_noun(words[-1].casefold())):
+        return []
+    folded = (w.casefold().removesuffix("'s").removesuffix("’s") for w in words)
+    return [w for w in folded if w not in _ARTICLES and w not in _GLUE and w != "and"]
 
 
 def is_person_noun(word: str) -> bool:

@@ -728,3 +728,14 @@ def test_words_quoted_inside_a_sentence_stand_for_the_comma_before_says(
         analyzer, 'Talks went on in Brussels "The EU supports a fast accession," said Mr Mandelson.'
     )
     assert [q.kind for q in found] == ["direct"]
+
+
+def test_the_office_between_a_name_and_its_verb_describes_the_speaker(
+    analyzer: Analyzer,
+) -> None:
+    found = quotes(
+        analyzer,
+        'Rhodri Glyn Thomas, Plaid Cymru health spokesman said: "It is a failed target."',
+    )
+    assert found[0].speaker == "Rhodri Glyn Thomas"
+    assert {"plaid", "cymru", "health", "spokesman"} <= set(found[0].roles)
