@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 15
+EXTRACTION_VERSION = 16
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -973,11 +973,18 @@ class _Reader:
             # Only an adverbial or a listener may come between: "said on Monday that", "said
             # in the complaint, filed …, that", "told reporters that" — not "agreed to a
             # new contract that cuts pay" (a relative clause).
+            after_that = next(tokens(m, that.end(), s1), None)
+            subject_next = after_that is not None and (
+                after_that.group()[:1].isupper()
+                or after_that.group().casefold() in _DETERMINERS | _SUBJECTS
+            )
             adverbial = bool(words) and (
                 between.rstrip().endswith(",")
                 or (len(words) <= 4 and words[0] != "to")
                 or words[-1] in rx.times
                 or words[-1] in rx.adverb_words
+                # "saying in an interview with the Financial Times that GM's argument …"
+                or (words[0] in ("in", "during") and subject_next)
             )
             if not words or (
                 len(words) <= 15

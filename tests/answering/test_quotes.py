@@ -739,3 +739,14 @@ def test_the_office_between_a_name_and_its_verb_describes_the_speaker(
     )
     assert found[0].speaker == "Rhodri Glyn Thomas"
     assert {"plaid", "cymru", "health", "spokesman"} <= set(found[0].roles)
+
+
+def test_a_report_may_follow_where_it_was_said(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Mr Marchionne is confident, saying in an interview with the Financial Times that "
+        'GM\'s argument "has no legs".',
+    )
+    assert said(found)[0] == ("reported", 'GM\'s argument "has no legs"', "Marchionne")
+    # Not a relative clause: "a contract that cuts pay" reports nothing.
+    assert quotes(analyzer, "The union agreed in talks to a new contract that cuts pay.") == []
