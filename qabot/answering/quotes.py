@@ -74,7 +74,7 @@ __all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extrac
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 16
+EXTRACTION_VERSION = 17
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -341,7 +341,9 @@ def _rx() -> _Patterns:
         # ("\bthat\b", written so that the search skips ahead to the letters fast.)
         that=re.compile(r"that(?<!\wthat)\b"),
         sentence_stop=re.compile(r"[.;:!?]"),
-        opening_words=re.compile(r"\s*(?:(?:But|And|However|Meanwhile|Now),?\s+)?"),
+        opening_words=re.compile(
+            r"\s*(?:(?:But|And|However|Meanwhile|Now|Earlier|Later|Separately),?\s+)?"
+        ),
         name_after_comma=re.compile(r",\s+((?:[A-Z][\w'’-]*\s?){1,4})(?=[.,;]|$)"),
         clause_split=re.compile(r"[,;:]"),
         colon_quote=re.compile(rf":\s*[{re.escape(quote_marks())}]"),
@@ -1253,12 +1255,12 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
     before = m[max(lo, start - 12) : start].split()[-1:]
     if (
         before
-        and before[0].casefold() in rx.prepositions
-        and m[verb : verb + 12].split()[0].endswith("ing")
+        and (before[0].casefold() in rx.prepositions or before[0] == "to")
+        and m[verb : verb + 12].split()[0].rstrip(":,").endswith("ing")
         and m[start:end].split()[-1].casefold() not in rx.speech_nouns
     ):
-        # "argue against positive discrimination saying …": an object, not who says;
-        # "with reports saying …" is the reports'.
+        # "argue against positive discrimination saying …", "wrote to the watchdog
+        # saying …": an object, not who says; "with reports saying …" is the reports'.
         return None
     return _name_before_office(m, lo, start, end) or (start, end)
 
@@ -1469,11 +1471,15 @@ def _trim(m: str, start: int, end: int) -> tuple[int, int] | None:
         text = text[5:]
     if text.endswith(_JOINTS):
         text = _TRAILING_JOINT.sub("", text)  # "… 16.5bn euros and, according to …"
+    if text.endswith(_GOING_ON):
+        text = _TRAILING_GOING_ON.sub("", text)  # "… a scorching from MPs adding: "…""
     end = start + len(text)
     return (start, end) if end > start else None
 
 
 _TRAILING_JOINT = re.compile(r"[\s,]+(?:and|but|or)$")
+_GOING_ON = (" adding", " saying")
+_TRAILING_GOING_ON = re.compile(r"[\s,]+(?:adding|saying)$")
 _JOINTS = ("and", "but", "or", "and\n", "but\n", "or\n")  # what it may end with ($: a newline)
 
 

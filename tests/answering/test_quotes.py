@@ -750,3 +750,20 @@ def test_a_report_may_follow_where_it_was_said(analyzer: Analyzer) -> None:
     assert said(found)[0] == ("reported", 'GM\'s argument "has no legs"', "Marchionne")
     # Not a relative clause: "a contract that cuts pay" reports nothing.
     assert quotes(analyzer, "The union agreed in talks to a new contract that cuts pay.") == []
+
+
+def test_whom_a_writer_wrote_to_is_not_who_says(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Earlier, Lib Dem chairman Matthew Taylor wrote to the watchdog saying: \"The advice "
+        'we have received is that such calls are illegal."',
+        'Labour\'s Paul Flynn said the leaders had a "scorching" from MPs adding: "It was a '
+        'meeting like no other."',
+    )
+    assert [(q.kind, q.speaker) for q in found] == [
+        ("direct", "Matthew Taylor"),
+        ("reported", "Paul Flynn"),
+        ("direct", "Paul Flynn"),
+        ("direct", "Paul Flynn"),
+    ]
+    assert found[1].text == 'the leaders had a "scorching" from MPs'
