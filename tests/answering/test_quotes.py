@@ -755,7 +755,7 @@ def test_a_report_may_follow_where_it_was_said(analyzer: Analyzer) -> None:
 def test_whom_a_writer_wrote_to_is_not_who_says(analyzer: Analyzer) -> None:
     found = quotes(
         analyzer,
-        "Earlier, Lib Dem chairman Matthew Taylor wrote to the watchdog saying: \"The advice "
+        'Earlier, Lib Dem chairman Matthew Taylor wrote to the watchdog saying: "The advice '
         'we have received is that such calls are illegal."',
         'Labour\'s Paul Flynn said the leaders had a "scorching" from MPs adding: "It was a '
         'meeting like no other."',
