@@ -261,7 +261,7 @@ class QABot:
                     reader, fewer if len(full) > 2 else [], filters, matches,
                     speaker_words(" ".join(full)),
                 )  # fmt: skip
-            quotes = found
+            quotes = found + self._by_first_name(reader, speaker, filters, matches, found)
             if quotes or elsewhere:
                 # (None of them in the articles found: "No quotation of X about Y".)
                 return compose_quoted(
@@ -274,6 +274,35 @@ class QABot:
             return compose(query, matches[:wanted], k, self.analyzer, answers, filters)
         matches = reader.search(query.bag, query.stats, wanted, filters, fold=True)
         return compose(query, matches, k, self.analyzer, answers, filters)
+
+    def _by_first_name(
+        self,
+        reader: Reader,
+        speaker: Sequence[str],
+        filters: Filters,
+        matches: Sequence[Match],
+        found: Sequence[Quotation],
+    ) -> list[Quotation]:
+        """The quotations of a story that calls "Serena Williams" (so named in the
+        question) "Serena" throughout, her sister being "Venus": those of the first name
+        alone, in the articles found that hold the whole name and were not found by it."""
+        if not 2 <= len(speaker) <= 3 or not all(w[:1].isupper() for w in speaker):
+            return []
+        terms = [t for w in speaker if (t := self.analyzer.term(w))]
+        seen = {q.article.id for q in found}
+        holding = {
+            m.article.id
+            for m in matches
+            if m.article.id not in seen and all(t in m.article_terms for t in terms)
+        }
+        first = speaker_words(speaker[0])
+        if not holding or not first:
+            return []
+        return [
+            q
+            for q in reader.quotations(first, filters)
+            if q.article.id in holding and speaker_words(q.speaker) == first
+        ]
 
     def _quotations(
         self,

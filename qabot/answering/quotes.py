@@ -70,11 +70,18 @@ from qabot.analysis import Analyzer
 from qabot.answering.spans import closing_marks, opening_marks, quote_marks, tokens
 from qabot.answering.speakers import Cast, Speaker, is_person_noun, nicknames
 
-__all__ = ["EXTRACTION_VERSION", "Quote", "QuoteKind", "extract_quotes", "extraction_fingerprint"]
+__all__ = [
+    "EXTRACTION_VERSION",
+    "Quote",
+    "QuoteKind",
+    "extract_quotes",
+    "extraction_fingerprint",
+    "worth_keeping",
+]
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 17
+EXTRACTION_VERSION = 18
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -134,6 +141,13 @@ def extraction_fingerprint() -> dict[str, object]:
 @cache
 def _lexicon_digest() -> str:
     return hashlib.sha256(lexicon.data_bytes("lexicon_en.txt")).hexdigest()[:16]
+
+
+def worth_keeping(quote: Quote) -> bool:
+    """Whether a quotation is kept with the index: not a phrase inside someone's speech
+    (the whole of it is kept), unless a verb of naming gives it alone (`called the target
+    "hugely unambitious"`: how she described it)."""
+    return not quote.fragment or quote.verb.casefold() in _rx().naming_only
 
 
 def extract_quotes(paragraphs: Sequence[str], analyzer: Analyzer) -> list[Quote]:
@@ -237,6 +251,7 @@ class _Patterns:
     colon_quote: re.Pattern[str]
     leading_adverb: re.Pattern[str]
     naming_verbs: frozenset[str]
+    naming_only: frozenset[str]  # the verbs of naming alone, case-folded
     speech_nouns: frozenset[str]
     auxiliaries: frozenset[str]
 
@@ -348,6 +363,7 @@ def _rx() -> _Patterns:
         clause_split=re.compile(r"[,;:]"),
         colon_quote=re.compile(rf":\s*[{re.escape(quote_marks())}]"),
         naming_verbs=report_verbs | frozenset(lexicon.entries("naming_verbs")),
+        naming_only=frozenset(lexicon.words("naming_verbs")),
         speech_nouns=lexicon.words("anonymous_speakers") | lexicon.words("speaker_document_nouns"),
         auxiliaries=lexicon.words("auxiliaries"),
         leading_adverb=re.compile(rf"\s*(?:{adverb_words})\s+(?=[a-z]+\s)", re.I),

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qabot.analysis import Analyzer
-from qabot.answering.quotes import extract_quotes
+from qabot.answering.quotes import extract_quotes, worth_keeping
 from qabot.articles import (
     ArticleText,
     SourceFile,
@@ -465,7 +465,7 @@ def _quotation_rows(
     """An article's quotations as stored rows, each with the passage that holds it."""
     rows = []
     for quote in extract_quotes(text.paragraphs, analyzer):
-        if quote.fragment:
+        if not worth_keeping(quote):
             continue  # a phrase inside someone's speech: the whole quotation is kept
         paragraph = text.paragraphs[quote.paragraph]
         context = paragraph[quote.sentence_start : quote.sentence_end]

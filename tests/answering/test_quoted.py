@@ -345,3 +345,39 @@ def test_the_topic_is_not_whom_the_speaker_told_nor_the_questions_framing(
         question, analyzer, lambda terms: TermStats(10, 1000, dict.fromkeys(terms, 1))
     )
     assert about_terms(query, analyzer) == [analyzer.term(w) for w in topic]
+
+
+def test_a_phrase_someone_calls_a_thing_answers_how_they_described_it(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "nhs.txt", "Waiting time target criticised",
+        "Health minister Jane Hutt set a new waiting time target of twelve months.",
+        "For the Liberal Democrats, Kirsty Williams called the new target \"hugely "
+        'unambitious". "It leaves patients waiting two years," she said.',
+    )  # fmt: skip
+    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask("How did Kirsty Williams describe Jane Hutt's new waiting time target?")
+    assert answer.short == "hugely unambitious"
+
+
+def test_a_story_calling_someone_by_first_name_is_found_by_the_full_name(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "sisters.txt", "Williams rejects criticism",
+        "Serena Williams has rejected claims that she and her sister Venus are a declining "
+        "force in tennis.",
+        'But Serena denied their challenge was fading, saying: "That is not fair - I am '
+        'tired of not saying anything."',
+    )  # fmt: skip
+    write_article(
+        corpus, "prize.txt", "Equal prize money",
+        'Serena Williams said: "I am obviously for equal prize money."',
+    )  # fmt: skip
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask(
+        "How did Serena Williams react to claims that she and Venus are a declining force?"
+    )
+    assert answer.short == "That is not fair - I am tired of not saying anything."
