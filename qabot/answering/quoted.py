@@ -86,6 +86,9 @@ TOP_ABOUT = 0.5
 #: At most this many passages of that article are read for it.
 _ARTICLE_PASSAGES = 30
 _WORD = re.compile(r"\w+")
+#: How much more a quotation counts, for "how did X react to Y", when it holds a word of
+#: feeling ("I am very pleased we have secured this delay").
+_FEELING = 1.25
 #: Whom a question's speaker told: "what did X tell *BBC Sport* about …", "… *reporters* …".
 _TOLD = re.compile(
     r"\b(?:tell|told)\s+(?P<listener>(?:the\s+)?(?:[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*)*"
@@ -142,6 +145,7 @@ def rank_quotations(
     leads: Mapping[str, str] | None = None,
     found_first: Collection[tuple[str, int]] = (),
     on_topic: Collection[str] = (),
+    feeling: bool = False,
 ) -> list[Scored]:
     """``quotes`` best first for the topic ``about`` (index terms); ties: newest, then first.
 
@@ -152,11 +156,13 @@ def rank_quotations(
     article whose lead is about the topic (:data:`LEAD_ABOUT`) makes its quotations so;
     ``found_first`` the (article id, position) of the passages the question found first: a
     quotation in one of them, or beside one, is about the topic, though not surely; so is
-    one of the articles ``on_topic`` (by id).
+    one of the articles ``on_topic`` (by id). With ``feeling`` (the question asks how the
+    speaker reacted), words of feeling count a little more.
     """
     weight = {t: float(weight_of(t)) for t in dict.fromkeys(about)}
     total = sum(weight.values())
     known = {} if articles is None else articles
+    feelings = lexicon.words("feeling_words") if feeling else frozenset()
     quotes = whole(quotes)
     about_lead = {
         article: _bm25(_unquoted(text), weight, analyzer)[1] / total >= LEAD_ABOUT
@@ -170,6 +176,8 @@ def rank_quotations(
         context = quote.context.replace(quote.speaker_as_written, " ", 1)
         text = context if quote.text[:20] in context else f"{quote.text} {context}"
         score, covered = _bm25(text, weight, analyzer)
+        if feeling and feelings.intersection(_WORD.findall(quote.text.casefold())):
+            score *= _FEELING
         if quote.kind == "direct":
             score *= _DIRECT
         coverage = covered / total if total else 1.0
@@ -454,6 +462,7 @@ def compose_quoted(
     ranked = rank_quotations(
         quotes, about, _weight_of(query), analyzer,
         lambda q: passage(q.article.id, q.position), held, leads, found_first, on_topic,
+        _asks_reaction(query, analyzer),
     )  # fmt: skip
     order = {id(q): n for n, q in enumerate(quotes)}
     chosen = next((s for s in ranked if s.coverage >= MIN_ABOUT), None)
@@ -509,6 +518,12 @@ def compose_quoted(
         short=short if at >= 0 else "",
         short_span=(at, at + len(short)) if at >= 0 and short else None,
     )  # fmt: skip
+
+
+def _asks_reaction(query: Query, analyzer: Analyzer) -> bool:
+    """Whether the question asks how someone reacted ("react", "respond", "response")."""
+    asked = {analyzer.term(w) for w in lexicon.words("reaction_words")}
+    return not asked.isdisjoint(query.terms)
 
 
 def _own_words(

@@ -381,3 +381,21 @@ def test_a_story_calling_someone_by_first_name_is_found_by_the_full_name(
         "How did Serena Williams react to claims that she and Venus are a declining force?"
     )
     assert answer.short == "That is not fair - I am tired of not saying anything."
+
+
+def test_a_reaction_is_told_by_its_words_of_feeling(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "chart.txt", "Download chart delayed",
+        "The inclusion of downloads in the official singles chart has been delayed.",
+        '"Downloads in the official singles chart are a change for the chart," BPI chairman '
+        'Peter Jamieson said. "I am very pleased we have secured this delay for the chart," '
+        "he added.",
+    )  # fmt: skip
+    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask("How did the BPI chairman react to the delay of downloads in the chart?")
+    assert answer.short == "I am very pleased we have secured this delay for the chart"
+    # Asked what he said, the words holding most of the question come first.
+    answer = bot.ask("What did the BPI chairman say about downloads in the official chart?")
+    assert answer.short.startswith("Downloads in the official singles chart")
