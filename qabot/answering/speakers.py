@@ -1216,17 +1216,37 @@ def _apposition_roles(text: str, end: int) -> list[str]:
 _OFFICE_BEFORE_VERB = re.compile(r",\s+((?:[\w'’&-]+\s+){1,6}?)(?:said|says|told|tells|added)\b")
 
 
+_RELATIVES = frozenset({"who", "whose", "which", "that", "where"})
+#: Words between an office's words that describe no one: "editor *at* Mac Format".
+_OFFICE_GLUE = _GLUE | frozenset({"and", "at", "for", "in", "with", "&", "on"})
+#: `said Tim Ellsmore, managing director of 3ami.`: an office after an attribution's name.
+_OFFICE_AT_END = re.compile(r",\s+((?:[\w'’&-]+\s+){0,9}?[\w'’&-]+)\s*(?:[.!?]|$)")
+
+
 def _office_before_verb(text: str, end: int) -> list[str]:
     """The words of the office written after a speaker's name and before the verb ("Rhodri
-    Glyn Thomas, Plaid Cymru health spokesman said"), case-folded, as roles."""
+    Glyn Thomas, Plaid Cymru health spokesman said"), or after the name to the sentence's
+    end (`said Tim Ellsmore, managing director of 3ami.`), case-folded, as roles."""
     m = _OFFICE_BEFORE_VERB.match(text, end)
-    if m is None:
-        return []
-    words = m.group(1).split()
-    if not (words[-1][:1].islower() and is_person_noun(words[-1].casefold())):
+    if m is not None:
+        words = m.group(1).split()
+        if not (words[-1][:1].islower() and is_person_noun(words[-1].casefold())):
+            return []
+    elif (m := _OFFICE_AT_END.match(text, end)) is not None:
+        words = m.group(1).split()
+        # The office's noun among its first words ("technical and reviews editor at …").
+        head = next((n for n, x in enumerate(words[:5]) if is_person_noun(x.casefold())), None)
+        if (
+            head is None
+            or not words[head][:1].islower()
+            or any(x.casefold() in _words().verbs for x in words[head:])
+            or any(x.casefold() in _RELATIVES for x in words)
+        ):
+            return []  # (not `…, said Smith, adding that …`, nor `…, who hopes to …`)
+    else:
         return []
     folded = (w.casefold().removesuffix("'s").removesuffix("’s") for w in words)
-    return [w for w in folded if w not in _ARTICLES and w not in _GLUE and w != "and"]
+    return [w for w in folded if w not in _ARTICLES and w not in _OFFICE_GLUE]
 
 
 def is_person_noun(word: str) -> bool:

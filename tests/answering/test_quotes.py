@@ -767,3 +767,19 @@ def test_whom_a_writer_wrote_to_is_not_who_says(analyzer: Analyzer) -> None:
         ("direct", "Paul Flynn"),
     ]
     assert found[1].text == 'the leaders had a "scorching" from MPs'
+
+
+def test_the_office_after_an_attributions_name_describes_the_speaker(
+    analyzer: Analyzer,
+) -> None:
+    found = quotes(
+        analyzer,
+        '"That is not the case," said Tim Ellsmore, managing director of 3ami.',
+        '"It is fast," said Mark Sparrow, technical and reviews editor at Mac Format magazine.',
+        '"We will win," said Jason Gardener, who hopes to get closer to the mark this season.',
+    )
+    roles = {q.speaker: set(q.roles) for q in found}
+    assert {"managing", "director", "3ami"} <= roles["Tim Ellsmore"]
+    assert {"technical", "reviews", "editor", "mac", "format"} <= roles["Mark Sparrow"]
+    assert "at" not in roles["Mark Sparrow"]
+    assert not roles["Jason Gardener"] & {"hopes", "closer", "mark"}  # a clause, no office
