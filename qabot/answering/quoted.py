@@ -95,6 +95,7 @@ _TOLD = re.compile(
     r"|reporters|journalists|MPs|fans|the\s+press|parliament))(?=\s+(?:about|that|what|why|how"
     r"|whether|when|on|of|over)\b|\s*[?,])"
 )
+_SUM_UP = re.compile(r"\bsum(?:med)?\s+up\b", re.I)
 #: Words inside an organisation's name ("Association of European Airlines").
 _GLUE = frozenset({"of", "and", "for", "&"})
 
@@ -117,6 +118,8 @@ def about_terms(query: Query, analyzer: Analyzer) -> list[str]:
     skip |= {t for w in lexicon.words("statement_words") if (t := analyzer.term(w))}
     if told := _TOLD.search(query.question):
         skip |= set(analyzer.terms(told["listener"]))  # whom X told is no topic
+    if _SUM_UP.search(query.question):
+        skip |= set(analyzer.terms("sum summed"))  # "how did X sum up …"
     own = _topic_terms(query.terms, skip, verbs)
     if own or not query.context:
         return own

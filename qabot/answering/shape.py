@@ -145,7 +145,8 @@ def _rx() -> _Patterns:
         react_question=re.compile(
             r"\bhow\s+(?:did|does|do|has|have|had|is|was|were|are|will|would)\s+"
             r"(?P<speaker>.+?)\s+(?:react|reacted|respond|responded|reply|replied|"
-            r"feel|felt|view|viewed|see|describe|described|explain|explained)\b",
+            r"feel|felt|view|viewed|see|describe|described|explain|explained|sum\s+up|"
+            r"summed\s+up|summarise|summarised|summarize|summarized|justify|justified)\b",
             re.I,
         ),
         # "What was Blair's response to …?"

@@ -335,6 +335,7 @@ def test_a_word_of_speech_after_the_questions_own_verb_is_part_of_the_topic(
         ("What did Anna Berg tell reporters about the harbour?", ["harbour"]),
         ("What did Anna Berg say about what she told the council?", ["told", "council"]),
         ("What has Berg said about the harbour over time?", ["harbour"]),
+        ("How did Berg sum up the harbour plan?", ["harbour", "plan"]),
     ],
 )
 def test_the_topic_is_not_whom_the_speaker_told_nor_the_questions_framing(

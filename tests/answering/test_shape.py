@@ -205,3 +205,15 @@ def test_a_persons_response_asks_for_their_words_not_for_a_person() -> None:
     assert (shape.kind, shape.speaker) == ("quote", ("the", "Scottish", "Executive", "spokeswoman"))
     # Not every "what was the …" naming a person and a statement noun.
     assert analyze_question("What was the reason for the minister's warning?").kind == "reason"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How did the editor sum up the Mac Mini?", "How did the minister justify the cuts?"],
+)
+def test_summing_up_and_justifying_ask_for_words(question: str) -> None:
+    assert analyze_question(question).kind == "quote"
+
+
+def test_a_sum_is_no_saying() -> None:
+    assert analyze_question("What is the sum of the two payments?").kind != "quote"
