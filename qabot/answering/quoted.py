@@ -452,14 +452,15 @@ def compose_quoted(
         for m in matches[:_FOUND_FIRST]
         if total and _bm25(_unquoted(m.passage.text), weights, analyzer)[1] / total >= LEAD_ABOUT
     }
-    # The article the whole question found first, when it quotes the speaker and its own
-    # words (not anyone's quoted ones) hold half the topic: the speaker's words there are
-    # on it, though not surely ("It would be very unlikely … inside two weeks", asked how
-    # likely he is to play within two weeks).
-    top = matches[0].article.id if matches and total else ""
+    # The first article the whole question found that quotes the speaker, among the first
+    # few, when its own words (not anyone's quoted ones) hold half the topic: the speaker's
+    # words there are on it, though not surely ("It would be very unlikely … inside two
+    # weeks", asked how likely he is to play within two weeks).
+    first = [m.article.id for m in matches[:_FOUND_FIRST]] if total else []
+    top = next((a for a in first if a in quoting), "")
     on_topic = (
         {top}
-        if top in quoting and _own_words(top, passage, weights, analyzer) / total >= TOP_ABOUT
+        if top and _own_words(top, passage, weights, analyzer) / total >= TOP_ABOUT
         else set()
     )
     ranked = rank_quotations(

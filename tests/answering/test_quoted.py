@@ -400,3 +400,41 @@ def test_a_reaction_is_told_by_its_words_of_feeling(tmp_path: Path) -> None:
     # Asked what he said, the words holding most of the question come first.
     answer = bot.ask("What did the BPI chairman say about downloads in the official chart?")
     assert answer.short.startswith("Downloads in the official singles chart")
+
+
+def test_the_speakers_words_in_an_article_on_the_topic_found_among_the_first(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "plan.txt", "Jet fuel tax for development aid",
+        "Ministers want to tax jet fuel to pay for development aid. A tax on jet fuel would "
+        "raise billions for development aid, and airline chiefs such as Ulrich "
+        "Schulte-Strathaus are expected to oppose the jet fuel tax. The jet fuel tax would "
+        "pay for development aid in Africa.",
+    )  # fmt: skip
+    background = (
+        "The carriers flew more passengers this winter than in any winter before, and their "
+        "fleets grew by a tenth while ticket prices fell again across Europe and Asia, "
+        "analysts said in their yearly review of the industry's accounts."
+    )
+    write_article(
+        corpus, "airlines.txt", "Airlines attack levy",
+        "Airlines had a record winter.",
+        "The plan to tax jet fuel to pay for development aid angered the whole industry.",
+        *[background] * 6,
+        'Ulrich Schulte-Strathaus, head of the airlines association, said: "Of course we '
+        'applaud humanitarian initiatives, but why target the airlines?"',
+    )  # fmt: skip
+    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
+    bot = QABot.open(corpus, tmp_path / "index")
+    # The story found first does not quote him; the next one, on the topic in its own
+    # words, does (far from where it names the topic).
+    answer = bot.ask(
+        "How did Schulte-Strathaus react to taxing jet fuel to pay for development aid?"
+    )
+    assert answer.passages[0].article.id == "airlines.txt"
+    assert (
+        answer.short
+        == "Of course we applaud humanitarian initiatives, but why target the airlines?"
+    )
