@@ -459,9 +459,7 @@ def compose_quoted(
     first = [m.article.id for m in matches[:_FOUND_FIRST]] if total else []
     top = next((a for a in first if a in quoting), "")
     on_topic = (
-        {top}
-        if top and _own_words(top, passage, weights, analyzer) / total >= TOP_ABOUT
-        else set()
+        {top} if top and _own_words(top, passage, weights, analyzer) / total >= TOP_ABOUT else set()
     )
     ranked = rank_quotations(
         quotes, about, _weight_of(query), analyzer,
