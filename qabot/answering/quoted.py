@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 from qabot import lexicon
@@ -402,10 +403,14 @@ def _order(item: Scored) -> tuple[float, int, int, str, int]:
 
 
 def _bm25(text: str, weight: dict[str, float], analyzer: Analyzer) -> tuple[float, float]:
-    """(BM25 score of ``text`` for the weighted terms, the weight of the terms it holds)."""
+    """(BM25 score of ``text`` for the weighted terms, the weight of the terms it holds); a
+    country and its people's word are one term ("German" is found in "Germany")."""
     if not weight:
         return 0.0, 0.0
-    counts = Counter(t.term for t in analyzer.find(text, weight) if t.term)
+    same = _countries(analyzer)
+    also = {o: t for t in weight for o in same.get(t, ()) if o not in weight}
+    found = analyzer.find(text, weight.keys() | also.keys() if also else weight)
+    counts = Counter(also.get(t.term, t.term) for t in found if t.term)
     length = len(_WORD.findall(text)) or 1
     norm = _K1 * (1 - _B + _B * length / _AVERAGE_WORDS)
     score = sum(w * counts[t] * (_K1 + 1) / (counts[t] + norm) for t, w in weight.items())
@@ -456,8 +461,8 @@ def compose_quoted(
     # few, when its own words (not anyone's quoted ones) hold half the topic: the speaker's
     # words there are on it, though not surely ("It would be very unlikely … inside two
     # weeks", asked how likely he is to play within two weeks).
-    first = [m.article.id for m in matches[:_FOUND_FIRST]] if total else []
-    top = next((a for a in first if a in quoting), "")
+    leading = [m.article.id for m in matches[:_FOUND_FIRST]] if total else []
+    top = next((a for a in leading if a in quoting), "")
     on_topic = (
         {top} if top and _own_words(top, passage, weights, analyzer) / total >= TOP_ABOUT else set()
     )
@@ -520,6 +525,17 @@ def compose_quoted(
         short=short if at >= 0 else "",
         short_span=(at, at + len(short)) if at >= 0 and short else None,
     )  # fmt: skip
+
+
+@cache
+def _countries(analyzer: Analyzer) -> dict[str, tuple[str, ...]]:
+    """Each index term of a country or its people, with the other terms of the same line."""
+    same: dict[str, tuple[str, ...]] = {}
+    for line in lexicon.forms("country_forms"):
+        terms = tuple(dict.fromkeys(t for w in line if (t := analyzer.term(w))))
+        for t in terms:
+            same[t] = tuple(o for o in terms if o != t)
+    return same
 
 
 def _asks_reaction(query: Query, analyzer: Analyzer) -> bool:

@@ -438,3 +438,17 @@ def test_the_speakers_words_in_an_article_on_the_topic_found_among_the_first(
         answer.short
         == "Of course we applaud humanitarian initiatives, but why target the airlines?"
     )
+
+
+def test_a_country_and_its_people_are_one_topic(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "downfall.txt", "Hitler film may get US release",
+        '"Hollywood does not like foreign-language films," said Tim Dams, news editor of '
+        'Screen International. "It is not an inflammatory film. It has done very well in '
+        'Germany," he added.',
+    )  # fmt: skip
+    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
+    bot = QABot.open(corpus, tmp_path / "index")
+    answer = bot.ask("What did Tim Dams say about the German film?")
+    assert answer.short == "It is not an inflammatory film. It has done very well in Germany"
