@@ -14,6 +14,13 @@ from qabot.index import TermStats
 from qabot.query import build_query
 
 
+def with_another_story(corpus: Path, tmp_path: Path) -> QABot:
+    """A bot over ``corpus`` and one story on something else: a term's rarity needs more
+    than one story to mean anything."""
+    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
+    return QABot.open(corpus, tmp_path / "index")
+
+
 @pytest.fixture
 def bot(tmp_path: Path) -> QABot:
     corpus = tmp_path / "c"
@@ -297,8 +304,7 @@ def test_a_speaker_described_with_one_word_more_than_the_article_is_found(
         "But an executive spokeswoman insisted Mr Moss had made the remark with adults in "
         'mind. "He was talking about adults," she said.',
     )  # fmt: skip
-    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
-    bot = QABot.open(corpus, tmp_path / "index")
+    bot = with_another_story(corpus, tmp_path)
     answer = bot.ask(
         "What was the Highland Executive spokeswoman's response to criticism of Moss's "
         "remark about getting drunk?"
@@ -321,8 +327,7 @@ def test_a_word_of_speech_after_the_questions_own_verb_is_part_of_the_topic(
         '"It\'s the newest and most affordable Mac ever," Steve Jobs told the show. "People '
         'who are thinking of switching will have no more excuses," he added.',
     )  # fmt: skip
-    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
-    bot = QABot.open(corpus, tmp_path / "index")
+    bot = with_another_story(corpus, tmp_path)
     # "say" frames the question; "thinking" is what the users do.
     answer = bot.ask("What did Steve Jobs say about Windows users thinking of switching to a Mac?")
     assert answer.short == "People who are thinking of switching will have no more excuses"
@@ -356,8 +361,7 @@ def test_a_phrase_someone_calls_a_thing_answers_how_they_described_it(tmp_path: 
         "For the Liberal Democrats, Kirsty Williams called the new target \"hugely "
         'unambitious". "It leaves patients waiting two years," she said.',
     )  # fmt: skip
-    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
-    bot = QABot.open(corpus, tmp_path / "index")
+    bot = with_another_story(corpus, tmp_path)
     answer = bot.ask("How did Kirsty Williams describe Jane Hutt's new waiting time target?")
     assert answer.short == "hugely unambitious"
 
@@ -393,8 +397,7 @@ def test_a_reaction_is_told_by_its_words_of_feeling(tmp_path: Path) -> None:
         'Peter Jamieson said. "I am very pleased we have secured this delay for the chart," '
         "he added.",
     )  # fmt: skip
-    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
-    bot = QABot.open(corpus, tmp_path / "index")
+    bot = with_another_story(corpus, tmp_path)
     answer = bot.ask("How did the BPI chairman react to the delay of downloads in the chart?")
     assert answer.short == "I am very pleased we have secured this delay for the chart"
     # Asked what he said, the words holding most of the question come first.
@@ -426,8 +429,7 @@ def test_the_speakers_words_in_an_article_on_the_topic_found_among_the_first(
         'Ulrich Schulte-Strathaus, head of the airlines association, said: "Of course we '
         'applaud humanitarian initiatives, but why target the airlines?"',
     )  # fmt: skip
-    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
-    bot = QABot.open(corpus, tmp_path / "index")
+    bot = with_another_story(corpus, tmp_path)
     # The story found first does not quote him; the next one, on the topic in its own
     # words, does (far from where it names the topic).
     answer = bot.ask(
@@ -448,7 +450,6 @@ def test_a_country_and_its_people_are_one_topic(tmp_path: Path) -> None:
         'Screen International. "It is not an inflammatory film. It has done very well in '
         'Germany," he added.',
     )  # fmt: skip
-    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
-    bot = QABot.open(corpus, tmp_path / "index")
+    bot = with_another_story(corpus, tmp_path)
     answer = bot.ask("What did Tim Dams say about the German film?")
     assert answer.short == "It is not an inflammatory film. It has done very well in Germany"
