@@ -29,19 +29,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from qabot.analysis import Analyzer
 from qabot.answering import compose, hits_of
-from qabot.answering.quoted import (
-    compose_quoted,
-    compose_timeline,
-    named_after,
-    speaker_names,
-    statements,
-)
+from qabot.answering.quoted import compose_quoted, compose_timeline, statements
 from qabot.articles import save_article
 from qabot.config import Settings
 from qabot.errors import CorpusError, QABotError
 from qabot.filters import DateLike, Filters
-from qabot.index import Index, Match, Progress, Reader, speaker_words
+from qabot.index import Index, Progress, Reader, speaker_words
 from qabot.query import build_query
+from qabot.speaking import quotations_asked, quotations_named
 from qabot.values import Answer, Article, Hit, IndexStats, Passage, Quotation, ReindexReport
 
 if TYPE_CHECKING:  # fetching is imported only when used
@@ -240,28 +235,11 @@ class QABot:
             # "What did X say about Y?": from X's own words, or say there are none.
             speaker = query.shape.speaker
             if query.shape.timeline:
-                quotes, _ = self._quotations(reader, speaker_names(speaker), filters)
+                quotes = quotations_named(reader, speaker, filters)
                 return compose_timeline(query, quotes, self.analyzer, TIMELINE_LIMIT)
             depth = max(wanted, QUOTE_SEARCH_DEPTH)
             matches = reader.search(query.bag, query.stats, depth, filters, fold=True)
-            found, elsewhere = self._quotations(reader, speaker_names(speaker), filters, matches)
-            if not found:
-                # X named by office ("ITV's controller of entertainment"): whom the
-                # passages found call so.
-                texts = [m.passage.text for m in matches]
-                found, _ = self._quotations(reader, named_after(speaker, texts), filters)
-            if not found:
-                # "the Scottish Executive spokeswoman" where the article has "an executive
-                # spokeswoman": one word fewer, in the articles found holding that word.
-                # (Never the last word, the noun that says who: not "Air China" for "Air
-                # China's management".)
-                full = [w for w in speaker if speaker_words(w)]
-                fewer = [" ".join(full[:n] + full[n + 1 :]) for n in range(len(full) - 1)]
-                found, _ = self._quotations(
-                    reader, fewer if len(full) > 2 else [], filters, matches,
-                    speaker_words(" ".join(full)),
-                )  # fmt: skip
-            quotes = found + self._by_first_name(reader, speaker, filters, matches, found)
+            quotes, elsewhere = quotations_asked(reader, speaker, filters, matches, self.analyzer)
             if quotes or elsewhere:
                 # (None of them in the articles found: "No quotation of X about Y".)
                 return compose_quoted(
@@ -274,67 +252,6 @@ class QABot:
             return compose(query, matches[:wanted], k, self.analyzer, answers, filters)
         matches = reader.search(query.bag, query.stats, wanted, filters, fold=True)
         return compose(query, matches, k, self.analyzer, answers, filters)
-
-    def _by_first_name(
-        self,
-        reader: Reader,
-        speaker: Sequence[str],
-        filters: Filters,
-        matches: Sequence[Match],
-        found: Sequence[Quotation],
-    ) -> list[Quotation]:
-        """The quotations of a story that calls "Serena Williams" (so named in the
-        question) "Serena" throughout, her sister being "Venus": those of the first name
-        alone, in the articles found that hold the whole name and were not found by it."""
-        if not 2 <= len(speaker) <= 3 or not all(w[:1].isupper() for w in speaker):
-            return []
-        terms = [t for w in speaker if (t := self.analyzer.term(w))]
-        seen = {q.article.id for q in found}
-        holding = {
-            m.article.id
-            for m in matches
-            if m.article.id not in seen and all(t in m.article_terms for t in terms)
-        }
-        first = speaker_words(speaker[0])
-        if not holding or not first:
-            return []
-        return [
-            q
-            for q in reader.quotations(first, filters)
-            if q.article.id in holding and speaker_words(q.speaker) == first
-        ]
-
-    def _quotations(
-        self,
-        reader: Reader,
-        names: Sequence[str],
-        filters: Filters,
-        matches: Sequence[Match] | None = None,
-        named: frozenset[str] | None = None,
-    ) -> tuple[list[Quotation], bool]:
-        """The quotations of the first of ``names`` that finds any, and whether some name
-        found quotations that the articles found do not hold.
-
-        With ``matches`` (the passages a question found), a name shorter than the speaker's
-        words ``named`` (the first name's by default) — "manager" of "Bolton's manager" —
-        finds only quotations in the articles found that hold the words it left out: not
-        every manager's words, but Bolton's.
-        """
-        first = named if named is not None else speaker_words(names[0]) if names else frozenset()
-        elsewhere = False
-        for name in names:
-            words = speaker_words(name)
-            quotes = reader.quotations(words, filters) if words else []
-            left_out = [t for w in sorted(first - words) if (t := self.analyzer.term(w))]
-            if quotes and matches is not None and left_out:
-                holding = {
-                    m.article.id for m in matches if all(t in m.article_terms for t in left_out)
-                }
-                elsewhere = True
-                quotes = [q for q in quotes if q.article.id in holding]
-            if quotes:
-                return quotes, elsewhere
-        return [], elsewhere
 
     def quotes(
         self,
