@@ -69,7 +69,7 @@ RUN_WORDS = 60
 SAME_WORDS = 0.8
 _K1, _B, _AVERAGE_WORDS = 1.2, 0.75, 40.0
 #: How far the passage around a quotation counts, beside the quotation and its sentence.
-_PASSAGE_WEIGHT = 0.3
+_PASSAGE_WEIGHT = 0.5
 #: The passages the question found first whose quotations (or their neighbours') are taken
 #: to be about its topic.
 _FOUND_FIRST = 3
