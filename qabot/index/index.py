@@ -257,6 +257,7 @@ class Index:
         if not (report.modified or base is None or plan.new):
             # Nothing to commit; keep the snapshot but remember this scan's problems.
             self._snapshot = replace(base, problems=plan.problems, _cache={})
+            self._snapshot.carry_over(base)
             self._marker, self._broken = current_marker(index_dir), None
             return report
         written: list[str] = []
@@ -282,6 +283,8 @@ class Index:
         committed = read_snapshot(index_dir, settings.corpus, loaded, plan.duplicates)
         if committed is None:  # pragma: no cover - just written
             raise IndexStoreError(f"the index in {index_dir} vanished while updating")
+        if base is not None:
+            committed.carry_over(base)
         self._snapshot, self._broken = committed, None
         self._marker = current_marker(index_dir)
         log.info("index updated: %s", report)

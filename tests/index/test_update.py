@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from support.corpus import write_article
 
 from qabot import QABot
+from qabot.index.update import MAX_SEGMENTS
 
 BODY = (
     "The harbour authority approved a new ferry terminal on Monday.",
@@ -176,3 +178,34 @@ def test_one_shot_check_sees_in_place_changes_and_new_files_in_subfolders(
     assert bot.last_report.changed == ("deep/er/a.txt",)
     assert bot.last_report.added == ("deep/er/new/b.txt",)
     assert "90 million" in bot.ask("how much does the ferry terminal cost").text
+
+
+def test_the_body_index_is_carried_over_and_equals_one_read_from_scratch(
+    folder: Path, tmp_path: Path
+) -> None:
+    # Every update folds duplicates with the body index of the snapshot before it; the
+    # committed snapshot takes it over, changed where articles went or came, instead of
+    # reading every article of the corpus again (segments pile up and are merged too).
+    bot = QABot.open(folder, tmp_path / "index")
+    bot.index.current().body_index  # noqa: B018 - read once, as an update does
+    steps = [
+        lambda: write_article(folder, "a.txt", "Ferry terminal approved", *BODY),
+        lambda: write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY),
+        lambda: _md(folder, "m.md", "Ferry", url="https://example.com/ferry"),
+        lambda: write_article(folder, "a.txt", "Terminal delayed", "It is delayed."),
+        lambda: (folder / "m.md").unlink(),
+        lambda: (folder / "other.txt").unlink(),
+        *(
+            (lambda n=n: write_article(folder, f"s{n}.txt", f"Story {n}", f"Story {n} words."))
+            for n in range(MAX_SEGMENTS + 2)
+        ),
+        lambda: write_article(folder, "s3.txt", "Story 3", "Story three, changed."),
+    ]
+    for step in steps:
+        step()
+        bot.reindex()
+        snapshot = bot.index.current()
+        carried = snapshot._cache.get("body_index")
+        assert carried is not None  # taken over, not to be read again
+        assert carried == replace(snapshot, _cache={}).body_index
+        bot.index.current().body_index  # noqa: B018
