@@ -322,16 +322,22 @@ class Snapshot:
 
         return self._cached("source_stamps", make)  # type: ignore[no-any-return]
 
-    def source(self, relpath: str) -> SourceRecord | None:
-        """The record of one indexed file (``None``: not indexed, or removed)."""
-
+    def _source_rows(self) -> list[dict[str, int]]:
         def make() -> list[dict[str, int]]:
             return [
                 {path: row for row, path in enumerate(SourceTable.of(s.sources).columns["relpath"])}
                 for s in self.segments
             ]
 
-        rows: list[dict[str, int]] = self._cached("source_rows", make)
+        return self._cached("source_rows", make)  # type: ignore[no-any-return]
+
+    def source_segments(self, relpath: str) -> list[int]:
+        """The segments holding a record of a file (its tombstone included), oldest first."""
+        return [n for n, rows in enumerate(self._source_rows()) if relpath in rows]
+
+    def source(self, relpath: str) -> SourceRecord | None:
+        """The record of one indexed file (``None``: not indexed, or removed)."""
+        rows = self._source_rows()
         for number in range(len(self.segments) - 1, -1, -1):
             row = rows[number].get(relpath)
             if row is not None:

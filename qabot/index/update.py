@@ -547,7 +547,10 @@ def _plan_segments(
             deleted[found[0]] = deleted[found[0]] | {article_id}
     dead = [seg.deleted_passages(d) for seg, d in zip(old.segments, deleted, strict=True)]
     live = [seg.n_passages - n for seg, n in zip(old.segments, dead, strict=True)]
-    keep = [n for n in range(len(old.segments)) if live[n] > 0]
+    # A segment without live passages may still hold the record of a file: one whose
+    # articles are all duplicates, or a removed file's tombstone. It stays until merged
+    # (at once when it held passages: they are all deleted), its records carried over.
+    keep = [n for n in range(len(old.segments)) if live[n] > 0 or _records_in_force(old, n)]
     dirty = {n for n in keep if dead[n] > MAX_DELETED_SHARE * old.segments[n].n_passages}
     merge: list[int] = []
     if len(keep) + 1 > MAX_SEGMENTS or dirty:
@@ -568,12 +571,7 @@ def _plan_segments(
     deletions = [deleted[n] for n in stay]
     new: list[Segment] = []
     if items or new_sources:
-        carried = [
-            rec
-            for n in merge
-            for rec in old.segments[n].sources
-            if old.sources.get(rec.relpath) == rec
-        ]
+        carried = [rec for n in merge for rec in _records_in_force(old, n)]
         sources = _latest_sources(carried + new_sources)
         if not stay:  # no older segment is left for a tombstone to void
             sources = [rec for rec in sources if rec.size >= 0]
@@ -582,6 +580,17 @@ def _plan_segments(
         deletions.append(frozenset())
         new.append(segment)
     return Plan(segments, deletions, new, report, report.problems, folded.duplicates)
+
+
+def _records_in_force(old: Snapshot, n: int) -> list[SourceRecord]:
+    """The records of segment ``n`` that still say something: each the newest of its file,
+    a removed file's tombstone only while an older segment holds a record it voids."""
+    out = []
+    for record in old.segments[n].sources:
+        holders = old.source_segments(record.relpath)
+        if holders[-1] == n and (record.size >= 0 or holders[0] < n):
+            out.append(record)
+    return out
 
 
 def _latest_sources(records: list[SourceRecord]) -> list[SourceRecord]:

@@ -209,3 +209,40 @@ def test_the_body_index_is_carried_over_and_equals_one_read_from_scratch(
         assert carried is not None  # taken over, not to be read again
         assert carried == replace(snapshot, _cache={}).body_index
         bot.index.current().body_index  # noqa: B018
+
+
+def test_a_file_of_duplicates_only_keeps_its_record_until_it_goes(
+    folder: Path, tmp_path: Path
+) -> None:
+    # Its record sits in a segment without passages; such a segment was dropped at the
+    # next update, and with it the record: the file's removal then went unseen.
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    bot = QABot.open(folder, tmp_path / "index")
+    write_article(folder, "c.txt", "Terminal", *BODY)
+    assert bot.reindex().duplicates == (("c.txt", "a.txt"),)
+    write_article(folder, "new.txt", "Tram", "The tram line opens.")
+    bot.reindex()
+    (folder / "c.txt").unlink()
+    report = bot.reindex()
+    assert report.removed == ("c.txt",) and report.duplicates == ()
+    assert bot.index.current().duplicates == ()
+    assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh"))
+
+
+def test_a_removed_file_stays_removed_through_later_updates(tmp_path: Path) -> None:
+    # A removed file leaves a tombstone that voids its older record; the tombstone's
+    # segment holds no passages and was dropped at the next update, bringing the record
+    # back: the file was reported removed again and again.
+    folder = tmp_path / "corpus"
+    for n in range(10):
+        write_article(folder, f"o{n}.txt", f"Other {n}", f"Filler words number {n}.")
+    write_article(folder, "x.txt", "X", "Some words about x.")
+    bot = QABot.open(folder, tmp_path / "index")
+    (folder / "x.txt").unlink()
+    assert bot.reindex().removed == ("x.txt",)
+    for n in range(MAX_SEGMENTS + 2):
+        write_article(folder, f"n{n}.txt", f"New {n}", f"New words number {n}.")
+        report = bot.reindex()
+        assert report.removed == () and report.added == (f"n{n}.txt",)
+        assert bot.reindex().modified is False
+    assert "x.txt" not in bot.index.current().live_ids
