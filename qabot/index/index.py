@@ -36,14 +36,16 @@ from qabot.errors import (
 )
 from qabot.index.reader import SnapshotReader
 from qabot.index.segment import ArticleRecord, Segment
-from qabot.index.snapshot import Snapshot
+from qabot.index.snapshot import DuplicatesFile, Snapshot
 from qabot.index.store import (
     changed_in_place,
     check_location,
     current_marker,
+    discard_duplicates,
     discard_segments,
     new_segment_name,
     read_snapshot,
+    write_duplicates,
     write_error,
     write_lock,
     write_segment,
@@ -261,26 +263,36 @@ class Index:
             self._marker, self._broken = current_marker(index_dir), None
             return report
         written: list[str] = []
+        # The duplicates are written again only when they changed (a few a commit at most;
+        # at a million passages, thousands of records in all).
+        same = base is not None and plan.duplicates == base.duplicates
+        dups = base.duplicates if base is not None and same else plan.duplicates
+        dups_file = base.duplicates_file if base is not None and same else None
+        new_dups: DuplicatesFile | None = None
         try:
             for segment in plan.new:
                 write_segment(index_dir, segment)
                 written.append(segment.name)
+            if dups and dups_file is None:
+                dups_file = new_dups = write_duplicates(index_dir, dups)
             write_snapshot(
                 index_dir,
                 list(zip(plan.segments, plan.deleted, strict=True)),
                 fingerprint(self.analyzer),
                 settings.passages.to_dict(),
                 plan.problems,
-                plan.duplicates,
+                dups_file,
             )
         except OSError as exc:
             # Not committed: give back the disk the new segments took.
             discard_segments(index_dir, written)
+            discard_duplicates(index_dir, new_dups)
             raise write_error(index_dir, exc) from None
         # Read back what was committed: the new segments memory-mapped and checked,
-        # the older ones reused as they are.
+        # the older ones and the duplicates reused as they are.
         loaded = {s.name: s for s in (base.segments if base else ())}
-        committed = read_snapshot(index_dir, settings.corpus, loaded, plan.duplicates)
+        known = (dups_file, dups) if dups_file is not None else None
+        committed = read_snapshot(index_dir, settings.corpus, loaded, known)
         if committed is None:  # pragma: no cover - just written
             raise IndexStoreError(f"the index in {index_dir} vanished while updating")
         if base is not None:

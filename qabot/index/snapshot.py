@@ -36,7 +36,7 @@ from qabot.index.segment import (
 )
 from qabot.values import Article, Passage, Problem, Quotation
 
-__all__ = ["Duplicate", "Snapshot", "TermStats"]
+__all__ = ["Duplicate", "DuplicatesFile", "Snapshot", "TermStats"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,15 @@ class Duplicate:
     body: str
     #: The id of the indexed article with the same body.
     of: str
+
+
+@dataclass(frozen=True)
+class DuplicatesFile:
+    """Where a committed snapshot's duplicate records are kept: a file of the index folder
+    (written once, shared by the snapshots that have the same duplicates) and its checksum."""
+
+    name: str
+    xxh3: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,8 @@ class Snapshot:
     generation: int = 0
     #: Articles not indexed because an indexed one has the same body text, by id.
     duplicates: tuple[Duplicate, ...] = ()
+    #: The file ``duplicates`` were read from (``None``: there are none, or not committed).
+    duplicates_file: DuplicatesFile | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import replace
@@ -10,7 +11,10 @@ from pathlib import Path
 import pytest
 from support.corpus import write_article
 
+import qabot.index.index
 from qabot import QABot
+from qabot.errors import IndexCorruptError, IndexWriteError
+from qabot.index.store import read_snapshot
 from qabot.index.update import MAX_SEGMENTS
 
 BODY = (
@@ -246,3 +250,86 @@ def test_a_removed_file_stays_removed_through_later_updates(tmp_path: Path) -> N
         assert report.removed == () and report.added == (f"n{n}.txt",)
         assert bot.reindex().modified is False
     assert "x.txt" not in bot.index.current().live_ids
+
+
+def _manifest(index: Path) -> dict[str, object]:
+    pointer = json.loads((index / "CURRENT").read_text())
+    return json.loads((index / pointer["snapshot"]).read_text())  # type: ignore[no-any-return]
+
+
+def test_duplicates_are_kept_in_a_file_written_only_when_they_change(
+    folder: Path, tmp_path: Path
+) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY)
+    index = tmp_path / "index"
+    bot = QABot.open(folder, index)
+    before = bot.index.current()
+    named = _manifest(index)["duplicates"]
+    assert isinstance(named, dict) and before.duplicates_file is not None
+    assert named == {"name": before.duplicates_file.name, "xxh3": before.duplicates_file.xxh3}
+    stored = json.loads((index / named["name"]).read_text())
+    assert [(d["id"], d["of"]) for d in stored] == [("b.txt", "a.txt")]
+    # An update that changes no duplicate neither writes nor reads them: the manifest names
+    # the same file, and the records in memory are those of the snapshot before.
+    for n in range(3):
+        write_article(folder, f"new{n}.txt", f"Tram {n}", f"The tram line {n} opens.")
+        bot.reindex()
+        assert _manifest(index)["duplicates"] == named
+        assert bot.index.current().duplicates is before.duplicates
+    assert sorted(p.name for p in index.glob("dups-*")) == [named["name"]]
+    # A new duplicate: a new file; the old one goes once no kept snapshot names it.
+    write_article(folder, "c.txt", "Terminal", *BODY)
+    bot.reindex()
+    again = _manifest(index)["duplicates"]
+    assert isinstance(again, dict) and again["name"] != named["name"]
+    assert [(d.article.id, d.of) for d in bot.index.current().duplicates] == [
+        ("b.txt", "a.txt"),
+        ("c.txt", "a.txt"),
+    ]
+    write_article(folder, "new9.txt", "Tram 9", "The tram line 9 opens.")
+    bot.reindex()
+    assert sorted(p.name for p in index.glob("dups-*")) == [again["name"]]
+    assert _state(bot) == _state(_fresh(folder, tmp_path, "fresh"))
+    # No duplicates left: no file.
+    for name in ("b.txt", "c.txt"):
+        (folder / name).unlink()
+    bot.reindex()
+    write_article(folder, "new10.txt", "Tram 10", "The tram line 10 opens.")
+    bot.reindex()
+    assert _manifest(index)["duplicates"] is None and not list(index.glob("dups-*"))
+
+
+def test_a_commit_that_fails_leaves_no_file_of_duplicates(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    index = tmp_path / "index"
+    bot = QABot.open(folder, index)
+    write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY)
+
+    def disk_full(*args: object, **kwargs: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(qabot.index.index, "write_snapshot", disk_full)
+    with pytest.raises(IndexWriteError):
+        bot.reindex()
+    assert not list(index.glob("dups-*")) and _manifest(index)["duplicates"] is None
+    monkeypatch.undo()
+    assert bot.reindex().duplicates == (("b.txt", "a.txt"),)
+
+
+def test_a_damaged_file_of_duplicates_is_detected_and_the_index_rebuilt(
+    folder: Path, tmp_path: Path
+) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY)
+    index = tmp_path / "index"
+    QABot.open(folder, index)
+    (dups,) = index.glob("dups-*")
+    dups.write_text(dups.read_text().replace("b.txt", "x.txt"))
+    with pytest.raises(IndexCorruptError, match="fail their checksum"):
+        read_snapshot(index, folder)
+    bot = QABot.open(folder, index)
+    assert bot.last_report is not None and bot.last_report.rebuilt
+    assert [(d.article.id, d.of) for d in bot.index.current().duplicates] == [("b.txt", "a.txt")]
