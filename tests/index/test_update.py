@@ -333,3 +333,23 @@ def test_a_damaged_file_of_duplicates_is_detected_and_the_index_rebuilt(
     bot = QABot.open(folder, index)
     assert bot.last_report is not None and bot.last_report.rebuilt
     assert [(d.article.id, d.of) for d in bot.index.current().duplicates] == [("b.txt", "a.txt")]
+
+
+@pytest.mark.parametrize("rows", [3, 70])
+def test_the_unchanged_articles_are_reported_in_order(tmp_path: Path, rows: int) -> None:
+    # Those of untouched files are cut out of the last commit's ids; those of a file read
+    # again but left as they were are put in among them.
+    folder = tmp_path / "corpus"
+    for name in ("a.txt", "m.txt", "z.txt"):
+        write_article(folder, name, name, f"Words of {name} about rail.")
+    feed = folder / "k.jsonl"
+    lines = [{"id": f"k{n:02d}", "title": "T", "text": f"Row {n} on trams."} for n in range(rows)]
+    feed.write_text("\n".join(json.dumps(r) for r in lines))
+    bot = QABot.open(folder, tmp_path / "index")
+    lines[1]["text"] = "Row one, changed."
+    feed.write_text("\n".join(json.dumps(r) for r in lines))
+    write_article(folder, "m.txt", "m.txt", "Words of m about buses.")
+    report = bot.reindex()
+    assert report.changed == ("k01", "m.txt")
+    everything = ["a.txt", "z.txt", *(f"k{n:02d}" for n in range(rows))]
+    assert report.unchanged == tuple(sorted(set(everything) - {"k01"}))
