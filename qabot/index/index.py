@@ -36,7 +36,7 @@ from qabot.errors import (
 )
 from qabot.index.reader import SnapshotReader
 from qabot.index.segment import ArticleRecord, Segment
-from qabot.index.snapshot import DuplicatesFile, Snapshot
+from qabot.index.snapshot import Duplicate, DuplicatesFile, Snapshot
 from qabot.index.store import (
     changed_in_place,
     check_location,
@@ -136,6 +136,7 @@ class Index:
             snapshot = _load_usable(
                 self.settings, self.analyzer, _reusable(self._snapshot),
                 "answering from the index loaded before; the next reindex repairs it",
+                _known_duplicates(self._snapshot),
             )  # fmt: skip
             # Seen either way: an unusable commit is not re-read on every question.
             self._marker = marker
@@ -346,7 +347,10 @@ class Index:
         ):
             # Unchanged since read; generation 0: nothing usable was committed.
             return self._snapshot if self._snapshot.generation else None
-        return _load_usable(self.settings, self.analyzer, _reusable(self._snapshot))
+        return _load_usable(
+            self.settings, self.analyzer, _reusable(self._snapshot),
+            duplicates=_known_duplicates(self._snapshot),
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         snapshot = self._snapshot
@@ -358,19 +362,30 @@ def _reusable(snapshot: Snapshot) -> dict[str, Segment]:
     return {s.name: s for s in snapshot.segments if not changed_in_place(s)}
 
 
+def _known_duplicates(
+    snapshot: Snapshot,
+) -> tuple[DuplicatesFile, tuple[Duplicate, ...]] | None:
+    """A snapshot's file of duplicates with its records, to reuse when named again."""
+    if snapshot.duplicates_file is None:
+        return None
+    return snapshot.duplicates_file, snapshot.duplicates
+
+
 def _load_usable(
     settings: Settings,
     analyzer: Analyzer,
     reuse: Mapping[str, Segment] | None = None,
     consequence: str = "it will be rebuilt from the corpus",
+    duplicates: tuple[DuplicatesFile, tuple[Duplicate, ...]] | None = None,
 ) -> Snapshot | None:
     """The committed snapshot if it can answer with these settings, else ``None``.
 
     Segments in ``reuse`` (checked when they were read) are reused rather than read again
-    when the snapshot names them with the same id.
+    when the snapshot names them with the same id, and so are the records of
+    ``duplicates`` when it names that file with that checksum.
     """
     try:
-        snapshot = read_snapshot(settings.index_dir, settings.corpus, reuse)
+        snapshot = read_snapshot(settings.index_dir, settings.corpus, reuse, duplicates)
     except IndexStoreError as exc:
         log.warning("index cannot be used (%s); %s", exc, consequence)
         return None

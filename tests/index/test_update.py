@@ -353,3 +353,18 @@ def test_the_unchanged_articles_are_reported_in_order(tmp_path: Path, rows: int)
     assert report.changed == ("k01", "m.txt")
     everything = ["a.txt", "z.txt", *(f"k{n:02d}" for n in range(rows))]
     assert report.unchanged == tuple(sorted(set(everything) - {"k01"}))
+
+
+def test_a_commit_of_another_process_keeps_the_duplicates_read_before(
+    folder: Path, tmp_path: Path
+) -> None:
+    write_article(folder, "a.txt", "Ferry terminal approved", *BODY)
+    write_article(folder, "b.txt", "Kelmouth gets a terminal", *BODY)
+    reader = QABot.open(folder, tmp_path / "index")
+    before = reader.index.current().duplicates
+    writer = QABot.open(folder, tmp_path / "index")
+    write_article(folder, "new.txt", "Tram", "The tram line opens.")
+    writer.reindex()
+    assert reader.index.refresh()
+    assert reader.index.current().duplicates is before
+    assert [a.id for a in reader.articles()] == ["a.txt", "new.txt", "other.txt"]
