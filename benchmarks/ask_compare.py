@@ -5,9 +5,13 @@ Corpus: ``--copies`` copies of the BBC articles of ``--bbc``, written as
 builds its own index of it once; then, in fresh processes, the trees take turns
 ``--rounds`` times: each opens its index, answers ``--queries`` questions of
 ``--questions`` (the NewsQA dev questions) once to warm up and once timed, and reports the
-median ``ask`` time. It prints every round and each tree's median of medians against this
-tree's, as a difference in milliseconds and a ratio. Questions are asked in the same order
-by every tree.
+median ``ask`` time. With ``--cold`` there is no warm-up: each question is timed when it is
+first asked, as ``benchmarks/scale.py`` times ``ask`` (the caches of sentence spans and stems
+cold, as for a question nobody asked before). The trees' order alternates from round to
+round. It prints every round and each tree's median of medians against this tree's, as a
+difference in milliseconds and a ratio, and the median of the per-round ratios. Questions
+are asked in the same order by every tree. With ``--work DIR`` the corpus and the indexes
+are kept there and reused by the next run.
 
     .venv/bin/python benchmarks/ask_compare.py --bbc ../shared/data/bbc \\
         --questions ../shared/data/newsqa-dev/questions.jsonl --copies 8 --tree /tmp/base
@@ -38,8 +42,9 @@ import json, statistics, sys, time
 from qabot import QABot
 bot = QABot.open(sys.argv[1], sys.argv[2], update=False)
 questions = json.loads(sys.argv[3])
-for q in questions:
-    bot.ask(q)
+if sys.argv[4] != "cold":
+    for q in questions:
+        bot.ask(q)
 times = []
 for q in questions:
     start = time.perf_counter()
@@ -57,30 +62,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--tree", type=Path, action="append", default=[], help="another tree")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cold", action="store_true", help="time each question's first asking")
+    parser.add_argument("--work", type=Path, help="keep the corpus and indexes here")
     args = parser.parse_args(argv)
     trees = {"this tree": Path(__file__).resolve().parent.parent}
     trees.update((str(tree), tree) for tree in args.tree)
     lines = args.questions.read_text(encoding="utf-8").splitlines()
     questions = json.dumps([json.loads(x)["question"] for x in lines if x][: args.queries])
     medians: dict[str, list[float]] = {name: [] for name in trees}
+    mode = "cold" if args.cold else "warm"
     with tempfile.TemporaryDirectory(prefix="qabot-ask-") as tmp:
-        corpus = Path(tmp) / "corpus"
-        write_copies(bbc_articles(args.bbc), corpus, range(args.copies))
-        indexes = {name: Path(tmp) / f"index-{n}" for n, name in enumerate(trees)}
+        work = args.work or Path(tmp)
+        corpus = work / "corpus"
+        if not corpus.exists():
+            write_copies(bbc_articles(args.bbc), corpus, range(args.copies))
+        indexes = {name: work / f"index-{n}" for n, name in enumerate(trees)}
         for name, tree in trees.items():
             built = _run(tree, BUILD, str(corpus), str(indexes[name]))
             print(f"{name:20s} built {int(built):,} passages")
         for r in range(args.rounds):
-            for name, tree in trees.items():
-                p50 = float(_run(tree, ASK, str(corpus), str(indexes[name]), questions))
+            for name in list(trees) if r % 2 == 0 else list(reversed(trees)):
+                index = str(indexes[name])
+                p50 = float(_run(trees[name], ASK, str(corpus), index, questions, mode))
                 medians[name].append(p50)
                 print(f"round {r + 1}  {name:20s} ask p50 {p50:.2f} ms")
     mine = statistics.median(medians["this tree"])
     for name, values in medians.items():
         median = statistics.median(values)
+        ratios = [v / m for v, m in zip(values, medians["this tree"], strict=True)]
         print(
             f"{name:20s} ask p50 {median:.2f} ms  ({median - mine:+.2f} ms, "
-            f"{median / mine:.2f}x this tree)"
+            f"{median / mine:.2f}x this tree; per round {statistics.median(ratios):.2f}x)"
         )
     return 0
 

@@ -11,16 +11,20 @@ answering sentence rewards, read from the same spans as the short answer itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
+from typing import get_args
 
 from qabot import lexicon
 from qabot.answering.shape import QuestionShape
 from qabot.answering.spans import (
+    NAME_KINDS,
     Span,
+    SpanKind,
     ends_with_place_cue,
     name_span,
     spans,
+    spans_of,
     stopwords,
     tokens,
 )
@@ -75,19 +79,38 @@ _OFFERED: dict[str, frozenset[str]] = {
 _UNITS = frozenset({"money", "percent", "age", "duration", "distance"})
 
 
+def _sources(kind: str) -> frozenset[SpanKind]:
+    """The span kinds whose candidates may be of a kind offered for ``kind``: a candidate
+    keeps its span's kind, except a name's, which is judged again without the question's
+    words (:func:`_untitled`) and may come out as another kind of name."""
+    wanted = _OFFERED[kind]
+    return frozenset(
+        k
+        for k in get_args(SpanKind)
+        if k in _FIT[kind] and (k in wanted or (k in NAME_KINDS and wanted & NAME_KINDS))
+    )
+
+
+#: What :func:`offers` reads of a sentence, by the kind asked for.
+_OFFER_SOURCES: dict[str, frozenset[SpanKind]] = {kind: _sources(kind) for kind in _OFFERED}
+
+
 def candidates(sentence: str, shape: QuestionShape) -> list[Span]:
     """The spans of ``sentence`` a question of this shape can use, beyond its own words."""
+    return sorted(_candidates(sentence, shape, spans(sentence)), key=lambda c: (c.start, c.end))
+
+
+def _candidates(sentence: str, shape: QuestionShape, found: Iterable[Span]) -> Iterator[Span]:
+    """Of the spans ``found`` in ``sentence``, the candidates, in the order of the spans."""
     fit = _FIT.get(shape.kind or "", {})
-    out: list[Span] = []
-    for c in spans(sentence):
+    for c in found:
         if c.kind not in fit:
             continue
         if c.kind == "phrase":
             parts = _outside_question(sentence, c, shape)
         else:
             parts = [_untitled(sentence, c, shape)]
-        out.extend(p for p in parts if not _only_question_words(p.text, shape))
-    return sorted(out, key=lambda c: (c.start, c.end))
+        yield from (p for p in parts if not _only_question_words(p.text, shape))
 
 
 def fits(shape: QuestionShape, candidate: Span | None) -> bool:
@@ -121,10 +144,15 @@ def offers(shape: QuestionShape, sentence: str) -> bool:
     kinds in the sentence (for "why", a reason; for "who", a person or an organisation,
     not a place), so the choice of sentence and the short answer never disagree.
     """
-    wanted = _OFFERED.get(shape.kind or "")
+    kind = shape.kind or ""
+    wanted = _OFFERED.get(kind)
     if not wanted:
         return False
-    return any(c.kind in wanted and fits(shape, c) for c in candidates(sentence, shape))
+    # Only the spans that may give a candidate of a wanted kind are read (a "when"
+    # question reads the sentence's times, not its names or phrases): reading every kind
+    # is the costliest step of choosing the answering sentence.
+    found = spans_of(sentence, _OFFER_SOURCES[kind])
+    return any(c.kind in wanted and fits(shape, c) for c in _candidates(sentence, shape, found))
 
 
 def short_answer(

@@ -36,14 +36,16 @@ from qabot.errors import (
 )
 from qabot.index.reader import SnapshotReader
 from qabot.index.segment import ArticleRecord, Segment
-from qabot.index.snapshot import Snapshot
+from qabot.index.snapshot import Duplicate, DuplicatesFile, Snapshot
 from qabot.index.store import (
     changed_in_place,
     check_location,
     current_marker,
+    discard_duplicates,
     discard_segments,
     new_segment_name,
     read_snapshot,
+    write_duplicates,
     write_error,
     write_lock,
     write_segment,
@@ -134,6 +136,7 @@ class Index:
             snapshot = _load_usable(
                 self.settings, self.analyzer, _reusable(self._snapshot),
                 "answering from the index loaded before; the next reindex repairs it",
+                _known_duplicates(self._snapshot),
             )  # fmt: skip
             # Seen either way: an unusable commit is not re-read on every question.
             self._marker = marker
@@ -257,31 +260,44 @@ class Index:
         if not (report.modified or base is None or plan.new):
             # Nothing to commit; keep the snapshot but remember this scan's problems.
             self._snapshot = replace(base, problems=plan.problems, _cache={})
+            self._snapshot.carry_over(base)
             self._marker, self._broken = current_marker(index_dir), None
             return report
         written: list[str] = []
+        # The duplicates are written again only when they changed (a few a commit at most;
+        # at a million passages, thousands of records in all).
+        same = base is not None and plan.duplicates == base.duplicates
+        dups = base.duplicates if base is not None and same else plan.duplicates
+        dups_file = base.duplicates_file if base is not None and same else None
+        new_dups: DuplicatesFile | None = None
         try:
             for segment in plan.new:
                 write_segment(index_dir, segment)
                 written.append(segment.name)
+            if dups and dups_file is None:
+                dups_file = new_dups = write_duplicates(index_dir, dups)
             write_snapshot(
                 index_dir,
                 list(zip(plan.segments, plan.deleted, strict=True)),
                 fingerprint(self.analyzer),
                 settings.passages.to_dict(),
                 plan.problems,
-                plan.duplicates,
+                dups_file,
             )
         except OSError as exc:
             # Not committed: give back the disk the new segments took.
             discard_segments(index_dir, written)
+            discard_duplicates(index_dir, new_dups)
             raise write_error(index_dir, exc) from None
         # Read back what was committed: the new segments memory-mapped and checked,
-        # the older ones reused as they are.
+        # the older ones and the duplicates reused as they are.
         loaded = {s.name: s for s in (base.segments if base else ())}
-        committed = read_snapshot(index_dir, settings.corpus, loaded, plan.duplicates)
+        known = (dups_file, dups) if dups_file is not None else None
+        committed = read_snapshot(index_dir, settings.corpus, loaded, known)
         if committed is None:  # pragma: no cover - just written
             raise IndexStoreError(f"the index in {index_dir} vanished while updating")
+        if base is not None:
+            committed.carry_over(base)
         self._snapshot, self._broken = committed, None
         self._marker = current_marker(index_dir)
         log.info("index updated: %s", report)
@@ -331,7 +347,10 @@ class Index:
         ):
             # Unchanged since read; generation 0: nothing usable was committed.
             return self._snapshot if self._snapshot.generation else None
-        return _load_usable(self.settings, self.analyzer, _reusable(self._snapshot))
+        return _load_usable(
+            self.settings, self.analyzer, _reusable(self._snapshot),
+            duplicates=_known_duplicates(self._snapshot),
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         snapshot = self._snapshot
@@ -343,19 +362,30 @@ def _reusable(snapshot: Snapshot) -> dict[str, Segment]:
     return {s.name: s for s in snapshot.segments if not changed_in_place(s)}
 
 
+def _known_duplicates(
+    snapshot: Snapshot,
+) -> tuple[DuplicatesFile, tuple[Duplicate, ...]] | None:
+    """A snapshot's file of duplicates with its records, to reuse when named again."""
+    if snapshot.duplicates_file is None:
+        return None
+    return snapshot.duplicates_file, snapshot.duplicates
+
+
 def _load_usable(
     settings: Settings,
     analyzer: Analyzer,
     reuse: Mapping[str, Segment] | None = None,
     consequence: str = "it will be rebuilt from the corpus",
+    duplicates: tuple[DuplicatesFile, tuple[Duplicate, ...]] | None = None,
 ) -> Snapshot | None:
     """The committed snapshot if it can answer with these settings, else ``None``.
 
     Segments in ``reuse`` (checked when they were read) are reused rather than read again
-    when the snapshot names them with the same id.
+    when the snapshot names them with the same id, and so are the records of
+    ``duplicates`` when it names that file with that checksum.
     """
     try:
-        snapshot = read_snapshot(settings.index_dir, settings.corpus, reuse)
+        snapshot = read_snapshot(settings.index_dir, settings.corpus, reuse, duplicates)
     except IndexStoreError as exc:
         log.warning("index cannot be used (%s); %s", exc, consequence)
         return None

@@ -20,9 +20,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from qabot.index.bm25 import Weights, length_norm
+from qabot.index.bm25 import Weights, length_norm, term_scores
 
-__all__ = ["Block", "InvertedIndex", "Kept"]
+__all__ = ["GAIN_CACHE_BYTES", "Block", "InvertedIndex", "Kept"]
+
+#: Memory an index keeps for the per-posting gains of its most frequent question terms.
+GAIN_CACHE_BYTES = 64 << 20
+#: Terms with fewer postings are scored afresh: cheap, and many.
+GAIN_MIN_POSTINGS = 2048
 
 IntArray = npt.NDArray[np.int64]
 I32Array = npt.NDArray[np.int32]
@@ -64,17 +69,20 @@ class InvertedIndex:
         self._term_ids: dict[str, int] | None = None
         self._norm: tuple[tuple[float, float], FloatArray, float] | None = None
         self._max_tf: dict[str, int] = {}
+        self._gains: dict[str, tuple[tuple[Any, ...], FloatArray]] = {}
+        self._gain_bytes = 0
         self._lock = threading.Lock()
         self._local = threading.local()
 
     def __getstate__(self) -> dict[str, Any]:
         # Picklable for analysis workers: locks, buffers and caches stay behind.
-        skip = ("_lock", "_local", "_term_ids", "_norm", "_max_tf")
+        skip = ("_lock", "_local", "_term_ids", "_norm", "_max_tf", "_gains", "_gain_bytes")
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._term_ids, self._norm, self._max_tf = None, None, {}
+        self._gains, self._gain_bytes = {}, 0
         self._lock, self._local = threading.Lock(), threading.local()
 
     @property
@@ -112,6 +120,35 @@ class InvertedIndex:
             norm = length_norm(weights, self.doc_len.astype(np.int64))
             cached = self._norm = (key, norm, float(norm.min()) if norm.size else 1.0)
         return cached[1]
+
+    def gains(self, term: str, weights: Weights, absent: float) -> FloatArray | None:
+        """What ``term`` adds to each passage of its postings, less ``absent`` (what it
+        adds to a passage without it): :func:`~qabot.index.bm25.term_scores` of them all,
+        the same floats, kept while these weights hold (they hold for one snapshot's
+        questions). ``None`` for a term of few postings, scored afresh by the caller."""
+        found = self.postings(term)
+        if found is None or found[0].size < GAIN_MIN_POSTINGS:
+            return None
+        idf = weights.idf[term]
+        key = (weights.variant, weights.k1, weights.b, weights.avgdl, weights.delta, idf, absent)
+        cached = self._gains.get(term)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        docs, tfs = found
+        gain = term_scores(weights, idf, tfs, self.length_norm(weights)[docs])
+        if absent:
+            gain = gain - absent
+        gain.flags.writeable = False
+        with self._lock:
+            # The earliest kept go first when the memory is used up (dicts keep order).
+            old = self._gains.pop(term, None)
+            self._gain_bytes -= old[1].nbytes if old is not None else 0
+            while self._gains and self._gain_bytes + gain.nbytes > GAIN_CACHE_BYTES:
+                self._gain_bytes -= self._gains.pop(next(iter(self._gains)))[1].nbytes
+            if gain.nbytes <= GAIN_CACHE_BYTES:
+                self._gains[term] = (key, gain)
+                self._gain_bytes += gain.nbytes
+        return gain
 
     def min_length_norm(self, weights: Weights) -> float:
         """The smallest length factor: the shortest passage's, where terms weigh most."""

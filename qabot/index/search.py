@@ -484,8 +484,9 @@ def top_k(
             for number, segment in enumerate(snapshot.segments):
                 if term not in postings[number]:
                     continue
-                docs, tfs = postings[number][term]
+                docs, tfs, kept = postings[number][term]
                 buffer, seen = scratch[number]
+                full = None
                 if complete is None:
                     # Before the first term nothing is seen, and no term after the last
                     # asks what was.
@@ -494,12 +495,17 @@ def top_k(
                         seen[new] = True
                         marked[number].append(new)
                     found[number].append(new)
+                    full = segment.index.gains(term, weights, absent[term])
                 else:
                     docs, tfs = _lookup(docs, tfs, complete[number], seen)
-                norm = segment.index.length_norm(weights)[docs]
-                gain = term_scores(weights, weights.idf[term], tfs, norm)
-                if absent[term]:
-                    gain = gain - absent[term]
+                if full is not None:
+                    # A frequent term's gains over all its postings, kept for the snapshot.
+                    gain = full if kept is None else full[kept]
+                else:
+                    norm = segment.index.length_norm(weights)[docs]
+                    gain = term_scores(weights, weights.idf[term], tfs, norm)
+                    if absent[term]:
+                        gain = gain - absent[term]
                 if times[term] > 1:
                     gain = times[term] * gain
                 if position:
@@ -535,8 +541,9 @@ def _live_postings(
     snapshot: Snapshot,
     terms: Mapping[str, int],
     masks: Sequence[npt.NDArray[np.bool_] | None],
-) -> list[dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]]]:
-    """Per segment: each term's passages within ``masks`` (``None``: all), and frequencies."""
+) -> list[dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.bool_] | None]]]:
+    """Per segment: each term's passages within ``masks`` (``None``: all), frequencies, and
+    which of its postings they are (``None``: all)."""
     out = []
     for segment, mask in zip(snapshot.segments, masks, strict=True):
         here = {}
@@ -544,11 +551,12 @@ def _live_postings(
             found = segment.index.postings(term)
             if found is not None and found[0].size:
                 docs, tfs = found
+                keep = None
                 if mask is not None:
                     keep = mask[docs]
                     docs, tfs = docs[keep], tfs[keep]
                 if docs.size:
-                    here[term] = (docs, tfs)
+                    here[term] = (docs, tfs, keep)
         out.append(here)
     return out
 

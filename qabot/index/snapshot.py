@@ -36,7 +36,7 @@ from qabot.index.segment import (
 )
 from qabot.values import Article, Passage, Problem, Quotation
 
-__all__ = ["Duplicate", "Snapshot", "TermStats"]
+__all__ = ["Duplicate", "DuplicatesFile", "Snapshot", "TermStats"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,15 @@ class Duplicate:
     body: str
     #: The id of the indexed article with the same body.
     of: str
+
+
+@dataclass(frozen=True)
+class DuplicatesFile:
+    """Where a committed snapshot's duplicate records are kept: a file of the index folder
+    (written once, shared by the snapshots that have the same duplicates) and its checksum."""
+
+    name: str
+    xxh3: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,8 @@ class Snapshot:
     generation: int = 0
     #: Articles not indexed because an indexed one has the same body text, by id.
     duplicates: tuple[Duplicate, ...] = ()
+    #: The file ``duplicates`` were read from (``None``: there are none, or not committed).
+    duplicates_file: DuplicatesFile | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -220,16 +231,21 @@ class Snapshot:
         def make() -> dict[str, str]:
             found: dict[str, str] = {}
             for segment, deleted in zip(self.segments, self.deleted, strict=True):
-                articles = segment.articles
-                pairs: Iterable[tuple[str, str]] = (
-                    zip(articles.ids, articles.columns["body"], strict=True)
-                    if isinstance(articles, ArticleTable)
-                    else ((r.article.id, r.body) for r in articles)
-                )
-                found.update((body, aid) for aid, body in pairs if aid not in deleted)
+                found.update((body, aid) for aid, body in _bodies(segment, deleted))
             return found
 
         return self._cached("body_index", make)  # type: ignore[no-any-return]
+
+    def carry_over(self, previous: Snapshot) -> None:
+        """Take over the body index ``previous`` (the snapshot this one was committed on)
+        worked out, changed where articles went or came, instead of reading every article
+        of the corpus again on the next update; it equals the one read from scratch."""
+        if "body_index" in self._cache or (old := previous._cache.get("body_index")) is None:
+            return
+        carried = _carried_bodies(old, previous, self)
+        if carried is not None and len(carried) == self.n_articles:
+            with self._lock:
+                self._cache.setdefault("body_index", carried)
 
     def quotations(
         self, speaker: Collection[str], filters: Filters | None = None
@@ -317,16 +333,22 @@ class Snapshot:
 
         return self._cached("source_stamps", make)  # type: ignore[no-any-return]
 
-    def source(self, relpath: str) -> SourceRecord | None:
-        """The record of one indexed file (``None``: not indexed, or removed)."""
-
+    def _source_rows(self) -> list[dict[str, int]]:
         def make() -> list[dict[str, int]]:
             return [
                 {path: row for row, path in enumerate(SourceTable.of(s.sources).columns["relpath"])}
                 for s in self.segments
             ]
 
-        rows: list[dict[str, int]] = self._cached("source_rows", make)
+        return self._cached("source_rows", make)  # type: ignore[no-any-return]
+
+    def source_segments(self, relpath: str) -> list[int]:
+        """The segments holding a record of a file (its tombstone included), oldest first."""
+        return [n for n, rows in enumerate(self._source_rows()) if relpath in rows]
+
+    def source(self, relpath: str) -> SourceRecord | None:
+        """The record of one indexed file (``None``: not indexed, or removed)."""
+        rows = self._source_rows()
         for number in range(len(self.segments) - 1, -1, -1):
             row = rows[number].get(relpath)
             if row is not None:
@@ -451,6 +473,57 @@ class Snapshot:
     @property
     def size_bytes(self) -> int:
         return sum(s.size_bytes for s in self.segments)
+
+
+def _bodies(segment: Segment, deleted: Collection[str]) -> Iterable[tuple[str, str]]:
+    """(id, body key) of the articles of ``segment`` not in ``deleted``."""
+    articles = segment.articles
+    pairs: Iterable[tuple[str, str]] = (
+        zip(articles.ids, articles.columns["body"], strict=True)
+        if isinstance(articles, ArticleTable)
+        else ((r.article.id, r.body) for r in articles)
+    )
+    return ((aid, body) for aid, body in pairs if aid not in deleted)
+
+
+def _body_of(segment: Segment, number: int) -> str:
+    articles = segment.articles
+    if isinstance(articles, ArticleTable):
+        return str(articles.columns["body"][number])
+    return articles[number].body
+
+
+def _carried_bodies(
+    old: Mapping[str, str], previous: Snapshot, now: Snapshot
+) -> dict[str, str] | None:
+    """``now``'s body index from ``previous``'s (``old``): the articles of segments dropped
+    or newly deleted taken out, those of new segments put in. ``None`` when it cannot be
+    carried: a body held by two live articles, where which one wins depends on order."""
+    if len(old) != previous.n_articles:
+        return None
+    kept = {s.uid: d for s, d in zip(now.segments, now.deleted, strict=True)}
+    found = dict(old)
+    for segment, deleted in zip(previous.segments, previous.deleted, strict=True):
+        if segment.uid not in kept:  # merged into a new segment, or every article gone
+            gone = _bodies(segment, deleted)
+        elif kept[segment.uid] == deleted:
+            continue
+        elif not deleted <= kept[segment.uid]:  # pragma: no cover - deletions only grow
+            return None
+        else:
+            numbers = ((aid, segment.article_number(aid)) for aid in kept[segment.uid] - deleted)
+            gone = ((aid, _body_of(segment, n)) for aid, n in numbers if n is not None)
+        for aid, body in gone:
+            if found.get(body) == aid:
+                del found[body]
+    before = {s.uid for s in previous.segments}
+    for segment, deleted in zip(now.segments, now.deleted, strict=True):
+        if segment.uid in before:
+            continue
+        for aid, body in _bodies(segment, deleted):
+            if found.setdefault(body, aid) != aid:
+                return None
+    return found
 
 
 class _LiveArticles(Sequence[tuple[int, ArticleRecord]]):

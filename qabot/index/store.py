@@ -7,7 +7,10 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
                             replaced atomically
       snap-000007.json      format version, generation, analyzer and passage settings,
                             the segments in force (name and random id) and the article ids
-                            deleted from each, the duplicates not indexed again
+                            deleted from each, the file of duplicates (name and checksum)
+      dups-000004.json      the articles not indexed again because an indexed one has the
+                            same body; never modified once written, named by every snapshot
+                            with the same duplicates (a commit that changes none writes none)
       seg-000003/           one segment, never modified once written:
         segment.json        its random id; size and xxh3-64 checksum of each file below
         vocab.json articles.json sources.json quotes.json texts.bin
@@ -16,12 +19,13 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
       .lock                 held by the one process writing
       .gitignore            "*": the index never lands in a git repository
 
-A commit writes new segments under temporary names, syncs and renames them, writes the
-new manifest the same way, and only then replaces ``CURRENT``: a crash at any point
-leaves the previous snapshot in force, and unreferenced leftovers are removed by the next
-writer. A commit that fails (disk full, read-only) removes what it wrote and raises
-:class:`~qabot.errors.IndexWriteError`. A reader checks every file of every segment
-against its checksum before use, so a torn or altered index is detected
+A commit writes new segments under temporary names, syncs and renames them, writes a
+new file of duplicates if they changed, writes the new manifest the same way, and only
+then replaces ``CURRENT``: a crash at any point leaves the previous snapshot in force, and
+unreferenced leftovers are removed by the next writer. A commit that fails (disk full,
+read-only) removes what it wrote and raises :class:`~qabot.errors.IndexWriteError`. A
+reader checks every file of every segment, and the file of duplicates, against its
+checksum before use, so a torn or altered index is detected
 (:class:`~qabot.errors.IndexCorruptError`) and never answers.
 
 Segment names start again at ``seg-000001`` when the folder is deleted and rebuilt, so a
@@ -54,7 +58,7 @@ from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError,
 from qabot.index.postings import InvertedIndex
 from qabot.index.quotes import QUOTE_COLUMNS, QuoteTable
 from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceTable
-from qabot.index.snapshot import Duplicate, Snapshot
+from qabot.index.snapshot import Duplicate, DuplicatesFile, Snapshot
 from qabot.values import Article, Problem
 
 __all__ = [
@@ -62,9 +66,11 @@ __all__ = [
     "changed_in_place",
     "check_location",
     "current_marker",
+    "discard_duplicates",
     "discard_segments",
     "new_segment_name",
     "read_snapshot",
+    "write_duplicates",
     "write_error",
     "write_lock",
     "write_segment",
@@ -80,7 +86,9 @@ FORMAT = "qabot-index"
 #: 10: the stored quotations are read anew (speakers described after a comma, "the Fed"
 #: for the Federal Reserve, a pronoun never resolved to a place): older ones would differ;
 #: and each keeps the words describing its speaker ("roles").
-FORMAT_VERSION = 10
+#: 11: the duplicate records are kept in a file of their own, written only when they
+#: change (a commit no longer writes, reads back and decodes every duplicate).
+FORMAT_VERSION = 11
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr", "article_day", "shingle_ptr", "shingles",
@@ -206,18 +214,45 @@ def discard_segments(index_dir: Path, names: Iterable[str]) -> None:
         _remove(index_dir / f"{name}.tmp")
 
 
+def write_duplicates(index_dir: Path, duplicates: Sequence[Duplicate]) -> DuplicatesFile:
+    """Write the records of ``duplicates`` durably into a new file (hold the write lock).
+
+    A snapshot names it in its manifest (:func:`write_snapshot`); the next ones name it
+    again for as long as the duplicates stay the same.
+    """
+    numbers = [0]
+    for entry in index_dir.glob("dups-*.json"):
+        digits = entry.name[5:11]
+        if digits.isdigit():
+            numbers.append(int(digits))
+    name = f"dups-{max(numbers) + 1:06d}.json"
+    payload = json.dumps(
+        [_duplicate_to_json(d) for d in duplicates], ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    atomic.write_file(index_dir / name, payload)
+    return DuplicatesFile(name, xxhash.xxh3_64(payload).hexdigest())
+
+
+def discard_duplicates(index_dir: Path, written: DuplicatesFile | None) -> None:
+    """Remove a file of duplicates written for a commit that failed: no snapshot names it."""
+    if written is not None:
+        _remove(index_dir / written.name)
+
+
 def write_snapshot(
     index_dir: Path,
     segments: Sequence[tuple[Segment, frozenset[str]]],
     analyzer: dict[str, Any],
     passage_settings: dict[str, Any],
     problems: tuple[Problem, ...],
-    duplicates: Sequence[Duplicate] = (),
+    duplicates: DuplicatesFile | None = None,
 ) -> int:
-    """Commit a snapshot of ``segments`` (with their deleted article ids); returns its generation.
+    """Commit a snapshot of ``segments`` (with their deleted article ids) and of the
+    duplicates in ``duplicates`` (``None``: none); returns its generation.
 
-    The segments must be written already. Call with :func:`write_lock` held. On failure
-    the previous snapshot stays in force and nothing of this one is left.
+    The segments and the file of duplicates must be written already. Call with
+    :func:`write_lock` held. On failure the previous snapshot stays in force and nothing
+    of this one is left.
     """
     generation = _latest_generation(index_dir) + 1
     name = f"snap-{generation:06d}.json"
@@ -230,7 +265,9 @@ def write_snapshot(
         "passages": passage_settings,
         "segments": [{"name": s.name, "uid": s.uid, "deleted": sorted(d)} for s, d in segments],
         "problems": [{"path": str(p.path), "reason": p.reason} for p in problems],
-        "duplicates": [_duplicate_to_json(d) for d in duplicates],
+        "duplicates": (
+            {"name": duplicates.name, "xxh3": duplicates.xxh3} if duplicates is not None else None
+        ),
     }
     payload = _manifest_json(manifest)
     committed = False
@@ -257,7 +294,7 @@ def write_snapshot(
 
 def _manifest_json(manifest: Mapping[str, Any]) -> bytes:
     """``manifest`` as JSON, a key a line: Python's fast encoder writes each value (an
-    indented dump goes through its slow one, and a manifest lists every duplicate)."""
+    indented dump goes through its slow one)."""
     lines = (
         f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
         for key, value in manifest.items()
@@ -274,16 +311,20 @@ def _collect_garbage(index_dir: Path, generation: int) -> None:
     """Remove what neither this snapshot nor the previous one uses (readers may be on it)."""
     keep_snaps = {f"snap-{generation:06d}.json", f"snap-{generation - 1:06d}.json"}
     keep_segments: set[str] = set()
+    keep_duplicates: set[str] = set()
     for snap in keep_snaps:
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             manifest = json.loads((index_dir / snap).read_bytes())
             keep_segments.update(str(s["name"]) for s in manifest["segments"])
+            if manifest["duplicates"] is not None:
+                keep_duplicates.add(str(manifest["duplicates"]["name"]))
     for entry in index_dir.iterdir():
         name = entry.name
         if (
             name.endswith(".tmp")
             or (name.startswith("snap-") and name not in keep_snaps)
             or (name.startswith("seg-") and name not in keep_segments)
+            or (name.startswith("dups-") and name not in keep_duplicates)
         ):
             _remove(entry)
 
@@ -370,13 +411,14 @@ def read_snapshot(
     index_dir: Path,
     corpus: Path,
     loaded: Mapping[str, Segment] | None = None,
-    duplicates: Iterable[Duplicate] = (),
+    duplicates: tuple[DuplicatesFile, tuple[Duplicate, ...]] | None = None,
 ) -> Snapshot | None:
     """The committed snapshot, every segment checked; ``None`` when there is no index yet.
 
     Segments in ``loaded`` (already checked, by name) are reused when their id is the one
-    the manifest names, and so are the ``duplicates`` records it lists as they are. Raises
-    :class:`IndexCorruptError` or :class:`IndexVersionError` when it cannot be used.
+    the manifest names, and ``duplicates`` (a file of duplicates and its records) when the
+    manifest names that file with that checksum. Raises :class:`IndexCorruptError` or
+    :class:`IndexVersionError` when it cannot be used.
     """
     try:
         pointer = json.loads((index_dir / "CURRENT").read_bytes())
@@ -402,6 +444,7 @@ def read_snapshot(
                 segment = _load_segment(index_dir / name, name, uid, corpus)
             segments.append(segment)
             deleted.append(frozenset(str(d) for d in entry["deleted"]))
+        dups_file, dups = _read_duplicates(index_dir, manifest["duplicates"], corpus, duplicates)
         return Snapshot(
             segments=tuple(segments),
             deleted=tuple(deleted),
@@ -410,7 +453,8 @@ def read_snapshot(
             problems=tuple(Problem(Path(p["path"]), p["reason"]) for p in manifest["problems"]),
             created=datetime.fromisoformat(manifest["created"]),
             generation=int(manifest["generation"]),
-            duplicates=_duplicates_from_json(manifest["duplicates"], corpus, duplicates),
+            duplicates=dups,
+            duplicates_file=dups_file,
         )
     except IndexCorruptError:
         raise
@@ -546,16 +590,26 @@ def _duplicate_to_json(dup: Duplicate) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _duplicates_from_json(
-    objs: Sequence[dict[str, Any]], corpus: Path, known: Iterable[Duplicate]
-) -> tuple[Duplicate, ...]:
-    by_id = {d.article.id: d for d in known}
-    found = []
-    for obj in objs:
-        dup = by_id.get(obj.get("id"))  # type: ignore[arg-type]
-        same = dup is not None and _duplicate_to_json(dup) == obj
-        found.append(dup if same and dup is not None else _duplicate_from_json(obj, corpus))
-    return tuple(found)
+def _read_duplicates(
+    index_dir: Path,
+    named: Any,
+    corpus: Path,
+    known: tuple[DuplicatesFile, tuple[Duplicate, ...]] | None,
+) -> tuple[DuplicatesFile | None, tuple[Duplicate, ...]]:
+    """The file of duplicates a manifest names (``named``) and its records, checked."""
+    if named is None:
+        return None, ()
+    stored = DuplicatesFile(str(named["name"]), str(named["xxh3"]))
+    if known is not None and known[0] == stored:
+        return stored, known[1]
+    path = index_dir / stored.name
+    try:
+        payload = path.read_bytes()
+    except OSError as exc:
+        raise IndexCorruptError(f"unreadable duplicates {path}: {exc}") from None
+    if xxhash.xxh3_64(payload).hexdigest() != stored.xxh3:
+        raise IndexCorruptError(f"duplicates {path} fail their checksum")
+    return stored, tuple(_duplicate_from_json(obj, corpus) for obj in json.loads(payload))
 
 
 def _duplicate_from_json(obj: dict[str, Any], corpus: Path) -> Duplicate:

@@ -9,6 +9,7 @@ in worker processes, one per core.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
@@ -193,21 +194,23 @@ def plan_update(
             if (found := old.find_article(aid)) is not None
         )
     # Every article of the last commit is claimed by one file: those of untouched files stay.
-    unchanged = [a for a in old.live_ids if a not in touched] if old else []
+    unchanged = _without(old.live_ids, touched) if old else []
     added: list[str] = []
     changed: list[str] = []
+    same: list[str] = []
     for aid in sorted(entries):
         was = old_digest.get(aid)
         entry = entries[aid]
         now = entry.record.digest if isinstance(entry, _Kept) else entry.digest
-        (added if was is None else unchanged if was == now else changed).append(aid)
+        (added if was is None else same if was == now else changed).append(aid)
+    _insert_sorted(unchanged, same)
     # A look at some paths only keeps the last scan's problems, which the records repeat.
     problems = list(dict.fromkeys(problems))
     report = ReindexReport(
         added=tuple(added),
         changed=tuple(changed),
         removed=tuple(sorted(touched - set(entries))),
-        unchanged=tuple(sorted(unchanged)),
+        unchanged=tuple(unchanged),
         problems=tuple(problems),
         rebuilt=old is None,
         duplicates=tuple((d.article.id, d.of) for d in folded.duplicates),
@@ -217,6 +220,31 @@ def plan_update(
         segment = _build_segment(new_name(), items, new_sources, [])
         return Plan([segment], [frozenset()], [segment], report, tuple(problems), folded.duplicates)
     return _plan_segments(old, folded, gone, new_sources, new_name, report)
+
+
+def _without(ids: Sequence[str], gone: Collection[str]) -> list[str]:
+    """The sorted ``ids`` without those in ``gone``, in order: cut out where binary search
+    finds them (a corpus's ids are many, and an update touches few)."""
+    cuts = sorted(
+        at for aid in gone if (at := bisect.bisect_left(ids, aid)) < len(ids) and ids[at] == aid
+    )
+    out: list[str] = []
+    start = 0
+    for at in cuts:
+        out += ids[start:at]
+        start = at + 1
+    out += ids[start:]
+    return out
+
+
+def _insert_sorted(ids: list[str], more: Sequence[str]) -> None:
+    """Put the sorted ``more`` into the sorted ``ids``, in order."""
+    if len(more) > 64:
+        ids += more
+        ids.sort()
+        return
+    for aid in more:
+        bisect.insort(ids, aid)
 
 
 @dataclass(frozen=True)
@@ -547,7 +575,10 @@ def _plan_segments(
             deleted[found[0]] = deleted[found[0]] | {article_id}
     dead = [seg.deleted_passages(d) for seg, d in zip(old.segments, deleted, strict=True)]
     live = [seg.n_passages - n for seg, n in zip(old.segments, dead, strict=True)]
-    keep = [n for n in range(len(old.segments)) if live[n] > 0]
+    # A segment without live passages may still hold the record of a file: one whose
+    # articles are all duplicates, or a removed file's tombstone. It stays until merged
+    # (at once when it held passages: they are all deleted), its records carried over.
+    keep = [n for n in range(len(old.segments)) if live[n] > 0 or _records_in_force(old, n)]
     dirty = {n for n in keep if dead[n] > MAX_DELETED_SHARE * old.segments[n].n_passages}
     merge: list[int] = []
     if len(keep) + 1 > MAX_SEGMENTS or dirty:
@@ -568,12 +599,7 @@ def _plan_segments(
     deletions = [deleted[n] for n in stay]
     new: list[Segment] = []
     if items or new_sources:
-        carried = [
-            rec
-            for n in merge
-            for rec in old.segments[n].sources
-            if old.sources.get(rec.relpath) == rec
-        ]
+        carried = [rec for n in merge for rec in _records_in_force(old, n)]
         sources = _latest_sources(carried + new_sources)
         if not stay:  # no older segment is left for a tombstone to void
             sources = [rec for rec in sources if rec.size >= 0]
@@ -582,6 +608,17 @@ def _plan_segments(
         deletions.append(frozenset())
         new.append(segment)
     return Plan(segments, deletions, new, report, report.problems, folded.duplicates)
+
+
+def _records_in_force(old: Snapshot, n: int) -> list[SourceRecord]:
+    """The records of segment ``n`` that still say something: each the newest of its file,
+    a removed file's tombstone only while an older segment holds a record it voids."""
+    out = []
+    for record in old.segments[n].sources:
+        holders = old.source_segments(record.relpath)
+        if holders[-1] == n and (record.size >= 0 or holders[0] < n):
+            out.append(record)
+    return out
 
 
 def _latest_sources(records: list[SourceRecord]) -> list[SourceRecord]:

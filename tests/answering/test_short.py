@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qabot.answering import spans as spans_module
 from qabot.answering.shape import analyze_question
 from qabot.answering.short import candidates, fits, offers, roles, short_answer
 from qabot.answering.spans import Span
@@ -280,6 +281,52 @@ def test_a_sentence_offers_the_kind_exactly_when_a_fitting_candidate_exists(
     chosen = short_answer(shape, sentence)
     if fits(shape, chosen) and chosen is not None and chosen.kind != "place":
         assert offers(shape, sentence)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who opened the plant?",
+        "Which company bought it?",
+        "Where did it open?",
+        "When did it open?",
+        "How many died?",
+        "How much was she paid?",
+        "How old is the pilot?",
+        "What did Merkel say?",
+        "Why did profits rise?",
+        "What happened?",
+    ],
+)
+def test_offers_reads_only_what_the_kind_asked_for_needs_and_says_the_same(
+    question: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sentences = [
+        TIME_WARNER,
+        'LONDON (CNN) -- On Tuesday Angela Merkel said "we will win" in Dresden.',
+        "The 34-year-old pilot of Lufthansa landed in Kyiv three weeks ago, police said.",
+        "It is up to Kyiv to decide because of the talks, NATO Secretary General Jens "
+        "Stoltenberg said.",
+        "She was paid 41 million euros in 2009, from 1990 to 1999 at most.",
+    ]
+    shape = analyze_question(question)
+    wanted = {
+        "person": {"person", "organisation"},
+        "organisation": {"person", "organisation"},
+    }.get(shape.kind or "", {shape.kind})
+    expected = [
+        any(c.kind in wanted and fits(shape, c) for c in candidates(s, shape)) for s in sentences
+    ]
+
+    # The kind bonus reads only the spans a fitting candidate may come from: phrases
+    # (the costliest, and never of a kind offered) are not read.
+    def unread(*args: object) -> None:
+        raise AssertionError("phrases read")
+
+    monkeypatch.setattr(spans_module, "_phrases", unread)
+    spans_module.spans.cache_clear()
+    spans_module.spans_of.cache_clear()
+    assert [offers(shape, s) for s in sentences] == expected
 
 
 def test_a_place_may_answer_who_but_offers_no_person() -> None:

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from typing import get_args
+
 import pytest
 
-from qabot.answering.spans import Span, body_start, spans
+from qabot import lexicon
+from qabot.answering import spans as spans_module
+from qabot.answering.spans import (
+    NAME_KINDS,
+    NUMBER_START,
+    TIME_START,
+    Span,
+    SpanKind,
+    body_start,
+    spans,
+    spans_of,
+)
 
 
 def kinds(sentence: str) -> dict[str, list[str]]:
@@ -105,3 +119,72 @@ def test_spans_are_read_once_per_sentence() -> None:
     sentence = "The plant opened in Dresden on Tuesday."
     assert spans(sentence) is spans(sentence)
     assert all(isinstance(s, Span) for s in spans(sentence))
+
+
+# Sentences that hold every kind, and the corners of the patterns' first characters.
+MIXED = [
+    'LONDON (CNN) -- On Tuesday, 3 March 2009, Angela Merkel said "we will win" in Dresden.',
+    "Profits at Vodafone Group Plc jumped 76% to $1.13bn from 1990 to 1999 because of Asia.",
+    "The 34-year-old pilot landed at 3:08 p.m. yesterday, three weeks ago, by using radar.",
+    "BenJan 5 and x12 May, US$5, HK$3bn, -one, twice, Sept. 4th, the mid-1990s, next week.",
+    "Twenty-first century ideas: a dozen people said that the talks had failed.",
+    "It is up to Kyiv to decide, the minister said, after the nineteenth century talks.",
+]
+
+
+@pytest.mark.parametrize("sentence", MIXED)
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        frozenset({"time"}),
+        frozenset({"number"}),
+        frozenset({"quote"}),
+        frozenset({"reason"}),
+        frozenset({"phrase", "manner"}),
+        NAME_KINDS,
+        frozenset({"place"}),
+        frozenset(get_args(SpanKind)),
+    ],
+)
+def test_spans_of_some_kinds_are_those_of_all_spans(
+    sentence: str, kinds: frozenset[SpanKind]
+) -> None:
+    assert spans_of(sentence, kinds) == tuple(s for s in spans(sentence) if s.kind in kinds)
+
+
+def test_spans_of_a_kind_read_nothing_that_kind_does_not_need(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Reading every kind is what made the kind bonus costly: a time is found without
+    # reading names, phrases or quotations; a quotation without reading times.
+    def unread(*args: object) -> None:
+        raise AssertionError("read a kind not asked for")
+
+    sentence = 'On Tuesday Angela Merkel said "we will win" in Dresden because of it.'
+    for reader in ("_names", "_phrases", "_quotes"):
+        monkeypatch.setattr(spans_module, reader, unread)
+    assert [s.text for s in spans_of(sentence, frozenset({"time"}))] == ["Tuesday"]
+    assert [s.text for s in spans_of(sentence, frozenset({"reason"}))] == ["it"]
+    with pytest.raises(AssertionError):
+        spans_of(sentence, frozenset({"person"}))  # a name is read when one is asked for
+
+
+def test_the_start_tests_find_what_the_patterns_find() -> None:
+    # The look-aheads that skip places where no time or number can start must not skip
+    # one that does: the word lists of the patterns start with ASCII letters ...
+    for name in ("number_words", "number_parts", "ordinals", "relative_days", "time_periods"):
+        assert all(re.match(r"[a-z]", w) for w in lexicon.alternation(name).split("|")), name
+    for name in ("months", "weekdays"):
+        assert all(re.match(r"[A-Za-z]", f) for forms in lexicon.forms(name) for f in forms)
+    # ... and the patterns without them find the same matches.
+    rx = spans_module._rx()
+    bare_time = re.compile(rx.time.pattern.removeprefix(TIME_START))
+    bare_number = re.compile(rx.number.pattern.removeprefix(NUMBER_START), re.I)
+    assert rx.time.pattern.startswith(TIME_START) and rx.number.pattern.startswith(NUMBER_START)
+    for sentence in MIXED:
+        assert [m.span() for m in rx.time.finditer(sentence)] == [
+            m.span() for m in bare_time.finditer(sentence)
+        ]
+        assert [m.groupdict() for m in rx.number.finditer(sentence)] == [
+            m.groupdict() for m in bare_number.finditer(sentence)
+        ]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from support.scoring import WORDS, check_exact, docs_strategy, query_strategy, snapshot_of
 
 from qabot.config import BM25Settings
-from qabot.index import search
+from qabot.index import postings, search
 
 
 @settings(max_examples=80, deadline=None)
@@ -94,3 +94,32 @@ def test_pruned_top_k_is_exact_with_either_lookup_of_the_remaining_terms(
         pruned = snap.search(query, k, s)
     # After it (the scratch buffers are shared), the full ranking, and the pruned again.
     assert pruned == snap.search(query, 10_000, s)[:k] == snap.search(query, k, s)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    docs=common,
+    query=st.lists(st.sampled_from(["the", "news", "said", *WORDS]), min_size=1, max_size=6),
+    k=st.integers(1, 6),
+    variant=st.sampled_from(["okapi", "bm25l", "bm25plus"]),
+    cut=st.integers(0, 60),
+    dead=st.sets(st.integers(0, 59), max_size=8),
+)
+def test_kept_gains_of_frequent_terms_give_the_same_scores(
+    docs: list[list[str]], query: list[str], k: int, variant: str, cut: int, dead: set[int]
+) -> None:
+    # A frequent term's gains over all its postings are kept for the snapshot's questions;
+    # with deleted passages the live ones are taken from them. The scores are the same
+    # floats as those computed afresh, whichever way, and asked again.
+    cut %= len(docs) + 1
+    dead = {i for i in dead if i < len(docs) - 1}
+    snap = snapshot_of([p for p in (docs[:cut], docs[cut:]) if p], {f"a{i:04d}" for i in dead})
+    s = BM25Settings(variant=variant)  # type: ignore[arg-type]
+    with patch.object(postings, "GAIN_MIN_POSTINGS", 10**9):
+        fresh = [(m.article.id, m.passage.position, m.score) for m in snap.search(query, k, s)]
+    with patch.object(postings, "GAIN_MIN_POSTINGS", 1):
+        for _ in range(2):
+            kept = [(m.article.id, m.passage.position, m.score) for m in snap.search(query, k, s)]
+            assert kept == fresh
+    if fresh:  # the first term is scored over all its postings: its gains are kept
+        assert any(segment.index._gains for segment in snap.segments)

@@ -258,3 +258,44 @@ def test_a_commit_that_cannot_sync_its_folder_afterwards_stands(
     monkeypatch.undo()
     assert "committed, but tidying up failed" in caplog.text
     assert QABot.open(corpus, index, update=False).ask("who flew kites?").found
+
+
+def _as_format_10(index: Path) -> None:
+    """Turn an index into one of format 10: the duplicates listed in the manifest itself."""
+    for folder in segment_folders(index):
+        meta = json.loads((folder / "segment.json").read_text())
+        (folder / "segment.json").write_text(json.dumps({**meta, "version": 10}))
+    pointer = json.loads((index / "CURRENT").read_text())
+    path = index / pointer["snapshot"]
+    data = json.loads(path.read_text())
+    (dups,) = index.glob("dups-*.json")
+    data.update(version=10, duplicates=json.loads(dups.read_text()))
+    dups.unlink()
+    path.write_text(json.dumps(data))
+    pointer["xxh3"] = xxhash.xxh3_64(path.read_bytes()).hexdigest()
+    (index / "CURRENT").write_text(json.dumps(pointer))
+
+
+def test_an_index_with_the_duplicates_in_its_manifest_is_rebuilt(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(corpus, "a.txt", "Tram", "The council voted for the tram line.")
+    write_article(corpus, "b.txt", "Tram vote", "The council voted for the tram line.")
+    index = tmp_path / "index"
+    QABot.open(corpus, index)
+    _as_format_10(index)
+    with pytest.raises(
+        IndexVersionError, match=rf"index format 10 .* this qabot reads {FORMAT_VERSION}"
+    ):
+        read_snapshot(index, corpus)
+    caplog.set_level(logging.WARNING)
+    bot = QABot.open(corpus, index)
+    assert "index format 10" in caplog.text and "it will be rebuilt from the corpus" in caplog.text
+    assert bot.last_report is not None and bot.last_report.rebuilt
+    assert bot.last_report.duplicates == (("b.txt", "a.txt"),)
+    assert manifest(index)["duplicates"] == {
+        "name": (dups := next(index.glob("dups-*.json"))).name,
+        "xxh3": xxhash.xxh3_64(dups.read_bytes()).hexdigest(),
+    }
+    assert bot.ask("tram line vote").found
