@@ -81,7 +81,7 @@ def _first_found(
         quotes = reader.quotations(words, filters) if words else []
         left_out = [t for w in sorted(first - words) if (t := analyzer.term(w))] if analyzer else []
         if quotes and matches is not None and left_out:
-            holding = {m.article.id for m in matches if all(t in m.article_terms for t in left_out)}
+            holding = _holding(matches, left_out)
             elsewhere = True
             quotes = [q for q in quotes if q.article.id in holding]
         if quotes:
@@ -103,12 +103,7 @@ def _by_first_name(
     if not 2 <= len(speaker) <= 3 or not all(w[:1].isupper() for w in speaker):
         return []
     terms = [t for w in speaker if (t := analyzer.term(w))]
-    seen = {q.article.id for q in found}
-    holding = {
-        m.article.id
-        for m in matches
-        if m.article.id not in seen and all(t in m.article_terms for t in terms)
-    }
+    holding = _holding(matches, terms) - {q.article.id for q in found}
     first = speaker_words(speaker[0])
     if not holding or not first:
         return []
@@ -117,3 +112,8 @@ def _by_first_name(
         for q in reader.quotations(first, filters)
         if q.article.id in holding and speaker_words(q.speaker) == first
     ]
+
+
+def _holding(matches: Sequence[Match], terms: Sequence[str]) -> set[str]:
+    """The ids of the articles found that hold every one of ``terms``."""
+    return {m.article.id for m in matches if all(t in m.article_terms for t in terms)}

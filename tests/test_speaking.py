@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.corpus import write_article
+from support.corpus import write_another_story, write_article
 
 from qabot import QABot
-
-
-def with_another_story(corpus: Path, tmp_path: Path) -> QABot:
-    """A bot over ``corpus`` and one story on something else: a term's rarity needs more
-    than one story to mean anything."""
-    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
-    return QABot.open(corpus, tmp_path / "index")
 
 
 def test_a_speaker_named_by_owner_and_office_is_looked_for_where_the_owner_is(
@@ -53,7 +46,8 @@ def test_a_speaker_described_with_one_word_more_than_the_article_is_found(
         "But an executive spokeswoman insisted Mr Moss had made the remark with adults in "
         'mind. "He was talking about adults," she said.',
     )  # fmt: skip
-    bot = with_another_story(corpus, tmp_path)
+    write_another_story(corpus)
+    bot = QABot.open(corpus, tmp_path / "index")
     answer = bot.ask(
         "What was the Highland Executive spokeswoman's response to criticism of Moss's "
         "remark about getting drunk?"

@@ -540,8 +540,12 @@ def _countries(analyzer: Analyzer) -> dict[str, tuple[str, ...]]:
 
 def _asks_reaction(query: Query, analyzer: Analyzer) -> bool:
     """Whether the question asks how someone reacted ("react", "respond", "response")."""
-    asked = {analyzer.term(w) for w in lexicon.words("reaction_words")}
-    return not asked.isdisjoint(query.terms)
+    return not _reaction_terms(analyzer).isdisjoint(query.terms)
+
+
+@cache
+def _reaction_terms(analyzer: Analyzer) -> frozenset[str]:
+    return frozenset(t for w in lexicon.words("reaction_words") if (t := analyzer.term(w)))
 
 
 def _own_words(
@@ -582,9 +586,9 @@ def statements(
 ) -> list[Quotation]:
     """The statement timeline: the quotations about the topic ``about`` (all of them when
     it is empty), oldest first, the same words reported twice folded (:func:`timeline`)."""
-    if about:
+    if about:  # (ranked without the fragments of reported speech already)
         ranked = rank_quotations(quotes, about, weight_of, analyzer)
-        quotes = [s.quotation for s in ranked if s.coverage >= MIN_ABOUT]
+        return timeline([s.quotation for s in ranked if s.coverage >= MIN_ABOUT])
     return timeline(whole(quotes))
 
 

@@ -5,20 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.corpus import write_article
+from support.corpus import write_another_story, write_article
 
 from qabot import QABot
 from qabot.analysis import Analyzer
 from qabot.answering.quoted import about_terms, named_after, speaker_names
 from qabot.index import TermStats
 from qabot.query import build_query
-
-
-def with_another_story(corpus: Path, tmp_path: Path) -> QABot:
-    """A bot over ``corpus`` and one story on something else: a term's rarity needs more
-    than one story to mean anything."""
-    write_article(corpus, "ferry.txt", "Ferry cuts", 'Ruth Dale said: "The ferry must stay."')
-    return QABot.open(corpus, tmp_path / "index")
 
 
 @pytest.fixture
@@ -277,7 +270,8 @@ def test_a_word_of_speech_after_the_questions_own_verb_is_part_of_the_topic(
         '"It\'s the newest and most affordable Mac ever," Steve Jobs told the show. "People '
         'who are thinking of switching will have no more excuses," he added.',
     )  # fmt: skip
-    bot = with_another_story(corpus, tmp_path)
+    write_another_story(corpus)
+    bot = QABot.open(corpus, tmp_path / "index")
     # "say" frames the question; "thinking" is what the users do.
     answer = bot.ask("What did Steve Jobs say about Windows users thinking of switching to a Mac?")
     assert answer.short == "People who are thinking of switching will have no more excuses"
@@ -311,7 +305,8 @@ def test_a_phrase_someone_calls_a_thing_answers_how_they_described_it(tmp_path: 
         "For the Liberal Democrats, Kirsty Williams called the new target \"hugely "
         'unambitious". "It leaves patients waiting two years," she said.',
     )  # fmt: skip
-    bot = with_another_story(corpus, tmp_path)
+    write_another_story(corpus)
+    bot = QABot.open(corpus, tmp_path / "index")
     answer = bot.ask("How did Kirsty Williams describe Jane Hutt's new waiting time target?")
     assert answer.short == "hugely unambitious"
 
@@ -325,7 +320,8 @@ def test_a_reaction_is_told_by_its_words_of_feeling(tmp_path: Path) -> None:
         'Peter Jamieson said. "I am very pleased we have secured this delay for the chart," '
         "he added.",
     )  # fmt: skip
-    bot = with_another_story(corpus, tmp_path)
+    write_another_story(corpus)
+    bot = QABot.open(corpus, tmp_path / "index")
     answer = bot.ask("How did the BPI chairman react to the delay of downloads in the chart?")
     assert answer.short == "I am very pleased we have secured this delay for the chart"
     # Asked what he said, the words holding most of the question come first.
@@ -357,7 +353,8 @@ def test_the_speakers_words_in_an_article_on_the_topic_found_among_the_first(
         'Ulrich Schulte-Strathaus, head of the airlines association, said: "Of course we '
         'applaud humanitarian initiatives, but why target the airlines?"',
     )  # fmt: skip
-    bot = with_another_story(corpus, tmp_path)
+    write_another_story(corpus)
+    bot = QABot.open(corpus, tmp_path / "index")
     # The story found first does not quote him; the next one, on the topic in its own
     # words, does (far from where it names the topic).
     answer = bot.ask(
@@ -378,6 +375,7 @@ def test_a_country_and_its_people_are_one_topic(tmp_path: Path) -> None:
         'Screen International. "It is not an inflammatory film. It has done very well in '
         'Germany," he added.',
     )  # fmt: skip
-    bot = with_another_story(corpus, tmp_path)
+    write_another_story(corpus)
+    bot = QABot.open(corpus, tmp_path / "index")
     answer = bot.ask("What did Tim Dams say about the German film?")
     assert answer.short == "It is not an inflammatory film. It has done very well in Germany"

@@ -19,6 +19,13 @@ def write_article(folder: Path, name: str, title: str, *paragraphs: str) -> Path
     return path
 
 
+def write_another_story(folder: Path) -> Path:
+    """One short story on something else, beside a test's own: a term's rarity needs more
+    than one story to mean anything."""
+    ferry = 'Ruth Dale said: "The ferry must stay."'
+    return write_article(folder, "ferry.txt", "Ferry cuts", ferry)
+
+
 # -- generated corpora, for the reliability tests ---------------------------------------------
 _SYLLABLES = [
     "ka", "lo", "mi", "ren", "dus", "tor", "vel", "sa", "ni", "po", "gar", "fen",
