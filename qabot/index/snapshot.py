@@ -261,9 +261,9 @@ class Snapshot:
             if not rows:
                 continue
             allowed = segment.allowed_articles(filters) if filters else None
-            numbers = segment.quotes.columns["article"]
+            numbers = segment.quotes.article
             for row in rows:
-                number = numbers[row]
+                number = int(numbers[row])
                 record = segment.articles[number]
                 if record.article.id in deleted or (allowed is not None and not allowed[number]):
                     continue

@@ -13,9 +13,11 @@ Layout (plain ``.npy`` arrays and JSON; no pickle anywhere)::
                             with the same duplicates (a commit that changes none writes none)
       seg-000003/           one segment, never modified once written:
         segment.json        its random id; size and xxh3-64 checksum of each file below
-        vocab.json articles.json sources.json quotes.json texts.bin
+        vocab.json articles.json sources.json speakers.json texts.bin quotes.bin
         doc_len.npy fwd_ptr.npy fwd_term.npy fwd_tf.npy post_ptr.npy post_doc.npy post_tf.npy
         passage_article.npy passage_para.npy text_ptr.npy article_day.npy
+        shingle_ptr.npy shingles.npy quote_article.npy quote_ptr.npy
+        speaker_ptr.npy speaker_rows.npy
       .lock                 held by the one process writing
       .gitignore            "*": the index never lands in a git repository
 
@@ -56,7 +58,7 @@ import xxhash
 from qabot import atomic, locks
 from qabot.errors import IndexCorruptError, IndexLockedError, IndexVersionError, IndexWriteError
 from qabot.index.postings import InvertedIndex
-from qabot.index.quotes import QUOTE_COLUMNS, QuoteTable
+from qabot.index.quotes import QuoteTable, SpeakerPostings
 from qabot.index.segment import ArticleRecord, ArticleTable, FileStamp, Segment, SourceTable
 from qabot.index.snapshot import Duplicate, DuplicatesFile, Snapshot
 from qabot.values import Article, Problem
@@ -88,14 +90,18 @@ FORMAT = "qabot-index"
 #: and each keeps the words describing its speaker ("roles").
 #: 11: the duplicate records are kept in a file of their own, written only when they
 #: change (a commit no longer writes, reads back and decodes every duplicate).
-FORMAT_VERSION = 11
+#: 12: quotations are stored a row each in a blob with offsets, and the postings of their
+#: speakers' words with them (a first question about someone read and indexed them all).
+FORMAT_VERSION = 12
 _ARRAYS = (
     "doc_len", "fwd_ptr", "fwd_term", "fwd_tf", "post_ptr", "post_doc", "post_tf",
     "passage_article", "passage_para", "text_ptr", "article_day", "shingle_ptr", "shingles",
+    "quote_article", "quote_ptr", "speaker_ptr", "speaker_rows",
 )  # fmt: skip
 _JSON = ("vocab", "articles", "sources")
 #: Parsed only when a question asks for someone's words.
-_LAZY_JSON = ("quotes",)
+_LAZY_JSON = ("speakers",)
+_BLOBS = ("texts.bin", "quotes.bin")
 _CHUNK = 4 << 20
 
 
@@ -178,23 +184,26 @@ def _write_segment(index_dir: Path, segment: Segment, tmp: Path, final: Path) ->
         shutil.rmtree(tmp)
     tmp.mkdir()
     idx = segment.index
+    quotes = segment.quotes
     arrays: dict[str, npt.NDArray[Any]] = {
         "doc_len": idx.doc_len, "fwd_ptr": idx.fwd_ptr, "fwd_term": idx.fwd_term,
         "fwd_tf": idx.fwd_tf, "post_ptr": idx.post_ptr, "post_doc": idx.post_doc,
         "post_tf": idx.post_tf, "passage_article": segment.passage_article,
         "passage_para": segment.passage_para, "text_ptr": segment.text_ptr,
         "article_day": segment.article_day, "shingle_ptr": segment.shingle_ptr,
-        "shingles": segment.shingles,
+        "shingles": segment.shingles, "quote_article": quotes.article, "quote_ptr": quotes.ptr,
+        "speaker_ptr": quotes.speakers.ptr, "speaker_rows": quotes.speakers.rows,
     }  # fmt: skip
     files: dict[str, dict[str, Any]] = {}
     for key, array in arrays.items():
         files[f"{key}.npy"] = _write(tmp / f"{key}.npy", lambda fh, a=array: np.save(fh, a))
-    files["texts.bin"] = _write(tmp / "texts.bin", lambda fh: fh.write(bytes(segment.texts)))
+    for key, blob in zip(_BLOBS, (segment.texts, quotes.blob), strict=True):
+        files[key] = _write(tmp / key, lambda fh, b=blob: fh.write(bytes(b)))
     documents: dict[str, Any] = {
         "vocab": list(idx.vocab),
         "articles": _articles_to_json(segment.articles),
         "sources": SourceTable.of(segment.sources).columns,
-        "quotes": segment.quotes.columns,
+        "speakers": list(quotes.speakers.words),
     }
     for key, doc in documents.items():
         payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -481,7 +490,7 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         raise IndexCorruptError(f"segment {folder} is not the one the snapshot names")
     expected = meta["files"]
     wanted = {f"{k}.npy" for k in _ARRAYS} | {f"{k}.json" for k in (*_JSON, *_LAZY_JSON)}
-    wanted.add("texts.bin")
+    wanted.update(_BLOBS)
     if set(expected) != wanted:
         raise IndexCorruptError(f"segment {folder} lists unexpected files")
     size = 0
@@ -509,10 +518,11 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         for key in _ARRAYS
     }
     docs = {key: json.loads((folder / f"{key}.json").read_bytes()) for key in _JSON}
-    texts: Any = (
-        np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r").view(np.ndarray)
-        if expected["texts.bin"]["bytes"]
+    texts, quote_blob = (
+        np.memmap(folder / key, dtype=np.uint8, mode="r").view(np.ndarray)
+        if expected[key]["bytes"]
         else b""
+        for key in _BLOBS
     )
     index = InvertedIndex(
         docs["vocab"], arrays["doc_len"], arrays["fwd_ptr"], arrays["fwd_term"],
@@ -530,6 +540,7 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         or arrays["article_day"].shape != (len(articles),)
         or arrays["shingle_ptr"].shape != (len(articles) + 1,)
         or arrays["shingles"].shape != (int(arrays["shingle_ptr"][-1]),)
+        or not _quotes_fit(arrays, len(articles), len(quote_blob))
     ):
         raise IndexCorruptError(f"segment {folder} has inconsistent array shapes")
     return Segment(
@@ -545,26 +556,46 @@ def _load_segment(folder: Path, name: str, uid: str, corpus: Path) -> Segment:
         size_bytes=size,
         uid=uid,
         stamps=tuple(stamps),
-        quotes=QuoteTable(lambda: _quotes_from(folder / "quotes.json", len(articles))),
+        quotes=QuoteTable(
+            arrays["quote_article"],
+            arrays["quote_ptr"],
+            quote_blob,
+            lambda: _speakers_from(folder / "speakers.json", arrays),
+        ),
         shingle_ptr=arrays["shingle_ptr"],
         shingles=arrays["shingles"],
     )
 
 
-def _quotes_from(path: Path, n_articles: int) -> dict[str, list[Any]]:
-    """A segment's quotation columns, read when first asked for; checked like the rest."""
+def _quotes_fit(arrays: Mapping[str, npt.NDArray[Any]], n_articles: int, size: int) -> bool:
+    """Whether a segment's quotation arrays agree with each other and with its articles."""
+    numbers, ptr = arrays["quote_article"], arrays["quote_ptr"]
+    rows, speaker_ptr = arrays["speaker_rows"], arrays["speaker_ptr"]
+    return bool(
+        ptr.shape == (len(numbers) + 1,)
+        and ptr[0] == 0 and ptr[-1] == size and (ptr[1:] >= ptr[:-1]).all()
+        and (not len(numbers) or (numbers[0] >= 0 and numbers[-1] < n_articles))
+        and (numbers[1:] >= numbers[:-1]).all()
+        and speaker_ptr.ndim == 1 and len(speaker_ptr) >= 1
+        and speaker_ptr[0] == 0 and rows.shape == (int(speaker_ptr[-1]),)
+        and (speaker_ptr[1:] >= speaker_ptr[:-1]).all()
+        and (not rows.size or (rows.min() >= 0 and rows.max() < len(numbers)))
+    )  # fmt: skip
+
+
+def _speakers_from(path: Path, arrays: Mapping[str, npt.NDArray[Any]]) -> SpeakerPostings:
+    """A segment's speaker postings, their words read when first asked for; checked."""
     try:
-        columns = json.loads(path.read_bytes())
-        numbers = columns["article"]
-        if any(not 0 <= n < n_articles for n in numbers) or numbers != sorted(numbers):
-            raise ValueError("quotations name articles the segment does not hold")
-        if {len(columns[c]) for c in QUOTE_COLUMNS} != {len(numbers)}:
-            raise ValueError("quotation columns differ in length")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        words = json.loads(path.read_bytes())
+        if not isinstance(words, list) or len(words) != len(arrays["speaker_ptr"]) - 1:
+            raise ValueError("speaker words and postings differ in length")
+        if any(not isinstance(w, str) for w in words) or words != sorted(words):
+            raise ValueError("speaker words are not sorted")
+    except (OSError, ValueError) as exc:
         raise IndexCorruptError(
             f"unreadable quotations {path}: {exc}; run `qabot index --rebuild`"
         ) from None
-    return {c: columns[c] for c in QUOTE_COLUMNS}
+    return SpeakerPostings(words, arrays["speaker_ptr"], arrays["speaker_rows"])
 
 
 def _checksum(path: Path) -> str:

@@ -42,7 +42,7 @@ from qabot.config import AnalyzerSettings, PassageSettings
 from qabot.errors import ArticleError
 from qabot.index.dedup import MAX_CHARS, hashed_shingles, stored_shingles
 from qabot.index.postings import Block, InvertedIndex, Kept
-from qabot.index.quotes import QuoteTable
+from qabot.index.quotes import QuoteTableBuilder
 from qabot.index.segment import ArticleRecord, Segment, SourceRecord, days_of
 from qabot.index.snapshot import Duplicate, Snapshot
 from qabot.passages import split_article
@@ -640,7 +640,7 @@ def _build_segment(
     paras: list[Any] = []
     text_parts: list[bytes] = []
     text_lens: list[Any] = []
-    quotes: list[tuple[Any, ...]] = []
+    quotes = QuoteTableBuilder()
     shingle_sets: list[npt.NDArray[np.uint32] | None] = []
     first = 0
     for number, item in enumerate(items):
@@ -652,8 +652,8 @@ def _build_segment(
                 ArticleRecord(rec.article, rec.relpath, rec.digest, first, count, rec.body)
             )
             held = source.article_number(rec.article.id)
-            kept = source.quotes.of_article(held) if held is not None else []
-            quotes.extend((number, *row[1:]) for row in kept)
+            if held is not None:
+                quotes.keep(source.quotes, held, number)
             shingle_sets.append(source.stored_shingles(held) if held is not None else None)
         else:
             if item.analysed is None:  # pragma: no cover - _analyze fills every entry
@@ -663,7 +663,7 @@ def _build_segment(
             records.append(
                 ArticleRecord(article, item.relpath, item.digest, first, count, item.body)
             )
-            quotes.extend((number, *row) for row in item.quotes)
+            quotes.add(number, item.quotes)
             shingle_sets.append(_analysed_shingles(item.analysed, item.first))
         hi = lo + count
         _extend_kept(blocks, source.index, lo, hi)
@@ -701,7 +701,7 @@ def _build_segment(
         passage_para=np.concatenate(paras) if paras else np.empty((0, 2), np.int32),
         text_ptr=text_ptr,
         texts=texts,
-        quotes=QuoteTable.of(quotes),
+        quotes=quotes.build(),
         shingle_ptr=shingle_ptr,
         shingles=shingles,
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -299,3 +301,57 @@ def test_an_index_with_the_duplicates_in_its_manifest_is_rebuilt(
         "xxh3": xxhash.xxh3_64(dups.read_bytes()).hexdigest(),
     }
     assert bot.ask("tram line vote").found
+
+
+def _rewrite(folder: Path, name: str, payload: bytes) -> None:
+    """Replace a segment file and its recorded size and checksum, as a faulty writer would."""
+    (folder / name).write_bytes(payload)
+    meta = json.loads((folder / "segment.json").read_text())
+    meta["files"][name] = {"bytes": len(payload), "xxh3": xxhash.xxh3_64(payload).hexdigest()}
+    (folder / "segment.json").write_text(json.dumps(meta))
+
+
+def _npy(array: np.ndarray) -> bytes:  # type: ignore[type-arg]
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("quote_ptr.npy", lambda ptr: ptr[:-1]),  # ends before the blob does
+        ("quote_article.npy", lambda numbers: numbers[::-1]),  # out of article order
+        ("speaker_rows.npy", lambda rows: rows + 2),  # rows the table lacks
+    ],
+)
+def test_stored_quotations_that_disagree_are_detected(
+    tmp_path: Path,
+    name: str,
+    change: Callable[[np.ndarray], np.ndarray],  # type: ignore[type-arg]
+) -> None:
+    corpus = tmp_path / "c"
+    write_article(corpus, "a.txt", "Talks", '"We will not sign," Ms Berg said.')
+    write_article(corpus, "b.txt", "Vote", 'Mayor Tom Reed said: "The harbour is ours."')
+    index = tmp_path / "index"
+    QABot.open(corpus, index)
+    (folder,) = segment_folders(index)
+    _rewrite(folder, name, _npy(change(np.load(folder / name))))
+    with pytest.raises(IndexCorruptError, match="inconsistent"):
+        read_snapshot(index, corpus)
+    bot = QABot.open(corpus, index)  # rebuilt
+    assert bot.ask("What did Mayor Tom Reed say about the harbour?").short == "The harbour is ours."
+
+
+def test_unsorted_speaker_words_are_detected_when_first_read(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(corpus, "b.txt", "Vote", 'Mayor Tom Reed said: "The harbour is ours."')
+    index = tmp_path / "index"
+    QABot.open(corpus, index)
+    (folder,) = segment_folders(index)
+    words = json.loads((folder / "speakers.json").read_text())
+    _rewrite(folder, "speakers.json", json.dumps(words[::-1]).encode())
+    snapshot = read_snapshot(index, corpus)
+    assert snapshot is not None
+    with pytest.raises(IndexCorruptError, match=r"speaker words are not sorted.*--rebuild"):
+        snapshot.quotations({"reed"})

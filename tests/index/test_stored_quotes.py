@@ -4,14 +4,16 @@ extractor's tests): extracted once, stored, found by speaker, incremental."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 from support.corpus import write_article
 
 from qabot import QABot
 from qabot.index import speaker_words
-from qabot.index.quotes import QuoteTable
+from qabot.index.quotes import QUOTE_COLUMNS, QuoteTable
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -84,13 +86,50 @@ def test_a_kept_article_keeps_its_quotations_when_segments_merge(tmp_path: Path)
     assert quotes_of(bot, "Berg")[0].startswith("We will not sign")
 
 
-def test_quotations_are_stored_as_plain_json_columns(tmp_path: Path) -> None:
+def test_quotations_are_stored_as_json_rows_with_their_speakers_postings(
+    tmp_path: Path,
+) -> None:
+    corpus = _corpus(tmp_path)
+    QABot.open(corpus, tmp_path / "index")
+    bot = QABot.open(corpus, tmp_path / "index", update=False)
+    (segment,) = bot.index.current().segments
+    folder = tmp_path / "index" / segment.name
+    blob = (folder / "quotes.bin").read_bytes()
+    ptr = np.load(folder / "quote_ptr.npy").tolist()
+    rows = [json.loads(blob[a:b]) for a, b in pairwise(ptr)]
+    assert [row[QUOTE_COLUMNS.index("speaker") - 1] for row in rows] == [
+        "Anna Berg", "Anna Berg", "Tom Reed",
+    ]  # fmt: skip
+    assert np.load(folder / "quote_article.npy").tolist() == [0, 0, 1]
+    # Every word naming a speaker, sorted, with the rows it names.
+    words = json.loads((folder / "speakers.json").read_text())
+    assert words == sorted(words) and {"anna", "berg", "foreign", "minister", "reed"} <= set(words)
+    speaker_ptr = np.load(folder / "speaker_ptr.npy")
+    speaker_rows = np.load(folder / "speaker_rows.npy")
+    at = words.index("berg")
+    assert speaker_rows[speaker_ptr[at] : speaker_ptr[at + 1]].tolist() == [0, 1]
+    assert segment.quotes.by_speaker({"anna", "berg"}) == [0, 1]
+    assert segment.quotes.by_speaker({"mayor"}) == [2]
+    assert segment.quotes.by_speaker({"anna", "reed"}) == []
+    assert QuoteTable.of([]).by_speaker({"berg"}) == []
+
+
+def test_merged_segments_find_every_speaker_as_a_rebuild_does(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
     bot = QABot.open(corpus, tmp_path / "index")
-    segment = bot.index.current().segments[0]
-    stored = json.loads((tmp_path / "index" / segment.name / "quotes.json").read_text())
-    assert set(stored) >= {"article", "text", "speaker", "written", "verb", "context", "roles"}
-    assert QuoteTable.of([]).by_speaker({"berg"}) == []
+    for n in range(12):  # segments merge, kept articles' quotations copied as stored
+        write_article(
+            corpus, f"n{n}.txt", f"Note {n}", f'"Note {n} is out," Mayor Tom Reed said of it.'
+        )
+        if n == 5:
+            (corpus / "a.txt").unlink()
+        bot.reindex()
+    fresh = QABot.open(corpus, tmp_path / "fresh")
+    (rebuilt,) = fresh.index.current().segments
+    assert "berg" not in rebuilt.quotes.speakers.words
+    for word in [*rebuilt.quotes.speakers.words, "berg"]:
+        assert sorted(quotes_of(bot, word)) == sorted(quotes_of(fresh, word)), word
+    assert len(quotes_of(bot, "mayor")) == 13
 
 
 @pytest.mark.parametrize(
