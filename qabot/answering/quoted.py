@@ -174,12 +174,15 @@ def rank_quotations(
         if total
     }
     scored = []
+    read: dict[str, tuple[float, float]] = {}  # a story republished: its words read once
     for quote in quotes:
         # The sentence without the words naming the speaker ("the NATO Secretary General
         # said" is not about NATO).
         context = quote.context.replace(quote.speaker_as_written, " ", 1)
         text = context if quote.text[:20] in context else f"{quote.text} {context}"
-        score, covered = _bm25(text, weight, analyzer)
+        if text not in read:
+            read[text] = _bm25(text, weight, analyzer)
+        score, covered = read[text]
         if feeling and feelings.intersection(_WORD.findall(quote.text.casefold())):
             score *= _FEELING
         if quote.kind == "direct":

@@ -45,6 +45,7 @@ _SPEAKER, _WRITTEN, _ROLES = (QUOTE_COLUMNS.index(c) - 1 for c in ("speaker", "w
 _WORD = re.compile(r"[^\W_][\w'’.-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _ARTICLES = frozenset({"a", "an", "the", "of"})
+_decode = json.JSONDecoder().decode
 
 
 @cache
@@ -119,7 +120,8 @@ class QuoteTable(Sequence[tuple[Any, ...]]):
         return len(self.article)
 
     def _row(self, index: int) -> list[Any]:
-        found: list[Any] = json.loads(bytes(self.blob[self.ptr[index] : self.ptr[index + 1]]))
+        stored = self.blob[self.ptr[index] : self.ptr[index + 1]]
+        found: list[Any] = _decode(bytes(stored).decode())
         return found
 
     def __getitem__(self, index: int) -> tuple[Any, ...]:  # type: ignore[override]

@@ -262,12 +262,15 @@ class Snapshot:
                 continue
             allowed = segment.allowed_articles(filters) if filters else None
             numbers = segment.quotes.article
+            articles: dict[int, Article | None] = {}  # an article's quotations come together
             for row in rows:
                 number = int(numbers[row])
-                record = segment.articles[number]
-                if record.article.id in deleted or (allowed is not None and not allowed[number]):
-                    continue
-                out.append(segment.quotes.quotation(row, record.article))
+                if number not in articles:
+                    found = segment.articles[number].article
+                    live = found.id not in deleted and (allowed is None or allowed[number])
+                    articles[number] = found if live else None
+                if (article := articles[number]) is not None:
+                    out.append(segment.quotes.quotation(row, article))
         return out
 
     def passage(self, article_id: str, position: int) -> Passage | None:
