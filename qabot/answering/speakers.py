@@ -177,6 +177,7 @@ class _Words:
     adverbs: frozenset[str]
     stopwords: frozenset[str]
     times: frozenset[str]
+    post_nominals: frozenset[str]  # as written: "MP", "QC"
     before_sentence: str  # what may stand between a sentence's start and its first word
     run: re.Pattern[str]
     he: tuple[re.Pattern[str], re.Pattern[str]]
@@ -215,6 +216,7 @@ def _words() -> _Words:
         # (Months are names too: "June Carter Cash".)
         times=frozenset(f for line in lexicon.forms("weekdays") for f in line)
         | lexicon.words("relative_days"),
+        post_nominals=frozenset(lexicon.entries("post_nominals")),
         before_sentence=" " + quote_marks() + "'(",
         # A run of capitalised words joined by single spaces or name glue ("Bank of
         # England"); a possessive ends it ("Plaid Cymru's | Elfyn Llwyd").
@@ -824,6 +826,8 @@ class Cast:
                 words[0].casefold().rstrip(".") in honorifics or words[0] in ("The", "A", "An")
             ):
                 words = words[1:]  # "Mr", and a sentence's first "The" ("The Federal Reserve")
+            if len(words) > 2 and words[-1] in _words().post_nominals:
+                words = words[:-1]  # "Andrew Tyrie MP" is found by "Tyrie"
             if len(words) > 1:
                 last = words[-1].casefold().removesuffix("'s").removesuffix("’s").rstrip("'’")
                 self._longest.setdefault(last, []).append((position, run))
@@ -865,6 +869,18 @@ class Cast:
             evidence.organisation += 1
         elif span.kind == "place":
             evidence.place += 1
+        post = None  # (not a title: "NATO Secretary General" ends with one)
+        if (
+            len(words) >= 3
+            and words[-1].group() in _words().post_nominals
+            and words[0].group().casefold() in _words().female_names | _words().male_names
+        ):
+            # "Andrew Tyrie MP": the letters after a person's name describe them ("the
+            # Ealing North MP" and "Plaid Cymru MP" are offices).
+            post = words[-1]
+            evidence.roles.add(post.group().casefold())
+            evidence.person += 2
+            words = words[:-1]
         # Office titles describe: "NATO Secretary General Jens Stoltenberg" is Jens Stoltenberg.
         folded = [t.group().casefold().rstrip(".") for t in words]
         cut = _title_end(folded)
@@ -881,6 +897,20 @@ class Cast:
             evidence.roles.update(folded[:cut])
             evidence.person += 2
             words = _honorifics(words[cut:], evidence)
+        elif len(words) >= 3:
+            # "(Chief Secretary to the) Treasury Paul Boateng": a first name after the
+            # run's first word starts a person's name, what comes before it describes them.
+            first = _words().female_names | _words().male_names
+            starts = [n for n, t in enumerate(words) if t.group().casefold() in first]
+            if (
+                starts
+                and starts[0]
+                and len(words) - starts[0] >= 2
+                and all(self._describes(t.group()) for t in words[: starts[0]])
+            ):
+                evidence.roles.update(folded[: starts[0]])
+                evidence.person += 2
+                words = words[starts[0] :]
         honorifics = _words().honorifics
         inner = [n for n, t in enumerate(words[:-1]) if t.group().casefold() in honorifics]
         if inner:
@@ -906,7 +936,21 @@ class Cast:
             possessive = True
         if not name or not name[0].isupper():
             return None
+        if post is not None and words[-1].end() == end:
+            end = post.end()  # the name's clause goes on after the letters
         return _Mention((at[0], start), end, name, possessive, self._in_quote(at), evidence)
+
+    def _describes(self, word: str) -> bool:
+        """Whether a capitalised word before a person's name describes them rather than
+        starting the name ("Treasurer", "US", "Speaker"; not "Jose" or "Iain")."""
+        w, folded = _words(), word.casefold()
+        return (
+            word.isupper()
+            or folded in w.title_words
+            or folded in w.organisation_words
+            or is_person_noun(folded)
+            or self._written_lower(word)
+        )
 
     def _written_lower(self, word: str) -> bool:
         """Whether the article writes ``word`` in lower case somewhere: a space before it, a

@@ -783,3 +783,32 @@ def test_the_office_after_an_attributions_name_describes_the_speaker(
     assert {"technical", "reviews", "editor", "mac", "format"} <= roles["Mark Sparrow"]
     assert "at" not in roles["Mark Sparrow"]
     assert not roles["Jason Gardener"] & {"hopes", "closer", "mark"}  # a clause, no office
+
+
+def test_letters_after_a_persons_name_are_no_part_of_it(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "The Lib Dems called for Commons leader Peter Hain to make a statement. In the "
+        "Commons, Tory frontbencher Andrew Tyrie MP demanded an immediate statement.",
+        'Raising a point of order, he said: "I can only hope it is unintentional."',
+        'Ben Emmerson QC said the men had been held for years. "It is wrong," Mr Emmerson said.',
+    )
+    assert [q.speaker for q in found] == ["Andrew Tyrie", "Ben Emmerson", "Ben Emmerson"]
+    # An MP named by the place or party they stand for is an office, not a name.
+    (office,) = quotes(analyzer, '"It was a horrible thing," said the Ealing North MP.')
+    assert office.speaker == "Ealing North MP"
+
+
+def test_a_word_describing_a_person_before_their_first_name_is_no_part_of_it(
+    analyzer: Analyzer,
+) -> None:
+    found = quotes(
+        analyzer,
+        "Treasurer Peter Costello spoke on Monday. The treasurer has said nothing since.",
+        'US Attorney David Kelley said he expects them to plead guilty. "We are done," he said.',
+        "Jose Antonio Reyes said he wished he was playing for Real Madrid.",
+    )
+    assert [q.speaker for q in found] == [
+        "David Kelley", "David Kelley", "Jose Antonio Reyes",
+    ]  # fmt: skip
+    assert found[0].speaker_as_written == "US Attorney David Kelley"
