@@ -81,7 +81,7 @@ __all__ = [
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 20
+EXTRACTION_VERSION = 21
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -237,6 +237,9 @@ class _Patterns:
     #: Words no reported clause opens with (a preposition, "to", "so", "nothing").
     no_clause: frozenset[str]
     verbs: frozenset[str]
+    #: Words telling that a sentence is about someone's words: verbs of speech, "asked",
+    #: "view", "response" (:meth:`_Reader._named_just_before`).
+    speaking: frozenset[str]
     stop_chars: re.Pattern[str]
     inverted_end: re.Pattern[str]
     joint: re.Pattern[str]
@@ -257,6 +260,7 @@ class _Patterns:
 
 
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
+_LETTERS = re.compile(r"[^\W\d_]+")
 _DETERMINERS = frozenset({"the", "a", "an", "this", "these", "those"})
 #: Prepositions that may join the words of a speaker: "a spokesman for the firm".
 _INNER = frozenset({"of", "for", "at", "from", "on"})
@@ -325,8 +329,10 @@ def _rx() -> _Patterns:
         adverb_ends=frozenset(a.split()[-1] for a in lexicon.words("speaker_adverbs")),
         times=frozenset(f for line in lexicon.forms("weekdays") for f in line)
         | lexicon.words("relative_days"),
+        # (An apostrophe inside a word is no quotation mark: "Eddie O'Sullivan said".)
         after_speaker=re.compile(
-            rf"(?P<np>[^,.;:!?{marks}{_MASK}]{{1,80}}?)(?:,[^,.;:!?{marks}{_MASK}]{{1,60}},)?"
+            rf"(?P<np>(?:[^,.;:!?{marks}{_MASK}]|(?<=\w)['’](?=\w)){{1,80}}?)"
+            rf"(?:,(?:[^,.;:!?{marks}{_MASK}]|(?<=\w)['’](?=\w)){{1,60}},)?"
             rf"(?:\s+{adverbs})*\s+(?P<v>{said})\b",
             re.I,
         ),
@@ -343,6 +349,11 @@ def _rx() -> _Patterns:
         fronting=lexicon.words("speaker_prepositions") | {"to", "as"},
         no_clause=lexicon.words("speaker_prepositions") | {"to", "so", "nothing"},
         verbs=lexicon.words("quote_verbs") | lexicon.words("report_verbs"),
+        speaking=lexicon.words("quote_verbs")
+        | lexicon.words("report_verbs")
+        | lexicon.words("tell_verbs")
+        | lexicon.words("statement_words")
+        | {"asked", "viewpoint"},
         # Words up to the next stop or quotation mark.
         stop_chars=re.compile(rf"[^,.;:!?{re.escape(quote_marks())}]*"),
         # What may follow "…, says the party": the sentence's end, or a dash and more.
@@ -773,6 +784,34 @@ class _Reader:
             start += len(_ACCORDING[0])  # "According to Frank Brown, …": he speaks
         return _words_after(m, start, len(m))
 
+    def _named_just_before(
+        self, s0: int, opens: int, reported: list[_Found]
+    ) -> tuple[int, int] | None:
+        """The name of two or more capitalised words opening the sentence before a
+        quotation that opens its own, when that sentence (in the same paragraph) speaks of
+        speaking ("has a partisan viewpoint", "was asked if") and reports nobody's words."""
+        if s0 == 0 or self.masked[s0:opens].strip():
+            return None
+        p0, p1 = self._sentence(s0 - 1)
+        if (
+            p1 > s0
+            or any(p0 <= q.open < p1 for q in self.marked)
+            or any(p0 <= r.parts[0][0] < p1 for r in reported)
+        ):
+            return None
+        words = {w.casefold() for w in _LETTERS.findall(self.masked, p0, p1)}
+        if words.isdisjoint(_rx().speaking):
+            return None
+        subject = self._subject(p0)
+        if subject is None:
+            return None
+        name = self.text[subject[0] : subject[1]].split()
+        if len(name) < 2 or not all(w[:1].isupper() for w in name):
+            return None
+        if name[0].casefold() in _DETERMINERS:
+            return None
+        return subject
+
     # -- reported speech -------------------------------------------------------------------
     def _reported(self, attributed: set[int]) -> list[_Found]:
         found: list[_Found] = []
@@ -1159,6 +1198,22 @@ class _Reader:
                         )
                     )
                     continue
+            named = self._named_just_before(s0, q.open, reported)
+            if named is not None and words >= _FRAGMENT_WORDS:
+                # `Graham Barlow, editor of Mac Format, has a partisan view. "It's just a
+                # Mac, …"`: the person the sentence before is about speaks.
+                found.append(
+                    _Found(
+                        "direct",
+                        self.index,
+                        ((q.start, q.end),),
+                        self._stretch(named[0], max(s1, q.stop)),
+                        (self.index, named[0], named[1]),
+                        "",
+                        fragment,
+                    )
+                )
+                continue
             if words >= _FRAGMENT_WORDS and (self._alone(q) or self.text[q.start].isupper()):
                 # Goes on from the quotation before: its speaker (read when resolving).
                 found.append(
@@ -1339,7 +1394,7 @@ def _words_after(m: str, start: int, limit: int) -> tuple[int, int] | None:
             break
         if word[:1].islower() and lw.endswith(("ing", "ed", "ly")) and len(lw) > 4:
             break
-        if taken and (lw in rx.adverb_words or lw in rx.times):
+        if taken and ((lw in rx.adverb_words and word[:1].islower()) or lw in rx.times):
             break  # "said Mr Sener earlier this month", "said Smith on Monday"
         taken.append(t)
         position = t.end()

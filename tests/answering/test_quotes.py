@@ -812,3 +812,45 @@ def test_a_word_describing_a_person_before_their_first_name_is_no_part_of_it(
         "David Kelley", "David Kelley", "Jose Antonio Reyes",
     ]  # fmt: skip
     assert found[0].speaker_as_written == "US Attorney David Kelley"
+
+
+def test_a_quotation_after_a_sentence_about_someones_view_is_theirs(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        '"It is a good little machine," said Mark Sparrow of Mac Format. So is the Mac Mini '
+        "a revolution? Graham Barlow, editor of Mac Format, has a rather partisan viewpoint. "
+        '"It\'s just a Mac, but we should be very excited."',
+        'Gordon D\'Arcy is back after injury. "The squad is picked on form," coach Eddie '
+        "O'Sullivan said.",
+    )
+    assert [(q.text, q.speaker) for q in found] == [
+        ("It is a good little machine", "Mark Sparrow"),
+        ("It's just a Mac, but we should be very excited.", "Graham Barlow"),
+        ("The squad is picked on form", "Eddie O'Sullivan"),
+    ]
+
+
+def test_first_between_a_passive_and_its_verb_names_no_speaker(analyzer: Analyzer) -> None:
+    (found,) = quotes(
+        analyzer,
+        "When it was first announced some pundits thought it was a media centre. When the "
+        "deal was first announced, shares rose.",
+    )
+    assert (found.speaker, found.text) == ("pundits", "it was a media centre")
+    (named,) = quotes(analyzer, '"It is a risk," said Credit Suisse First Boston analyst Vi Lee.')
+    assert named.speaker == "Vi Lee"
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "coach Eddie O'Sullivan told BBC Sport.",
+        "Ireland coach Eddie O’Sullivan said.",
+        "Oracle's chief executive Eddie Ellison said in a statement.",
+    ],
+)
+def test_an_apostrophe_inside_the_speakers_words_is_no_quotation_mark(
+    analyzer: Analyzer, attribution: str
+) -> None:
+    (found,) = quotes(analyzer, f'"The squad is picked on form," {attribution}')
+    assert found.speaker.startswith("Eddie ") and found.text == "The squad is picked on form"
