@@ -81,7 +81,7 @@ __all__ = [
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 21
+EXTRACTION_VERSION = 22
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -332,7 +332,7 @@ def _rx() -> _Patterns:
         # (An apostrophe inside a word is no quotation mark: "Eddie O'Sullivan said".)
         after_speaker=re.compile(
             rf"(?P<np>(?:[^,.;:!?{marks}{_MASK}]|(?<=\w)['’](?=\w)){{1,80}}?)"
-            rf"(?:,(?:[^,.;:!?{marks}{_MASK}]|(?<=\w)['’](?=\w)){{1,60}},)?"
+            rf"(?:,(?P<app>(?:[^,.;:!?{marks}{_MASK}]|(?<=\w)['’](?=\w)){{1,60}}),)?"
             rf"(?:\s+{adverbs})*\s+(?P<v>{said})\b",
             re.I,
         ),
@@ -685,6 +685,11 @@ class _Reader:
             if found is None or not _is_speaker(m, found.start("np"), found.end("np")):
                 return None
             speaker = (found.start("np"), found.start("np") + len(found.group("np").rstrip()))
+            if found.group("app") and _named_by_apposition(found.group("np"), found.group("app")):
+                # `"…," Authenti-corp's CEO, Cynthia Musselman, told …`: she speaks.
+                app = found.group("app")
+                start = found.start("app") + len(app) - len(app.lstrip())
+                speaker = (start, found.start("app") + len(app.rstrip()))
             verb_at, verb_name, tail = found.start("v"), found.group("v"), found.end("v")
         rest = rx.stop_chars.match(m, tail, limit)
         after = rest.group() if rest else ""
@@ -1453,6 +1458,22 @@ def _is_speaker(m: str, start: int, end: int) -> bool:
         ):
             return False
     return True
+
+
+def _named_by_apposition(office: str, name: str) -> bool:
+    """Whether `office, name,` before a verb names the speaker in its second part: a
+    person's name of capitalised words after words that are no name ("Authenti-corp's
+    CEO", "the firm's spokeswoman")."""
+    words = name.split()
+    if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return False
+    if words[0].casefold() in _DETERMINERS:
+        return False
+    described = office.split()
+    return any(
+        w[:1].islower() or w.endswith(("'s", "’s")) or (w.isupper() and len(w) > 1)
+        for w in described
+    )
 
 
 _APPOSITION_WORDS = 12

@@ -854,3 +854,18 @@ def test_an_apostrophe_inside_the_speakers_words_is_no_quotation_mark(
 ) -> None:
     (found,) = quotes(analyzer, f'"The squad is picked on form," {attribution}')
     assert found.speaker.startswith("Eddie ") and found.text == "The squad is picked on form"
+
+
+@pytest.mark.parametrize(
+    ("attribution", "speaker"),
+    [
+        ("Authenti-corp's CEO, Cynthia Musselman, told the BBC.", "Cynthia Musselman"),
+        ("the play's organiser in Uganda, Sarah Mukasa, said.", "Sarah Mukasa"),
+        ("Rene Obermann, T-Mobile's chief executive, told reporters.", "Rene Obermann"),
+    ],
+)
+def test_the_name_after_an_office_before_the_verb_is_the_speaker(
+    analyzer: Analyzer, attribution: str, speaker: str
+) -> None:
+    (found,) = quotes(analyzer, f'"It is a risk," {attribution}')
+    assert found.speaker == speaker
