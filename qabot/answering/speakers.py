@@ -50,6 +50,8 @@ _PERSON = (frozenset({"person"}), frozenset({"unknown"}))
 _ROLE_THEN_NAME = re.compile(r"\b[a-z][\w-]*[a-rt-z] (?:[A-Z][\w'’-]*\s?){1,3}$")
 _GLUE = frozenset({"of", "de", "da", "del", "van", "von", "der", "al", "bin", "la", "le"})
 _ORGANISATION = (frozenset({"organisation"}),)
+#: Who speaks for an organisation unnamed: "a spokesperson" of the one just spoken of.
+_SPOKESPEOPLE = frozenset({"spokesman", "spokeswoman", "spokesperson", "spokespeople"})
 #: Names and speakers looked back over, at most, for whom a speaker means (a long article's
 #: worth: what lies further back is no reader's antecedent, and long texts stay linear).
 _LOOK_BACK = 200
@@ -315,6 +317,10 @@ class Cast:
                 self._said = None
         if entity is None and plain and head:
             # Someone unnamed ("a UKIP spokesman"): kept, so that "the spokesman" finds them.
+            employer = self._employer(plain, head, (paragraph, start))
+            if employer is not None:
+                # `Sky denied it. A spokesperson said: "…"`: the Sky spokesperson.
+                plain = f"{employer.name} {plain}"
             entity = self._entities.get("~" + plain.casefold())
             if entity is None:
                 w = _words()
@@ -330,6 +336,26 @@ class Cast:
             entity.roles.update(_office_before_verb(text, end))
         self.remember((paragraph, end), entity)
         return Speaker(written, entity.name, entity.named)
+
+    def _employer(self, plain: str, head: str, at: Position) -> _Entity | None:
+        """The organisation an anonymous speaker written alone ("a spokesperson") speaks
+        for: the one the sentence just before, in the same paragraph, is about."""
+        if plain.casefold() != head or head not in _SPOKESPEOPLE:
+            return None
+        text = self._paragraphs[at[0]]
+        before = text.rfind(". ", 0, at[1])
+        if before < 0 or text[before + 2 : at[1]].strip(" " + quote_marks()).count(" ") > 1:
+            return None  # ("A spokesperson said", "But a spokesman added")
+        start = text.rfind(". ", 0, before) + 2 if text.rfind(". ", 0, before) >= 0 else 0
+        i = bisect.bisect_left(self._salient_at, at)
+        for position in reversed(self._salient_at[max(0, i - _LOOK_BACK) : i]):
+            if position < (at[0], start):
+                break
+            entity = self._salient(position)
+            if entity is None or not entity.named:
+                continue
+            return entity if self._settled(entity).kind in ("organisation", "unknown") else None
+        return None
 
     def repeat(self, speaker: Speaker, paragraph: int, at: int) -> None:
         """The same speaker again at ``at`` (a quotation with no attribution of its own)."""

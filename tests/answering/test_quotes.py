@@ -869,3 +869,14 @@ def test_the_name_after_an_office_before_the_verb_is_the_speaker(
 ) -> None:
     (found,) = quotes(analyzer, f'"It is a risk," {attribution}')
     assert found.speaker == speaker
+
+
+def test_a_spokesperson_speaks_for_the_organisation_of_the_sentence_before(
+    analyzer: Analyzer,
+) -> None:
+    found = quotes(
+        analyzer,
+        'But Sky denied the programme breached guidelines. A spokesperson said: "Sky '
+        'listened to the concerns." Tony Blair stayed at home. A spokesman said: "No."',
+    )
+    assert [q.speaker for q in found] == ["Sky", "Sky spokesperson", "spokesman"]

@@ -156,3 +156,18 @@ def test_a_speaker_is_found_by_the_office_the_article_gives_them(tmp_path: Path)
     assert quotes_of(bot, "the Labour leader") == []
     answer = bot.ask("What did the Culture Secretary say about the campaign?")
     assert answer.short == "There is room for everybody"
+
+
+def test_an_organisations_spokesperson_is_found_by_its_name(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    write_article(
+        corpus, "s.txt", "Sky defends 24",
+        "The Muslim Council of Britain complained about the drama.",
+        "But Sky denied the programme breached broadcasting guidelines. A spokesperson said: "
+        '"During a useful meeting yesterday, Sky listened to the concerns raised."',
+    )  # fmt: skip
+    bot = QABot.open(corpus, tmp_path / "index")
+    assert quotes_of(bot, "Sky") == [
+        "the programme breached broadcasting guidelines",
+        "During a useful meeting yesterday, Sky listened to the concerns raised.",
+    ]
