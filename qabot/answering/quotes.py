@@ -81,7 +81,7 @@ __all__ = [
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 23
+EXTRACTION_VERSION = 24
 
 QuoteKind = Literal["direct", "reported"]
 
@@ -261,6 +261,14 @@ class _Patterns:
 
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
 _LETTERS = re.compile(r"[^\W\d_]+")
+#: Words after a participle opening a sentence: "Speaking *on* …", "Welcoming *the* …".
+_OPENING_LINKS = frozenset({
+    "on", "in", "to", "at", "after", "before", "about", "from", "with", "for", "during",
+    "outside", "ahead", "further", "back", "forward", "the", "a", "an", "his", "her", "their",
+    "its",
+})  # fmt: skip
+#: Words opening a sentence before a comma, no part of its subject.
+_OPENERS = frozenset({"However", "Meanwhile", "Later", "Earlier", "Separately", "Now", "But"})
 _DETERMINERS = frozenset({"the", "a", "an", "this", "these", "those"})
 #: Prepositions that may join the words of a speaker: "a spokesman for the firm".
 _INNER = frozenset({"of", "for", "at", "from", "on"})
@@ -787,6 +795,9 @@ class _Reader:
         start = opening.end() if opening else s
         if m.startswith(_ACCORDING, start):
             start += len(_ACCORDING[0])  # "According to Frank Brown, …": he speaks
+        elif (comma := m.find(",", start, start + 80)) > 0 and _participle_opening(m[start:comma]):
+            # "Speaking on German TV, Bert Ruerup said … and warned"
+            start = len(m) - len(m[comma + 1 :].lstrip())
         return _words_after(m, start, len(m))
 
     def _named_just_before(
@@ -1265,9 +1276,21 @@ def _words_before(m: str, lo: int, verb: int) -> tuple[int, int] | None:
     rx = _rx()
     end = _strip_adverbs(m, lo, verb)
     if end > lo and m[end - 1] == ",":
+        relative = max(m.rfind(", whose ", lo, end), m.rfind(", who ", lo, end))
+        if relative > lo:
+            # "The Oscar-nominated actor, whose films include Schindler's List, …, said".
+            return _words_before(m, lo, relative)
         comma = m.rfind(",", lo, end - 1)
         if comma < 0:
             return None
+        first = m.find(",", lo, end - 1)
+        opening = m[lo:first].split()
+        if opening and (
+            (len(opening) == 1 and opening[0] in _OPENERS) or _participle_opening(m[lo:first])
+        ):
+            # "Meanwhile, Ford, which …, said"; "Speaking on German TV, Bert Ruerup said".
+            after = len(m) - len(m[first + 1 :].lstrip())
+            return _words_before(m, after, verb) or _words_after(m, after, end - 1)
         inner = _words_after(m, comma + 1, end - 1)
         head = m[lo:comma].split()
         # "ITV's controller of entertainment, Claudia Rosencrantz, said": the name between.
@@ -1458,6 +1481,23 @@ def _is_speaker(m: str, start: int, end: int) -> bool:
         ):
             return False
     return True
+
+
+def _participle_opening(phrase: str) -> bool:
+    """Whether ``phrase`` (the words before a sentence's first comma) is a participle's
+    phrase before the subject: "Speaking on German TV", "Welcoming the ruling"; not
+    "Groening recently heaped praise …" (a name) or "Speaking after it was announced Bob
+    Neill" (the subject is inside: no comma after the phrase)."""
+    words = phrase.split()
+    if not 2 <= len(words) <= 10 or not re.fullmatch(r"[A-Z][a-z]+ing", words[0]):
+        return False
+    if words[1] not in _OPENING_LINKS or any(c in phrase for c in ".;:"):
+        return False
+    n = len(words)
+    while n > 2 and words[n - 1][:1].isupper():
+        n -= 1  # a name ending the phrase ("on German TV") …
+    # … follows a word that links it ("on"), not a verb ("was announced Bob Neill").
+    return n == len(words) or words[n - 1] in _OPENING_LINKS or words[n - 1][:1].isupper()
 
 
 def _named_by_apposition(office: str, name: str) -> bool:

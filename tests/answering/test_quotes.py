@@ -880,3 +880,56 @@ def test_a_spokesperson_speaks_for_the_organisation_of_the_sentence_before(
         'listened to the concerns." Tony Blair stayed at home. A spokesman said: "No."',
     )
     assert [q.speaker for q in found] == ["Sky", "Sky spokesperson", "spokesman"]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "speakers"),
+    [
+        (
+            "Meanwhile, Ford which posted its ninth consecutive drop in monthly US sales, said "
+            "its sales would recover.",
+            ["Ford"],
+        ),
+        (
+            "Speaking on German TV, Bert Ruerup said the panel's earlier forecast of 1.4% was too "
+            "optimistic and warned that growth would slow.",
+            ["Bert Ruerup", "Bert Ruerup"],
+        ),
+        (
+            "Health minister Brian Gibbons spoke on Monday. He said staff wanted a period of "
+            "calm. Later, Dr Gibbons praised the work of Ms Hutt, saying she had done well.",
+            ["Brian Gibbons", "Brian Gibbons"],
+        ),
+        (
+            "Welcoming the ruling, Maeve Sherlock, chief executive of the Refugee Council, said "
+            "it was right.",
+            ["Maeve Sherlock"],
+        ),
+        (
+            "The actor Liam Neeson, whose films include Schindler's List, Michael Collins and "
+            "Star Wars, said he owed the theatre a lot.",
+            ["Liam Neeson"],
+        ),
+        (
+            "Arsenal boss Arsene Wenger, who was fined £15,000 in December, believes that the "
+            "fine was too low.",
+            ["Arsene Wenger"],
+        ),
+        (
+            "Looking further ahead in the year, the MDA's chairman Mike Short, has predicted "
+            "that more people will go online.",
+            ["Mike Short"],
+        ),
+        # A name ending in -ing is no participle; nor is a phrase the subject ends.
+        ("Matt Groening heaped praise on The Office, saying it was the best.", ["Matt Groening"]),
+        (
+            "Speaking after the inquiry was announced Bob Neill, leader of the London Assembly "
+            "Conservatives, said he had behaved badly.",
+            ["Bob Neill"],
+        ),
+    ],
+)
+def test_what_opens_a_sentence_before_its_subject_is_no_speaker(
+    analyzer: Analyzer, paragraph: str, speakers: list[str]
+) -> None:
+    assert [q.speaker for q in quotes(analyzer, paragraph)] == speakers
