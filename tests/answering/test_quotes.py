@@ -933,3 +933,12 @@ def test_what_opens_a_sentence_before_its_subject_is_no_speaker(
     analyzer: Analyzer, paragraph: str, speakers: list[str]
 ) -> None:
     assert [q.speaker for q in quotes(analyzer, paragraph)] == speakers
+
+
+def test_a_motor_company_is_the_it_that_says(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "Hyundai Motor has announced a second plant in India.",
+        "It said the plant would produce 150,000 cars a year.",
+    )
+    assert [q.speaker for q in found] == ["Hyundai Motor"]
