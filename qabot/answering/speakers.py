@@ -457,6 +457,7 @@ class Cast:
             first in ("the", "this", "that")
             or words[0][:1].isupper()
             or (words[0].endswith(("'s", "’s")))
+            or text[max(0, start - 4) : start].casefold() == "our "  # the outlet's own
         )
         plural = head.endswith("s") and not head.endswith("ss")
         if head in w.document_nouns and len(words) <= 2:

@@ -942,3 +942,14 @@ def test_a_motor_company_is_the_it_that_says(analyzer: Analyzer) -> None:
         "It said the plant would produce 150,000 cars a year.",
     )
     assert [q.speaker for q in found] == ["Hyundai Motor"]
+
+
+def test_our_correspondent_is_the_correspondent_named_before(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        "BBC correspondent Stephen Cape said talks were held. Deputy Prime Minister John "
+        "Prescott held a private meeting with union leaders.",
+        "Our correspondent said that he understood no deal had been offered. There was "
+        '"some possibility" of the strike being avoided, he added.',
+    )
+    assert {q.speaker for q in found} == {"Stephen Cape"}
