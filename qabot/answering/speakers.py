@@ -172,6 +172,7 @@ class _Words:
     male: frozenset[str]
     female_names: frozenset[str]  # first names
     male_names: frozenset[str]
+    first_names: frozenset[str]  # both
     organisation_words: frozenset[str]
     boundaries: frozenset[str]
     prepositions: frozenset[str]
@@ -206,6 +207,7 @@ def _words() -> _Words:
         male=lexicon.words("person_nouns_male"),
         female_names=lexicon.words("first_names_female"),
         male_names=lexicon.words("first_names_male"),
+        first_names=lexicon.words("first_names_female") | lexicon.words("first_names_male"),
         organisation_words=lexicon.words("organisation_words")
         | lexicon.words("speaker_organisation_words"),
         boundaries=lexicon.words("speaker_boundaries"),
@@ -900,7 +902,7 @@ class Cast:
         if (
             len(words) >= 3
             and words[-1].group() in _words().post_nominals
-            and words[0].group().casefold() in _words().female_names | _words().male_names
+            and words[0].group().casefold() in _words().first_names
         ):
             # "Andrew Tyrie MP": the letters after a person's name describe them ("the
             # Ealing North MP" and "Plaid Cymru MP" are offices).
@@ -927,7 +929,7 @@ class Cast:
         elif len(words) >= 3:
             # "(Chief Secretary to the) Treasury Paul Boateng": a first name after the
             # run's first word starts a person's name, what comes before it describes them.
-            first = _words().female_names | _words().male_names
+            first = _words().first_names
             starts = [n for n, t in enumerate(words) if t.group().casefold() in first]
             if (
                 starts

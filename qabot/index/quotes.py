@@ -46,6 +46,8 @@ _WORD = re.compile(r"[^\W_][\w'’.-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _ARTICLES = frozenset({"a", "an", "the", "of"})
 _decode = json.JSONDecoder().decode
+# (One encoder: json.dumps with options makes a new one per call.)
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @cache
@@ -184,10 +186,7 @@ class QuoteTableBuilder:
         article number, in reading order)."""
         if not rows:
             return
-        encoded = [
-            json.dumps(list(row), ensure_ascii=False, separators=(",", ":")).encode()
-            for row in rows
-        ]
+        encoded = [_encode(list(row)).encode() for row in rows]
         self._append(number, np.array([len(e) for e in encoded], np.int64), b"".join(encoded))
         # A speaker is known in an article by every name it gives them: "Arsenal boss
         # Arsene Wenger" once, "Wenger" and "he" after; each of those words finds all of
@@ -201,11 +200,11 @@ class QuoteTableBuilder:
                 *(speaker_words(rows[n][_WRITTEN]) for n in members),
                 speaker_words(rows[members[0]][_ROLES]),
             )
+            first = self._rows - len(rows)
+            at = [first + n for n in members]
             for word in names:
-                word_id = self._vocab.setdefault(word, len(self._vocab))
-                for n in members:
-                    self._fresh_words.append(word_id)
-                    self._fresh_rows.append(self._rows - len(rows) + n)
+                self._fresh_words += [self._vocab.setdefault(word, len(self._vocab))] * len(at)
+                self._fresh_rows += at
 
     def keep(self, table: QuoteTable, held: int, number: int) -> None:
         """Copy article ``held``'s quotations of ``table`` as article ``number``'s."""
