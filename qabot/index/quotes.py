@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,6 @@ _WORD = re.compile(r"[^\W_][\w'’.-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _ARTICLES = frozenset({"a", "an", "the", "of"})
 _decode = json.JSONDecoder().decode
-# (One encoder: json.dumps with options makes a new one per call.)
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @cache
@@ -186,7 +185,7 @@ class QuoteTableBuilder:
         article number, in reading order)."""
         if not rows:
             return
-        encoded = [_encode(list(row)).encode() for row in rows]
+        encoded = [_row_json(row).encode() for row in rows]
         self._append(number, np.array([len(e) for e in encoded], np.int64), b"".join(encoded))
         # A speaker is known in an article by every name it gives them: "Arsenal boss
         # Arsene Wenger" once, "Wenger" and "he" after; each of those words finds all of
@@ -245,6 +244,15 @@ class QuoteTableBuilder:
             b"".join(self._blobs),
             _postings(self._vocab, np.concatenate(words), np.concatenate(rows)),
         )
+
+
+def _row_json(row: Sequence[Any]) -> str:
+    """A stored row (two numbers, then words) as a JSON array: each string through the
+    JSON module's own C escaping, without building an encoder per row."""
+    position, paragraph, *words = row
+    return (
+        f"[{int(position)},{int(paragraph)},{','.join(encode_basestring(str(w)) for w in words)}]"
+    )
 
 
 def _ranges(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
