@@ -78,12 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_copies(bbc_articles(args.bbc), corpus, range(args.copies))
         indexes = {name: work / f"index-{n}" for n, name in enumerate(trees)}
         for name, tree in trees.items():
-            built = _run(tree, BUILD, str(corpus), str(indexes[name]))
+            built = run_in(tree, BUILD, str(corpus), str(indexes[name]))
             print(f"{name:20s} built {int(built):,} passages")
         for r in range(args.rounds):
             for name in list(trees) if r % 2 == 0 else list(reversed(trees)):
                 index = str(indexes[name])
-                p50 = float(_run(trees[name], ASK, str(corpus), index, questions, mode))
+                p50 = float(run_in(trees[name], ASK, str(corpus), index, questions, mode))
                 medians[name].append(p50)
                 print(f"round {r + 1}  {name:20s} ask p50 {p50:.2f} ms")
     mine = statistics.median(medians["this tree"])
@@ -97,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _run(tree: Path, code: str, *args: str) -> str:
+def run_in(tree: Path, code: str, *args: str) -> str:
+    """The last line ``code`` prints, run by this Python with ``tree`` as its qabot."""
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree,

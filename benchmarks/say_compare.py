@@ -18,22 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ask_compare import BUILD, run_in
 from scale import bbc_articles, write_copies
 
-BUILD = """
-import sys
-from qabot import QABot
-print(QABot.open(sys.argv[1], sys.argv[2]).stats().passages)
-"""
 ASK = """
 import json, resource, statistics, sys, time
 from qabot import QABot
@@ -76,12 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_copies(bbc_articles(args.bbc), corpus, range(args.copies))
         indexes = {name: work / f"index-{n}" for n, name in enumerate(trees)}
         for name, tree in trees.items():
-            built = _run(tree, BUILD, str(corpus), str(indexes[name]))
+            built = run_in(tree, BUILD, str(corpus), str(indexes[name]))
             print(f"{name:20s} built {int(built):,} passages")
         for r in range(args.rounds):
             for name in list(trees) if r % 2 == 0 else list(reversed(trees)):
                 index = str(indexes[name])
-                found = json.loads(_run(trees[name], ASK, str(corpus), index, questions))
+                found = json.loads(run_in(trees[name], ASK, str(corpus), index, questions))
                 found[2] *= 1000
                 figures[name].append(found)
                 shown = "  ".join(f"{f} {v:.3g}" for f, v in zip(FIGURES, found, strict=True))
@@ -94,15 +88,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"{name:20s} {shown}")
     return 0
-
-
-def _run(tree: Path, code: str, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree,
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return done.stdout.strip().splitlines()[-1]
 
 
 if __name__ == "__main__":
