@@ -81,7 +81,7 @@ __all__ = [
 
 #: Bump when the quotations or speakers read from a text change: stored indexes, which keep
 #: the quotations extracted when each article was indexed, are then rebuilt.
-EXTRACTION_VERSION = 26
+EXTRACTION_VERSION = 27
 
 QuoteKind = Literal["direct", "reported"]
 

@@ -1220,6 +1220,9 @@ def _prefix_roles(text: str, start: int) -> list[str]:
             break
         word = t.group()
         lw = word.casefold()
+        if not found and lw.rstrip(".") in w.honorifics:
+            position = t.start()  # "London mayor Mr Livingstone": past the honorific
+            continue
         office_of = (
             lw == "of"
             and found

@@ -953,3 +953,13 @@ def test_our_correspondent_is_the_correspondent_named_before(analyzer: Analyzer)
         '"some possibility" of the strike being avoided, he added.',
     )
     assert {q.speaker for q in found} == {"Stephen Cape"}
+
+
+def test_an_office_before_an_honorific_describes_the_person(analyzer: Analyzer) -> None:
+    found = quotes(
+        analyzer,
+        'London mayor Mr Livingstone says he is "standing by" his remarks. But the prime '
+        "minister says it is time for Mr Livingstone to say sorry.",
+    )
+    # The mayor is no prime minister: that office stays unnamed here.
+    assert [q.speaker for q in found] == ["Livingstone", "Livingstone", "prime minister"]
