@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import TypeVar, cast
 
+from qabot import lexicon
 from qabot.dates import long_date
 from qabot.values import Answer, Article, Hit, Quotation, Refusal, Timeline
 
@@ -67,6 +68,7 @@ __all__ = [
     "passage_message",
     "plain",
     "quotation_citation",
+    "quotation_speaker",
     "quotation_text",
     "quotation_words",
     "refusal_text",
@@ -191,11 +193,19 @@ def quotation_words(quote: Quotation) -> str:
     return f"“{quote.text}”" if quote.kind == "direct" else quote.text
 
 
+def quotation_speaker(quote: Quotation) -> str:
+    """Who said it, with the verb when the words alone would read as theirs: "Sky denied"
+    (of "Sky denied the programme breached the guidelines")."""
+    if quote.kind == "reported" and quote.verb.casefold() in lexicon.words("denial_verbs"):
+        return f"{quote.speaker} {quote.verb}"
+    return quote.speaker
+
+
 def quotation_text(quote: Quotation) -> str:
     """``12 June 2024 — Jens Stoltenberg: “We cannot have Minsk 3”`` and where it is from."""
     day = quote.published
     head = f"{long_date(day)} — " if day else ""
-    lines = [f"{head}{quote.speaker}: {quotation_words(quote)}", f"  {quote.citation}"]
+    lines = [f"{head}{quotation_speaker(quote)}: {quotation_words(quote)}", f"  {quote.citation}"]
     lines += [f"  also: {quotation_citation(replace(quote, article=a))}" for a in quote.also]
     return visible("\n".join(lines))
 
@@ -676,7 +686,7 @@ def _html_statement(quote: Quotation, words: int, also: int, with_links: bool) -
     """One statement of a timeline: its words cut near ``words`` characters, and at most
     ``also`` of the other stories that reported them named (the rest counted)."""
     day = quote.published
-    who = escape(detail(quote.speaker, SPEAKER_CHARS))
+    who = escape(detail(quotation_speaker(quote), SPEAKER_CHARS))
     said = highlighted(" ".join(quote.text.split()), (), words)
     if quote.kind == "direct":
         said = f"“{said}”"

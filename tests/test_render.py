@@ -11,6 +11,7 @@ import html
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -318,6 +319,22 @@ def test_a_timeline_page_in_telegram_html() -> None:
     assert render.statements_message(timeline, 7) == last  # past the end: the last page
     one = Timeline("Stoltenberg", "", quotes[:1])
     assert "Page" not in render.statements_message(one) and render.statement_pages(one) == 1
+
+
+def test_a_contested_statement_shows_its_verb_in_every_timeline() -> None:
+    article = Article("Drama", "Drama", Path("a.md"), date="2005-01-12")
+    denied = Quotation(
+        "the programme breached broadcasting guidelines", "Sky", "Sky", "denied", "reported",
+        "But Sky denied the programme breached broadcasting guidelines.", article, 1, 1,
+    )  # fmt: skip
+    # Without the verb the words would read as Sky's own.
+    assert render.quotation_text(denied).startswith(
+        "12 January 2005 — Sky denied: the programme breached broadcasting guidelines"
+    )
+    page = render.statements_message(Timeline("Sky", "", (denied,)))
+    assert "<b>12 January 2005 — Sky denied</b>: the programme breached" in page
+    said_so = replace(denied, verb="said")
+    assert render.quotation_text(said_so).startswith("12 January 2005 — Sky: the programme")
 
 
 def test_a_timeline_without_statements_says_how_to_ask_or_that_there_are_none() -> None:
