@@ -513,6 +513,12 @@ def compose_quoted(
         if summary not in text and text not in summary:
             text = f"{summary} {text}"
     short = _short(quote, about, analyzer)
+    if quote.kind == "reported" and quote.verb.casefold() in lexicon.words("denial_verbs"):
+        # "denied (that) the programme breached the guidelines": the clause alone would say
+        # the opposite of what was said; with no verb just before it, no short answer.
+        verb, clause = text.find(quote.verb), text.find(short)
+        near = 0 <= verb < clause <= verb + len(quote.verb) + len(" that ")
+        short = text[verb : clause + len(short)] if near else ""
     at = text.find(short) if short else -1
     return Answer(
         question=query.question,
