@@ -898,7 +898,7 @@ class Cast:
             evidence.organisation += 1
         elif span.kind == "place":
             evidence.place += 1
-        post = None  # (not a title: "NATO Secretary General" ends with one)
+        post = None  # (read before titles: "Andrew Tyrie MP" would read as an office)
         if (
             len(words) >= 3
             and words[-1].group() in _words().post_nominals
@@ -927,8 +927,8 @@ class Cast:
             evidence.person += 2
             words = _honorifics(words[cut:], evidence)
         elif len(words) >= 3:
-            # "(Chief Secretary to the) Treasury Paul Boateng": a first name after the
-            # run's first word starts a person's name, what comes before it describes them.
+            # "Treasurer Peter Costello", "US Attorney David Kelley": a first name after
+            # words that describe (:meth:`_describes`) starts the person's name.
             first = _words().first_names
             starts = [n for n, t in enumerate(words) if t.group().casefold() in first]
             if (
