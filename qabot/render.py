@@ -33,8 +33,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import TypeVar, cast
 
-from qabot import lexicon
 from qabot.dates import long_date
+from qabot.lexicon import words as lexicon_words
 from qabot.values import Answer, Article, Hit, Quotation, Refusal, Timeline
 
 __all__ = [
@@ -196,7 +196,7 @@ def quotation_words(quote: Quotation) -> str:
 def quotation_speaker(quote: Quotation) -> str:
     """Who said it, with the verb when the words alone would read as theirs: "Sky denied"
     (of "Sky denied the programme breached the guidelines")."""
-    if quote.kind == "reported" and quote.verb.casefold() in lexicon.words("denial_verbs"):
+    if quote.kind == "reported" and quote.verb.casefold() in lexicon_words("denial_verbs"):
         return f"{quote.speaker} {quote.verb}"
     return quote.speaker
 
