@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -65,27 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cold", action="store_true", help="time each question's first asking")
     parser.add_argument("--work", type=Path, help="keep the corpus and indexes here")
     args = parser.parse_args(argv)
-    trees = {"this tree": Path(__file__).resolve().parent.parent}
-    trees.update((str(tree), tree) for tree in args.tree)
-    lines = args.questions.read_text(encoding="utf-8").splitlines()
-    questions = json.dumps([json.loads(x)["question"] for x in lines if x][: args.queries])
-    medians: dict[str, list[float]] = {name: [] for name in trees}
+    medians: dict[str, list[float]] = {}
     mode = "cold" if args.cold else "warm"
-    with tempfile.TemporaryDirectory(prefix="qabot-ask-") as tmp:
-        work = args.work or Path(tmp)
-        corpus = work / "corpus"
-        if not corpus.exists():
-            write_copies(bbc_articles(args.bbc), corpus, range(args.copies))
-        indexes = {name: work / f"index-{n}" for n, name in enumerate(trees)}
-        for name, tree in trees.items():
-            built = run_in(tree, BUILD, str(corpus), str(indexes[name]))
-            print(f"{name:20s} built {int(built):,} passages")
-        for r in range(args.rounds):
-            for name in list(trees) if r % 2 == 0 else list(reversed(trees)):
-                index = str(indexes[name])
-                p50 = float(run_in(trees[name], ASK, str(corpus), index, questions, mode))
-                medians[name].append(p50)
-                print(f"round {r + 1}  {name:20s} ask p50 {p50:.2f} ms")
+    for r, name, out in tree_rounds(args, ASK, mode):
+        p50 = float(out)
+        medians.setdefault(name, []).append(p50)
+        print(f"round {r + 1}  {name:20s} ask p50 {p50:.2f} ms")
     mine = statistics.median(medians["this tree"])
     for name, values in medians.items():
         median = statistics.median(values)
@@ -95,6 +80,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{median / mine:.2f}x this tree; per round {statistics.median(ratios):.2f}x)"
         )
     return 0
+
+
+def tree_rounds(args: argparse.Namespace, code: str, *extra: str) -> Iterator[tuple[int, str, str]]:
+    """Build each tree's index of the corpus (``args.copies`` copies of ``args.bbc``, in
+    ``args.work`` or a temporary folder), then run ``code`` in each tree ``args.rounds``
+    times, the trees' order alternating, with the corpus, the tree's index, the first
+    ``args.queries`` questions of ``args.questions`` (JSON) and ``extra`` as arguments:
+    (round, tree name, the last line it printed) each time, "this tree" first."""
+    trees = {"this tree": Path(__file__).resolve().parent.parent}
+    trees.update((str(tree), tree) for tree in args.tree)
+    lines = args.questions.read_text(encoding="utf-8").splitlines()
+    questions = json.dumps([json.loads(x)["question"] for x in lines if x][: args.queries])
+    with tempfile.TemporaryDirectory(prefix="qabot-compare-") as tmp:
+        work = args.work or Path(tmp)
+        corpus = work / "corpus"
+        if not corpus.exists():
+            write_copies(bbc_articles(args.bbc), corpus, range(args.copies))
+        indexes = {name: str(work / f"index-{n}") for n, name in enumerate(trees)}
+        for name, tree in trees.items():
+            built = run_in(tree, BUILD, str(corpus), indexes[name])
+            print(f"{name:20s} built {int(built):,} passages")
+        for r in range(args.rounds):
+            for name in list(trees) if r % 2 == 0 else list(reversed(trees)):
+                yield (
+                    r,
+                    name,
+                    run_in(trees[name], code, str(corpus), indexes[name], questions, *extra),
+                )
 
 
 def run_in(tree: Path, code: str, *args: str) -> str:

@@ -20,13 +20,11 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ask_compare import BUILD, run_in
-from scale import bbc_articles, write_copies
+from ask_compare import tree_rounds
 
 ASK = """
 import json, resource, statistics, sys, time
@@ -58,28 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.queries < 2:
         parser.error("--queries must be at least 2: the first and the ones after it")
-    trees = {"this tree": Path(__file__).resolve().parent.parent}
-    trees.update((str(tree), tree) for tree in args.tree)
-    lines = args.questions.read_text(encoding="utf-8").splitlines()
-    questions = json.dumps([json.loads(x)["question"] for x in lines if x][: args.queries])
-    figures: dict[str, list[list[float]]] = {name: [] for name in trees}
-    with tempfile.TemporaryDirectory(prefix="qabot-say-") as tmp:
-        work = args.work or Path(tmp)
-        corpus = work / "corpus"
-        if not corpus.exists():
-            write_copies(bbc_articles(args.bbc), corpus, range(args.copies))
-        indexes = {name: work / f"index-{n}" for n, name in enumerate(trees)}
-        for name, tree in trees.items():
-            built = run_in(tree, BUILD, str(corpus), str(indexes[name]))
-            print(f"{name:20s} built {int(built):,} passages")
-        for r in range(args.rounds):
-            for name in list(trees) if r % 2 == 0 else list(reversed(trees)):
-                index = str(indexes[name])
-                found = json.loads(run_in(trees[name], ASK, str(corpus), index, questions))
-                found[2] *= 1000
-                figures[name].append(found)
-                shown = "  ".join(f"{f} {v:.3g}" for f, v in zip(FIGURES, found, strict=True))
-                print(f"round {r + 1}  {name:20s} {shown}")
+    figures: dict[str, list[list[float]]] = {}
+    for r, name, out in tree_rounds(args, ASK):
+        found = json.loads(out)
+        found[2] *= 1000
+        figures.setdefault(name, []).append(found)
+        shown = "  ".join(f"{f} {v:.3g}" for f, v in zip(FIGURES, found, strict=True))
+        print(f"round {r + 1}  {name:20s} {shown}")
     mine = [statistics.median(column) for column in zip(*figures["this tree"], strict=True)]
     for name, rounds in figures.items():
         medians = [statistics.median(column) for column in zip(*rounds, strict=True)]

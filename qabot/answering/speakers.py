@@ -348,7 +348,8 @@ class Cast:
         before = text.rfind(". ", 0, at[1])
         if before < 0 or text[before + 2 : at[1]].strip(" " + quote_marks()).count(" ") > 1:
             return None  # ("A spokesperson said", "But a spokesman added")
-        start = text.rfind(". ", 0, before) + 2 if text.rfind(". ", 0, before) >= 0 else 0
+        previous = text.rfind(". ", 0, before)  # where the sentence before starts
+        start = previous + 2 if previous >= 0 else 0
         i = bisect.bisect_left(self._salient_at, at)
         for position in reversed(self._salient_at[max(0, i - _LOOK_BACK) : i]):
             if position < (at[0], start):

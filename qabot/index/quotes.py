@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from itertools import groupby
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -108,8 +109,8 @@ class QuoteTable(Sequence[tuple[Any, ...]]):
     def of(cls, rows: Sequence[Sequence[Any]]) -> QuoteTable:
         """A table of ``rows`` (tuples in :data:`QUOTE_COLUMNS` order, sorted by article)."""
         builder = QuoteTableBuilder()
-        for number in sorted({row[0] for row in rows}):
-            builder.add(number, [row[1:] for row in rows if row[0] == number])
+        for number, group in groupby(rows, key=lambda row: row[0]):
+            builder.add(number, [row[1:] for row in group])
         return builder.build()
 
     @cached_property
@@ -140,13 +141,15 @@ class QuoteTable(Sequence[tuple[Any, ...]]):
         """The rows whose speaker is named by every one of ``words`` (case-folded)."""
         if not words or not len(self):
             return []
-        found: npt.NDArray[np.int32] | None = None
-        for word in sorted(words, key=lambda w: self.speakers.of(w).size):
-            rows = self.speakers.of(word)
-            found = rows if found is None else np.intersect1d(found, rows, assume_unique=True)
+        # The rarest word first: the intersections stay small.
+        postings = sorted((self.speakers.of(w) for w in words), key=len)
+        found = postings[0]
+        for rows in postings[1:]:
             if not found.size:
-                return []
-        return [] if found is None else found.tolist()
+                break
+            found = np.intersect1d(found, rows, assume_unique=True)
+        rows_found: list[int] = found.tolist()
+        return rows_found
 
     def quotation(self, row: int, article: Article) -> Quotation:
         """Row ``row`` as a :class:`~qabot.values.Quotation` of ``article``."""
